@@ -1,0 +1,72 @@
+# Bearing: one entry point for set-up, the demo, the tests and the production checks.
+# `make demo` and `make test` need nothing but python3 and make: they create .venv and install
+# the locked dependencies (requirements.lock, with hashes) through uv.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Two processes halve the suite's time on a two-core machine; PYTEST_ARGS= runs it in one.
+PYTEST_ARGS ?= -n 2
+DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-true}
+SMOKE_ENV := env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/var/smoke/bearing.sqlite3 DJANGO_DEBUG=true
+
+.PHONY: install demo serve test lint smoke bench lock compose-check clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements.lock | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+## demo: migrate the embedded SQLite database, load the demo portfolio and accounts, serve on HOST:PORT
+demo: install
+	mkdir -p var
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## serve: serve without loading anything
+serve: install
+	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite (set DATABASE_URL / REDIS_URL to run it against PostgreSQL and Redis)
+test: install
+	DJANGO_SETTINGS_MODULE=config.settings_test DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff (lint and format) and mypy
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+## smoke: the embedded default end to end (fresh SQLite file, migrate, seed twice, crawl as every role)
+smoke: install
+	rm -rf var/smoke && mkdir -p var/smoke
+	$(SMOKE_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SMOKE_ENV) $(BIN)/python manage.py seed_demo
+	$(SMOKE_ENV) $(BIN)/python manage.py seed_demo
+	$(SMOKE_ENV) $(BIN)/python manage.py smoke_check
+
+## bench: the register benchmark at 100 and 10,000 initiatives (set DATABASE_URL for PostgreSQL)
+bench: install
+	$(DEV_ENV) $(BIN)/python manage.py bench_register --sizes 100,10000
+
+## lock: re-resolve the pinned dependencies (requirements.lock for development, requirements.prod.lock for the image)
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --quiet -o requirements.prod.lock
+
+## compose-check: validate docker-compose.yml (no Docker engine needed)
+compose-check:
+	DJANGO_SECRET_KEY=compose-check docker-compose -f docker-compose.yml config --quiet
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,673 @@
+"""Charts: pure functions from dashboard data to Plotly figures (plain dicts in Plotly's JSON schema) and to
+the table that stands in for each chart. No database access.
+
+Figures are built as dicts rather than plotly.graph_objects: validation by graph_objects costs hundreds of
+milliseconds per figure, and the tests validate every figure against Plotly's schema instead.
+Colours come from the Okabe-Ito palette, which colour-blind readers can tell apart; every chart also
+separates its series by marker shape, pattern or text, so colour is never the only cue.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from alignment.engine.formulas import KPI_STATUS_LABELS
+
+BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILLION, PURPLE, GREY = (
+    "#0072B2",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#D55E00",
+    "#CC79A7",
+    "#7F7F7F",
+)
+TIER_STYLE = {
+    1: (VERMILLION, "diamond", "Tier 1 (rigorous)"),
+    2: (BLUE, "circle", "Tier 2 (standard)"),
+    3: (GREY, "square", "Tier 3 (light)"),
+}
+CATEGORY_LABELS = {"run": "Run", "grow": "Grow", "transform": "Transform"}
+STRENGTH_LETTER = {"weak": "W", "moderate": "M", "strong": "S", "none": ""}
+HATCH = {"shape": "/", "fillmode": "overlay", "fgcolor": "#ffffff", "size": 7, "solidity": 0.35}
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    description: str
+    figure: dict[str, Any]
+    table: Table
+    height: int = 420
+
+
+def money(value: float, symbol: str = "€") -> str:
+    if value >= 1_000_000:
+        return f"{symbol}{value / 1_000_000:.2f}M"
+    if value >= 1_000:
+        return f"{symbol}{value / 1_000:.0f}k"
+    return f"{symbol}{value:.0f}"
+
+
+def _layout(title: str, **extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
+        "font": {"family": FONT, "size": 12, "color": "#212529"},
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "autosize": True,
+        # at the foot of the figure, under the x axis title however tall the tick labels (automargin)
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+    layout.update(extra)
+    return layout
+
+
+def _axis(title: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "title": {"text": title},
+        "gridcolor": "#e9ecef",
+        "zerolinecolor": "#adb5bd",
+        "automargin": True,
+        **extra,
+    }
+
+
+# ------------------------------------------------------------------------------------------ heat map
+
+
+def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart:
+    """Objectives (rows, most important first) against the largest open initiatives (columns).
+
+    Each cell is the contribution's weighted strength r x s (0-1) and is labelled W, M or S.
+    """
+    objectives, initiatives, cells = data["objectives"], data["initiatives"], data["cells"]
+    z, text, custom, hover = [], [], [], []
+    for o in objectives:
+        z_row, t_row, c_row, h_row = [], [], [], []
+        for i in initiatives:
+            value, strength = cells.get((o["id"], i["id"]), (None, ""))
+            z_row.append(None if value is None else round(value, 4))
+            t_row.append(STRENGTH_LETTER.get(strength, ""))
+            c_row.append(link(i["id"]))
+            h_row.append(
+                f"{i['code']} → {o['code']}<br>{strength or 'no'} contribution"
+                + (f", r × s = {value:.2f}" if value is not None else "")
+            )
+        z.append(z_row)
+        text.append(t_row)
+        custom.append(c_row)
+        hover.append(h_row)
+    figure = {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": [i["code"] for i in initiatives],
+                "y": [o["code"] for o in objectives],
+                "text": text,
+                "texttemplate": "%{text}",
+                "customdata": custom,
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "colorscale": "Cividis",
+                "reversescale": True,
+                "zmin": 0,
+                "zmax": 1,
+                "xgap": 2,
+                "ygap": 2,
+                "colorbar": {"title": {"text": "r × s"}, "thickness": 12},
+            }
+        ],
+        "layout": _layout(
+            "Who serves which objective: contribution strength × objective weight",
+            xaxis=_axis("Initiatives, largest budget first", tickangle=-45),
+            yaxis=_axis("Objectives", autorange="reversed"),
+            margin={"l": 80, "r": 20, "t": 50, "b": 110},
+        ),
+    }
+    table = Table(
+        ["Objective", *[i["code"] for i in initiatives]],
+        [
+            [o["code"], *[cells.get((o["id"], i["id"]), (None, ""))[1] or "" for i in initiatives]]
+            for o in objectives
+        ],
+    )
+    return Chart(
+        "heatmap",
+        "Alignment heat map",
+        "The largest open initiatives and the objectives they contribute to (W weak, M moderate, S strong).",
+        figure,
+        table,
+        height=max(360, 120 + 26 * len(objectives)),
+    )
+
+
+# ------------------------------------------------------------------------------------------ bubbles
+
+
+def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol: str = "€") -> Chart:
+    """Strategic fit (x) against risk exposure (y); bubble area by budget; colour and shape by tier."""
+    points = data["points"]
+    largest = max((p["budget"] for p in points), default=0.0)
+    # room around the data for the largest bubbles (rangemode "tozero" cut those at exposure 0 in half),
+    # with ticks at multiples of a step larger than that room, so no negative exposure is labelled
+    top = max([p["exposure"] for p in points] + [5])
+    step = next(s for s in (1, 2, 5, 10, 20) if 6 * s >= top)
+    pad = min(0.08 * top + 0.5, 0.9 * step)
+    traces = []
+    for tier in (1, 2, 3):
+        colour, shape, label = TIER_STYLE[tier]
+        mine = [p for p in points if p["tier"] == tier]
+        traces.append(
+            {
+                "type": "scattergl" if len(points) > 1500 else "scatter",
+                "mode": "markers",
+                "name": label,
+                "x": [round(p["fit"], 1) for p in mine],
+                "y": [p["exposure"] for p in mine],
+                "customdata": [link(p["id"]) for p in mine],
+                "text": [f"{p['code']} {p['title']}<br>budget {money(p['budget'], symbol)}" for p in mine],
+                "hovertemplate": "%{text}<br>fit %{x:.0f}, exposure %{y}<extra>" + label + "</extra>",
+                "marker": {
+                    "color": colour,
+                    "symbol": shape,
+                    "size": [6 + 34 * math.sqrt(p["budget"] / largest) if largest else 8 for p in mine],
+                    "opacity": 0.75,
+                    "line": {"width": 1, "color": "#ffffff"},
+                },
+            }
+        )
+    figure = {
+        "data": traces,
+        "layout": _layout(
+            "Value against risk: strategic fit and risk exposure (bubble size = budget)",
+            xaxis=_axis("Strategic fit (0-100)", range=[-8, 108]),
+            yaxis=_axis(
+                "Risk exposure (sum of the top three risks, P × I)",
+                range=[-pad, top + pad],
+                tick0=0,
+                dtick=step,
+            ),
+        ),
+    }
+    table = Table(
+        ["Initiative", "Title", "Strategic fit", "Risk exposure", f"Budget ({symbol})", "Tier"],
+        [
+            [p["code"], p["title"], round(p["fit"], 1), p["exposure"], round(p["budget"]), p["tier"]]
+            for p in points
+        ],
+    )
+    return Chart(
+        "bubble",
+        "Value against risk",
+        "Funded initiatives by strategic fit and risk exposure.",
+        figure,
+        table,
+        460,
+    )
+
+
+# ------------------------------------------------------------------------------------------ investment
+
+
+def investment_vs_priority(data: dict[str, Any], link: Callable[[int], str], symbol: str = "€") -> Chart:
+    """Per priority objective, its share of the strategy's weight next to its share of funded spend."""
+    units = data["units"]
+    labels = [f"{u['code']}" for u in units] + ["No objective"]
+    weight = [round(100 * u["weight_share"], 1) for u in units] + [0.0]
+    spend = [round(100 * u["spend_share"], 1) for u in units] + [round(100 * data["unaligned_share"], 1)]
+    links = [link(u["id"]) for u in units] + [link(0)]
+    hover = [f"{u['code']} {u['title']}" for u in units] + ["Funded initiatives with no objective"]
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "name": "Share of strategic weight",
+                "x": labels,
+                "y": weight,
+                "customdata": links,
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<br>weight %{y:.1f}%<extra></extra>",
+                "marker": {"color": GREY, "pattern": HATCH},
+            },
+            {
+                "type": "bar",
+                "name": "Share of funded spend",
+                "x": labels,
+                "y": spend,
+                "customdata": links,
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<br>spend %{y:.1f}%<extra></extra>",
+                "marker": {"color": BLUE},
+            },
+        ],
+        "layout": _layout(
+            "Investment against priority: where the money goes, where the strategy points",
+            barmode="group",
+            xaxis=_axis("Priority objectives, most important first", tickangle=-30),
+            yaxis=_axis("Share (%)", rangemode="tozero", ticksuffix="%"),
+        ),
+    }
+    table = Table(
+        ["Objective", "Title", "Weight share (%)", "Spend share (%)", f"Spend ({symbol})"],
+        [
+            [
+                u["code"],
+                u["title"],
+                round(100 * u["weight_share"], 1),
+                round(100 * u["spend_share"], 1),
+                round(u["spend"]),
+            ]
+            for u in units
+        ]
+        + [["—", "No objective", 0.0, round(100 * data["unaligned_share"], 1), round(data["unaligned"])]],
+    )
+    return Chart(
+        "investment",
+        "Investment against priority",
+        "Budget attributed to each priority objective by contribution strength, against the objective's weight.",
+        figure,
+        table,
+    )
+
+
+# ------------------------------------------------------------------------------------------ mix
+
+
+def category_mix(data: dict[str, Any], link: Callable[[str], str], symbol: str = "€") -> Chart:
+    """Run / Grow / Transform share of funded budget against the target mix."""
+    total = data["total"] or 0.0
+    categories = ["run", "grow", "transform"]
+    actual = [round(100 * data["budget"].get(c, 0.0) / total, 1) if total else 0.0 for c in categories]
+    target = [round(100 * data["target"].get(c, 0.0), 1) for c in categories]
+    labels = [CATEGORY_LABELS[c] for c in categories]
+    links = [link(c) for c in categories]
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "name": "Target mix",
+                "x": labels,
+                "y": target,
+                "customdata": links,
+                "hovertemplate": "%{x}: target %{y:.0f}%<extra></extra>",
+                "marker": {"color": GREY, "pattern": HATCH},
+                "text": [f"{v:.0f}%" for v in target],
+                "textposition": "outside",
+            },
+            {
+                "type": "bar",
+                "name": "Actual share of funded budget",
+                "x": labels,
+                "y": actual,
+                "customdata": links,
+                "hovertemplate": "%{x}: actual %{y:.1f}%<extra></extra>",
+                "marker": {"color": BLUE},
+                "text": [f"{v:.0f}%" for v in actual],
+                "textposition": "outside",
+            },
+        ],
+        "layout": _layout(
+            "Run / Grow / Transform: budget mix against target",
+            barmode="group",
+            xaxis=_axis("Category"),
+            yaxis=_axis("Share of funded budget (%)", rangemode="tozero", ticksuffix="%"),
+        ),
+    }
+    table = Table(
+        ["Category", "Target (%)", "Actual (%)", f"Budget ({symbol})"],
+        [
+            [labels[n], target[n], actual[n], round(data["budget"].get(c, 0.0))]
+            for n, c in enumerate(categories)
+        ],
+    )
+    return Chart(
+        "mix",
+        "Run / Grow / Transform mix",
+        "Share of funded budget per category, and the target.",
+        figure,
+        table,
+        380,
+    )
+
+
+# ------------------------------------------------------------------------------------------ KPIs
+
+
+def _linear(d0: datetime.date, v0: float, d1: datetime.date, v1: float, on: datetime.date) -> float:
+    span = (d1 - d0).days
+    return v0 if span == 0 else v0 + (v1 - v0) * (on - d0).days / span
+
+
+def kpi_small_multiples(
+    data: dict[str, Any],
+    link: Callable[[int], str],
+    columns: int = 3,
+    title: str = "KPIs of the most important objectives: readings, expected progress, target and forecast",
+) -> Chart:
+    """One panel per KPI: readings, the expected-progress line, the target and the forecast trend."""
+    kpis = data["kpis"]
+    rows = max(1, math.ceil(len(kpis) / columns))
+    traces: list[dict[str, Any]] = []
+    annotations: list[dict[str, Any]] = []
+    layout_axes: dict[str, Any] = {}
+    # Fixed pixel sizes, so each panel's two-line title clears the tick labels of the panel above it.
+    panel_px, gap_px, top_px, bottom_px = 200, 80, 100, 70
+    plot_px = rows * panel_px + (rows - 1) * gap_px
+    gap_x = 0.06
+    width = (1 - gap_x * (columns - 1)) / columns
+    height = panel_px / plot_px
+    gap_y = gap_px / plot_px
+    for n, k in enumerate(kpis):
+        axis = "" if n == 0 else str(n + 1)
+        row, col = divmod(n, columns)
+        x0 = col * (width + gap_x)
+        y1 = 1 - row * (height + gap_y)
+        layout_axes[f"xaxis{axis}"] = {
+            "domain": [x0, x0 + width],
+            "anchor": f"y{axis}",
+            "gridcolor": "#e9ecef",
+            "tickformat": "%b %y",
+            "nticks": 4,
+        }
+        layout_axes[f"yaxis{axis}"] = {
+            "domain": [y1 - height, y1],
+            "anchor": f"x{axis}",
+            "gridcolor": "#e9ecef",
+            "title": {"text": k.unit, "standoff": 2},
+        }
+        show = n == 0
+        url = link(k.id)
+        expected = [k.baseline, *k.interim, k.target]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "Expected progress",
+                "legendgroup": "expected",
+                "showlegend": show,
+                "x": [d.isoformat() for d, _ in expected],
+                "y": [v for _, v in expected],
+                "line": {"color": GREY, "dash": "dash", "width": 1.5},
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "hovertemplate": "expected %{y} on %{x}<extra></extra>",
+                "customdata": [url] * len(expected),
+            }
+        )
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Readings",
+                "legendgroup": "readings",
+                "showlegend": show,
+                "x": [d.isoformat() for d, _ in k.readings],
+                "y": [v for _, v in k.readings],
+                "line": {"color": BLUE, "width": 2},
+                "marker": {"size": 5, "symbol": "circle"},
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "hovertemplate": "%{y} " + k.unit + " on %{x}<extra></extra>",
+                "customdata": [url] * len(k.readings),
+            }
+        )
+        if k.forecast and k.readings:
+            last_date, last_value = k.readings[-1]
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": "Forecast (trend)",
+                    "legendgroup": "forecast",
+                    "showlegend": show,
+                    "x": [last_date.isoformat(), k.forecast[0].isoformat()],
+                    "y": [last_value, round(k.forecast[1], 4)],
+                    "line": {"color": ORANGE, "dash": "dot", "width": 2},
+                    "marker": {"size": [0, 7], "symbol": "triangle-up"},
+                    "xaxis": f"x{axis}",
+                    "yaxis": f"y{axis}",
+                    "hovertemplate": "forecast %{y:.4~g} on %{x}<extra></extra>",
+                    "customdata": [url, url],
+                }
+            )
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "Target",
+                "legendgroup": "target",
+                "showlegend": show,
+                "x": [k.target[0].isoformat()],
+                "y": [k.target[1]],
+                "marker": {"color": VERMILLION, "size": 11, "symbol": "star"},
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "hovertemplate": "target %{y} by %{x}<extra></extra>",
+                "customdata": [url],
+            }
+        )
+        status = KPI_STATUS_LABELS.get(k.status, k.status)
+        annotations.append(
+            {
+                "text": f"<b>{k.objective} · {k.name[:38]}</b><br>{status}",
+                "x": x0,
+                "y": y1 + 0.005,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 11},
+            }
+        )
+    if not kpis:  # say so, rather than draw an empty grid of meaningless default axes
+        layout_axes = {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
+        annotations.append(
+            {
+                "text": "No KPI to show: no objective in view has one.",
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 13, "color": "#6c757d"},
+            }
+        )
+    figure = {
+        "data": traces,
+        "layout": _layout(
+            title,
+            annotations=annotations,
+            margin={"l": 50, "r": 20, "t": top_px, "b": bottom_px},
+            legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+            **layout_axes,
+        ),
+    }
+    rows_out: list[list[Any]] = []
+    for k in kpis:
+        status = KPI_STATUS_LABELS.get(k.status, k.status)
+        points = [("Expected progress", d, v) for d, v in [k.baseline, *k.interim, k.target]]
+        points += [("Reading", d, v) for d, v in k.readings]
+        if k.forecast and k.readings:
+            points.append(("Forecast (trend)", k.forecast[0], round(k.forecast[1], 4)))
+        points.append(("Target", k.target[0], k.target[1]))
+        rows_out += [
+            [k.name, k.objective, k.unit, status, series, d.isoformat(), v] for series, d, v in points
+        ]
+    table = Table(["KPI", "Objective", "Unit", "Status", "Series", "Date", "Value"], rows_out)
+    return Chart(
+        "kpis",
+        "KPI trends",
+        "Each KPI's readings against the expected-progress line (dashed), the target (star) and the trend forecast (dotted).",
+        figure,
+        table,
+        height=plot_px + top_px + bottom_px,
+    )
+
+
+# ------------------------------------------------------------------------------------------ history
+
+
+def alignment_history(data: dict[str, Any], link: str) -> Chart:
+    points = [(d, v) for d, v in data["points"] if v is not None]
+    figure = {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "Alignment index",
+                "x": [d.isoformat() for d, _ in points],
+                "y": [round(v, 2) for _, v in points],
+                "line": {"color": BLUE, "width": 2.5},
+                "marker": {"size": 7},
+                "customdata": [link] * len(points),
+                "hovertemplate": "%{x}: %{y:.1f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            "Alignment index over time (budget-weighted, 0-100)",
+            xaxis=_axis("Date", tickformat="%d %b %Y"),
+            yaxis=_axis("Alignment index (0-100)"),
+            showlegend=True,
+        ),
+    }
+    table = Table(["Date", "Alignment index"], [[d.isoformat(), round(v, 2)] for d, v in points])
+    return Chart(
+        "history",
+        "Alignment index over time",
+        "The budget-weighted alignment index at each snapshot (the axis is zoomed to the data).",
+        figure,
+        table,
+        340,
+    )
+
+
+# ------------------------------------------------------------------------------------------ risks
+
+BAND = {"low": "#d9f0d3", "medium": "#fff1b8", "high": "#ffcf99", "severe": "#f4a3a3"}
+
+
+def _band(exposure: int) -> str:
+    return "severe" if exposure >= 20 else "high" if exposure >= 10 else "medium" if exposure >= 5 else "low"
+
+
+def risk_heatmap(data: dict[str, Any], link: Callable[[int, int], str]) -> Chart:
+    """Active risks counted on the 5 x 5 grid of probability (rows) and impact (columns)."""
+    counts = data["counts"]
+    probabilities, impacts = [1, 2, 3, 4, 5], [1, 2, 3, 4, 5]
+    bands = ["low", "medium", "high", "severe"]
+    z = [[bands.index(_band(p * i)) for i in impacts] for p in probabilities]
+    text = [[str(counts.get((p, i), 0) or "") for i in impacts] for p in probabilities]
+    custom = [[link(p, i) for i in impacts] for p in probabilities]
+    hover = [
+        [
+            f"probability {p} × impact {i} = {p * i} ({_band(p * i)}): {counts.get((p, i), 0)} risks"
+            for i in impacts
+        ]
+        for p in probabilities
+    ]
+    scale = [[n / 3, BAND[b]] for n, b in enumerate(bands)]
+    figure = {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": z,
+                "x": [str(i) for i in impacts],
+                "y": [str(p) for p in probabilities],
+                "text": text,
+                "texttemplate": "%{text}",
+                "textfont": {"size": 15},
+                "customdata": custom,
+                "hovertext": hover,
+                "hovertemplate": "%{hovertext}<extra></extra>",
+                "colorscale": scale,
+                "zmin": 0,
+                "zmax": 3,
+                "xgap": 3,
+                "ygap": 3,
+                "showscale": False,
+            },
+        ],
+        "layout": _layout(
+            "Risk heat map: active risks by probability and impact",
+            xaxis=_axis("Impact (1 minor … 5 severe)"),
+            yaxis=_axis("Probability (1 rare … 5 almost certain)"),
+        ),
+    }
+    table = Table(
+        ["Probability", "Impact", "Exposure", "Band", "Active risks"],
+        [
+            [p, i, p * i, _band(p * i), counts.get((p, i), 0)]
+            for p in reversed(probabilities)
+            for i in impacts
+        ],
+    )
+    return Chart(
+        "risks",
+        "Risk heat map",
+        "Active risks on the 5 × 5 grid; click a cell to list them.",
+        figure,
+        table,
+        380,
+    )
+
+
+def score_history(data: dict[str, Any], link: str) -> Chart:
+    """One initiative's alignment and component scores at each daily snapshot."""
+    points = data["points"]
+    series = [
+        ("alignment", "Alignment", BLUE, "solid", "circle"),
+        ("fit", "Strategic fit", ORANGE, "dash", "square"),
+        ("delivery", "Delivery confidence", GREEN, "dot", "diamond"),
+        ("outcome", "Outcome evidence", PURPLE, "dashdot", "triangle-up"),
+    ]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": label,
+            "x": [p["date"].isoformat() for p in points if p.get(key) is not None],
+            "y": [round(p[key], 1) for p in points if p.get(key) is not None],
+            "line": {"color": colour, "dash": dash, "width": 2.5 if key == "alignment" else 1.5},
+            "marker": {"symbol": symbol, "size": 6},
+            "customdata": [link] * sum(1 for p in points if p.get(key) is not None),
+            "hovertemplate": label + " %{y:.1f} on %{x}<extra></extra>",
+        }
+        for key, label, colour, dash, symbol in series
+    ]
+    figure = {
+        "data": traces,
+        "layout": _layout(
+            "Scores over time (0-100)",
+            xaxis=_axis("Date", tickformat="%b %Y"),
+            yaxis=_axis("Score (0-100)", range=[0, 100]),
+        ),
+    }
+    table = Table(
+        ["Date", *[label for _, label, *_ in series]],
+        [
+            [p["date"].isoformat(), *[None if p.get(key) is None else round(p[key], 1) for key, *_ in series]]
+            for p in points
+        ],
+    )
+    return Chart(
+        "scores", "Scores over time", "The initiative's scores at each daily snapshot.", figure, table, 300
+    )

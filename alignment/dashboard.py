@@ -1,0 +1,754 @@
+"""The executive dashboard's data: tiles and chart data for the portfolio, a program, or any filter.
+
+Everything is read from the stored scores in a fixed number of queries and aggregated with the engine's own
+functions, so the numbers on the dashboard are the engine's numbers. The unfiltered dashboard and each
+program's are rendered after every recompute and stored (DashboardSnapshot); other filter combinations are
+computed here on request.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.urls import reverse
+from django.utils.html import escape
+
+from alignment import charts as chart_builders
+from alignment.engine import formulas as f
+from alignment.engine.compute import FUNDED_STAGES, OPEN_STAGES, attribute_spend, priority_units
+from alignment.engine.inputs import load_objectives, relative
+from alignment.engine.policy import Policy
+from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory, Signal, program_scope
+from portfolio.models import KPI, STAGE_GROUPS, Contribution, Initiative, InterimTarget, Milestone, Reading
+from portfolio.selectors import global_weights
+from risk.models import Risk
+
+HEATMAP_INITIATIVES = 25
+KPI_PANELS = 12
+MONTH = datetime.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    program: int | None = None
+    theme: int | None = None
+    tier: int | None = None
+    stage: str = ""
+    category: str = ""
+
+    @property
+    def scope(self) -> str | None:
+        """The stored scope these filters match exactly (the portfolio, or one program), else None."""
+        if self.theme or self.tier or self.stage or self.category:
+            return None
+        return program_scope(self.program) if self.program else ALL_SCOPE
+
+    def query(self, **overrides: Any) -> str:
+        """The filters as a query string, e.g. for links that keep them."""
+        values = {
+            "program": self.program,
+            "theme": self.theme,
+            "tier": self.tier,
+            "stage": self.stage,
+            "category": self.category,
+            **overrides,
+        }
+        return "&".join(f"{k}={v}" for k, v in values.items() if v not in (None, ""))
+
+
+def filtered_initiatives(filters: DashboardFilters) -> QuerySet[Initiative]:
+    rows = Initiative.objects.all()
+    if filters.program:
+        rows = rows.filter(program_id=filters.program)
+    if filters.stage:
+        group = STAGE_GROUPS.get(filters.stage)
+        rows = rows.filter(stage__in=group[1]) if group else rows.filter(stage=filters.stage)
+    if filters.category:
+        rows = rows.filter(category=filters.category)
+    if filters.tier:
+        rows = rows.filter(score__tier=filters.tier)
+    if filters.theme:
+        theme_ids = theme_subtree(filters.theme)
+        rows = rows.filter(
+            Exists(
+                Contribution.objects.filter(initiative=OuterRef("pk"), objective_id__in=theme_ids).exclude(
+                    strength="none"
+                )
+            )
+        )
+    return rows
+
+
+def theme_subtree(theme_id: int) -> list[int]:
+    """The theme and every objective under it (one query: the tree is small)."""
+    objectives = load_objectives()
+    ids, frontier = {theme_id}, {theme_id}
+    while frontier:
+        frontier = {o.id for o in objectives.values() if o.parent_id in frontier}
+        ids |= frontier
+    return sorted(ids)
+
+
+DISPLAY_STEP = {"money": 500.0, "share": 0.0005, "count": 0.5, "score": 0.05}  # half of what is displayed
+
+
+@dataclass
+class Tile:
+    key: str
+    label: str
+    value: float | None
+    previous: float | None
+    kind: str  # "money", "score", "share", "count"
+    href: str
+    help: str
+    better: str = "up"  # which direction is good: "up", "down"
+
+    @property
+    def delta(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def trend(self) -> str:
+        delta = self.delta
+        if delta is None or abs(delta) < DISPLAY_STEP.get(self.kind, 1e-9):
+            return "flat"
+        return "up" if delta > 0 else "down"
+
+    @property
+    def good(self) -> bool | None:
+        if self.trend == "flat" or self.delta is None:
+            return None
+        return (self.trend == "up") == (self.better == "up")
+
+
+@dataclass
+class DashboardData:
+    filters: DashboardFilters
+    today: datetime.date
+    tiles: list[Tile]
+    charts: dict[str, Any] = field(default_factory=dict)  # chart key -> the data its figure and table use
+
+
+@dataclass
+class Row:
+    id: int
+    code: str
+    title: str
+    stage: str
+    category: str
+    budget: float
+    program_id: int | None
+    fit: float | None
+    alignment: float | None
+    exposure: int | None
+    tier: int | None
+    contributions: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class Totals:
+    """Counts aggregated in the database per program (None: initiatives in no program)."""
+
+    due: int = 0  # milestones of funded initiatives whose baseline date has passed
+    on_time: int = 0  # ... delivered by it
+    red: int = 0  # red signals on initiatives
+    risks: Counter[tuple[int, int]] = field(default_factory=Counter)  # active risks per (probability, impact)
+
+
+@dataclass
+class PortfolioSlice:
+    """The stored facts a dashboard needs about a set of initiatives, loaded once and sliced in memory."""
+
+    today: datetime.date
+    objectives: dict[int, Any]
+    weights: dict[int, float]
+    relative: dict[int, float]
+    units: dict[int, float]
+    routes: dict[int, list[tuple[int, float]]]
+    rows: dict[int, Row]
+    totals: dict[int | None, Totals]  # program id -> counts
+    objective_red: int  # red signals about objectives (counted on the whole portfolio only)
+    indices: dict[str, list[PortfolioIndex]]  # scope -> rows by date
+    kpis: list[tuple[Any, ...]]
+    subset: QuerySet[Initiative]
+
+    def restrict(self, program_id: int) -> PortfolioSlice:
+        rows = {pk: r for pk, r in self.rows.items() if r.program_id == program_id}
+        totals = {program_id: self.totals.get(program_id, Totals())}
+        return PortfolioSlice(**{**self.__dict__, "rows": rows, "totals": totals, "objective_red": 0})
+
+    def total(self) -> Totals:
+        out = Totals()
+        for t in self.totals.values():
+            out.due += t.due
+            out.on_time += t.on_time
+            out.red += t.red
+            out.risks.update(t.risks)
+        return out
+
+
+def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioSlice:
+    """Everything the dashboards of these filters need, in a fixed number of queries."""
+    objectives = load_objectives()
+    weights = global_weights(objectives.values())
+    units, routes = priority_units(objectives, weights)
+    subset = filtered_initiatives(filters)
+    rows: dict[int, Row] = {}
+    totals: dict[int | None, Totals] = defaultdict(Totals)
+    for (
+        pk,
+        code,
+        title,
+        stage,
+        category,
+        capex,
+        opex,
+        program,
+        fit,
+        alignment,
+        exposure,
+        tier,
+        red,
+    ) in subset.values_list(
+        "pk",
+        "code",
+        "title",
+        "stage",
+        "category",
+        "budget_capex",
+        "budget_opex",
+        "program_id",
+        "score__fit",
+        "score__alignment",
+        "score__exposure",
+        "score__tier",
+        "score__red_signals",
+    ):
+        rows[pk] = Row(
+            pk,
+            code,
+            title,
+            stage,
+            category,
+            float(capex or 0) + float(opex or 0),
+            program,
+            fit,
+            alignment,
+            exposure,
+            tier,
+        )
+        if red:  # each score row counts the red signals raised on its initiative in the run that wrote it
+            totals[program].red += red
+    for initiative_id, objective_id, strength in Contribution.objects.filter(
+        initiative__in=subset
+    ).values_list("initiative_id", "objective_id", "strength"):
+        rows[initiative_id].contributions.append((objective_id, strength))
+    program_field = "initiative__program_id"
+    for key, due, on_time in (
+        Milestone.objects.filter(
+            initiative__in=subset, initiative__stage__in=FUNDED_STAGES, baseline_date__lte=today
+        )
+        .values(program_field)
+        .annotate(due=Count("pk"), on_time=Count("pk", filter=Q(actual_date__lte=F("baseline_date"))))
+        .values_list(program_field, "due", "on_time")
+    ):
+        totals[key].due, totals[key].on_time = due, on_time
+    objective_red = (
+        Signal.objects.filter(initiative__isnull=True, severity="red").count()
+        if filters.scope == ALL_SCOPE
+        else 0
+    )
+    for key, p, i, n in (
+        Risk.objects.active()
+        .filter(initiative__in=subset)
+        .values(program_field, "probability", "impact")
+        .annotate(n=Count("pk"))
+        .values_list(program_field, "probability", "impact", "n")
+    ):
+        totals[key].risks[(p, i)] = n
+    indices: dict[str, list[PortfolioIndex]] = defaultdict(list)
+    scopes = None if filters.scope == ALL_SCOPE else [filters.scope]
+    index_rows = PortfolioIndex.objects.filter(date__lte=today).order_by("scope", "date")
+    if scopes is not None:
+        index_rows = index_rows.filter(scope__in=[s for s in scopes if s])
+    for index in index_rows.defer("details"):
+        indices[index.scope].append(index)
+    kpis = list(KPI.objects.filter(objective__status="active").values_list(*KPI_FIELDS))
+    return PortfolioSlice(
+        today,
+        objectives,
+        weights,
+        relative(weights, units),
+        units,
+        routes,
+        rows,
+        dict(totals),
+        objective_red,
+        dict(indices),
+        kpis,
+        subset,
+    )
+
+
+def dashboard_data(filters: DashboardFilters, *, today: datetime.date, policy: Policy) -> DashboardData:
+    """Tiles and chart data for the filters, from a slice loaded for them."""
+    piece = load_slice(filters, today=today)
+    return dashboards_from_slice(piece, [filters], policy=policy)[0]
+
+
+def dashboards_from_slice(
+    piece: PortfolioSlice, filters_list: list[DashboardFilters], *, policy: Policy
+) -> list[DashboardData]:
+    """The dashboards of several scopes of one slice (the portfolio and each program), with the KPI
+    readings of all of them loaded together."""
+    parts = [
+        (flt, piece.restrict(flt.program) if flt.program and flt.scope else piece) for flt in filters_list
+    ]
+    chosen = [_choose_kpis(flt, part) for flt, part in parts]
+    series = load_kpi_series(
+        {k[0]: k for kpis in chosen for k in kpis}.values(),
+        {pk: o.code for pk, o in piece.objectives.items()},
+        today=piece.today,
+    )
+    history = (
+        _live_history(piece.subset, piece.today) if any(flt.scope is None for flt in filters_list) else []
+    )
+    return [
+        _dashboard(flt, part, [series[k[0]] for k in kpis], history, policy)
+        for (flt, part), kpis in zip(parts, chosen, strict=True)
+    ]
+
+
+def _dashboard(
+    filters: DashboardFilters,
+    piece: PortfolioSlice,
+    kpis: list[KPISeries],
+    live_history: History,
+    policy: Policy,
+) -> DashboardData:
+    today = piece.today
+    rows = list(piece.rows.values())
+    funded = [r for r in rows if r.stage in FUNDED_STAGES]
+    spend: dict[int, float] = defaultdict(float)
+    unaligned = sum(attribute_spend(r.budget, r.contributions, piece.routes, spend) for r in funded)
+    weighted = f.misallocation(dict(spend), unaligned, piece.units, policy.top_objectives)
+    alignment_index = f.weighted_mean((r.budget, r.alignment) for r in funded if r.alignment is not None)
+    totals = piece.total()
+    predictability = totals.on_time / totals.due if totals.due else None
+    funded_budget = sum(r.budget for r in funded)
+    red = totals.red + piece.objective_red
+    stored = piece.indices.get(filters.scope or "", [])
+    if stored and stored[-1].date == today and stored[-1].alignment_index is not None:
+        # the engine's index averages unrounded scores; the stored scores summed above are rounded
+        alignment_index = stored[-1].alignment_index
+    previous = next((i for i in reversed(stored) if i.date <= today - MONTH), None)
+    if filters.scope is None:
+        previous_alignment, previous_budget = _history_alignment(live_history, today - MONTH)
+    else:
+        previous_alignment = previous.alignment_index if previous else None
+        previous_budget = previous.funded_budget if previous else None
+    register = reverse("portfolio:initiative-list")
+    tiles = [
+        Tile(
+            "budget",
+            "Funded budget",
+            funded_budget,
+            previous_budget,
+            "money",
+            f"{register}?{filters_to_register(filters, stage='funded')}",
+            "Budget of approved, in-delivery and live initiatives.",
+        ),
+        Tile(
+            "alignment",
+            "Alignment index",
+            alignment_index,
+            previous_alignment,
+            "score",
+            f"{register}?{filters_to_register(filters, stage='funded', sort='-alignment')}",
+            "Budget-weighted mean alignment score of the funded initiatives (0-100).",
+        ),
+        Tile(
+            "top_share",
+            f"Spend on the top {policy.top_objectives} objectives",
+            weighted.top_share if weighted.total > 0 else None,
+            previous.top_share if previous else None,
+            "share",
+            "#chart-investment",
+            "Share of funded budget attributed to the most important priority objectives.",
+        ),
+        Tile(
+            "misallocation",
+            "Misallocation",
+            weighted.misallocation if weighted.total > 0 else None,
+            previous.misallocation if previous else None,
+            "share",
+            "#chart-investment",
+            "½ Σ |spend share − weight share| over priority objectives (0 = spend follows strategy).",
+            better="down",
+        ),
+        Tile(
+            "red_signals",
+            "Open red signals",
+            float(red),
+            float(previous.red_signals) if previous else None,
+            "count",
+            f"{reverse('alignment:signal-list')}?severity=red"
+            + (f"&program={filters.program}" if filters.program else ""),
+            "Early warnings of red severity on these initiatives.",
+            better="down",
+        ),
+        Tile(
+            "predictability",
+            "Predictability",
+            predictability,
+            previous.predictability if previous else None,
+            "share",
+            f"{reverse('portfolio:milestone-list')}?{filters_to_register(filters, stage='funded')}",
+            "Milestones delivered by their baseline date, of those due.",
+        ),
+    ]
+    data = DashboardData(filters=filters, today=today, tiles=tiles)
+    unit_total = sum(piece.units.values())
+    data.charts["investment"] = {
+        "units": [
+            {
+                "id": pk,
+                "code": piece.objectives[pk].code,
+                "title": piece.objectives[pk].title,
+                "weight_share": (w / unit_total) if unit_total else 0.0,
+                "spend_share": (spend.get(pk, 0.0) / weighted.total) if weighted.total else 0.0,
+                "spend": spend.get(pk, 0.0),
+            }
+            for pk, w in sorted(
+                piece.units.items(), key=lambda item: (-item[1], piece.objectives[item[0]].code)
+            )
+        ],
+        "unaligned": unaligned,
+        "unaligned_share": (unaligned / weighted.total) if weighted.total else 0.0,
+        "total": weighted.total,
+    }
+    mix: dict[str, float] = defaultdict(float)
+    for r in funded:
+        mix[r.category] += r.budget
+    data.charts["mix"] = {"budget": dict(mix), "target": policy.target_mix, "total": funded_budget}
+    data.charts["bubble"] = {
+        "points": [
+            {
+                "id": r.id,
+                "code": r.code,
+                "title": r.title,
+                "fit": r.fit,
+                "exposure": r.exposure or 0,
+                "budget": r.budget,
+                "tier": r.tier,
+            }
+            for r in funded
+            if r.fit is not None
+        ]
+    }
+    data.charts["heatmap"] = _heatmap(rows, piece.objectives, piece.relative)
+    counts = totals.risks
+    data.charts["risks"] = {"counts": dict(counts)}
+    points = (
+        [(d, a) for d, a, _ in live_history]
+        if filters.scope is None
+        else [(i.date, i.alignment_index) for i in stored]
+    )
+    data.charts["history"] = {"points": points}
+    data.charts["kpis"] = {"kpis": kpis}
+    return data
+
+
+def _choose_kpis(filters: DashboardFilters, piece: PortfolioSlice) -> list[tuple[Any, ...]]:
+    """The KPIs of the most important objectives in view (the slice's objectives when filtered)."""
+    if filters.scope == ALL_SCOPE:
+        in_view = set(piece.objectives)
+    else:
+        in_view = {o for r in piece.rows.values() for o, s in r.contributions if s != "none"}
+        if filters.theme:
+            in_view &= set(theme_subtree(filters.theme))
+    kpis = [k for k in piece.kpis if k[3] in in_view]
+    kpis.sort(key=lambda k: (-piece.weights.get(k[3], 0.0), piece.objectives[k[3]].code, k[1]))
+    return kpis[:KPI_PANELS]
+
+
+def filters_to_register(filters: DashboardFilters, **extra: Any) -> str:
+    """The register's query string for the initiatives behind a tile or chart element."""
+    values = {
+        "program": filters.program,
+        "stage": filters.stage or None,
+        "category": filters.category,
+        "tier": filters.tier,
+        "objective": filters.theme,
+    }
+    values.update(extra)
+    if filters.stage and extra.get("stage") in STAGE_GROUPS:
+        values["stage"] = _stage_within(filters.stage, extra["stage"])
+    return "&".join(f"{k}={v}" for k, v in values.items() if v not in (None, ""))
+
+
+def _stage_within(chosen: str, group: str) -> str:
+    """The register's stage value for the user's stage filter narrowed to a tile's stage group."""
+    wanted = {str(s) for s in STAGE_GROUPS[group][1]}
+    both = wanted & ({str(s) for s in STAGE_GROUPS[chosen][1]} if chosen in STAGE_GROUPS else {chosen})
+    if both == wanted:
+        return group
+    if len(both) == 1:
+        return both.pop()
+    return chosen  # none of the group's stages is chosen: the tile is empty; the list shows what is chosen
+
+
+History = list[tuple[datetime.date, float | None, float]]  # (date, budget-weighted alignment, total budget)
+
+
+def _live_history(subset: QuerySet[Initiative], today: datetime.date) -> History:
+    """Budget-weighted alignment and total budget of these initiatives at each daily snapshot, summed in the
+    database (one query, a row per snapshot day)."""
+    rows = (
+        ScoreHistory.objects.filter(initiative__in=subset, date__lte=today)
+        .values("date")
+        .annotate(weighted=Sum(F("budget") * F("alignment")), total=Sum("budget"))
+        .order_by("date")
+        .values_list("date", "weighted", "total")
+    )
+    return [(d, (weighted / total) if total else None, total or 0.0) for d, weighted, total in rows]
+
+
+def _history_alignment(points: History, on: datetime.date) -> tuple[float | None, float | None]:
+    earlier = [(a, b) for d, a, b in points if d <= on]
+    return earlier[-1] if earlier else (None, None)
+
+
+def _heatmap(rows: list[Row], objectives: dict[int, Any], relative: dict[int, float]) -> dict[str, Any]:
+    """The largest open initiatives against the objectives they (or any of them) contribute to."""
+    open_rows = sorted((r for r in rows if r.stage in OPEN_STAGES), key=lambda r: (-r.budget, r.code))[
+        :HEATMAP_INITIATIVES
+    ]
+    used = sorted(
+        {o for r in open_rows for o, s in r.contributions if s != "none" and o in objectives},
+        key=lambda pk: (-relative.get(pk, 0.0), objectives[pk].code),
+    )
+    wanted = set(used)
+    cells = {
+        (objective_id, r.id): (
+            relative.get(objective_id, 0.0) * f.STRENGTH_VALUES.get(strength, 0.0),
+            strength,
+        )
+        for r in open_rows
+        for objective_id, strength in r.contributions
+        if objective_id in wanted
+    }
+    return {
+        "objectives": [{"id": pk, "code": objectives[pk].code, "title": objectives[pk].title} for pk in used],
+        "initiatives": [
+            {"id": r.id, "code": r.code, "title": r.title, "budget": r.budget} for r in open_rows
+        ],
+        "cells": cells,
+    }
+
+
+@dataclass
+class KPISeries:
+    id: int
+    name: str
+    unit: str
+    objective: str
+    status: str
+    baseline: tuple[datetime.date, float]
+    target: tuple[datetime.date, float]
+    interim: list[tuple[datetime.date, float]]
+    readings: list[tuple[datetime.date, float]]
+    forecast: tuple[datetime.date, float] | None
+
+
+KPI_FIELDS = (
+    "pk",
+    "name",
+    "unit",
+    "objective_id",
+    "baseline_date",
+    "baseline_value",
+    "target_date",
+    "target_value",
+    "score__status",
+    "score__forecast_value",
+)
+
+
+def load_kpi_series(
+    kpis: Iterable[tuple[Any, ...]], objective_codes: dict[int, str], *, today: datetime.date
+) -> dict[int, KPISeries]:
+    """Chart series of KPIs given as KPI_FIELDS rows: their readings up to today and interim targets (two
+    queries, whatever the number of KPIs)."""
+    kpis = list(kpis)
+    ids = [k[0] for k in kpis]
+    readings: dict[int, list[tuple[datetime.date, float]]] = defaultdict(list)
+    for kpi_id, d, v in (
+        Reading.objects.filter(kpi_id__in=ids, date__lte=today)
+        .order_by("date")
+        .values_list("kpi_id", "date", "value")
+    ):
+        readings[kpi_id].append((d, float(v)))
+    interim: dict[int, list[tuple[datetime.date, float]]] = defaultdict(list)
+    for kpi_id, d, v in (
+        InterimTarget.objects.filter(kpi_id__in=ids).order_by("date").values_list("kpi_id", "date", "value")
+    ):
+        interim[kpi_id].append((d, float(v)))
+    series = {}
+    for pk, name, unit, objective_id, bd, bv, td, tv, status, forecast in kpis:
+        series[pk] = KPISeries(
+            id=pk,
+            name=name,
+            unit=unit,
+            objective=objective_codes.get(objective_id, ""),
+            status=status or f.NO_DATA,
+            baseline=(bd, float(bv)),
+            target=(td, float(tv)),
+            interim=interim.get(pk, []),
+            readings=readings.get(pk, []),
+            forecast=(td, forecast) if forecast is not None else None,
+        )
+    return series
+
+
+# ------------------------------------------------------------------------------------------ payload
+
+TABLE_PREVIEW = 100  # rows of each chart's table shown on the page; the CSV has them all
+
+
+def table_html(table: chart_builders.Table, *, caption: str, limit: int) -> str:
+    """The first `limit` rows of a chart's table as an HTML table (built here: the template engine is slow
+    for thousands of cells)."""
+    head = "".join(f'<th scope="col">{escape(column)}</th>' for column in table.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{'—' if cell is None else escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in table.rows[:limit]
+    )
+    more = (
+        f'<p class="small text-body-secondary">First {limit} of {len(table.rows)} rows; the CSV has them all.</p>'
+        if len(table.rows) > limit
+        else ""
+    )
+    return (
+        f'<table class="table table-sm table-striped small mb-1"><caption class="visually-hidden">{escape(caption)}'
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+    )
+
+
+def chart_dict(
+    chart: chart_builders.Chart, *, preview: int = TABLE_PREVIEW, csv_url: str = ""
+) -> dict[str, Any]:
+    """A chart as the page and the CSV download use it: embeddable figure JSON, the table, its HTML preview."""
+    return {
+        "key": chart.key,
+        "title": chart.title,
+        "description": chart.description,
+        "height": chart.height,
+        "figure": script_json(chart.figure),
+        "table": {"columns": chart.table.columns, "rows": chart.table.rows},
+        "table_html": table_html(chart.table, caption=chart.title, limit=preview),
+        "csv_url": csv_url,
+    }
+
+
+def script_json(value: Any) -> str:
+    """JSON safe to place inside <script type="application/json"> (as Django's json_script escapes it)."""
+    text = json.dumps(value, separators=(",", ":"), default=_date_default)
+    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+
+
+def _date_default(value: Any) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def format_value(kind: str, value: float | None, symbol: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "money":
+        return chart_builders.money(value, symbol)
+    if kind == "share":
+        return f"{100 * value:.1f}%"
+    if kind == "count":
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def format_delta(tile: Tile, symbol: str) -> str:
+    delta = tile.delta
+    if delta is None:
+        return "no history a month ago"
+    if abs(delta) < DISPLAY_STEP.get(tile.kind, 1e-9):
+        return "no change in a month"
+    sign = "+" if delta > 0 else "−"
+    if tile.kind == "money":
+        amount = chart_builders.money(abs(delta), symbol)
+    elif tile.kind == "share":
+        amount = f"{100 * abs(delta):.1f} pts"
+    elif tile.kind == "count":
+        amount = f"{abs(delta):.0f}"
+    else:
+        amount = f"{abs(delta):.1f}"
+    return f"{sign}{amount} in a month"
+
+
+def build_payload(data: DashboardData, *, symbol: str, as_of: datetime.datetime | None) -> dict[str, Any]:
+    """Tiles with their display strings and every chart's figure (as embeddable JSON) and table."""
+    base = data.filters
+    register = reverse("portfolio:initiative-list")
+    initiative = reverse("portfolio:initiative-detail", args=[999999999]).replace("999999999", "{}")
+    kpi = reverse("portfolio:kpi-detail", args=[999999999]).replace("999999999", "{}")
+    risks = reverse("risk:risk-list")
+
+    def unit_link(pk: int) -> str:
+        if pk == 0:
+            return f"{reverse('alignment:signal-list')}?rule=orphan"
+        return f"{register}?{filters_to_register(base, stage='funded', objective=pk)}"
+
+    built = [
+        chart_builders.alignment_heatmap(
+            data.charts["heatmap"], lambda pk: initiative.format(pk) + "#contributions"
+        ),
+        chart_builders.value_risk_bubbles(data.charts["bubble"], initiative.format, symbol),
+        chart_builders.investment_vs_priority(data.charts["investment"], unit_link, symbol),
+        chart_builders.category_mix(
+            data.charts["mix"],
+            lambda c: f"{register}?{filters_to_register(base, stage='funded', category=c)}",
+            symbol,
+        ),
+        chart_builders.kpi_small_multiples(data.charts["kpis"], kpi.format),
+        chart_builders.alignment_history(
+            data.charts["history"], f"{register}?{filters_to_register(base, sort='-alignment')}"
+        ),
+        chart_builders.risk_heatmap(
+            data.charts["risks"], lambda p, i: f"{risks}?status=active&probability={p}&impact={i}"
+        ),
+    ]
+    return {
+        "as_of": as_of.isoformat() if as_of else None,
+        "today": data.today.isoformat(),
+        "tiles": [
+            {
+                "key": t.key,
+                "label": t.label,
+                "value": format_value(t.kind, t.value, symbol),
+                "previous": format_value(t.kind, t.previous, symbol),
+                "delta": format_delta(t, symbol),
+                "trend": t.trend,
+                "good": t.good,
+                "href": t.href,
+                "help": t.help,
+            }
+            for t in data.tiles
+        ],
+        "charts": [chart_dict(c, preview=TABLE_PREVIEW) for c in built],
+    }

@@ -1,0 +1,392 @@
+"""Scores of initiatives and of the portfolio, computed in memory from loaded inputs (no queries here)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from alignment.engine import formulas as f
+from alignment.engine.inputs import InitiativeRow, PortfolioInputs, priority_units
+from portfolio.models import ACTIVE_STAGES
+from portfolio.models import FUNDED_STAGES as FUNDED
+
+OUTCOME_STAGES = {"in_delivery", "live", "closed"}
+DELIVERY_STAGES = {"approved", "in_delivery", "live", "closed"}
+GOVERNANCE_STAGES = {"approved", "in_delivery"}
+FUNDED_STAGES = {str(stage) for stage in FUNDED}
+OPEN_STAGES = {str(stage) for stage in ACTIVE_STAGES}  # past the idea, not finished
+FINISHED_STAGES = {"live", "closed", "cancelled"}
+FALLBACK_TIER_POLICIES = {
+    1: (30, ("business_case",)),
+    2: (60, ("business_case",)),
+    3: (90, ("business_case",)),
+}
+NOT_APPLICABLE = {
+    "idea": "not started: an idea has no execution to assess yet, so it counts at the floor",
+    "proposed": "not started: a proposal has no execution to assess yet, so it counts at the floor",
+    "cancelled": "cancelled: there is no execution to assess, so it counts at the floor",
+}
+
+
+def r2(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def finished_on(row: InitiativeRow) -> datetime.date | None:
+    """When a live, closed or cancelled initiative stopped running (None while it runs): its actual end;
+    else, once live, its go-live date; else its planned end (nothing records a late finish)."""
+    if row.stage not in FINISHED_STAGES:
+        return None
+    went_live = row.go_live_date if row.stage != "cancelled" else None
+    return row.actual_end or went_live or row.planned_end
+
+
+@dataclass
+class InitiativeResult:
+    id: int
+    fit: float
+    outcome: float | None
+    delivery: float | None
+    governance: float | None
+    execution: float | None
+    alignment: float
+    impact: float
+    exposure: int
+    tier: int
+    missing: list[str]
+    explanation: dict[str, Any]
+    # kept for the signal rules; not stored
+    fit_detail: f.Fit = field(repr=False, default=f.Fit(0.0, ()))
+    delivery_detail: f.Delivery | None = field(repr=False, default=None)
+    governance_detail: f.Governance | None = field(repr=False, default=None)
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            "fit": r2(self.fit),
+            "outcome": r2(self.outcome),
+            "delivery": r2(self.delivery),
+            "governance": r2(self.governance),
+            "execution": r2(self.execution),
+            "alignment": r2(self.alignment),
+            "impact": r2(self.impact),
+            "exposure": self.exposure,
+            "tier": self.tier,
+            "missing": self.missing,
+            "explanation": self.explanation,
+        }
+
+
+def assess_kpis(inputs: PortfolioInputs) -> dict[int, f.KPIAssessment]:
+    return {
+        kpi_id: f.assess_kpi(kpi, inputs.readings.get(kpi_id, []), inputs.today, inputs.policy.kpi)
+        for kpi_id, kpi in inputs.kpis.items()
+    }
+
+
+def score_initiative(
+    row: InitiativeRow, inputs: PortfolioInputs, kpis: dict[int, f.KPIAssessment]
+) -> InitiativeResult:
+    """Every score of one initiative, with the explanation the "why" view shows."""
+    policy = inputs.policy
+    relative = inputs.relative_weights
+    fit = f.strategic_fit(((c.objective_id, c.strength) for c in row.contributions), relative)
+    c_by_objective = {t.objective_id: t.weighted for t in fit.terms}
+    reasons: dict[str, str] = {}
+    skipped = NOT_APPLICABLE.get(row.stage)
+
+    outcome: f.Outcome | None = None
+    if row.stage in OUTCOME_STAGES:
+        outcome = f.outcome_evidence(
+            ((c.kpi_id, c_by_objective.get(c.objective_id, 0.0)) for c in row.contributions if c.kpi_id), kpis
+        )
+        if outcome.value is None:
+            reasons["outcome"] = outcome.reason
+    else:
+        reasons["outcome"] = skipped or "not delivering yet: outcomes are judged from the start of delivery"
+
+    delivery: f.Delivery | None = None
+    if row.stage in DELIVERY_STAGES:
+        milestones = [f.MilestoneDates(m.baseline, m.forecast, m.actual) for m in row.milestones]
+        slip = f.slip_days(milestones, row.planned_end, inputs.today, finished_on(row))
+        delivery = f.delivery_confidence(
+            planned_start=row.planned_start,
+            planned_end=row.planned_end,
+            slip=slip,
+            has_schedule=bool(row.planned_end),
+            budget=row.budget,
+            forecast_cost=row.forecast_cost,
+            actual_cost=row.actual_cost,
+            latest_rags=row.reviews[0].rags if row.reviews else None,
+            policy=policy.delivery,
+        )
+        if delivery.value is None:
+            reasons["delivery"] = delivery.reason
+    else:
+        reasons["delivery"] = skipped or "not approved yet"
+
+    tiering = f.risk_tier(
+        budget=row.budget,
+        fit=fit.value,
+        criticality=row.criticality,
+        risk_exposures=(r.exposure for r in row.risks),
+        policy=policy.tier,
+    )
+    cadence, required = inputs.tier_policies.get(tiering.tier) or FALLBACK_TIER_POLICIES[tiering.tier]
+    governance: f.Governance | None = None
+    if row.stage in GOVERNANCE_STAGES:
+        governance = f.governance_compliance(
+            cadence_days=cadence,
+            last_checkpoint=row.reviews[0].held_on if row.reviews else None,
+            started=row.actual_start or row.planned_start,
+            required=required,
+            present=row.artefacts,
+            today=inputs.today,
+        )
+    else:
+        reasons["governance"] = skipped or {
+            "live": "live: steering checkpoints end at go-live; benefits are tracked through the KPIs",
+            "closed": "closed: no checkpoints are due",
+        }.get(row.stage, "not approved yet")
+
+    components = {
+        "outcome": outcome.value if outcome else None,
+        "delivery": delivery.value if delivery else None,
+        "governance": governance.value if governance else None,
+    }
+    composite = f.alignment_score(fit.value, components, policy)
+    explanation = {
+        "policy": policy.version,
+        "today": inputs.today.isoformat(),
+        "fit": {
+            # the divisor of r: the largest global weight among the priority units
+            "max_global_weight": r2(inputs.largest_priority_weight),
+            "terms": [
+                {
+                    "objective": t.objective_id,
+                    "strength": t.strength,
+                    "global_weight": round(inputs.global_weights.get(t.objective_id, 0.0), 4),
+                    "r": round(t.relative_weight, 4),
+                    "c": round(t.weighted, 4),
+                    "points": round(t.points, 2),
+                }
+                for t in fit.terms
+            ],
+        },
+        "outcome": {
+            "kpis": [
+                {"kpi": t.kpi_id, "weight": round(t.weight, 4), "evidence": round(t.evidence, 4)}
+                for t in outcome.terms
+            ]
+            if outcome
+            else [],
+        },
+        "delivery": (
+            {
+                "schedule": r2(delivery.schedule),
+                "cost": r2(delivery.cost),
+                "checkpoint": r2(delivery.checkpoint),
+                "slip_days": delivery.slip_days,
+                "duration_days": delivery.duration_days,
+                "slip_ratio": None if delivery.slip_ratio is None else round(delivery.slip_ratio, 4),
+                "overrun": None if delivery.overrun is None else round(delivery.overrun, 4),
+                "rags": list(row.reviews[0].rags) if row.reviews else [],
+            }
+            if delivery
+            else {}
+        ),
+        "governance": (
+            {
+                "cadence_days": governance.cadence_days,
+                "days_since_checkpoint": governance.days_since_checkpoint,
+                "cadence_score": r2(governance.cadence_score),
+                "required": list(governance.required),
+                "present": list(governance.present),
+                "artefact_score": r2(governance.artefact_score),
+            }
+            if governance
+            else {}
+        ),
+        "tier": {
+            "impact_parts": [round(p, 2) for p in tiering.impact_parts],
+            "impact_high": tiering.impact_high,
+            "top_risks": list(tiering.top_risks),
+            "exposure_high": tiering.exposure_high,
+            "cadence_days": cadence,
+        },
+        "composite": {
+            "weights": policy.component_weights,
+            "used": list(composite.used),
+            "execution": r2(composite.execution),
+            "factor": round(composite.factor, 4),
+            "floor": policy.execution_floor,
+            "note": composite.note,
+        },
+        "missing": reasons,
+    }
+    return InitiativeResult(
+        id=row.id,
+        fit=fit.value,
+        outcome=components["outcome"],
+        delivery=components["delivery"],
+        governance=components["governance"],
+        execution=composite.execution,
+        alignment=composite.value,
+        impact=tiering.impact,
+        exposure=tiering.exposure,
+        tier=tiering.tier,
+        missing=list(composite.missing),
+        explanation=explanation,
+        fit_detail=fit,
+        delivery_detail=delivery,
+        governance_detail=governance,
+    )
+
+
+@dataclass
+class ObjectiveFacts:
+    id: int
+    global_weight: float
+    relative_weight: float
+    lookback_relative_weight: float | None
+    is_unit: bool
+    unit_id: int | None
+    spend: float = 0.0
+    spend_share: float = 0.0
+    weight_share: float = 0.0
+    contributing: int = 0
+
+
+@dataclass
+class PortfolioResult:
+    objectives: dict[int, ObjectiveFacts]
+    funded_budget: float
+    alignment_index: float | None
+    top_share: float | None
+    misallocation: float | None
+    coverage: float | None
+    predictability: float | None
+    details: dict[str, Any]
+
+
+def attribute_spend(
+    budget: float,
+    contributions: Iterable[tuple[int, str]],
+    routes: dict[int, list[tuple[int, float]]],
+    spend: dict[int, float],
+) -> float:
+    """Spread a budget over priority units in proportion to contribution strength (adding to `spend`) and
+    return the part that could not be attributed: all of it without a contribution, and the share of
+    contributions to retired objectives. That part is unaligned spend."""
+    shares = [
+        (objective_id, f.STRENGTH_VALUES.get(strength, 0.0)) for objective_id, strength in contributions
+    ]
+    total = sum(s for _, s in shares)
+    if total <= 0:
+        return budget
+    unrouted = 0.0
+    for objective_id, s in shares:
+        route = routes.get(objective_id, [])
+        for unit, part in route:
+            spend[unit] += budget * (s / total) * part
+        if not route:
+            unrouted += s
+    return budget * unrouted / total
+
+
+def compute_portfolio(
+    inputs: PortfolioInputs,
+    scores: dict[int, InitiativeResult],
+    initiatives: Collection[InitiativeRow] | None = None,
+) -> PortfolioResult:
+    """The indices: budget-weighted alignment, spend against priorities, coverage, predictability, mix.
+
+    Over the whole portfolio, or over `initiatives` (a program's) measured against the same priorities.
+    """
+    policy = inputs.policy
+    rows = inputs.initiatives.values() if initiatives is None else initiatives
+    units, routes = priority_units(inputs.objectives, inputs.global_weights)
+    spend: dict[int, float] = defaultdict(float)
+    unaligned = 0.0
+    funded_budget = 0.0
+    alignment_pairs: list[tuple[float, float]] = []
+    mix: dict[str, float] = defaultdict(float)
+    contributing: dict[int, set[int]] = defaultdict(set)
+    due = on_time = 0
+    for row in rows:
+        if row.stage in OPEN_STAGES:
+            for c in row.contributions:
+                if c.strength in ("moderate", "strong"):
+                    contributing[c.objective_id].add(row.id)
+        if row.stage not in FUNDED_STAGES:
+            continue
+        funded_budget += row.budget
+        mix[row.category] += row.budget
+        score = scores.get(row.id)
+        if score is not None:
+            alignment_pairs.append((row.budget, score.alignment))
+        unaligned += attribute_spend(
+            row.budget, ((c.objective_id, c.strength) for c in row.contributions), routes, spend
+        )
+        for m in row.milestones:
+            if m.baseline <= inputs.today:
+                due += 1
+                if m.actual is not None and m.actual <= m.baseline:
+                    on_time += 1
+    weighted = f.misallocation(dict(spend), unaligned, units, policy.top_objectives)
+    weight_total = sum(units.values())
+    facts: dict[int, ObjectiveFacts] = {}
+    for pk in inputs.objectives:
+        unit_routes = routes.get(pk, [])
+        facts[pk] = ObjectiveFacts(
+            id=pk,
+            global_weight=inputs.global_weights.get(pk, 0.0),
+            relative_weight=inputs.relative_weights.get(pk, 0.0),
+            lookback_relative_weight=inputs.lookback_relative_weights.get(pk),
+            is_unit=pk in units,
+            unit_id=unit_routes[0][0] if len(unit_routes) == 1 else None,
+            spend=spend.get(pk, 0.0),
+            spend_share=(spend.get(pk, 0.0) / weighted.total) if weighted.total > 0 else 0.0,
+            weight_share=(units.get(pk, 0.0) / weight_total) if weight_total > 0 and pk in units else 0.0,
+            contributing=len(contributing.get(pk, ())),
+        )
+    # coverage: a unit is covered when an open initiative contributes moderately or strongly to it or below it
+    covered_units = {
+        unit for objective_id, ids in contributing.items() if ids for unit, _ in routes.get(objective_id, [])
+    }
+    coverage = len(covered_units & set(units)) / len(units) if units else None
+    mix_total = sum(mix.values())
+    details = {
+        "units": sorted(units),
+        "top_units": list(weighted.top_units),
+        "unaligned_spend": round(unaligned, 2),
+        "mix": {k: round(v / mix_total, 4) if mix_total else 0.0 for k, v in sorted(mix.items())},
+        "target_mix": policy.target_mix,
+        "milestones_due": due,
+        "milestones_on_time": on_time,
+        "covered_units": sorted(covered_units & set(units)),
+    }
+    return PortfolioResult(
+        objectives=facts,
+        funded_budget=funded_budget,
+        alignment_index=f.weighted_mean(alignment_pairs),
+        # without priority units there is nothing to compare spend with (not a perfect 0)
+        top_share=weighted.top_share if weighted.total > 0 and weight_total > 0 else None,
+        misallocation=weighted.misallocation if weighted.total > 0 and weight_total > 0 else None,
+        coverage=coverage,
+        predictability=(on_time / due) if due else None,
+        details=details,
+    )
+
+
+def compute_programs(
+    inputs: PortfolioInputs, scores: dict[int, InitiativeResult]
+) -> dict[int, PortfolioResult]:
+    """The indices of each program, over its own initiatives."""
+    by_program: dict[int, list[InitiativeRow]] = defaultdict(list)
+    for row in inputs.initiatives.values():
+        if row.program_id is not None:
+            by_program[row.program_id].append(row)
+    return {program: compute_portfolio(inputs, scores, rows) for program, rows in by_program.items()}

@@ -1,0 +1,427 @@
+"""Everything the engine reads, loaded for a whole portfolio (or a few initiatives) in a fixed number of
+queries. Nothing here loops over rows with a query: each table is read once and grouped in memory."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from alignment.engine.formulas import KPIDefinition
+from alignment.engine.policy import Policy
+from portfolio.models import (
+    KPI,
+    Artefact,
+    CheckpointReview,
+    Contribution,
+    Initiative,
+    InterimTarget,
+    Milestone,
+    Objective,
+    Reading,
+    ScopeChange,
+    SteeringMeeting,
+)
+from portfolio.selectors import global_weights
+from risk.models import ACTIVE_RISK_STATUSES, Risk, TierPolicy
+
+
+@dataclass(frozen=True)
+class ObjectiveRow:
+    id: int
+    code: str
+    title: str
+    parent_id: int | None
+    local_weight: float
+    status: str
+    owner_id: int | None
+
+    @property
+    def pk(self) -> int:  # global_weights() reads pk
+        return self.id
+
+
+@dataclass(frozen=True)
+class ContributionRow:
+    id: int
+    objective_id: int
+    strength: str
+    kpi_id: int | None
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    id: int
+    name: str
+    baseline: datetime.date
+    forecast: datetime.date | None
+    actual: datetime.date | None
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    id: int
+    held_on: datetime.date
+    rags: tuple[str, str, str, str]
+    decision: str
+    attendee_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    id: int
+    title: str
+    probability: int
+    impact: int
+    has_mitigation: bool
+
+    @property
+    def exposure(self) -> int:
+        return self.probability * self.impact
+
+
+@dataclass(frozen=True)
+class ScopeRow:
+    id: int
+    date: datetime.date
+    has_rationale: bool
+    status: str
+
+
+@dataclass
+class InitiativeRow:
+    id: int
+    code: str
+    title: str
+    stage: str
+    category: str
+    budget: float
+    actual_cost: float
+    forecast_cost: float | None
+    planned_start: datetime.date | None
+    planned_end: datetime.date | None
+    actual_start: datetime.date | None
+    actual_end: datetime.date | None
+    go_live_date: datetime.date | None
+    criticality: int
+    clarity: int | None
+    sponsor_id: int | None
+    manager_id: int | None
+    program_id: int | None
+    sustainment_owner_id: int | None
+    contributions: list[ContributionRow] = field(default_factory=list)
+    milestones: list[MilestoneRow] = field(default_factory=list)
+    reviews: list[ReviewRow] = field(default_factory=list)  # newest first
+    risks: list[RiskRow] = field(default_factory=list)  # active only
+    artefacts: set[str] = field(default_factory=set)
+    scope_changes: list[ScopeRow] = field(default_factory=list)
+
+
+@dataclass
+class PortfolioInputs:
+    today: datetime.date
+    policy: Policy
+    objectives: dict[int, ObjectiveRow]
+    global_weights: dict[int, float]
+    relative_weights: dict[int, float]
+    largest_priority_weight: float  # the divisor of the relative weights
+    lookback_relative_weights: dict[int, float]
+    kpis: dict[int, KPIDefinition]
+    kpi_names: dict[int, tuple[str, int]]  # id -> (name, objective id)
+    readings: dict[int, list[tuple[datetime.date, float]]]
+    tier_policies: dict[int, tuple[int, tuple[str, ...]]]  # tier -> (cadence days, required artefacts)
+    initiatives: dict[int, InitiativeRow]
+
+
+def priority_units(
+    objectives: Mapping[int, ObjectiveRow], global_weights: Mapping[int, float]
+) -> tuple[dict[int, float], dict[int, list[tuple[int, float]]]]:
+    """The objectives spend is compared at: active objectives directly under a theme, and themes without
+    active children. Returns each unit's global weight, and for every objective the units its spend goes to
+    (a sub-objective to its unit; a theme spread over its units by weight)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for o in objectives.values():
+        if o.status == "active":
+            children[o.parent_id].append(o.id)
+    units: dict[int, float] = {}
+    for theme in children.get(None, []):
+        under = children.get(theme, [])
+        if under:
+            for pk in under:
+                units[pk] = global_weights.get(pk, 0.0)
+        else:
+            units[theme] = global_weights.get(theme, 0.0)
+
+    def route(pk: int) -> list[tuple[int, float]]:
+        if pk in units:
+            return [(pk, 1.0)]
+        node = objectives.get(pk)
+        if node is None or node.status != "active":
+            return []
+        if node.parent_id is None:  # a theme with active children: spread by weight
+            under = [(u, units[u]) for u in children.get(pk, []) if u in units]
+            total = sum(w for _, w in under)
+            return [(u, w / total) for u, w in under] if total > 0 else []
+        return route(node.parent_id)
+
+    return units, {pk: route(pk) for pk in objectives}
+
+
+def largest_priority_weight(units: Mapping[int, float]) -> float:
+    return max(units.values(), default=0.0)
+
+
+def relative(weights: Mapping[int, float], units: Mapping[int, float]) -> dict[int, float]:
+    """r_o = min(1, global weight of o / the largest global weight among the priority units).
+
+    The most important priority objective has r = 1, so a strong contribution to it gives a fit of 100.
+    A theme weighs as much as its active objectives together, so its r is capped at 1; a sub-objective
+    weighs less than its unit. `units` maps each priority unit to its global weight (priority_units()).
+    """
+    top = largest_priority_weight(units)
+    return {pk: (min(1.0, w / top) if top > 0 else 0.0) for pk, w in weights.items()}
+
+
+def relative_weights(objectives: Mapping[int, ObjectiveRow]) -> tuple[dict[int, float], dict[int, float]]:
+    """The global and the relative weights of a tree of objectives."""
+    weights = global_weights(objectives.values())
+    return weights, relative(weights, priority_units(objectives, weights)[0])
+
+
+def _f(value: object) -> float:
+    return float(value) if value is not None else 0.0  # type: ignore[arg-type]
+
+
+def load_objectives() -> dict[int, ObjectiveRow]:
+    rows = Objective.objects.values_list(
+        "pk", "code", "title", "parent_id", "local_weight", "status", "owner_id"
+    )
+    return {
+        pk: ObjectiveRow(pk, code, title, parent, float(weight), status, owner)
+        for pk, code, title, parent, weight, status, owner in rows
+    }
+
+
+def lookback_weights(on: datetime.date) -> dict[int, float]:
+    """Relative weights of the objectives as the audit trail had them at the end of `on` (one query)."""
+    as_of = datetime.datetime.combine(on, datetime.time.max, tzinfo=datetime.UTC)
+    historic = {
+        r.id: ObjectiveRow(r.id, r.code, r.title, r.parent_id, float(r.local_weight), r.status, r.owner_id)
+        for r in Objective.history.as_of(as_of)
+    }
+    return relative_weights(historic)[1] if historic else {}
+
+
+def load_inputs(
+    *,
+    today: datetime.date,
+    policy: Policy,
+    initiative_ids: Collection[int] | None = None,
+    extra_kpi_ids: Collection[int] = (),
+) -> PortfolioInputs:
+    """Read the inputs for the given initiatives (all when None, with every KPI); for some initiatives, the
+    KPIs their contributions name plus `extra_kpi_ids`."""
+    objectives = load_objectives()
+    weights = global_weights(objectives.values())
+    units, _ = priority_units(objectives, weights)
+    lookback = lookback_weights(today - datetime.timedelta(days=policy.signals.downweight_lookback_days))
+
+    def scoped(queryset, field_name: str = "initiative_id"):  # type: ignore[no-untyped-def]
+        return (
+            queryset
+            if initiative_ids is None
+            else queryset.filter(**{f"{field_name}__in": list(initiative_ids)})
+        )
+
+    initiatives: dict[int, InitiativeRow] = {}
+    for row in scoped(Initiative.objects.all(), "pk").values_list(
+        "pk",
+        "code",
+        "title",
+        "stage",
+        "category",
+        "budget_capex",
+        "budget_opex",
+        "actual_cost",
+        "forecast_cost",
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+        "go_live_date",
+        "criticality",
+        "requirements_clarity",
+        "sponsor_id",
+        "manager_id",
+        "program_id",
+        "sustainment_owner_id",
+    ):
+        (
+            pk,
+            code,
+            title,
+            stage,
+            category,
+            capex,
+            opex,
+            actual,
+            forecast,
+            ps,
+            pe,
+            as_,
+            ae,
+            golive,
+            crit,
+            clarity,
+            sponsor,
+            manager,
+            program,
+            sustainment,
+        ) = row
+        initiatives[pk] = InitiativeRow(
+            pk,
+            code,
+            title,
+            stage,
+            category,
+            _f(capex) + _f(opex),
+            _f(actual),
+            float(forecast) if forecast is not None else None,
+            ps,
+            pe,
+            as_,
+            ae,
+            golive,
+            crit,
+            clarity,
+            sponsor,
+            manager,
+            program,
+            sustainment,
+        )
+
+    named_kpis: set[int] = set()
+    for pk, initiative_id, objective_id, strength, kpi_id in scoped(Contribution.objects.all()).values_list(
+        "pk", "initiative_id", "objective_id", "strength", "kpi_id"
+    ):
+        initiatives[initiative_id].contributions.append(ContributionRow(pk, objective_id, strength, kpi_id))
+        if kpi_id:
+            named_kpis.add(kpi_id)
+
+    for pk, initiative_id, name, baseline, forecast, actual in scoped(Milestone.objects.all()).values_list(
+        "pk", "initiative_id", "name", "baseline_date", "forecast_date", "actual_date"
+    ):
+        initiatives[initiative_id].milestones.append(MilestoneRow(pk, name, baseline, forecast, actual))
+
+    attendees: dict[int, set[int]] = defaultdict(set)
+    through = CheckpointReview.attendees.through
+    review_filter = (
+        Q() if initiative_ids is None else Q(checkpointreview__initiative_id__in=list(initiative_ids))
+    )
+    for review_id, user_id in through.objects.filter(review_filter).values_list(
+        "checkpointreview_id", "user_id"
+    ):
+        attendees[review_id].add(user_id)
+    # Whoever the meeting's attendance lists was present for its reviews too (it may be recorded later).
+    meeting_attendees: dict[int, set[int]] = defaultdict(set)
+    meeting_filter = Q(steeringmeeting__reviews__isnull=False)
+    if initiative_ids is not None:
+        meeting_filter &= Q(steeringmeeting__reviews__initiative_id__in=list(initiative_ids))
+    for meeting_id, user_id in (
+        SteeringMeeting.attendees.through.objects.filter(meeting_filter)
+        .values_list("steeringmeeting_id", "user_id")
+        .distinct()
+    ):
+        meeting_attendees[meeting_id].add(user_id)
+    for pk, initiative_id, meeting_id, held_on, schedule, cost, scope, benefits, decision in (
+        scoped(CheckpointReview.objects.filter(held_on__lte=today))
+        .order_by("initiative_id", "-held_on", "-pk")
+        .values_list(
+            "pk",
+            "initiative_id",
+            "meeting_id",
+            "held_on",
+            "rag_schedule",
+            "rag_cost",
+            "rag_scope",
+            "rag_benefits",
+            "decision",
+        )
+    ):
+        present = attendees.get(pk, set()) | meeting_attendees.get(meeting_id, set())
+        initiatives[initiative_id].reviews.append(
+            ReviewRow(pk, held_on, (schedule, cost, scope, benefits), decision, frozenset(present))
+        )
+
+    for pk, initiative_id, title, probability, impact, mitigation in scoped(
+        Risk.objects.filter(status__in=ACTIVE_RISK_STATUSES)
+    ).values_list("pk", "initiative_id", "title", "probability", "impact", "mitigation"):
+        initiatives[initiative_id].risks.append(
+            RiskRow(pk, title, probability, impact, bool((mitigation or "").strip()))
+        )
+
+    for initiative_id, kind in scoped(Artefact.objects.all()).values_list("initiative_id", "kind"):
+        initiatives[initiative_id].artefacts.add(kind)
+
+    since = today - datetime.timedelta(
+        days=max(policy.signals.scope_window_days, policy.signals.no_rationale_window_days)
+    )
+    for pk, initiative_id, date, rationale, status in scoped(
+        ScopeChange.objects.filter(date__gte=since, date__lte=today)
+    ).values_list("pk", "initiative_id", "date", "rationale", "status"):
+        initiatives[initiative_id].scope_changes.append(
+            ScopeRow(pk, date, bool((rationale or "").strip()), status)
+        )
+
+    kpi_ids = None if initiative_ids is None else named_kpis | set(extra_kpi_ids)
+    kpi_queryset = KPI.objects.all() if kpi_ids is None else KPI.objects.filter(pk__in=kpi_ids)
+    interim: dict[int, list[tuple[datetime.date, float]]] = defaultdict(list)
+    interim_rows = (
+        InterimTarget.objects.all() if kpi_ids is None else InterimTarget.objects.filter(kpi_id__in=kpi_ids)
+    )
+    for kpi_id, date, value in interim_rows.order_by("kpi_id", "date").values_list("kpi_id", "date", "value"):
+        interim[kpi_id].append((date, float(value)))
+    kpis: dict[int, KPIDefinition] = {}
+    kpi_names: dict[int, tuple[str, int]] = {}
+    for pk, name, objective_id, direction, bv, bd, tv, td in kpi_queryset.values_list(
+        "pk",
+        "name",
+        "objective_id",
+        "direction",
+        "baseline_value",
+        "baseline_date",
+        "target_value",
+        "target_date",
+    ):
+        kpis[pk] = KPIDefinition(pk, direction, float(bv), bd, float(tv), td, tuple(interim.get(pk, ())))
+        kpi_names[pk] = (name, objective_id)
+    readings: dict[int, list[tuple[datetime.date, float]]] = defaultdict(list)
+    reading_rows = Reading.objects.filter(date__lte=today)
+    if kpi_ids is not None:
+        reading_rows = reading_rows.filter(kpi_id__in=kpi_ids)
+    for kpi_id, date, value in reading_rows.order_by("kpi_id", "date").values_list("kpi_id", "date", "value"):
+        readings[kpi_id].append((date, float(value)))
+
+    tier_policies = {
+        tier: (cadence, tuple(artefacts or ()))
+        for tier, cadence, artefacts in TierPolicy.objects.values_list(
+            "tier", "checkpoint_cadence_days", "required_artefacts"
+        )
+    }
+    return PortfolioInputs(
+        today=today,
+        policy=policy,
+        objectives=objectives,
+        global_weights=weights,
+        relative_weights=relative(weights, units),
+        largest_priority_weight=largest_priority_weight(units),
+        lookback_relative_weights=lookback,
+        kpis=kpis,
+        kpi_names=kpi_names,
+        readings=dict(readings),
+        tier_policies=tier_policies,
+        initiatives=initiatives,
+    )

@@ -1,0 +1,535 @@
+"""Early-warning rules. Each rule has a name, says what it watches, reads its thresholds from the policy,
+and raises signals with a severity and the evidence (links to the records that triggered it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from alignment.engine import formulas as f
+from alignment.engine.compute import GOVERNANCE_STAGES, OPEN_STAGES, InitiativeResult, PortfolioResult
+from alignment.engine.inputs import InitiativeRow, PortfolioInputs
+from portfolio.templatetags.bearing import money
+
+RED, AMBER = "red", "amber"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    title: str
+    watches: str
+
+
+RULES: dict[str, Rule] = {
+    rule.name: rule
+    for rule in [
+        Rule(
+            "orphan", "No objective", "An open initiative whose strategic fit is 0: it serves no objective."
+        ),
+        Rule(
+            "weak_fit_large_budget",
+            "Weak fit for a large budget",
+            "Strategic fit below the threshold on a budget above it.",
+        ),
+        Rule(
+            "objective_uncovered",
+            "Important objective with no initiative",
+            "A priority objective no open initiative serves.",
+        ),
+        Rule("scope_changes_frequent", "Frequent scope changes", "Many scope changes within the window."),
+        Rule(
+            "scope_change_no_rationale",
+            "Scope change without rationale",
+            "A scope change logged with no reason.",
+        ),
+        Rule(
+            "sponsor_absent",
+            "Sponsor absent from checkpoints",
+            "The sponsor missed the latest checkpoint reviews.",
+        ),
+        Rule(
+            "unclear_requirements",
+            "Unclear requirements after approval",
+            "Requirements clarity low once approved.",
+        ),
+        Rule(
+            "kpi_off_track",
+            "Linked KPI off track",
+            "A KPI the initiative claims to move is at risk or off track.",
+        ),
+        Rule("schedule_slip", "Schedule slip", "Lateness against plan relative to the planned duration."),
+        Rule("cost_overrun", "Cost overrun", "Forecast cost above budget."),
+        Rule(
+            "no_sustainment_owner",
+            "Go-live near, no sustainment owner",
+            "Nobody owns the solution after go-live.",
+        ),
+        Rule(
+            "live_no_reading",
+            "Live, no KPI reading since go-live",
+            "Benefits are not being measured after go-live.",
+        ),
+        Rule(
+            "objective_weakened",
+            "Objective retired or down-weighted",
+            "The strategy moved away from what it serves.",
+        ),
+        Rule(
+            "checkpoint_overdue",
+            "Checkpoint overdue for the tier",
+            "No checkpoint review within the tier's cadence.",
+        ),
+        Rule(
+            "high_risk_no_mitigation",
+            "High risk without mitigation",
+            "A high-exposure risk with no mitigation plan.",
+        ),
+    ]
+}
+
+
+@dataclass
+class SignalRow:
+    rule: str
+    severity: str
+    subject: str  # part of the stable key
+    message: str
+    initiative_id: int | None = None
+    objective_id: int | None = None
+    kpi_id: int | None = None
+    program_id: int | None = None
+    owner_id: int | None = None
+    measured: float | None = None
+    threshold: float | None = None
+    evidence: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule}:{self.subject}"
+
+
+class Links:
+    """URLs of the records evidence points at (reverse() once per kind, then formatting)."""
+
+    def __init__(self) -> None:
+        self._initiative = reverse("portfolio:initiative-detail", args=[999999999]).replace("999999999", "{}")
+        self._objective = reverse("portfolio:objective-detail", args=[999999999]).replace("999999999", "{}")
+        self._kpi = reverse("portfolio:kpi-detail", args=[999999999]).replace("999999999", "{}")
+        self._record = (
+            reverse("portfolio:record-edit", args=["KIND", 999999999])
+            .replace("KIND", "{}")
+            .replace("999999999", "{}")
+        )
+
+    def initiative(self, pk: int, anchor: str = "") -> str:
+        return self._initiative.format(pk) + (f"#{anchor}" if anchor else "")
+
+    def objective(self, pk: int) -> str:
+        return self._objective.format(pk)
+
+    def kpi(self, pk: int) -> str:
+        return self._kpi.format(pk)
+
+    def record(self, kind: str, pk: int) -> str:
+        return self._record.format(kind, pk)
+
+
+def _signal(row: InitiativeRow, rule: str, severity: str, message: str, **kwargs: object) -> SignalRow:
+    subject = kwargs.pop("subject", f"i{row.id}")
+    return SignalRow(
+        rule=rule,
+        severity=severity,
+        subject=str(subject),
+        message=message,
+        initiative_id=row.id,
+        program_id=row.program_id,
+        owner_id=row.manager_id,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+InitiativeRule = Callable[
+    [InitiativeRow, InitiativeResult, PortfolioInputs, dict[int, f.KPIAssessment], Links], Iterator[SignalRow]
+]
+
+
+def orphan(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    if row.stage not in OPEN_STAGES or score.fit > 0:
+        return
+    funded = row.stage != "proposed"
+    although = " although it is funded" if funded else ""
+    if not row.contributions:
+        message = f"{row.code} contributes to no objective{although}."
+    elif all(c.strength == "none" for c in row.contributions):
+        message = f"{row.code} contributes to its objectives only with strength none{although}: its strategic fit is 0."
+    else:
+        message = f"{row.code} contributes only to retired objectives{although}: its strategic fit is 0."
+    yield _signal(
+        row,
+        "orphan",
+        RED if funded else AMBER,
+        message,
+        measured=0,
+        evidence=[{"label": f"{row.code} contributions", "url": links.initiative(row.id, "contributions")}],
+    )
+
+
+def weak_fit_large_budget(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    p = inputs.policy.signals
+    if row.stage in OPEN_STAGES and row.budget >= p.large_budget and 0 < score.fit < p.weak_fit:
+        yield _signal(
+            row,
+            "weak_fit_large_budget",
+            RED,
+            f"{row.code} spends {money(row.budget)} with a strategic fit of {score.fit:.0f} (below {p.weak_fit:.0f}).",
+            measured=round(score.fit, 2),
+            threshold=p.weak_fit,
+            evidence=[
+                {"label": f"{row.code} contributions", "url": links.initiative(row.id, "contributions")}
+            ],
+        )
+
+
+def scope_changes(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    if row.stage not in OPEN_STAGES:
+        return
+    p = inputs.policy.signals
+    today = inputs.today
+    recent = [
+        s
+        for s in row.scope_changes
+        if (today - s.date).days <= p.scope_window_days and s.status != "rejected"
+    ]
+    if len(recent) >= p.scope_changes_amber:
+        yield _signal(
+            row,
+            "scope_changes_frequent",
+            RED if len(recent) >= p.scope_changes_red else AMBER,
+            f"{row.code} had {len(recent)} scope changes in the last {p.scope_window_days} days.",
+            measured=len(recent),
+            threshold=p.scope_changes_amber,
+            evidence=[
+                {"label": f"Scope changes of {row.code}", "url": links.initiative(row.id, "scope-changes")}
+            ],
+        )
+    bare = [
+        s
+        for s in row.scope_changes
+        if not s.has_rationale
+        and s.status != "rejected"
+        and (today - s.date).days <= p.no_rationale_window_days
+    ]
+    if bare:
+        yield _signal(
+            row,
+            "scope_change_no_rationale",
+            AMBER,
+            f"{row.code} has {len(bare)} scope change{'s' if len(bare) > 1 else ''} without a rationale.",
+            measured=len(bare),
+            evidence=[
+                {
+                    "label": f"Scope change of {s.date.isoformat()}",
+                    "url": links.record("scope-changes", s.id),
+                }
+                for s in bare
+            ],
+        )
+
+
+def sponsor_absent(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    n = inputs.policy.signals.sponsor_absent_reviews
+    latest = row.reviews[:n]
+    if (
+        row.sponsor_id
+        and row.stage in OPEN_STAGES
+        and len(latest) == n
+        and all(row.sponsor_id not in r.attendee_ids for r in latest)
+    ):
+        yield _signal(
+            row,
+            "sponsor_absent",
+            AMBER,
+            f"The sponsor of {row.code} attended none of its last {n} checkpoint reviews.",
+            measured=n,
+            threshold=n,
+            evidence=[
+                {
+                    "label": f"Review of {r.held_on.isoformat()}",
+                    "url": links.initiative(row.id, "checkpoints"),
+                }
+                for r in latest
+            ],
+        )
+
+
+def unclear_requirements(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    limit = inputs.policy.signals.unclear_requirements_max
+    if row.stage in ("approved", "in_delivery") and (row.clarity is None or row.clarity <= limit):
+        severity = RED if row.stage == "in_delivery" and (row.clarity or 0) <= 1 else AMBER
+        clarity = "not assessed" if row.clarity is None else f"{row.clarity}/5"
+        yield _signal(
+            row,
+            "unclear_requirements",
+            severity,
+            f"{row.code} is {row.stage.replace('_', ' ')} with requirements clarity {clarity}.",
+            measured=row.clarity,
+            threshold=limit,
+            evidence=[{"label": f"{row.code} overview", "url": links.initiative(row.id, "overview")}],
+        )
+
+
+def kpi_off_track(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    if row.stage not in OPEN_STAGES:
+        return
+    seen: set[int] = set()
+    for c in row.contributions:
+        if not c.kpi_id or c.kpi_id in seen:
+            continue
+        seen.add(c.kpi_id)
+        assessment = kpis.get(c.kpi_id)
+        if assessment is None or assessment.status not in (f.OFF_TRACK, f.AT_RISK):
+            continue
+        name = inputs.kpi_names.get(c.kpi_id, ("KPI", 0))[0]
+        label = f.KPI_STATUS_LABELS[assessment.status].lower()
+        off = assessment.status == f.OFF_TRACK
+        p = inputs.policy.kpi
+        # measured against the threshold it fell short of: on track's when at risk, at risk's when off track
+        if assessment.forecast_progress is not None:
+            measured, threshold = assessment.forecast_progress, p.at_risk if off else p.on_track
+            target_date = inputs.kpis[c.kpi_id].target_date.isoformat()
+            why = f"the trend reaches {measured:.0%} of the way to its target by {target_date}"
+        else:
+            measured, threshold = assessment.ratio or 0.0, p.gap_at_risk if off else p.gap_on_track
+            latest = assessment.latest_date.isoformat() if assessment.latest_date else ""
+            why = f"progress is {measured:.0%} of what was expected by {latest}"
+        yield _signal(
+            row,
+            "kpi_off_track",
+            RED if off else AMBER,
+            f"{row.code} claims to move “{name}”, which is {label}: {why}.",
+            subject=f"i{row.id}:k{c.kpi_id}",
+            kpi_id=c.kpi_id,
+            objective_id=c.objective_id,
+            measured=round(measured, 4),
+            threshold=threshold,
+            evidence=[{"label": f"KPI {name}", "url": links.kpi(c.kpi_id)}],
+        )
+
+
+def schedule_slip(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    p = inputs.policy.signals
+    d = score.delivery_detail
+    if (
+        row.stage in OPEN_STAGES
+        and d is not None
+        and d.slip_ratio is not None
+        and d.slip_ratio >= p.slip_amber
+    ):
+        yield _signal(
+            row,
+            "schedule_slip",
+            RED if d.slip_ratio >= p.slip_red else AMBER,
+            f"{row.code} is {d.slip_days} days late, {d.slip_ratio:.0%} of its planned duration.",
+            measured=round(d.slip_ratio, 4),
+            threshold=p.slip_amber,
+            evidence=[{"label": f"{row.code} milestones", "url": links.initiative(row.id, "milestones")}],
+        )
+
+
+def cost_overrun(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    p = inputs.policy.signals
+    d = score.delivery_detail
+    if row.stage in OPEN_STAGES and d is not None and d.overrun is not None and d.overrun >= p.overrun_amber:
+        yield _signal(
+            row,
+            "cost_overrun",
+            RED if d.overrun >= p.overrun_red else AMBER,
+            f"{row.code} is forecast {d.overrun:.0%} over its budget of {money(row.budget)}.",
+            measured=round(d.overrun, 4),
+            threshold=p.overrun_amber,
+            evidence=[{"label": f"{row.code} costs", "url": links.initiative(row.id, "overview")}],
+        )
+
+
+def no_sustainment_owner(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    p = inputs.policy.signals
+    if row.sustainment_owner_id or row.stage not in OPEN_STAGES:
+        return
+    if row.stage == "live":
+        days = 0
+    elif row.go_live_date is not None:
+        days = (row.go_live_date - inputs.today).days
+        if days > p.sustainment_warning_days:
+            return
+    else:
+        return
+    when = "is live" if row.stage == "live" else ("went live" if days < 0 else f"goes live in {days} days")
+    yield _signal(
+        row,
+        "no_sustainment_owner",
+        RED if days <= p.sustainment_red_days else AMBER,
+        f"{row.code} {when} and nobody owns it after go-live.",
+        measured=days,
+        threshold=p.sustainment_warning_days,
+        evidence=[{"label": f"{row.code} overview", "url": links.initiative(row.id, "overview")}],
+    )
+
+
+def live_no_reading(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    p = inputs.policy.signals
+    if row.stage != "live" or row.go_live_date is None:
+        return
+    if (inputs.today - row.go_live_date).days < p.live_reading_grace_days:
+        return
+    named = {c.kpi_id for c in row.contributions if c.kpi_id}
+    latest = [kpis[k].latest_date for k in named if k in kpis and kpis[k].latest_date]
+    if not named or not any(d > row.go_live_date for d in latest):
+        what = "names no KPI" if not named else "has no KPI reading"
+        yield _signal(
+            row,
+            "live_no_reading",
+            AMBER,
+            f"{row.code} went live on {row.go_live_date.isoformat()} and {what} since: its benefits are not measured.",
+            measured=(inputs.today - row.go_live_date).days,
+            threshold=p.live_reading_grace_days,
+            evidence=[
+                {"label": f"KPI {inputs.kpi_names[k][0]}", "url": links.kpi(k)}
+                for k in sorted(named)
+                if k in inputs.kpi_names
+            ]
+            or [{"label": f"{row.code} contributions", "url": links.initiative(row.id, "contributions")}],
+        )
+
+
+def objective_weakened(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    if row.stage not in OPEN_STAGES:
+        return
+    p = inputs.policy.signals
+    for c in row.contributions:
+        if c.strength in ("none", "weak"):
+            continue
+        objective = inputs.objectives.get(c.objective_id)
+        if objective is None:
+            continue
+        evidence = [{"label": f"Objective {objective.code}", "url": links.objective(objective.id)}]
+        if objective.status != "active":
+            yield _signal(
+                row,
+                "objective_weakened",
+                RED,
+                f"{row.code} serves {objective.code}, which has been retired.",
+                subject=f"i{row.id}:o{objective.id}",
+                objective_id=objective.id,
+                measured=0,
+                evidence=evidence,
+            )
+            continue
+        before = inputs.lookback_relative_weights.get(objective.id)
+        now = inputs.relative_weights.get(objective.id, 0.0)
+        if before and before > 0 and (before - now) / before >= p.downweight_drop:
+            yield _signal(
+                row,
+                "objective_weakened",
+                AMBER,
+                f"{row.code} serves {objective.code}, whose weight fell {(before - now) / before:.0%} in {p.downweight_lookback_days} days.",
+                subject=f"i{row.id}:o{objective.id}",
+                objective_id=objective.id,
+                measured=round((before - now) / before, 4),
+                threshold=p.downweight_drop,
+                evidence=evidence,
+            )
+
+
+def checkpoint_overdue(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    g = score.governance_detail
+    if row.stage not in GOVERNANCE_STAGES or g is None or row.stage == "live":
+        return
+    if g.days_since_checkpoint > g.cadence_days:
+        if row.reviews:
+            when = (
+                f"was last reviewed {row.reviews[0].held_on.isoformat()}, {g.days_since_checkpoint} days ago"
+            )
+        else:
+            when = f"has had no checkpoint review in {g.days_since_checkpoint} days since it started"
+        yield _signal(
+            row,
+            "checkpoint_overdue",
+            RED if g.days_since_checkpoint > 2 * g.cadence_days else AMBER,
+            f"{row.code} {when}; as a tier {score.tier} initiative it is due a review every {g.cadence_days} days.",
+            measured=g.days_since_checkpoint,
+            threshold=g.cadence_days,
+            evidence=[{"label": f"{row.code} checkpoints", "url": links.initiative(row.id, "checkpoints")}],
+        )
+
+
+def high_risk_no_mitigation(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    limit = inputs.policy.signals.high_risk_exposure
+    if row.stage in ("closed", "cancelled"):
+        return
+    for risk in row.risks:
+        if risk.exposure >= limit and not risk.has_mitigation:
+            yield _signal(
+                row,
+                "high_risk_no_mitigation",
+                RED,
+                f"{row.code}: “{risk.title}” ({risk.probability} × {risk.impact} = {risk.exposure}) has no mitigation.",
+                subject=f"r{risk.id}",
+                measured=risk.exposure,
+                threshold=limit,
+                evidence=[{"label": risk.title, "url": links.record("risks", risk.id)}],
+            )
+
+
+INITIATIVE_RULES: list[InitiativeRule] = [
+    orphan,
+    weak_fit_large_budget,
+    scope_changes,
+    sponsor_absent,
+    unclear_requirements,
+    kpi_off_track,
+    schedule_slip,
+    cost_overrun,
+    no_sustainment_owner,
+    live_no_reading,
+    objective_weakened,
+    checkpoint_overdue,
+    high_risk_no_mitigation,
+]
+
+
+def initiative_signals(
+    row: InitiativeRow,
+    score: InitiativeResult,
+    inputs: PortfolioInputs,
+    kpis: dict[int, f.KPIAssessment],
+    links: Links,
+) -> list[SignalRow]:
+    return [signal for rule in INITIATIVE_RULES for signal in rule(row, score, inputs, kpis, links)]
+
+
+def objective_signals(inputs: PortfolioInputs, portfolio: PortfolioResult, links: Links) -> list[SignalRow]:
+    """Priority objectives with enough weight that no open initiative serves moderately or strongly."""
+    p = inputs.policy.signals
+    covered = set(portfolio.details.get("covered_units", []))
+    signals = []
+    for pk, facts in portfolio.objectives.items():
+        if not facts.is_unit or pk in covered or facts.weight_share < p.important_objective_share:
+            continue
+        objective = inputs.objectives[pk]
+        signals.append(
+            SignalRow(
+                rule="objective_uncovered",
+                severity=RED,
+                subject=f"o{pk}",
+                message=f"{objective.code} “{objective.title}” carries {facts.weight_share:.0%} of the strategy and no open initiative serves it.",
+                objective_id=pk,
+                owner_id=objective.owner_id,
+                measured=round(facts.weight_share, 4),
+                threshold=p.important_objective_share,
+                evidence=[{"label": f"Objective {objective.code}", "url": links.objective(pk)}],
+            )
+        )
+    return signals

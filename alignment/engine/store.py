@@ -1,0 +1,314 @@
+"""Writes the engine's results. Each table is written with one statement whatever the portfolio size:
+PostgreSQL upserts from unnest()ed arrays; other databases use one executemany of the same upsert."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
+
+from django.db import connection, models
+
+from alignment.engine.compute import InitiativeResult, ObjectiveFacts, PortfolioResult
+from alignment.engine.formulas import KPIAssessment
+from alignment.engine.rules import SignalRow
+from alignment.models import InitiativeScore, KPIScore, ObjectiveScore, PortfolioIndex, Signal
+
+PG_TYPES = {
+    "bigint": "bigint",
+    "integer": "integer",
+    "smallint": "smallint",
+    "double precision": "double precision",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp with time zone": "timestamptz",
+}
+
+
+def _field(model: type[models.Model], name: str) -> models.Field:
+    """One of the model's own fields (get_field() also finds reverse relations, which have no column)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _column_type(field: models.Field) -> str:
+    target = cast(models.ForeignKey, field).target_field if field.is_relation else field
+    db_type = (target.db_type(connection) or "text").split(" CHECK")[0].strip()
+    if field.is_relation and db_type in ("bigserial", "serial"):
+        db_type = "bigint"
+    return PG_TYPES.get(db_type, "text")
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    raise TypeError(f"Cannot store {type(value).__name__} as JSON")
+
+
+def digest(payload: Any) -> str:
+    """A short fingerprint of what a row says, to skip rewriting rows that did not change.
+
+    repr() of the values the engine builds (always in the same key order) is stable across processes and
+    several times cheaper than sorted JSON.
+    """
+    return hashlib.blake2b(repr(payload).encode(), digest_size=12).hexdigest()
+
+
+def upsert(
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: str | tuple[str, ...],
+    update: Collection[str] | None = None,
+    update_sql: dict[str, str] | None = None,
+    update_params: Sequence[Any] = (),
+) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE for all rows in one statement.
+
+    `update` names the fields overwritten from the new row (default: every field but the key);
+    `update_sql` gives custom SQL for some columns (it may refer to the table as "t", to the new row as
+    EXCLUDED, and to `update_params` as %s placeholders, in order).
+
+    On PostgreSQL the rows travel as one JSON document unpacked by jsonb_array_elements(): a single
+    parameter, parsed in the server, instead of one escaped array per column.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    fields = [_field(model, name) for name in names]
+    columns = [field.column for field in fields]
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    keys = (key,) if isinstance(key, str) else key
+    key_columns = ", ".join(quote(_field(model, k).column) for k in keys)
+    update_names = [n for n in (update if update is not None else names) if n not in keys]
+    assignments = [
+        f"{quote(_field(model, n).column)} = EXCLUDED.{quote(_field(model, n).column)}"
+        for n in update_names
+        if not update_sql or n not in update_sql
+    ]
+    assignments += [f"{quote(_field(model, n).column)} = {sql}" for n, sql in (update_sql or {}).items()]
+    conflict = f"ON CONFLICT ({key_columns}) DO " + (
+        f"UPDATE SET {', '.join(assignments)}" if assignments else "NOTHING"
+    )
+    is_json = [isinstance(f, models.JSONField) for f in fields]
+    is_float = [isinstance(f, models.FloatField) for f in fields]
+    column_list = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # a value every row shares (the run's timestamp, a flag) travels once, as a parameter
+            first = rows[0]
+            shared = [
+                len(rows) > 1 and not is_json[i] and all(row[name] is first[name] for row in rows)
+                for i, name in enumerate(names)
+            ]
+            varying = [name for i, name in enumerate(names) if not shared[i]]
+            select = []
+            for i, field in enumerate(fields):
+                if shared[i]:
+                    select.append(f"%s::{_column_type(field)}")
+                else:
+                    e = varying.index(names[i])
+                    select.append(f"e->{e}" if is_json[i] else f"(e->>{e})::{_column_type(field)}")
+            document = json.dumps(
+                [[row[name] for name in varying] for row in rows],
+                separators=(",", ":"),
+                default=_json_default,
+            )
+            sql = (
+                f"INSERT INTO {quote(table)} AS t ({column_list}) SELECT {', '.join(select)} "
+                f"FROM jsonb_array_elements(%s::jsonb) AS e {conflict}"
+            )
+            constants = [first[name] for i, name in enumerate(names) if shared[i]]
+            cursor.execute(sql, [*constants, document, *update_params])
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {quote(table)} AS t ({column_list}) VALUES ({placeholders}) {conflict}"
+            values = [
+                [
+                    json.dumps(row[name], separators=(",", ":"), sort_keys=True, default=_json_default)
+                    if is_json[i]
+                    else float(row[name])
+                    if is_float[i] and row[name] is not None
+                    else row[name]
+                    for i, name in enumerate(names)
+                ]
+                + list(update_params)
+                for row in rows
+            ]
+            cursor.executemany(sql, values)
+
+
+def write_initiative_scores(
+    results: dict[int, InitiativeResult],
+    *,
+    now: datetime.datetime,
+    started: datetime.datetime,
+    policy_version: int,
+    existing: dict[int, tuple[str, bool]],
+    red_signals: Mapping[int, int],
+) -> int:
+    """Store the scores that changed (or were stale); returns how many rows were written.
+
+    `existing` maps initiative id to its stored (digest, stale). A row stays stale if its inputs changed
+    after this computation started (its stale_since is later than `started`). `red_signals` counts the red
+    signals raised on each initiative in the same run.
+    """
+    rows = []
+    for pk, result in results.items():
+        values = {"policy_version": policy_version, **result.stored(), "red_signals": red_signals.get(pk, 0)}
+        fingerprint = digest(values)
+        if existing.get(pk) == (fingerprint, False):
+            continue
+        rows.append(
+            {
+                "initiative": pk,
+                **values,
+                "digest": fingerprint,
+                "stale": False,
+                "stale_since": None,
+                "computed_at": now,
+            }
+        )
+    stale_since = connection.ops.quote_name("stale_since")
+    changed = f"t.{stale_since} IS NOT NULL AND t.{stale_since} > %s"
+    cutoff = connection.ops.adapt_datetimefield_value(started)
+    upsert(
+        InitiativeScore,
+        rows,
+        key="initiative",
+        update_sql={
+            "stale": f"({changed})",
+            "stale_since": f"CASE WHEN {changed} THEN t.{stale_since} ELSE NULL END",
+        },
+        update_params=[cutoff, cutoff],
+    )
+    return len(rows)
+
+
+def write_kpi_scores(assessments: dict[int, KPIAssessment], *, now: datetime.datetime) -> None:
+    upsert(
+        KPIScore,
+        [
+            {
+                "kpi": pk,
+                "status": a.status,
+                "latest_value": a.latest_value,
+                "latest_date": a.latest_date,
+                "progress": _round(a.progress),
+                "expected": _round(a.expected),
+                "forecast_value": _round(a.forecast_value),
+                "forecast_progress": _round(a.forecast_progress),
+                "slope_per_year": _round(a.slope_per_year),
+                "readings_used": a.readings_used,
+                "computed_at": now,
+            }
+            for pk, a in assessments.items()
+        ],
+        key="kpi",
+    )
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def write_objective_scores(facts: dict[int, ObjectiveFacts], *, now: datetime.datetime) -> None:
+    upsert(
+        ObjectiveScore,
+        [
+            {
+                "objective": pk,
+                "global_weight": round(o.global_weight, 6),
+                "relative_weight": round(o.relative_weight, 6),
+                "lookback_relative_weight": _round(o.lookback_relative_weight),
+                "is_unit": o.is_unit,
+                "unit_id": o.unit_id,
+                "spend": round(o.spend, 2),
+                "spend_share": round(o.spend_share, 6),
+                "weight_share": round(o.weight_share, 6),
+                "contributing": o.contributing,
+                "computed_at": now,
+            }
+            for pk, o in facts.items()
+        ],
+        key="objective",
+    )
+
+
+def write_signals(
+    signals: list[SignalRow], *, now: datetime.datetime, existing: dict[str, tuple[int, str]]
+) -> tuple[int, int]:
+    """Write the signals that are new or say something new, and delete those in scope no longer raised.
+
+    `existing` maps each stored signal key in the computed scope to (id, digest). Returns (written, deleted).
+    When a signal was first raised is kept across recomputes.
+    """
+    rows = []
+    raised = set()
+    for s in signals:
+        raised.add(s.key)
+        values = {
+            "rule": s.rule,
+            "severity": s.severity,
+            "initiative": s.initiative_id,
+            "objective": s.objective_id,
+            "kpi": s.kpi_id,
+            "program": s.program_id,
+            "owner": s.owner_id,
+            "message": s.message[:400],
+            "measured": s.measured,
+            "threshold": s.threshold,
+            "evidence": s.evidence,
+        }
+        fingerprint = digest(values)
+        stored = existing.get(s.key)
+        if stored is not None and stored[1] == fingerprint:
+            continue
+        rows.append({"key": s.key, **values, "digest": fingerprint, "first_seen": now, "last_seen": now})
+    vanished = [pk for key, (pk, _) in existing.items() if key not in raised]
+    if vanished:
+        Signal.objects.filter(pk__in=vanished).delete()
+    upsert(
+        Signal, rows, key="key", update=[name for name in rows[0] if name != "first_seen"] if rows else None
+    )
+    return len(rows), len(vanished)
+
+
+def write_portfolio_indices(
+    results: dict[str, tuple[PortfolioResult, int, int]],
+    *,
+    today: datetime.date,
+    now: datetime.datetime,
+    policy_version: int,
+) -> None:
+    """Today's indices for each scope ("all", "program:<id>"): (result, red signals, amber signals)."""
+
+    def r(value: float | None) -> float | None:
+        return None if value is None else round(value, 6)
+
+    upsert(
+        PortfolioIndex,
+        [
+            {
+                "date": today,
+                "scope": scope,
+                "computed_at": now,
+                "policy_version": policy_version,
+                "funded_budget": round(result.funded_budget, 2),
+                "alignment_index": r(result.alignment_index),
+                "top_share": r(result.top_share),
+                "misallocation": r(result.misallocation),
+                "coverage": r(result.coverage),
+                "predictability": r(result.predictability),
+                "red_signals": red,
+                "amber_signals": amber,
+                "details": result.details,
+            }
+            for scope, (result, red, amber) in sorted(results.items())
+        ],
+        key=("date", "scope"),
+    )

@@ -1,0 +1,107 @@
+"""What the alignment app adds to portfolio pages: scores and tier on the register and on the initiative page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alignment import selectors, services, steering
+from alignment.models import BoardPack, Job, JobKind, TierChoices
+from portfolio import roles
+from portfolio.extensions import PageSection, RegisterColumn, registry
+from portfolio.models import KPI, Initiative, Objective, SteeringMeeting
+
+
+def _with_score(rows: Any) -> Any:
+    return rows.select_related("score")
+
+
+def _filter_tier(rows: Any, value: str) -> Any:
+    return rows.filter(score__tier=int(value))
+
+
+def alignment_section(initiative: Initiative, user: Any) -> dict[str, Any]:
+    return selectors.initiative_scorecard(initiative)
+
+
+def objective_section(objective: Objective, user: Any) -> dict[str, Any]:
+    return selectors.objective_scorecard(objective)
+
+
+def kpi_section(kpi: KPI, user: Any) -> dict[str, Any]:
+    return selectors.kpi_scorecard(kpi)
+
+
+def meeting_section(meeting: SteeringMeeting, user: Any) -> dict[str, Any]:
+    pack = (
+        BoardPack.objects.filter(meeting=meeting)
+        .order_by("-created_at")
+        .only("pk", "created_at", "size")
+        .first()
+    )
+    job = (
+        Job.objects.filter(kind=JobKind.BOARD_PACK, target=services.meeting_target(meeting.pk))
+        .order_by("-created_at")
+        .first()
+    )
+    return {
+        "pack": pack,
+        "job": job if job and job.active else None,
+        "can_print": roles.can_record_decisions(user),
+    }
+
+
+def register() -> None:
+    registry.add_column(
+        RegisterColumn(
+            "tier",
+            "Tier",
+            10,
+            _with_score,
+            "alignment/cells/_tier.html",
+            sort_field="score__tier",
+            filter_choices=tuple((str(value), label) for value, label in TierChoices.choices),
+            apply_filter=_filter_tier,
+        )
+    )
+    registry.add_column(
+        RegisterColumn(
+            "alignment",
+            "Alignment",
+            20,
+            _with_score,
+            "alignment/cells/_alignment.html",
+            sort_field="score__alignment",
+            numeric=True,
+        )
+    )
+    registry.add_section(
+        PageSection("alignment", "Alignment", 15, "alignment/_initiative_alignment.html", alignment_section)
+    )
+    registry.add_section(
+        PageSection(
+            "alignment",
+            "Alignment",
+            10,
+            "alignment/_objective_alignment.html",
+            objective_section,
+            page="objective",
+        )
+    )
+    registry.add_section(
+        PageSection("status", "Status", 10, "alignment/_kpi_status.html", kpi_section, page="kpi")
+    )
+    registry.add_section(
+        PageSection(
+            "board-pack",
+            "Board pack",
+            10,
+            "alignment/_meeting_boardpack.html",
+            meeting_section,
+            page="meeting",
+        )
+    )
+    registry.add_hook(registry.snapshot_providers, steering.initiative_snapshot)
+    registry.add_hook(registry.agenda_sources, steering.agenda_checkpoints_due)
+    registry.add_hook(registry.agenda_sources, steering.agenda_red_signals)
+    registry.add_hook(registry.rag_suggesters, steering.suggest_rag)
+    registry.add_hook(registry.stage_gates, steering.tier_one_gate)

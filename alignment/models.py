@@ -1,0 +1,375 @@
+"""What the alignment engine computes. Every table here can be rebuilt from the entered data by a recompute.
+
+The references from computed rows to entered records carry no database foreign-key constraint
+(db_constraint=False): checking 30,000 of them at commit was a large part of a full recompute. Django
+still deletes computed rows with their records (on_delete), and every recompute rewrites them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from alignment.engine.policy import Policy
+from portfolio.models import KPI, Initiative, Objective, Program, SteeringMeeting
+
+
+class ScoringPolicy(models.Model):
+    """A version of the scoring policy. Versions are never edited: a change adds the next version."""
+
+    version = models.PositiveIntegerField(unique=True)
+    parameters = models.JSONField(default=dict, blank=True, help_text="Overrides of the default policy.")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name_plural = "scoring policies"
+
+    def __str__(self) -> str:
+        return f"Scoring policy v{self.version}"
+
+    def policy(self) -> Policy:
+        from dataclasses import replace
+
+        return replace(Policy.from_dict(self.parameters), version=self.version)
+
+
+class TierChoices(models.IntegerChoices):
+    TIER_1 = 1, "Tier 1 (rigorous)"
+    TIER_2 = 2, "Tier 2 (standard)"
+    TIER_3 = 3, "Tier 3 (light)"
+
+
+class InitiativeScore(models.Model):
+    """The scores of one initiative, with the explanation of each, and whether they are out of date."""
+
+    initiative = models.OneToOneField(
+        Initiative, primary_key=True, on_delete=models.CASCADE, related_name="score", db_constraint=False
+    )
+    policy_version = models.PositiveIntegerField(default=0)
+    fit = models.FloatField(default=0)
+    outcome = models.FloatField(null=True)
+    delivery = models.FloatField(null=True)
+    governance = models.FloatField(null=True)
+    execution = models.FloatField(null=True)
+    alignment = models.FloatField(default=0)
+    impact = models.FloatField(default=0)
+    exposure = models.PositiveIntegerField(default=0)
+    tier = models.PositiveSmallIntegerField(choices=TierChoices.choices, null=True)
+    red_signals = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Red signals on the initiative, written with them: what a filtered dashboard counts.",
+    )
+    missing = models.JSONField(default=list)
+    explanation = models.JSONField(default=dict)
+    digest = models.CharField(max_length=24, blank=True, help_text="Fingerprint of the stored values.")
+    stale = models.BooleanField(default=True)
+    stale_since = models.DateTimeField(null=True)
+    computed_at = models.DateTimeField(
+        null=True, help_text="When these values were last computed and changed."
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["stale"], name="score_stale", condition=models.Q(stale=True)),
+            models.Index(fields=["tier"], name="score_tier"),
+            models.Index(fields=["alignment"], name="score_alignment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scores of initiative {self.initiative_id}"
+
+    @property
+    def is_computed(self) -> bool:
+        return self.computed_at is not None
+
+
+class ObjectiveScore(models.Model):
+    """Computed facts about an objective: its weights, the spend attributed to it, and who serves it."""
+
+    objective = models.OneToOneField(
+        Objective, primary_key=True, on_delete=models.CASCADE, related_name="score", db_constraint=False
+    )
+    global_weight = models.FloatField(default=0)
+    relative_weight = models.FloatField(default=0)
+    lookback_relative_weight = models.FloatField(null=True)
+    is_unit = models.BooleanField(
+        default=False, help_text="A priority unit: spend and weight are compared here."
+    )
+    unit_id = models.BigIntegerField(null=True, help_text="The priority unit this objective rolls up to.")
+    spend = models.FloatField(default=0)
+    spend_share = models.FloatField(default=0)
+    weight_share = models.FloatField(default=0)
+    contributing = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"Scores of objective {self.objective_id}"
+
+
+class KPIScore(models.Model):
+    """A KPI's latest reading, progress, expected progress, forecast and status."""
+
+    kpi = models.OneToOneField(
+        KPI, primary_key=True, on_delete=models.CASCADE, related_name="score", db_constraint=False
+    )
+    status = models.CharField(max_length=10, default="no_data")
+    latest_value = models.FloatField(null=True)
+    latest_date = models.DateField(null=True)
+    progress = models.FloatField(null=True)
+    expected = models.FloatField(null=True)
+    forecast_value = models.FloatField(null=True)
+    forecast_progress = models.FloatField(null=True)
+    slope_per_year = models.FloatField(null=True)
+    readings_used = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"Status of KPI {self.kpi_id}: {self.status}"
+
+
+class ScoreHistory(models.Model):
+    """A daily snapshot of an initiative's scores, for trends and "what changed since"."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="score_history", db_constraint=False
+    )
+    date = models.DateField()
+    policy_version = models.PositiveIntegerField(default=0)
+    fit = models.FloatField()
+    outcome = models.FloatField(null=True)
+    delivery = models.FloatField(null=True)
+    governance = models.FloatField(null=True)
+    alignment = models.FloatField()
+    tier = models.PositiveSmallIntegerField(null=True)
+    budget = models.FloatField(default=0)
+    explanation = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["initiative", "-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "date"], name="score_history_unique_day")
+        ]
+        indexes = [models.Index(fields=["date"], name="score_history_date")]
+
+    def __str__(self) -> str:
+        return f"Scores of initiative {self.initiative_id} on {self.date}"
+
+
+ALL_SCOPE = "all"
+
+
+def program_scope(program_id: int) -> str:
+    return f"program:{program_id}"
+
+
+class PortfolioIndex(models.Model):
+    """The indices of the portfolio (scope "all") or of one program ("program:<id>") on a date; today's
+    rows are rewritten by each recompute, earlier ones are the history."""
+
+    date = models.DateField()
+    scope = models.CharField(max_length=40, default=ALL_SCOPE)
+    computed_at = models.DateTimeField()
+    policy_version = models.PositiveIntegerField(default=0)
+    funded_budget = models.FloatField(default=0)
+    alignment_index = models.FloatField(null=True)
+    top_share = models.FloatField(null=True)
+    misallocation = models.FloatField(null=True)
+    coverage = models.FloatField(null=True)
+    predictability = models.FloatField(null=True)
+    red_signals = models.PositiveIntegerField(default=0)
+    amber_signals = models.PositiveIntegerField(default=0)
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["scope", "-date"]
+        verbose_name_plural = "portfolio indices"
+        constraints = [models.UniqueConstraint(fields=["date", "scope"], name="portfolio_index_unique_day")]
+
+    def __str__(self) -> str:
+        return f"Indices of {self.scope} on {self.date}"
+
+
+class DashboardSnapshot(models.Model):
+    """The rendered dashboard of a scope (the portfolio, or one program): tiles, figures and tables, stored as
+    ready-to-embed JSON so the page serves it without computing anything."""
+
+    scope = models.CharField(max_length=40, unique=True)
+    computed_at = models.DateTimeField()
+    source_computed_at = models.DateTimeField(
+        null=True, help_text="The recompute these figures were drawn from."
+    )
+    payload = models.TextField(help_text="JSON: tiles, figures and tables (for CSV downloads).")
+    html = models.TextField(default="", help_text="The rendered tiles and charts, served as they are.")
+
+    def __str__(self) -> str:
+        return f"Dashboard of {self.scope} as of {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class PortfolioMark(models.Model):
+    """A mark that something is out of date, set in the transaction of the change that made it so.
+
+    The row "portfolio" says the portfolio indices (and the dashboards drawn from them) need a full
+    recompute: every change that can move them sets stale_since; a full recompute that started after that
+    clears it; until then the sweep refreshes the portfolio, so a lost message is caught.
+    """
+
+    PORTFOLIO = "portfolio"
+
+    key = models.CharField(max_length=40, unique=True)
+    stale_since = models.DateTimeField(null=True, help_text="When a change last marked it; empty when fresh.")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {'stale since ' + self.stale_since.isoformat() if self.stale_since else 'fresh'}"
+
+
+class Severity(models.TextChoices):
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+
+
+class Signal(models.Model):
+    """An early warning raised by a rule, with the evidence that triggered it."""
+
+    key = models.CharField(max_length=120, help_text="rule:subject, stable across recomputes.")
+    rule = models.CharField(max_length=40)
+    severity = models.CharField(max_length=5, choices=Severity.choices)
+    initiative = models.ForeignKey(
+        Initiative, null=True, on_delete=models.CASCADE, related_name="signals", db_constraint=False
+    )
+    objective = models.ForeignKey(
+        Objective, null=True, on_delete=models.CASCADE, related_name="signals", db_constraint=False
+    )
+    kpi = models.ForeignKey(
+        KPI, null=True, on_delete=models.CASCADE, related_name="signals", db_constraint=False
+    )
+    program = models.ForeignKey(
+        Program, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
+    message = models.CharField(max_length=400)
+    measured = models.FloatField(null=True)
+    threshold = models.FloatField(null=True)
+    evidence = models.JSONField(default=list)
+    digest = models.CharField(max_length=24, blank=True, help_text="Fingerprint of what the signal says.")
+    first_seen = models.DateTimeField(help_text="When the rule first raised it (it has been active since).")
+    last_seen = models.DateTimeField(help_text="When what it says last changed.")
+
+    class Meta:
+        ordering = ["severity", "rule", "key"]
+        # A full recompute writes tens of thousands of signals, so every index costs: a constraint rather
+        # than unique=True (which adds a second, pattern-ops index on PostgreSQL that nothing here uses), and
+        # no index on severity or rule: two and fifteen values, where a scan of the table beats an index.
+        constraints = [models.UniqueConstraint(fields=["key"], name="signal_key_unique")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class JobKind(models.TextChoices):
+    FULL_RECOMPUTE = "full_recompute", "Full recompute"
+    INITIATIVES = "initiatives", "Recompute of changed initiatives"
+    PORTFOLIO = "portfolio", "Portfolio indices"
+    SNAPSHOT = "snapshot", "Daily history snapshot"
+    DASHBOARDS = "dashboards", "Dashboard rendering"
+    BOARD_PACK = "board_pack", "Board pack"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_JOB_STATUSES = [JobStatus.QUEUED, JobStatus.RUNNING]
+
+
+class Job(models.Model):
+    """A background job and its progress, so the UI can show it whichever process runs it."""
+
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    target = models.CharField(
+        max_length=60,
+        blank=True,
+        default="",
+        help_text="What the job works on, e.g. meeting:12 (empty: everything).",
+    )
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    heartbeat_at = models.DateTimeField(null=True, help_text="Last sign of life from whoever runs the job.")
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # two starts at the same moment must not both queue a job of the same kind
+            models.UniqueConstraint(
+                fields=["kind", "target"],
+                condition=models.Q(status__in=ACTIVE_JOB_STATUSES),
+                name="job_one_active_per_kind_and_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_JOB_STATUSES
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.pk, "kind": self.kind, "status": self.status, "progress": self.progress}
+
+
+class BoardPack(models.Model):
+    """A printed board pack of a steering meeting (the newest one is the one offered for download)."""
+
+    meeting = models.ForeignKey(SteeringMeeting, on_delete=models.CASCADE, related_name="board_packs")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pdf = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Board pack of {self.meeting} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ReminderLog(models.Model):
+    """That a reminder of a kind went to a person on a day, so the daily job never sends it twice."""
+
+    kind = models.CharField(max_length=30)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    subject = models.CharField(max_length=200)
+    items = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_on", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "recipient", "sent_on"], name="reminder_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id} on {self.sent_on}"

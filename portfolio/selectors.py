@@ -1,0 +1,441 @@
+"""Reads and aggregations for portfolio pages. Each selector issues a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils.text import capfirst
+
+from portfolio.extensions import registry
+from portfolio.models import (
+    KPI,
+    STAGE_GROUPS,
+    STAGE_ORDER,
+    ActionItem,
+    Artefact,
+    CheckpointReview,
+    Contribution,
+    Initiative,
+    Milestone,
+    Objective,
+    ObjectiveStatus,
+    Reading,
+    ScopeChange,
+    Strength,
+)
+from portfolio.models.objectives import MAX_OBJECTIVE_DEPTH
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+# ---------------------------------------------------------------------------------------------- register
+
+SEARCH_TERM = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
+MAX_SEARCH_TERMS = 8
+
+
+def parse_search(text: str) -> tuple[list[str], list[str]]:
+    """Split a search box into required and excluded terms: `checkout "gift card" -pilot`."""
+    include: list[str] = []
+    exclude: list[str] = []
+    for match in SEARCH_TERM.finditer(text or ""):
+        negated = match.group(1) or match.group(3)
+        term = (match.group(2) or match.group(4) or "").strip()
+        if not term or term == "-":
+            continue
+        (exclude if negated else include).append(term)
+    return include[:MAX_SEARCH_TERMS], exclude[:MAX_SEARCH_TERMS]
+
+
+def _term_q(term: str) -> Q:
+    return (
+        Q(code__icontains=term)
+        | Q(title__icontains=term)
+        | Q(description__icontains=term)
+        | Q(program__name__icontains=term)
+    )
+
+
+STAGE_RANK = Case(
+    *[When(stage=stage, then=Value(rank)) for stage, rank in STAGE_ORDER.items()],
+    output_field=IntegerField(),
+)
+
+BASE_SORTS: dict[str, Any] = {
+    "code": F("code"),
+    "title": F("title"),
+    "stage": F("stage_rank"),
+    "category": F("category"),
+    "program": F("program__name"),
+    "sponsor": F("sponsor__last_name"),
+    "budget": F("total_budget"),
+    "end": F("planned_end"),
+}
+
+
+def register_sorts() -> dict[str, Any]:
+    sorts = dict(BASE_SORTS)
+    for column in registry.ordered_columns():
+        if column.sort_field:
+            sorts[column.key] = F(column.sort_field)
+    return sorts
+
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    q: str = ""
+    stage: str = ""
+    category: str = ""
+    program: int | None = None
+    sponsor: int | None = None
+    objective: int | None = None
+    sort: str = "code"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class RegisterRow(TypedDict):
+    """What initiative_register() annotates on each initiative (besides what the register's columns add)."""
+
+    total_budget: Decimal
+    stage_rank: int
+
+
+def initiative_register(filters: RegisterFilters) -> QuerySet[WithAnnotations[Initiative, RegisterRow]]:
+    """The register's rows: searched, filtered and sorted in the database, ready to paginate."""
+    rows: QuerySet[Any] = Initiative.objects.select_related("program", "sponsor", "manager").annotate(
+        total_budget=F("budget_capex") + F("budget_opex"), stage_rank=STAGE_RANK
+    )
+    include, exclude = parse_search(filters.q)
+    for term in include:
+        rows = rows.filter(_term_q(term))
+    for term in exclude:
+        rows = rows.exclude(_term_q(term))
+    if filters.stage in STAGE_GROUPS:
+        rows = rows.filter(stage__in=STAGE_GROUPS[filters.stage][1])
+    elif filters.stage:
+        rows = rows.filter(stage=filters.stage)
+    if filters.category:
+        rows = rows.filter(category=filters.category)
+    if filters.program:
+        rows = rows.filter(program_id=filters.program)
+    if filters.sponsor:
+        rows = rows.filter(sponsor_id=filters.sponsor)
+    if filters.objective:
+        # serving an objective: contributing (weak or more) to it or to an objective under it, as the
+        # dashboard counts spend and as its theme filter selects
+        below = Q(objective_id=filters.objective)
+        for depth in range(1, MAX_OBJECTIVE_DEPTH):
+            below |= Q(**{"objective__" + "parent__" * (depth - 1) + "parent_id": filters.objective})
+        rows = rows.filter(
+            Exists(
+                Contribution.objects.filter(below, initiative=OuterRef("pk")).exclude(strength=Strength.NONE)
+            )
+        )
+    for column in registry.ordered_columns():
+        rows = column.annotate(rows)
+        value = filters.extra.get(column.key)
+        if value and column.apply_filter is not None:
+            rows = column.apply_filter(rows, value)
+    key = filters.sort.lstrip("-")
+    expression = register_sorts().get(key, F("code"))
+    descending = filters.sort.startswith("-")
+    ordered = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    return rows.order_by(ordered, "code")
+
+
+def sponsors() -> QuerySet[Any]:
+    """People who sponsor at least one initiative, for the register's sponsor filter."""
+    User = get_user_model()
+    return User.objects.filter(Exists(Initiative.objects.filter(sponsor=OuterRef("pk")))).order_by(
+        "first_name", "last_name"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- objectives
+
+
+@dataclass
+class ObjectiveNode:
+    objective: Objective
+    depth: int
+    local_share: float
+    global_weight: float
+    children: list[ObjectiveNode] = field(default_factory=list)
+    kpis: list[KPI] = field(default_factory=list)
+    initiative_count: int = 0
+
+
+def global_weights(rows: Iterable[Any]) -> dict[int, float]:
+    """Global weight of each objective: the product of normalised local weights along its path.
+
+    `rows` need pk, parent_id, local_weight and status. Retired objectives weigh 0 and are left out of
+    their siblings' normalisation, so the active objectives at each level share the parent's weight.
+    """
+    rows = list(rows)
+    children: dict[int | None, list[Any]] = defaultdict(list)
+    for row in rows:
+        children[row.parent_id].append(row)
+    weights: dict[int, float] = {}
+
+    def visit(parent_id: int | None, parent_weight: float) -> None:
+        siblings = children.get(parent_id, [])
+        active_total = sum(float(r.local_weight) for r in siblings if r.status == ObjectiveStatus.ACTIVE)
+        for row in siblings:
+            if row.status != ObjectiveStatus.ACTIVE or active_total <= 0:
+                weights[row.pk] = 0.0
+                share_weight = 0.0
+            else:
+                weights[row.pk] = parent_weight * float(row.local_weight) / active_total
+                share_weight = weights[row.pk]
+            visit(row.pk, share_weight)
+
+    visit(None, 1.0)
+    return weights
+
+
+def latest_reading_annotations() -> dict[str, Subquery]:
+    latest = Reading.objects.filter(kpi=OuterRef("pk")).order_by("-date")
+    return {
+        "latest_value": Subquery(latest.values("value")[:1]),
+        "latest_date": Subquery(latest.values("date")[:1]),
+        "reading_count": Subquery(
+            Reading.objects.filter(kpi=OuterRef("pk"))
+            .order_by()
+            .values("kpi")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+    }
+
+
+def objective_tree() -> list[ObjectiveNode]:
+    """The whole objective tree with global weights, KPIs (with their latest reading) and initiative counts."""
+    objectives = list(Objective.objects.select_related("owner").order_by("code"))
+    weights = global_weights(objectives)
+    kpis = KPI.objects.annotate(**latest_reading_annotations()).order_by("name")
+    kpis_by_objective: dict[int, list[KPI]] = defaultdict(list)
+    for kpi in kpis:
+        kpis_by_objective[kpi.objective_id].append(kpi)
+    counts = dict(
+        Contribution.objects.exclude(strength="none")
+        .values_list("objective_id")
+        .annotate(n=Count("initiative_id", distinct=True))
+        .values_list("objective_id", "n")
+    )
+    by_parent: dict[int | None, list[Objective]] = defaultdict(list)
+    for objective in objectives:
+        by_parent[objective.parent_id].append(objective)
+
+    def build(parent_id: int | None, depth: int, parent_weight: float) -> list[ObjectiveNode]:
+        nodes = []
+        for objective in by_parent.get(parent_id, []):
+            weight = weights.get(objective.pk, 0.0)
+            nodes.append(
+                ObjectiveNode(
+                    objective=objective,
+                    depth=depth,
+                    local_share=(weight / parent_weight) if parent_weight > 0 else 0.0,
+                    global_weight=weight,
+                    children=build(objective.pk, depth + 1, weight),
+                    kpis=kpis_by_objective.get(objective.pk, []),
+                    initiative_count=counts.get(objective.pk, 0),
+                )
+            )
+        return nodes
+
+    return build(None, 1, 1.0)
+
+
+def objective_path(objective: Objective) -> list[Objective]:
+    """The objective's ancestors from the theme down, then itself."""
+    return [*reversed(objective.ancestors()), objective]
+
+
+# ---------------------------------------------------------------------------------------------- history
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    who: str
+    action: str  # "created", "changed" or "deleted"
+    subject: str
+    changes: list[FieldChange]
+
+
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+LABEL_FIELDS = ("title", "name", "code")
+# (model, pk) -> the record, for showing related records by name
+RelatedRecords = dict[tuple[type[models.Model], Any], Any]
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return "system"
+    return user.get_full_name() or user.get_username()
+
+
+def _display(field: models.Field, value: Any, related: RelatedRecords) -> str:
+    if value is None or value == "":
+        return "—"
+    if field.is_relation:
+        target = related.get((cast(type[models.Model], field.related_model), value))
+        return (
+            _person(target)
+            if hasattr(target, "get_full_name")
+            else (str(target) if target else f"#{value} (deleted)")
+        )
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    text = str(value)
+    return text if len(text) <= 300 else text[:297] + "…"
+
+
+def history_entries(querysets: Sequence[QuerySet[Any]], *, limit: int | None = None) -> list[HistoryEntry]:
+    """Who changed what and when, old -> new, across several records' audit trails, newest first.
+
+    One query per historical table, plus one per related model whose names appear in the changes.
+    """
+    loaded: list[tuple[list[models.Field], list[Any]]] = []
+    related_ids: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for queryset in querysets:
+        model = queryset.model
+        fields = [f for f in model.tracked_fields if f.name != "id"]
+        records = list(queryset.select_related("history_user").order_by("id", "history_date", "history_id"))
+        loaded.append((fields, records))
+        for f in fields:
+            if f.is_relation and f.related_model is not None:
+                related_ids[f.related_model].update(
+                    getattr(r, f.attname) for r in records if getattr(r, f.attname) is not None
+                )
+    related: RelatedRecords = {}
+    for related_model, ids in related_ids.items():
+        for pk, obj in related_model._default_manager.in_bulk(list(ids)).items():
+            related[(related_model, pk)] = obj
+
+    entries: list[HistoryEntry] = []
+    for fields, records in loaded:
+        previous: Any = None
+        for record in records:
+            if previous is not None and previous.id != record.id:
+                previous = None
+            changes: list[FieldChange] = []
+            if record.history_type == "~" and previous is not None:
+                for f in fields:
+                    old, new = getattr(previous, f.attname), getattr(record, f.attname)
+                    if old != new:
+                        changes.append(
+                            FieldChange(
+                                str(f.verbose_name), _display(f, old, related), _display(f, new, related)
+                            )
+                        )
+                if not changes:
+                    previous = record
+                    continue
+            entries.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    who=_person(record.history_user),
+                    action=ACTIONS.get(record.history_type, record.history_type),
+                    subject=_subject(record, fields, related),
+                    changes=changes,
+                )
+            )
+            previous = record
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit] if limit is not None else entries
+
+
+def _subject(record: Any, fields: list[models.Field], related: RelatedRecords) -> str:
+    kind = capfirst(str(record.instance_type._meta.verbose_name))
+    for name in LABEL_FIELDS:
+        value = getattr(record, name, None)
+        if value:
+            return f"{kind} “{value}”"
+    by_name = {f.name: f for f in fields}
+    if "objective" in by_name:  # a contribution reads best as the objective it serves
+        return f"{kind} to “{_display(by_name['objective'], record.objective_id, related)}”"
+    description = getattr(record, "description", "")
+    if description:
+        return f"{kind} “{description if len(description) <= 60 else description[:57] + '…'}”"
+    for name in ("held_on", "date"):
+        value = getattr(record, name, None)
+        if value:
+            return f"{kind} of {value.isoformat()}"
+    return f"{kind} #{record.id}"
+
+
+def initiative_history(initiative: Initiative, *, limit: int | None = None) -> list[HistoryEntry]:
+    """The audit trail of an initiative and of every record that belongs to it."""
+    querysets: list[QuerySet[Any]] = [
+        Initiative.history.filter(id=initiative.pk),
+        Contribution.history.filter(initiative_id=initiative.pk),
+        Milestone.history.filter(initiative_id=initiative.pk),
+        ScopeChange.history.filter(initiative_id=initiative.pk),
+        Artefact.history.filter(initiative_id=initiative.pk),
+        CheckpointReview.history.filter(initiative_id=initiative.pk),
+        ActionItem.history.filter(initiative_id=initiative.pk),
+    ]
+    for source in registry.history_sources:
+        querysets.extend(source(initiative))
+    return history_entries(querysets, limit=limit)
+
+
+def milestone_list(
+    *, state: str, stage: str, category: str, program: int | None, today: datetime.date
+) -> QuerySet[Milestone]:
+    """Milestones across the portfolio, latest baseline first, for the predictability tile's list."""
+    rows = Milestone.objects.select_related("initiative", "initiative__program")
+    if state in ("due", "late", "on_time"):
+        rows = rows.filter(baseline_date__lte=today)
+    if state == "late":
+        rows = rows.exclude(actual_date__lte=F("baseline_date"))
+    elif state == "on_time":
+        rows = rows.filter(actual_date__lte=F("baseline_date"))
+    elif state == "upcoming":
+        rows = rows.filter(baseline_date__gt=today)
+    if stage in STAGE_GROUPS:
+        rows = rows.filter(initiative__stage__in=STAGE_GROUPS[stage][1])
+    elif stage:
+        rows = rows.filter(initiative__stage=stage)
+    if category:
+        rows = rows.filter(initiative__category=category)
+    if program:
+        rows = rows.filter(initiative__program_id=program)
+    return rows.order_by("-baseline_date", "initiative__code", "name")

@@ -1,0 +1,224 @@
+"""Writes for initiatives and what hangs off them: contributions, milestones, scope changes, artefacts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+
+from portfolio.changes import portfolio_changed
+from portfolio.errors import ApplicationError, NotAllowed
+from portfolio.extensions import registry
+from portfolio.models import (
+    Artefact,
+    Contribution,
+    Initiative,
+    Milestone,
+    ScopeChange,
+    VersionedModel,
+)
+from portfolio.roles import can_edit_initiative, can_edit_portfolio
+from portfolio.services.records import record_create, record_delete, record_update
+
+M = TypeVar("M", bound=VersionedModel)
+ChildRule = Callable[[Any, Initiative], bool]
+
+# Who answers for an initiative is the PMO's call, not the initiative manager's.
+PMO_ONLY_INITIATIVE_FIELDS = ("sponsor", "manager")
+
+
+def check_stage_gates(initiative: Initiative, stage: str) -> None:
+    """Ask every registered stage gate whether the initiative, as it stands, may move to `stage`; refuse with
+    their reasons on the stage field. Called inside the write's transaction, so a refusal undoes it."""
+    reasons = [reason for gate in registry.stage_gates if (reason := gate(initiative, stage))]
+    if reasons:
+        raise ApplicationError(" ".join(reasons), field_errors={"stage": reasons})
+
+
+def initiative_create(*, user: Any, data: dict[str, Any]) -> Initiative:
+    """Register a new initiative (PMO); the stage gates may refuse the stage it starts in."""
+    with transaction.atomic():
+        initiative = record_create(
+            Initiative,
+            user=user,
+            values={**data, "stage_since": timezone.localdate()},
+            allowed=can_edit_portfolio(user),
+        )
+        check_stage_gates(initiative, initiative.stage)
+        portfolio_changed(initiative_ids=[initiative.pk])
+    return initiative
+
+
+def initiative_update(*, user: Any, initiative_id: int, version: int, data: dict[str, Any]) -> Initiative:
+    """Change an initiative; its manager may edit it but not reassign its sponsor or manager. A new stage is
+    dated (stage_since) and must pass the stage gates."""
+
+    def authorize(user: Any, current: Initiative) -> bool:
+        if not can_edit_initiative(user, current):
+            return False
+        if can_edit_portfolio(user):
+            return True
+        for field in PMO_ONLY_INITIATIVE_FIELDS:
+            if field in data and _pk(data[field]) != getattr(current, f"{field}_id"):
+                raise NotAllowed(f"Only the PMO can change the {field} of an initiative.")
+        return True
+
+    moved: list[Initiative] = []
+
+    def stamp_stage(before: Initiative, after: Initiative) -> None:
+        if before.stage != after.stage:
+            after.stage_since = timezone.localdate()
+            moved.append(before)
+
+    with transaction.atomic():
+        initiative = record_update(
+            Initiative,
+            pk=initiative_id,
+            version=version,
+            user=user,
+            values=data,
+            authorize=authorize,
+            prepare=stamp_stage,
+        )
+        # After validation, so a refused stage comes with the form's other errors fixed first; the gates see
+        # the initiative as it was (its stage and since when) and the stage it would move to.
+        for before in moved:
+            check_stage_gates(before, initiative.stage)
+        portfolio_changed(initiative_ids=[initiative.pk])
+    return initiative
+
+
+def _pk(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+def child_create(
+    model: type[M],
+    *,
+    user: Any,
+    initiative: Initiative,
+    data: dict[str, Any],
+    rule: ChildRule = can_edit_initiative,
+) -> M:
+    """Create a record that belongs to one initiative, checked against the rule for that initiative."""
+    with transaction.atomic():
+        record = record_create(
+            model, user=user, values={**data, "initiative": initiative}, allowed=rule(user, initiative)
+        )
+        portfolio_changed(initiative_ids=[initiative.pk])
+    return record
+
+
+def child_update(
+    model: type[M],
+    *,
+    user: Any,
+    pk: int,
+    version: int,
+    data: dict[str, Any],
+    rule: ChildRule = can_edit_initiative,
+    prepare: Callable[[M, M], None] | None = None,
+) -> M:
+    """Update an initiative's record; the initiative it belongs to cannot be changed this way."""
+    values = {field: value for field, value in data.items() if field != "initiative"}
+    with transaction.atomic():
+        record = record_update(
+            model,
+            pk=pk,
+            version=version,
+            user=user,
+            values=values,
+            authorize=lambda user, current: rule(user, current.initiative),
+            prepare=prepare,
+        )
+        portfolio_changed(initiative_ids=[record.initiative_id])  # type: ignore[attr-defined]  # all child models have one
+    return record
+
+
+def child_delete(
+    model: type[M], *, user: Any, pk: int, version: int, rule: ChildRule = can_edit_initiative
+) -> None:
+    with transaction.atomic():
+        initiative_id = model._default_manager.filter(pk=pk).values_list("initiative_id", flat=True).first()
+        record_delete(
+            model,
+            pk=pk,
+            version=version,
+            user=user,
+            authorize=lambda user, current: rule(user, current.initiative),
+        )
+        portfolio_changed(initiative_ids=[initiative_id])
+
+
+def _pmo_rule(user: Any, _initiative: Initiative) -> bool:
+    return can_edit_portfolio(user)
+
+
+def contribution_create(*, user: Any, initiative: Initiative, data: dict[str, Any]) -> Contribution:
+    """Link an initiative to an objective with a strength and a rationale (PMO: the claim drives the scores)."""
+    return child_create(Contribution, user=user, initiative=initiative, data=data, rule=_pmo_rule)
+
+
+def contribution_update(
+    *, user: Any, contribution_id: int, version: int, data: dict[str, Any]
+) -> Contribution:
+    return child_update(
+        Contribution, user=user, pk=contribution_id, version=version, data=data, rule=_pmo_rule
+    )
+
+
+def contribution_delete(*, user: Any, contribution_id: int, version: int) -> None:
+    child_delete(Contribution, user=user, pk=contribution_id, version=version, rule=_pmo_rule)
+
+
+def _stamp_forecast(before: Milestone, after: Milestone) -> None:
+    if before.forecast_date != after.forecast_date:
+        after.forecast_updated_at = timezone.now()
+
+
+def milestone_create(*, user: Any, initiative: Initiative, data: dict[str, Any]) -> Milestone:
+    """Add a milestone; its baseline date is the promise that predictability is measured against."""
+    if data.get("forecast_date"):
+        data = {**data, "forecast_updated_at": timezone.now()}
+    return child_create(Milestone, user=user, initiative=initiative, data=data)
+
+
+def milestone_update(*, user: Any, milestone_id: int, version: int, data: dict[str, Any]) -> Milestone:
+    """Change a milestone; a new forecast date is time-stamped so stale forecasts can be found."""
+    return child_update(
+        Milestone, user=user, pk=milestone_id, version=version, data=data, prepare=_stamp_forecast
+    )
+
+
+def milestone_delete(*, user: Any, milestone_id: int, version: int) -> None:
+    child_delete(Milestone, user=user, pk=milestone_id, version=version)
+
+
+def scope_change_create(*, user: Any, initiative: Initiative, data: dict[str, Any]) -> ScopeChange:
+    """Log a scope change with its cost and schedule impact (a missing rationale is allowed but flagged)."""
+    return child_create(ScopeChange, user=user, initiative=initiative, data=data)
+
+
+def scope_change_update(
+    *, user: Any, scope_change_id: int, version: int, data: dict[str, Any]
+) -> ScopeChange:
+    return child_update(ScopeChange, user=user, pk=scope_change_id, version=version, data=data)
+
+
+def scope_change_delete(*, user: Any, scope_change_id: int, version: int) -> None:
+    child_delete(ScopeChange, user=user, pk=scope_change_id, version=version)
+
+
+def artefact_create(*, user: Any, initiative: Initiative, data: dict[str, Any]) -> Artefact:
+    """Record a governance artefact (business case, reviews, plans) that the tier policy may require."""
+    return child_create(Artefact, user=user, initiative=initiative, data=data)
+
+
+def artefact_update(*, user: Any, artefact_id: int, version: int, data: dict[str, Any]) -> Artefact:
+    return child_update(Artefact, user=user, pk=artefact_id, version=version, data=data)
+
+
+def artefact_delete(*, user: Any, artefact_id: int, version: int) -> None:
+    child_delete(Artefact, user=user, pk=artefact_id, version=version)

@@ -1,0 +1,204 @@
+"""The initiative register, the initiative page, and the forms for initiatives and their records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portfolio import roles, selectors, services
+from portfolio.extensions import ChildKind, registry
+from portfolio.formkit import DeleteForm
+from portfolio.forms import InitiativeForm, MilestoneFilterForm, RegisterFilterForm
+from portfolio.models import Initiative
+from portfolio.sections import milestone_state
+from portfolio.views.common import form_response, render_page, require, viewer_required
+
+REGISTER = "portfolio/initiative_list.html"
+INITIATIVE_FORM = "portfolio/initiative_form.html"
+RECORD_FORM = "portfolio/record_form.html"
+
+
+@viewer_required
+@require_GET
+def initiative_list(request: HttpRequest) -> HttpResponse:
+    """The register: search, filters, sortable columns and pages; htmx swaps only the results."""
+    sort_keys = list(selectors.register_sorts())
+    form = RegisterFilterForm(request.GET, sort_keys=sort_keys)
+    context: dict[str, Any] = {
+        "form": form,
+        "columns": registry.ordered_columns(),
+        "filter_names": ["stage", "category", "program", "sponsor", "objective"]
+        + [c.key for c in registry.ordered_columns() if c.filter_choices],
+        "can_create": roles.can_edit_portfolio(request.user),
+    }
+    if not form.is_valid():
+        context.update(page=None, total=0, budget=0, sort="code")
+        return render_page(request, REGISTER, context, partial="results", status=400)
+    filters = form.filters()
+    rows = selectors.initiative_register(filters)
+    # one pass over the filtered rows for both the count and the total budget
+    totals = rows.aggregate(count=Count("pk"), budget=Sum("total_budget"))
+    paginator = Paginator(rows, form.cleaned_data["per_page"] or 50)
+    paginator.count = totals["count"]  # Paginator.count is a cached property: spare it a second count
+    page = paginator.get_page(form.cleaned_data.get("page") or 1)
+    context.update(page=page, total=totals["count"], budget=totals["budget"] or 0, sort=filters.sort)
+    return render_page(request, REGISTER, context, partial="results")
+
+
+@viewer_required
+@require_GET
+def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One initiative: overview, contributions, milestones, risks, scope changes, artefacts, history."""
+    initiative = get_object_or_404(
+        Initiative.objects.select_related("program", "sponsor", "manager", "sustainment_owner"), pk=pk
+    )
+    user = request.user
+    base = {
+        "initiative": initiative,
+        "can_edit": roles.can_edit_initiative(user, initiative),
+        "can_edit_portfolio": roles.can_edit_portfolio(user),
+        "request": request,
+    }
+    sections = registry.render_sections("initiative", initiative, base, request)
+    return render_page(request, "portfolio/initiative_detail.html", {**base, "sections": sections})
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def initiative_create(request: HttpRequest) -> HttpResponse:
+    require(roles.can_edit_portfolio(request.user), "Only the PMO registers new initiatives.")
+    return form_response(
+        request,
+        InitiativeForm(request.POST or None, user=request.user),
+        save=lambda f: services.initiative_create(user=request.user, data=f.model_values()),
+        done=lambda i: (
+            f"Initiative {i.code} registered.",
+            reverse("portfolio:initiative-detail", args=[i.pk]),
+        ),
+        title="New initiative",
+        cancel_url=reverse("portfolio:initiative-list"),
+        template=INITIATIVE_FORM,
+    )
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    initiative = get_object_or_404(Initiative, pk=pk)
+    require(roles.can_edit_initiative(request.user, initiative), "You may only edit initiatives you manage.")
+    return form_response(
+        request,
+        InitiativeForm(request.POST or None, instance=initiative, user=request.user),
+        save=lambda f: services.initiative_update(
+            user=request.user, initiative_id=pk, version=f.cleaned_data["version"], data=f.model_values()
+        ),
+        done=lambda i: (f"Initiative {i.code} saved.", reverse("portfolio:initiative-detail", args=[pk])),
+        title=f"Edit {initiative.code}",
+        cancel_url=reverse("portfolio:initiative-detail", args=[pk]),
+        template=INITIATIVE_FORM,
+        context={"initiative": initiative},
+    )
+
+
+def _kind(slug: str) -> ChildKind:
+    kind = registry.child_kinds.get(slug)
+    if kind is None:
+        raise Http404("No such kind of record.")
+    return kind
+
+
+def _back(initiative: Initiative, kind: ChildKind) -> str:
+    return reverse("portfolio:initiative-detail", args=[initiative.pk]) + f"#{kind.section}"
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Add a record (contribution, milestone, risk, ...) to an initiative."""
+    spec = _kind(kind)
+    initiative = get_object_or_404(Initiative, pk=pk)
+    require(spec.rule(request.user, initiative), f"Your role does not allow adding a {spec.noun} here.")
+    return form_response(
+        request,
+        spec.form(request.POST or None, instance=spec.model(initiative=initiative)),
+        save=lambda f: spec.create(user=request.user, initiative=initiative, data=f.model_values()),
+        done=lambda _r: (f"{capfirst(spec.noun)} added.", _back(initiative, spec)),
+        title=f"Add a {spec.noun} to {initiative.code}",
+        cancel_url=_back(initiative, spec),
+        template=RECORD_FORM,
+        context={"kind": spec, "initiative": initiative},
+    )
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    spec = _kind(kind)
+    record = get_object_or_404(spec.model.objects.select_related("initiative"), pk=pk)
+    initiative = record.initiative
+    require(spec.rule(request.user, initiative), f"Your role does not allow changing this {spec.noun}.")
+    return form_response(
+        request,
+        spec.form(request.POST or None, instance=record),
+        save=lambda f: spec.update(
+            user=request.user, pk=pk, version=f.cleaned_data["version"], data=f.model_values()
+        ),
+        done=lambda _r: (f"{capfirst(spec.noun)} saved.", _back(initiative, spec)),
+        title=f"Edit {spec.noun} of {initiative.code}",
+        cancel_url=_back(initiative, spec),
+        template=RECORD_FORM,
+        context={"kind": spec, "initiative": initiative, "record": record},
+    )
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def record_delete(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Confirm, then delete a record of an initiative (refused if it changed since the page was loaded)."""
+    spec = _kind(kind)
+    record = get_object_or_404(spec.model.objects.select_related("initiative"), pk=pk)
+    initiative = record.initiative
+    require(spec.rule(request.user, initiative), f"Your role does not allow deleting this {spec.noun}.")
+    return form_response(
+        request,
+        DeleteForm(request.POST or None, instance=record),
+        save=lambda f: spec.delete(user=request.user, pk=pk, version=f.cleaned_data["version"]) or True,
+        done=lambda _r: (f"{capfirst(spec.noun)} deleted.", _back(initiative, spec)),
+        title=f"Delete this {spec.noun}?",
+        cancel_url=_back(initiative, spec),
+        template="portfolio/record_confirm_delete.html",
+        context={"kind": spec, "initiative": initiative, "record": record},
+    )
+
+
+@viewer_required
+@require_GET
+def milestone_list(request: HttpRequest) -> HttpResponse:
+    """Milestones due across the portfolio and whether each was delivered by its baseline date."""
+    data = request.GET.copy()
+    data.setdefault("state", "due")
+    form = MilestoneFilterForm(data)
+    context: dict[str, Any] = {"form": form, "today": timezone.localdate()}
+    if not form.is_valid():
+        context["page"] = None
+        return render_page(request, "portfolio/milestone_list.html", context, partial="results", status=400)
+    values = form.cleaned_data
+    rows = selectors.milestone_list(
+        state=values["state"],
+        stage=values["stage"],
+        category=values["category"],
+        program=values["program"].pk if values["program"] else None,
+        today=context["today"],
+    )
+    page = Paginator(rows, 50).get_page(values.get("page") or 1)
+    context["page"] = page
+    context["rows"] = [(m, milestone_state(m, context["today"])) for m in page.object_list]
+    return render_page(request, "portfolio/milestone_list.html", context, partial="results")

@@ -1,0 +1,401 @@
+"""The PMO's data-quality worklist: what is missing or out of date in the entered data, check by check.
+
+Each check is a selector that returns the offending records as a queryset, annotated with what the page
+shows. `run_checks` turns them into rows with the person who answers for each and, when the viewer may edit
+the record, the link to the form that fixes it. Every check costs one query whatever the portfolio's size.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Length, Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from portfolio import roles
+from portfolio.models import (
+    KPI,
+    OPEN_STAGES,
+    Contribution,
+    Initiative,
+    Milestone,
+    Objective,
+    ObjectiveStatus,
+    Reading,
+    Stage,
+)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+MIN_RATIONALE_LENGTH = 20
+PLACEHOLDER_RATIONALES = ("tbd", "tba", "todo", "n/a", "na", "-", "?", "see above", "same as above", "xxx")
+READING_MAX_AGE_DAYS = 120
+SUSTAINMENT_WINDOW_DAYS = 60  # the same horizon as the alignment engine's sustainment signal
+FORECAST_MAX_AGE_DAYS = 60
+MILESTONE_HORIZON_DAYS = 180
+FORECAST_STAGES = (Stage.APPROVED, Stage.IN_DELIVERY)
+
+
+@dataclass(frozen=True)
+class WorklistFilters:
+    """Which rows to check: those of one program's initiatives, and only those a person answers for."""
+
+    program: int | None = None
+    responsible: int | None = None  # a user's id: their initiatives (as manager) and objectives (as owner)
+
+
+class TrimWhitespace(Func):
+    """TRIM of spaces, tabs and line breaks; plain TRIM strips spaces only. Same SQL on SQLite and PostgreSQL."""
+
+    function = "TRIM"
+    output_field = TextField()
+
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression, Value(" \t\r\n"))
+
+
+def _initiatives_of(
+    rows: QuerySet[Any], filters: WorklistFilters, prefix: str = "initiative__"
+) -> QuerySet[Any]:
+    if filters.program:
+        rows = rows.filter(**{f"{prefix}program_id": filters.program})
+    if filters.responsible:
+        rows = rows.filter(**{f"{prefix}manager_id": filters.responsible})
+    return rows
+
+
+def _served_by_program(objective_ref: str, program: int) -> Exists:
+    return Exists(
+        Contribution.objects.filter(objective_id=OuterRef(objective_ref), initiative__program_id=program)
+    )
+
+
+class RationaleGap(TypedDict):
+    """What contributions_without_rationale() annotates on each contribution."""
+
+    rationale_length: int
+    rationale_word: str
+    reason: str
+
+
+def contributions_without_rationale(
+    filters: WorklistFilters,
+) -> QuerySet[WithAnnotations[Contribution, RationaleGap]]:
+    """Contributions of open initiatives whose rationale says nothing: blank, a placeholder such as "TBD", or
+    shorter than MIN_RATIONALE_LENGTH characters. The rationale is the only evidence that an initiative moves
+    an objective; without it the strategic fit is an unexplained claim. `reason` says which rule matched."""
+    trimmed = TrimWhitespace("rationale")
+    rows = (
+        Contribution.objects.filter(initiative__stage__in=OPEN_STAGES)
+        .select_related("initiative", "initiative__manager", "objective")
+        .annotate(rationale_length=Length(trimmed), rationale_word=Lower(trimmed))
+        .filter(Q(rationale_length__lt=MIN_RATIONALE_LENGTH) | Q(rationale_word__in=PLACEHOLDER_RATIONALES))
+        .annotate(
+            reason=Case(
+                When(rationale_length=0, then=Value("blank")),
+                When(rationale_word__in=PLACEHOLDER_RATIONALES, then=Value("placeholder")),
+                default=Value("short"),
+                output_field=CharField(),
+            )
+        )
+    )
+    return _initiatives_of(rows, filters).order_by("initiative__code", "objective__code")
+
+
+def objectives_without_kpi(filters: WorklistFilters) -> QuerySet[Objective]:
+    """Active objectives with no KPI of their own, so nobody can tell whether they are being met. An objective
+    with active sub-objectives is left out: its sub-objectives carry the KPIs (and are checked themselves)."""
+    rows = (
+        Objective.objects.active()
+        .select_related("owner", "parent")
+        .filter(
+            ~Exists(KPI.objects.filter(objective_id=OuterRef("pk"))),
+            ~Exists(Objective.objects.filter(parent_id=OuterRef("pk"), status=ObjectiveStatus.ACTIVE)),
+        )
+    )
+    if filters.program:
+        rows = rows.filter(_served_by_program("pk", filters.program))
+    if filters.responsible:
+        rows = rows.filter(owner_id=filters.responsible)
+    return rows.order_by("code")
+
+
+class ReadingGap(TypedDict):
+    """What kpis_without_recent_reading() annotates on each KPI."""
+
+    latest_date: datetime.date | None
+
+
+def kpis_without_recent_reading(
+    filters: WorklistFilters, *, today: datetime.date
+) -> QuerySet[WithAnnotations[KPI, ReadingGap]]:
+    """KPIs of active objectives with no reading at all, or none in the last READING_MAX_AGE_DAYS days: their
+    progress, forecast and status are guesses until someone enters a number. `latest_date` is the latest
+    reading's date (None when there is none)."""
+    cutoff = today - datetime.timedelta(days=READING_MAX_AGE_DAYS)
+    latest = Reading.objects.filter(kpi_id=OuterRef("pk")).order_by("-date").values("date")[:1]
+    rows = (
+        KPI.objects.filter(objective__status=ObjectiveStatus.ACTIVE)
+        .select_related("objective", "objective__owner")
+        .annotate(latest_date=Subquery(latest))
+        .filter(Q(latest_date__isnull=True) | Q(latest_date__lt=cutoff))
+    )
+    if filters.program:
+        named = Exists(
+            Contribution.objects.filter(kpi_id=OuterRef("pk"), initiative__program_id=filters.program)
+        )
+        rows = rows.filter(_served_by_program("objective_id", filters.program) | named)
+    if filters.responsible:
+        rows = rows.filter(objective__owner_id=filters.responsible)
+    return rows.order_by(
+        Case(When(latest_date__isnull=True, then=Value(0)), default=Value(1)),
+        "latest_date",
+        "objective__code",
+        "name",
+    )
+
+
+def initiatives_without_sustainment_owner(
+    filters: WorklistFilters, *, today: datetime.date
+) -> QuerySet[Initiative]:
+    """Open initiatives that are live, or go live within SUSTAINMENT_WINDOW_DAYS days (or should have gone live
+    already), with nobody named to own the solution and its benefits afterwards."""
+    horizon = today + datetime.timedelta(days=SUSTAINMENT_WINDOW_DAYS)
+    rows = (
+        Initiative.objects.filter(stage__in=OPEN_STAGES, sustainment_owner__isnull=True)
+        .filter(Q(stage=Stage.LIVE) | Q(go_live_date__lte=horizon))
+        .select_related("manager", "program")
+    )
+    return _initiatives_of(rows, filters, prefix="").order_by(
+        Case(When(go_live_date__isnull=True, then=Value(0)), default=Value(1)), "go_live_date", "code"
+    )
+
+
+def milestones_without_forecast_update(
+    filters: WorklistFilters, *, today: datetime.date
+) -> QuerySet[Milestone]:
+    """Open milestones of approved and in-delivery initiatives, due within MILESTONE_HORIZON_DAYS days or
+    already past their baseline date, whose forecast was never set or not touched for more than
+    FORECAST_MAX_AGE_DAYS days: predictability is only as good as the forecasts behind it."""
+    stale_before = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=FORECAST_MAX_AGE_DAYS), datetime.time.min)
+    )
+    rows = (
+        Milestone.objects.filter(
+            actual_date__isnull=True,
+            initiative__stage__in=FORECAST_STAGES,
+            baseline_date__lte=today + datetime.timedelta(days=MILESTONE_HORIZON_DAYS),
+        )
+        .filter(Q(forecast_updated_at__isnull=True) | Q(forecast_updated_at__lt=stale_before))
+        .select_related("initiative", "initiative__manager", "initiative__program")
+    )
+    return _initiatives_of(rows, filters).order_by("baseline_date", "initiative__code", "name")
+
+
+# ---------------------------------------------------------------------------------------------- the checks
+
+
+@dataclass(frozen=True)
+class Check:
+    """One data-quality rule: its selector, what the page says about it, who answers for a row, how to fix."""
+
+    key: str
+    title: str
+    explanation: str
+    responsible_label: str
+    fix_label: str
+    select: Callable[[WorklistFilters, datetime.date], QuerySet[Any]]
+    responsible: Callable[[Any], Any]
+    may_fix: Callable[[Any, Any], bool]
+    fix_url: Callable[[Any], str]
+    days: Callable[[Any, datetime.date], int | None] = lambda _record, _today: None
+
+
+def _portfolio_editor(user: Any, _record: Any) -> bool:
+    return roles.can_edit_portfolio(user)
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        key="rationale",
+        title="Contributions without a real rationale",
+        explanation=(
+            f"The rationale is blank, a placeholder such as “TBD”, or shorter than {MIN_RATIONALE_LENGTH} "
+            "characters. Contributions of closed and cancelled initiatives are left out."
+        ),
+        responsible_label="Manager",
+        fix_label="Edit the rationale",
+        select=lambda filters, _today: contributions_without_rationale(filters),
+        responsible=lambda c: c.initiative.manager,
+        may_fix=_portfolio_editor,
+        fix_url=lambda c: reverse("portfolio:record-edit", args=["contributions", c.pk]),
+    ),
+    Check(
+        key="objective-kpi",
+        title="Active objectives without a KPI",
+        explanation=(
+            "Nobody can tell whether these objectives are met. Objectives with active sub-objectives are left "
+            "out: their sub-objectives carry the KPIs."
+        ),
+        responsible_label="Owner",
+        fix_label="Add a KPI",
+        select=lambda filters, _today: objectives_without_kpi(filters),
+        responsible=lambda o: o.owner,
+        may_fix=_portfolio_editor,
+        fix_url=lambda o: f"{reverse('portfolio:kpi-create')}?objective={o.pk}",
+    ),
+    Check(
+        key="reading",
+        title="KPIs without a recent reading",
+        explanation=(
+            f"No reading at all, or none in the last {READING_MAX_AGE_DAYS} days. Only KPIs of active "
+            "objectives."
+        ),
+        responsible_label="Objective owner",
+        fix_label="Enter a reading",
+        select=lambda filters, today: kpis_without_recent_reading(filters, today=today),
+        responsible=lambda k: k.objective.owner,
+        may_fix=_portfolio_editor,
+        fix_url=lambda k: reverse("portfolio:kpi-detail", args=[k.pk]) + "#readings",
+        days=lambda k, today: (today - k.latest_date).days if k.latest_date else None,
+    ),
+    Check(
+        key="sustainment",
+        title="Missing sustainment owner before go-live",
+        explanation=(
+            f"Live, or going live within {SUSTAINMENT_WINDOW_DAYS} days, and nobody named to own the "
+            "solution and its benefits afterwards."
+        ),
+        responsible_label="Manager",
+        fix_label="Name the owner",
+        select=lambda filters, today: initiatives_without_sustainment_owner(filters, today=today),
+        responsible=lambda i: i.manager,
+        may_fix=roles.can_edit_initiative,
+        fix_url=lambda i: reverse("portfolio:initiative-edit", args=[i.pk]),
+        days=lambda i, today: (i.go_live_date - today).days if i.go_live_date else None,
+    ),
+    Check(
+        key="forecast",
+        title="Milestones without a forecast update",
+        explanation=(
+            f"Not achieved, due within {MILESTONE_HORIZON_DAYS} days or already past the baseline date, and "
+            f"the forecast never set or not updated for more than {FORECAST_MAX_AGE_DAYS} days. Only "
+            "initiatives approved or in delivery."
+        ),
+        responsible_label="Manager",
+        fix_label="Update the forecast",
+        select=lambda filters, today: milestones_without_forecast_update(filters, today=today),
+        responsible=lambda m: m.initiative.manager,
+        may_fix=lambda user, m: roles.can_edit_initiative(user, m.initiative),
+        fix_url=lambda m: reverse("portfolio:record-edit", args=["milestones", m.pk]),
+        days=lambda m, today: (
+            (today - timezone.localdate(m.forecast_updated_at)).days if m.forecast_updated_at else None
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """A record that fails a check; `fix_url` is None when the viewer may not edit the record. `days` is the
+    check's count of days: since the latest reading, until go-live (negative: since), since the forecast
+    was updated; None when there is nothing to count."""
+
+    record: Any
+    responsible: Any
+    fix_url: str | None
+    days: int | None = None
+
+    @property
+    def abs_days(self) -> int | None:
+        return abs(self.days) if self.days is not None else None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A check's count and, when it is on show, one slice of its rows starting at `offset`."""
+
+    check: Check
+    total: int
+    rows: list[Row]
+    offset: int = 0
+    shown: bool = True
+
+    @property
+    def fixable(self) -> bool:
+        return any(row.fix_url for row in self.rows)
+
+    @property
+    def more(self) -> int:
+        return max(self.total - self.offset - len(self.rows), 0)
+
+
+def _slice(rows: QuerySet[Any], *, offset: int, limit: int) -> tuple[list[Any], int, int]:
+    # The total rides along with every row (COUNT(*) OVER ()), so a slice and its count cost one query.
+    records = list(rows.annotate(check_total=Window(Count("*")))[offset : offset + limit])
+    if records:
+        return records, records[0].check_total, offset
+    if offset == 0:
+        return [], 0, 0
+    total = rows.count()  # a page past the end: show the last page instead (only on a stale link)
+    if total == 0:
+        return [], 0, 0
+    offset = (total - 1) // limit * limit
+    return list(rows[offset : offset + limit]), total, offset
+
+
+def run_checks(
+    filters: WorklistFilters,
+    *,
+    viewer: Any,
+    today: datetime.date,
+    only: str = "",
+    limit: int = 20,
+    offset: int = 0,
+) -> list[CheckResult]:
+    """Every check's count for the filters, with up to `limit` rows (from `offset`) of the checks on show:
+    all of them, or `only` the one named. One query per check; no query per row."""
+    results = []
+    for check in CHECKS:
+        rows = check.select(filters, today)
+        if only and check.key != only:
+            results.append(CheckResult(check=check, total=rows.count(), rows=[], shown=False))
+            continue
+        records, total, start = _slice(rows, offset=offset if only else 0, limit=limit)
+        results.append(
+            CheckResult(
+                check=check,
+                total=total,
+                offset=start,
+                rows=[
+                    Row(
+                        record=record,
+                        responsible=check.responsible(record),
+                        fix_url=check.fix_url(record) if check.may_fix(viewer, record) else None,
+                        days=check.days(record, today),
+                    )
+                    for record in records
+                ],
+            )
+        )
+    return results

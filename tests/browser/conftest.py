@@ -1,0 +1,109 @@
+"""Playwright driving Debian's chromium against pytest-django's live server.
+
+Every page is watched: console errors and any request that leaves the live server fail the test, and a
+screenshot of the page is saved under test-artifacts/ when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import require_service
+
+if TYPE_CHECKING:
+    import pluggy
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("BEARING_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_browser() -> Iterator[object]:
+    require_service(Path(CHROMIUM).exists() or bool(shutil.which(CHROMIUM)), f"chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """What a page did that a test must not tolerate: console errors and requests leaving the server."""
+
+    def __init__(self) -> None:
+        self.console_errors: list[str] = []
+        self.foreign_requests: list[str] = []
+
+    def assert_clean(self) -> None:
+        assert self.foreign_requests == [], f"requests left the live server: {self.foreign_requests}"
+        assert self.console_errors == [], f"console errors: {self.console_errors}"
+
+
+@pytest.fixture
+def page(request: pytest.FixtureRequest, chromium_browser: object, live_server: object) -> Iterator[object]:
+    context = chromium_browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)  # type: ignore[attr-defined]
+    context.set_default_timeout(10_000)
+    watch = PageWatch()
+
+    def guard(route: object) -> None:
+        host = urlparse(route.request.url).hostname  # type: ignore[attr-defined]
+        if host in LOCAL_HOSTS:
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            watch.foreign_requests.append(route.request.url)  # type: ignore[attr-defined]
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", guard)
+    page = context.new_page()
+
+    def record_console_error(message: Any) -> None:
+        if message.type == "error":
+            watch.console_errors.append(message.text)
+
+    page.on("console", record_console_error)
+    page.on("pageerror", lambda error: watch.console_errors.append(str(error)))
+    page.watch = watch
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def login(page: object, username: str, password: str = "correct horse battery staple") -> None:
+    page.goto("/accounts/login/")  # type: ignore[attr-defined]
+    page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]

@@ -1,0 +1,95 @@
+"""Shared fixtures: one persona per role, plus the service checks that make CI fail instead of skip."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from portfolio import roles
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip a test whose service is missing, except in CI, where a missing service is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available", pytrace=False)
+    pytest.skip(f"{what} is not available")
+
+
+SERVICE_FIXTURES = {
+    "postgres": "postgres",
+    "redis_worker": "redis",
+    "chromium_browser": "browser",
+    "page": "browser",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests by the services their fixtures need, so a run can deselect them (-m "not postgres")."""
+    for item in items:
+        for fixture, marker in SERVICE_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(getattr(pytest.mark, marker))
+
+
+@pytest.fixture
+def postgres() -> None:
+    require_service(connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def executive(db):
+    return UserFactory(username="exec", first_name="Erin", last_name="Executive", roles=[roles.EXECUTIVE])
+
+
+@pytest.fixture
+def pmo(db):
+    return UserFactory(username="pmo", first_name="Pat", last_name="Office", roles=[roles.PMO])
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", first_name="Mo", last_name="Manager", roles=[roles.MANAGER])
+
+
+@pytest.fixture
+def other_manager(db):
+    return UserFactory(username="manager2", first_name="Max", last_name="Other", roles=[roles.MANAGER])
+
+
+@pytest.fixture
+def steering_member(db):
+    return UserFactory(username="steer", first_name="Sam", last_name="Steering", roles=[roles.STEERING])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(
+        username="admin",
+        first_name="Ada",
+        last_name="Admin",
+        roles=[roles.ADMIN],
+        is_staff=True,
+        is_superuser=True,
+    )
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but with no Bearing role: sees nothing."""
+    return UserFactory(username="outsider", first_name="Olly", last_name="Outsider")
+
+
+PERSONAS = ["executive", "pmo", "manager", "steering_member", "admin_user", "outsider"]
+
+
+@pytest.fixture
+def persona(request):
+    """Parametrise with indirect=True and a persona fixture name."""
+    return request.getfixturevalue(request.param)
