@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from portfolio import roles
@@ -25,6 +28,7 @@ def require_service(available: bool, what: str) -> None:
 SERVICE_FIXTURES = {
     "postgres": "postgres",
     "redis_worker": "redis",
+    "chromium": "browser",
     "chromium_browser": "browser",
     "page": "browser",
 }
@@ -36,6 +40,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for fixture, marker in SERVICE_FIXTURES.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(getattr(pytest.mark, marker))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The headless browser that prints board packs and drives the browser tests."""
+    path = settings.BEARING_CHROMIUM
+    require_service(Path(path).exists() or bool(shutil.which(path)), f"chromium at {path}")
+    return path
 
 
 @pytest.fixture

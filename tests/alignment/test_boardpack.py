@@ -423,7 +423,7 @@ def test_the_meeting_page_offers_the_pack_and_printing_to_those_who_may(
 
 
 @pytest.fixture
-def print_spy(monkeypatch) -> list[dict[str, Any]]:
+def print_spy(monkeypatch, chromium) -> list[dict[str, Any]]:
     """What the page held at the moment chromium printed it: live charts left, and the images that replaced
     them (the printing thread calls Page.pdf, so the spy sits on the class)."""
     from playwright.sync_api import Page

@@ -7,7 +7,6 @@ screenshot of the page is saved under test-artifacts/ when a test fails.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,15 +14,12 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import require_service
-
 if TYPE_CHECKING:
     import pluggy
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("BEARING_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 CHROMIUM_ARGS = [
@@ -39,12 +35,11 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def chromium_browser() -> Iterator[object]:
-    require_service(Path(CHROMIUM).exists() or bool(shutil.which(CHROMIUM)), f"chromium at {CHROMIUM}")
+def chromium_browser(chromium: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

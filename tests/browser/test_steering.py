@@ -5,6 +5,7 @@ downloads the PDF, which holds both initiatives and their decisions."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import unicodedata
 from typing import Any
@@ -42,6 +43,9 @@ def pdf_words(path: str) -> str:
 
 
 def pdf_page_png(path: str, number: int, name: str) -> None:
+    """A picture of one page for a person to look at (poppler's pdftoppm; nothing is asserted on it)."""
+    if not shutil.which("pdftoppm"):
+        return
     subprocess.run(
         [
             "pdftoppm",
