@@ -213,10 +213,17 @@ def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol:
             for p in points
         ],
     )
+    total = data.get("total", len(points))
+    description = "Funded initiatives by strategic fit and risk exposure."
+    if total > len(points):
+        description = (
+            f"The {len(points):,} largest of {total:,} funded initiatives by budget, by strategic fit and risk "
+            "exposure; the register lists them all."
+        )
     return Chart(
         "bubble",
         "Value against risk",
-        "Funded initiatives by strategic fit and risk exposure.",
+        description,
         figure,
         table,
         460,

@@ -9,13 +9,14 @@ computed here on request.
 from __future__ import annotations
 
 import datetime
+import html
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -25,11 +26,11 @@ from alignment.engine.compute import FUNDED_STAGES, OPEN_STAGES, attribute_spend
 from alignment.engine.inputs import load_objectives, relative
 from alignment.engine.policy import Policy
 from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory, Signal, program_scope
-from portfolio.models import KPI, STAGE_GROUPS, Contribution, Initiative, InterimTarget, Milestone, Reading
+from portfolio.models import KPI, STAGE_GROUPS, Contribution, Initiative, InterimTarget, Reading
 from portfolio.selectors import global_weights
-from risk.models import Risk
 
 HEATMAP_INITIATIVES = 25
+BUBBLE_INITIATIVES = 400  # the value-against-risk chart shows at most this many, the largest by budget
 KPI_PANELS = 12
 MONTH = datetime.timedelta(days=30)
 
@@ -155,7 +156,7 @@ class Row:
 
 @dataclass
 class Totals:
-    """Counts aggregated in the database per program (None: initiatives in no program)."""
+    """Counts per program (None: initiatives in no program), summed from the roll-ups on the score rows."""
 
     due: int = 0  # milestones of funded initiatives whose baseline date has passed
     on_time: int = 0  # ... delivered by it
@@ -217,6 +218,9 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         exposure,
         tier,
         red,
+        due,
+        on_time,
+        cells,
     ) in subset.values_list(
         "pk",
         "code",
@@ -231,6 +235,9 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         "score__exposure",
         "score__tier",
         "score__red_signals",
+        "score__milestones_due",
+        "score__milestones_on_time",
+        "score__risk_cells",
     ):
         rows[pk] = Row(
             pk,
@@ -245,35 +252,27 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
             exposure,
             tier,
         )
-        if red:  # each score row counts the red signals raised on its initiative in the run that wrote it
-            totals[program].red += red
-    for initiative_id, objective_id, strength in Contribution.objects.filter(
-        initiative__in=subset
-    ).values_list("initiative_id", "objective_id", "strength"):
-        rows[initiative_id].contributions.append((objective_id, strength))
-    program_field = "initiative__program_id"
-    for key, due, on_time in (
-        Milestone.objects.filter(
-            initiative__in=subset, initiative__stage__in=FUNDED_STAGES, baseline_date__lte=today
-        )
-        .values(program_field)
-        .annotate(due=Count("pk"), on_time=Count("pk", filter=Q(actual_date__lte=F("baseline_date"))))
-        .values_list(program_field, "due", "on_time")
+        # the roll-ups the recompute wrote on each score row: red signals, milestones due and on time as of
+        # the day it ran, active risks per cell of the matrix
+        totals_row = totals[program]
+        if red:
+            totals_row.red += red
+        if due and stage in FUNDED_STAGES:
+            totals_row.due += due
+            totals_row.on_time += on_time
+        for p, i, n in cells or ():
+            totals_row.risks[(p, i)] += n
+    for initiative_id, objective_id, strength in (
+        Contribution.objects.filter(initiative__in=subset)
+        .order_by()  # the model's ordering would join initiatives and objectives only to sort
+        .values_list("initiative_id", "objective_id", "strength")
     ):
-        totals[key].due, totals[key].on_time = due, on_time
+        rows[initiative_id].contributions.append((objective_id, strength))
     objective_red = (
         Signal.objects.filter(initiative__isnull=True, severity="red").count()
         if filters.scope == ALL_SCOPE
         else 0
     )
-    for key, p, i, n in (
-        Risk.objects.active()
-        .filter(initiative__in=subset)
-        .values(program_field, "probability", "impact")
-        .annotate(n=Count("pk"))
-        .values_list(program_field, "probability", "impact", "n")
-    ):
-        totals[key].risks[(p, i)] = n
     indices: dict[str, list[PortfolioIndex]] = defaultdict(list)
     scopes = None if filters.scope == ALL_SCOPE else [filters.scope]
     index_rows = PortfolioIndex.objects.filter(date__lte=today).order_by("scope", "date")
@@ -439,6 +438,13 @@ def _dashboard(
     for r in funded:
         mix[r.category] += r.budget
     data.charts["mix"] = {"budget": dict(mix), "target": policy.target_mix, "total": funded_budget}
+    scored = [r for r in funded if r.fit is not None]
+    # beyond a few hundred bubbles the chart is an unreadable blot: it keeps the largest by budget and says so
+    shown = (
+        sorted(scored, key=lambda r: -r.budget)[:BUBBLE_INITIATIVES]
+        if len(scored) > BUBBLE_INITIATIVES
+        else scored
+    )
     data.charts["bubble"] = {
         "points": [
             {
@@ -450,9 +456,9 @@ def _dashboard(
                 "budget": r.budget,
                 "tier": r.tier,
             }
-            for r in funded
-            if r.fit is not None
-        ]
+            for r in shown
+        ],
+        "total": len(scored),
     }
     data.charts["heatmap"] = _heatmap(rows, piece.objectives, piece.relative)
     counts = totals.risks
@@ -629,7 +635,9 @@ def table_html(table: chart_builders.Table, *, caption: str, limit: int) -> str:
     for thousands of cells)."""
     head = "".join(f'<th scope="col">{escape(column)}</th>' for column in table.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{'—' if cell is None else escape(cell)}</td>" for cell in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{'—' if cell is None else html.escape(str(cell))}</td>" for cell in row)
+        + "</tr>"
         for row in table.rows[:limit]
     )
     more = (

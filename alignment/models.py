@@ -62,10 +62,18 @@ class InitiativeScore(models.Model):
     impact = models.FloatField(default=0)
     exposure = models.PositiveIntegerField(default=0)
     tier = models.PositiveSmallIntegerField(choices=TierChoices.choices, null=True)
+    # roll-ups written with the scores, so that a filtered dashboard sums the rows it already reads
     red_signals = models.PositiveIntegerField(
-        default=0,
-        db_default=0,
-        help_text="Red signals on the initiative, written with them: what a filtered dashboard counts.",
+        default=0, db_default=0, help_text="Red signals on the initiative, written with them."
+    )
+    milestones_due = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="Milestones whose baseline date had passed on the day computed."
+    )
+    milestones_on_time = models.PositiveIntegerField(
+        default=0, db_default=0, help_text="... of those, delivered by their baseline date."
+    )
+    risk_cells = models.JSONField(
+        default=list, blank=True, help_text="Active risks as [probability, impact, count] triples."
     )
     missing = models.JSONField(default=list)
     explanation = models.JSONField(default=dict)

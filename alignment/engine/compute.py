@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from alignment.engine import formulas as f
-from alignment.engine.inputs import InitiativeRow, PortfolioInputs, priority_units
+from alignment.engine.inputs import InitiativeRow, MilestoneRow, PortfolioInputs, RiskRow, priority_units
 from portfolio.models import ACTIVE_STAGES
 from portfolio.models import FUNDED_STAGES as FUNDED
 
@@ -58,6 +58,9 @@ class InitiativeResult:
     tier: int
     missing: list[str]
     explanation: dict[str, Any]
+    milestones_due: int = 0
+    milestones_on_time: int = 0
+    risk_cells: list[list[int]] = field(default_factory=list)  # [probability, impact, active risks]
     # kept for the signal rules; not stored
     fit_detail: f.Fit = field(repr=False, default=f.Fit(0.0, ()))
     delivery_detail: f.Delivery | None = field(repr=False, default=None)
@@ -76,7 +79,26 @@ class InitiativeResult:
             "tier": self.tier,
             "missing": self.missing,
             "explanation": self.explanation,
+            "milestones_due": self.milestones_due,
+            "milestones_on_time": self.milestones_on_time,
+            "risk_cells": self.risk_cells,
         }
+
+
+def milestone_counts(milestones: Iterable[MilestoneRow], today: datetime.date) -> tuple[int, int]:
+    """Milestones due (baseline date passed) and, of those, delivered by their baseline date."""
+    due = on_time = 0
+    for m in milestones:
+        if m.baseline <= today:
+            due += 1
+            if m.actual is not None and m.actual <= m.baseline:
+                on_time += 1
+    return due, on_time
+
+
+def risk_cells(risks: Iterable[RiskRow]) -> list[list[int]]:
+    """Active risks counted per cell of the 5x5 matrix, as sorted [probability, impact, count] triples."""
+    return [[p, i, n] for (p, i), n in sorted(Counter((r.probability, r.impact) for r in risks).items())]
 
 
 def assess_kpis(inputs: PortfolioInputs) -> dict[int, f.KPIAssessment]:
@@ -226,6 +248,7 @@ def score_initiative(
         },
         "missing": reasons,
     }
+    due, on_time = milestone_counts(row.milestones, inputs.today)
     return InitiativeResult(
         id=row.id,
         fit=fit.value,
@@ -239,6 +262,9 @@ def score_initiative(
         tier=tiering.tier,
         missing=list(composite.missing),
         explanation=explanation,
+        milestones_due=due,
+        milestones_on_time=on_time,
+        risk_cells=risk_cells(row.risks),
         fit_detail=fit,
         delivery_detail=delivery,
         governance_detail=governance,
@@ -330,11 +356,9 @@ def compute_portfolio(
         unaligned += attribute_spend(
             row.budget, ((c.objective_id, c.strength) for c in row.contributions), routes, spend
         )
-        for m in row.milestones:
-            if m.baseline <= inputs.today:
-                due += 1
-                if m.actual is not None and m.actual <= m.baseline:
-                    on_time += 1
+        row_due, row_on_time = milestone_counts(row.milestones, inputs.today)
+        due += row_due
+        on_time += row_on_time
     weighted = f.misallocation(dict(spend), unaligned, units, policy.top_objectives)
     weight_total = sum(units.values())
     facts: dict[int, ObjectiveFacts] = {}

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment import dashboard, selectors, services
+from alignment import charts, dashboard, selectors, services
 from alignment.demo import build_demo
 from alignment.models import (
     ALL_SCOPE,
@@ -353,6 +353,30 @@ def test_each_filter_restricts_the_dashboard_exactly_and_its_tiles_open_the_same
     if listed == funded:
         response = exec_client.get(tiles(data)["budget"].href)
         assert float(response.context["budget"]) == tiles(data)["budget"].value
+
+
+def test_bubble_chart_keeps_the_largest_initiatives_by_budget_and_says_how_many_it_left_out(
+    small, monkeypatch
+):
+    # given a cap of two bubbles and four funded initiatives
+    monkeypatch.setattr(dashboard, "BUBBLE_INITIATIVES", 2)
+    funded = ["A-1", "B-1", "C-1", "E-1"]
+    largest = sorted(funded, key=lambda code: -budget_of(code))[:2]
+
+    # when the dashboard is computed
+    data = data_for()
+
+    # then the two largest are drawn, largest first, and the chart says it shows 2 of 4
+    assert [p["code"] for p in data.charts["bubble"]["points"]] == largest
+    assert data.charts["bubble"]["total"] == 4
+    built = charts.value_risk_bubbles(data.charts["bubble"], str)
+    assert built.description == (
+        "The 2 largest of 4 funded initiatives by budget, by strategic fit and risk exposure; "
+        "the register lists them all."
+    )
+    assert [row[0] for row in built.table.rows] == largest
+    # the tiles still count every funded initiative
+    assert tiles(data)["budget"].value == sum(map(budget_of, funded))
 
 
 def test_filters_in_the_query_string_reach_the_dashboard(small, exec_client):

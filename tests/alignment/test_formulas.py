@@ -1163,6 +1163,11 @@ def test_the_worked_example_initiative_scores_as_documented():
         "tier": 2,
         "missing": [],
         "explanation": None,
+        # roll-ups for the dashboards: the pilot was due on 30 June and went live a month late; the rollout is
+        # not due yet; one risk at P3 x I4 and one at P2 x I3
+        "milestones_due": 1,
+        "milestones_on_time": 0,
+        "risk_cells": [[2, 3, 1], [3, 4, 1]],
     }
 
 
