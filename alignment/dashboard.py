@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Sum
+from django.db.models import Exists, F, FloatField, OuterRef, QuerySet, Sum
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.html import escape
 
 from alignment import charts as chart_builders
 from alignment.engine import formulas as f
-from alignment.engine.compute import FUNDED_STAGES, OPEN_STAGES, attribute_spend, priority_units
+from alignment.engine.compute import FUNDED_STAGES, OPEN_STAGES, attribute_spend, parse_links, priority_units
 from alignment.engine.inputs import load_objectives, relative
 from alignment.engine.policy import Policy
 from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory, Signal, program_scope
@@ -30,6 +31,8 @@ from portfolio.models import KPI, STAGE_GROUPS, Contribution, Initiative, Interi
 from portfolio.selectors import global_weights
 
 HEATMAP_INITIATIVES = 25
+# an initiative's budget, summed and converted in the database (thousands of Decimals are slow to build)
+BUDGET = Cast(F("budget_capex") + F("budget_opex"), FloatField())
 BUBBLE_INITIATIVES = 400  # the value-against-risk chart shows at most this many, the largest by budget
 KPI_PANELS = 12
 MONTH = datetime.timedelta(days=30)
@@ -204,14 +207,14 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
     subset = filtered_initiatives(filters)
     rows: dict[int, Row] = {}
     totals: dict[int | None, Totals] = defaultdict(Totals)
+    risk_cells: dict[int | None, list[str]] = defaultdict(list)
     for (
         pk,
         code,
         title,
         stage,
         category,
-        capex,
-        opex,
+        budget,
         program,
         fit,
         alignment,
@@ -221,14 +224,14 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         due,
         on_time,
         cells,
-    ) in subset.values_list(
+        links,
+    ) in subset.annotate(budget=BUDGET).values_list(
         "pk",
         "code",
         "title",
         "stage",
         "category",
-        "budget_capex",
-        "budget_opex",
+        "budget",
         "program_id",
         "score__fit",
         "score__alignment",
@@ -238,36 +241,35 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         "score__milestones_due",
         "score__milestones_on_time",
         "score__risk_cells",
+        "score__links",
     ):
+        # the roll-ups the recompute wrote on each score row: contributions, red signals, milestones due and
+        # on time as of the day it ran, active risks by cell of the matrix
         rows[pk] = Row(
             pk,
             code,
             title,
             stage,
             category,
-            float(capex or 0) + float(opex or 0),
+            budget or 0.0,
             program,
             fit,
             alignment,
             exposure,
             tier,
+            parse_links(links) if links else [],
         )
-        # the roll-ups the recompute wrote on each score row: red signals, milestones due and on time as of
-        # the day it ran, active risks per cell of the matrix
         totals_row = totals[program]
         if red:
             totals_row.red += red
         if due and stage in FUNDED_STAGES:
             totals_row.due += due
             totals_row.on_time += on_time
-        for p, i, n in cells or ():
-            totals_row.risks[(p, i)] += n
-    for initiative_id, objective_id, strength in (
-        Contribution.objects.filter(initiative__in=subset)
-        .order_by()  # the model's ordering would join initiatives and objectives only to sort
-        .values_list("initiative_id", "objective_id", "strength")
-    ):
-        rows[initiative_id].contributions.append((objective_id, strength))
+        if cells:
+            risk_cells[program].append(cells)
+    for key, strings in risk_cells.items():  # "23 34" per initiative: counted once per program
+        counts = Counter(" ".join(strings).split())
+        totals[key].risks = Counter({(int(cell[0]), int(cell[1])): n for cell, n in counts.items()})
     objective_red = (
         Signal.objects.filter(initiative__isnull=True, severity="red").count()
         if filters.scope == ALL_SCOPE
@@ -515,11 +517,33 @@ def _stage_within(chosen: str, group: str) -> str:
 History = list[tuple[datetime.date, float | None, float]]  # (date, budget-weighted alignment, total budget)
 
 
+def history_days(today: datetime.date) -> list[datetime.date]:
+    """The snapshot days a computed (filtered) view's history shows: the last scored day of each of the last
+    twelve months, the last one at least a month back (the tiles' change) and the latest. Summing every daily
+    snapshot of every initiative in the filter would grow by the portfolio's size each day."""
+    start = (today - datetime.timedelta(days=366)).replace(day=1)
+    days = (
+        PortfolioIndex.objects.filter(scope=ALL_SCOPE, date__gte=start, date__lte=today)
+        .order_by("date")
+        .values_list("date", flat=True)
+    )
+    last_of_month: dict[tuple[int, int], datetime.date] = {}
+    month_back: datetime.date | None = None
+    for day in days:
+        last_of_month[(day.year, day.month)] = day
+        if day <= today - MONTH:
+            month_back = day
+    chosen = set(last_of_month.values())
+    if month_back is not None:
+        chosen.add(month_back)
+    return sorted(chosen)
+
+
 def _live_history(subset: QuerySet[Initiative], today: datetime.date) -> History:
-    """Budget-weighted alignment and total budget of these initiatives at each daily snapshot, summed in the
-    database (one query, a row per snapshot day)."""
+    """Budget-weighted alignment and total budget of these initiatives on each of the history days, summed in
+    the database (two queries, a row per day)."""
     rows = (
-        ScoreHistory.objects.filter(initiative__in=subset, date__lte=today)
+        ScoreHistory.objects.filter(initiative__in=subset, date__in=history_days(today))
         .values("date")
         .annotate(weighted=Sum(F("budget") * F("alignment")), total=Sum("budget"))
         .order_by("date")

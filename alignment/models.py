@@ -72,8 +72,13 @@ class InitiativeScore(models.Model):
     milestones_on_time = models.PositiveIntegerField(
         default=0, db_default=0, help_text="... of those, delivered by their baseline date."
     )
-    risk_cells = models.JSONField(
-        default=list, blank=True, help_text="Active risks as [probability, impact, count] triples."
+    risk_cells = models.TextField(
+        blank=True, default="", help_text="Active risks, one 'PI' pair (probability, impact) each: '23 34'."
+    )
+    links = models.TextField(
+        blank=True,
+        default="",
+        help_text="Contributions, one objective id and strength letter (s, m, w, n) each: '12s 40w'.",
     )
     missing = models.JSONField(default=list)
     explanation = models.JSONField(default=dict)
@@ -165,7 +170,13 @@ class ScoreHistory(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["initiative", "date"], name="score_history_unique_day")
         ]
-        indexes = [models.Index(fields=["date"], name="score_history_date")]
+        indexes = [
+            # a filtered dashboard sums budget x alignment of its initiatives on a few days from this alone
+            # (an index-only scan on PostgreSQL; other databases ignore the included columns)
+            models.Index(
+                fields=["date", "initiative"], include=["budget", "alignment"], name="score_history_day_sums"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Scores of initiative {self.initiative_id} on {self.date}"

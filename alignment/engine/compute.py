@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
+import functools
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from alignment.engine import formulas as f
-from alignment.engine.inputs import InitiativeRow, MilestoneRow, PortfolioInputs, RiskRow, priority_units
+from alignment.engine.inputs import (
+    ContributionRow,
+    InitiativeRow,
+    MilestoneRow,
+    PortfolioInputs,
+    RiskRow,
+    priority_units,
+)
 from portfolio.models import ACTIVE_STAGES
 from portfolio.models import FUNDED_STAGES as FUNDED
 
@@ -60,7 +68,8 @@ class InitiativeResult:
     explanation: dict[str, Any]
     milestones_due: int = 0
     milestones_on_time: int = 0
-    risk_cells: list[list[int]] = field(default_factory=list)  # [probability, impact, active risks]
+    risk_cells: str = ""  # see risk_cells()
+    links: str = ""  # see contribution_links()
     # kept for the signal rules; not stored
     fit_detail: f.Fit = field(repr=False, default=f.Fit(0.0, ()))
     delivery_detail: f.Delivery | None = field(repr=False, default=None)
@@ -82,6 +91,7 @@ class InitiativeResult:
             "milestones_due": self.milestones_due,
             "milestones_on_time": self.milestones_on_time,
             "risk_cells": self.risk_cells,
+            "links": self.links,
         }
 
 
@@ -96,9 +106,33 @@ def milestone_counts(milestones: Iterable[MilestoneRow], today: datetime.date) -
     return due, on_time
 
 
-def risk_cells(risks: Iterable[RiskRow]) -> list[list[int]]:
-    """Active risks counted per cell of the 5x5 matrix, as sorted [probability, impact, count] triples."""
-    return [[p, i, n] for (p, i), n in sorted(Counter((r.probability, r.impact) for r in risks).items())]
+# Compact roll-ups stored with the scores, which a filtered dashboard reads for thousands of initiatives at
+# once: plain text splits and counts far faster than JSON decodes.
+STRENGTH_LETTERS = {"strong": "s", "moderate": "m", "weak": "w", "none": "n"}
+LETTER_STRENGTHS = {letter: strength for strength, letter in STRENGTH_LETTERS.items()}
+
+
+def risk_cells(risks: Iterable[RiskRow]) -> str:
+    """Active risks as their cells of the 5x5 matrix, one 'PI' pair each, sorted: '23 34 34'."""
+    return " ".join(sorted(f"{r.probability}{r.impact}" for r in risks))
+
+
+def contribution_links(contributions: Iterable[ContributionRow]) -> str:
+    """Contributions as objective id and strength letter, by objective: '12s 40w'."""
+    return " ".join(
+        f"{c.objective_id}{STRENGTH_LETTERS[c.strength]}"
+        for c in sorted(contributions, key=lambda c: c.objective_id)
+    )
+
+
+def parse_links(links: str) -> list[tuple[int, str]]:
+    """(objective id, strength) pairs back from contribution_links()."""
+    return list(map(_parse_link, links.split()))
+
+
+@functools.lru_cache(maxsize=8192)  # a few hundred objectives x four strengths: the same tokens recur
+def _parse_link(token: str) -> tuple[int, str]:
+    return int(token[:-1]), LETTER_STRENGTHS[token[-1]]
 
 
 def assess_kpis(inputs: PortfolioInputs) -> dict[int, f.KPIAssessment]:
@@ -265,6 +299,7 @@ def score_initiative(
         milestones_due=due,
         milestones_on_time=on_time,
         risk_cells=risk_cells(row.risks),
+        links=contribution_links(row.contributions),
         fit_detail=fit,
         delivery_detail=delivery,
         governance_detail=governance,

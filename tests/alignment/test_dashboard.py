@@ -379,6 +379,37 @@ def test_bubble_chart_keeps_the_largest_initiatives_by_budget_and_says_how_many_
     assert tiles(data)["budget"].value == sum(map(budget_of, funded))
 
 
+@pytest.mark.django_db
+def test_a_filtered_history_shows_the_last_scored_day_of_each_month_and_the_day_a_month_back():
+    # given the portfolio scored every day from 1 September 2025 to 20 November 2026
+    first, last = datetime.date(2025, 9, 1), datetime.date(2026, 11, 20)
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    now = timezone.now()
+    PortfolioIndex.objects.bulk_create(PortfolioIndex(date=d, computed_at=now) for d in days)
+
+    # when the days of a filtered view's history are chosen on 20 November 2026
+    chosen = dashboard.history_days(datetime.date(2026, 11, 20))
+
+    # then: the month ends from November 2025 (the last twelve months), 21 October (30 days back, for the
+    # tiles' change) and today
+    month_ends = [
+        datetime.date(2025, 11, 30),
+        datetime.date(2025, 12, 31),
+        *[datetime.date(2026, m + 1, 1) - datetime.timedelta(days=1) for m in range(1, 10)],  # Jan-Sep
+    ]
+    assert chosen == [
+        *month_ends,
+        datetime.date(2026, 10, 21),
+        datetime.date(2026, 10, 31),
+        datetime.date(2026, 11, 20),
+    ]
+    # and weeks after the last scored day, no day is invented: the latest is still 20 November
+    later = dashboard.history_days(datetime.date(2027, 1, 5))
+    assert later[0] == datetime.date(2026, 1, 31)
+    assert later[-2:] == [datetime.date(2026, 10, 31), datetime.date(2026, 11, 20)]
+    assert len(later) == 11
+
+
 def test_filters_in_the_query_string_reach_the_dashboard(small, exec_client):
     commerce = small["programs"]["Commerce"].pk
     response = exec_client.get(DASHBOARD, {"program": commerce, "category": "grow", "stage": "funded"})

@@ -12,7 +12,13 @@ from typing import Any, cast
 import pytest
 
 from alignment.engine import formulas as f
-from alignment.engine.compute import compute_portfolio, score_initiative
+from alignment.engine.compute import (
+    compute_portfolio,
+    contribution_links,
+    parse_links,
+    risk_cells,
+    score_initiative,
+)
 from alignment.engine.inputs import (
     ContributionRow,
     InitiativeRow,
@@ -1164,11 +1170,28 @@ def test_the_worked_example_initiative_scores_as_documented():
         "missing": [],
         "explanation": None,
         # roll-ups for the dashboards: the pilot was due on 30 June and went live a month late; the rollout is
-        # not due yet; one risk at P3 x I4 and one at P2 x I3
+        # not due yet; one risk at P3 x I4 and one at P2 x I3; strong to O1 (id 2), moderate to T2 (id 5)
         "milestones_due": 1,
         "milestones_on_time": 0,
-        "risk_cells": [[2, 3, 1], [3, 4, 1]],
+        "risk_cells": "23 34",
+        "links": "2s 5m",
     }
+
+
+def test_roll_ups_read_back_as_the_contributions_and_risk_cells_they_were_written_from():
+    contributions = [
+        ContributionRow(1, 140, "weak", None),
+        ContributionRow(2, 7, "strong", None),
+        ContributionRow(3, 21, "none", None),
+        ContributionRow(4, 9, "moderate", None),
+    ]
+    risks = [RiskRow(1, "a", 3, 4, True), RiskRow(2, "b", 1, 5, False), RiskRow(3, "c", 3, 4, False)]
+
+    assert contribution_links(contributions) == "7s 9m 21n 140w"
+    assert parse_links("7s 9m 21n 140w") == [(7, "strong"), (9, "moderate"), (21, "none"), (140, "weak")]
+    assert contribution_links([]) == ""
+    assert parse_links("") == []
+    assert risk_cells(risks) == "15 34 34"
 
 
 # ------------------------------------------------------------------------------------ portfolio indices

@@ -16,6 +16,7 @@ from portfolio.models import Objective, Program
 
 STORED_BUDGET_MS = 50.0
 FILTERED_BUDGET_MS = 300.0
+HISTORY_MONTHS = 12
 
 
 class Command(BaseCommand):
@@ -41,8 +42,8 @@ class Command(BaseCommand):
             for size in sizes:
                 clear_portfolio()
                 build_scale(initiatives=size, seed=1, as_of=today)
-                services.recompute(today=today)
-                services.snapshot_history(today=today)
+                # a year of history, as after a year of nightly runs (month ends: what the charts read)
+                services.backfill_history(today=today, months=HISTORY_MONTHS)
                 drawn = services.render_dashboards(today=today)
                 analyze()
                 program = Program.objects.order_by("pk").values_list("pk", flat=True).first()
