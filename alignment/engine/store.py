@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import marshal
 import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
@@ -51,10 +52,17 @@ def _json_default(value: Any) -> str:
 def digest(payload: Any) -> str:
     """A short fingerprint of what a row says, to skip rewriting rows that did not change.
 
-    repr() of the values the engine builds (always in the same key order) is stable across processes and
-    several times cheaper than sorted JSON.
+    The values the engine builds (always in the same key order) serialised by marshal's format 2, which
+    writes no back-references, so equal values give equal bytes whichever objects hold them: stable across
+    processes of one Python version and three to four times cheaper than repr() (a recompute fingerprints
+    every row). Values marshal cannot encode (dates) fall back to repr(). A new Python version may change the
+    bytes, which only means every row is rewritten once.
     """
-    return hashlib.blake2b(repr(payload).encode(), digest_size=12).hexdigest()
+    try:
+        data = marshal.dumps(payload, 2)
+    except ValueError:
+        data = repr(payload).encode()
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def upsert(

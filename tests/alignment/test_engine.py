@@ -872,3 +872,17 @@ def test_upsert_stores_values_shared_by_every_row_and_values_that_vary_and_updat
         ("on_track", 7.0, D(2026, 10, 2), None, 1, later),
         ("off_track", -2.25, D(2026, 10, 3), None, 2, at),
     ]
+
+
+def test_a_fingerprint_depends_on_the_values_only_not_on_which_objects_hold_them():
+    shared = "strong " * 3
+    one = {"terms": [shared, shared], "fit": 72.5, "missing": []}
+    other = {"terms": ["strong " * 3, "strong " * 3], "fit": 72.5, "missing": []}
+
+    assert store.digest(one) == store.digest(other)
+    assert store.digest(one) != store.digest({**one, "fit": 72.51})
+    assert store.digest(one) != store.digest({**one, "fit": 72})  # an int is not the float
+    # a date cannot be marshalled: the fingerprint falls back to repr() and still tells days apart
+    day = {"today": datetime.date(2026, 11, 21)}
+    assert store.digest(day) == store.digest({"today": datetime.date(2026, 11, 21)})
+    assert store.digest(day) != store.digest({"today": datetime.date(2026, 11, 22)})
