@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import marshal
 import json
+import marshal
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
