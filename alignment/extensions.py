@@ -10,9 +10,12 @@ from portfolio import roles
 from portfolio.extensions import PageSection, RegisterColumn, registry
 from portfolio.models import KPI, Initiative, Objective, SteeringMeeting
 
+# what the register's cells never show: left out, so that sorting thousands of rows does not carry them
+SCORE_DETAIL = ("explanation", "missing", "links", "risk_cells", "digest")
+
 
 def _with_score(rows: Any) -> Any:
-    return rows.select_related("score")
+    return rows.select_related("score").defer(*(f"score__{name}" for name in SCORE_DETAIL))
 
 
 def _filter_tier(rows: Any, value: str) -> Any:

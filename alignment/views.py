@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime
-from typing import Any, cast
+from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -19,7 +18,7 @@ from alignment.forms import DashboardFilterForm, SignalFilterForm, SinceForm
 from alignment.models import BoardPack, InitiativeScore, Job, JobKind, Signal
 from portfolio import roles
 from portfolio.models import KPI, Initiative, Objective, SteeringMeeting
-from portfolio.views.common import render_page, require, viewer_required
+from portfolio.views.common import narrow_page, render_page, require, viewer_required
 from risk.models import TierPolicy
 
 DEFAULT_SINCE_DAYS = 30
@@ -86,9 +85,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     # order and page the narrow rows, then load the fifty shown with what they display: sorting thirty
     # thousand signals joined to four wide tables costs several times more
     ordered = rows.order_by("severity", "rule", "initiative__code", "key")
-    page = Paginator(ordered.values_list("pk", flat=True), 50).get_page(data.get("page") or 1)
-    shown = ordered.in_bulk(list(page.object_list))
-    page.object_list = cast("list[Any]", [shown[pk] for pk in page.object_list])
+    page = narrow_page(ordered, data.get("page") or 1, 50)
     context.update(page=page, summary=summary)
     return render_page(request, "alignment/signal_list.html", context, partial="results")
 

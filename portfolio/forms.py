@@ -308,9 +308,16 @@ class RegisterFilterForm(BearingForm):
 
     def __init__(self, *args: Any, sort_keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
-        cast(forms.ModelChoiceField, self.fields["sponsor"]).queryset = selectors.sponsors()
-        cast(forms.ModelChoiceField, self.fields["objective"]).queryset = Objective.objects.order_by("code")
+        # only what the options show: hundreds of objectives and people are listed on every register page
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name").only(
+            "name"
+        )
+        cast(forms.ModelChoiceField, self.fields["sponsor"]).queryset = selectors.sponsors().only(
+            "username", "first_name", "last_name"
+        )
+        cast(forms.ModelChoiceField, self.fields["objective"]).queryset = Objective.objects.order_by(
+            "code"
+        ).only("code", "title")
         sort_choices = [("", "")] + [(k, k) for key in sort_keys for k in (key, f"-{key}")]
         cast(forms.ChoiceField, self.fields["sort"]).choices = sort_choices
         for column in registry.ordered_columns():

@@ -19,7 +19,7 @@ from portfolio.formkit import DeleteForm
 from portfolio.forms import InitiativeForm, MilestoneFilterForm, RegisterFilterForm
 from portfolio.models import Initiative
 from portfolio.sections import milestone_state
-from portfolio.views.common import form_response, render_page, require, viewer_required
+from portfolio.views.common import form_response, narrow_page, render_page, require, viewer_required
 
 REGISTER = "portfolio/initiative_list.html"
 INITIATIVE_FORM = "portfolio/initiative_form.html"
@@ -46,9 +46,9 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.initiative_register(filters)
     # one pass over the filtered rows for both the count and the total budget
     totals = rows.aggregate(count=Count("pk"), budget=Sum("total_budget"))
-    paginator = Paginator(rows, form.cleaned_data["per_page"] or 50)
-    paginator.count = totals["count"]  # Paginator.count is a cached property: spare it a second count
-    page = paginator.get_page(form.cleaned_data.get("page") or 1)
+    page = narrow_page(
+        rows, form.cleaned_data.get("page") or 1, form.cleaned_data["per_page"] or 50, count=totals["count"]
+    )
     context.update(page=page, total=totals["count"], budget=totals["budget"] or 0, sort=filters.sort)
     return render_page(request, REGISTER, context, partial="results")
 
