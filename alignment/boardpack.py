@@ -22,6 +22,7 @@ from django.utils.html import escape
 
 from alignment import charts, dashboard
 from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory
+from portfolio.links import url_pattern
 from portfolio.models import (
     KPI,
     ActionItem,
@@ -71,7 +72,7 @@ def _item(
         .order_by("name")
         .values_list(*dashboard.KPI_FIELDS)[: dashboard.KPI_PANELS]
     )
-    link = reverse("portfolio:kpi-detail", args=[999999999]).replace("999999999", "{}")
+    link = url_pattern("portfolio:kpi-detail")
     items_charts = []
     if kpi_rows:
         codes = dict(Objective.objects.filter(pk__in={k[3] for k in kpi_rows}).values_list("pk", "code"))

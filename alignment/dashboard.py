@@ -27,6 +27,7 @@ from alignment.engine.compute import FUNDED_STAGES, OPEN_STAGES, attribute_spend
 from alignment.engine.inputs import load_objectives, relative
 from alignment.engine.policy import Policy
 from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory, Signal, program_scope
+from portfolio.links import url_pattern
 from portfolio.models import KPI, STAGE_GROUPS, Contribution, Initiative, InterimTarget, Reading
 from portfolio.selectors import global_weights
 
@@ -737,8 +738,8 @@ def build_payload(data: DashboardData, *, symbol: str, as_of: datetime.datetime 
     """Tiles with their display strings and every chart's figure (as embeddable JSON) and table."""
     base = data.filters
     register = reverse("portfolio:initiative-list")
-    initiative = reverse("portfolio:initiative-detail", args=[999999999]).replace("999999999", "{}")
-    kpi = reverse("portfolio:kpi-detail", args=[999999999]).replace("999999999", "{}")
+    initiative = url_pattern("portfolio:initiative-detail")
+    kpi = url_pattern("portfolio:kpi-detail")
     risks = reverse("risk:risk-list")
 
     def unit_link(pk: int) -> str:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.template.defaultfilters import floatformat
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
 from alignment import selectors, services, steering
 from alignment.models import BoardPack, Job, JobKind, TierChoices
 from portfolio import roles
@@ -16,6 +20,43 @@ SCORE_DETAIL = ("explanation", "missing", "links", "risk_cells", "digest")
 
 def _with_score(rows: Any) -> Any:
     return rows.select_related("score").defer(*(f"score__{name}" for name in SCORE_DETAIL))
+
+
+def _score(initiative: Initiative) -> Any:
+    return getattr(initiative, "score", None)  # no row yet: the reverse one-to-one raises AttributeError
+
+
+def _tier_cell(initiative: Initiative) -> str:
+    score = _score(initiative)
+    if score is None or not score.tier:
+        return mark_safe('<td class="text-nowrap"><span class="text-body-secondary">—</span></td>')
+    return format_html(
+        '<td class="text-nowrap"><span class="badge tier-badge tier-{}" title="{}">T{}</span></td>',
+        score.tier,
+        score.get_tier_display(),
+        score.tier,
+    )
+
+
+def _alignment_cell(initiative: Initiative) -> str:
+    score = _score(initiative)
+    if score is None or not score.computed_at:
+        return mark_safe(
+            '<td class="num text-nowrap"><span class="text-body-secondary" title="Not computed yet">—</span></td>'
+        )
+    stale = (
+        mark_safe(
+            ' <i class="bi bi-hourglass-split text-body-secondary" title="Being recomputed"'
+            ' aria-label="being recomputed"></i>'
+        )
+        if score.stale
+        else ""
+    )
+    return format_html(
+        '<td class="num text-nowrap"><span class="score-pill">{}</span>{}</td>',
+        floatformat(score.alignment, 0),
+        stale,
+    )
 
 
 def _filter_tier(rows: Any, value: str) -> Any:
@@ -60,7 +101,7 @@ def register() -> None:
             "Tier",
             10,
             _with_score,
-            "alignment/cells/_tier.html",
+            _tier_cell,
             sort_field="score__tier",
             filter_choices=tuple((str(value), label) for value, label in TierChoices.choices),
             apply_filter=_filter_tier,
@@ -72,7 +113,7 @@ def register() -> None:
             "Alignment",
             20,
             _with_score,
-            "alignment/cells/_alignment.html",
+            _alignment_cell,
             sort_field="score__alignment",
             numeric=True,
         )

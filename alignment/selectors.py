@@ -26,6 +26,7 @@ from alignment.models import (
     ScoreHistory,
     Signal,
 )
+from portfolio.links import url_pattern
 from portfolio.models import FUNDED_STAGES, KPI, Contribution, Initiative, Objective
 from portfolio.selectors import initiative_history
 
@@ -322,7 +323,7 @@ def _kpi_chart(
     if not kpi_rows:
         return None
     series = dashboard.load_kpi_series(kpi_rows, codes, today=today)
-    link = reverse("portfolio:kpi-detail", args=[999999999]).replace("999999999", "{}")
+    link = url_pattern("portfolio:kpi-detail")
     chart = charts.kpi_small_multiples(
         {"kpis": [series[k[0]] for k in kpi_rows]}, link.format, columns=columns, title=title
     )

@@ -42,7 +42,7 @@ class RegisterColumn:
     label: str
     order: int
     annotate: Callable[[QuerySet[Any]], QuerySet[Any]]
-    cell_template: str
+    cell: Callable[[Any], str]  # the column's <td> for one initiative, as escaped HTML (format_html)
     sort_field: str | None = None
     numeric: bool = False
     filter_choices: tuple[tuple[str, str], ...] = ()  # offered as a register filter when not empty

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from django.urls import reverse
-
 from alignment.engine import formulas as f
 from alignment.engine.compute import GOVERNANCE_STAGES, OPEN_STAGES, InitiativeResult, PortfolioResult
 from alignment.engine.inputs import InitiativeRow, PortfolioInputs
+from portfolio.links import url_pattern
 from portfolio.templatetags.bearing import money
 
 RED, AMBER = "red", "amber"
@@ -115,14 +114,10 @@ class Links:
     """URLs of the records evidence points at (reverse() once per kind, then formatting)."""
 
     def __init__(self) -> None:
-        self._initiative = reverse("portfolio:initiative-detail", args=[999999999]).replace("999999999", "{}")
-        self._objective = reverse("portfolio:objective-detail", args=[999999999]).replace("999999999", "{}")
-        self._kpi = reverse("portfolio:kpi-detail", args=[999999999]).replace("999999999", "{}")
-        self._record = (
-            reverse("portfolio:record-edit", args=["KIND", 999999999])
-            .replace("KIND", "{}")
-            .replace("999999999", "{}")
-        )
+        self._initiative = url_pattern("portfolio:initiative-detail")
+        self._objective = url_pattern("portfolio:objective-detail")
+        self._kpi = url_pattern("portfolio:kpi-detail")
+        self._record = url_pattern("portfolio:record-edit", "KIND").replace("KIND", "{}")
 
     def initiative(self, pk: int, anchor: str = "") -> str:
         return self._initiative.format(pk) + (f"#{anchor}" if anchor else "")

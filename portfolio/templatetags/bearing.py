@@ -199,3 +199,15 @@ def artefact_label(kind: str) -> str:
     from portfolio.models import ArtefactKind
 
     return str(dict(ArtefactKind.choices).get(kind, kind))
+
+
+@register.filter
+def with_pk(pattern: str, pk: Any) -> str:
+    """A link from a url_pattern() for this primary key: one reverse() serves a page of rows."""
+    return pattern.format(pk)
+
+
+@register.simple_tag
+def register_cell(column: Any, initiative: Any) -> str:
+    """An extension column's cell on the register (rendered in Python: fifty rows per page)."""
+    return column.cell(initiative)

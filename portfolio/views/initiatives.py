@@ -17,6 +17,7 @@ from portfolio import roles, selectors, services
 from portfolio.extensions import ChildKind, registry
 from portfolio.formkit import DeleteForm
 from portfolio.forms import InitiativeForm, MilestoneFilterForm, RegisterFilterForm
+from portfolio.links import url_pattern
 from portfolio.models import Initiative
 from portfolio.sections import milestone_state
 from portfolio.views.common import form_response, narrow_page, render_page, require, viewer_required
@@ -38,6 +39,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
         "filter_names": ["stage", "category", "program", "sponsor", "objective"]
         + [c.key for c in registry.ordered_columns() if c.filter_choices],
         "can_create": roles.can_edit_portfolio(request.user),
+        "detail_url": url_pattern("portfolio:initiative-detail"),
     }
     if not form.is_valid():
         context.update(page=None, total=0, budget=0, sort="code")
