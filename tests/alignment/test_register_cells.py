@@ -39,7 +39,7 @@ def test_register_rows_show_tier_and_score_mark_stale_ones_and_say_when_none_is_
     # and the new one a dash that says it is not computed yet
     for initiative, stale in ((scored, False), (changed, True)):
         score = InitiativeScore.objects.get(initiative=initiative)
-        row = row_of(html, initiative.code)
+        row = row_of(html, str(initiative.code))
         assert (
             f'<span class="badge tier-badge tier-{score.tier}" title="{score.get_tier_display()}">T{score.tier}</span>'
             in row
