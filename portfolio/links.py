@@ -9,5 +9,6 @@ PK_SLOT = 999_999_999  # a key no URL pattern refuses, replaced by "{}" in the r
 
 def url_pattern(name: str, *before: str) -> str:
     """The URL of `name` for any primary key, as a str.format() pattern ("/initiatives/{}/"). Arguments in
-    `before` come ahead of the key; "{}" among them leaves a slot there too."""
+    `before` come ahead of the key and must satisfy their converters: for a second slot, pass a placeholder
+    word and replace it with "{}" afterwards."""
     return reverse(name, args=[*before, PK_SLOT]).replace(str(PK_SLOT), "{}")
