@@ -699,9 +699,10 @@ def test_mark_stale_creates_a_stale_row_for_a_new_initiative_and_keeps_the_score
 
 
 def test_a_milestone_update_marks_the_initiative_stale_at_once_and_rescores_it_after_commit(
-    pmo, django_capture_on_commit_callbacks
+    pmo, django_capture_on_commit_callbacks, time_machine
 ):
-    # given: computed scores; CHK-1's rollout forecast is 36 days late
+    # given: computed scores on TODAY, the clock on TODAY; CHK-1's rollout forecast is 36 days late
+    time_machine.move_to(datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC))
     x = build_example()
     services.recompute(today=TODAY)
     chk = x["chk"].pk

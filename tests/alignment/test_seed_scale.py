@@ -95,8 +95,9 @@ def test_build_scale_mixes_contribution_strengths_over_unique_pairs():
     ) == {3}
 
 
-def test_build_scale_is_deterministic_for_a_seed():
-    # given a first build with seed 7
+def test_build_scale_is_deterministic_for_a_seed(time_machine):
+    # given a first build with seed 7, and the command's clock on the same day
+    time_machine.move_to(datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC))
     build_scale(initiatives=50, seed=7, as_of=AS_OF)
     first = list(Initiative.objects.values_list("code", "title", "stage", "budget_capex", "planned_start"))
     # when the command replaces it with the same seed

@@ -452,7 +452,9 @@ def test_run_full_recompute_records_a_failure_with_its_message(portfolio, monkey
     assert not InitiativeScore.objects.exists()
 
 
-def test_enqueue_full_recompute_runs_the_job_inline_in_tests(portfolio, admin_user):
+def test_enqueue_full_recompute_runs_the_job_inline_in_tests(portfolio, admin_user, time_machine):
+    # given the clock on TODAY (the job scores as of the real date)
+    time_machine.move_to(datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC))
     # when
     job = jobs.enqueue_full_recompute(user=admin_user)
 
