@@ -41,11 +41,12 @@ test: install
 	DJANGO_SETTINGS_MODULE=config.settings_test DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## lint: ruff (lint and format) and mypy
+## lint: ruff (lint and format), mypy, and the contract that the apps import one way (import-linter)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports --no-cache
 
 ## smoke: the embedded default end to end (fresh SQLite file, migrate, seed twice, crawl as every role)
 smoke: install

@@ -9,8 +9,9 @@ class AlignmentConfig(AppConfig):
     verbose_name = "Alignment"
 
     def ready(self) -> None:
-        from alignment import extensions, services
-        from portfolio.changes import listen
+        from alignment import extensions, jobs, worklist
+        from core.changes import listen
 
-        listen(services.on_portfolio_change)
+        listen(jobs.on_portfolio_change)
         extensions.register()
+        worklist.register()

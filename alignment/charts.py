@@ -62,9 +62,29 @@ def money(value: float, symbol: str = "€") -> str:
     return f"{symbol}{value:.0f}"
 
 
+def plain(text: Any) -> str:
+    """Text shown by Plotly as it was typed. Plotly reads a subset of HTML in every label, hover text and title
+    (<a href=...>, <b>, <br>, style, entities): the characters that start a tag or an entity are written as
+    entities, which Plotly turns back into those characters as text. Every user-entered value placed in a
+    figure goes through this; tables and CSV downloads keep the raw value."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def short(text: Any, limit: int) -> str:
+    """Text on one line, cut to `limit` characters with an ellipsis (the full text is in the hover and table)."""
+    words = " ".join(str(text).split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
+
+
+def named(code: Any, title: Any, limit: int) -> str:
+    """A code and its short name, as a chart's axis shows a record (plain text for Plotly)."""
+    return plain(f"{code} {short(title, limit)}")
+
+
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
+    """The common layout; `title` is plain text."""
     layout: dict[str, Any] = {
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
+        "title": {"text": plain(title), "x": 0.01, "xanchor": "left", "font": {"size": 15}},
         "font": {"family": FONT, "size": 12, "color": "#212529"},
         "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
         "paper_bgcolor": "rgba(0,0,0,0)",
@@ -79,8 +99,9 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
 
 
 def _axis(title: str, **extra: Any) -> dict[str, Any]:
+    """An axis titled with plain text."""
     return {
-        "title": {"text": title},
+        "title": {"text": plain(title)},
         "gridcolor": "#e9ecef",
         "zerolinecolor": "#adb5bd",
         "automargin": True,
@@ -91,10 +112,14 @@ def _axis(title: str, **extra: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------ heat map
 
 
+OBJECTIVE_CHARS = 30  # an objective's name on an axis, after its code
+INITIATIVE_CHARS = 20  # an initiative's name on an axis, after its code
+
+
 def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart:
     """Objectives (rows, most important first) against the largest open initiatives (columns).
 
-    Each cell is the contribution's weighted strength r x s (0-1) and is labelled W, M or S.
+    Each cell is the objective's relative weight times the contribution's strength (0-1), labelled W, M or S.
     """
     objectives, initiatives, cells = data["objectives"], data["initiatives"], data["cells"]
     z, text, custom, hover = [], [], [], []
@@ -106,8 +131,9 @@ def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart
             t_row.append(STRENGTH_LETTER.get(strength, ""))
             c_row.append(link(i["id"]))
             h_row.append(
-                f"{i['code']} → {o['code']}<br>{strength or 'no'} contribution"
-                + (f", r × s = {value:.2f}" if value is not None else "")
+                f"{plain(i['code'])} {plain(i['title'])}<br>→ {plain(o['code'])} {plain(o['title'])}"
+                f"<br>{strength or 'no'} contribution"
+                + (f"; relative weight × strength = {value:.2f}" if value is not None else "")
             )
         z.append(z_row)
         text.append(t_row)
@@ -118,8 +144,8 @@ def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart
             {
                 "type": "heatmap",
                 "z": z,
-                "x": [i["code"] for i in initiatives],
-                "y": [o["code"] for o in objectives],
+                "x": [named(i["code"], i["title"], INITIATIVE_CHARS) for i in initiatives],
+                "y": [named(o["code"], o["title"], OBJECTIVE_CHARS) for o in objectives],
                 "text": text,
                 "texttemplate": "%{text}",
                 "customdata": custom,
@@ -131,7 +157,10 @@ def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart
                 "zmax": 1,
                 "xgap": 2,
                 "ygap": 2,
-                "colorbar": {"title": {"text": "r × s"}, "thickness": 12},
+                "colorbar": {
+                    "title": {"text": "Relative weight<br>× strength<br>(0 to 1)", "side": "top"},
+                    "thickness": 12,
+                },
             }
         ],
         "layout": _layout(
@@ -142,23 +171,39 @@ def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart
         ),
     }
     table = Table(
-        ["Objective", *[i["code"] for i in initiatives]],
         [
-            [o["code"], *[cells.get((o["id"], i["id"]), (None, ""))[1] or "" for i in initiatives]]
+            "Objective",
+            "Objective name",
+            "Initiative",
+            "Initiative name",
+            "Strength",
+            "Relative weight × strength",
+        ],
+        [
+            [o["code"], o["title"], i["code"], i["title"], strength, round(value, 2)]
             for o in objectives
+            for i in initiatives
+            for value, strength in [cells.get((o["id"], i["id"]), (None, ""))]
+            if value is not None
         ],
     )
     return Chart(
         "heatmap",
         "Alignment heat map",
-        "The largest open initiatives and the objectives they contribute to (W weak, M moderate, S strong).",
+        "The largest open initiatives (columns, largest first) and the objectives they contribute to (rows, most "
+        "important first): W weak, M moderate, "
+        "S strong. The colour is the objective's relative weight × the contribution's strength, from 0 to 1 "
+        "(1: a strong contribution to the most important objective).",
         figure,
         table,
-        height=max(360, 120 + 26 * len(objectives)),
+        height=max(400, 240 + 28 * len(objectives)),
     )
 
 
 # ------------------------------------------------------------------------------------------ bubbles
+
+
+LABELLED_BUBBLES = 8
 
 
 def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol: str = "€") -> Chart:
@@ -170,6 +215,8 @@ def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol:
     top = max([p["exposure"] for p in points] + [5])
     step = next(s for s in (1, 2, 5, 10, 20) if 6 * s >= top)
     pad = min(0.08 * top + 0.5, 0.9 * step)
+    # the largest bubbles carry their code, so the ones that matter most are named without hovering
+    labelled = {p["id"] for p in sorted(points, key=lambda p: (-p["budget"], p["code"]))[:LABELLED_BUBBLES]}
     traces = []
     for tier in (1, 2, 3):
         colour, shape, label = TIER_STYLE[tier]
@@ -177,13 +224,20 @@ def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol:
         traces.append(
             {
                 "type": "scattergl" if len(points) > 1500 else "scatter",
-                "mode": "markers",
+                "mode": "markers+text",
                 "name": label,
                 "x": [round(p["fit"], 1) for p in mine],
                 "y": [p["exposure"] for p in mine],
                 "customdata": [link(p["id"]) for p in mine],
-                "text": [f"{p['code']} {p['title']}<br>budget {money(p['budget'], symbol)}" for p in mine],
-                "hovertemplate": "%{text}<br>fit %{x:.0f}, exposure %{y}<extra>" + label + "</extra>",
+                "text": [plain(p["code"]) if p["id"] in labelled else "" for p in mine],
+                "textposition": "top center",
+                "textfont": {"size": 10, "color": "#495057"},
+                "cliponaxis": False,
+                "hovertext": [
+                    f"{plain(p['code'])} {plain(p['title'])}<br>budget {plain(money(p['budget'], symbol))}"
+                    for p in mine
+                ],
+                "hovertemplate": "%{hovertext}<br>fit %{x:.0f}, exposure %{y}<extra>" + label + "</extra>",
                 "marker": {
                     "color": colour,
                     "symbol": shape,
@@ -200,7 +254,7 @@ def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol:
             xaxis=_axis("Strategic fit (0-100)", range=[-8, 108]),
             yaxis=_axis(
                 "Risk exposure (sum of the top three risks, P × I)",
-                range=[-pad, top + pad],
+                range=[-pad, top + pad + 0.08 * top],  # headroom for the labels of the highest bubbles
                 tick0=0,
                 dtick=step,
             ),
@@ -214,11 +268,13 @@ def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol:
         ],
     )
     total = data.get("total", len(points))
-    description = "Funded initiatives by strategic fit and risk exposure."
+    description = (
+        f"Funded initiatives by strategic fit and risk exposure; the {LABELLED_BUBBLES} largest are labelled."
+    )
     if total > len(points):
         description = (
             f"The {len(points):,} largest of {total:,} funded initiatives by budget, by strategic fit and risk "
-            "exposure; the register lists them all."
+            f"exposure (the {LABELLED_BUBBLES} largest labelled); the register lists them all."
         )
     return Chart(
         "bubble",
@@ -234,41 +290,71 @@ def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol:
 
 
 def investment_vs_priority(data: dict[str, Any], link: Callable[[int], str], symbol: str = "€") -> Chart:
-    """Per priority objective, its share of the strategy's weight next to its share of funded spend."""
+    """Per priority objective (rows, most important first), its share of the strategy's weight next to its
+    share of funded spend. Under a theme filter (data["theme"]) only the theme's objectives, shares taken
+    within the theme, and no "No objective" row."""
     units = data["units"]
-    labels = [f"{u['code']}" for u in units] + ["No objective"]
-    weight = [round(100 * u["weight_share"], 1) for u in units] + [0.0]
-    spend = [round(100 * u["spend_share"], 1) for u in units] + [round(100 * data["unaligned_share"], 1)]
-    links = [link(u["id"]) for u in units] + [link(0)]
-    hover = [f"{u['code']} {u['title']}" for u in units] + ["Funded initiatives with no objective"]
+    theme: dict[str, Any] = data.get("theme") or {}
+    whole = not theme
+    labels = [named(u["code"], u["title"], OBJECTIVE_CHARS) for u in units] + (
+        ["No objective"] if whole else []
+    )
+    weight = [round(100 * u["weight_share"], 1) for u in units] + ([0.0] if whole else [])
+    spend = [round(100 * u["spend_share"], 1) for u in units] + (
+        [round(100 * data["unaligned_share"], 1)] if whole else []
+    )
+    amounts = [u["spend"] for u in units] + ([data["unaligned"]] if whole else [])
+    links = [link(u["id"]) for u in units] + ([link(0)] if whole else [])
+    hover = [f"{plain(u['code'])} {plain(u['title'])}" for u in units] + (
+        ["Funded initiatives with no objective"] if whole else []
+    )
+    within = "" if whole else f" of {plain(theme['code'])}"
     figure = {
         "data": [
             {
                 "type": "bar",
-                "name": "Share of strategic weight",
-                "x": labels,
-                "y": weight,
+                "orientation": "h",
+                "name": "Share of strategic weight" + within,
+                "y": labels,
+                "x": weight,
                 "customdata": links,
                 "hovertext": hover,
-                "hovertemplate": "%{hovertext}<br>weight %{y:.1f}%<extra></extra>",
+                "hovertemplate": "%{hovertext}<br>weight %{x:.1f}%<extra></extra>",
                 "marker": {"color": GREY, "pattern": HATCH},
+                "text": [f"{v:.0f}%" if n < len(units) else "" for n, v in enumerate(weight)],
+                "textposition": "outside",
+                "textfont": {"color": "#6c757d"},
+                "cliponaxis": False,
             },
             {
                 "type": "bar",
-                "name": "Share of funded spend",
-                "x": labels,
-                "y": spend,
+                "orientation": "h",
+                "name": "Share of funded spend" + within,
+                "y": labels,
+                "x": spend,
                 "customdata": links,
-                "hovertext": hover,
-                "hovertemplate": "%{hovertext}<br>spend %{y:.1f}%<extra></extra>",
+                "hovertext": [
+                    f"{h}<br>{plain(money(a, symbol))}" for h, a in zip(hover, amounts, strict=True)
+                ],
+                "hovertemplate": "%{hovertext}<br>spend %{x:.1f}%<extra></extra>",
                 "marker": {"color": BLUE},
+                "text": [f"{v:.0f}%" for v in spend],
+                "textposition": "outside",
+                "cliponaxis": False,
             },
         ],
         "layout": _layout(
-            "Investment against priority: where the money goes, where the strategy points",
+            "Investment against priority: where the money goes, where the strategy points"
+            if whole
+            else f"Investment against priority within {theme['code']} {short(theme['title'], 40)}",
             barmode="group",
-            xaxis=_axis("Priority objectives, most important first", tickangle=-30),
-            yaxis=_axis("Share (%)", rangemode="tozero", ticksuffix="%"),
+            bargap=0.25,
+            xaxis=_axis(
+                "Share (%)" if whole else f"Share within {theme['code']} (%)",
+                rangemode="tozero",
+                ticksuffix="%",
+            ),
+            yaxis=_axis("Priority objectives", autorange="reversed"),
         ),
     }
     table = Table(
@@ -283,14 +369,31 @@ def investment_vs_priority(data: dict[str, Any], link: Callable[[int], str], sym
             ]
             for u in units
         ]
-        + [["—", "No objective", 0.0, round(100 * data["unaligned_share"], 1), round(data["unaligned"])]],
+        + (
+            [["—", "No objective", 0.0, round(100 * data["unaligned_share"], 1), round(data["unaligned"])]]
+            if whole
+            else []
+        ),
     )
+    if whole:
+        description = (
+            "Budget attributed to each priority objective (most important at the top) by contribution strength, "
+            "against the objective's weight; click a bar for the initiatives and the spend behind it."
+        )
+    else:
+        description = (
+            f"Within {theme['code']} only: each of its priority objectives (most important at the top), its share "
+            f"of the spend attributed to the theme ({money(data['total'], symbol)}) against its share of the "
+            f"theme's weight. The other {money(data.get('outside', 0.0), symbol)} of these initiatives' budgets "
+            "goes to other themes or to no objective and is left out."
+        )
     return Chart(
         "investment",
         "Investment against priority",
-        "Budget attributed to each priority objective by contribution strength, against the objective's weight.",
+        description,
         figure,
         table,
+        height=max(380, 150 + 34 * len(labels)),
     )
 
 
@@ -298,13 +401,21 @@ def investment_vs_priority(data: dict[str, Any], link: Callable[[int], str], sym
 
 
 def category_mix(data: dict[str, Any], link: Callable[[str], str], symbol: str = "€") -> Chart:
-    """Run / Grow / Transform share of funded budget against the target mix."""
+    """Run / Grow / Transform share of funded budget against the target mix.
+
+    Under a category filter (data["highlight"]) the data is the mix of the other filters, with the chosen
+    category highlighted: one category alone is always 100% of itself, which says nothing against a target.
+    """
     total = data["total"] or 0.0
+    highlight = data.get("highlight", "")
     categories = ["run", "grow", "transform"]
     actual = [round(100 * data["budget"].get(c, 0.0) / total, 1) if total else 0.0 for c in categories]
     target = [round(100 * data["target"].get(c, 0.0), 1) for c in categories]
-    labels = [CATEGORY_LABELS[c] for c in categories]
+    labels = [CATEGORY_LABELS[c] + (" (filtered)" if c == highlight else "") for c in categories]
     links = [link(c) for c in categories]
+    # the chosen category stands out by opacity and by a dark outline, not by colour alone
+    opacity = [1.0 if not highlight or c == highlight else 0.4 for c in categories]
+    outline = [2.5 if c == highlight else 0 for c in categories]
     figure = {
         "data": [
             {
@@ -314,7 +425,12 @@ def category_mix(data: dict[str, Any], link: Callable[[str], str], symbol: str =
                 "y": target,
                 "customdata": links,
                 "hovertemplate": "%{x}: target %{y:.0f}%<extra></extra>",
-                "marker": {"color": GREY, "pattern": HATCH},
+                "marker": {
+                    "color": GREY,
+                    "pattern": HATCH,
+                    "opacity": opacity,
+                    "line": {"color": "#212529", "width": outline},
+                },
                 "text": [f"{v:.0f}%" for v in target],
                 "textposition": "outside",
             },
@@ -325,7 +441,7 @@ def category_mix(data: dict[str, Any], link: Callable[[str], str], symbol: str =
                 "y": actual,
                 "customdata": links,
                 "hovertemplate": "%{x}: actual %{y:.1f}%<extra></extra>",
-                "marker": {"color": BLUE},
+                "marker": {"color": BLUE, "opacity": opacity, "line": {"color": "#212529", "width": outline}},
                 "text": [f"{v:.0f}%" for v in actual],
                 "textposition": "outside",
             },
@@ -344,14 +460,14 @@ def category_mix(data: dict[str, Any], link: Callable[[str], str], symbol: str =
             for n, c in enumerate(categories)
         ],
     )
-    return Chart(
-        "mix",
-        "Run / Grow / Transform mix",
-        "Share of funded budget per category, and the target.",
-        figure,
-        table,
-        380,
-    )
+    description = "Share of funded budget per category, and the target."
+    if highlight:
+        name = CATEGORY_LABELS.get(highlight, highlight)
+        description = (
+            f"The category filter is not applied to this chart: {name} alone is always 100% of itself. It shows "
+            f"the mix of {data.get('context', 'the whole portfolio')} against the target, {name} highlighted."
+        )
+    return Chart("mix", "Run / Grow / Transform mix", description, figure, table, 380)
 
 
 # ------------------------------------------------------------------------------------------ KPIs
@@ -397,7 +513,7 @@ def kpi_small_multiples(
             "domain": [y1 - height, y1],
             "anchor": f"x{axis}",
             "gridcolor": "#e9ecef",
-            "title": {"text": k.unit, "standoff": 2},
+            "title": {"text": plain(k.unit), "standoff": 2},
         }
         show = n == 0
         url = link(k.id)
@@ -431,7 +547,9 @@ def kpi_small_multiples(
                 "marker": {"size": 5, "symbol": "circle"},
                 "xaxis": f"x{axis}",
                 "yaxis": f"y{axis}",
-                "hovertemplate": "%{y} " + k.unit + " on %{x}<extra></extra>",
+                # the unit is a value filled in, never part of the template (where "%{...}" would be read)
+                "hovertext": [plain(k.unit)] * len(k.readings),
+                "hovertemplate": "%{y} %{hovertext} on %{x}<extra></extra>",
                 "customdata": [url] * len(k.readings),
             }
         )
@@ -473,7 +591,7 @@ def kpi_small_multiples(
         status = KPI_STATUS_LABELS.get(k.status, k.status)
         annotations.append(
             {
-                "text": f"<b>{k.objective} · {k.name[:38]}</b><br>{status}",
+                "text": f"<b>{plain(k.objective)} · {plain(k.name[:38])}</b><br>{plain(status)}",
                 "x": x0,
                 "y": y1 + 0.005,
                 "xref": "paper",
@@ -547,12 +665,14 @@ def alignment_history(data: dict[str, Any], link: str) -> Chart:
                 "marker": {"size": 7},
                 "customdata": [link] * len(points),
                 "hovertemplate": "%{x}: %{y:.1f}<extra></extra>",
+                "cliponaxis": False,  # a point at 0 or 100 is drawn whole on the edge of the scale
             }
         ],
         "layout": _layout(
             "Alignment index over time (budget-weighted, 0-100)",
             xaxis=_axis("Date", tickformat="%d %b %Y"),
-            yaxis=_axis("Alignment index (0-100)"),
+            # the whole scale: an axis zoomed to the data drew a move from 93.21 to 93.25 as a cliff
+            yaxis=_axis("Alignment index (0-100)", range=[0, 100], dtick=20),
             showlegend=True,
         ),
     }
@@ -560,7 +680,7 @@ def alignment_history(data: dict[str, Any], link: str) -> Chart:
     return Chart(
         "history",
         "Alignment index over time",
-        "The budget-weighted alignment index at each snapshot (the axis is zoomed to the data).",
+        "The budget-weighted alignment index at each month end, on its whole 0-100 scale.",
         figure,
         table,
         340,
@@ -630,7 +750,8 @@ def risk_heatmap(data: dict[str, Any], link: Callable[[int, int], str]) -> Chart
     return Chart(
         "risks",
         "Risk heat map",
-        "Active risks on the 5 × 5 grid; click a cell to list them.",
+        "Active risks counted on the 5 × 5 grid; the colour is the exposure band of probability × impact (low "
+        "under 5, medium 5-9, high 10-19, severe 20-25). Click a cell to list its risks.",
         figure,
         table,
         380,
@@ -638,7 +759,7 @@ def risk_heatmap(data: dict[str, Any], link: Callable[[int, int], str]) -> Chart
 
 
 def score_history(data: dict[str, Any], link: str) -> Chart:
-    """One initiative's alignment and component scores at each daily snapshot."""
+    """One initiative's alignment and component scores day by day."""
     points = data["points"]
     series = [
         ("alignment", "Alignment", BLUE, "solid", "circle"),
@@ -675,6 +796,4 @@ def score_history(data: dict[str, Any], link: str) -> Chart:
             for p in points
         ],
     )
-    return Chart(
-        "scores", "Scores over time", "The initiative's scores at each daily snapshot.", figure, table, 300
-    )
+    return Chart("scores", "Scores over time", "The initiative's scores day by day.", figure, table, 300)

@@ -2,7 +2,7 @@
 
 Everything is read from the stored scores in a fixed number of queries and aggregated with the engine's own
 functions, so the numbers on the dashboard are the engine's numbers. The unfiltered dashboard and each
-program's are rendered after every recompute and stored (DashboardSnapshot); other filter combinations are
+program's are rendered after every recompute and stored (StoredDashboard); other filter combinations are
 computed here on request.
 """
 
@@ -12,8 +12,8 @@ import datetime
 import html
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Exists, F, FloatField, OuterRef, QuerySet, Sum
@@ -23,12 +23,13 @@ from django.utils.html import escape
 
 from alignment import charts as chart_builders
 from alignment.engine import formulas as f
-from alignment.engine.compute import FUNDED_STAGES, OPEN_STAGES, attribute_spend, parse_links, priority_units
-from alignment.engine.inputs import load_objectives, relative
+from alignment.engine.compute import attribute_spend, parse_links, priority_units
+from alignment.engine.inputs import ObjectiveRow, load_objectives, relative
 from alignment.engine.policy import Policy
 from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory, Signal, program_scope
-from portfolio.links import url_pattern
-from portfolio.models import KPI, STAGE_GROUPS, Contribution, Initiative, InterimTarget, Reading
+from core.links import url_pattern
+from core.stages import ACTIVE, FUNDED, STAGE_GROUPS, Stage
+from portfolio.models import KPI, Category, Contribution, Initiative, InterimTarget, Reading
 from portfolio.selectors import global_weights
 
 HEATMAP_INITIATIVES = 25
@@ -67,7 +68,10 @@ class DashboardFilters:
         return "&".join(f"{k}={v}" for k, v in values.items() if v not in (None, ""))
 
 
-def filtered_initiatives(filters: DashboardFilters) -> QuerySet[Initiative]:
+def filtered_initiatives(
+    filters: DashboardFilters, objectives: Mapping[int, ObjectiveRow] | None = None
+) -> QuerySet[Initiative]:
+    """The initiatives the filters choose (the tree of objectives, when given, saves a query for a theme)."""
     rows = Initiative.objects.all()
     if filters.program:
         rows = rows.filter(program_id=filters.program)
@@ -79,7 +83,7 @@ def filtered_initiatives(filters: DashboardFilters) -> QuerySet[Initiative]:
     if filters.tier:
         rows = rows.filter(score__tier=filters.tier)
     if filters.theme:
-        theme_ids = theme_subtree(filters.theme)
+        theme_ids = theme_subtree(filters.theme, objectives)
         rows = rows.filter(
             Exists(
                 Contribution.objects.filter(initiative=OuterRef("pk"), objective_id__in=theme_ids).exclude(
@@ -90,12 +94,12 @@ def filtered_initiatives(filters: DashboardFilters) -> QuerySet[Initiative]:
     return rows
 
 
-def theme_subtree(theme_id: int) -> list[int]:
-    """The theme and every objective under it (one query: the tree is small)."""
-    objectives = load_objectives()
+def theme_subtree(theme_id: int, objectives: Mapping[int, ObjectiveRow] | None = None) -> list[int]:
+    """The theme and every objective under it (one query unless the tree is given: it is small)."""
+    tree = load_objectives() if objectives is None else objectives
     ids, frontier = {theme_id}, {theme_id}
     while frontier:
-        frontier = {o.id for o in objectives.values() if o.parent_id in frontier}
+        frontier = {o.id for o in tree.values() if o.parent_id in frontier}
         ids |= frontier
     return sorted(ids)
 
@@ -184,6 +188,9 @@ class PortfolioSlice:
     indices: dict[str, list[PortfolioIndex]]  # scope -> rows by date
     kpis: list[tuple[Any, ...]]
     subset: QuerySet[Initiative]
+    # under a category filter: the funded budget per category of the other filters, which the mix chart shows
+    # (one category alone is always 100% of itself)
+    context_mix: dict[str, float] | None = None
 
     def restrict(self, program_id: int) -> PortfolioSlice:
         rows = {pk: r for pk, r in self.rows.items() if r.program_id == program_id}
@@ -205,7 +212,7 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
     objectives = load_objectives()
     weights = global_weights(objectives.values())
     units, routes = priority_units(objectives, weights)
-    subset = filtered_initiatives(filters)
+    subset = filtered_initiatives(filters, objectives)
     rows: dict[int, Row] = {}
     totals: dict[int | None, Totals] = defaultdict(Totals)
     risk_cells: dict[int | None, list[str]] = defaultdict(list)
@@ -263,7 +270,7 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         totals_row = totals[program]
         if red:
             totals_row.red += red
-        if due and stage in FUNDED_STAGES:
+        if due and stage in FUNDED:
             totals_row.due += due
             totals_row.on_time += on_time
         if cells:
@@ -284,6 +291,7 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
     for index in index_rows.defer("details"):
         indices[index.scope].append(index)
     kpis = list(KPI.objects.filter(objective__status="active").values_list(*KPI_FIELDS))
+    context_mix = category_budgets(replace(filters, category=""), objectives) if filters.category else None
     return PortfolioSlice(
         today,
         objectives,
@@ -297,6 +305,197 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         dict(indices),
         kpis,
         subset,
+        context_mix,
+    )
+
+
+def category_budgets(
+    filters: DashboardFilters, objectives: Mapping[int, ObjectiveRow] | None = None
+) -> dict[str, float]:
+    """Funded budget per category of the initiatives in the filters (one query)."""
+    rows = (
+        filtered_initiatives(filters, objectives)
+        .filter(stage__in=FUNDED)
+        .order_by()
+        .values("category")
+        .annotate(total=Sum(BUDGET))
+        .values_list("category", "total")
+    )
+    return {category: total or 0.0 for category, total in rows}
+
+
+@dataclass
+class SpendSpread:
+    """Funded budgets spread over the priority objectives by contribution strength, in total and per
+    initiative: a bar of the investment chart and the list behind it add up the same parts in the same order."""
+
+    spend: dict[int, float] = field(default_factory=dict)  # priority objective -> attributed spend
+    unaligned: float = 0.0  # attributed to no objective: no contribution, or to a retired one
+    parts: dict[int, dict[int, float]] = field(default_factory=dict)  # initiative -> objective -> spend
+    unaligned_parts: dict[int, float] = field(default_factory=dict)  # initiative -> spend on no objective
+
+
+def spread_spend(funded: Iterable[Row], routes: dict[int, list[tuple[int, float]]]) -> SpendSpread:
+    """Spread each funded initiative's budget over priority objectives (the engine's attribute_spend)."""
+    spread = SpendSpread()
+    totals: dict[int, float] = defaultdict(float)
+    for r in funded:
+        mine: dict[int, float] = defaultdict(float)
+        rest = attribute_spend(r.budget, r.contributions, routes, mine)
+        for unit, amount in mine.items():
+            totals[unit] += amount
+        spread.parts[r.id] = dict(mine)
+        if rest:
+            spread.unaligned += rest
+            spread.unaligned_parts[r.id] = rest
+    spread.spend = dict(totals)
+    return spread
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Spend against priority over the objectives compared: every priority objective, or under a theme filter
+    the theme's own, with shares taken within the theme."""
+
+    units: dict[int, float]  # priority objective -> global weight
+    weighted: f.WeightedSpend
+    top_n: int  # how many of the most important objectives the top share counts
+    theme: ObjectiveRow | None = None
+    outside: float = 0.0  # a theme's view: these initiatives' spend on other themes or on no objective
+
+    @property
+    def meaningful(self) -> bool:
+        """Whether a top share and a misallocation say anything: there is spend, and a theme of a single
+        priority objective has nothing to compare."""
+        return self.weighted.total > 0 and (self.theme is None or len(self.units) > 1)
+
+
+def compare_with_priorities(
+    filters: DashboardFilters,
+    objectives: Mapping[int, ObjectiveRow],
+    units: dict[int, float],
+    spread: SpendSpread,
+    top_objectives: int,
+) -> Comparison:
+    """The investment comparison for the filters. Under a theme filter it is made within the theme: its
+    priority objectives' shares of the spend attributed to the theme against their shares of the theme's
+    weight; measured against the whole strategy, the objectives outside the theme would show their full
+    weight and no spend, and the theme's objectives would always hold the top shares."""
+    if not filters.theme:
+        weighted = f.misallocation(spread.spend, spread.unaligned, units, top_objectives)
+        return Comparison(units, weighted, top_objectives)
+    inside = set(theme_subtree(filters.theme, objectives))
+    theme_units = {u: w for u, w in units.items() if u in inside}
+    spend = {u: a for u, a in spread.spend.items() if u in theme_units}
+    outside = sum(a for u, a in spread.spend.items() if u not in theme_units) + spread.unaligned
+    top_n = min(top_objectives, max(1, len(theme_units) - 1))
+    weighted = f.misallocation(spend, 0.0, theme_units, top_n)
+    return Comparison(theme_units, weighted, top_n, objectives.get(filters.theme), outside)
+
+
+@dataclass(frozen=True)
+class SpendLine:
+    """One funded initiative's spend attributed to a priority objective (or to none)."""
+
+    id: int
+    code: str
+    title: str
+    stage: str
+    category: str
+    budget: float
+    amount: float
+    through: list[tuple[str, str]]  # the contributions counted here: (objective code, strength)
+
+    @property
+    def share(self) -> float:
+        return self.amount / self.budget if self.budget else 0.0
+
+    def get_stage_display(self) -> str:
+        return str(Stage(self.stage).label)
+
+    def get_category_display(self) -> str:
+        return str(Category(self.category).label) if self.category in Category.values else self.category
+
+
+@dataclass(frozen=True)
+class SpendBehind:
+    """The initiatives behind one bar of the investment chart, and the bar's own figures."""
+
+    objective: ObjectiveRow | None  # None: the "No objective" bar
+    lines: list[SpendLine]  # largest first
+    total: float  # the bar's spend: the lines added up in the order the dashboard adds them
+    compared: float  # the spend the bar's share is of
+    theme: ObjectiveRow | None
+
+    @property
+    def share(self) -> float:
+        return self.total / self.compared if self.compared else 0.0
+
+
+def spend_behind(
+    filters: DashboardFilters, unit_id: int | None, *, top_objectives: int
+) -> SpendBehind | None:
+    """The funded initiatives whose budget a bar of the investment chart attributes to a priority objective
+    (unit_id) or to none (None), for the same filters; None when the dashboard has no such bar. Three queries."""
+    objectives = load_objectives()
+    weights = global_weights(objectives.values())
+    units, routes = priority_units(objectives, weights)
+    funded = [
+        Row(
+            pk,
+            code,
+            title,
+            stage,
+            category,
+            budget or 0.0,
+            None,
+            None,
+            None,
+            None,
+            None,
+            parse_links(links) if links else [],
+        )
+        for pk, code, title, stage, category, budget, links in filtered_initiatives(filters, objectives)
+        .filter(stage__in=FUNDED)
+        .annotate(budget=BUDGET)
+        .values_list("pk", "code", "title", "stage", "category", "budget", "score__links")
+    ]
+    spread = spread_spend(funded, routes)
+    comparison = compare_with_priorities(filters, objectives, units, spread, top_objectives)
+    if unit_id is None:
+        if comparison.theme is not None:
+            return None  # a theme's view compares the theme's objectives only: it has no such bar
+        amounts = spread.unaligned_parts
+        total = spread.unaligned
+    else:
+        if unit_id not in comparison.units:
+            return None
+        amounts = {r.id: spread.parts[r.id][unit_id] for r in funded if unit_id in spread.parts[r.id]}
+        total = comparison.weighted.spend.get(unit_id, 0.0)
+    lines = []
+    for r in funded:
+        if r.id not in amounts:
+            continue
+        if unit_id is None:
+            through = [
+                (objectives[o].code if o in objectives else "?", s)
+                for o, s in r.contributions
+                if s != "none" and not routes.get(o)
+            ]
+        else:
+            through = [
+                (objectives[o].code, s)
+                for o, s in r.contributions
+                if s != "none" and any(u == unit_id for u, _ in routes.get(o, []))
+            ]
+        lines.append(SpendLine(r.id, r.code, r.title, r.stage, r.category, r.budget, amounts[r.id], through))
+    lines.sort(key=lambda line: (-line.amount, line.code))
+    return SpendBehind(
+        objectives[unit_id] if unit_id is not None else None,
+        lines,
+        total,
+        comparison.weighted.total,
+        comparison.theme,
     )
 
 
@@ -338,10 +537,13 @@ def _dashboard(
 ) -> DashboardData:
     today = piece.today
     rows = list(piece.rows.values())
-    funded = [r for r in rows if r.stage in FUNDED_STAGES]
-    spend: dict[int, float] = defaultdict(float)
-    unaligned = sum(attribute_spend(r.budget, r.contributions, piece.routes, spend) for r in funded)
-    weighted = f.misallocation(dict(spend), unaligned, piece.units, policy.top_objectives)
+    funded = [r for r in rows if r.stage in FUNDED]
+    spread = spread_spend(funded, piece.routes)
+    comparison = compare_with_priorities(
+        filters, piece.objectives, piece.units, spread, policy.top_objectives
+    )
+    weighted = comparison.weighted
+    theme = comparison.theme
     alignment_index = f.weighted_mean((r.budget, r.alignment) for r in funded if r.alignment is not None)
     totals = piece.total()
     predictability = totals.on_time / totals.due if totals.due else None
@@ -379,21 +581,27 @@ def _dashboard(
         ),
         Tile(
             "top_share",
-            f"Spend on the top {policy.top_objectives} objectives",
-            weighted.top_share if weighted.total > 0 else None,
+            _top_label(comparison),
+            weighted.top_share if comparison.meaningful else None,
             previous.top_share if previous else None,
             "share",
             "#chart-investment",
-            "Share of funded budget attributed to the most important priority objectives.",
+            "Share of funded budget attributed to the most important priority objectives."
+            if theme is None
+            else f"Share of the spend attributed to {theme.code}'s priority objectives that goes to its "
+            f"{_objectives(comparison.top_n, 'most important')}: measured within the theme only.",
         ),
         Tile(
             "misallocation",
-            "Misallocation",
-            weighted.misallocation if weighted.total > 0 else None,
+            "Misallocation" if theme is None else f"Misallocation within {theme.code}",
+            weighted.misallocation if comparison.meaningful else None,
             previous.misallocation if previous else None,
             "share",
             "#chart-investment",
-            "½ Σ |spend share − weight share| over priority objectives (0 = spend follows strategy).",
+            "½ Σ |spend share − weight share| over priority objectives (0 = spend follows strategy)."
+            if theme is None
+            else f"½ Σ |spend share − weight share| over {theme.code}'s priority objectives, shares taken "
+            "within the theme (0 = its spend follows its weights).",
             better="down",
         ),
         Tile(
@@ -418,29 +626,22 @@ def _dashboard(
         ),
     ]
     data = DashboardData(filters=filters, today=today, tiles=tiles)
-    unit_total = sum(piece.units.values())
-    data.charts["investment"] = {
-        "units": [
-            {
-                "id": pk,
-                "code": piece.objectives[pk].code,
-                "title": piece.objectives[pk].title,
-                "weight_share": (w / unit_total) if unit_total else 0.0,
-                "spend_share": (spend.get(pk, 0.0) / weighted.total) if weighted.total else 0.0,
-                "spend": spend.get(pk, 0.0),
-            }
-            for pk, w in sorted(
-                piece.units.items(), key=lambda item: (-item[1], piece.objectives[item[0]].code)
-            )
-        ],
-        "unaligned": unaligned,
-        "unaligned_share": (unaligned / weighted.total) if weighted.total else 0.0,
-        "total": weighted.total,
-    }
+    data.charts["investment"] = investment_data(comparison, piece.objectives)
     mix: dict[str, float] = defaultdict(float)
     for r in funded:
         mix[r.category] += r.budget
-    data.charts["mix"] = {"budget": dict(mix), "target": policy.target_mix, "total": funded_budget}
+    if filters.category and piece.context_mix is not None:
+        data.charts["mix"] = {
+            "budget": piece.context_mix,
+            "target": policy.target_mix,
+            "total": sum(piece.context_mix.values()),
+            "highlight": filters.category,
+            "context": "the other filters"
+            if replace(filters, category="").query()
+            else "the whole portfolio",
+        }
+    else:
+        data.charts["mix"] = {"budget": dict(mix), "target": policy.target_mix, "total": funded_budget}
     scored = [r for r in funded if r.fit is not None]
     # beyond a few hundred bubbles the chart is an unreadable blot: it keeps the largest by budget and says so
     shown = (
@@ -476,6 +677,45 @@ def _dashboard(
     return data
 
 
+def investment_data(comparison: Comparison, objectives: Mapping[int, ObjectiveRow]) -> dict[str, Any]:
+    """The investment chart's data: each compared priority objective's weight and spend shares."""
+    weighted = comparison.weighted
+    unit_total = sum(comparison.units.values())
+    theme = comparison.theme
+    return {
+        "units": [
+            {
+                "id": pk,
+                "code": objectives[pk].code,
+                "title": objectives[pk].title,
+                "weight_share": (w / unit_total) if unit_total else 0.0,
+                "spend_share": (weighted.spend.get(pk, 0.0) / weighted.total) if weighted.total else 0.0,
+                "spend": weighted.spend.get(pk, 0.0),
+            }
+            for pk, w in sorted(
+                comparison.units.items(), key=lambda item: (-item[1], objectives[item[0]].code)
+            )
+        ],
+        "unaligned": weighted.unaligned,
+        "unaligned_share": (weighted.unaligned / weighted.total) if weighted.total else 0.0,
+        "total": weighted.total,
+        "theme": None if theme is None else {"code": theme.code, "title": theme.title},
+        "outside": comparison.outside,
+    }
+
+
+def _objectives(n: int, adjective: str) -> str:
+    return f"{adjective} objective" if n == 1 else f"{n} {adjective} objectives"
+
+
+def _top_label(comparison: Comparison) -> str:
+    if comparison.theme is None:
+        return f"Spend on the top {comparison.top_n} objectives"
+    return f"Spend on {comparison.theme.code}'s top " + (
+        "objective" if comparison.top_n == 1 else f"{comparison.top_n} objectives"
+    )
+
+
 def _choose_kpis(filters: DashboardFilters, piece: PortfolioSlice) -> list[tuple[Any, ...]]:
     """The KPIs of the most important objectives in view (the slice's objectives when filtered)."""
     if filters.scope == ALL_SCOPE:
@@ -483,7 +723,7 @@ def _choose_kpis(filters: DashboardFilters, piece: PortfolioSlice) -> list[tuple
     else:
         in_view = {o for r in piece.rows.values() for o, s in r.contributions if s != "none"}
         if filters.theme:
-            in_view &= set(theme_subtree(filters.theme))
+            in_view &= set(theme_subtree(filters.theme, piece.objectives))
     kpis = [k for k in piece.kpis if k[3] in in_view]
     kpis.sort(key=lambda k: (-piece.weights.get(k[3], 0.0), piece.objectives[k[3]].code, k[1]))
     return kpis[:KPI_PANELS]
@@ -519,9 +759,9 @@ History = list[tuple[datetime.date, float | None, float]]  # (date, budget-weigh
 
 
 def history_days(today: datetime.date) -> list[datetime.date]:
-    """The snapshot days a computed (filtered) view's history shows: the last scored day of each of the last
+    """The days of score history a computed (filtered) view shows: the last scored day of each of the last
     twelve months, the last one at least a month back (the tiles' change) and the latest. Summing every daily
-    snapshot of every initiative in the filter would grow by the portfolio's size each day."""
+    day of every initiative in the filter would grow by the portfolio's size each day."""
     start = (today - datetime.timedelta(days=366)).replace(day=1)
     days = (
         PortfolioIndex.objects.filter(scope=ALL_SCOPE, date__gte=start, date__lte=today)
@@ -560,7 +800,7 @@ def _history_alignment(points: History, on: datetime.date) -> tuple[float | None
 
 def _heatmap(rows: list[Row], objectives: dict[int, Any], relative: dict[int, float]) -> dict[str, Any]:
     """The largest open initiatives against the objectives they (or any of them) contribute to."""
-    open_rows = sorted((r for r in rows if r.stage in OPEN_STAGES), key=lambda r: (-r.budget, r.code))[
+    open_rows = sorted((r for r in rows if r.stage in ACTIVE), key=lambda r: (-r.budget, r.code))[
         :HEATMAP_INITIATIVES
     ]
     used = sorted(
@@ -743,9 +983,14 @@ def build_payload(data: DashboardData, *, symbol: str, as_of: datetime.datetime 
     risks = reverse("risk:risk-list")
 
     def unit_link(pk: int) -> str:
-        if pk == 0:
-            return f"{reverse('alignment:signal-list')}?rule=orphan"
-        return f"{register}?{filters_to_register(base, stage='funded', objective=pk)}"
+        # the list of the spend the bar adds up (the register would total whole budgets)
+        url = (
+            reverse("alignment:dashboard-spend", args=[pk])
+            if pk
+            else reverse("alignment:dashboard-spend-unaligned")
+        )
+        query = base.query()
+        return f"{url}?{query}" if query else url
 
     built = [
         chart_builders.alignment_heatmap(

@@ -8,11 +8,10 @@ from django.template.defaultfilters import floatformat
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from alignment import selectors, services, steering
-from alignment.models import BoardPack, Job, JobKind, TierChoices
-from portfolio import roles
-from portfolio.extensions import PageSection, RegisterColumn, registry
-from portfolio.models import KPI, Initiative, Objective, SteeringMeeting
+from alignment import selectors
+from alignment.models import TierChoices
+from core.extensions import PageSection, RegisterColumn, registry
+from portfolio.models import KPI, Initiative, Objective
 
 # what the register's cells never show: left out, so that sorting thousands of rows does not carry them
 SCORE_DETAIL = ("explanation", "missing", "links", "risk_cells", "digest")
@@ -75,25 +74,6 @@ def kpi_section(kpi: KPI, user: Any) -> dict[str, Any]:
     return selectors.kpi_scorecard(kpi)
 
 
-def meeting_section(meeting: SteeringMeeting, user: Any) -> dict[str, Any]:
-    pack = (
-        BoardPack.objects.filter(meeting=meeting)
-        .order_by("-created_at")
-        .only("pk", "created_at", "size")
-        .first()
-    )
-    job = (
-        Job.objects.filter(kind=JobKind.BOARD_PACK, target=services.meeting_target(meeting.pk))
-        .order_by("-created_at")
-        .first()
-    )
-    return {
-        "pack": pack,
-        "job": job if job and job.active else None,
-        "can_print": roles.can_record_decisions(user),
-    }
-
-
 def register() -> None:
     registry.add_column(
         RegisterColumn(
@@ -134,18 +114,3 @@ def register() -> None:
     registry.add_section(
         PageSection("status", "Status", 10, "alignment/_kpi_status.html", kpi_section, page="kpi")
     )
-    registry.add_section(
-        PageSection(
-            "board-pack",
-            "Board pack",
-            10,
-            "alignment/_meeting_boardpack.html",
-            meeting_section,
-            page="meeting",
-        )
-    )
-    registry.add_hook(registry.snapshot_providers, steering.initiative_snapshot)
-    registry.add_hook(registry.agenda_sources, steering.agenda_checkpoints_due)
-    registry.add_hook(registry.agenda_sources, steering.agenda_red_signals)
-    registry.add_hook(registry.rag_suggesters, steering.suggest_rag)
-    registry.add_hook(registry.stage_gates, steering.tier_one_gate)

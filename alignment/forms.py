@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 from alignment.dashboard import DashboardFilters
 from alignment.engine.rules import RULES
 from alignment.models import Severity
-from portfolio.formkit import BearingForm
+from core.formkit import BearingForm
+from core.stages import STAGE_GROUPS, Stage
 from portfolio.forms import PersonChoiceField
-from portfolio.models import STAGE_GROUPS, Category, Objective, Program, Stage
+from portfolio.models import Category, Objective, Program
 
 User = get_user_model()
 

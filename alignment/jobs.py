@@ -1,120 +1,91 @@
-"""Where jobs run. With Redis (production) they go to Celery workers. Without it (the embedded default)
-a changed initiative is rescored in-process right after commit, and the longer jobs (full recompute,
-portfolio refresh) run in a background thread, so their progress can be watched like a worker's. Tests
-run everything inline."""
+"""Where the alignment engine's work is sent: a change's recompute after commit (to the workers, or in-process
+in the embedded default), and the full recompute and dashboard jobs people start from the pages.
+
+A change never waits for, nor fails because of, any of this: it marked what it made stale in its own
+transaction (alignment.services.staleness), and the sweep catches whatever a lost message left behind."""
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections, connection
+from django.db import transaction
+from django.utils import timezone
+
+from alignment import services, tasks
+from core import jobs
+from core.changes import Change
+from core.models import Job
 
 log = logging.getLogger(__name__)
 
-PORTFOLIO_REFRESH_LOCK = "bearing:portfolio-refresh-queued"
-PORTFOLIO_REFRESH_DELAY = 5  # seconds: several edits in a row share one refresh
+FULL_RECOMPUTE = tasks.FULL_RECOMPUTE
+DASHBOARDS = tasks.DASHBOARDS
 
 
-def runner() -> str:
-    return str(getattr(settings, "BEARING_JOB_RUNNER", "inline"))
-
-
-def _in_thread(target: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-    def run() -> None:
-        close_old_connections()
-        try:
-            target(*args, **kwargs)
-        except Exception:  # a background job must not die silently: log it; the job row records the failure
-            log.exception("Background job %s failed", getattr(target, "__name__", target))
-        finally:
-            connection.close()
-
-    threading.Thread(target=run, name=f"bearing-{getattr(target, '__name__', 'job')}", daemon=True).start()
+def on_portfolio_change(change: Change) -> None:
+    """Listener for portfolio changes: mark stale now, recompute after the transaction commits."""
+    ids, portfolio = services.affected_initiatives(change)
+    now = timezone.now()
+    services.mark_stale(ids, now=now)
+    if portfolio:
+        services.mark_portfolio_stale(now=now)
+    kpi_ids = sorted(change.kpi_ids)
+    # an objective change that moves no initiative's score still moves the portfolio (units, coverage)
+    if ids or kpi_ids or portfolio:
+        transaction.on_commit(lambda: enqueue_recompute(sorted(ids), kpi_ids, portfolio=portfolio))
 
 
 def enqueue_recompute(initiative_ids: list[int], kpi_ids: list[int], *, portfolio: bool) -> None:
-    """Rescore changed initiatives after commit, then refresh the portfolio indices once for a burst of edits."""
-    from alignment import services, tasks
+    """Rescore changed initiatives after commit, then refresh the portfolio indices once for a burst of edits.
 
-    mode = runner()
+    Runs after the change committed, so it never fails it: the change marked what it made stale in its own
+    transaction, and the sweep recomputes whatever a message that could not be sent (or a failed in-process
+    recompute) left behind. Such a failure is logged.
+    """
+    mode = jobs.runner()
     if mode == "celery":
-        tasks.recompute_initiatives.delay(initiative_ids, kpi_ids)
-        if portfolio and cache.add(PORTFOLIO_REFRESH_LOCK, 1, timeout=PORTFOLIO_REFRESH_DELAY * 6):
-            tasks.refresh_portfolio.apply_async(countdown=PORTFOLIO_REFRESH_DELAY)
+        what = f"initiatives {initiative_ids}, KPIs {kpi_ids}"
+        if not jobs.send(tasks.recompute_initiatives, (initiative_ids, kpi_ids), what=what):
+            return
+        refresh = portfolio and cache.add(
+            tasks.PORTFOLIO_REFRESH_LOCK, 1, timeout=tasks.PORTFOLIO_REFRESH_DELAY * 6
+        )
+        if refresh and not jobs.send(
+            tasks.refresh_portfolio, (), what="the portfolio", countdown=tasks.PORTFOLIO_REFRESH_DELAY
+        ):
+            cache.delete(tasks.PORTFOLIO_REFRESH_LOCK)
         return
-    services.recompute(initiative_ids=initiative_ids, kpi_ids=kpi_ids)
+    try:
+        services.recompute(initiative_ids=initiative_ids, kpi_ids=kpi_ids)
+    except Exception:  # the change is saved; its scores stay marked stale
+        log.exception(
+            "Recompute of initiatives %s after commit failed; they stay marked stale", initiative_ids
+        )
+        return
     if not portfolio:
         return
     if mode == "thread":
-        if cache.add(PORTFOLIO_REFRESH_LOCK, 1, timeout=60):
-            _in_thread(_refresh_portfolio)
+        if cache.add(tasks.PORTFOLIO_REFRESH_LOCK, 1, timeout=60):
+            jobs.in_thread(_refresh_portfolio)
     else:
-        services.recompute_and_render()
+        try:
+            services.recompute_and_render()
+        except Exception:
+            log.exception("Portfolio refresh after commit failed; the portfolio stays marked stale")
 
 
 def _refresh_portfolio() -> None:
-    from alignment import services
-
-    cache.delete(PORTFOLIO_REFRESH_LOCK)
+    cache.delete(tasks.PORTFOLIO_REFRESH_LOCK)
     services.recompute_and_render()
 
 
-def _start(
-    kind: str, *, user: Any, task: Any, run: Callable[..., Any], target: str = "", **kwargs: Any
-) -> Any:
-    """Start (or join) a job of this kind and target, run it where jobs run, and return its Job row."""
-    from alignment import services
-
-    job, created = services.job_start_or_join(kind, user=user, target=target)
-    if not created:  # joined a queued or running job: it is already on its way
-        return job
-    mode = runner()
-    if mode == "celery":
-        task.delay(job.pk, **kwargs)
-    elif mode == "thread":
-        _in_thread(run, job_id=job.pk, **kwargs)
-    else:
-        run(job_id=job.pk, **kwargs)
-        job.refresh_from_db()
-    return job
-
-
-def enqueue_full_recompute(*, user: Any = None) -> Any:
+def enqueue_full_recompute(*, user: Any = None) -> Job:
     """Start (or join) a full recompute job and return its Job row, whose progress the UI polls."""
-    from alignment import services, tasks
-    from alignment.models import JobKind
-
-    return _start(
-        JobKind.FULL_RECOMPUTE, user=user, task=tasks.full_recompute, run=services.run_full_recompute
-    )
+    return jobs.start(FULL_RECOMPUTE, user=user, task=tasks.full_recompute, run=services.run_full_recompute)
 
 
-def enqueue_dashboard_render(*, user: Any = None) -> Any:
+def enqueue_dashboard_render(*, user: Any = None) -> Job:
     """Start (or join) a redraw of the stored dashboards and return its Job row."""
-    from alignment import services, tasks
-    from alignment.models import JobKind
-
-    return _start(
-        JobKind.DASHBOARDS, user=user, task=tasks.render_dashboards, run=services.run_dashboard_render
-    )
-
-
-def enqueue_board_pack(meeting_id: int, *, user: Any = None) -> Any:
-    """Start (or join) the printing of a meeting's board pack and return its Job row."""
-    from alignment import services, tasks
-    from alignment.models import JobKind
-
-    return _start(
-        JobKind.BOARD_PACK,
-        user=user,
-        task=tasks.render_board_pack,
-        run=services.run_board_pack,
-        target=services.meeting_target(meeting_id),
-        meeting_id=meeting_id,
-        user_id=getattr(user, "pk", None),
-    )
+    return jobs.start(DASHBOARDS, user=user, task=tasks.render_dashboards, run=services.run_dashboard_render)

@@ -7,13 +7,11 @@ still deletes computed rows with their records (on_delete), and every recompute 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
 from alignment.engine.policy import Policy
-from portfolio.models import KPI, Initiative, Objective, Program, SteeringMeeting
+from portfolio.models import KPI, Initiative, Objective, Program
 
 
 class ScoringPolicy(models.Model):
@@ -71,6 +69,11 @@ class InitiativeScore(models.Model):
     )
     milestones_on_time = models.PositiveIntegerField(
         default=0, db_default=0, help_text="... of those, delivered by their baseline date."
+    )
+    checkpoint_due = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Approved and in delivery: when the next checkpoint review is due (see formulas.checkpoint_due).",
     )
     risk_cells = models.TextField(
         blank=True, default="", help_text="Active risks, one 'PI' pair (probability, impact) each: '23 34'."
@@ -149,7 +152,8 @@ class KPIScore(models.Model):
 
 
 class ScoreHistory(models.Model):
-    """A daily snapshot of an initiative's scores, for trends and "what changed since"."""
+    """An initiative's scores as recorded at the end of a day (the daily score history), for trends and "what
+    changed since"."""
 
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="score_history", db_constraint=False
@@ -216,7 +220,7 @@ class PortfolioIndex(models.Model):
         return f"Indices of {self.scope} on {self.date}"
 
 
-class DashboardSnapshot(models.Model):
+class StoredDashboard(models.Model):
     """The rendered dashboard of a scope (the portfolio, or one program): tiles, figures and tables, stored as
     ready-to-embed JSON so the page serves it without computing anything."""
 
@@ -250,8 +254,30 @@ class PortfolioMark(models.Model):
 
 
 class Severity(models.TextChoices):
+    """A signal's severity. The members are declared most severe first: that order is the one definition of
+    which signal comes first, in Python (Severity.rank) and in the database (severity_order())."""
+
     RED = "red", "Red"
     AMBER = "amber", "Amber"
+
+    @classmethod
+    def rank(cls, value: object) -> int:
+        """0 for the most severe (red), 1 for amber; an unknown value ranks after every known one."""
+        values: list[object] = list(cls.values)
+        return values.index(value) if value in values else len(values)
+
+
+def severity_order(field: str = "severity") -> models.Case:
+    """An ordering expression for `field` (a severity, or a path to one): red first, then amber, then
+    anything else. Ordering by the column itself would sort the words: amber before red."""
+    return models.Case(
+        *(
+            models.When(**{field: value}, then=models.Value(rank))
+            for rank, value in enumerate(Severity.values)
+        ),
+        default=models.Value(len(Severity.values)),
+        output_field=models.IntegerField(),
+    )
 
 
 class Signal(models.Model):
@@ -284,7 +310,7 @@ class Signal(models.Model):
     last_seen = models.DateTimeField(help_text="When what it says last changed.")
 
     class Meta:
-        ordering = ["severity", "rule", "key"]
+        ordering = [severity_order(), "rule", "key"]
         # A full recompute writes tens of thousands of signals, so every index costs: a constraint rather
         # than unique=True (which adds a second, pattern-ops index on PostgreSQL that nothing here uses), and
         # no index on severity or rule: two and fifteen values, where a scan of the table beats an index.
@@ -292,103 +318,3 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return self.message
-
-
-class JobKind(models.TextChoices):
-    FULL_RECOMPUTE = "full_recompute", "Full recompute"
-    INITIATIVES = "initiatives", "Recompute of changed initiatives"
-    PORTFOLIO = "portfolio", "Portfolio indices"
-    SNAPSHOT = "snapshot", "Daily history snapshot"
-    DASHBOARDS = "dashboards", "Dashboard rendering"
-    BOARD_PACK = "board_pack", "Board pack"
-
-
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-ACTIVE_JOB_STATUSES = [JobStatus.QUEUED, JobStatus.RUNNING]
-
-
-class Job(models.Model):
-    """A background job and its progress, so the UI can show it whichever process runs it."""
-
-    kind = models.CharField(max_length=20, choices=JobKind.choices)
-    target = models.CharField(
-        max_length=60,
-        blank=True,
-        default="",
-        help_text="What the job works on, e.g. meeting:12 (empty: everything).",
-    )
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    message = models.CharField(max_length=300, blank=True)
-    result = models.JSONField(default=dict, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True)
-    heartbeat_at = models.DateTimeField(null=True, help_text="Last sign of life from whoever runs the job.")
-    finished_at = models.DateTimeField(null=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            # two starts at the same moment must not both queue a job of the same kind
-            models.UniqueConstraint(
-                fields=["kind", "target"],
-                condition=models.Q(status__in=ACTIVE_JOB_STATUSES),
-                name="job_one_active_per_kind_and_target",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE_JOB_STATUSES
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.pk, "kind": self.kind, "status": self.status, "progress": self.progress}
-
-
-class BoardPack(models.Model):
-    """A printed board pack of a steering meeting (the newest one is the one offered for download)."""
-
-    meeting = models.ForeignKey(SteeringMeeting, on_delete=models.CASCADE, related_name="board_packs")
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    pdf = models.BinaryField()
-    size = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"Board pack of {self.meeting} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
-class ReminderLog(models.Model):
-    """That a reminder of a kind went to a person on a day, so the daily job never sends it twice."""
-
-    kind = models.CharField(max_length=30)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    sent_on = models.DateField()
-    subject = models.CharField(max_length=200)
-    items = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-sent_on", "kind"]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "recipient", "sent_on"], name="reminder_once_a_day")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} to {self.recipient_id} on {self.sent_on}"

@@ -15,19 +15,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment.engine.formulas import KPI_STATUS_LABELS
+from alignment.engine.inputs import load_objectives, priority_units, relative_weights
 from alignment.engine.rules import RULES
 from alignment.models import (
     ALL_SCOPE,
-    DashboardSnapshot,
     InitiativeScore,
     KPIScore,
     ObjectiveScore,
     PortfolioIndex,
     ScoreHistory,
     Signal,
+    StoredDashboard,
+    severity_order,
 )
-from portfolio.links import url_pattern
-from portfolio.models import FUNDED_STAGES, KPI, Contribution, Initiative, Objective
+from core.links import url_pattern
+from core.stages import FUNDED
+from portfolio.models import KPI, Contribution, Initiative, Objective
 from portfolio.selectors import initiative_history
 
 COMPONENTS = [
@@ -49,7 +52,7 @@ class Component:
 def initiative_scorecard(initiative: Initiative) -> dict[str, Any]:
     """The scores of one initiative with their missing reasons, and its active signals (2 queries)."""
     score = InitiativeScore.objects.filter(initiative=initiative).first()
-    signals = list(Signal.objects.filter(initiative=initiative).order_by("-severity", "rule"))
+    signals = list(Signal.objects.filter(initiative=initiative).order_by(severity_order(), "rule", "key"))
     components: list[Component] = []
     if score is not None and score.is_computed:
         reasons = (score.explanation or {}).get("missing", {})
@@ -59,7 +62,7 @@ def initiative_scorecard(initiative: Initiative) -> dict[str, Any]:
     return {
         "score": score,
         "components": components,
-        "signals": sorted(signals, key=lambda s: (s.severity != "red", s.rule)),
+        "signals": signals,
     }
 
 
@@ -74,18 +77,50 @@ class Contributor:
     spend: float  # the part of the budget attributed to this objective (funded initiatives)
 
 
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    """An objective's weights as the objective tree stands now (the engine computes them the same way)."""
+
+    global_weight: float
+    relative_weight: float  # r_o: the global weight over the largest priority unit's
+    is_unit: bool  # a priority unit: spend and weight are compared here
+    weight_share: float  # its weight among the priority units (0 when not a unit)
+
+
+def objective_weights(objective_id: int) -> ObjectiveWeights:
+    """The live weights of an objective, from the same functions the engine scores with (one query).
+
+    Read live rather than from the stored ObjectiveScore: right after a weight is saved, the portfolio
+    refresh that rewrites the stored figures may still be running, and the page must not show the old weight
+    next to the new one."""
+    objectives = load_objectives()
+    weights, relative_to_top = relative_weights(objectives)
+    units, _ = priority_units(objectives, weights)
+    unit_total = sum(units.values())
+    return ObjectiveWeights(
+        global_weight=weights.get(objective_id, 0.0),
+        relative_weight=relative_to_top.get(objective_id, 0.0),
+        is_unit=objective_id in units,
+        weight_share=units[objective_id] / unit_total if objective_id in units and unit_total > 0 else 0.0,
+    )
+
+
 def objective_scorecard(objective: Objective) -> dict[str, Any]:
     """Weight, spend and coverage of an objective, the initiatives serving it with their fit and the spend
-    attributed to it, its KPIs' trends and the signals about it (a fixed number of queries)."""
+    attributed to it, its KPIs' trends and the signals about it (a fixed number of queries).
+
+    The weights are live (objective_weights); spend and coverage are the engine's stored figures, flagged as
+    being recomputed while they were computed under other weights."""
     from alignment import dashboard
     from alignment.engine.formulas import STRENGTH_VALUES
 
     today = timezone.localdate()
     facts = ObjectiveScore.objects.filter(objective=objective).first()
+    weights = objective_weights(objective.pk)
     signals = list(
         Signal.objects.filter(objective=objective)
         .select_related("initiative")
-        .order_by("severity", "rule", "key")
+        .order_by(severity_order(), "rule", "key")
     )
     contributions = list(
         Contribution.objects.filter(objective=objective)
@@ -114,7 +149,7 @@ def objective_scorecard(objective: Objective) -> dict[str, Any]:
                 computed.alignment if computed else None,
                 computed.tier if computed else None,
                 budget,
-                budget * share if initiative.stage in FUNDED_STAGES else 0.0,
+                budget * share if initiative.stage in FUNDED else 0.0,
             )
         )
     contributors.sort(key=lambda c: (-c.spend, -(c.fit or 0), c.initiative.code))
@@ -127,6 +162,9 @@ def objective_scorecard(objective: Objective) -> dict[str, Any]:
     )
     return {
         "facts": facts,
+        "weights": weights,
+        # the stored r_o is rounded to 6 decimals: a smaller difference is that rounding, not a new weight
+        "facts_behind": facts is not None and abs(facts.relative_weight - weights.relative_weight) > 1e-6,
         "signals": signals,
         "contributors": contributors,
         "attributed_spend": sum(c.spend for c in contributors),
@@ -151,7 +189,9 @@ def kpi_scorecard(kpi: KPI) -> dict[str, Any]:
         "kpi_score": score,
         "status_label": KPI_STATUS_LABELS.get(score.status, "") if score else "",
         "signals": list(
-            Signal.objects.filter(kpi=kpi).select_related("initiative").order_by("severity", "key")
+            Signal.objects.filter(kpi=kpi)
+            .select_related("initiative")
+            .order_by(severity_order(), "rule", "key")
         ),
         "kpi_chart": _kpi_chart(
             rows,
@@ -229,17 +269,17 @@ class Delta:
 
 
 def changes_since(initiative: Initiative, score: InitiativeScore, since: datetime.date) -> dict[str, Any]:
-    """What changed since a date: score deltas against the history snapshot of that day (or the nearest
+    """What changed since a date: score deltas against the day's score history (or the nearest
     earlier one), each objective's fit points then and now, and the entered changes since then."""
-    snapshot = ScoreHistory.objects.filter(initiative=initiative, date__lte=since).order_by("-date").first()
+    then = ScoreHistory.objects.filter(initiative=initiative, date__lte=since).order_by("-date").first()
     entries = [e for e in initiative_history(initiative) if e.when.date() > since]
-    if snapshot is None:
-        return {"snapshot": None, "deltas": [], "objective_deltas": [], "entries": entries}
+    if then is None:
+        return {"then": None, "deltas": [], "objective_deltas": [], "entries": entries}
     deltas = [
-        Delta(label, getattr(snapshot, key), getattr(score, key))
+        Delta(label, getattr(then, key), getattr(score, key))
         for key, label in [("alignment", "Alignment"), *COMPONENTS]
     ]
-    before = {t["objective"]: t["points"] for t in snapshot.explanation.get("fit", {}).get("terms", [])}
+    before = {t["objective"]: t["points"] for t in then.explanation.get("fit", {}).get("terms", [])}
     after = {t["objective"]: t["points"] for t in (score.explanation or {}).get("fit", {}).get("terms", [])}
     objectives = Objective.objects.in_bulk(set(before) | set(after))
     objective_deltas = [
@@ -248,9 +288,9 @@ def changes_since(initiative: Initiative, score: InitiativeScore, since: datetim
         if before.get(pk) != after.get(pk)
     ]
     return {
-        "snapshot": snapshot,
+        "then": then,
         "deltas": deltas,
-        "tier_before": snapshot.tier,
+        "tier_before": then.tier,
         "objective_deltas": objective_deltas,
         "entries": entries,
     }
@@ -287,7 +327,7 @@ def dashboard_view(filters: Any, *, today: datetime.date, with_payload: bool = F
     """The dashboard for the filters: the stored one when the filters match a stored scope (its rendered
     HTML, or its payload for a CSV download; two queries), otherwise computed from the stored scores."""
     from alignment import dashboard, services
-    from portfolio.templatetags.bearing import currency_symbol
+    from core.templatetags.bearing import currency_symbol
 
     latest = (
         PortfolioIndex.objects.filter(scope=ALL_SCOPE)
@@ -296,18 +336,26 @@ def dashboard_view(filters: Any, *, today: datetime.date, with_payload: bool = F
         .first()
     )
     if filters.scope is not None:
-        stored = DashboardSnapshot.objects.filter(scope=filters.scope)
-        snapshot = (stored.defer("html") if with_payload else stored.defer("payload")).first()
-        if snapshot is not None:
+        stored = StoredDashboard.objects.filter(scope=filters.scope)
+        kept = (stored.defer("html") if with_payload else stored.defer("payload")).first()
+        if kept is not None:
             stale = latest is not None and (
-                snapshot.source_computed_at is None or snapshot.source_computed_at < latest
+                kept.source_computed_at is None or kept.source_computed_at < latest
             )
             if with_payload:
-                return DashboardView(json.loads(snapshot.payload), True, snapshot.computed_at, stale)
-            return DashboardView(None, True, snapshot.computed_at, stale, html=snapshot.html)
+                return DashboardView(json.loads(kept.payload), True, kept.computed_at, stale)
+            return DashboardView(None, True, kept.computed_at, stale, html=kept.html)
     data = dashboard.dashboard_data(filters, today=today, policy=services.current_policy())
     payload = dashboard.build_payload(data, symbol=currency_symbol(), as_of=latest)
     return DashboardView(payload, False, latest, False)
+
+
+def spend_behind(filters: Any, unit_id: int | None) -> Any:
+    """The initiatives behind one bar of the dashboard's investment chart, with the spend each gives it (see
+    dashboard.spend_behind); None when the dashboard of these filters has no such bar."""
+    from alignment import dashboard, services
+
+    return dashboard.spend_behind(filters, unit_id, top_objectives=services.current_policy().top_objectives)
 
 
 def _kpi_chart(

@@ -1,4 +1,4 @@
-"""Celery tasks: thin, idempotent wrappers that take ids and call one service."""
+"""Celery tasks of the alignment engine: thin, idempotent wrappers that take ids and call one service."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ from typing import Any
 from celery import shared_task
 from django.core.cache import cache
 
-from alignment import jobs, reminders, services
-from alignment.models import JobKind
+from alignment import services
+from core import jobs
 
 RECOMPUTE_OPTIONS: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 # A task with a hard limit below CELERY_TASK_SOFT_TIME_LIMIT states its own soft limit: Celery refuses to send
 # a task whose soft limit exceeds its hard one (ValueError from delay/apply_async).
+
+FULL_RECOMPUTE = jobs.register_kind("full_recompute", "Full recompute")
+DASHBOARDS = jobs.register_kind("dashboards", "Dashboard rendering")
+
+PORTFOLIO_REFRESH_LOCK = "bearing:portfolio-refresh-queued"
+PORTFOLIO_REFRESH_DELAY = 5  # seconds: several edits in a row share one refresh
 
 
 @shared_task(**RECOMPUTE_OPTIONS, time_limit=15 * 60, soft_time_limit=14 * 60)
@@ -30,7 +36,7 @@ def recompute_initiatives(initiative_ids: list[int], kpi_ids: list[int] | None =
 @shared_task(**RECOMPUTE_OPTIONS, time_limit=15 * 60)
 def refresh_portfolio() -> None:
     """Recompute the portfolio (indices and objective-level signals need every initiative)."""
-    cache.delete(jobs.PORTFOLIO_REFRESH_LOCK)
+    cache.delete(PORTFOLIO_REFRESH_LOCK)
     services.recompute_and_render()
 
 
@@ -51,24 +57,13 @@ def render_dashboards(job_id: int) -> None:
 
 @shared_task(**RECOMPUTE_OPTIONS, time_limit=15 * 60)
 def nightly_recompute() -> None:
-    """The nightly full recompute (dates move on even when nobody edits anything)."""
-    job = services.job_start(JobKind.FULL_RECOMPUTE)
+    """The nightly full recompute (dates move on even when nobody edits anything). When a full recompute
+    is already running, that one is joined and nothing more is done."""
+    job = jobs.job_start(FULL_RECOMPUTE)
     services.run_full_recompute(job_id=job.pk)
 
 
 @shared_task(**RECOMPUTE_OPTIONS, time_limit=10 * 60, soft_time_limit=9 * 60)
-def snapshot_history() -> None:
-    """The daily history snapshot of every initiative's scores."""
-    services.snapshot_history()
-
-
-@shared_task(**RECOMPUTE_OPTIONS, time_limit=5 * 60, soft_time_limit=4 * 60)
-def render_board_pack(job_id: int, meeting_id: int, user_id: int | None = None) -> None:
-    """Print a steering meeting's board pack to PDF."""
-    services.run_board_pack(job_id=job_id, meeting_id=meeting_id, user_id=user_id)
-
-
-@shared_task(ignore_result=True, time_limit=5 * 60, soft_time_limit=4 * 60)
-def send_reminders() -> None:
-    """The daily e-mails: overdue action items to their owners, checkpoints due within a week to managers."""
-    reminders.send_reminders()
+def record_history() -> None:
+    """The daily score history: every initiative's scores copied for the day."""
+    services.record_history()

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 from typing import Any
 
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Model
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alignment import boardpack, jobs, selectors, services
+from alignment import dashboard as dashboard_module
+from alignment import jobs, selectors, services
 from alignment.engine.rules import RULES
 from alignment.forms import DashboardFilterForm, SignalFilterForm, SinceForm
-from alignment.models import BoardPack, InitiativeScore, Job, JobKind, Signal
-from portfolio import roles
-from portfolio.models import KPI, Initiative, Objective, SteeringMeeting
-from portfolio.views.common import narrow_page, render_page, require, viewer_required
+from alignment.models import InitiativeScore, Signal, severity_order
+from core import jobs as core_jobs
+from core import roles, scheduler
+from core.tabular import csv_response
+from core.views import (
+    JOB_TEMPLATE,
+    HtmxHttpRequest,
+    job_context,
+    narrow_page,
+    render_page,
+    require,
+    viewer_required,
+    wants_fragment,
+)
+from portfolio.models import KPI, ArtefactKind, Initiative, Objective
 from risk.models import TierPolicy
 
 DEFAULT_SINCE_DAYS = 30
@@ -26,7 +40,7 @@ DEFAULT_SINCE_DAYS = 30
 
 @viewer_required
 @require_GET
-def initiative_why(request: HttpRequest, pk: int) -> HttpResponse:
+def initiative_why(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Every component of an initiative's score with its inputs, and what changed since a chosen date."""
     initiative = get_object_or_404(Initiative.objects.select_related("sponsor", "program"), pk=pk)
     score = InitiativeScore.objects.filter(initiative=initiative, computed_at__isnull=False).first()
@@ -45,18 +59,21 @@ def initiative_why(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "since": since,
         "tier_cadences": {p.tier: p.checkpoint_cadence_days for p in TierPolicy.objects.all()},
+        "artefact_labels": dict(ArtefactKind.choices),
     }
     if score is not None:
         context["policy"] = services.policy_version(score.policy_version)
         context["explained"] = selectors.explain(score)
         context["changes"] = selectors.changes_since(initiative, score, since)
-        context["signals"] = list(Signal.objects.filter(initiative=initiative).order_by("severity", "rule"))
+        context["signals"] = list(
+            Signal.objects.filter(initiative=initiative).order_by(severity_order(), "rule", "key")
+        )
     return render_page(request, "alignment/initiative_why.html", context, partial="changes", status=status)
 
 
 @viewer_required
 @require_GET
-def signal_list(request: HttpRequest) -> HttpResponse:
+def signal_list(request: HtmxHttpRequest) -> HttpResponse:
     """Every active signal, filterable by rule, severity, owner and program."""
     form = SignalFilterForm(request.GET)
     context: dict[str, Any] = {"form": form, "rules": RULES}
@@ -84,54 +101,54 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     ]
     # order and page the narrow rows, then load the fifty shown with what they display: sorting thirty
     # thousand signals joined to four wide tables costs several times more
-    ordered = rows.order_by("severity", "rule", "initiative__code", "key")
+    ordered = rows.order_by(severity_order(), "rule", "initiative__code", "key")
     page = narrow_page(ordered, data.get("page") or 1, 50)
     context.update(page=page, summary=summary)
     return render_page(request, "alignment/signal_list.html", context, partial="results")
 
 
+def _last_computed() -> str:
+    """What the page says before any recompute job ran: when the scores were last computed all the same
+    (by a change, the demo's load or a command)."""
+    latest = InitiativeScore.objects.aggregate(latest=Max("computed_at"))["latest"]
+    if latest is None:
+        return "No recompute has run yet."
+    return f"No recompute job has run yet; scores were last computed {timezone.localtime(latest):%Y-%m-%d %H:%M}."
+
+
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def recompute(request: HttpRequest) -> HttpResponse:
+def recompute(request: HtmxHttpRequest) -> HttpResponse:
     """Start a full recompute (PMO, admins) and watch its progress; anyone may watch."""
     if request.method == "POST":
         require(
             roles.can_edit_portfolio(request.user), "Only the PMO and administrators start a full recompute."
         )
-        job = jobs.enqueue_full_recompute(user=request.user)
-        if getattr(request, "htmx", False):
-            return render_page(request, "alignment/_job.html", {"job": job})
+        started = jobs.enqueue_full_recompute(user=request.user)
+        if wants_fragment(request):
+            return render_page(request, JOB_TEMPLATE, job_context(started))
         return redirect("alignment:recompute")
-    job = Job.objects.filter(kind=JobKind.FULL_RECOMPUTE).order_by("-created_at").first()
+    job = core_jobs.latest_job(jobs.FULL_RECOMPUTE)
+    if job is not None:
+        job = core_jobs.job_refreshed(job)
     stale = InitiativeScore.objects.filter(stale=True).count()
     return render_page(
         request,
         "alignment/recompute.html",
-        {"job": job, "stale": stale, "can_start": roles.can_edit_portfolio(request.user)},
-    )
-
-
-@viewer_required
-@require_GET
-def job_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """The progress bar of one job; it polls itself while the job is queued or running."""
-    job = get_object_or_404(Job, pk=pk)
-    download = request.GET.get("download", "")
-    return render_page(
-        request,
-        "alignment/_job.html",
         {
-            "job": job,
-            "reload": request.GET.get("reload") == "1",
-            # the meeting whose board pack this job prints, for the download link when it is done
-            "download": int(download) if download.isdigit() and len(download) < 19 else None,
+            **job_context(job, no_job=_last_computed()),
+            "schedule": scheduler.schedule_rows(),
+            "in_process": scheduler.runs_in_process(),
+            "runner": settings.BEARING_JOB_RUNNER,
+            "stale": stale,
+            "can_start": roles.can_edit_portfolio(request.user),
         },
     )
 
 
 @viewer_required
 @require_GET
-def scoring_doc(request: HttpRequest) -> HttpResponse:
+def scoring_doc(request: HtmxHttpRequest) -> HttpResponse:
     """docs/scoring.md, the formulas with worked examples, rendered in the app."""
     return render_page(request, "alignment/scoring_doc.html", {"html": selectors.scoring_doc_html()})
 
@@ -139,14 +156,14 @@ def scoring_doc(request: HttpRequest) -> HttpResponse:
 DASHBOARD = "alignment/dashboard.html"
 
 
-def _dashboard_filters(request: HttpRequest) -> tuple[DashboardFilterForm, Any]:
+def _dashboard_filters(request: HtmxHttpRequest) -> tuple[DashboardFilterForm, Any]:
     form = DashboardFilterForm(request.GET)
     return form, form.filters() if form.is_valid() else None
 
 
 @viewer_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The executive dashboard: tiles and charts, stored for the portfolio and each program, computed for
     other filters; htmx swaps only the body when a filter changes."""
     form, filters = _dashboard_filters(request)
@@ -158,14 +175,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render_page(request, DASHBOARD, context, partial="body")
 
 
-def csv_response(table: dict[str, Any], name: str) -> HttpResponse:
-    """A chart's table as a CSV download."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bearing-{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(table["columns"])
-    writer.writerows(table["rows"])
-    return response
+def table_csv(table: dict[str, Any], name: str) -> HttpResponse:
+    """A chart's table as a CSV download (through the shared writer: every cell inert)."""
+    return csv_response(f"bearing-{name}", table["columns"], table["rows"])
 
 
 EMPTY_TABLE: dict[str, Any] = {"columns": [], "rows": []}
@@ -173,25 +185,25 @@ EMPTY_TABLE: dict[str, Any] = {"columns": [], "rows": []}
 
 @viewer_required
 @require_GET
-def objective_kpis_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_kpis_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The data of an objective's KPI chart as CSV."""
     objective = get_object_or_404(Objective, pk=pk)
     chart = selectors.objective_scorecard(objective)["kpi_chart"]
-    return csv_response(chart["table"] if chart else EMPTY_TABLE, f"{objective.code}-kpis")
+    return table_csv(chart["table"] if chart else EMPTY_TABLE, f"{objective.code}-kpis")
 
 
 @viewer_required
 @require_GET
-def kpi_chart_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def kpi_chart_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The data of a KPI's chart (expected progress, readings, forecast, target) as CSV."""
     kpi = get_object_or_404(KPI.objects.select_related("objective"), pk=pk)
     chart = selectors.kpi_scorecard(kpi)["kpi_chart"]
-    return csv_response(chart["table"] if chart else EMPTY_TABLE, f"kpi-{kpi.pk}")
+    return table_csv(chart["table"] if chart else EMPTY_TABLE, f"kpi-{kpi.pk}")
 
 
 @viewer_required
 @require_GET
-def dashboard_csv(request: HttpRequest, chart: str) -> HttpResponse:
+def dashboard_csv(request: HtmxHttpRequest, chart: str) -> HttpResponse:
     """The data of one dashboard chart, for the same filters, as CSV."""
     form, filters = _dashboard_filters(request)
     if filters is None:
@@ -204,56 +216,69 @@ def dashboard_csv(request: HttpRequest, chart: str) -> HttpResponse:
     found = next((c for c in view.payload["charts"] if c["key"] == chart), None)
     if found is None:
         raise Http404("No such chart.")
-    return csv_response(found["table"], chart)
+    return table_csv(found["table"], chart)
+
+
+SPEND_PER_PAGE = 100
+
+
+@viewer_required
+@require_GET
+def objective_spend(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The funded initiatives behind a priority objective's bar of the investment chart: the spend each
+    gives it, adding up to the bar (same filters as the dashboard)."""
+    return _spend_page(request, pk)
+
+
+@viewer_required
+@require_GET
+def unaligned_spend(request: HtmxHttpRequest) -> HttpResponse:
+    """The funded initiatives behind the investment chart's "No objective" bar."""
+    return _spend_page(request, None)
+
+
+def _spend_page(request: HtmxHttpRequest, unit_id: int | None) -> HttpResponse:
+    form, filters = _dashboard_filters(request)
+    context: dict[str, Any] = {"form": form, "unit_id": unit_id}
+    if filters is None:
+        return render_page(request, "alignment/spend_list.html", context, status=400)
+    behind = selectors.spend_behind(filters, unit_id)
+    if behind is None:
+        raise Http404("The dashboard of these filters has no such bar.")
+    register = reverse("portfolio:initiative-list")
+    context.update(
+        behind=behind,
+        page=Paginator(behind.lines, SPEND_PER_PAGE).get_page(request.GET.get("page")),
+        in_view=_filters_in_words(form),
+        dashboard_url=f"{reverse('alignment:dashboard')}?{filters.query()}".rstrip("?") + "#chart-investment",
+        register_url=(
+            f"{register}?{dashboard_module.filters_to_register(filters, stage='funded', objective=unit_id)}"
+            if unit_id is not None
+            else f"{reverse('alignment:signal-list')}?rule=orphan"
+        ),
+    )
+    return render_page(request, "alignment/spend_list.html", context)
+
+
+def _filters_in_words(form: DashboardFilterForm) -> list[tuple[str, str]]:
+    """The filters chosen, as "label: value" pairs the page can say."""
+    shown = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        # a record chosen says its own name; listing a model field's choices would cost a query
+        text = str(value) if isinstance(value, Model) else str(dict(field.choices).get(str(value), value))  # type: ignore[attr-defined]
+        shown.append((str(field.label or name.title()), text))
+    return shown
 
 
 @viewer_required
 @require_http_methods(["POST"])
-def dashboard_refresh(request: HttpRequest) -> HttpResponse:
+def dashboard_refresh(request: HtmxHttpRequest) -> HttpResponse:
     """Redraw the stored dashboards now (PMO, admins); the response is the job's progress bar."""
     require(roles.can_edit_portfolio(request.user), "Only the PMO and administrators redraw the dashboards.")
     job = jobs.enqueue_dashboard_render(user=request.user)
-    if getattr(request, "htmx", False):
-        return render_page(request, "alignment/_job.html", {"job": job, "reload": True})
+    if wants_fragment(request):
+        return render_page(request, JOB_TEMPLATE, job_context(job, reload=True))
     return redirect("alignment:dashboard")
-
-
-@viewer_required
-@require_GET
-def boardpack_html(request: HttpRequest, pk: int) -> HttpResponse:
-    """The live HTML board pack of a meeting (print it from the browser, or download the PDF)."""
-    meeting = get_object_or_404(SteeringMeeting.objects.select_related("committee"), pk=pk)
-    return HttpResponse(boardpack.render_html(meeting))
-
-
-@viewer_required
-@require_http_methods(["POST"])
-def boardpack_generate(request: HttpRequest, pk: int) -> HttpResponse:
-    """Print the meeting's board pack to PDF in the background; the response is the job's progress bar."""
-    require(
-        roles.can_record_decisions(request.user),
-        "Only steering members, the PMO and admins print board packs.",
-    )
-    meeting = get_object_or_404(SteeringMeeting, pk=pk)
-    job = jobs.enqueue_board_pack(meeting.pk, user=request.user)
-    if getattr(request, "htmx", False):
-        return render_page(request, "alignment/_job.html", {"job": job, "download": meeting.pk})
-    return redirect(boardpack_back(meeting))
-
-
-@viewer_required
-@require_GET
-def boardpack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The newest printed board pack of the meeting."""
-    meeting = get_object_or_404(SteeringMeeting.objects.select_related("committee"), pk=pk)
-    pack = BoardPack.objects.filter(meeting=meeting).order_by("-created_at").first()
-    if pack is None:
-        raise Http404("No board pack has been printed for this meeting yet.")
-    response = HttpResponse(bytes(pack.pdf), content_type="application/pdf")
-    name = f"board-pack-{meeting.held_on.isoformat()}-{meeting.pk}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def boardpack_back(meeting: SteeringMeeting) -> str:
-    return boardpack.meeting_url(meeting)

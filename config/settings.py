@@ -6,10 +6,13 @@ Production sets DATABASE_URL (PostgreSQL) and REDIS_URL (Celery broker and cache
 
 from __future__ import annotations
 
+import datetime
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
 
@@ -27,7 +30,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_site.BearingAdminConfig",  # django.contrib.admin, with a guard on its URLs
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,14 +42,19 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "simple_history",
+    "axes",
+    "csp",
     "core",
     "portfolio",
     "risk",
     "alignment",
+    "steering",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +64,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "core.middleware.InProcessScheduleMiddleware",
+    # last: turns a login refused for too many failures into the "paused" login page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -71,14 +82,14 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portfolio.context_processors.bearing",
+                "core.context_processors.bearing",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
     },
 ]
 
-FORM_RENDERER = "portfolio.formkit.BearingFormRenderer"
+FORM_RENDERER = "core.formkit.BearingFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -99,8 +110,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# Seconds to connect to Redis, and to wait for one answer: a Redis that is down or hung costs a request
+# seconds (the cache degrades to a miss, a message not sent is caught by the sweep), never minutes.
+REDIS_TIMEOUT = env_int("REDIS_TIMEOUT", 2)
+if REDIS_TIMEOUT < 2:  # a worker's BRPOP waits 1 s for a message: its socket must wait longer
+    raise ConfigurationError(f"REDIS_TIMEOUT={REDIS_TIMEOUT} is too short: use 2 seconds or more")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -110,14 +132,74 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # first: refuses a login while its address or account is paused (needs the request: use force_login
+    # in tests, or pass request= to authenticate)
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
-)
+# HTTPS only, when served over TLS (see the README's production settings). Off by default: the embedded
+# default is plain HTTP on this machine.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+# The container's health check calls /healthz over plain HTTP from inside; it must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if (SECURE_HSTS_INCLUDE_SUBDOMAINS or SECURE_HSTS_PRELOAD) and not SECURE_HSTS_SECONDS:
+    raise ConfigurationError(
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS and DJANGO_SECURE_HSTS_PRELOAD need DJANGO_SECURE_HSTS_SECONDS"
+    )
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp). Scripts and style sheets come only from our own static files: no
+# inline <script>, no event handler attributes, no eval (htmx runs with allowEval off and Plotly is its
+# "strict" bundle). style-src-attr allows inline style *attributes* only: our templates set widths and
+# heights with them (meters, bars, chart boxes) and Plotly and Bootstrap set them on the elements they
+# draw; an attribute cannot hold a selector, so it cannot read the page the way an injected style sheet
+# could. <style> elements stay refused (Plotly's rules are served as vendor/plotly/plotly.css).
+_CSP_REPORT_URI = env_str("DJANGO_CSP_REPORT_URI")
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [_CSP_REPORT_URI]} if _CSP_REPORT_URI else {}),
+    }
+}
+# true: only report what the policy would block (to try a change of it on a live site first)
+if env_bool("DJANGO_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+# Behind a reverse proxy, trust its X-Forwarded-Proto and the address it appends to X-Forwarded-For (the
+# DJANGO_PROXY_COUNT-th entry from the right); otherwise neither header means anything.
+BEARING_BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+BEARING_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1, minimum=1)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEARING_BEHIND_PROXY else None
+
+# Login throttling (django-axes; the rules are in core/login_throttle.py).
+AXES_FAILURE_LIMIT = env_int("BEARING_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("BEARING_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = "core.login_throttle.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "core.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+# Failures during a pause do not extend it, so the pause always ends one cool-off after it began.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -166,28 +248,56 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_TASK_TIME_LIMIT = 15 * 60  # the longest task's hard limit: no alignment task states a longer one
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A message taken by a worker that dies unacknowledged goes back to the queue after this many seconds.
-# Keep it above the longest task's time limit, or a slow task would run twice.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message taken by a worker that died unacknowledged goes back to the queue after this many seconds.
+    # Just above the longest hard time limit: shorter and a slow task would run twice; much longer and a
+    # killed worker's messages wait for nothing (its job is failed and replaced within a minute anyway).
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60),
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+}
+# Sending a message after commit tries twice, then gives up (logged; the stale mark and the sweep catch up).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "fail-lost-jobs": {
+        "task": "core.tasks.fail_lost_jobs",
+        "schedule": timedelta(seconds=15),
+        "options": {"expires": 15},  # while no worker runs, these need not pile up
+    },
     "sweep-stale-scores": {"task": "alignment.tasks.sweep_stale", "schedule": crontab(minute="*/10")},
     "nightly-full-recompute": {
         "task": "alignment.tasks.nightly_recompute",
         "schedule": crontab(hour=2, minute=30),
     },
-    "daily-history-snapshot": {
-        "task": "alignment.tasks.snapshot_history",
+    "daily-score-history": {
+        "task": "alignment.tasks.record_history",
         "schedule": crontab(hour=3, minute=15),
     },
-    "daily-reminders": {"task": "alignment.tasks.send_reminders", "schedule": crontab(hour=7, minute=0)},
+    "daily-reminders": {"task": "steering.tasks.send_reminders", "schedule": crontab(hour=7, minute=0)},
 }
 # Where jobs run: "celery" (workers, needs REDIS_URL), "thread" (in-process, the embedded default) or "inline".
 BEARING_JOB_RUNNER = env_str("BEARING_JOB_RUNNER", "celery" if REDIS_URL else "thread")
+# Without beat (the embedded default), the web process runs the schedule above itself (core.scheduler).
+BEARING_IN_PROCESS_SCHEDULE = env_bool("BEARING_IN_PROCESS_SCHEDULE", True)
+# A running job refreshes its heartbeat this often (seconds), from a thread of its own. A running job with
+# no heartbeat, or a queued one no worker took, for longer than the limit is lost and marked failed (every
+# 15 s by beat, by the page showing it, and when a new one is asked for), so a new request starts afresh.
+BEARING_JOB_HEARTBEAT = env_int("BEARING_JOB_HEARTBEAT", 5)
+BEARING_JOB_SILENCE_LIMIT = env_int("BEARING_JOB_SILENCE_LIMIT", 45)
+if not 0 < BEARING_JOB_HEARTBEAT * 3 <= BEARING_JOB_SILENCE_LIMIT:
+    raise ConfigurationError(
+        "BEARING_JOB_SILENCE_LIMIT must be at least three BEARING_JOB_HEARTBEAT intervals (both in seconds)"
+    )
 
 BEARING_CURRENCY = env_str("BEARING_CURRENCY", "EUR")
 # The headless chromium that prints board packs (and that the browser tests drive).

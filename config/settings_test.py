@@ -22,3 +22,5 @@ BEARING_JOB_RUNNER = "inline"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].pop("init_command", None)
+# The in-process schedule is tested on its own (tests/core/test_scheduler.py); no test server starts it.
+BEARING_IN_PROCESS_SCHEDULE = False

@@ -1,22 +1,32 @@
+"""The Django admin shows entered records but never changes them: the app's forms and services keep each
+record's version (no lost update), its audit trail and the scores computed from it. Every record's admin
+page links to the page of Bearing where it is edited."""
+
 from __future__ import annotations
 
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from typing import Any
 
+from django.contrib import admin
+from django.urls import reverse
+
+from core.admin import ReadOnlyInline, VersionedAdmin
 from portfolio import models as m
 
 
-class VersionedAdmin(SimpleHistoryAdmin):
-    readonly_fields: tuple[str, ...] = ("version", "created_at", "updated_at")
+def _initiative_url(obj: Any) -> str:
+    return reverse("portfolio:initiative-detail", args=[obj.initiative_id])
 
 
-class ReadingInline(admin.TabularInline):
+def _kpi_url(obj: Any) -> str:
+    return reverse("portfolio:kpi-detail", args=[obj.kpi_id])
+
+
+class ReadingInline(ReadOnlyInline):
     model = m.Reading
-    extra = 0
     fields = ("date", "value", "source", "entered_by")
 
 
-class InterimTargetInline(admin.TabularInline):
+class InterimTargetInline(ReadOnlyInline):
     model = m.InterimTarget
     extra = 0
     fields = ("date", "value")
@@ -29,6 +39,9 @@ class ObjectiveAdmin(VersionedAdmin):
     search_fields = ("code", "title")
     autocomplete_fields = ("parent", "owner")
 
+    def app_url(self, obj: Any) -> str:
+        return reverse("portfolio:objective-detail", args=[obj.pk])
+
 
 @admin.register(m.KPI)
 class KPIAdmin(VersionedAdmin):
@@ -38,11 +51,17 @@ class KPIAdmin(VersionedAdmin):
     autocomplete_fields = ("objective",)
     inlines = [InterimTargetInline, ReadingInline]
 
+    def app_url(self, obj: Any) -> str:
+        return reverse("portfolio:kpi-detail", args=[obj.pk])
+
 
 @admin.register(m.InterimTarget)
 class InterimTargetAdmin(VersionedAdmin):
     list_display = ("kpi", "date", "value")
     autocomplete_fields = ("kpi",)
+
+    def app_url(self, obj: Any) -> str:
+        return _kpi_url(obj)
 
 
 @admin.register(m.Reading)
@@ -53,21 +72,27 @@ class ReadingAdmin(VersionedAdmin):
     autocomplete_fields = ("kpi", "entered_by")
     date_hierarchy = "date"
 
+    def app_url(self, obj: Any) -> str:
+        return _kpi_url(obj)
+
 
 @admin.register(m.Program)
 class ProgramAdmin(VersionedAdmin):
     list_display = ("name", "owner")
     search_fields = ("name",)
 
+    def app_url(self, obj: Any) -> str:
+        return reverse("portfolio:program-edit", args=[obj.pk])
 
-class ContributionInline(admin.TabularInline):
+
+class ContributionInline(ReadOnlyInline):
     model = m.Contribution
     extra = 0
     fields = ("objective", "strength", "rationale", "kpi", "expected_change")
     autocomplete_fields = ("objective", "kpi")
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnlyInline):
     model = m.Milestone
     extra = 0
     fields = ("name", "baseline_date", "forecast_date", "actual_date")
@@ -92,6 +117,9 @@ class InitiativeAdmin(VersionedAdmin):
     inlines = [ContributionInline, MilestoneInline]
     list_select_related = ("program", "sponsor", "manager")
 
+    def app_url(self, obj: Any) -> str:
+        return reverse("portfolio:initiative-detail", args=[obj.pk])
+
 
 @admin.register(m.Contribution)
 class ContributionAdmin(VersionedAdmin):
@@ -101,6 +129,9 @@ class ContributionAdmin(VersionedAdmin):
     autocomplete_fields = ("initiative", "objective", "kpi")
     list_select_related = ("initiative", "objective", "kpi")
 
+    def app_url(self, obj: Any) -> str:
+        return _initiative_url(obj)
+
 
 @admin.register(m.Milestone)
 class MilestoneAdmin(VersionedAdmin):
@@ -108,6 +139,9 @@ class MilestoneAdmin(VersionedAdmin):
     search_fields = ("initiative__code", "name")
     autocomplete_fields = ("initiative",)
     readonly_fields = (*VersionedAdmin.readonly_fields, "forecast_updated_at")
+
+    def app_url(self, obj: Any) -> str:
+        return _initiative_url(obj)
 
 
 @admin.register(m.ScopeChange)
@@ -117,6 +151,9 @@ class ScopeChangeAdmin(VersionedAdmin):
     search_fields = ("initiative__code", "description", "rationale")
     autocomplete_fields = ("initiative", "approved_by")
 
+    def app_url(self, obj: Any) -> str:
+        return _initiative_url(obj)
+
 
 @admin.register(m.Artefact)
 class ArtefactAdmin(VersionedAdmin):
@@ -125,62 +162,5 @@ class ArtefactAdmin(VersionedAdmin):
     search_fields = ("initiative__code", "title")
     autocomplete_fields = ("initiative",)
 
-
-@admin.register(m.Committee)
-class CommitteeAdmin(VersionedAdmin):
-    list_display = ("name", "chair")
-    search_fields = ("name",)
-    filter_horizontal = ("members",)
-
-
-class AgendaItemInline(admin.TabularInline):
-    model = m.AgendaItem
-    extra = 0
-    fields = ("position", "initiative", "status", "review", "note")
-    autocomplete_fields = ("initiative", "review")
-    ordering = ("position", "pk")
-
-
-@admin.register(m.SteeringMeeting)
-class SteeringMeetingAdmin(VersionedAdmin):
-    list_display = ("title", "committee", "held_on", "status")
-    list_filter = ("status", "committee")
-    search_fields = ("title",)
-    filter_horizontal = ("attendees",)
-    inlines = [AgendaItemInline]
-
-
-@admin.register(m.AgendaItem)
-class AgendaItemAdmin(VersionedAdmin):
-    list_display = ("meeting", "position", "initiative", "status", "review")
-    list_filter = ("status", "meeting__committee")
-    search_fields = ("initiative__code", "meeting__title", "note")
-    autocomplete_fields = ("meeting", "initiative", "review")
-    list_select_related = ("meeting", "initiative", "review")
-    readonly_fields = (*VersionedAdmin.readonly_fields, "reasons")
-
-
-@admin.register(m.CheckpointReview)
-class CheckpointReviewAdmin(VersionedAdmin):
-    list_display = (
-        "initiative",
-        "held_on",
-        "decision",
-        "rag_schedule",
-        "rag_cost",
-        "rag_scope",
-        "rag_benefits",
-    )
-    list_filter = ("decision",)
-    search_fields = ("initiative__code", "rationale")
-    autocomplete_fields = ("initiative", "meeting", "recorded_by")
-    filter_horizontal = ("attendees",)
-    readonly_fields = (*VersionedAdmin.readonly_fields, "snapshot", "suggested")
-
-
-@admin.register(m.ActionItem)
-class ActionItemAdmin(VersionedAdmin):
-    list_display = ("title", "initiative", "owner", "due_date", "status")
-    list_filter = ("status",)
-    search_fields = ("title", "initiative__code")
-    autocomplete_fields = ("initiative", "review", "owner")
+    def app_url(self, obj: Any) -> str:
+        return _initiative_url(obj)

@@ -9,7 +9,8 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Portfolio"
 
     def ready(self) -> None:
-        from portfolio import kinds, sections
+        from portfolio import kinds, sections, worklist
 
         sections.register_sections()
         kinds.register_kinds()
+        worklist.register_checks()

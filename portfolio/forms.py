@@ -7,26 +7,30 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from portfolio import roles, selectors
-from portfolio.extensions import registry
-from portfolio.formkit import BearingForm, VersionedModelForm
+from core import roles
+from core.extensions import registry
+from core.formkit import BearingForm, VersionedModelForm
+from core.stages import STAGE_GROUPS, Stage
+from portfolio import rationale as rationale_rule
+from portfolio import selectors
 from portfolio.models import (
     KPI,
-    STAGE_GROUPS,
     Artefact,
     Category,
     Contribution,
     Initiative,
+    InterimTarget,
     Milestone,
     Objective,
     ObjectiveStatus,
     Program,
     Reading,
     ScopeChange,
-    Stage,
 )
+from portfolio.models.initiatives import KPI_OF_ANOTHER_OBJECTIVE
 
 User = get_user_model()
 
@@ -86,7 +90,10 @@ class InitiativeForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["sponsor"]).queryset = executives()
         cast(forms.ModelChoiceField, self.fields["manager"]).queryset = managers()
-        cast(forms.ModelChoiceField, self.fields["sustainment_owner"]).queryset = people()
+        owner = cast(forms.ModelChoiceField, self.fields["sustainment_owner"])
+        owner.queryset = people()
+        owner.empty_label = "Not named yet"
+        cast(forms.ModelChoiceField, self.fields["program"]).empty_label = "No program"
         self.fields["requirements_clarity"].widget = forms.Select(
             choices=[
                 ("", "Not assessed"),
@@ -112,13 +119,44 @@ class InitiativeForm(VersionedModelForm):
                 self.fields[name].help_text = "Only the PMO reassigns this."
 
 
+class SustainmentOwnerForm(VersionedModelForm):
+    """Just the sustainment owner: what the worklist asks for, without the initiative's twenty other fields."""
+
+    sustainment_owner = PersonChoiceField(
+        queryset=people(),
+        label="Sustainment owner",
+        help_text="Who owns the solution and its benefits after go-live.",
+        error_messages={"required": "Choose who owns the solution after go-live."},
+    )
+
+    class Meta:
+        model = Initiative
+        fields = ["sustainment_owner"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = cast(forms.ModelChoiceField, self.fields["sustainment_owner"])
+        owner.queryset = people()
+        owner.empty_label = "Choose a person"
+
+
 class KPIChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.objective.code} · {obj.name} ({obj.unit})"
 
 
 class ContributionForm(VersionedModelForm):
-    kpi = KPIChoiceField(queryset=KPI.objects.none(), required=False, label="KPI")
+    """A contribution: the KPI select offers only the KPIs of the objective chosen (and of its sub-objectives),
+    refreshed by htmx when the objective changes. The model's validation (run by the form, so the messages
+    come at the fields before anything is saved) refuses a rationale that is not a real one
+    (portfolio.rationale) and a KPI of another objective."""
+
+    kpi = KPIChoiceField(
+        queryset=KPI.objects.none(),
+        required=False,
+        label="KPI",
+        error_messages={"invalid_choice": KPI_OF_ANOTHER_OBJECTIVE},
+    )
 
     class Meta:
         model = Contribution
@@ -132,9 +170,50 @@ class ContributionForm(VersionedModelForm):
             objectives = Objective.objects.filter(
                 Q(status=ObjectiveStatus.ACTIVE) | Q(pk=self.instance.objective_id)
             )
-        cast(forms.ModelChoiceField, self.fields["objective"]).queryset = objectives.order_by("code")
-        kpis = KPI.objects.select_related("objective").order_by("objective__code", "name")
-        cast(forms.ModelChoiceField, self.fields["kpi"]).queryset = kpis
+        objective = cast(forms.ModelChoiceField, self.fields["objective"])
+        objective.queryset = objectives.order_by("code")
+        objective.widget.attrs.update(
+            {
+                "hx-get": reverse("portfolio:contribution-kpi-options"),
+                "hx-trigger": "change",
+                "hx-target": "next .field-kpi",
+                "hx-swap": "outerHTML",
+                "hx-include": "this, [name='kpi']",
+                "hx-params": "objective,kpi",
+            }
+        )
+        kpi = cast(forms.ModelChoiceField, self.fields["kpi"])
+        chosen = self.chosen_objective()
+        kpi.queryset = self.kpis_of(chosen)
+        if chosen is None:
+            kpi.empty_label = "None (choose the objective first)"
+        elif not kpi.queryset.exists():
+            kpi.empty_label = "None (this objective has no KPI)"
+        else:
+            kpi.empty_label = "None"
+        self.fields["rationale"].help_text = (
+            "How this initiative moves this objective: the mechanism, not a slogan "
+            f"(at least {rationale_rule.MIN_LENGTH} characters and {rationale_rule.MIN_WORDS} words)."
+        )
+
+    def chosen_objective(self) -> int | None:
+        """The objective the form is about: the one posted, else the record's, else the initial one."""
+        value = self.data.get(self.add_prefix("objective")) if self.is_bound else None
+        if value is None:
+            value = self.initial.get("objective") or self.instance.objective_id
+        text = str(getattr(value, "pk", value) or "")
+        return int(text) if text.isdigit() and len(text) < 19 else None
+
+    @staticmethod
+    def kpis_of(objective_id: int | None) -> QuerySet[KPI]:
+        """The KPIs a contribution to this objective may name: its own and its sub-objectives'."""
+        if objective_id is None:
+            return KPI.objects.none()
+        return (
+            KPI.objects.filter(objective_id__in=Objective.subtree_ids(objective_id))
+            .select_related("objective")
+            .order_by("objective__code", "name")
+        )
 
     def clean_objective(self) -> Objective:
         objective = self.cleaned_data["objective"]
@@ -266,6 +345,17 @@ class ReadingForm(VersionedModelForm):
         if taken.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("There is already a reading on this date; edit that one instead.")
         return date
+
+
+class InterimTargetForm(VersionedModelForm):
+    class Meta:
+        model = InterimTarget
+        fields = ["date", "value"]
+        help_texts = {"date": "Between the KPI's baseline and target dates."}
+
+    def __init__(self, *args: Any, kpi: KPI, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.kpi = kpi
 
 
 class ProgramForm(VersionedModelForm):

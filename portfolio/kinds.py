@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from portfolio import forms, roles, services
-from portfolio.extensions import ChildKind, registry
+from core import roles
+from core.extensions import ChildKind, registry
+from portfolio import forms, services
 from portfolio.models import Artefact, Contribution, Milestone, ScopeChange
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from portfolio import roles, selectors
-from portfolio.extensions import PageSection, registry
-from portfolio.models import Initiative, MeetingStatus, Milestone, Objective
+from core import roles
+from core.extensions import PageSection, registry
+from portfolio import selectors
+from portfolio.models import Initiative, Milestone, Objective
 
 HISTORY_PREVIEW = 40
 
@@ -78,19 +79,6 @@ def artefacts(initiative: Initiative, user: Any) -> dict[str, Any]:
     return {"artefacts": list(initiative.artefacts.all())}
 
 
-def checkpoints(initiative: Initiative, user: Any) -> dict[str, Any]:
-    reviews = list(
-        initiative.checkpoint_reviews.select_related("meeting", "recorded_by").prefetch_related("attendees")
-    )
-    actions = list(initiative.action_items.select_related("owner"))
-    agenda = list(
-        initiative.agenda_items.filter(review__isnull=True, meeting__status=MeetingStatus.PLANNED)
-        .select_related("meeting")
-        .order_by("meeting__held_on")
-    )
-    return {"reviews": reviews, "actions": actions, "agenda": agenda, "today": timezone.localdate()}
-
-
 def history(initiative: Initiative, user: Any) -> dict[str, Any]:
     entries = selectors.initiative_history(initiative)
     return {"entries": entries[:HISTORY_PREVIEW], "more_entries": max(len(entries) - HISTORY_PREVIEW, 0)}
@@ -107,7 +95,6 @@ def register_sections() -> None:
             "scope-changes", "Scope changes", 60, "portfolio/sections/_scope_changes.html", scope_changes
         ),
         PageSection("artefacts", "Artefacts", 70, "portfolio/sections/_artefacts.html", artefacts),
-        PageSection("checkpoints", "Checkpoints", 80, "portfolio/sections/_checkpoints.html", checkpoints),
         PageSection("history", "History", 100, "portfolio/sections/_history.html", history),
     ):
         registry.add_section(section)

@@ -27,14 +27,12 @@ from django.db.models import (
 )
 from django.utils.text import capfirst
 
-from portfolio.extensions import registry
+from core.extensions import registry
+from core.formatting import field_display, person
+from core.stages import STAGE_GROUPS, STAGE_ORDER
 from portfolio.models import (
     KPI,
-    STAGE_GROUPS,
-    STAGE_ORDER,
-    ActionItem,
     Artefact,
-    CheckpointReview,
     Contribution,
     Initiative,
     Milestone,
@@ -312,33 +310,22 @@ RelatedRecords = dict[tuple[type[models.Model], Any], Any]
 
 
 def _person(user: Any) -> str:
-    if user is None:
-        return "system"
-    return user.get_full_name() or user.get_username()
+    return "system" if user is None else person(user)
 
 
-def _display(field: models.Field, value: Any, related: RelatedRecords) -> str:
-    if value is None or value == "":
-        return "—"
-    if field.is_relation:
+def _display(field: models.Field, value: Any, related: RelatedRecords, *, exact: bool = False) -> str:
+    """A value of the audit trail as the pages show it (core.formatting); relations by the related record."""
+    if field.is_relation and value is not None:
         target = related.get((cast(type[models.Model], field.related_model), value))
-        return (
-            _person(target)
-            if hasattr(target, "get_full_name")
-            else (str(target) if target else f"#{value} (deleted)")
-        )
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    text = str(value)
-    return text if len(text) <= 300 else text[:297] + "…"
+        return field_display(field, value, related=target)
+    return field_display(field, value, exact=exact)
+
+
+def _change(field: models.Field, old: Any, new: Any, related: RelatedRecords) -> FieldChange:
+    shown = _display(field, old, related), _display(field, new, related)
+    if shown[0] == shown[1]:  # a change below what the page shows (cents): show both in full
+        shown = _display(field, old, related, exact=True), _display(field, new, related, exact=True)
+    return FieldChange(str(field.verbose_name), *shown)
 
 
 def history_entries(querysets: Sequence[QuerySet[Any]], *, limit: int | None = None) -> list[HistoryEntry]:
@@ -374,11 +361,7 @@ def history_entries(querysets: Sequence[QuerySet[Any]], *, limit: int | None = N
                 for f in fields:
                     old, new = getattr(previous, f.attname), getattr(record, f.attname)
                     if old != new:
-                        changes.append(
-                            FieldChange(
-                                str(f.verbose_name), _display(f, old, related), _display(f, new, related)
-                            )
-                        )
+                        changes.append(_change(f, old, new, related))
                 if not changes:
                     previous = record
                     continue
@@ -423,8 +406,6 @@ def initiative_history(initiative: Initiative, *, limit: int | None = None) -> l
         Milestone.history.filter(initiative_id=initiative.pk),
         ScopeChange.history.filter(initiative_id=initiative.pk),
         Artefact.history.filter(initiative_id=initiative.pk),
-        CheckpointReview.history.filter(initiative_id=initiative.pk),
-        ActionItem.history.filter(initiative_id=initiative.pk),
     ]
     for source in registry.history_sources:
         querysets.extend(source(initiative))

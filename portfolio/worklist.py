@@ -8,49 +8,35 @@ the record, the link to the form that fixes it. Every check costs one query what
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
     Exists,
-    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Length, Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from portfolio import roles
-from portfolio.models import (
-    KPI,
-    OPEN_STAGES,
-    Contribution,
-    Initiative,
-    Milestone,
-    Objective,
-    ObjectiveStatus,
-    Reading,
-    Stage,
-)
+from core import roles
+from core.extensions import WorklistCheck, registry
+from core.redirects import with_next
+from core.stages import UNFINISHED, Stage
+from portfolio import rationale
+from portfolio.models import KPI, Contribution, Milestone, Objective, ObjectiveStatus, Reading
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
-MIN_RATIONALE_LENGTH = 20
-PLACEHOLDER_RATIONALES = ("tbd", "tba", "todo", "n/a", "na", "-", "?", "see above", "same as above", "xxx")
 READING_MAX_AGE_DAYS = 120
-SUSTAINMENT_WINDOW_DAYS = 60  # the same horizon as the alignment engine's sustainment signal
 FORECAST_MAX_AGE_DAYS = 60
 MILESTONE_HORIZON_DAYS = 180
 FORECAST_STAGES = (Stage.APPROVED, Stage.IN_DELIVERY)
@@ -64,17 +50,7 @@ class WorklistFilters:
     responsible: int | None = None  # a user's id: their initiatives (as manager) and objectives (as owner)
 
 
-class TrimWhitespace(Func):
-    """TRIM of spaces, tabs and line breaks; plain TRIM strips spaces only. Same SQL on SQLite and PostgreSQL."""
-
-    function = "TRIM"
-    output_field = TextField()
-
-    def __init__(self, expression: Any) -> None:
-        super().__init__(expression, Value(" \t\r\n"))
-
-
-def _initiatives_of(
+def initiatives_of(
     rows: QuerySet[Any], filters: WorklistFilters, prefix: str = "initiative__"
 ) -> QuerySet[Any]:
     if filters.program:
@@ -101,25 +77,18 @@ class RationaleGap(TypedDict):
 def contributions_without_rationale(
     filters: WorklistFilters,
 ) -> QuerySet[WithAnnotations[Contribution, RationaleGap]]:
-    """Contributions of open initiatives whose rationale says nothing: blank, a placeholder such as "TBD", or
-    shorter than MIN_RATIONALE_LENGTH characters. The rationale is the only evidence that an initiative moves
-    an objective; without it the strategic fit is an unexplained claim. `reason` says which rule matched."""
-    trimmed = TrimWhitespace("rationale")
+    """Contributions of open initiatives whose rationale is not a real one (portfolio.rationale, the rule the
+    contribution form applies): blank, a placeholder such as "TBD", too short or too few words. The rationale
+    is the only evidence that an initiative moves an objective; without it the contribution to strategic fit
+    is unexplained. `reason` says which rule matched."""
     rows = (
-        Contribution.objects.filter(initiative__stage__in=OPEN_STAGES)
+        Contribution.objects.filter(initiative__stage__in=UNFINISHED)
         .select_related("initiative", "initiative__manager", "objective")
-        .annotate(rationale_length=Length(trimmed), rationale_word=Lower(trimmed))
-        .filter(Q(rationale_length__lt=MIN_RATIONALE_LENGTH) | Q(rationale_word__in=PLACEHOLDER_RATIONALES))
-        .annotate(
-            reason=Case(
-                When(rationale_length=0, then=Value("blank")),
-                When(rationale_word__in=PLACEHOLDER_RATIONALES, then=Value("placeholder")),
-                default=Value("short"),
-                output_field=CharField(),
-            )
-        )
+        .annotate(**rationale.problem_annotations())
+        .filter(rationale.lacking())
+        .annotate(reason=rationale.reason_annotation())
     )
-    return _initiatives_of(rows, filters).order_by("initiative__code", "objective__code")
+    return initiatives_of(rows, filters).order_by("initiative__code", "objective__code")
 
 
 def objectives_without_kpi(filters: WorklistFilters) -> QuerySet[Objective]:
@@ -175,22 +144,6 @@ def kpis_without_recent_reading(
     )
 
 
-def initiatives_without_sustainment_owner(
-    filters: WorklistFilters, *, today: datetime.date
-) -> QuerySet[Initiative]:
-    """Open initiatives that are live, or go live within SUSTAINMENT_WINDOW_DAYS days (or should have gone live
-    already), with nobody named to own the solution and its benefits afterwards."""
-    horizon = today + datetime.timedelta(days=SUSTAINMENT_WINDOW_DAYS)
-    rows = (
-        Initiative.objects.filter(stage__in=OPEN_STAGES, sustainment_owner__isnull=True)
-        .filter(Q(stage=Stage.LIVE) | Q(go_live_date__lte=horizon))
-        .select_related("manager", "program")
-    )
-    return _initiatives_of(rows, filters, prefix="").order_by(
-        Case(When(go_live_date__isnull=True, then=Value(0)), default=Value(1)), "go_live_date", "code"
-    )
-
-
 def milestones_without_forecast_update(
     filters: WorklistFilters, *, today: datetime.date
 ) -> QuerySet[Milestone]:
@@ -209,39 +162,28 @@ def milestones_without_forecast_update(
         .filter(Q(forecast_updated_at__isnull=True) | Q(forecast_updated_at__lt=stale_before))
         .select_related("initiative", "initiative__manager", "initiative__program")
     )
-    return _initiatives_of(rows, filters).order_by("baseline_date", "initiative__code", "name")
+    return initiatives_of(rows, filters).order_by("baseline_date", "initiative__code", "name")
 
 
 # ---------------------------------------------------------------------------------------------- the checks
-
-
-@dataclass(frozen=True)
-class Check:
-    """One data-quality rule: its selector, what the page says about it, who answers for a row, how to fix."""
-
-    key: str
-    title: str
-    explanation: str
-    responsible_label: str
-    fix_label: str
-    select: Callable[[WorklistFilters, datetime.date], QuerySet[Any]]
-    responsible: Callable[[Any], Any]
-    may_fix: Callable[[Any, Any], bool]
-    fix_url: Callable[[Any], str]
-    days: Callable[[Any, datetime.date], int | None] = lambda _record, _today: None
 
 
 def _portfolio_editor(user: Any, _record: Any) -> bool:
     return roles.can_edit_portfolio(user)
 
 
-CHECKS: tuple[Check, ...] = (
-    Check(
+ROWS = "portfolio/worklist.html#rows-"
+
+CHECKS: tuple[WorklistCheck, ...] = (
+    WorklistCheck(
         key="rationale",
+        order=10,
+        rows_template=ROWS + "rationale",
         title="Contributions without a real rationale",
         explanation=(
-            f"The rationale is blank, a placeholder such as “TBD”, or shorter than {MIN_RATIONALE_LENGTH} "
-            "characters. Contributions of closed and cancelled initiatives are left out."
+            f"The rationale is blank, a placeholder such as “TBD”, shorter than {rationale.MIN_LENGTH} "
+            f"characters or fewer than {rationale.MIN_WORDS} words: the rule the contribution form applies. "
+            "Contributions of closed and cancelled initiatives are left out."
         ),
         responsible_label="Manager",
         fix_label="Edit the rationale",
@@ -250,8 +192,10 @@ CHECKS: tuple[Check, ...] = (
         may_fix=_portfolio_editor,
         fix_url=lambda c: reverse("portfolio:record-edit", args=["contributions", c.pk]),
     ),
-    Check(
+    WorklistCheck(
         key="objective-kpi",
+        order=20,
+        rows_template=ROWS + "objective-kpi",
         title="Active objectives without a KPI",
         explanation=(
             "Nobody can tell whether these objectives are met. Objectives with active sub-objectives are left "
@@ -264,8 +208,10 @@ CHECKS: tuple[Check, ...] = (
         may_fix=_portfolio_editor,
         fix_url=lambda o: f"{reverse('portfolio:kpi-create')}?objective={o.pk}",
     ),
-    Check(
+    WorklistCheck(
         key="reading",
+        order=30,
+        rows_template=ROWS + "reading",
         title="KPIs without a recent reading",
         explanation=(
             f"No reading at all, or none in the last {READING_MAX_AGE_DAYS} days. Only KPIs of active "
@@ -279,23 +225,10 @@ CHECKS: tuple[Check, ...] = (
         fix_url=lambda k: reverse("portfolio:kpi-detail", args=[k.pk]) + "#readings",
         days=lambda k, today: (today - k.latest_date).days if k.latest_date else None,
     ),
-    Check(
-        key="sustainment",
-        title="Missing sustainment owner before go-live",
-        explanation=(
-            f"Live, or going live within {SUSTAINMENT_WINDOW_DAYS} days, and nobody named to own the "
-            "solution and its benefits afterwards."
-        ),
-        responsible_label="Manager",
-        fix_label="Name the owner",
-        select=lambda filters, today: initiatives_without_sustainment_owner(filters, today=today),
-        responsible=lambda i: i.manager,
-        may_fix=roles.can_edit_initiative,
-        fix_url=lambda i: reverse("portfolio:initiative-edit", args=[i.pk]),
-        days=lambda i, today: (i.go_live_date - today).days if i.go_live_date else None,
-    ),
-    Check(
+    WorklistCheck(
         key="forecast",
+        order=50,
+        rows_template=ROWS + "forecast",
         title="Milestones without a forecast update",
         explanation=(
             f"Not achieved, due within {MILESTONE_HORIZON_DAYS} days or already past the baseline date, and "
@@ -313,6 +246,11 @@ CHECKS: tuple[Check, ...] = (
         ),
     ),
 )
+
+
+def register_checks() -> None:
+    for check in CHECKS:
+        registry.add_worklist_check(check)
 
 
 @dataclass(frozen=True)
@@ -335,11 +273,16 @@ class Row:
 class CheckResult:
     """A check's count and, when it is on show, one slice of its rows starting at `offset`."""
 
-    check: Check
+    check: WorklistCheck
     total: int
     rows: list[Row]
     offset: int = 0
     shown: bool = True
+
+    @property
+    def explanation(self) -> str:
+        explanation = self.check.explanation
+        return explanation if isinstance(explanation, str) else explanation()
 
     @property
     def fixable(self) -> bool:
@@ -372,11 +315,13 @@ def run_checks(
     only: str = "",
     limit: int = 20,
     offset: int = 0,
+    back: str = "",
 ) -> list[CheckResult]:
-    """Every check's count for the filters, with up to `limit` rows (from `offset`) of the checks on show:
-    all of them, or `only` the one named. One query per check; no query per row."""
+    """Every registered check's count for the filters, with up to `limit` rows (from `offset`) of the checks
+    on show: all of them, or `only` the one named. One query per check; no query per row. Each fix link
+    carries `back` (the worklist as the viewer sees it) as its `next`, so the form returns there."""
     results = []
-    for check in CHECKS:
+    for check in registry.ordered_worklist_checks():
         rows = check.select(filters, today)
         if only and check.key != only:
             results.append(CheckResult(check=check, total=rows.count(), rows=[], shown=False))
@@ -391,7 +336,9 @@ def run_checks(
                     Row(
                         record=record,
                         responsible=check.responsible(record),
-                        fix_url=check.fix_url(record) if check.may_fix(viewer, record) else None,
+                        fix_url=with_next(check.fix_url(record), back)
+                        if check.may_fix(viewer, record)
+                        else None,
                         days=check.days(record, today),
                     )
                     for record in records

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from portfolio import roles
-from portfolio.extensions import ChildKind, PageSection, registry
+from core import roles
+from core.extensions import ChildKind, PageSection, registry
 from portfolio.models import Initiative
 from risk import selectors, services
 from risk.forms import RiskForm

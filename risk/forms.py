@@ -4,7 +4,7 @@ from typing import Any, cast
 
 from django import forms
 
-from portfolio.formkit import VersionedModelForm
+from core.formkit import VersionedModelForm
 from portfolio.forms import PersonChoiceField, people
 from portfolio.models import ArtefactKind
 from risk.models import Risk, TierPolicy

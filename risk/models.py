@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from portfolio.models import ArtefactKind, Initiative, VersionedModel
-from portfolio.models.base import HISTORY_EXCLUDED, one_to_five
+from core.models import HISTORY_EXCLUDED, VersionedModel, one_to_five
+from portfolio.models import ArtefactKind, Initiative
 
 
 class RiskCategory(models.TextChoices):
@@ -88,6 +88,29 @@ class Risk(VersionedModel):
     @property
     def level(self) -> str:
         return exposure_level(self.exposure)
+
+
+# What a tier demands when no TierPolicy row says otherwise (the same values migration 0002 stores):
+# tier -> (checkpoint cadence in days, required artefact kinds).
+DEFAULT_TIER_POLICIES: dict[int, tuple[int, tuple[str, ...]]] = {
+    1: (30, ("business_case", "benefits_plan", "architecture_review", "security_review", "cutover_plan")),
+    2: (60, ("business_case", "benefits_plan")),
+    3: (90, ("business_case",)),
+}
+DEFAULT_TIER_NAMES: dict[int, tuple[str, str]] = {
+    1: (
+        "Rigorous",
+        "High impact and high risk: monthly steering checkpoints and the full set of governance artefacts.",
+    ),
+    2: (
+        "Standard",
+        "Either impact or risk is significant: a checkpoint every two months, business case and benefits plan.",
+    ),
+    3: (
+        "Light",
+        "Low impact and low risk: a quarterly checkpoint and a business case; delivered with agile governance.",
+    ),
+}
 
 
 class TierPolicy(VersionedModel):

@@ -9,13 +9,32 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, F, QuerySet
 
-from risk.models import ACTIVE_RISK_STATUSES, Risk, RiskQuerySet, exposure_level
+from risk.models import (
+    ACTIVE_RISK_STATUSES,
+    DEFAULT_TIER_POLICIES,
+    Risk,
+    RiskQuerySet,
+    TierPolicy,
+    exposure_level,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
 IMPACT_LABELS = {1: "Minor", 2: "Moderate", 3: "Significant", 4: "Major", 5: "Severe"}
 PROBABILITY_LABELS = {1: "Rare", 2: "Unlikely", 3: "Possible", 4: "Likely", 5: "Almost certain"}
+
+
+def tier_policies() -> dict[int, tuple[int, tuple[str, ...]]]:
+    """What each tier demands, tier -> (checkpoint cadence in days, required artefact kinds): the stored
+    policies, and the defaults for a tier that has none. One query."""
+    stored = {
+        tier: (cadence, tuple(artefacts or ()))
+        for tier, cadence, artefacts in TierPolicy.objects.values_list(
+            "tier", "checkpoint_cadence_days", "required_artefacts"
+        )
+    }
+    return {**DEFAULT_TIER_POLICIES, **stored}
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.records import record_update
+from core.roles import can_administer
 from portfolio.models import Initiative
-from portfolio.roles import can_administer
 from portfolio.services import child_create, child_delete, child_update
-from portfolio.services.records import record_update
-from risk.models import Risk, TierPolicy
+from risk.models import DEFAULT_TIER_NAMES, DEFAULT_TIER_POLICIES, Risk, TierPolicy
 
 
 def risk_create(*, user: Any, initiative: Initiative, data: dict[str, Any]) -> Risk:
@@ -35,3 +35,22 @@ def tier_policy_update(*, user: Any, policy_id: int, version: int, data: dict[st
         values=data,
         authorize=lambda user, _policy: can_administer(user),
     )
+
+
+def tier_policies_ensure() -> int:
+    """Store the default policy of every tier that has none (a database whose rows were removed, or loaded
+    without migrations' data); returns how many were added. Existing policies are left as they are."""
+    added = 0
+    for tier, (cadence, artefacts) in DEFAULT_TIER_POLICIES.items():
+        name, description = DEFAULT_TIER_NAMES[tier]
+        _, created = TierPolicy.objects.get_or_create(
+            tier=tier,
+            defaults={
+                "name": name,
+                "description": description,
+                "checkpoint_cadence_days": cadence,
+                "required_artefacts": list(artefacts),
+            },
+        )
+        added += created
+    return added

@@ -8,4 +8,6 @@ app_name = "risk"
 
 urlpatterns = [
     path("risks/", views.risk_list, name="risk-list"),
+    path("tiers/", views.tier_policy_list, name="tier-policy-list"),
+    path("tiers/<id:pk>/edit/", views.tier_policy_edit, name="tier-policy-edit"),
 ]

@@ -1,16 +1,23 @@
-"""The portfolio-wide risk register with its 5x5 heat map."""
+"""The portfolio-wide risk register with its 5x5 heat map, and the tier policies."""
 
 from __future__ import annotations
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
-from portfolio.formkit import BearingForm
-from portfolio.views.common import render_page, viewer_required
-from risk import selectors
-from risk.models import Risk, RiskCategory, RiskStatus
+from core import roles
+from core.formkit import BearingForm
+from core.views import HtmxHttpRequest, form_response, posted, render_page, require, viewer_required
+from portfolio.models import ArtefactKind
+from risk import selectors, services
+from risk.forms import TierPolicyForm
+from risk.models import Risk, RiskCategory, RiskStatus, TierPolicy
+
+ADMIN_ONLY = "Only an administrator changes the tier policies."
 
 LEVELS = [
     ("", "Any exposure"),
@@ -35,7 +42,7 @@ class RiskFilterForm(BearingForm):
 
 @viewer_required
 @require_GET
-def risk_list(request: HttpRequest) -> HttpResponse:
+def risk_list(request: HtmxHttpRequest) -> HttpResponse:
     """Every risk in the portfolio, worst first, with the heat map of active risks; click a cell to filter."""
     data = request.GET.copy()
     data.setdefault("status", "active")
@@ -59,3 +66,36 @@ def risk_list(request: HttpRequest) -> HttpResponse:
         probability_labels=selectors.PROBABILITY_LABELS,
     )
     return render_page(request, "risk/risk_list.html", context, partial="results")
+
+
+@viewer_required
+@require_GET
+def tier_policy_list(request: HtmxHttpRequest) -> HttpResponse:
+    """What governance each risk tier demands: checkpoint cadence and required artefacts."""
+    labels = dict(ArtefactKind.choices)
+    policies = [
+        (policy, [labels.get(kind, kind) for kind in policy.required_artefacts or []])
+        for policy in TierPolicy.objects.order_by("tier")
+    ]
+    context = {"policies": policies, "can_edit": roles.can_administer(request.user)}
+    return render_page(request, "risk/tier_policy_list.html", context)
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def tier_policy_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    require(roles.can_administer(request.user), ADMIN_ONLY)
+    policy = get_object_or_404(TierPolicy, pk=pk)
+    return form_response(
+        request,
+        TierPolicyForm(posted(request), instance=policy),
+        save=lambda f: services.tier_policy_update(
+            user=request.user, policy_id=pk, version=f.cleaned_data["version"], data=f.model_values()
+        ),
+        done=lambda p: (
+            f"Tier {p.tier} policy saved. Scores follow it at the next full recompute.",
+            reverse("risk:tier-policy-list"),
+        ),
+        title=f"Edit the tier {policy.tier} policy",
+        cancel_url=reverse("risk:tier-policy-list"),
+    )

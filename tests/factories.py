@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 import factory
 from django.contrib.auth.models import Group, User
 
+from core.stages import Stage
 from portfolio import models as pm
 from risk.models import Risk
+from steering import models as sm
 
 TODAY = datetime.date(2026, 11, 21)
 
@@ -89,7 +91,7 @@ class InitiativeFactory(ModelFactory):
     description = "A test initiative."
     sponsor = factory.SubFactory(UserFactory)
     category = pm.Category.GROW
-    stage = pm.Stage.IN_DELIVERY
+    stage = Stage.IN_DELIVERY
     planned_start = datetime.date(2026, 1, 1)
     planned_end = datetime.date(2026, 12, 31)
     actual_start = datetime.date(2026, 1, 15)
@@ -142,22 +144,22 @@ class ArtefactFactory(ModelFactory):
 
 class CommitteeFactory(ModelFactory):
     class Meta:
-        model = pm.Committee
+        model = sm.Committee
 
     name = factory.Sequence(lambda n: f"Committee {n}")
 
 
 class CheckpointReviewFactory(ModelFactory):
     class Meta:
-        model = pm.CheckpointReview
+        model = sm.CheckpointReview
 
     initiative = factory.SubFactory(InitiativeFactory)
     held_on = datetime.date(2026, 10, 1)
-    rag_schedule = pm.RAG.GREEN
-    rag_cost = pm.RAG.GREEN
-    rag_scope = pm.RAG.GREEN
-    rag_benefits = pm.RAG.GREEN
-    decision = pm.Decision.PROCEED
+    rag_schedule = sm.RAG.GREEN
+    rag_cost = sm.RAG.GREEN
+    rag_scope = sm.RAG.GREEN
+    rag_benefits = sm.RAG.GREEN
+    decision = sm.Decision.PROCEED
     rationale = "On plan."
 
 

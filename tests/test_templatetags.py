@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.template import Context, Template
 from django.test import override_settings
 
-from portfolio.templatetags.bearing import money, money_full, number, pct, person, signed_pct
+from core.templatetags.bearing import money, money_full, number, pct, person, signed_pct
 
 
 @pytest.mark.parametrize(

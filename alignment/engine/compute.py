@@ -18,20 +18,8 @@ from alignment.engine.inputs import (
     RiskRow,
     priority_units,
 )
-from portfolio.models import ACTIVE_STAGES
-from portfolio.models import FUNDED_STAGES as FUNDED
+from core.stages import ACTIVE, DELIVERING, FUNDED, GOVERNED, OUTCOME, STOPPED
 
-OUTCOME_STAGES = {"in_delivery", "live", "closed"}
-DELIVERY_STAGES = {"approved", "in_delivery", "live", "closed"}
-GOVERNANCE_STAGES = {"approved", "in_delivery"}
-FUNDED_STAGES = {str(stage) for stage in FUNDED}
-OPEN_STAGES = {str(stage) for stage in ACTIVE_STAGES}  # past the idea, not finished
-FINISHED_STAGES = {"live", "closed", "cancelled"}
-FALLBACK_TIER_POLICIES = {
-    1: (30, ("business_case",)),
-    2: (60, ("business_case",)),
-    3: (90, ("business_case",)),
-}
 NOT_APPLICABLE = {
     "idea": "not started: an idea has no execution to assess yet, so it counts at the floor",
     "proposed": "not started: a proposal has no execution to assess yet, so it counts at the floor",
@@ -46,7 +34,7 @@ def r2(value: float | None) -> float | None:
 def finished_on(row: InitiativeRow) -> datetime.date | None:
     """When a live, closed or cancelled initiative stopped running (None while it runs): its actual end;
     else, once live, its go-live date; else its planned end (nothing records a late finish)."""
-    if row.stage not in FINISHED_STAGES:
+    if row.stage not in STOPPED:
         return None
     went_live = row.go_live_date if row.stage != "cancelled" else None
     return row.actual_end or went_live or row.planned_end
@@ -70,6 +58,7 @@ class InitiativeResult:
     milestones_on_time: int = 0
     risk_cells: str = ""  # see risk_cells()
     links: str = ""  # see contribution_links()
+    checkpoint_due: datetime.date | None = None  # governed stages only: see formulas.checkpoint_due()
     # kept for the signal rules; not stored
     fit_detail: f.Fit = field(repr=False, default=f.Fit(0.0, ()))
     delivery_detail: f.Delivery | None = field(repr=False, default=None)
@@ -92,6 +81,7 @@ class InitiativeResult:
             "milestones_on_time": self.milestones_on_time,
             "risk_cells": self.risk_cells,
             "links": self.links,
+            "checkpoint_due": self.checkpoint_due,
         }
 
 
@@ -154,7 +144,7 @@ def score_initiative(
     skipped = NOT_APPLICABLE.get(row.stage)
 
     outcome: f.Outcome | None = None
-    if row.stage in OUTCOME_STAGES:
+    if row.stage in OUTCOME:
         outcome = f.outcome_evidence(
             ((c.kpi_id, c_by_objective.get(c.objective_id, 0.0)) for c in row.contributions if c.kpi_id), kpis
         )
@@ -164,7 +154,7 @@ def score_initiative(
         reasons["outcome"] = skipped or "not delivering yet: outcomes are judged from the start of delivery"
 
     delivery: f.Delivery | None = None
-    if row.stage in DELIVERY_STAGES:
+    if row.stage in DELIVERING:
         milestones = [f.MilestoneDates(m.baseline, m.forecast, m.actual) for m in row.milestones]
         slip = f.slip_days(milestones, row.planned_end, inputs.today, finished_on(row))
         delivery = f.delivery_confidence(
@@ -190,13 +180,13 @@ def score_initiative(
         risk_exposures=(r.exposure for r in row.risks),
         policy=policy.tier,
     )
-    cadence, required = inputs.tier_policies.get(tiering.tier) or FALLBACK_TIER_POLICIES[tiering.tier]
+    cadence, required = inputs.tier_policies[tiering.tier]
     governance: f.Governance | None = None
-    if row.stage in GOVERNANCE_STAGES:
+    if row.stage in GOVERNED:
         governance = f.governance_compliance(
             cadence_days=cadence,
             last_checkpoint=row.reviews[0].held_on if row.reviews else None,
-            started=row.actual_start or row.planned_start,
+            entered_stage=row.entered_stage or inputs.today,
             required=required,
             present=row.artefacts,
             today=inputs.today,
@@ -261,6 +251,7 @@ def score_initiative(
                 "required": list(governance.required),
                 "present": list(governance.present),
                 "artefact_score": r2(governance.artefact_score),
+                "due_on": governance.due_on.isoformat(),
             }
             if governance
             else {}
@@ -300,6 +291,7 @@ def score_initiative(
         milestones_on_time=on_time,
         risk_cells=risk_cells(row.risks),
         links=contribution_links(row.contributions),
+        checkpoint_due=governance.due_on if governance else None,
         fit_detail=fit,
         delivery_detail=delivery,
         governance_detail=governance,
@@ -377,11 +369,11 @@ def compute_portfolio(
     contributing: dict[int, set[int]] = defaultdict(set)
     due = on_time = 0
     for row in rows:
-        if row.stage in OPEN_STAGES:
+        if row.stage in ACTIVE:
             for c in row.contributions:
                 if c.strength in ("moderate", "strong"):
                     contributing[c.objective_id].add(row.id)
-        if row.stage not in FUNDED_STAGES:
+        if row.stage not in FUNDED:
             continue
         funded_budget += row.budget
         mix[row.category] += row.budget

@@ -19,6 +19,7 @@ from alignment.engine.policy import (
     Policy,
     TierPolicyThresholds,
 )
+from core.stages import ACTIVE, Stage
 
 
 def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
@@ -369,20 +370,53 @@ class Governance:
     required: tuple[str, ...]
     present: tuple[str, ...]
     artefact_score: float
+    due_on: datetime.date  # see checkpoint_due()
+
+    def overdue(self, today: datetime.date) -> bool:
+        return self.due_on < today
+
+
+def sustainment_owner_due(
+    *, stage: str, go_live_date: datetime.date | None, today: datetime.date, window_days: int
+) -> int | None:
+    """When an initiative must have a sustainment owner by now: active (past the idea, not finished) and live,
+    or going live within `window_days` (or past its go-live date). Returns the days to go-live (0 when live,
+    negative when the date passed), None when it does not need one yet. The one definition: the engine's
+    signal and the worklist's check (alignment.worklist, the same rule as a query filter) use it."""
+    if stage not in ACTIVE:
+        return None
+    if stage == Stage.LIVE:
+        return 0
+    if go_live_date is None:
+        return None
+    days = (go_live_date - today).days
+    return days if days <= window_days else None
+
+
+def checkpoint_due(
+    *, cadence_days: int, last_checkpoint: datetime.date | None, entered_stage: datetime.date
+) -> datetime.date:
+    """When a governed initiative's next checkpoint review is due: the tier's cadence after its latest review,
+    or, before its first, after the day it entered its current stage. The one definition: the engine's
+    governance score and overdue signal, the steering agenda and the reminders all use the date it gives."""
+    return (last_checkpoint or entered_stage) + datetime.timedelta(days=cadence_days)
 
 
 def governance_compliance(
     *,
     cadence_days: int,
     last_checkpoint: datetime.date | None,
-    started: datetime.date | None,
+    entered_stage: datetime.date,
     required: Sequence[str],
     present: Iterable[str],
     today: datetime.date,
 ) -> Governance:
-    """Mean of checkpoint cadence (100 while within the tier's cadence, falling to 0 at twice the cadence)
-    and artefacts (the share of the tier's required artefacts that exist)."""
-    since_date = last_checkpoint or started or today
+    """Mean of checkpoint cadence (100 up to the day the checkpoint is due, falling to 0 a further cadence
+    later) and artefacts (the share of the tier's required artefacts that exist)."""
+    due_on = checkpoint_due(
+        cadence_days=cadence_days, last_checkpoint=last_checkpoint, entered_stage=entered_stage
+    )
+    since_date = last_checkpoint or entered_stage
     days_since = max(0, (today - since_date).days)
     overdue = max(0, days_since - cadence_days)
     cadence_score = 100.0 * clamp(1.0 - overdue / cadence_days)
@@ -397,6 +431,7 @@ def governance_compliance(
         tuple(required),
         have,
         artefact_score,
+        due_on,
     )
 
 

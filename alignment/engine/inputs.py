@@ -8,14 +8,14 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.utils import timezone
 
 from alignment.engine.formulas import KPIDefinition
 from alignment.engine.policy import Policy
+from core.extensions import ReviewFact, registry
 from portfolio.models import (
     KPI,
     Artefact,
-    CheckpointReview,
     Contribution,
     Initiative,
     InterimTarget,
@@ -23,10 +23,10 @@ from portfolio.models import (
     Objective,
     Reading,
     ScopeChange,
-    SteeringMeeting,
 )
 from portfolio.selectors import global_weights
-from risk.models import ACTIVE_RISK_STATUSES, Risk, TierPolicy
+from risk import selectors as risk_selectors
+from risk.models import ACTIVE_RISK_STATUSES, Risk
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,6 @@ class MilestoneRow:
     baseline: datetime.date
     forecast: datetime.date | None
     actual: datetime.date | None
-
-
-@dataclass(frozen=True)
-class ReviewRow:
-    id: int
-    held_on: datetime.date
-    rags: tuple[str, str, str, str]
-    decision: str
-    attendee_ids: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -114,10 +105,12 @@ class InitiativeRow:
     sustainment_owner_id: int | None
     contributions: list[ContributionRow] = field(default_factory=list)
     milestones: list[MilestoneRow] = field(default_factory=list)
-    reviews: list[ReviewRow] = field(default_factory=list)  # newest first
+    reviews: list[ReviewFact] = field(default_factory=list)  # newest first
     risks: list[RiskRow] = field(default_factory=list)  # active only
     artefacts: set[str] = field(default_factory=set)
     scope_changes: list[ScopeRow] = field(default_factory=list)
+    # the day it entered its current stage (before its first review, checkpoints count from it)
+    entered_stage: datetime.date | None = None
 
 
 @dataclass
@@ -258,6 +251,8 @@ def load_inputs(
         "manager_id",
         "program_id",
         "sustainment_owner_id",
+        "stage_since",
+        "created_at",
     ):
         (
             pk,
@@ -280,6 +275,8 @@ def load_inputs(
             manager,
             program,
             sustainment,
+            stage_since,
+            created_at,
         ) = row
         initiatives[pk] = InitiativeRow(
             pk,
@@ -301,6 +298,7 @@ def load_inputs(
             manager,
             program,
             sustainment,
+            entered_stage=stage_since or timezone.localdate(created_at),
         )
 
     named_kpis: set[int] = set()
@@ -316,45 +314,9 @@ def load_inputs(
     ):
         initiatives[initiative_id].milestones.append(MilestoneRow(pk, name, baseline, forecast, actual))
 
-    attendees: dict[int, set[int]] = defaultdict(set)
-    through = CheckpointReview.attendees.through
-    review_filter = (
-        Q() if initiative_ids is None else Q(checkpointreview__initiative_id__in=list(initiative_ids))
-    )
-    for review_id, user_id in through.objects.filter(review_filter).values_list(
-        "checkpointreview_id", "user_id"
-    ):
-        attendees[review_id].add(user_id)
-    # Whoever the meeting's attendance lists was present for its reviews too (it may be recorded later).
-    meeting_attendees: dict[int, set[int]] = defaultdict(set)
-    meeting_filter = Q(steeringmeeting__reviews__isnull=False)
-    if initiative_ids is not None:
-        meeting_filter &= Q(steeringmeeting__reviews__initiative_id__in=list(initiative_ids))
-    for meeting_id, user_id in (
-        SteeringMeeting.attendees.through.objects.filter(meeting_filter)
-        .values_list("steeringmeeting_id", "user_id")
-        .distinct()
-    ):
-        meeting_attendees[meeting_id].add(user_id)
-    for pk, initiative_id, meeting_id, held_on, schedule, cost, scope, benefits, decision in (
-        scoped(CheckpointReview.objects.filter(held_on__lte=today))
-        .order_by("initiative_id", "-held_on", "-pk")
-        .values_list(
-            "pk",
-            "initiative_id",
-            "meeting_id",
-            "held_on",
-            "rag_schedule",
-            "rag_cost",
-            "rag_scope",
-            "rag_benefits",
-            "decision",
-        )
-    ):
-        present = attendees.get(pk, set()) | meeting_attendees.get(meeting_id, set())
-        initiatives[initiative_id].reviews.append(
-            ReviewRow(pk, held_on, (schedule, cost, scope, benefits), decision, frozenset(present))
-        )
+    for fact in registry.reviews(None if initiative_ids is None else list(initiative_ids), today):
+        if fact.initiative_id in initiatives:
+            initiatives[fact.initiative_id].reviews.append(fact)
 
     for pk, initiative_id, title, probability, impact, mitigation in scoped(
         Risk.objects.filter(status__in=ACTIVE_RISK_STATUSES)
@@ -405,12 +367,7 @@ def load_inputs(
     for kpi_id, date, value in reading_rows.order_by("kpi_id", "date").values_list("kpi_id", "date", "value"):
         readings[kpi_id].append((date, float(value)))
 
-    tier_policies = {
-        tier: (cadence, tuple(artefacts or ()))
-        for tier, cadence, artefacts in TierPolicy.objects.values_list(
-            "tier", "checkpoint_cadence_days", "required_artefacts"
-        )
-    }
+    tier_policies = risk_selectors.tier_policies()
     return PortfolioInputs(
         today=today,
         policy=policy,

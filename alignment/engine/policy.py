@@ -9,8 +9,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-STRENGTH_VALUES = {"none": 0.0, "weak": 1 / 3, "moderate": 2 / 3, "strong": 1.0}
-RAG_POINTS = {"green": 100.0, "amber": 50.0, "red": 0.0}
+from core.models import RAG
+from portfolio.models import Strength
+
+STRENGTH_VALUES = {
+    Strength.NONE.value: 0.0,
+    Strength.WEAK.value: 1 / 3,
+    Strength.MODERATE.value: 2 / 3,
+    Strength.STRONG.value: 1.0,
+}
+RAG_POINTS = {RAG.GREEN.value: 100.0, RAG.AMBER.value: 50.0, RAG.RED.value: 0.0}
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from alignment.engine import formulas as f
-from alignment.engine.compute import GOVERNANCE_STAGES, OPEN_STAGES, InitiativeResult, PortfolioResult
+from alignment.engine.compute import InitiativeResult, PortfolioResult
 from alignment.engine.inputs import InitiativeRow, PortfolioInputs
-from portfolio.links import url_pattern
-from portfolio.templatetags.bearing import money
+from core.links import url_pattern
+from core.stages import ACTIVE, GOVERNED, UNFINISHED, Stage
+from core.templatetags.bearing import money
+
+STAGE_LABELS = dict(Stage.choices)
 
 RED, AMBER = "red", "amber"
 
@@ -57,7 +60,7 @@ RULES: dict[str, Rule] = {
         Rule(
             "kpi_off_track",
             "Linked KPI off track",
-            "A KPI the initiative claims to move is at risk or off track.",
+            "A KPI a contribution of the initiative names is at risk or off track.",
         ),
         Rule("schedule_slip", "Schedule slip", "Lateness against plan relative to the planned duration."),
         Rule("cost_overrun", "Cost overrun", "Forecast cost above budget."),
@@ -152,7 +155,7 @@ InitiativeRule = Callable[
 
 
 def orphan(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
-    if row.stage not in OPEN_STAGES or score.fit > 0:
+    if row.stage not in ACTIVE or score.fit > 0:
         return
     funded = row.stage != "proposed"
     although = " although it is funded" if funded else ""
@@ -174,7 +177,7 @@ def orphan(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
 
 def weak_fit_large_budget(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
     p = inputs.policy.signals
-    if row.stage in OPEN_STAGES and row.budget >= p.large_budget and 0 < score.fit < p.weak_fit:
+    if row.stage in ACTIVE and row.budget >= p.large_budget and 0 < score.fit < p.weak_fit:
         yield _signal(
             row,
             "weak_fit_large_budget",
@@ -189,7 +192,7 @@ def weak_fit_large_budget(row, score, inputs, kpis, links):  # type: ignore[no-u
 
 
 def scope_changes(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
-    if row.stage not in OPEN_STAGES:
+    if row.stage not in ACTIVE:
         return
     p = inputs.policy.signals
     today = inputs.today
@@ -239,7 +242,7 @@ def sponsor_absent(row, score, inputs, kpis, links):  # type: ignore[no-untyped-
     latest = row.reviews[:n]
     if (
         row.sponsor_id
-        and row.stage in OPEN_STAGES
+        and row.stage in ACTIVE
         and len(latest) == n
         and all(row.sponsor_id not in r.attendee_ids for r in latest)
     ):
@@ -277,7 +280,7 @@ def unclear_requirements(row, score, inputs, kpis, links):  # type: ignore[no-un
 
 
 def kpi_off_track(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
-    if row.stage not in OPEN_STAGES:
+    if row.stage not in ACTIVE:
         return
     seen: set[int] = set()
     for c in row.contributions:
@@ -304,7 +307,7 @@ def kpi_off_track(row, score, inputs, kpis, links):  # type: ignore[no-untyped-d
             row,
             "kpi_off_track",
             RED if off else AMBER,
-            f"{row.code} claims to move “{name}”, which is {label}: {why}.",
+            f"{row.code} is expected to move “{name}”, which is {label}: {why}.",
             subject=f"i{row.id}:k{c.kpi_id}",
             kpi_id=c.kpi_id,
             objective_id=c.objective_id,
@@ -317,12 +320,7 @@ def kpi_off_track(row, score, inputs, kpis, links):  # type: ignore[no-untyped-d
 def schedule_slip(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
     p = inputs.policy.signals
     d = score.delivery_detail
-    if (
-        row.stage in OPEN_STAGES
-        and d is not None
-        and d.slip_ratio is not None
-        and d.slip_ratio >= p.slip_amber
-    ):
+    if row.stage in ACTIVE and d is not None and d.slip_ratio is not None and d.slip_ratio >= p.slip_amber:
         yield _signal(
             row,
             "schedule_slip",
@@ -337,7 +335,7 @@ def schedule_slip(row, score, inputs, kpis, links):  # type: ignore[no-untyped-d
 def cost_overrun(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
     p = inputs.policy.signals
     d = score.delivery_detail
-    if row.stage in OPEN_STAGES and d is not None and d.overrun is not None and d.overrun >= p.overrun_amber:
+    if row.stage in ACTIVE and d is not None and d.overrun is not None and d.overrun >= p.overrun_amber:
         yield _signal(
             row,
             "cost_overrun",
@@ -351,15 +349,15 @@ def cost_overrun(row, score, inputs, kpis, links):  # type: ignore[no-untyped-de
 
 def no_sustainment_owner(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
     p = inputs.policy.signals
-    if row.sustainment_owner_id or row.stage not in OPEN_STAGES:
+    if row.sustainment_owner_id:
         return
-    if row.stage == "live":
-        days = 0
-    elif row.go_live_date is not None:
-        days = (row.go_live_date - inputs.today).days
-        if days > p.sustainment_warning_days:
-            return
-    else:
+    days = f.sustainment_owner_due(
+        stage=row.stage,
+        go_live_date=row.go_live_date,
+        today=inputs.today,
+        window_days=p.sustainment_warning_days,
+    )
+    if days is None:
         return
     when = "is live" if row.stage == "live" else ("went live" if days < 0 else f"goes live in {days} days")
     yield _signal(
@@ -400,7 +398,7 @@ def live_no_reading(row, score, inputs, kpis, links):  # type: ignore[no-untyped
 
 
 def objective_weakened(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
-    if row.stage not in OPEN_STAGES:
+    if row.stage not in ACTIVE:
         return
     p = inputs.policy.signals
     for c in row.contributions:
@@ -440,20 +438,24 @@ def objective_weakened(row, score, inputs, kpis, links):  # type: ignore[no-unty
 
 def checkpoint_overdue(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
     g = score.governance_detail
-    if row.stage not in GOVERNANCE_STAGES or g is None or row.stage == "live":
+    if row.stage not in GOVERNED or g is None:
         return
-    if g.days_since_checkpoint > g.cadence_days:
+    if g.overdue(inputs.today):
         if row.reviews:
             when = (
                 f"was last reviewed {row.reviews[0].held_on.isoformat()}, {g.days_since_checkpoint} days ago"
             )
         else:
-            when = f"has had no checkpoint review in {g.days_since_checkpoint} days since it started"
+            when = (
+                f"has had no checkpoint review in the {g.days_since_checkpoint} days since it moved to "
+                f"{STAGE_LABELS.get(row.stage, row.stage)}"
+            )
         yield _signal(
             row,
             "checkpoint_overdue",
             RED if g.days_since_checkpoint > 2 * g.cadence_days else AMBER,
-            f"{row.code} {when}; as a tier {score.tier} initiative it is due a review every {g.cadence_days} days.",
+            f"{row.code} {when}; as a tier {score.tier} initiative it is due a review every {g.cadence_days} days "
+            f"(due {g.due_on.isoformat()}).",
             measured=g.days_since_checkpoint,
             threshold=g.cadence_days,
             evidence=[{"label": f"{row.code} checkpoints", "url": links.initiative(row.id, "checkpoints")}],
@@ -462,7 +464,7 @@ def checkpoint_overdue(row, score, inputs, kpis, links):  # type: ignore[no-unty
 
 def high_risk_no_mitigation(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
     limit = inputs.policy.signals.high_risk_exposure
-    if row.stage in ("closed", "cancelled"):
+    if row.stage not in UNFINISHED:
         return
     for risk in row.risks:
         if risk.exposure >= limit and not risk.has_mitigation:

@@ -168,7 +168,8 @@ def write_initiative_scores(
     rows = []
     for pk, result in results.items():
         values = {"policy_version": policy_version, **result.stored(), "red_signals": red_signals.get(pk, 0)}
-        fingerprint = digest(values)
+        due = values["checkpoint_due"]  # a date: fingerprinted as its ordinal, which marshal encodes
+        fingerprint = digest({**values, "checkpoint_due": due.toordinal() if due else None})
         if existing.get(pk) == (fingerprint, False):
             continue
         rows.append(

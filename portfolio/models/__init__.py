@@ -1,12 +1,6 @@
 from __future__ import annotations
 
-from portfolio.models.base import VersionedModel
 from portfolio.models.initiatives import (
-    ACTIVE_STAGES,
-    FUNDED_STAGES,
-    OPEN_STAGES,
-    STAGE_GROUPS,
-    STAGE_ORDER,
     Artefact,
     ArtefactKind,
     Category,
@@ -16,46 +10,19 @@ from portfolio.models.initiatives import (
     Program,
     ScopeChange,
     ScopeChangeStatus,
-    Stage,
     Strength,
 )
 from portfolio.models.objectives import KPI, Direction, InterimTarget, Objective, ObjectiveStatus, Reading
-from portfolio.models.steering import (
-    RAG,
-    ActionItem,
-    ActionStatus,
-    AgendaItem,
-    AgendaStatus,
-    CheckpointReview,
-    Committee,
-    Decision,
-    MeetingStatus,
-    SteeringMeeting,
-)
 
 __all__ = [
-    "ACTIVE_STAGES",
-    "FUNDED_STAGES",
     "KPI",
-    "OPEN_STAGES",
-    "RAG",
-    "STAGE_GROUPS",
-    "STAGE_ORDER",
-    "ActionItem",
-    "ActionStatus",
-    "AgendaItem",
-    "AgendaStatus",
     "Artefact",
     "ArtefactKind",
     "Category",
-    "CheckpointReview",
-    "Committee",
     "Contribution",
-    "Decision",
     "Direction",
     "Initiative",
     "InterimTarget",
-    "MeetingStatus",
     "Milestone",
     "Objective",
     "ObjectiveStatus",
@@ -63,8 +30,5 @@ __all__ = [
     "Reading",
     "ScopeChange",
     "ScopeChangeStatus",
-    "Stage",
-    "SteeringMeeting",
     "Strength",
-    "VersionedModel",
 ]

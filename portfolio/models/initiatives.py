@@ -12,7 +12,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from portfolio.models.base import HISTORY_EXCLUDED, MONEY, NON_NEGATIVE, VersionedModel, one_to_five
+from core.fields import MoneyField
+from core.models import HISTORY_EXCLUDED, NON_NEGATIVE, VersionedModel, one_to_five
+from core.stages import STAGE_ORDER, UNFINISHED, Stage
+from portfolio import rationale as rationale_rule
 from portfolio.models.objectives import KPI, KPI_VALUE, Objective
 
 if TYPE_CHECKING:
@@ -43,35 +46,15 @@ class Category(models.TextChoices):
     TRANSFORM = "transform", "Transform"
 
 
-class Stage(models.TextChoices):
-    IDEA = "idea", "Idea"
-    PROPOSED = "proposed", "Proposed"
-    APPROVED = "approved", "Approved"
-    IN_DELIVERY = "in_delivery", "In delivery"
-    LIVE = "live", "Live"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-STAGE_ORDER = {stage: index for index, stage in enumerate(Stage.values)}
-OPEN_STAGES = [Stage.IDEA, Stage.PROPOSED, Stage.APPROVED, Stage.IN_DELIVERY, Stage.LIVE]
-# Past the idea and not finished: what the alignment engine watches.
-ACTIVE_STAGES = [Stage.PROPOSED, Stage.APPROVED, Stage.IN_DELIVERY, Stage.LIVE]
-# Money is committed: what the portfolio indices weigh.
-FUNDED_STAGES = [Stage.APPROVED, Stage.IN_DELIVERY, Stage.LIVE]
-STAGE_GROUPS = {
-    "funded": ("Funded: approved, in delivery or live", FUNDED_STAGES),
-    "active": ("Active: proposed to live", ACTIVE_STAGES),
-}
-
+# stricter than core's rule for codes (capitals, digits and dashes only); like it, never a formula's first character
 CODE_VALIDATOR = RegexValidator(
-    r"^[A-Z0-9][A-Z0-9-]{1,19}$", "Use 2 to 20 capital letters, digits or dashes, e.g. ECOM-12."
+    r"\A[A-Z0-9][A-Z0-9-]{1,19}\Z", "Use 2 to 20 capital letters, digits or dashes, e.g. ECOM-12."
 )
 
 
 class InitiativeQuerySet(models.QuerySet["Initiative"]):
     def open(self) -> InitiativeQuerySet:
-        return self.filter(stage__in=OPEN_STAGES)
+        return self.filter(stage__in=UNFINISHED)
 
     def managed_by(self, user: User) -> InitiativeQuerySet:
         return self.filter(manager=user)
@@ -110,17 +93,11 @@ class Initiative(VersionedModel):
     planned_end = models.DateField(null=True, blank=True)
     actual_start = models.DateField(null=True, blank=True)
     actual_end = models.DateField(null=True, blank=True)
-    budget_capex = models.DecimalField(
-        "budget (capex)", default=Decimal("0"), validators=NON_NEGATIVE, **MONEY
-    )
-    budget_opex = models.DecimalField("budget (opex)", default=Decimal("0"), validators=NON_NEGATIVE, **MONEY)
-    actual_cost = models.DecimalField(
-        "actual cost to date", default=Decimal("0"), validators=NON_NEGATIVE, **MONEY
-    )
-    forecast_cost = models.DecimalField(
-        "forecast cost at completion", null=True, blank=True, validators=NON_NEGATIVE, **MONEY
-    )
-    expected_annual_benefit = models.DecimalField(default=Decimal("0"), validators=NON_NEGATIVE, **MONEY)
+    budget_capex = MoneyField("budget (capex)", default=Decimal("0"), validators=NON_NEGATIVE)
+    budget_opex = MoneyField("budget (opex)", default=Decimal("0"), validators=NON_NEGATIVE)
+    actual_cost = MoneyField("actual cost to date", default=Decimal("0"), validators=NON_NEGATIVE)
+    forecast_cost = MoneyField("forecast cost at completion", null=True, blank=True, validators=NON_NEGATIVE)
+    expected_annual_benefit = MoneyField(default=Decimal("0"), validators=NON_NEGATIVE)
     requirements_clarity = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=one_to_five(), help_text="1 = vague, 5 = signed-off and stable."
     )
@@ -239,8 +216,11 @@ class Strength(models.TextChoices):
     STRONG = "strong", "Strong"
 
 
+KPI_OF_ANOTHER_OBJECTIVE = "Pick a KPI of the objective chosen above (or of one of its sub-objectives)."
+
+
 class Contribution(VersionedModel):
-    """The claim that an initiative serves an objective, how strongly, and why."""
+    """A contribution: that an initiative serves an objective, how strongly, and why."""
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="contributions")
     objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="contributions")
@@ -281,19 +261,13 @@ class Contribution(VersionedModel):
     def clean(self) -> None:
         super().clean()
         errors: dict[str, str] = {}
-        if not (self.rationale or "").strip():
-            errors["rationale"] = (
-                "Say why this initiative moves this objective; a contribution needs a rationale."
-            )
+        problem = rationale_rule.message(self.rationale)
+        if problem:
+            errors["rationale"] = problem
         if self.kpi_id and self.objective_id:
-            allowed = {self.objective_id}
-            frontier = [self.objective_id]
-            while frontier:
-                frontier = list(Objective.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-                allowed.update(frontier)
             assert self.kpi is not None  # kpi_id is set
-            if self.kpi.objective_id not in allowed:
-                errors["kpi"] = "Pick a KPI of this objective (or of one of its sub-objectives)."
+            if self.kpi.objective_id not in Objective.subtree_ids(self.objective_id):
+                errors["kpi"] = KPI_OF_ANOTHER_OBJECTIVE
         if self.expected_change is not None and not self.kpi_id:
             errors["expected_change"] = "An expected change needs the KPI it applies to."
         if errors:
@@ -338,8 +312,8 @@ class ScopeChange(VersionedModel):
     date = models.DateField(help_text="When the change was requested.")
     description = models.TextField(max_length=5000)
     rationale = models.TextField(blank=True, max_length=5000)
-    cost_impact = models.DecimalField(
-        default=Decimal("0"), help_text="Extra cost (negative if the change saves money).", **MONEY
+    cost_impact = MoneyField(
+        default=Decimal("0"), help_text="Extra cost (negative if the change saves money)."
     )
     schedule_impact_days = models.IntegerField(
         default=0, help_text="Days added to the schedule (negative if it shortens it)."

@@ -11,7 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from portfolio.models.base import HISTORY_EXCLUDED, VersionedModel
+from core.models import HISTORY_EXCLUDED, VersionedModel
+from core.validators import CODE_VALIDATOR
 
 MAX_OBJECTIVE_DEPTH = 3  # strategic theme -> objective -> sub-objective
 
@@ -32,7 +33,9 @@ class Objective(VersionedModel):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    code = models.CharField(max_length=20, unique=True, help_text="Short reference, e.g. T1 or O1.2.")
+    code = models.CharField(
+        max_length=20, unique=True, validators=[CODE_VALIDATOR], help_text="Short reference, e.g. T1 or O1.2."
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5000)
     owner = models.ForeignKey(
@@ -97,6 +100,16 @@ class Objective(VersionedModel):
             if frontier:
                 height += 1
         return height
+
+    @staticmethod
+    def subtree_ids(pk: int) -> set[int]:
+        """The objective and everything below it (one query per level; the tree is at most 3 deep)."""
+        found, frontier = {pk}, [pk]
+        while frontier:
+            frontier = list(Objective.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            frontier = [child for child in frontier if child not in found]
+            found.update(frontier)
+        return found
 
     @property
     def depth(self) -> int:

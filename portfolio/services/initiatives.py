@@ -8,19 +8,14 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
-from portfolio.changes import portfolio_changed
-from portfolio.errors import ApplicationError, NotAllowed
-from portfolio.extensions import registry
-from portfolio.models import (
-    Artefact,
-    Contribution,
-    Initiative,
-    Milestone,
-    ScopeChange,
-    VersionedModel,
-)
-from portfolio.roles import can_edit_initiative, can_edit_portfolio
-from portfolio.services.records import record_create, record_delete, record_update
+from core.changes import portfolio_changed
+from core.errors import ApplicationError, NotAllowed
+from core.extensions import registry
+from core.models import VersionedModel
+from core.records import record_create, record_delete, record_update
+from core.roles import can_edit_initiative, can_edit_portfolio, can_record_decisions
+from core.stages import Stage
+from portfolio.models import Artefact, Contribution, Initiative, Milestone, ScopeChange, ScopeChangeStatus
 
 M = TypeVar("M", bound=VersionedModel)
 ChildRule = Callable[[Any, Initiative], bool]
@@ -29,12 +24,23 @@ ChildRule = Callable[[Any, Initiative], bool]
 PMO_ONLY_INITIATIVE_FIELDS = ("sponsor", "manager")
 
 
-def check_stage_gates(initiative: Initiative, stage: str) -> None:
-    """Ask every registered stage gate whether the initiative, as it stands, may move to `stage`; refuse with
-    their reasons on the stage field. Called inside the write's transaction, so a refusal undoes it."""
-    reasons = [reason for gate in registry.stage_gates if (reason := gate(initiative, stage))]
+def check_stage_move(before: Initiative, after: Initiative) -> None:
+    """May the initiative, as it stood (`before`: its stage and since when), move to `after`'s stage? Every
+    registered stage gate is asked (their reasons go on the stage field), and an initiative moved to Live must
+    have gone live already (on the go-live field). Called inside the write's transaction, so a refusal undoes
+    it."""
+    errors: dict[str, list[str]] = {}
+    go_live = after.go_live_date
+    if after.stage == Stage.LIVE and go_live is not None and go_live > timezone.localdate():
+        errors["go_live_date"] = [
+            f"It goes live on {go_live.isoformat()}, in the future: move it to Live on or after that day, "
+            "or enter the day it actually went live."
+        ]
+    reasons = [reason for gate in registry.stage_gates if (reason := gate(before, after.stage))]
     if reasons:
-        raise ApplicationError(" ".join(reasons), field_errors={"stage": reasons})
+        errors["stage"] = reasons
+    if errors:
+        raise ApplicationError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
 
 
 def initiative_create(*, user: Any, data: dict[str, Any]) -> Initiative:
@@ -46,7 +52,7 @@ def initiative_create(*, user: Any, data: dict[str, Any]) -> Initiative:
             values={**data, "stage_since": timezone.localdate()},
             allowed=can_edit_portfolio(user),
         )
-        check_stage_gates(initiative, initiative.stage)
+        check_stage_move(initiative, initiative)
         portfolio_changed(initiative_ids=[initiative.pk])
     return initiative
 
@@ -85,7 +91,7 @@ def initiative_update(*, user: Any, initiative_id: int, version: int, data: dict
         # After validation, so a refused stage comes with the form's other errors fixed first; the gates see
         # the initiative as it was (its stage and since when) and the stage it would move to.
         for before in moved:
-            check_stage_gates(before, initiative.stage)
+            check_stage_move(before, initiative)
         portfolio_changed(initiative_ids=[initiative.pk])
     return initiative
 
@@ -157,7 +163,7 @@ def _pmo_rule(user: Any, _initiative: Initiative) -> bool:
 
 
 def contribution_create(*, user: Any, initiative: Initiative, data: dict[str, Any]) -> Contribution:
-    """Link an initiative to an objective with a strength and a rationale (PMO: the claim drives the scores)."""
+    """Link an initiative to an objective with a strength and a rationale (PMO: the contribution drives the scores)."""
     return child_create(Contribution, user=user, initiative=initiative, data=data, rule=_pmo_rule)
 
 
@@ -205,6 +211,39 @@ def scope_change_update(
     *, user: Any, scope_change_id: int, version: int, data: dict[str, Any]
 ) -> ScopeChange:
     return child_update(ScopeChange, user=user, pk=scope_change_id, version=version, data=data)
+
+
+def can_decide_scope_changes(user: Any) -> bool:
+    """Steering members, the PMO and admins approve or reject scope changes (a manager logs them)."""
+    return can_record_decisions(user)
+
+
+def scope_change_decide(*, user: Any, scope_change_id: int, version: int, status: str) -> ScopeChange:
+    """Approve or reject a scope change awaiting a decision, recording who decided (steering members, PMO,
+    admins): from a review, or wherever the change is shown."""
+    if status not in (ScopeChangeStatus.APPROVED, ScopeChangeStatus.REJECTED):
+        raise ApplicationError(
+            "A scope change is approved or rejected.", field_errors={"status": ["Approve or reject it."]}
+        )
+
+    def prepare(before: ScopeChange, after: ScopeChange) -> None:
+        if before.status != ScopeChangeStatus.PENDING:
+            raise ApplicationError(
+                f"This scope change was already {before.get_status_display().lower()}; nothing was changed."
+            )
+
+    with transaction.atomic():
+        record = record_update(
+            ScopeChange,
+            pk=scope_change_id,
+            version=version,
+            user=user,
+            values={"status": status, "approved_by": user},
+            authorize=lambda user, current: can_decide_scope_changes(user),
+            prepare=prepare,
+        )
+        portfolio_changed(initiative_ids=[record.initiative_id])
+    return record
 
 
 def scope_change_delete(*, user: Any, scope_change_id: int, version: int) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.db import transaction
 
-from portfolio.changes import portfolio_changed
+from core.changes import portfolio_changed
+from core.records import record_create, record_delete, record_update
+from core.roles import can_edit_portfolio
 from portfolio.models import KPI, InterimTarget, Objective, Program, Reading
-from portfolio.roles import can_edit_portfolio
-from portfolio.services.records import record_create, record_delete, record_update
 
 
 def _pmo(user: Any, _record: Any) -> bool:

@@ -6,21 +6,38 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET, require_http_methods
 
-from portfolio import roles, selectors, services
-from portfolio.extensions import ChildKind, registry
-from portfolio.formkit import DeleteForm
-from portfolio.forms import InitiativeForm, MilestoneFilterForm, RegisterFilterForm
-from portfolio.links import url_pattern
+from core import roles
+from core.extensions import ChildKind, registry
+from core.formkit import DeleteForm
+from core.links import url_pattern
+from core.templatetags.bearing import person
+from core.views import (
+    HtmxHttpRequest,
+    form_response,
+    narrow_page,
+    posted,
+    render_page,
+    require,
+    viewer_required,
+)
+from portfolio import selectors, services
+from portfolio.forms import (
+    ContributionForm,
+    InitiativeForm,
+    MilestoneFilterForm,
+    RegisterFilterForm,
+    SustainmentOwnerForm,
+)
 from portfolio.models import Initiative
 from portfolio.sections import milestone_state
-from portfolio.views.common import form_response, narrow_page, render_page, require, viewer_required
 
 REGISTER = "portfolio/initiative_list.html"
 INITIATIVE_FORM = "portfolio/initiative_form.html"
@@ -29,7 +46,7 @@ RECORD_FORM = "portfolio/record_form.html"
 
 @viewer_required
 @require_GET
-def initiative_list(request: HttpRequest) -> HttpResponse:
+def initiative_list(request: HtmxHttpRequest) -> HttpResponse:
     """The register: search, filters, sortable columns and pages; htmx swaps only the results."""
     sort_keys = list(selectors.register_sorts())
     form = RegisterFilterForm(request.GET, sort_keys=sort_keys)
@@ -57,7 +74,7 @@ def initiative_list(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_GET
-def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def initiative_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One initiative: overview, contributions, milestones, risks, scope changes, artefacts, history."""
     initiative = get_object_or_404(
         Initiative.objects.select_related("program", "sponsor", "manager", "sustainment_owner"), pk=pk
@@ -75,11 +92,11 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def initiative_create(request: HttpRequest) -> HttpResponse:
+def initiative_create(request: HtmxHttpRequest) -> HttpResponse:
     require(roles.can_edit_portfolio(request.user), "Only the PMO registers new initiatives.")
     return form_response(
         request,
-        InitiativeForm(request.POST or None, user=request.user),
+        InitiativeForm(posted(request), user=request.user),
         save=lambda f: services.initiative_create(user=request.user, data=f.model_values()),
         done=lambda i: (
             f"Initiative {i.code} registered.",
@@ -93,12 +110,12 @@ def initiative_create(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def initiative_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     initiative = get_object_or_404(Initiative, pk=pk)
     require(roles.can_edit_initiative(request.user, initiative), "You may only edit initiatives you manage.")
     return form_response(
         request,
-        InitiativeForm(request.POST or None, instance=initiative, user=request.user),
+        InitiativeForm(posted(request), instance=initiative, user=request.user),
         save=lambda f: services.initiative_update(
             user=request.user, initiative_id=pk, version=f.cleaned_data["version"], data=f.model_values()
         ),
@@ -108,6 +125,44 @@ def initiative_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template=INITIATIVE_FORM,
         context={"initiative": initiative},
     )
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def initiative_sustainment_owner(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Name who owns an initiative after go-live (the worklist's fix): one field, saved through the
+    initiative service with its version check; back to the worklist (`next`) or the initiative."""
+    initiative = get_object_or_404(Initiative.objects.select_related("manager"), pk=pk)
+    require(roles.can_edit_initiative(request.user, initiative), "You may only edit initiatives you manage.")
+    detail = reverse("portfolio:initiative-detail", args=[pk])
+    return form_response(
+        request,
+        SustainmentOwnerForm(request.POST or None, instance=initiative),
+        save=lambda f: services.initiative_update(
+            user=request.user, initiative_id=pk, version=f.cleaned_data["version"], data=f.model_values()
+        ),
+        done=lambda i: (
+            f"{person(i.sustainment_owner)} now owns {i.code} after go-live.",
+            detail,
+        ),
+        title=f"Name the sustainment owner of {initiative.code}",
+        cancel_url=detail,
+        template="portfolio/sustainment_owner_form.html",
+        context={"initiative": initiative},
+    )
+
+
+@viewer_required
+@require_GET
+def contribution_kpi_options(request: HtmxHttpRequest) -> HttpResponse:
+    """The contribution form's KPI field for the objective chosen (htmx swaps it in when the objective
+    changes), keeping the KPI picked so far when it belongs to that objective."""
+    form = ContributionForm(
+        initial={"objective": request.GET.get("objective", ""), "kpi": request.GET.get("kpi", "")}
+    )
+    response = HttpResponse(form["kpi"].as_field_group())
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _kind(slug: str) -> ChildKind:
@@ -123,14 +178,14 @@ def _back(initiative: Initiative, kind: ChildKind) -> str:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_create(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     """Add a record (contribution, milestone, risk, ...) to an initiative."""
     spec = _kind(kind)
     initiative = get_object_or_404(Initiative, pk=pk)
     require(spec.rule(request.user, initiative), f"Your role does not allow adding a {spec.noun} here.")
     return form_response(
         request,
-        spec.form(request.POST or None, instance=spec.model(initiative=initiative)),
+        spec.form(posted(request), instance=spec.model(initiative=initiative)),
         save=lambda f: spec.create(user=request.user, initiative=initiative, data=f.model_values()),
         done=lambda _r: (f"{capfirst(spec.noun)} added.", _back(initiative, spec)),
         title=f"Add a {spec.noun} to {initiative.code}",
@@ -142,14 +197,14 @@ def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def record_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_edit(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     spec = _kind(kind)
     record = get_object_or_404(spec.model.objects.select_related("initiative"), pk=pk)
     initiative = record.initiative
     require(spec.rule(request.user, initiative), f"Your role does not allow changing this {spec.noun}.")
     return form_response(
         request,
-        spec.form(request.POST or None, instance=record),
+        spec.form(posted(request), instance=record),
         save=lambda f: spec.update(
             user=request.user, pk=pk, version=f.cleaned_data["version"], data=f.model_values()
         ),
@@ -163,7 +218,7 @@ def record_edit(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def record_delete(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_delete(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     """Confirm, then delete a record of an initiative (refused if it changed since the page was loaded)."""
     spec = _kind(kind)
     record = get_object_or_404(spec.model.objects.select_related("initiative"), pk=pk)
@@ -171,7 +226,7 @@ def record_delete(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     require(spec.rule(request.user, initiative), f"Your role does not allow deleting this {spec.noun}.")
     return form_response(
         request,
-        DeleteForm(request.POST or None, instance=record),
+        DeleteForm(posted(request), instance=record),
         save=lambda f: spec.delete(user=request.user, pk=pk, version=f.cleaned_data["version"]) or True,
         done=lambda _r: (f"{capfirst(spec.noun)} deleted.", _back(initiative, spec)),
         title=f"Delete this {spec.noun}?",
@@ -183,7 +238,7 @@ def record_delete(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @viewer_required
 @require_GET
-def milestone_list(request: HttpRequest) -> HttpResponse:
+def milestone_list(request: HtmxHttpRequest) -> HttpResponse:
     """Milestones due across the portfolio and whether each was delivered by its baseline date."""
     data = request.GET.copy()
     data.setdefault("state", "due")

@@ -6,29 +6,42 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portfolio import roles, selectors, services
-from portfolio.extensions import registry
-from portfolio.formkit import DeleteForm
-from portfolio.forms import KPIForm, ObjectiveForm, ProgramForm, ReadingForm
-from portfolio.models import KPI, Contribution, Initiative, Objective, Program, Reading
-from portfolio.views.common import form_response, form_status, render_page, require, submit, viewer_required
+from core import roles
+from core.extensions import registry
+from core.formatting import number
+from core.formkit import DeleteForm
+from core.redirects import next_url
+from core.views import (
+    HtmxHttpRequest,
+    form_response,
+    form_status,
+    posted,
+    render_page,
+    require,
+    submit,
+    viewer_required,
+    wants_fragment,
+)
+from portfolio import selectors, services
+from portfolio.forms import InterimTargetForm, KPIForm, ObjectiveForm, ProgramForm, ReadingForm
+from portfolio.models import KPI, Contribution, Initiative, InterimTarget, Objective, Program, Reading
 
 PMO_ONLY = "Only the PMO edits objectives, KPIs, readings and programs."
 
 
-def _id_param(request: HttpRequest, name: str) -> dict[str, str] | None:
+def _id_param(request: HtmxHttpRequest, name: str) -> dict[str, str] | None:
     value = request.GET.get(name) or ""
     return {name: value} if value.isdigit() and len(value) < 19 else None
 
 
 @viewer_required
 @require_GET
-def objective_list(request: HttpRequest) -> HttpResponse:
+def objective_list(request: HtmxHttpRequest) -> HttpResponse:
     """The strategy as a tree: themes, objectives and sub-objectives with weights and KPIs."""
     return render_page(
         request,
@@ -39,7 +52,7 @@ def objective_list(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_GET
-def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     objective = get_object_or_404(Objective.objects.select_related("owner", "parent"), pk=pk)
     weights = selectors.global_weights(Objective.objects.only("pk", "parent_id", "local_weight", "status"))
     kpis = list(objective.kpis.annotate(**selectors.latest_reading_annotations()).order_by("name"))
@@ -72,11 +85,11 @@ def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def objective_create(request: HttpRequest) -> HttpResponse:
+def objective_create(request: HtmxHttpRequest) -> HttpResponse:
     require(roles.can_edit_portfolio(request.user), PMO_ONLY)
     return form_response(
         request,
-        ObjectiveForm(request.POST or None, initial=_id_param(request, "parent")),
+        ObjectiveForm(posted(request), initial=_id_param(request, "parent")),
         save=lambda f: services.objective_create(user=request.user, data=f.model_values()),
         done=lambda o: (f"Objective {o.code} added.", reverse("portfolio:objective-detail", args=[o.pk])),
         title="New objective",
@@ -86,12 +99,12 @@ def objective_create(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(roles.can_edit_portfolio(request.user), PMO_ONLY)
     objective = get_object_or_404(Objective, pk=pk)
     return form_response(
         request,
-        ObjectiveForm(request.POST or None, instance=objective),
+        ObjectiveForm(posted(request), instance=objective),
         save=lambda f: services.objective_update(
             user=request.user, objective_id=pk, version=f.cleaned_data["version"], data=f.model_values()
         ),
@@ -104,7 +117,8 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
 KPI_PAGE = "portfolio/kpi_detail.html"
 
 
-def _kpi_context(request: HttpRequest, kpi: KPI, form: ReadingForm) -> dict[str, Any]:
+def _kpi_context(request: HtmxHttpRequest, kpi: KPI, form: ReadingForm) -> dict[str, Any]:
+    back = next_url(request, "")
     base = {"kpi": kpi, "can_edit": roles.can_edit_portfolio(request.user)}
     return {
         "sections": registry.render_sections("kpi", kpi, base, request),
@@ -113,6 +127,10 @@ def _kpi_context(request: HttpRequest, kpi: KPI, form: ReadingForm) -> dict[str,
         "interim_targets": list(kpi.interim_targets.all()),
         "contributions": list(kpi.contributions.select_related("initiative").order_by("initiative__code")),
         "reading_form": form,
+        "back": back,  # the page that sent the user here to enter a reading (the worklist)
+        "back_label": "Back to the data-quality worklist"
+        if back.startswith(reverse("portfolio:worklist"))
+        else "Back",
         "can_edit": roles.can_edit_portfolio(request.user),
         "entries": selectors.history_entries(
             [KPI.history.filter(id=kpi.pk), Reading.history.filter(kpi_id=kpi.pk)], limit=30
@@ -122,7 +140,7 @@ def _kpi_context(request: HttpRequest, kpi: KPI, form: ReadingForm) -> dict[str,
 
 @viewer_required
 @require_GET
-def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def kpi_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A KPI with its readings, targets and the initiatives expected to move it; PMO enters readings here."""
     kpi = get_object_or_404(KPI.objects.select_related("objective"), pk=pk)
     return render_page(request, KPI_PAGE, _kpi_context(request, kpi, ReadingForm(kpi=kpi)))
@@ -130,8 +148,9 @@ def kpi_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 @require_POST
-def reading_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """Quick entry of a reading; htmx swaps the readings panel, a plain post redirects back to the KPI."""
+def reading_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Quick entry of a reading; htmx swaps the page's body (status tiles, chart, readings and history, as
+    recomputed after the commit), a plain post redirects back to the KPI."""
     require(roles.can_edit_portfolio(request.user), PMO_ONLY)
     kpi = get_object_or_404(KPI.objects.select_related("objective"), pk=pk)
     form = ReadingForm(request.POST, kpi=kpi)
@@ -146,19 +165,21 @@ def reading_create(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     if created is not None:
-        if not getattr(request, "htmx", False):
-            messages.success(request, f"Reading of {created.value} on {created.date} recorded.")
-            return redirect("portfolio:kpi-detail", pk=pk)
+        if not wants_fragment(request):
+            messages.success(
+                request, f"Reading of {number(created.value)} {kpi.unit} on {created.date} recorded."
+            )
+            return redirect(next_url(request, reverse("portfolio:kpi-detail", args=[pk])))
         form = ReadingForm(kpi=kpi)
     context = {**_kpi_context(request, kpi, form), "just_recorded": created}
     return render_page(
-        request, KPI_PAGE, context, partial="readings", status=200 if created else form_status(form)
+        request, KPI_PAGE, context, partial="body", status=200 if created else form_status(form)
     )
 
 
 @viewer_required
 @require_POST
-def reading_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def reading_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(roles.can_edit_portfolio(request.user), PMO_ONLY)
     reading = get_object_or_404(Reading.objects.select_related("kpi", "kpi__objective"), pk=pk)
     form = DeleteForm(request.POST, instance=reading)
@@ -168,7 +189,7 @@ def reading_delete(request: HttpRequest, pk: int) -> HttpResponse:
         return True
 
     done = submit(form, delete)
-    if not getattr(request, "htmx", False):
+    if not wants_fragment(request):
         if done:
             messages.success(request, f"Reading of {reading.date} deleted.")
         else:
@@ -180,18 +201,55 @@ def reading_delete(request: HttpRequest, pk: int) -> HttpResponse:
         **_kpi_context(request, reading.kpi, ReadingForm(kpi=reading.kpi)),
         "delete_errors": form.non_field_errors(),
     }
-    return render_page(
-        request, KPI_PAGE, context, partial="readings", status=200 if done else form_status(form)
-    )
+    return render_page(request, KPI_PAGE, context, partial="body", status=200 if done else form_status(form))
 
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def kpi_create(request: HttpRequest) -> HttpResponse:
+def interim_target_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Add a waypoint to a KPI; expected progress runs through it from the next recompute on."""
+    require(roles.can_edit_portfolio(request.user), PMO_ONLY)
+    kpi = get_object_or_404(KPI, pk=pk)
+    kpi_url = reverse("portfolio:kpi-detail", args=[pk])
+    return form_response(
+        request,
+        InterimTargetForm(posted(request), kpi=kpi),
+        save=lambda f: services.interim_target_create(
+            user=request.user, kpi=kpi, date=f.cleaned_data["date"], value=f.cleaned_data["value"]
+        ),
+        done=lambda t: (f"Interim target of {number(t.value)} {kpi.unit} by {t.date} added.", kpi_url),
+        title=f"Add an interim target to “{kpi.name}”",
+        cancel_url=kpi_url,
+    )
+
+
+@viewer_required
+@require_POST
+def interim_target_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    require(roles.can_edit_portfolio(request.user), PMO_ONLY)
+    target = get_object_or_404(InterimTarget, pk=pk)
+    form = DeleteForm(request.POST, instance=target)
+
+    def delete(f: DeleteForm) -> bool:
+        services.interim_target_delete(user=request.user, target_id=pk, version=f.cleaned_data["version"])
+        return True
+
+    if submit(form, delete):
+        messages.success(request, f"Interim target of {target.date} deleted.")
+    else:
+        messages.error(
+            request, " ".join(map(str, form.non_field_errors())) or "The interim target could not be deleted."
+        )
+    return redirect("portfolio:kpi-detail", pk=target.kpi_id)
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def kpi_create(request: HtmxHttpRequest) -> HttpResponse:
     require(roles.can_edit_portfolio(request.user), PMO_ONLY)
     return form_response(
         request,
-        KPIForm(request.POST or None, initial=_id_param(request, "objective")),
+        KPIForm(posted(request), initial=_id_param(request, "objective")),
         save=lambda f: services.kpi_create(user=request.user, data=f.model_values()),
         done=lambda k: (f"KPI “{k.name}” added.", reverse("portfolio:kpi-detail", args=[k.pk])),
         title="New KPI",
@@ -201,12 +259,12 @@ def kpi_create(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def kpi_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(roles.can_edit_portfolio(request.user), PMO_ONLY)
     kpi = get_object_or_404(KPI, pk=pk)
     return form_response(
         request,
-        KPIForm(request.POST or None, instance=kpi),
+        KPIForm(posted(request), instance=kpi),
         save=lambda f: services.kpi_update(
             user=request.user, kpi_id=pk, version=f.cleaned_data["version"], data=f.model_values()
         ),
@@ -218,7 +276,7 @@ def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @viewer_required
 @require_GET
-def program_list(request: HttpRequest) -> HttpResponse:
+def program_list(request: HtmxHttpRequest) -> HttpResponse:
     programs = Program.objects.select_related("owner").annotate(
         initiative_count=Count("initiatives"),
         open_count=Count("initiatives", filter=~Q(initiatives__stage__in=["closed", "cancelled"])),
@@ -236,11 +294,11 @@ def program_list(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def program_create(request: HttpRequest) -> HttpResponse:
+def program_create(request: HtmxHttpRequest) -> HttpResponse:
     require(roles.can_edit_portfolio(request.user), PMO_ONLY)
     return form_response(
         request,
-        ProgramForm(request.POST or None),
+        ProgramForm(posted(request)),
         save=lambda f: services.program_create(user=request.user, data=f.model_values()),
         done=lambda p: (f"Program “{p.name}” added.", reverse("portfolio:program-list")),
         title="New program",
@@ -250,12 +308,12 @@ def program_create(request: HttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_http_methods(["GET", "POST"])
-def program_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def program_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(roles.can_edit_portfolio(request.user), PMO_ONLY)
     program = get_object_or_404(Program, pk=pk)
     return form_response(
         request,
-        ProgramForm(request.POST or None, instance=program),
+        ProgramForm(posted(request), instance=program),
         save=lambda f: services.program_update(
             user=request.user, program_id=pk, version=f.cleaned_data["version"], data=f.model_values()
         ),

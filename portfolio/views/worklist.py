@@ -6,14 +6,15 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.extensions import registry
+from core.formkit import BearingForm
+from core.views import HtmxHttpRequest, render_page, viewer_required, wants_fragment
 from portfolio import worklist as checks
-from portfolio.formkit import BearingForm
 from portfolio.models import Program
-from portfolio.views.common import render_page, viewer_required
 
 WORKLIST = "portfolio/worklist.html"
 OVERVIEW_ROWS = 20  # per check when all checks are on show; one check alone pages through all its rows
@@ -23,9 +24,7 @@ PAGE_ROWS = 50
 class WorklistFilterForm(BearingForm):
     """The worklist's filters, read from the query string so that a filtered worklist can be shared."""
 
-    check = forms.ChoiceField(
-        choices=[("", "All checks"), *((c.key, c.title) for c in checks.CHECKS)], required=False
-    )
+    check = forms.ChoiceField(choices=[], required=False)
     program = forms.ModelChoiceField(
         queryset=Program.objects.none(), required=False, empty_label="All programs"
     )
@@ -34,6 +33,10 @@ class WorklistFilterForm(BearingForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["check"]).choices = [
+            ("", "All checks"),
+            *((c.key, c.title) for c in registry.ordered_worklist_checks()),
+        ]
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
 
     def filters(self, user: Any) -> checks.WorklistFilters:
@@ -54,16 +57,15 @@ class WorklistFilterForm(BearingForm):
         return "?" + urlencode({key: value for key, value in params.items() if value})
 
 
-def _fragment(request: HttpRequest) -> str | None:
+def _fragment(request: HtmxHttpRequest) -> str | None:
     """The partial to answer with: the results for htmx, but the whole page when htmx restores a page from
     history (the back button, with htmx's history cache off), or the page would lose its chrome."""
-    htmx = getattr(request, "htmx", None)
-    return "results" if htmx and not htmx.history_restore_request else None
+    return "results" if wants_fragment(request) else None
 
 
 @viewer_required
 @require_GET
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: HtmxHttpRequest) -> HttpResponse:
     """Every check's count, then its rows with whom to ask and a link to fix each (for those who may edit).
     htmx swaps only the results; the URL keeps the filters."""
     form = WorklistFilterForm(request.GET)
@@ -85,6 +87,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         only=only,
         limit=limit,
         offset=((form.cleaned_data["page"] or 1) - 1) * limit,
+        back=request.get_full_path(),
     )
     shown = next((result for result in results if result.shown), None) if only else None
     if shown is not None and shown.total:

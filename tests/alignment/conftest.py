@@ -21,6 +21,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 from config.celery import app
 from tests.conftest import require_service
@@ -30,7 +31,10 @@ T = TypeVar("T")
 # The worker tests flush their broker database, so they use a Redis database number of their own on the
 # server REDIS_URL names, never the database REDIS_URL itself names (other processes may use it). Each
 # xdist worker gets its own number, so one worker's flush cannot empty another's queue.
-BROKER_DB = 5 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+# BEARING_TEST_BROKER_DB moves the first of those numbers, so two checkouts can run these tests side by side.
+BROKER_DB = int(os.environ.get("BEARING_TEST_BROKER_DB", "5")) + int(
+    os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0
+)
 QUEUE = "celery"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 STOP_TIMEOUT = 15  # seconds a warm shutdown may take before the worker is killed
@@ -235,3 +239,31 @@ def redis_worker(request: pytest.FixtureRequest, settings: Any) -> Iterator[Work
         _forget_broker_connections()
         broker.flush()
         broker.client.close()
+
+
+# ------------------------------------------------------------------------------------------ dashboards
+
+
+@pytest.fixture
+def small(db: None) -> dict[str, Any]:
+    """Six initiatives in two programs (and one in none), scored at three dates: see build_small()."""
+    from tests.alignment.dashboard_support import build_small
+
+    return build_small()
+
+
+@pytest.fixture
+def demo(db: None) -> None:
+    """The demo portfolio with six months of history."""
+    from alignment import services
+    from demo.northwind import build_demo
+    from tests.alignment.dashboard_support import today
+
+    build_demo(as_of=today())
+    services.backfill_history(today=today(), months=6)
+
+
+@pytest.fixture
+def exec_client(client: Client, executive: Any) -> Client:
+    client.force_login(executive)
+    return client

@@ -207,7 +207,7 @@ BUILDERS: dict[str, Callable[[bool], charts.Chart]] = {
 # Where the chart has units, its axis titles say them.
 AXIS_UNITS = {
     "bubble": {"xaxis": "(0-100)", "yaxis": "P × I"},
-    "investment": {"yaxis": "(%)"},
+    "investment": {"xaxis": "(%)"},
     "mix": {"yaxis": "(%)"},
     "history": {"yaxis": "(0-100)"},
     "scores": {"yaxis": "(0-100)"},
@@ -270,7 +270,7 @@ def test_kpi_panels_label_each_y_axis_with_the_kpis_unit():
 
 def test_heatmaps_say_what_their_colour_means():
     alignment = BUILDERS["heatmap"](False).figure["data"][0]
-    assert alignment["colorbar"]["title"]["text"] == "r × s"
+    assert alignment["colorbar"]["title"]["text"] == "Relative weight<br>× strength<br>(0 to 1)"
     # the risk heat map's colour is the exposure band, which each cell's hover text spells out
     risks = BUILDERS["risks"](False).figure["data"][0]
     assert risks["hovertext"][4][4] == "probability 5 × impact 5 = 25 (severe): 2 risks"
@@ -283,10 +283,11 @@ def test_investment_table_holds_the_bars_values():
     chart = BUILDERS["investment"](False)
     weight, spend = chart.figure["data"]
     assert chart.table.columns == ["Objective", "Title", "Weight share (%)", "Spend share (%)", "Spend (€)"]
-    assert [r[2] for r in chart.table.rows] == weight["y"] == [50.0, 30.0, 20.0, 0.0]
-    assert [r[3] for r in chart.table.rows] == spend["y"] == [30.0, 50.0, 0.0, 20.0]
-    assert [r[0] for r in chart.table.rows[:-1]] == weight["x"][:-1] == spend["x"][:-1] == ["O1", "O2", "O3"]
-    assert chart.table.rows[-1][1] == weight["x"][-1] == "No objective"
+    assert [r[2] for r in chart.table.rows] == weight["x"] == [50.0, 30.0, 20.0, 0.0]
+    assert [r[3] for r in chart.table.rows] == spend["x"] == [30.0, 50.0, 0.0, 20.0]
+    assert [r[0] for r in chart.table.rows[:-1]] == ["O1", "O2", "O3"]
+    assert weight["y"] == spend["y"] == ["O1 Grow", "O2 Save", "O3 Comply", "No objective"]
+    assert chart.table.rows[-1][1] == "No objective"
     assert [r[4] for r in chart.table.rows] == [300_000, 500_000, 0, 200_000]
 
 
@@ -395,15 +396,26 @@ def test_risk_table_counts_equal_the_heat_map_text():
     assert sum(r[4] for r in chart.table.rows) == 6
 
 
-def test_alignment_heatmap_table_holds_the_cells_letters():
+def test_alignment_heatmap_table_holds_each_cell_with_names():
     chart = BUILDERS["heatmap"](False)
     trace = chart.figure["data"][0]
-    assert chart.table.columns == ["Objective", "A-1", "B-1", "C-1"] == ["Objective", *trace["x"]]
-    assert chart.table.rows == [["O1", "strong", "", ""], ["O2", "weak", "moderate", ""]]
-    assert [r[0] for r in chart.table.rows] == trace["y"]
+    assert chart.table.columns == [
+        "Objective",
+        "Objective name",
+        "Initiative",
+        "Initiative name",
+        "Strength",
+        "Relative weight × strength",
+    ]
+    assert chart.table.rows == [
+        ["O1", "Grow", "A-1", "Alpha", "strong", 1.0],
+        ["O2", "Save", "A-1", "Alpha", "weak", 0.25],
+        ["O2", "Save", "B-1", "Beta", "moderate", 0.5],
+    ]
+    assert trace["x"] == ["A-1 Alpha", "B-1 Beta", "C-1 Gamma"]
+    assert trace["y"] == ["O1 Grow", "O2 Save"]
     assert trace["z"] == [[1.0, None, None], [0.25, 0.5, None]]
-    letters = {"strong": "S", "moderate": "M", "weak": "W", "": ""}
-    assert trace["text"] == [[letters[c] for c in row[1:]] for row in chart.table.rows]
+    assert trace["text"] == [["S", "", ""], ["W", "M", ""]]
 
 
 # ------------------------------------------------------------------------------------------ click-through
@@ -495,7 +507,7 @@ def test_empty_data_gives_empty_series_and_tables():
     assert bubbles.table.rows == []
 
     investment = BUILDERS["investment"](True)
-    assert [t["y"] for t in investment.figure["data"]] == [[0.0], [0.0]]
+    assert [t["x"] for t in investment.figure["data"]] == [[0.0], [0.0]]
     assert investment.table.rows == [["—", "No objective", 0.0, 0.0, 0]]
 
     mix = BUILDERS["mix"](True)
@@ -541,10 +553,10 @@ def test_legends_sit_under_the_x_axis_title_and_axes_make_room_for_their_labels(
 def test_bubbles_at_the_edges_are_not_cut_and_no_negative_exposure_is_labelled():
     layout = BUILDERS["bubble"](False).figure["layout"]
     assert layout["xaxis"]["range"] == [-8, 108]
-    low, high = layout["yaxis"]["range"]
-    assert low < 0 < 20 < high  # room under exposure 0 and over the largest (20)
+    # room under exposure 0 and over the largest (20), with headroom for the labels of the highest bubbles
+    assert layout["yaxis"]["range"] == pytest.approx([-2.1, 23.7])
     assert layout["yaxis"]["tick0"] == 0
-    assert layout["yaxis"]["dtick"] > -low  # the first tick under 0 is off the axis
+    assert layout["yaxis"]["dtick"] == 5  # the first tick under 0 (-5) is off the axis
     empty = BUILDERS["bubble"](True).figure["layout"]["yaxis"]
-    assert empty["range"][1] >= 5
+    assert empty["range"] == pytest.approx([-0.9, 6.3])
     assert empty["dtick"] == 1

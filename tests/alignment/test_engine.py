@@ -17,9 +17,11 @@ from alignment.engine.compute import assess_kpis, score_initiative
 from alignment.engine.inputs import load_inputs
 from alignment.engine.policy import DEFAULT_POLICY
 from alignment.models import InitiativeScore, KPIScore, ObjectiveScore, PortfolioIndex, Signal
+from core.stages import Stage
 from portfolio import services as portfolio_services
-from portfolio.models import RAG, InterimTarget, Milestone, ObjectiveStatus, Stage
+from portfolio.models import InterimTarget, Milestone, ObjectiveStatus
 from risk.models import TierPolicy
+from steering.models import RAG
 from tests.factories import (
     ArtefactFactory,
     CheckpointReviewFactory,
@@ -289,6 +291,7 @@ def test_the_worked_example_portfolio_is_stored_as_documented():
         "required": ["business_case", "benefits_plan"],
         "present": ["business_case"],
         "artefact_score": 50.0,
+        "due_on": "2026-10-22",
     }
     assert chk["tier"] == {
         "impact_parts": [20.0, 30.0, 22.5],
@@ -420,7 +423,7 @@ def test_the_worked_example_signals_are_stored_as_documented():
                 f"checkpoint_overdue:i{chk}",
                 "checkpoint_overdue",
                 "amber",
-                "CHK-1 was last reviewed 2026-08-23, 90 days ago; as a tier 2 initiative it is due a review every 60 days.",
+                "CHK-1 was last reviewed 2026-08-23, 90 days ago; as a tier 2 initiative it is due a review every 60 days (due 2026-10-22).",
                 90.0,
                 60.0,
                 [{"label": "CHK-1 checkpoints", "url": f"/initiatives/{chk}/#checkpoints"}],
@@ -438,7 +441,7 @@ def test_the_worked_example_signals_are_stored_as_documented():
                 f"kpi_off_track:i{chk}:k{orders}",
                 "kpi_off_track",
                 "amber",
-                "CHK-1 claims to move “Online orders per week”, which is at risk: the trend reaches 79% of "
+                "CHK-1 is expected to move “Online orders per week”, which is at risk: the trend reaches 79% of "
                 "the way to its target by 2026-12-27.",
                 0.79,
                 0.95,
@@ -448,7 +451,7 @@ def test_the_worked_example_signals_are_stored_as_documented():
                 f"kpi_off_track:i{chk}:k{cost}",
                 "kpi_off_track",
                 "red",
-                "CHK-1 claims to move “Cost per order”, which is off track: progress is 60% of what was "
+                "CHK-1 is expected to move “Cost per order”, which is off track: progress is 60% of what was "
                 "expected by 2026-08-29.",
                 0.6,
                 0.7,

@@ -25,13 +25,13 @@ from alignment.engine.inputs import (
     MilestoneRow,
     ObjectiveRow,
     PortfolioInputs,
-    ReviewRow,
     RiskRow,
     largest_priority_weight,
     priority_units,
     relative,
 )
 from alignment.engine.policy import DEFAULT_POLICY
+from core.extensions import ReviewFact
 from portfolio.selectors import global_weights
 
 D = datetime.date
@@ -105,7 +105,9 @@ def example_initiatives() -> list[InitiativeRow]:
             MilestoneRow(1, "Pilot live", D(2026, 6, 30), None, D(2026, 7, 30)),
             MilestoneRow(2, "Rollout", D(2026, 12, 15), D(2027, 1, 20), None),
         ],
-        reviews=[ReviewRow(1, D(2026, 8, 23), ("green", "amber", "green", "green"), "proceed", frozenset())],
+        reviews=[
+            ReviewFact(1, CHK, D(2026, 8, 23), ("green", "amber", "green", "green"), "proceed", frozenset())
+        ],
         risks=[
             RiskRow(1, "Payment provider late", 3, 4, True),
             RiskRow(2, "Key developer leaves", 2, 3, True),
@@ -125,7 +127,7 @@ def example_initiatives() -> list[InitiativeRow]:
             MilestoneRow(3, "Design signed off", D(2026, 3, 31), None, D(2026, 3, 31)),
             MilestoneRow(4, "Build complete", D(2026, 9, 30), None, D(2026, 9, 20)),
         ],
-        reviews=[ReviewRow(2, D(2026, 10, 1), ("green",) * 4, "proceed", frozenset())],
+        reviews=[ReviewFact(2, SRCH, D(2026, 10, 1), ("green",) * 4, "proceed", frozenset())],
         artefacts={"business_case"},
     )
     dc = initiative_row(
@@ -822,7 +824,7 @@ def test_governance_compliance_worked_example():
     result = f.governance_compliance(
         cadence_days=60,
         last_checkpoint=D(2026, 8, 23),
-        started=D(2026, 1, 15),
+        entered_stage=D(2026, 1, 15),
         required=("business_case", "benefits_plan"),
         present={"business_case"},
         today=TODAY,
@@ -837,7 +839,10 @@ def test_governance_compliance_worked_example():
         required=("business_case", "benefits_plan"),
         present=("business_case",),
         artefact_score=50.0,
+        due_on=D(2026, 10, 22),
     )
+    assert result.overdue(TODAY) is True
+    assert result.overdue(D(2026, 10, 22)) is False
 
 
 @pytest.mark.parametrize(
@@ -848,7 +853,7 @@ def test_cadence_score_falls_from_the_cadence_to_0_at_twice_the_cadence(days, ca
     result = f.governance_compliance(
         cadence_days=60,
         last_checkpoint=TODAY - datetime.timedelta(days=days),
-        started=None,
+        entered_stage=D(2020, 1, 1),
         required=(),
         present=(),
         today=TODAY,
@@ -858,17 +863,41 @@ def test_cadence_score_falls_from_the_cadence_to_0_at_twice_the_cadence(days, ca
     assert result.artefact_score == 100.0
 
 
-def test_without_a_checkpoint_the_cadence_counts_from_the_start():
-    started = f.governance_compliance(
-        cadence_days=90, last_checkpoint=None, started=D(2026, 9, 1), required=(), present=(), today=TODAY
+def test_without_a_checkpoint_the_cadence_counts_from_the_day_it_entered_its_stage():
+    approved = f.governance_compliance(
+        cadence_days=90,
+        last_checkpoint=None,
+        entered_stage=D(2026, 9, 1),
+        required=(),
+        present=(),
+        today=TODAY,
     )
-    not_started = f.governance_compliance(
-        cadence_days=90, last_checkpoint=None, started=D(2027, 1, 1), required=(), present=(), today=TODAY
+    long_ago = f.governance_compliance(
+        cadence_days=90,
+        last_checkpoint=None,
+        entered_stage=D(2026, 4, 1),
+        required=(),
+        present=(),
+        today=TODAY,
     )
 
-    assert started.days_since_checkpoint == 81
-    assert not_started.days_since_checkpoint == 0
-    assert not_started.cadence_score == 100.0
+    assert (approved.days_since_checkpoint, approved.due_on, approved.cadence_score) == (
+        81,
+        D(2026, 11, 30),
+        100.0,
+    )
+    assert (long_ago.days_since_checkpoint, long_ago.due_on) == (234, D(2026, 6, 30))
+    assert long_ago.cadence_score == 0.0  # 144 days past due, more than a whole cadence
+
+
+def test_the_checkpoint_is_due_a_cadence_after_the_latest_review_else_after_the_stage_began():
+    # the one definition the engine, the steering agenda and the reminders share
+    assert f.checkpoint_due(
+        cadence_days=30, last_checkpoint=D(2026, 10, 1), entered_stage=D(2026, 1, 1)
+    ) == D(2026, 10, 31)
+    assert f.checkpoint_due(cadence_days=60, last_checkpoint=None, entered_stage=D(2026, 9, 1)) == D(
+        2026, 10, 31
+    )
 
 
 # ------------------------------------------------------------------------------------ risk tier
@@ -1175,6 +1204,7 @@ def test_the_worked_example_initiative_scores_as_documented():
         "milestones_on_time": 0,
         "risk_cells": "23 34",
         "links": "2s 5m",
+        "checkpoint_due": D(2026, 10, 22),
     }
 
 

@@ -16,7 +16,7 @@ from alignment.engine import formulas as f
 from alignment.engine.inputs import ObjectiveRow, priority_units, relative
 from alignment.engine.policy import DEFAULT_POLICY, STRENGTH_VALUES
 from alignment.models import InitiativeScore, KPIScore, ObjectiveScore, PortfolioIndex, Signal
-from portfolio.models import Stage
+from core.stages import Stage
 from portfolio.selectors import global_weights
 from risk.models import TierPolicy
 from tests.factories import (

@@ -1,4 +1,4 @@
-"""The alignment services around the recompute: history snapshots, the stale sweep, and jobs."""
+"""The alignment services around the recompute: the daily score history, the stale sweep, and jobs."""
 
 from __future__ import annotations
 
@@ -8,20 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from alignment import jobs, services, tasks
-from alignment.models import (
-    InitiativeScore,
-    Job,
-    JobKind,
-    JobStatus,
-    ObjectiveScore,
-    PortfolioIndex,
-    PortfolioMark,
-    ScoreHistory,
-)
+from alignment.models import InitiativeScore, ObjectiveScore, PortfolioIndex, PortfolioMark, ScoreHistory
+from alignment.services import scores
+from alignment.tasks import DASHBOARDS, FULL_RECOMPUTE
+from core import jobs as core_jobs
+from core.models import Job, JobStatus
 from portfolio import services as portfolio_services
 from portfolio.models import Initiative
 from risk.models import TierPolicy
@@ -67,12 +63,12 @@ def computed_at() -> dict[str, datetime.datetime | None]:
 # ------------------------------------------------------------------------------------ history
 
 
-def test_snapshot_history_writes_one_row_per_initiative_per_day(portfolio):
+def test_record_history_writes_one_row_per_initiative_per_day(portfolio):
     # given
     services.recompute(today=TODAY)
 
     # when
-    written = services.snapshot_history(today=TODAY)
+    written = services.record_history(today=TODAY)
 
     # then: a copy of each initiative's scores, with its budget
     assert written == 3
@@ -87,19 +83,19 @@ def test_snapshot_history_writes_one_row_per_initiative_per_day(portfolio):
         ("B-1", TODAY, 1, 66.67, scores["B-1"], 3, 120_000.0),
         ("C-1", TODAY, 1, 33.33, scores["C-1"], 3, 120_000.0),
     ]
-    snapshot = ScoreHistory.objects.get(initiative=portfolio["A-1"])
-    assert snapshot.explanation == InitiativeScore.objects.get(initiative=portfolio["A-1"]).explanation
+    recorded = ScoreHistory.objects.get(initiative=portfolio["A-1"])
+    assert recorded.explanation == InitiativeScore.objects.get(initiative=portfolio["A-1"]).explanation
 
 
-def test_snapshot_history_run_twice_a_day_rewrites_the_days_rows(portfolio):
-    # given: a snapshot, then C-1 is made strong and rescored
+def test_record_history_run_twice_a_day_rewrites_the_days_rows(portfolio):
+    # given: a day recorded, then C-1 is made strong and rescored
     services.recompute(today=TODAY)
-    services.snapshot_history(today=TODAY)
+    services.record_history(today=TODAY)
     portfolio["C-1"].contributions.update(strength="strong")
     services.recompute(today=TODAY)
 
     # when
-    written = services.snapshot_history(today=TODAY)
+    written = services.record_history(today=TODAY)
 
     # then: still one row per initiative, with the new score
     assert written == 3
@@ -107,25 +103,25 @@ def test_snapshot_history_run_twice_a_day_rewrites_the_days_rows(portfolio):
     assert ScoreHistory.objects.get(initiative=portfolio["C-1"]).fit == 100.0
 
 
-def test_snapshot_history_keeps_earlier_days(portfolio):
+def test_record_history_keeps_earlier_days(portfolio):
     services.recompute(today=TODAY)
-    services.snapshot_history(today=TODAY - datetime.timedelta(days=1))
+    services.record_history(today=TODAY - datetime.timedelta(days=1))
 
-    services.snapshot_history(today=TODAY)
+    services.record_history(today=TODAY)
 
     assert sorted(ScoreHistory.objects.values_list("initiative__code", "date")) == [
         (code, day) for code in ("A-1", "B-1", "C-1") for day in (D(2026, 11, 20), TODAY)
     ]
 
 
-def test_snapshot_history_skips_initiatives_never_scored(portfolio):
+def test_record_history_skips_initiatives_never_scored(portfolio):
     # given: a new initiative only marked stale
     services.recompute(today=TODAY)
     new = InitiativeFactory(code="NEW-1")
     services.mark_stale([new.pk])
 
     # when
-    written = services.snapshot_history(today=TODAY)
+    written = services.record_history(today=TODAY)
 
     # then
     assert written == 3
@@ -288,50 +284,50 @@ def test_a_recompute_of_some_initiatives_leaves_the_mark(portfolio):
 
 def test_job_start_returns_the_queued_or_running_job_instead_of_starting_a_second(admin_user):
     # given
-    first = services.job_start(JobKind.FULL_RECOMPUTE, user=admin_user)
+    first = core_jobs.job_start(FULL_RECOMPUTE, user=admin_user)
 
     # when
-    again = services.job_start(JobKind.FULL_RECOMPUTE)
+    again = core_jobs.job_start(FULL_RECOMPUTE)
     Job.objects.filter(pk=first.pk).update(status=JobStatus.RUNNING, heartbeat_at=timezone.now())
-    while_running = services.job_start(JobKind.FULL_RECOMPUTE)
-    other_kind = services.job_start(JobKind.SNAPSHOT)
+    while_running = core_jobs.job_start(FULL_RECOMPUTE)
+    other_kind = core_jobs.job_start(DASHBOARDS)
 
     # then
     assert (first.status, first.requested_by) == (JobStatus.QUEUED, admin_user)
     assert again.pk == first.pk
     assert while_running.pk == first.pk
     assert other_kind.pk != first.pk
-    assert Job.objects.filter(kind=JobKind.FULL_RECOMPUTE).count() == 1
+    assert Job.objects.filter(kind=FULL_RECOMPUTE).count() == 1
 
 
 def test_two_active_jobs_of_the_same_kind_cannot_exist():
     # given
-    Job.objects.create(kind=JobKind.FULL_RECOMPUTE, status=JobStatus.RUNNING)
+    Job.objects.create(kind=FULL_RECOMPUTE, status=JobStatus.RUNNING)
 
     # when / then: refused by the database
     with pytest.raises(IntegrityError), transaction.atomic():
-        Job.objects.create(kind=JobKind.FULL_RECOMPUTE)
-    Job.objects.create(kind=JobKind.FULL_RECOMPUTE, status=JobStatus.DONE)
-    Job.objects.create(kind=JobKind.SNAPSHOT)
+        Job.objects.create(kind=FULL_RECOMPUTE)
+    Job.objects.create(kind=FULL_RECOMPUTE, status=JobStatus.DONE)
+    Job.objects.create(kind=DASHBOARDS)
     assert sorted(Job.objects.values_list("kind", "status")) == [
-        (JobKind.FULL_RECOMPUTE, JobStatus.DONE),
-        (JobKind.FULL_RECOMPUTE, JobStatus.RUNNING),
-        (JobKind.SNAPSHOT, JobStatus.QUEUED),
+        (DASHBOARDS, JobStatus.QUEUED),
+        (FULL_RECOMPUTE, JobStatus.DONE),
+        (FULL_RECOMPUTE, JobStatus.RUNNING),
     ]
 
 
 def test_job_start_joins_the_job_another_start_created_after_its_look(monkeypatch, admin_user):
     # given: another start's job, committed just after this start looked and found nothing (the race)
-    other = Job.objects.create(kind=JobKind.FULL_RECOMPUTE)
-    look = services.active_job
+    other = Job.objects.create(kind=FULL_RECOMPUTE)
+    look = core_jobs.active_job
     monkeypatch.setattr(
-        services,
+        core_jobs,
         "active_job",
         lambda kind, *, lock=False, target="": None if lock else look(kind, target=target),
     )
 
     # when
-    job, created = services.job_start_or_join(JobKind.FULL_RECOMPUTE, user=admin_user)
+    job, created = core_jobs.job_start_or_join(FULL_RECOMPUTE, user=admin_user)
 
     # then: the insert was refused and the other job joined
     assert (job.pk, created) == (other.pk, False)
@@ -342,7 +338,7 @@ def test_job_start_joins_the_job_another_start_created_after_its_look(monkeypatc
 def test_two_concurrent_job_starts_create_one_job(postgres, monkeypatch):
     # given: two starts that both look before either inserts (a barrier after the look)
     barrier = threading.Barrier(2, timeout=10)
-    look = services.active_job
+    look = core_jobs.active_job
     looks_after_refusal: list[int | None] = []
 
     def look_then_wait(kind: str, *, lock: bool = False, target: str = "") -> Job | None:
@@ -358,14 +354,14 @@ def test_two_concurrent_job_starts_create_one_job(postgres, monkeypatch):
 
     def start() -> None:
         try:
-            job, created = services.job_start_or_join(JobKind.FULL_RECOMPUTE)
+            job, created = core_jobs.job_start_or_join(FULL_RECOMPUTE)
             results.append((job.pk, created))
         except BaseException as error:  # reported by the test thread
             errors.append(error)
         finally:
             connection.close()
 
-    monkeypatch.setattr(services, "active_job", look_then_wait)
+    monkeypatch.setattr(core_jobs, "active_job", look_then_wait)
 
     # when
     threads = [threading.Thread(target=start) for _ in range(2)]
@@ -383,27 +379,27 @@ def test_two_concurrent_job_starts_create_one_job(postgres, monkeypatch):
 
 
 def test_job_start_starts_a_new_job_once_the_last_one_finished():
-    first = services.job_start(JobKind.FULL_RECOMPUTE)
+    first = core_jobs.job_start(FULL_RECOMPUTE)
     Job.objects.filter(pk=first.pk).update(status=JobStatus.DONE)
 
-    second = services.job_start(JobKind.FULL_RECOMPUTE)
+    second = core_jobs.job_start(FULL_RECOMPUTE)
 
     assert second.pk != first.pk
     assert second.status == JobStatus.QUEUED
-    assert services.latest_job() == second
+    assert core_jobs.latest_job(FULL_RECOMPUTE) == second
 
 
 def test_run_full_recompute_records_progress_and_finishes_done(portfolio, monkeypatch):
     # given: a queued job, and every progress report recorded on its way to the job row
-    job = services.job_start(JobKind.FULL_RECOMPUTE)
+    job = core_jobs.job_start(FULL_RECOMPUTE)
     reports: list[tuple[int, str]] = []
-    report = services.job_progress
+    report = core_jobs.job_progress
 
     def record_progress(job_id: int, percent: int, message: str) -> None:
         reports.append((percent, message))
         report(job_id, percent, message)
 
-    monkeypatch.setattr(services, "job_progress", record_progress)
+    monkeypatch.setattr(core_jobs, "job_progress", record_progress)
 
     # when
     summary = services.run_full_recompute(job_id=job.pk, today=TODAY)
@@ -419,6 +415,7 @@ def test_run_full_recompute_records_progress_and_finishes_done(portfolio, monkey
     assert percents == sorted(set(percents))
     assert 1 < percents[0] < percents[-1] < 100
     job.refresh_from_db()
+    assert summary is not None
     assert (job.status, job.progress) == (JobStatus.DONE, 100)
     assert job.message.startswith(f"Recomputed 3 initiatives and 0 KPIs; {summary.signals} signals")
     # nothing to signal (one theme served, everyone reviewed, on plan and budget); one dashboard: no program
@@ -432,24 +429,32 @@ def test_run_full_recompute_records_progress_and_finishes_done(portfolio, monkey
     assert PortfolioIndex.objects.filter(date=TODAY).exists()
 
 
-def test_run_full_recompute_records_a_failure_with_its_message(portfolio, monkeypatch):
+def test_run_full_recompute_records_a_failure_without_the_errors_text(portfolio, monkeypatch, client, pmo):
     # given
-    job = services.job_start(JobKind.FULL_RECOMPUTE)
+    job = core_jobs.job_start(FULL_RECOMPUTE)
 
     def broken(**kwargs: Any) -> None:
-        raise RuntimeError("the database went away")
+        raise OperationalError('connection to server at "db" (10.0.0.5), port 5432 failed: DETAIL: gone')
 
-    monkeypatch.setattr(services, "recompute", broken)
+    monkeypatch.setattr(scores, "recompute", broken)
+    client.force_login(pmo)
 
     # when
-    with pytest.raises(RuntimeError, match="the database went away"):
+    with pytest.raises(OperationalError, match="10.0.0.5"):
         services.run_full_recompute(job_id=job.pk, today=TODAY)
+    page = client.get(reverse("core:job-status", args=[job.pk])).content.decode()
 
     # then
     job.refresh_from_db()
-    assert (job.status, job.message, job.result) == (JobStatus.FAILED, "the database went away", {})
+    assert (job.status, job.message, job.result) == (
+        JobStatus.FAILED,
+        "The database failed during the job (details are in the log); start it again",
+        {},
+    )
     assert job.finished_at is not None
     assert not InitiativeScore.objects.exists()
+    assert "The database failed during the job (details are in the log); start it again" in page
+    assert [word for word in ("10.0.0.5", "DETAIL", "connection to server") if word in page] == []
 
 
 def test_enqueue_full_recompute_runs_the_job_inline_in_tests(portfolio, admin_user, time_machine):
@@ -460,7 +465,7 @@ def test_enqueue_full_recompute_runs_the_job_inline_in_tests(portfolio, admin_us
 
     # then: done by the time it returns
     assert (job.kind, job.status, job.progress, job.requested_by) == (
-        JobKind.FULL_RECOMPUTE,
+        FULL_RECOMPUTE,
         JobStatus.DONE,
         100,
         admin_user,
@@ -481,7 +486,7 @@ def test_a_dashboard_render_job_stores_its_count(portfolio):
 
 def test_enqueue_full_recompute_joins_a_running_job_instead_of_running_another(portfolio):
     # given: a job already running elsewhere
-    running = services.job_start(JobKind.FULL_RECOMPUTE)
+    running = core_jobs.job_start(FULL_RECOMPUTE)
     Job.objects.filter(pk=running.pk).update(
         status=JobStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )

@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from alignment import services
 from alignment.models import Signal
-from portfolio.models import KPI, Initiative, Objective, ObjectiveStatus, ScopeChangeStatus, Stage
+from core.stages import Stage
+from portfolio.models import KPI, Initiative, Objective, ObjectiveStatus, ScopeChangeStatus
 from risk.models import RiskStatus, TierPolicy
 from tests.factories import (
     ArtefactFactory,
@@ -81,6 +82,7 @@ def healthy(
         "planned_start": D(2026, 1, 1),
         "planned_end": D(2026, 12, 27),
         "actual_start": D(2026, 1, 15),
+        "stage_since": D(2026, 1, 15),
         "budget_capex": Decimal("100000"),
         "budget_opex": Decimal("20000"),
         "actual_cost": Decimal("50000"),
@@ -505,7 +507,7 @@ def test_kpi_off_track(themes, values, severity, label, measured, threshold):
         (
             "kpi_off_track",
             severity,
-            f"SUBJ-1 claims to move “Weekly orders”, which is {label}: the trend reaches {measured:.0%} of the "
+            f"SUBJ-1 is expected to move “Weekly orders”, which is {label}: the trend reaches {measured:.0%} of the "
             "way to its target by 2026-12-27.",
             [{"label": "KPI Weekly orders", "url": reverse("portfolio:kpi-detail", args=[kpi.pk])}],
         )
@@ -545,7 +547,7 @@ def test_kpi_off_track_without_a_trend_explains_the_progress_against_expected(
         (
             "kpi_off_track",
             severity,
-            f"SUBJ-1 claims to move “Weekly orders”, which is {label}: progress is {measured:.0%} of what was "
+            f"SUBJ-1 is expected to move “Weekly orders”, which is {label}: progress is {measured:.0%} of what was "
             "expected by 2026-06-30.",
             [{"label": "KPI Weekly orders", "url": reverse("portfolio:kpi-detail", args=[kpi.pk])}],
         )
@@ -841,20 +843,22 @@ def test_objective_weakened_near_miss(themes):
         (
             D(2026, 8, 22),
             "amber",
-            "SUBJ-1 was last reviewed 2026-08-22, 91 days ago; as a tier 3 initiative it is due a review every 90 days.",
+            "SUBJ-1 was last reviewed 2026-08-22, 91 days ago; as a tier 3 initiative it is due a review every 90 days "
+            "(due 2026-11-20).",
             91,
         ),
         (
             D(2026, 5, 24),
             "red",
-            "SUBJ-1 was last reviewed 2026-05-24, 181 days ago; as a tier 3 initiative it is due a review every 90 days.",
+            "SUBJ-1 was last reviewed 2026-05-24, 181 days ago; as a tier 3 initiative it is due a review every 90 days "
+            "(due 2026-08-22).",
             181,
         ),
         (
             None,
             "red",
-            "SUBJ-1 has had no checkpoint review in 310 days since it started; as a tier 3 initiative it is due a "
-            "review every 90 days.",
+            "SUBJ-1 has had no checkpoint review in the 310 days since it moved to In delivery; as a tier 3 "
+            "initiative it is due a review every 90 days (due 2026-04-15).",
             310,
         ),
     ],

@@ -1,7 +1,7 @@
 """The Celery path end to end: messages sent to Redis only after commit, a real worker writing the results,
-a full recompute started from the UI and watched to the end, a worker killed mid-job and the results
-converging after a restart; and, without services, the beat schedule, the periodic tasks run as functions
-and the rule that replaces a job whose worker fell silent.
+a full recompute started from the UI and watched to the end, a worker killed mid-job, its job marked failed
+and replaced and the results converging, its late message doing nothing; and, without services, the beat
+schedule and the periodic tasks run as functions (the rules for lost jobs: test_job_liveness.py).
 
 The worker tests need Redis (REDIS_URL) and PostgreSQL: the worker is another process, so it must see the
 test's committed rows in the same (pytest-django test) database.
@@ -24,22 +24,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from alignment import jobs, services, tasks
-from alignment.models import (
-    InitiativeScore,
-    Job,
-    JobKind,
-    JobStatus,
-    KPIScore,
-    ObjectiveScore,
-    PortfolioIndex,
-    Signal,
-)
-from alignment.scale import build_scale
+from alignment import services, tasks
+from alignment.models import InitiativeScore, KPIScore, ObjectiveScore, PortfolioIndex, Signal
+from alignment.tasks import FULL_RECOMPUTE
 from config.celery import app
+from core import jobs as core_jobs
+from core import tasks as core_tasks
+from core.models import Job, JobStatus
+from demo.scale import build_scale
 from portfolio import services as portfolio_services
 from portfolio.models import Contribution, Strength
-from tests.alignment.conftest import ARTIFACTS, Worker, poll, wait_for
+from tests.alignment.conftest import ARTIFACTS, Worker, wait_for
 from tests.factories import ContributionFactory, InitiativeFactory, MilestoneFactory, ObjectiveFactory
 
 D = datetime.date
@@ -49,8 +44,8 @@ WORKER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 RESULT_TIMEOUT = 30  # seconds for a worker to start and finish a small job
 COMPUTED = (InitiativeScore, KPIScore, ObjectiveScore, Signal, PortfolioIndex)
 SCALE_INITIATIVES = 6000  # a full recompute of this many takes a few seconds on PostgreSQL
-VISIBILITY_TIMEOUT = 5  # seconds, given to the worker of the kill test
-REDELIVERY_WAIT = 20  # seconds for a restarted worker to take the redelivered message before the fallback
+SILENCE_LIMIT = 3  # seconds without a heartbeat before the kill test's job counts as lost (default 45)
+HEARTBEAT = 1  # seconds between heartbeats in the kill test (default 5)
 
 
 def recompute_url() -> str:
@@ -183,7 +178,7 @@ def test_pmo_starts_a_full_recompute_from_the_page_and_watches_it_run_to_done(
 
     # then: the progress bar of the queued job, polling the job's URL, and its message on the queue
     job = Job.objects.get()
-    status_url = reverse("alignment:job-status", args=[job.pk])
+    status_url = reverse("core:job-status", args=[job.pk])
     html = response.content.decode()
     assert response.status_code == 200
     assert f'hx-get="{status_url}" hx-trigger="every 1s"' in html
@@ -191,7 +186,7 @@ def test_pmo_starts_a_full_recompute_from_the_page_and_watches_it_run_to_done(
     assert 'aria-valuenow="0"' in html
     assert "· Queued</span><span>0%</span>" in html
     assert (job.kind, job.status, job.progress, job.requested_by) == (
-        JobKind.FULL_RECOMPUTE,
+        FULL_RECOMPUTE,
         JobStatus.QUEUED,
         0,
         pmo,
@@ -251,8 +246,8 @@ def test_a_job_whose_worker_fell_silent_is_replaced_and_the_new_one_run_by_a_wor
     # given: CHK-1 (fit 77.78), and a full recompute "running" whose worker and message are gone: its last
     # heartbeat is older than the silence limit and the broker holds nothing
     initiative, _ = fit_example()
-    lost = Job.objects.create(kind=JobKind.FULL_RECOMPUTE, status=JobStatus.RUNNING, progress=37)
-    silent_since = timezone.now() - services.JOB_SILENCE_LIMIT - datetime.timedelta(seconds=1)
+    lost = Job.objects.create(kind=FULL_RECOMPUTE, status=JobStatus.RUNNING, progress=37)
+    silent_since = timezone.now() - core_jobs.job_silence_limit() - datetime.timedelta(seconds=1)
     Job.objects.filter(pk=lost.pk).update(started_at=silent_since, heartbeat_at=silent_since)
     client.force_login(pmo)
 
@@ -312,29 +307,33 @@ def test_pmo_starting_twice_without_htmx_is_redirected_and_joins_the_queued_job(
 
 
 @WORKER_DB
-def test_a_full_recompute_whose_worker_is_killed_mid_write_converges_after_a_restart(
-    redis_worker: Worker, postgres: None, monkeypatch: pytest.MonkeyPatch
+def test_a_full_recompute_whose_worker_is_killed_is_failed_and_replaced_and_the_results_converge(
+    redis_worker: Worker, postgres: None, pmo: Any, client: Client, settings: Any
 ) -> None:
     began = time.monotonic()
     timings: dict[str, float] = {}
     broker = redis_worker.broker
+    # short limits, here and in the worker, so the test waits seconds where production waits under a minute
+    settings.BEARING_JOB_SILENCE_LIMIT = SILENCE_LIMIT
+    settings.BEARING_JOB_HEARTBEAT = HEARTBEAT
+    limits = {"BEARING_JOB_SILENCE_LIMIT": str(SILENCE_LIMIT), "BEARING_JOB_HEARTBEAT": str(HEARTBEAT)}
 
     # given: a portfolio big enough for a full recompute to take seconds, its results computed inline as
     # the reference, then every computed row deleted
     build_scale(initiatives=SCALE_INITIATIVES, seed=1, as_of=timezone.localdate())
     timings["build"] = time.monotonic() - began
-    mark = time.monotonic()
     services.recompute()
-    timings["inline_recompute"] = time.monotonic() - mark
     reference = computed_rows()
     assert len(reference["InitiativeScore"]) == SCALE_INITIATIVES
     for model in COMPUTED:
         model.objects.all().delete()
+    client.force_login(pmo)
 
-    # when: a full recompute is enqueued, and its worker is killed (SIGKILL) inside the score write
-    job = jobs.enqueue_full_recompute()
+    # when: the PMO starts a full recompute, and its worker is killed (SIGKILL) inside the score write
+    client.post(recompute_url(), headers={"HX-Request": "true"})
+    job = Job.objects.get()
     mark = time.monotonic()
-    redis_worker.start(CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
+    redis_worker.start(**limits)
     wait_for(
         lambda: worker_writing(job.pk),
         timeout=60,
@@ -343,7 +342,6 @@ def test_a_full_recompute_whose_worker_is_killed_mid_write_converges_after_a_res
     )
     redis_worker.kill()
     killed = time.monotonic()
-    killed_at = timezone.now()
     timings["enqueue_to_kill"] = killed - mark
 
     # then: nothing half-written: every computed table is empty (rolled back) or complete (committed)
@@ -354,71 +352,109 @@ def test_a_full_recompute_whose_worker_is_killed_mid_write_converges_after_a_res
     stuck = Job.objects.get(pk=job.pk)
     assert stuck.status == JobStatus.RUNNING
     assert 1 < stuck.progress < 100
-    # and the message is still on the broker, delivered but never acknowledged (acks_late)
+    # and its message is still on the broker, delivered but never acknowledged (acks_late)
     assert len(broker.unacked_ages()) == 1
 
-    # when: the worker restarts once the message has been invisible for longer than the visibility timeout
-    # (a worker restores such messages when it starts polling)
+    # when: a worker is back (with the default visibility timeout, so the killed message stays out), the
+    # job's heartbeat falls silent past the limit, and beat sends its check for lost jobs
+    redis_worker.start(**limits)
     wait_for(
-        lambda: min(broker.unacked_ages(), default=0) > VISIBILITY_TIMEOUT + 0.5,
-        timeout=VISIBILITY_TIMEOUT + 10,
-        what="the unacknowledged message to outlive the visibility timeout",
+        lambda: core_jobs.job_is_lost(Job.objects.get(pk=job.pk), timezone.now()),
+        timeout=SILENCE_LIMIT + 10,
+        what="the killed job to fall silent past the limit",
     )
-    redis_worker.start(CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
-    redelivered = poll(
-        lambda: Job.objects.filter(pk=job.pk, started_at__gt=killed_at).exists(),
-        timeout=REDELIVERY_WAIT,
-        check=redis_worker.check_alive,
-    )
-    if redelivered:
-        path, final_job = "redelivery", job
-    else:
-        # the documented fallback: the silent job is failed by job_start and a new full recompute starts
-        monkeypatch.setattr(services, "JOB_SILENCE_LIMIT", datetime.timedelta(seconds=1))
-        path, final_job = "silence rule", jobs.enqueue_full_recompute()
-        assert final_job.pk != job.pk
-        assert Job.objects.get(pk=job.pk).status == JobStatus.FAILED
-    final = wait_for(
-        lambda: finished(final_job.pk),
-        timeout=60,
-        what=f"the full recompute to finish after the restart ({path})",
-        check=redis_worker.check_alive,
-    )
-    assert final.status == JobStatus.DONE, final.message
-    timings["kill_to_converged"] = time.monotonic() - killed
+    core_tasks.fail_lost_jobs.delay()
 
-    # then: the results are exactly the reference's, and the broker holds nothing
+    # then: the job is marked failed, at the progress where it died
+    failed = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status=JobStatus.FAILED).first(),
+        timeout=RESULT_TIMEOUT,
+        what="the worker to mark the killed job failed",
+        check=redis_worker.check_alive,
+    )
+    timings["kill_to_failed"] = time.monotonic() - killed
+    assert failed.message.startswith("No sign of life since ")
+    assert failed.message.endswith(": the worker was lost")
+    assert failed.progress == stuck.progress
+    assert failed.finished_at is not None
+    assert timings["kill_to_failed"] < 60
+
+    # when: the PMO asks again
+    response = client.post(recompute_url(), headers={"HX-Request": "true"})
+
+    # then: a fresh job, which the worker runs to the end; the results are exactly the reference's
+    assert response.status_code == 200
+    fresh = Job.objects.exclude(pk=job.pk).get()
+    assert fresh.requested_by == pmo
+    done = wait_for(
+        lambda: finished(fresh.pk),
+        timeout=60,
+        what="the fresh full recompute to finish",
+        check=redis_worker.check_alive,
+    )
+    assert (done.status, done.progress) == (JobStatus.DONE, 100), done.message
+    timings["kill_to_converged"] = time.monotonic() - killed
     assert differences(computed_rows(), reference) == {}
-    assert broker.queued() == []
+
+    # when: the killed worker's message comes back late (a worker restores deliveries older than its
+    # visibility timeout when it starts)
+    redis_worker.stop()
+    redis_worker.start(CELERY_VISIBILITY_TIMEOUT="1", **limits)
+    wait_for(
+        lambda: broker.queued() == [] and broker.unacked_ages() == [],
+        timeout=RESULT_TIMEOUT,
+        what="the late message to be taken and acknowledged",
+        check=redis_worker.check_alive,
+    )
+
+    # then: it did nothing: the failed job is as it was, no other job, the results unchanged
+    late = Job.objects.get(pk=job.pk)
+    assert (late.status, late.started_at, late.finished_at, late.message) == (
+        JobStatus.FAILED,
+        failed.started_at,
+        failed.finished_at,
+        failed.message,
+    )
+    assert Job.objects.count() == 2
+    assert f"Job {job.pk} is not waiting to run (a late or repeated message): nothing to do" in (
+        redis_worker.log_path.read_text()
+    )
+    assert differences(computed_rows(), reference) == {}
     timings["total"] = time.monotonic() - began
     report = {
-        "path": path,
         "after_kill": "complete" if counts == complete and counts != empty else "empty",
         "timings_s": {name: round(value, 2) for name, value in timings.items()},
     }
     (ARTIFACTS / "worker-kill-converge.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"kill and converge: {report}")
+    print(f"kill, fail, replace and converge: {report}")
 
 
 # --------------------------------------------------------------------------------------- without services
 
 
-def test_the_beat_schedule_runs_the_sweep_the_nightly_recompute_the_snapshot_and_the_reminders() -> None:
+def test_the_beat_schedule_fails_lost_jobs_and_runs_the_sweep_the_nightly_recompute_the_score_history_and_the_reminders() -> (
+    None
+):
     # given
     schedule = settings.CELERY_BEAT_SCHEDULE
 
     # then: each entry's crontab, and each task name is a task the Celery app knows
     assert schedule == {
+        "fail-lost-jobs": {
+            "task": "core.tasks.fail_lost_jobs",
+            "schedule": datetime.timedelta(seconds=15),
+            "options": {"expires": 15},
+        },
         "sweep-stale-scores": {"task": "alignment.tasks.sweep_stale", "schedule": crontab(minute="*/10")},
         "nightly-full-recompute": {
             "task": "alignment.tasks.nightly_recompute",
             "schedule": crontab(hour=2, minute=30),
         },
-        "daily-history-snapshot": {
-            "task": "alignment.tasks.snapshot_history",
+        "daily-score-history": {
+            "task": "alignment.tasks.record_history",
             "schedule": crontab(hour=3, minute=15),
         },
-        "daily-reminders": {"task": "alignment.tasks.send_reminders", "schedule": crontab(hour=7, minute=0)},
+        "daily-reminders": {"task": "steering.tasks.send_reminders", "schedule": crontab(hour=7, minute=0)},
     }
     assert app.conf.beat_schedule == schedule
     assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)
@@ -478,78 +514,5 @@ def test_the_nightly_task_runs_a_full_recompute_as_a_job() -> None:
 
     # then
     job = Job.objects.get()
-    assert (job.kind, job.status, job.progress) == (JobKind.FULL_RECOMPUTE, JobStatus.DONE, 100)
+    assert (job.kind, job.status, job.progress) == (FULL_RECOMPUTE, JobStatus.DONE, 100)
     assert InitiativeScore.objects.get(pk=initiative.pk).fit == 33.33
-
-
-# --------------------------------------------------------------------------------------- a silent job
-
-
-def running_job(*, heartbeat_age: datetime.timedelta) -> Job:
-    job = Job.objects.create(kind=JobKind.FULL_RECOMPUTE, status=JobStatus.RUNNING, progress=37)
-    last = timezone.now() - heartbeat_age
-    Job.objects.filter(pk=job.pk).update(started_at=last, heartbeat_at=last)
-    return job
-
-
-@pytest.mark.django_db
-def test_a_job_silent_for_longer_than_the_limit_is_failed_and_replaced() -> None:
-    # given: a running job whose worker has not reported for just over the limit
-    lost = running_job(heartbeat_age=services.JOB_SILENCE_LIMIT + datetime.timedelta(seconds=1))
-
-    # when
-    new = services.job_start(JobKind.FULL_RECOMPUTE)
-
-    # then
-    lost.refresh_from_db()
-    assert new.pk != lost.pk
-    assert (new.status, new.progress) == (JobStatus.QUEUED, 0)
-    assert lost.status == JobStatus.FAILED
-    assert lost.finished_at is not None
-    assert lost.message.startswith("No sign of life since ")
-    assert lost.message.endswith(": the worker was lost")
-
-
-@pytest.mark.django_db
-def test_a_running_job_that_reported_within_the_limit_is_joined() -> None:
-    # given
-    alive = running_job(heartbeat_age=services.JOB_SILENCE_LIMIT - datetime.timedelta(minutes=1))
-
-    # when
-    joined = services.job_start(JobKind.FULL_RECOMPUTE)
-
-    # then
-    assert joined.pk == alive.pk
-    assert list(Job.objects.values_list("status", flat=True)) == [JobStatus.RUNNING]
-
-
-@pytest.mark.django_db
-def test_a_queued_job_no_worker_took_is_replaced_once_silent() -> None:
-    # given: a job queued long ago and never started (its message was lost)
-    lost = Job.objects.create(kind=JobKind.FULL_RECOMPUTE)
-    Job.objects.filter(pk=lost.pk).update(
-        created_at=timezone.now() - services.JOB_SILENCE_LIMIT - datetime.timedelta(seconds=1)
-    )
-
-    # when
-    new = services.job_start(JobKind.FULL_RECOMPUTE)
-
-    # then
-    assert new.pk != lost.pk
-    assert Job.objects.get(pk=lost.pk).status == JobStatus.FAILED
-
-
-@pytest.mark.django_db
-def test_each_progress_report_is_a_heartbeat() -> None:
-    # given: a job that last reported an hour ago
-    job = running_job(heartbeat_age=datetime.timedelta(hours=1))
-    before = timezone.now()
-
-    # when
-    services.job_progress(job.pk, 45, "Scored 500 of 1,000 initiatives")
-
-    # then
-    job.refresh_from_db()
-    assert (job.progress, job.message) == (45, "Scored 500 of 1,000 initiatives")
-    assert job.heartbeat_at is not None
-    assert job.heartbeat_at >= before

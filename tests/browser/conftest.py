@@ -36,7 +36,11 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def chromium_browser(chromium: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # The first chart of a session parses plotly.js (5 MB): on a busy two-core machine that alone can take
+    # longer than expect()'s default 5 s. Conditions are still waited on, just with more patience.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)

@@ -12,12 +12,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from alignment import dashboard, services
-from alignment.demo import DEMO_PASSWORD, build_demo
-from alignment.models import ALL_SCOPE, DashboardSnapshot
-from portfolio.models import FUNDED_STAGES, KPI, Initiative, Objective, Program
+from alignment.models import ALL_SCOPE, StoredDashboard
+from core.stages import FUNDED
+from demo.northwind import DEMO_PASSWORD, build_demo
+from portfolio.models import KPI, Initiative, Objective, Program
 from tests.browser.conftest import ARTIFACTS, login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CHARTS = 7
 DRAWN = '[data-chart][data-drawn="1"]'
@@ -48,7 +49,7 @@ def behind_unit(unit_id: int) -> list[str]:
     return sorted(
         r.code
         for r in piece.rows.values()
-        if r.stage in {str(s) for s in FUNDED_STAGES}
+        if r.stage in {str(s) for s in FUNDED}
         and any(
             s != "none" and unit_id in [u for u, _ in piece.routes.get(o, [])] for o, s in r.contributions
         )
@@ -60,7 +61,7 @@ def test_executive_reads_the_dashboard_filters_it_and_follows_a_bar_to_the_regis
     today = timezone.localdate()
     build_demo(as_of=today)
     services.backfill_history(today=today, months=6)
-    stored = json.loads(DashboardSnapshot.objects.get(scope=ALL_SCOPE).payload)
+    stored = json.loads(StoredDashboard.objects.get(scope=ALL_SCOPE).payload)
 
     # when the CIO logs in and opens the dashboard
     login(page, "cio", DEMO_PASSWORD)
@@ -87,11 +88,9 @@ def test_executive_reads_the_dashboard_filters_it_and_follows_a_bar_to_the_regis
     expect(page.locator(DRAWN)).to_have_count(CHARTS)
     assert page.evaluate("window.stillThere") is True
     bubbles = json.loads(page.locator("#figure-bubble").text_content())
-    tier1 = sorted(
-        Initiative.objects.filter(score__tier=1, stage__in=FUNDED_STAGES).values_list("pk", flat=True)
-    )
+    tier1 = sorted(Initiative.objects.filter(score__tier=1, stage__in=FUNDED).values_list("pk", flat=True))
     assert [len(trace["x"]) for trace in bubbles["data"]] == [len(tier1), 0, 0]
-    assert len(tier1) > 0
+    assert len(tier1) == 5
     screenshots(page, "dashboard-tier-1")
 
     # when the filter is reset and the CIO clicks the spend bar of the most important priority objective
@@ -99,28 +98,39 @@ def test_executive_reads_the_dashboard_filters_it_and_follows_a_bar_to_the_regis
     expect(page.locator(DRAWN)).to_have_count(CHARTS)
     figure = json.loads(page.locator("#figure-investment").text_content())
     spend = figure["data"][1]
-    first = next(n for n, share in enumerate(spend["y"]) if share > 0)
+    first = next(n for n, share in enumerate(spend["x"]) if share > 0)
     bar = page.locator("#chart-investment .barlayer .trace").nth(1).locator(".point").nth(first)
     box = bar.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
-    # then the register lists exactly the funded initiatives whose budget that bar shows
-    unit = Objective.objects.get(code=spend["x"][first])
+    # then the list behind the bar shows exactly the funded initiatives whose budget that bar counts, and the
+    # part of each it counts, adding up to the bar's spend
+    unit = Objective.objects.get(code=spend["y"][first].split(" ")[0])
+    expect(page).to_have_url(re.compile(rf"/dashboard/spend/{unit.pk}/$"))
+    expected = behind_unit(unit.pk)
+    assert (unit.code, expected) == ("O1.1", ["ECOM-01", "ECOM-02", "ECOM-03", "ECOM-04", "ECOM-05"])
+    codes = page.locator("#spend-lines tbody tr td:first-child a")
+    expect(codes).to_have_count(len(expected))
+    assert sorted(codes.all_text_contents()) == expected
+    table = next(c for c in stored["charts"] if c["key"] == "investment")["table"]
+    bar_spend = next(row[4] for row in table["rows"] if row[0] == unit.code)
+    expect(page.locator("#spend-lines tfoot td")).to_have_text(f"€{bar_spend:,}")
+    screenshots(page, "spend-behind-a-bar")
+    # and the register, with whole budgets, is one link away
+    page.get_by_role("link", name="Open these initiatives in the register (full budgets)").click()
     expect(page).to_have_url(re.compile(rf"/initiatives/\?.*objective={unit.pk}"))
     assert "stage=funded" in page.url
-    codes = page.locator("#results tbody tr td:first-child")
-    expected = behind_unit(unit.pk)
-    assert expected
-    expect(codes).to_have_text(expected)
+    expect(page.locator("#results tbody tr td:first-child")).to_have_text(expected)
+    page.go_back()
 
     # when the CIO goes back and opens the funded budget tile
     page.go_back()
     expect(page.locator(DRAWN)).to_have_count(CHARTS)
     page.locator("#tiles a.tile").first.click()
     expect(page).to_have_url(re.compile(r"/initiatives/\?stage=funded"))
-    funded = sorted(Initiative.objects.filter(stage__in=FUNDED_STAGES).values_list("code", flat=True))
+    funded = sorted(Initiative.objects.filter(stage__in=FUNDED).values_list("code", flat=True))
     expect(page.locator("#results")).to_contain_text(f"{len(funded)} initiatives")
 
     # and a click on a point of the bubble chart, through Plotly's own click event, opens that initiative

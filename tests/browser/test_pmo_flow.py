@@ -11,7 +11,7 @@ from portfolio.models import Contribution, Initiative
 from tests.browser.conftest import ARTIFACTS, login
 from tests.factories import InitiativeFactory, ObjectiveFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_pmo_creates_an_initiative_with_a_contribution_and_finds_it_in_the_register(page):

@@ -15,13 +15,14 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from alignment import demo, services
-from alignment.demo import DEMO_PASSWORD, build_demo
-from portfolio.models import AgendaItem, CheckpointReview, MeetingStatus, SteeringMeeting
-from portfolio.services import steering as portfolio_steering
+from alignment import services
+from demo import northwind as demo
+from demo.northwind import DEMO_PASSWORD, build_demo
+from steering import rules
+from steering.models import AgendaItem, CheckpointReview, MeetingStatus, SteeringMeeting
 from tests.browser.conftest import ARTIFACTS, login
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CONDITIONAL = "Proceed only with a cut-over plan that avoids the peak trading freeze."
 CONDITION = "Present the cut-over plan at the next meeting"
@@ -74,12 +75,15 @@ def test_steering_member_records_two_decisions_and_downloads_the_board_pack(page
     # given the demo portfolio, with today's meeting and its agenda proposed from the data
     today = timezone.localdate()
     build_demo(as_of=today)
+    demo.freeze_review_figures()
     services.backfill_history(today=today, months=6)
     demo.prepare_meetings()
     meeting = SteeringMeeting.objects.get(status=MeetingStatus.PLANNED, held_on=today)
-    items = list(AgendaItem.objects.filter(meeting=meeting).select_related("initiative").order_by("position"))
+    listed = AgendaItem.objects.filter(meeting=meeting).select_related("initiative").order_by("position")
+    items = [item for item in listed if not item.for_noting]
+    noting = [item for item in listed if item.for_noting]
     first, second = items[0], items[1]
-    suggested = portfolio_steering.rag_suggestions(first.initiative)
+    suggested = rules.suggest_rag(first.initiative)
 
     # when the steering member logs in, opens Steering and today's meeting
     login(page, "steering", DEMO_PASSWORD)
@@ -87,13 +91,20 @@ def test_steering_member_records_two_decisions_and_downloads_the_board_pack(page
     expect(page.get_by_role("heading", name="Steering", level=1)).to_be_visible()
     today_row = page.locator("a.meeting-row", has_text=meeting.title)
     expect(today_row).to_contain_text("Today")
-    expect(today_row).to_contain_text(f"{len(items)} on the agenda · {len(items)} to review")
+    expect(today_row).to_contain_text(
+        f"{len(listed)} on the agenda · {len(items)} to review · {len(noting)} for noting"
+    )
     today_row.click()
 
-    # then the agenda proposed from the data is there, in order, each item with why it is on it
+    # then the agenda proposed from the data is there, in order, each item with why it is on it and its time
+    # box, up to the meeting's two hours; the rest are listed for noting
     expect(page.get_by_role("heading", name=meeting.title, level=1)).to_be_visible()
     rows = page.locator("li.agenda-item")
     expect(rows).to_have_count(len(items))
+    expect(page.locator("li.noting-item")).to_have_count(len(noting))
+    expect(page.locator("#agenda .card-header")).to_contain_text(
+        f"{len(items)} to review · 120 of 120 minutes"
+    )
     expect(rows.locator("a.fw-semibold")).to_have_text([item.initiative.code for item in items])
     expect(rows.first.locator(".reason")).to_have_text(first.reasons)
     assert any(reason.startswith("Checkpoint due") for reason in first.reasons)
@@ -125,7 +136,7 @@ def test_steering_member_records_two_decisions_and_downloads_the_board_pack(page
     # then they are back on the agenda, the decision shown on its item
     expect(page).to_have_url(re.compile(rf"/steering/meetings/{meeting.pk}/#item-{first.pk}$"))
     expect(page.locator("#messages")).to_contain_text(
-        f"Decision on {first.initiative.code} recorded: Proceed with conditions, with 1 action item(s)."
+        f"Decision on {first.initiative.code} recorded: Proceed with conditions, with 1 action item."
     )
 
     # when they review the second initiative and record "realign" (who took part is remembered)
@@ -155,7 +166,7 @@ def test_steering_member_records_two_decisions_and_downloads_the_board_pack(page
     expect(bar).to_have_class(re.compile(r"\bbg-success\b"), timeout=PRINT_TIMEOUT_MS)
     expect(page.locator("#job-message")).to_contain_text("Board pack ready")
     with page.expect_download() as download:
-        page.locator("#boardpack-download").click()
+        page.locator("#job-result").click()
     path = download.value.path()
 
     # then the PDF opens and holds both initiatives, their decisions and the committee's reasons

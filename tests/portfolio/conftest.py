@@ -10,16 +10,19 @@ from typing import Any
 
 import pytest
 
-from portfolio import changes
-from portfolio.models import Stage
+from core import changes
+from core.stages import Stage
 from tests.factories import (
     ContributionFactory,
     InitiativeFactory,
     KPIFactory,
+    MilestoneFactory,
     ObjectiveFactory,
     ProgramFactory,
+    ReadingFactory,
     UserFactory,
 )
+from tests.portfolio.utils import World, days, days_ago
 
 D = datetime.date
 
@@ -174,3 +177,55 @@ def register(db) -> dict[str, Any]:
         "finance": finance,
         "conversion": conversion,
     }
+
+
+# ------------------------------------------------------------------------------------------------ worklist
+
+
+@pytest.fixture
+def today(time_machine) -> datetime.date:
+    """The worklist's day, fixed: checks count days from it."""
+    time_machine.move_to(datetime.datetime(2026, 11, 21, 9, 0, tzinfo=datetime.UTC))
+    return D(2026, 11, 21)
+
+
+@pytest.fixture
+def one_of_each(today, manager, other_manager, program) -> dict[str, Any]:
+    """One record failing each check, managed or owned by the manager persona, plus one of another manager."""
+    owner_objective = ObjectiveFactory(code="O9", title="Cut cost to serve", owner=manager)
+    mine = InitiativeFactory(
+        code="ECOM-1", manager=manager, program=program, stage=Stage.IN_DELIVERY, go_live_date=days(today, 12)
+    )
+    theirs = InitiativeFactory(
+        code="FIN-1", manager=other_manager, stage=Stage.LIVE, go_live_date=days(today, -40)
+    )
+    kpi = KPIFactory(objective=owner_objective, name="Cost per order")
+    ReadingFactory(kpi=kpi, date=days(today, -150))
+    return {
+        "contribution": ContributionFactory(initiative=mine, objective=owner_objective, rationale="tbd"),
+        "objective": ObjectiveFactory(code="O8", title="Delight staff", owner=other_manager),
+        "kpi": kpi,
+        "mine": mine,
+        "theirs": theirs,
+        "milestone": MilestoneFactory(
+            initiative=mine, name="Pilot", baseline_date=days(today, 5), forecast_updated_at=days_ago(75)
+        ),
+        "their_milestone": MilestoneFactory(
+            initiative=InitiativeFactory(code="FIN-2", manager=other_manager, stage=Stage.APPROVED),
+            name="Design",
+            baseline_date=days(today, 20),
+        ),
+    }
+
+
+@pytest.fixture
+def world(executive, manager, theme, objective, kpi, program, initiative) -> World:
+    """The shared records of a service case in one object."""
+    return World(executive, manager, theme, objective, kpi, program, initiative)
+
+
+@pytest.fixture
+def logged_in(client, pmo):
+    """The test client, logged in as the PMO."""
+    client.force_login(pmo)
+    return client

@@ -11,13 +11,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from core.errors import StaleEdit
+from core.records import record_update
 from portfolio import services
-from portfolio.errors import StaleEdit
 from portfolio.forms import InitiativeForm
 from portfolio.models import Initiative, Milestone
-from portfolio.services.records import record_update
 from tests.factories import InitiativeFactory, MilestoneFactory
-from tests.portfolio.utils import form_data, snapshot, version_in
+from tests.portfolio.utils import db_rows, form_data, version_in
 
 pytestmark = pytest.mark.django_db
 
@@ -57,14 +57,14 @@ def test_the_second_of_two_overlapping_edits_is_refused_with_the_current_record(
 def test_a_stale_edit_changes_nothing(initiative, pmo):
     # given
     services.initiative_update(user=pmo, initiative_id=initiative.pk, version=1, data={"title": "First"})
-    before = snapshot()
+    before = db_rows()
 
     # when
     with pytest.raises(StaleEdit):
         services.initiative_update(user=pmo, initiative_id=initiative.pk, version=1, data={"title": "Second"})
 
     # then
-    assert snapshot() == before
+    assert db_rows() == before
 
 
 def test_a_stale_delete_is_refused_and_the_record_kept(initiative, manager, pmo):
@@ -73,7 +73,7 @@ def test_a_stale_delete_is_refused_and_the_record_kept(initiative, manager, pmo)
     services.milestone_update(
         user=pmo, milestone_id=milestone.pk, version=1, data={"name": "Pilot (all stores)"}
     )
-    before = snapshot()
+    before = db_rows()
 
     # when
     with pytest.raises(StaleEdit) as refused:
@@ -81,7 +81,7 @@ def test_a_stale_delete_is_refused_and_the_record_kept(initiative, manager, pmo)
 
     # then
     assert (refused.value.current.name, refused.value.current.version) == ("Pilot (all stores)", 2)
-    assert snapshot() == before
+    assert db_rows() == before
 
 
 def _edit_page(client: Client, initiative: Initiative) -> str:
@@ -116,7 +116,7 @@ def test_two_people_editing_the_same_initiative_in_the_browser(initiative, pmo, 
         "<tr><td>Title</td><td>Checkout rebuild (manager)</td><td><strong>Checkout rebuild (PMO)</strong></td></tr>"
         in page
     )
-    assert "<tr><td>Budget (opex)</td><td>20000</td><td><strong>30000</strong></td></tr>" in page
+    assert "<tr><td>Budget (opex)</td><td>€20,000</td><td><strong>€30,000</strong></td></tr>" in page
     assert "<tr><td>Business criticality</td><td>5</td><td><strong>3</strong></td></tr>" in page
     assert page.count("<tr><td>") == 3
     assert version_in(page) == 2
@@ -186,7 +186,7 @@ def _edit_in_thread(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_truly_parallel_edits_on_postgresql_exactly_one_wins(postgres, pmo):
     # given
     initiative = InitiativeFactory(code="PAR-1", title="Before")

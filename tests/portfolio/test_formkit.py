@@ -9,7 +9,7 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.utils.safestring import SafeString, mark_safe
 
-from portfolio.formkit import BearingFormRenderer
+from core.formkit import BearingFormRenderer
 
 
 class Choices(forms.Form):

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from core.stages import Stage
 from portfolio import selectors, services
-from portfolio.models import Initiative, Milestone, Objective, ObjectiveStatus, Stage
+from portfolio.models import Initiative, Milestone, Objective, ObjectiveStatus
 from portfolio.sections import MilestoneState, milestone_state
 from portfolio.selectors import (
     RegisterFilters,
@@ -306,7 +307,7 @@ def test_initiative_history_tells_who_changed_what_from_what_to_what_newest_firs
                 ("sponsor", "Erin Executive", "Ada Admin"),
                 ("program", "—", "Digital commerce"),
                 ("stage", "In delivery", "Approved"),
-                ("budget (capex)", "100000", "125000.5"),
+                ("budget (capex)", "€100,000", "€125,000"),
             ],
         ),
         (AT[0], "Pat Office", "created", "Initiative “Checkout”", []),
@@ -402,7 +403,9 @@ def test_history_limit_keeps_the_newest_entries(initiative, pmo):
 def test_history_names_a_contribution_by_its_objective(initiative, objective, pmo):
     # when
     services.contribution_create(
-        user=pmo, initiative=initiative, data={"objective": objective, "rationale": "Because."}
+        user=pmo,
+        initiative=initiative,
+        data={"objective": objective, "rationale": "Because it shortens the checkout."},
     )
 
     # then

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
 from django.db import models
 from django.forms import BaseForm
+from django.utils import timezone
 
-SNAPSHOT_APPS = ("portfolio", "risk")
+SNAPSHOT_APPS = ("portfolio", "risk", "steering")
 
 
-def snapshot() -> dict[str, list[dict[str, Any]]]:
-    """Every row (all columns) of every portfolio and risk table, history tables included."""
+def db_rows() -> dict[str, list[dict[str, Any]]]:
+    """Every row (all columns) of every portfolio, risk and steering table, history tables included."""
     state: dict[str, list[dict[str, Any]]] = {}
     for label in SNAPSHOT_APPS:
         for model in apps.get_app_config(label).get_models():
@@ -25,7 +27,7 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
 
 
 def row_counts() -> dict[str, int]:
-    return {label: len(rows) for label, rows in snapshot().items()}
+    return {label: len(rows) for label, rows in db_rows().items()}
 
 
 def _post_value(value: Any) -> str | list[str]:
@@ -88,3 +90,47 @@ def field_error(html: str, field_id: str) -> list[str]:
     return re.findall(
         rf'<div class="invalid-feedback d-block" id="{re.escape(field_id)}_error">(.*?)</div>', html
     )
+
+
+def days(today: datetime.date, n: int) -> datetime.date:
+    return today + datetime.timedelta(days=n)
+
+
+def days_ago(n_days: int) -> datetime.datetime:
+    """The moment n days before now (the test sets the clock)."""
+    return timezone.now() - datetime.timedelta(days=n_days)
+
+
+@dataclass
+class World:
+    """The records a service case needs, built from the shared fixtures (the `world` fixture)."""
+
+    executive: Any
+    manager: Any
+    theme: Any
+    objective: Any
+    kpi: Any
+    program: Any
+    initiative: Any
+
+
+def history_of(record: Any) -> list[tuple[str, Any]]:
+    """(type, user) of each audit-trail row of `record`, oldest first."""
+    rows = type(record).history.filter(id=record.pk).order_by("history_date", "history_id")
+    return [(row.history_type, row.history_user) for row in rows]
+
+
+def initiative_post(**changes: Any) -> dict[str, Any]:
+    """What the new-initiative form posts for a valid idea, with `changes` applied."""
+    data = {
+        "code": "NEW-1",
+        "title": "Self-service returns",
+        "category": "grow",
+        "stage": "idea",
+        "budget_capex": "0",
+        "budget_opex": "0",
+        "actual_cost": "0",
+        "expected_annual_benefit": "0",
+        "criticality": "3",
+    }
+    return data | changes

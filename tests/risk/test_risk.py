@@ -6,13 +6,13 @@ import datetime
 
 import pytest
 
-from portfolio.changes import Change
-from portfolio.errors import ApplicationError, NotAllowed, StaleEdit
+from core.changes import Change
+from core.errors import ApplicationError, NotAllowed, StaleEdit
 from risk import selectors, services
 from risk.models import Risk, RiskStatus, exposure_level
 from risk.selectors import HeatCell, heat_grid, heat_grid_from_counts, portfolio_heat_counts, risk_register
 from tests.factories import InitiativeFactory, RiskFactory, UserFactory
-from tests.portfolio.utils import snapshot
+from tests.portfolio.utils import db_rows
 
 D = datetime.date
 
@@ -286,7 +286,7 @@ def test_manager_adds_a_risk_to_their_initiative_with_exactly_the_given_values(
 def test_only_the_pmo_and_the_initiatives_manager_may_change_its_risks(initiative, persona):
     # given
     risk = RiskFactory(initiative=initiative)
-    before = snapshot()
+    before = db_rows()
 
     # when / then
     with pytest.raises(NotAllowed):
@@ -297,7 +297,7 @@ def test_only_the_pmo_and_the_initiatives_manager_may_change_its_risks(initiativ
         services.risk_update(user=persona, risk_id=risk.pk, version=1, data={"impact": 5})
     with pytest.raises(NotAllowed):
         services.risk_delete(user=persona, risk_id=risk.pk, version=1)
-    assert snapshot() == before
+    assert db_rows() == before
 
 
 @pytest.mark.django_db
@@ -315,7 +315,7 @@ def test_an_invalid_risk_update_is_refused_on_the_field_and_changes_nothing(
 ):
     # given
     risk = RiskFactory(initiative=initiative)
-    before = snapshot()
+    before = db_rows()
 
     # when
     with pytest.raises(ApplicationError) as refused:
@@ -323,7 +323,7 @@ def test_an_invalid_risk_update_is_refused_on_the_field_and_changes_nothing(
 
     # then
     assert refused.value.field_errors == field_errors
-    assert snapshot() == before
+    assert db_rows() == before
 
 
 @pytest.mark.django_db

@@ -1,0 +1,80 @@
+"""Stored dashboards: the portfolio's and each program's dashboard drawn after a recompute and served as stored."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from alignment import dashboard
+from alignment.engine import store
+from alignment.models import (
+    ALL_SCOPE,
+    PortfolioIndex,
+    StoredDashboard,
+)
+from alignment.services.policy import current_policy
+from core.jobs import PROGRESS_STEPS, Progress, run_job
+from core.templatetags.bearing import currency_symbol
+
+log = logging.getLogger(__name__)
+
+
+def render_dashboards(*, today: datetime.date | None = None, progress: Progress | None = None) -> int:
+    """Render and store the dashboard of the whole portfolio and of each program (one slice load for all).
+
+    Returns the number of dashboards stored; dashboards of programs that no longer exist are removed.
+    """
+    today = today or timezone.localdate()
+    policy = current_policy()
+    source = (
+        PortfolioIndex.objects.filter(scope=ALL_SCOPE)
+        .order_by("-date")
+        .values_list("computed_at", flat=True)
+        .first()
+    )
+    everything = dashboard.DashboardFilters()
+    piece = dashboard.load_slice(everything, today=today)
+    programs = sorted({r.program_id for r in piece.rows.values() if r.program_id is not None})
+    scopes = [everything] + [dashboard.DashboardFilters(program=pk) for pk in programs]
+    if progress:
+        progress(20, f"Drawing {len(scopes)} dashboards")
+    datasets = dashboard.dashboards_from_slice(piece, scopes, policy=policy)
+    now = timezone.now()
+    symbol = currency_symbol()
+    rows = []
+    step = max(1, len(datasets) // PROGRESS_STEPS)
+    for n, data in enumerate(datasets, start=1):
+        payload = dashboard.build_payload(data, symbol=symbol, as_of=now)
+        rows.append(
+            {
+                "scope": data.filters.scope,
+                "computed_at": now,
+                "source_computed_at": source,
+                "payload": json.dumps(payload, separators=(",", ":")),
+                "html": render_to_string(
+                    "alignment/_dashboard_content.html",
+                    {"payload": payload, "query": data.filters.query()},
+                ),
+            }
+        )
+        if progress and n % step == 0 and n < len(datasets):
+            progress(20 + int(70 * n / len(datasets)), f"Drew {n} of {len(datasets)} dashboards")
+    with transaction.atomic():
+        StoredDashboard.objects.exclude(scope__in=[r["scope"] for r in rows]).delete()
+        store.upsert(StoredDashboard, rows, key="scope")
+    return len(rows)
+
+
+def run_dashboard_render(*, job_id: int | None = None, today: datetime.date | None = None) -> int | None:
+    """Redraw the stored dashboards as a job."""
+    return run_job(
+        job_id,
+        lambda progress: render_dashboards(today=today, progress=progress),
+        lambda n: f"Redrew {n} dashboards",
+        lambda n: {"dashboards": n},
+    )

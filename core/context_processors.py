@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from core import roles
+
+
+def bearing(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {
+        "user_roles": sorted(roles.roles_of(user)),
+        "can_edit_portfolio": roles.can_edit_portfolio(user),
+        "can_administer": roles.can_administer(user),
+    }

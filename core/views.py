@@ -1,0 +1,168 @@
+"""View helpers shared by every app: role checks, htmx-aware rendering and form submission."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
+
+from core import jobs, roles
+from core.errors import ApplicationError, NotAllowed, StaleEdit
+from core.models import Job
+from core.redirects import next_url
+
+T = TypeVar("T")
+SubmissionForm = Any  # a Django form with SubmissionMixin (VersionedModelForm, DeleteForm)
+View = Callable[..., HttpResponse]
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it: `request.htmx` says what htmx asked for."""
+
+    htmx: HtmxDetails
+
+
+def wants_fragment(request: HtmxHttpRequest) -> bool:
+    """htmx asked for part of a page (a swap or an action's answer): answer with the fragment. A history
+    restore (the back button with htmx's history cache off) needs the whole page, chrome included."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+NO_ROLE = "Your account has no Bearing role yet. Ask an administrator to add you to a group."
+
+
+def viewer_required(view: View) -> View:
+    """Logged in and holding at least one Bearing role; everyone with a role may read."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not roles.can_view(request.user):
+            raise PermissionDenied(NO_ROLE)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def require(allowed: bool, message: str = "Your role does not allow this.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def render_page(
+    request: HtmxHttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the whole page, or only `partial` when htmx asks; the same URL serves both."""
+    fragment = bool(partial) and wants_fragment(request)
+    name = f"{template}#{partial}" if fragment else template
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The data to bind a form to: the POST, even an empty one (every field missing, so the form says so),
+    and None for a GET (a fresh form). `request.POST or None` would take an empty POST for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def submit(form: SubmissionForm, action: Callable[[Any], T]) -> T | None:
+    """Validate the form and run the service; on refusal, put the reasons on the form and return None."""
+    if not form.is_valid():
+        return None
+    try:
+        return action(form)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except StaleEdit as error:
+        form.show_stale(error)
+    except ApplicationError as error:
+        form.add_application_error(error)
+    return None
+
+
+def form_status(form: SubmissionForm) -> int:
+    """409 when the record changed under the user, 422 for other invalid input, 200 for a fresh form."""
+    if form.stale:
+        return 409
+    return 422 if form.is_bound else 200
+
+
+def form_response(
+    request: HtmxHttpRequest,
+    form: SubmissionForm,
+    *,
+    save: Callable[[Any], Any],
+    done: Callable[[Any], tuple[str, str]],
+    title: str,
+    cancel_url: str,
+    template: str = "portfolio/simple_form.html",
+    context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The whole create/edit round trip: on POST run `save`; when it succeeds, flash done()'s message and
+    redirect to its URL, or to the page that sent the user here (a local `next`, e.g. the worklist);
+    otherwise (GET, invalid, refused) render the form with its errors and status. The form posts to its own
+    URL, so `next` rides along in the query string."""
+    if request.method == "POST":
+        saved = submit(form, save)
+        if saved is not None:
+            message, url = done(saved)
+            messages.success(request, message)
+            return HttpResponseRedirect(next_url(request, url))
+    return render_page(
+        request,
+        template,
+        {"form": form, "title": title, "cancel_url": next_url(request, cancel_url), **(context or {})},
+        status=form_status(form),
+    )
+
+
+def narrow_page(rows: QuerySet[Any], number: Any, per_page: int, *, count: int | None = None) -> Page:
+    """One page of `rows`, ordered and paged on their primary keys alone, then only the rows shown loaded
+    with everything they display (their joins and wide columns): sorting thousands of joined rows to keep
+    fifty costs several times more. `count`, when the caller already has it, spares a COUNT query."""
+    paginator = Paginator(rows.values_list("pk", flat=True), per_page)
+    if count is not None:
+        paginator.count = count  # a cached property
+    page = paginator.get_page(number)
+    shown = rows.in_bulk(list(page.object_list))
+    page.object_list = cast("list[Any]", [shown[pk] for pk in page.object_list])
+    return page
+
+
+@viewer_required
+@require_GET
+def job_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The progress bar of one job, whichever app runs it; it polls itself while the job is queued or running
+    and, once done, links to the result when its kind has one."""
+    job = jobs.job_refreshed(get_object_or_404(Job, pk=pk))
+    return render_page(request, JOB_TEMPLATE, job_context(job, reload=request.GET.get("reload") == "1"))
+
+
+JOB_TEMPLATE = "core/_job.html"
+
+
+def job_context(job: Job | None, *, reload: bool = False, no_job: str = "") -> dict[str, Any]:
+    """What core/_job.html needs to show a job's progress bar (and, once done, its result)."""
+    return {
+        "job": job,
+        "reload": reload,
+        "done_link": jobs.done_link(job) if job is not None else None,
+        "no_job": no_job,
+    }

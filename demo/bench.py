@@ -1,0 +1,112 @@
+"""Benchmark harness: time pages server-side, in-process, against a floor measured in the same run.
+
+Benchmarks run in a throwaway database (created like Django's test runner does, named test_<name>), so they
+never touch real data. Server time is the time Django takes to answer a request through the whole
+middleware stack, measured around the test client call; there is no network in between.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import include, path
+
+FLOOR_PATH = "/bench/floor/"
+_FLOOR_TEMPLATE = "<!doctype html><title>floor</title><p>{{ user.get_username }}</p>"
+
+
+def floor_view(request: HttpRequest) -> HttpResponse:
+    """The floor: a view that renders a one-line template for the logged-in user and does nothing else."""
+    template = engines["django"].from_string(_FLOOR_TEMPLATE)
+    return HttpResponse(template.render({"user": request.user}, request))
+
+
+urlpatterns = [path("bench/floor/", floor_view), path("", include("config.urls"))]
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    url: str
+    samples_ms: list[float]
+    queries: int
+    status: int
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def time_get(
+    client: Client, label: str, url: str, *, requests: int, headers: dict[str, str] | None = None
+) -> Timing:
+    """GET `url` `requests` times after one warm-up; the query count is that of the last request."""
+    headers = headers or {}
+    client.get(url, headers=headers)
+    samples: list[float] = []
+    status = 0
+    queries = 0
+    gc.collect()
+    for _ in range(requests):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url, headers=headers)
+            samples.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+        queries = len(captured.captured_queries)
+    return Timing(label, url, samples, queries, status)
+
+
+@contextmanager
+def bench_database(*, verbosity: int = 0) -> Iterator[str]:
+    """Create a throwaway database for the run and drop it afterwards; yields the vendor name."""
+    creation = connection.creation
+    old_name = connection.settings_dict["NAME"]
+    creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False, keepdb=False)
+    try:
+        with override_settings(
+            ROOT_URLCONF="demo.bench", ALLOWED_HOSTS=["testserver", "127.0.0.1"], DEBUG=False
+        ):
+            yield connection.vendor
+    finally:
+        creation.destroy_test_db(old_name, verbosity=verbosity, keepdb=False)
+
+
+def analyze() -> None:
+    """Settle the tables after a bulk load, as autovacuum soon would (it may be off): planner statistics,
+    and the visibility map and hint bits, so that the first timed read does not pay for rewriting every
+    page of freshly loaded rows. VACUUM cannot run inside a transaction (a test, or a caller's atomic
+    block), so there only the statistics are refreshed."""
+    if connection.vendor == "postgresql":
+        statement = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+
+
+def logged_in_client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def print_table(write: Callable[[str], None], size: int, timings: list[Timing], floor: Timing) -> None:
+    write(f"  {'page':<38} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x floor p95':>12}")
+    for timing in [floor, *timings]:
+        ratio = timing.p95 / floor.p95 if floor.p95 else float("nan")
+        write(f"  {timing.label:<38} {timing.p50:8.1f} {timing.p95:8.1f} {timing.queries:8d} {ratio:12.1f}")

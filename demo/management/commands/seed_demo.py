@@ -1,0 +1,45 @@
+"""manage.py seed_demo [--as-of YYYY-MM-DD]: load the Northwind Retail demo portfolio and its accounts."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from alignment import services
+from alignment.models import InitiativeScore
+from demo.northwind import build_demo, freeze_review_figures, prepare_meetings
+
+HISTORY_MONTHS = 6
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--as-of must be a date like 2026-11-21, not {value!r}.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Northwind Retail demo portfolio (dated --as-of, default today) and the demo accounts. "
+        "Does nothing to portfolio data if initiatives already exist; always prints the demo logins."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as-of", dest="as_of", help="Date the demo data is anchored to (YYYY-MM-DD).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        as_of = _date(options["as_of"]) if options["as_of"] else timezone.localdate()
+        result = build_demo(as_of=as_of, stdout=self.stdout)
+        if result.created:
+            frozen = freeze_review_figures()
+            self.stdout.write(f"The {frozen} past reviews hold the figures their committee saw.")
+        if result.created or not InitiativeScore.objects.filter(computed_at__isnull=False).exists():
+            months = services.backfill_history(today=as_of, months=HISTORY_MONTHS)
+            self.stdout.write(f"Scores computed, with monthly history back to {months[0].isoformat()}.")
+        if result.created:
+            proposed = prepare_meetings()
+            self.stdout.write(f"Today's steering meeting has {proposed} initiatives on its proposed agenda.")

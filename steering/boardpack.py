@@ -1,0 +1,433 @@
+"""The board pack of a steering meeting: a print-ready HTML document (a one-page summary, the decisions, each
+item to review with its charts, the items for noting) and the PDF printed from it by headless chromium, each
+chart turned into a static vector image first. The live HTML view and the PDF come from the same template."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db.models import F, Max
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from alignment import charts, dashboard
+from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory, Signal
+from core import jobs
+from core.jobs import Progress, run_job
+from core.links import url_pattern
+from core.models import Job
+from portfolio.models import KPI, Contribution, Objective, Reading
+from risk.models import Risk
+from steering import rules
+from steering.figures import by_severity, figure_changes, milestone_rows
+from steering.models import ActionItem, AgendaItem, BoardPack, CheckpointReview, Decision, SteeringMeeting
+from steering.services.agenda import booked_minutes, in_order
+from steering.services.figures import initiative_figures
+
+ASSETS = {
+    "bootstrap": "vendor/bootstrap/bootstrap.min.css",
+    "css": "css/bearing.css",
+    "boardpack_css": "css/boardpack.css",
+    "plotly_css": "vendor/plotly/plotly.css",
+    "charts": "js/charts.js",
+    "boardpack_js": "js/boardpack.js",
+    "plotly": "vendor/plotly/plotly-strict.min.js",
+    "logo": "img/bearing.svg",
+}
+# The printing browser loads the pack from this made-up origin; every request to it is answered from memory
+# or from our static files by a route handler, and every other request is refused (nothing touches the
+# network or the file system). The page gets the same kind of Content-Security-Policy as the site.
+PRINT_ORIGIN = "https://boardpack.invalid"
+PRINT_PAGE = f"{PRINT_ORIGIN}/"
+PRINT_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'"
+)
+PDF_TIMEOUT_MS = 120_000
+SUMMARY_SIGNALS = 6
+SUMMARY_RISKS = 5
+SUMMARY_CHART_HEIGHT = 190
+
+
+def _kpi_chart(initiative: Any, as_of: datetime.date) -> dict[str, Any] | None:
+    """The small multiples of the KPIs the initiative's contributions name, with their readings up to `as_of`;
+    the title says the date of the latest reading drawn (not the day of the pack)."""
+    kpis = KPI.objects.filter(
+        pk__in=Contribution.objects.filter(initiative=initiative, kpi__isnull=False).values("kpi_id")
+    ).order_by("name")
+    kpi_rows = list(kpis.values_list(*dashboard.KPI_FIELDS)[: dashboard.KPI_PANELS])
+    if not kpi_rows:
+        return None
+    latest = Reading.objects.filter(kpi_id__in=[k[0] for k in kpi_rows], date__lte=as_of).aggregate(
+        latest=Max("date")
+    )["latest"]
+    readings = f"readings up to {latest.isoformat()}" if latest else "no reading yet"
+    codes = dict(Objective.objects.filter(pk__in={k[3] for k in kpi_rows}).values_list("pk", "code"))
+    series = dashboard.load_kpi_series(kpi_rows, codes, today=as_of)
+    return dashboard.chart_dict(
+        charts.kpi_small_multiples(
+            {"kpis": [series[k[0]] for k in kpi_rows]},
+            url_pattern("portfolio:kpi-detail").format,
+            columns=min(3, len(kpi_rows)),
+            title=f"KPIs {initiative.code} should move ({readings})",
+        ),
+        preview=50,
+    )
+
+
+def _item(
+    item: AgendaItem,
+    meeting: SteeringMeeting,
+    today: datetime.date,
+    live: dict[int, dict[str, Any]],
+    previous: dict[int, CheckpointReview],
+) -> dict[str, Any]:
+    """One agenda item to review: the frozen figures if it was reviewed (else the data as it is now), what
+    changed since the initiative's previous review, and its charts as of the review (or today)."""
+    initiative = item.initiative
+    review = item.review
+    as_of = review.held_on if review else min(today, meeting.held_on)
+    figures = review.figures if review and review.figures else live.get(initiative.pk, {})
+    before = previous.get(initiative.pk)
+    change = {
+        "previous": before,
+        "comparable": bool(before and before.figures),
+        "changes": figure_changes(before.figures, figures) if before and before.figures else [],
+    }
+    item_charts = []
+    kpi_chart = _kpi_chart(initiative, as_of)
+    if kpi_chart is not None:
+        item_charts.append(kpi_chart)
+    history = [
+        {"date": d, "alignment": a, "fit": fit, "delivery": delivery, "outcome": outcome}
+        for d, a, fit, delivery, outcome in ScoreHistory.objects.filter(
+            initiative=initiative, date__lte=as_of
+        )
+        .order_by("date")
+        .values_list("date", "alignment", "fit", "delivery", "outcome")
+    ]
+    if history:
+        url = reverse("alignment:initiative-why", args=[initiative.pk])
+        item_charts.append(dashboard.chart_dict(charts.score_history({"points": history}, url), preview=50))
+    return {
+        "item": item,
+        "initiative": initiative,
+        "review": review,
+        "figures": figures,
+        "signals": by_severity(figures.get("signals") or []),
+        "milestones": milestone_rows(figures),
+        "change": change,
+        "charts": item_charts,
+        "actions": list(review.action_items.select_related("owner")) if review else [],
+    }
+
+
+def _summary_chart(chart: charts.Chart, title: str, **layout: Any) -> dict[str, Any]:
+    """A portfolio chart drawn small for the one-page summary: a short title, tight margins."""
+    figure = chart.figure
+    figure["layout"] = {
+        **figure["layout"],
+        "title": {**figure["layout"]["title"], "text": title, "font": {"size": 12}},
+        "margin": {"l": 48, "r": 8, "t": 28, "b": 36},
+        **layout,
+    }
+    return dashboard.chart_dict(chart, preview=12)
+
+
+def _portfolio_charts(index: PortfolioIndex | None) -> list[dict[str, Any]]:
+    """The summary's two portfolio charts: the alignment index over time up to the latest indices, and the
+    spend mix against its target on them."""
+    if index is None:
+        return []
+    points = list(
+        PortfolioIndex.objects.filter(scope=ALL_SCOPE, date__lte=index.date)
+        .order_by("date")
+        .values_list("date", "alignment_index")
+    )
+    register = reverse("portfolio:initiative-list")
+    details = index.details or {}
+    funded = index.funded_budget or 0.0
+    mix = {
+        "budget": {category: share * funded for category, share in (details.get("mix") or {}).items()},
+        "target": details.get("target_mix") or {},
+        "total": funded,
+    }
+    history = charts.alignment_history({"points": points}, register)
+    spend = charts.category_mix(mix, lambda c: f"{register}?category={c}")
+    axis = history.figure["layout"]["yaxis"]
+    return [
+        # on the full 0-100 scale: a board reads a move of a tenth of a point as what it is
+        _summary_chart(
+            history,
+            "Alignment index (0-100)",
+            showlegend=False,
+            xaxis={**history.figure["layout"]["xaxis"], "title": {"text": ""}},
+            yaxis={**axis, "title": {"text": ""}, "range": [0, 100]},
+        ),
+        _summary_chart(
+            spend,
+            "Spend mix against target (% of funded budget)",
+            xaxis={**spend.figure["layout"]["xaxis"], "title": {"text": ""}},
+            yaxis={**spend.figure["layout"]["yaxis"], "title": {"text": ""}},
+        ),
+    ]
+
+
+def _why(item: AgendaItem, facts: dict[int, rules.AgendaFacts]) -> str:
+    """Why an item is on the agenda, in the summary's few words: what the data flags (its importance's parts
+    but the tier), or the reasons kept when it was decided."""
+    fact = facts.get(item.initiative_id)
+    if item.review_id is None and fact is not None and fact.flagged:
+        return " · ".join(
+            label for label, _points in fact.importance().parts if not label.startswith("tier ")
+        )
+    return "; ".join(item.reasons) or ("added by hand" if item.added_by_id else "")
+
+
+def _top_signals(items: list[dict[str, Any]], noting: list[AgendaItem]) -> list[dict[str, Any]]:
+    """The worst signals of the initiatives on the agenda (red first), each with its initiative's code."""
+    signals = [
+        {**signal, "code": entry["initiative"].code}
+        for entry in items
+        if not entry["review"]
+        for signal in entry["signals"]
+    ]
+    if noting:
+        live = Signal.objects.filter(initiative__in=[item.initiative_id for item in noting]).values_list(
+            "initiative__code", "rule", "severity", "message"
+        )
+        signals += [
+            {"code": code, "rule": rule, "severity": severity, "message": message}
+            for code, rule, severity, message in live.order_by("initiative__code", "rule")
+        ]
+    return by_severity(signals)[:SUMMARY_SIGNALS]
+
+
+def pack_context(meeting: SteeringMeeting, *, assets: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the board pack shows for a meeting (a fixed number of queries per agenda item): a one-page
+    summary (the decisions needed, the top signals and risks, the portfolio's alignment index and spend mix),
+    the decisions and actions, a section per item to review, and the items for noting in one table."""
+    today = timezone.localdate()
+    agenda = in_order(
+        list(
+            meeting.agenda.select_related(
+                "initiative", "initiative__sponsor", "initiative__manager", "initiative__program", "review"
+            )
+        )
+    )
+    reviewed = [i for i in agenda if not i.for_noting]
+    noting = [i for i in agenda if i.for_noting]
+    decided = [i.review for i in agenda if i.review]
+    live = initiative_figures([i.initiative for i in reviewed if not (i.review and i.review.figures)])
+    previous: dict[int, CheckpointReview] = {}
+    for review in CheckpointReview.objects.filter(
+        initiative__in=[i.initiative_id for i in reviewed], held_on__lt=meeting.held_on
+    ).order_by("initiative_id", "-held_on", "-pk"):
+        previous.setdefault(review.initiative_id, review)
+    index = (
+        PortfolioIndex.objects.filter(scope=ALL_SCOPE, date__lte=meeting.held_on).order_by("-date").first()
+        or PortfolioIndex.objects.filter(scope=ALL_SCOPE).order_by("-date").first()
+    )
+    items = [_item(i, meeting, today, live, previous) for i in reviewed]
+    undecided = [i.initiative_id for i in agenda if i.review_id is None]
+    facts = rules.agenda_facts(meeting.held_on, undecided) if undecided else {}
+    decisions = Counter(r.decision for r in decided)
+    return {
+        "meeting": meeting,
+        "committee": meeting.committee,
+        "attendees": list(meeting.attendees.order_by("first_name", "last_name")),
+        "items": items,
+        "noting": [
+            {
+                "item": i,
+                "reasons": facts[i.initiative_id].reasons() if i.initiative_id in facts else i.reasons,
+            }
+            for i in noting
+        ],
+        "reasons": {
+            entry["item"].pk: facts[entry["item"].initiative_id].reasons()
+            if entry["item"].initiative_id in facts
+            else entry["item"].reasons
+            for entry in items
+        },
+        "booked": booked_minutes(agenda),
+        "decisions": [(label, decisions[value]) for value, label in Decision.choices if decisions.get(value)],
+        "decided": len(decided),
+        "index": index,
+        "portfolio_charts": _portfolio_charts(index),
+        "why": {i.pk: _why(i, facts) for i in agenda},
+        "chart_height": SUMMARY_CHART_HEIGHT,
+        "top_signals": _top_signals(items, noting),
+        "top_risks": list(
+            Risk.objects.active()
+            .filter(initiative__in=[i.initiative_id for i in agenda])
+            .select_related("initiative")
+            .annotate(rank=F("probability") * F("impact"))
+            .order_by("-rank", "initiative__code", "title")[:SUMMARY_RISKS]
+        ),
+        "actions": list(
+            ActionItem.objects.filter(review__in=decided)
+            .select_related("owner", "initiative")
+            .order_by("due_date")
+        ),
+        "generated_at": timezone.now(),
+        "back_url": meeting_url(meeting),
+        "assets": assets or {key: static(path) for key, path in ASSETS.items()},
+    }
+
+
+def meeting_url(meeting: SteeringMeeting) -> str:
+    try:
+        return reverse("steering:meeting-detail", args=[meeting.pk])
+    except NoReverseMatch:
+        return reverse("portfolio:initiative-list")
+
+
+def render_html(meeting: SteeringMeeting, *, assets: dict[str, str] | None = None) -> str:
+    return render_to_string("steering/boardpack.html", pack_context(meeting, assets=assets))
+
+
+def _print_assets() -> tuple[dict[str, str], dict[str, Path]]:
+    """The static files under PRINT_ORIGIN: the URLs the pack links to, and the file behind each URL."""
+    urls, files = {}, {}
+    for key, path in ASSETS.items():
+        url = f"{PRINT_ORIGIN}/static/{path}"
+        urls[key] = url
+        files[url] = Path(finders.find(path) or Path(settings.STATIC_ROOT) / path)
+    return urls, files
+
+
+# Replace each drawn chart by a static SVG image of itself, so the PDF carries images, not live plots.
+TO_IMAGES = """
+async () => {
+  for (const element of document.querySelectorAll('[data-chart][data-drawn="1"]')) {
+    const url = await window.Plotly.toImage(element, {format: 'svg', width: element.clientWidth, height: element.clientHeight});
+    const image = document.createElement('img');
+    image.src = url;
+    image.alt = element.getAttribute('aria-label') || 'chart';
+    image.className = 'chart-image';
+    element.replaceWith(image);
+  }
+}
+"""
+ALL_DRAWN = """
+() => Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.drawn === '1')
+"""
+
+
+def render_pdf(meeting: SteeringMeeting, *, progress: Callable[[int, str], None] | None = None) -> bytes:
+    """Print the board pack to PDF with headless chromium (nothing leaves the machine, no file:// access)."""
+    report = progress or (lambda percent, message: None)
+    assets, files = _print_assets()
+    html = render_html(meeting, assets=assets)
+    footer = f"Bearing board pack · {meeting.committee.name} · {meeting.held_on.isoformat()}"
+    report(30, "Drawing the charts and printing")
+    # Playwright's synchronous API runs an event loop in its thread, where Django refuses database calls:
+    # print in a thread of its own, with everything it needs already in hand.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pdf = pool.submit(print_html, html, footer, files).result(timeout=PDF_TIMEOUT_MS / 1000 * 2)
+    report(90, "Printed")
+    return pdf
+
+
+def print_html(html: str, footer: str, files: dict[str, Path]) -> bytes:
+    """Open the HTML in headless chromium, wait for every chart, turn them into images, print to A4.
+
+    The page and its assets are served by a route handler (`files`: URL -> static file), so chromium
+    needs no access to local files and can reach nothing else."""
+    from playwright.sync_api import Route, sync_playwright
+
+    def serve(route: Route) -> None:
+        url = route.request.url
+        if url == PRINT_PAGE:
+            route.fulfill(
+                status=200,
+                content_type="text/html; charset=utf-8",
+                headers={"Content-Security-Policy": PRINT_POLICY},
+                body=html,
+            )
+        elif url in files:
+            route.fulfill(path=files[url])
+        else:
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=settings.BEARING_CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1100, "height": 1400})
+            context.route("**/*", serve)
+            page = context.new_page()
+            page.goto(PRINT_PAGE, wait_until="load", timeout=PDF_TIMEOUT_MS)
+            page.wait_for_function(ALL_DRAWN, timeout=PDF_TIMEOUT_MS)
+            page.evaluate(TO_IMAGES)
+            return page.pdf(
+                format="A4",
+                print_background=True,
+                margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=(
+                    '<div style="font-size:8px;width:100%;padding:0 12mm;color:#6c757d;display:flex;'
+                    f'justify-content:space-between"><span>{escape(footer)}</span>'
+                    '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
+                ),
+            )
+        finally:
+            browser.close()
+
+
+def meeting_target(meeting_id: int) -> str:
+    return f"meeting:{meeting_id}"
+
+
+def run_board_pack(*, meeting_id: int, job_id: int | None = None, user_id: int | None = None) -> int | None:
+    """Print a meeting's board pack to PDF and store it; returns the new BoardPack's id (None when the job was
+    no longer this message's to run: see alignment.services.run_job)."""
+
+    def work(progress: Progress | None) -> int:
+        meeting = SteeringMeeting.objects.select_related("committee").get(pk=meeting_id)
+        if progress:
+            progress(10, "Gathering the agenda, figures and charts")
+        pdf = render_pdf(meeting, progress=progress)
+        if progress:
+            progress(95, "Storing the PDF")
+        return BoardPack.objects.create(meeting=meeting, created_by_id=user_id, pdf=pdf, size=len(pdf)).pk
+
+    return run_job(
+        job_id,
+        work,
+        lambda pk: "Board pack ready",
+        lambda pk: {"board_pack": pk},
+    )
+
+
+def _pack_link(job: Job) -> jobs.DoneLink | None:
+    """A printed pack's download link, from the job's target (meeting:<id>)."""
+    _, _, meeting_id = job.target.partition(":")
+    if not meeting_id.isdigit():
+        return None
+    return jobs.DoneLink(reverse("steering:boardpack-pdf", args=[int(meeting_id)]), "Download the PDF", True)
+
+
+BOARD_PACK = jobs.register_kind("board_pack", "Board pack", done_link=_pack_link)

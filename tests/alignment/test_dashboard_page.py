@@ -1,0 +1,276 @@
+"""The dashboard page and its htmx fragment, CSV downloads, the redraw and its permission, stale marking, and
+query counts that do not grow with the portfolio."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from alignment import selectors, services
+from alignment.models import (
+    ALL_SCOPE,
+    StoredDashboard,
+    program_scope,
+)
+from alignment.tasks import DASHBOARDS
+from core.models import Job
+from portfolio.models import Initiative
+from tests.alignment.dashboard_support import (
+    DASHBOARD,
+    as_csv,
+    chart,
+    count_queries,
+    grow,
+    index,
+    live_payload,
+    payload_tiles,
+    read_csv,
+    stored_payload,
+    today,
+)
+from tests.factories import (
+    InitiativeFactory,
+    KPIFactory,
+    ObjectiveFactory,
+    ProgramFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# ------------------------------------------------------------------------------------------ the page
+
+
+def test_the_dashboard_page_and_its_htmx_fragment(small, exec_client):
+    # without htmx: the whole page with the filters
+    page = exec_client.get(DASHBOARD)
+    assert page.status_code == 200
+    assert "HX-Request" in page["Vary"]
+    html = page.content.decode()
+    assert "<html" in html
+    assert 'id="dashboard-filters"' in html
+    assert 'id="tiles"' in html
+    assert html.count("data-chart=") == 7
+
+    # with htmx: only the body the filter form swaps
+    fragment = exec_client.get(DASHBOARD, {"tier": "1"}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "HX-Request" in fragment["Vary"]
+    body = fragment.content.decode()
+    assert "<html" not in body
+    assert 'id="dashboard-filters"' not in body
+    assert 'id="tiles"' in body
+    assert body.count("data-chart=") == 7
+    assert "Computed now from the scores of" in body
+
+
+# data rows of each chart's CSV: (whole portfolio, category grow). The heat map has a row per contribution
+# (E-1's "none" to O2 included); grow keeps A-1 and D-1. KPIs: the expected line's two points, three readings,
+# the forecast and the target. The history: three scored days. The mix under a category filter still has its
+# three categories (the other filters' mix).
+CSV_ROWS = {
+    "heatmap": (6, 2),
+    "bubble": (4, 1),
+    "investment": (4, 4),
+    "mix": (3, 3),
+    "kpis": (7, 7),
+    "history": (3, 3),
+    "risks": (25, 25),
+}
+
+
+def test_the_csv_is_exactly_the_charts_table(small, exec_client):
+    # given the stored dashboard and a filtered one
+    for query, payload in [
+        ({}, stored_payload(ALL_SCOPE)),
+        ({"category": "grow"}, live_payload(category="grow")),
+    ]:
+        for key in ["heatmap", "bubble", "investment", "mix", "kpis", "history", "risks"]:
+            # when
+            response = exec_client.get(reverse("alignment:dashboard-csv", args=[key]), query)
+
+            # then
+            assert response.status_code == 200
+            assert response["Content-Disposition"] == f'attachment; filename="bearing-{key}.csv"'
+            rows = read_csv(response)
+            assert rows == as_csv(chart(payload, key)["table"]), (query, key)
+            assert len(rows) == 1 + CSV_ROWS[key][bool(query)], (query, key)
+
+
+def test_the_csv_of_an_unknown_chart_is_404_and_bad_filters_400(small, exec_client):
+    assert exec_client.get(reverse("alignment:dashboard-csv", args=["pie"])).status_code == 404
+    response = exec_client.get(reverse("alignment:dashboard-csv", args=["mix"]), {"tier": "7"})
+    assert response.status_code == 400
+    assert response.content.decode().startswith("Invalid filters: tier: Select a valid choice.")
+
+
+def test_objective_and_kpi_csv_equal_their_charts_tables(small, exec_client):
+    objective, kpi = small["objectives"]["O1"], small["kpi"]
+    chart_of_objective = selectors.objective_scorecard(objective)["kpi_chart"]
+    response = exec_client.get(reverse("alignment:objective-kpis-csv", args=[objective.pk]))
+    assert read_csv(response) == as_csv(chart_of_objective["table"])
+    kpi_table = selectors.kpi_scorecard(kpi)["kpi_chart"]["table"]
+    rows = read_csv(exec_client.get(reverse("alignment:kpi-chart-csv", args=[kpi.pk])))
+    assert rows == as_csv(kpi_table)
+    assert [r[4] for r in rows[1:]].count("Reading") == 3
+
+
+# ------------------------------------------------------------------------------------------ redraw
+
+
+@pytest.mark.parametrize("persona", ["executive", "manager", "steering_member", "outsider"], indirect=True)
+def test_only_the_pmo_and_admins_may_redraw_the_dashboards(small, client, persona):
+    # given
+    client.force_login(persona)
+    before = StoredDashboard.objects.get(scope=ALL_SCOPE).computed_at
+
+    # when
+    response = client.post(reverse("alignment:dashboard-refresh"), headers={"HX-Request": "true"})
+
+    # then refused, and nothing started or redrawn
+    assert response.status_code == 403
+    assert Job.objects.count() == 0
+    assert StoredDashboard.objects.get(scope=ALL_SCOPE).computed_at == before
+
+
+@pytest.mark.parametrize("persona", ["pmo", "admin_user"], indirect=True)
+def test_the_pmo_and_admins_redraw_the_dashboards_and_see_the_progress(small, client, persona):
+    client.force_login(persona)
+    before = StoredDashboard.objects.get(scope=ALL_SCOPE).computed_at
+
+    response = client.post(reverse("alignment:dashboard-refresh"), headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    job = Job.objects.get()
+    assert (job.kind, job.status, job.progress, job.requested_by) == (
+        DASHBOARDS,
+        "done",
+        100,
+        persona,
+    )
+    html = response.content.decode()
+    assert 'id="job-progress"' in html
+    assert 'role="progressbar"' in html
+    assert "Redrew 3 dashboards" in html
+    assert "Reload to see the new figures" in html
+    assert StoredDashboard.objects.get(scope=ALL_SCOPE).computed_at > before
+    # and without htmx, back to the dashboard
+    plain = client.post(reverse("alignment:dashboard-refresh"))
+    assert (plain.status_code, plain["Location"]) == (302, DASHBOARD)
+
+
+def test_the_redraw_only_accepts_post(small, client, pmo):
+    client.force_login(pmo)
+    assert client.get(reverse("alignment:dashboard-refresh")).status_code == 405
+    assert Job.objects.count() == 0
+
+
+# ------------------------------------------------------------------------------------------ stale
+
+
+def test_a_recompute_that_changes_scores_marks_the_stored_dashboard_stale_until_redrawn(small, exec_client):
+    # given a fresh stored dashboard
+    assert exec_client.get(DASHBOARD).context["view"].stale is False
+    old_budget = payload_tiles(stored_payload(ALL_SCOPE))["budget"]["value"]
+
+    # when a change is recomputed but the dashboards are not redrawn yet
+    Initiative.objects.filter(code="E-1").update(budget_capex=Decimal("1035000"))
+    services.recompute(today=today())
+
+    # then the page serves the stored figures and says they are being redrawn
+    response = exec_client.get(DASHBOARD)
+    assert response.context["view"].stale is True
+    assert "Scores changed since: being redrawn" in response.content.decode()
+    assert f'<div class="tile-value">{old_budget}</div>' in response.content.decode()
+
+    # and once redrawn, the new figures without the mark
+    services.render_dashboards(today=today())
+    response = exec_client.get(DASHBOARD)
+    assert response.context["view"].stale is False
+    assert "being redrawn" not in response.content.decode()
+    assert '<div class="tile-value">€3.98M</div>' in response.content.decode()
+
+
+# ------------------------------------------------------------------------------------------ query counts
+
+
+def test_query_counts_do_not_grow_with_the_portfolio(exec_client, django_assert_max_num_queries):
+    theme = ObjectiveFactory(code="T", title="Theme")
+    objectives = [theme] + [ObjectiveFactory(code=f"O{n}", parent=theme) for n in range(3)]
+    KPIFactory(objective=objectives[1])
+    programs = [ProgramFactory(name=f"P{n}") for n in range(3)]
+    spend_url = reverse("alignment:dashboard-spend", args=[objectives[1].pk])
+    counts = []
+    for start, n in [(0, 5), (5, 35)]:
+        grow(n, programs, objectives, start)
+        services.recompute(today=today())
+        services.record_history(today=today())
+        services.render_dashboards(today=today())
+        stored = count_queries(lambda: exec_client.get(DASHBOARD))
+        filtered = count_queries(lambda: exec_client.get(DASHBOARD, {"category": "grow", "tier": "3"}))
+        program = count_queries(lambda: exec_client.get(DASHBOARD, {"program": programs[0].pk}))
+        themed = count_queries(lambda: exec_client.get(DASHBOARD, {"theme": theme.pk}))
+        spend = count_queries(
+            lambda: exec_client.get(spend_url, {"program": programs[0].pk, "category": "grow"})
+        )
+        unaligned = count_queries(lambda: exec_client.get(reverse("alignment:dashboard-spend-unaligned")))
+        counts.append((stored, filtered, program, themed, spend, unaligned))
+    assert Initiative.objects.count() == 40
+    assert counts[0] == counts[1], counts
+    # the stored dashboard: the session, the user's roles, the filters' choices, the latest index, the snapshot
+    with django_assert_max_num_queries(8):
+        exec_client.get(DASHBOARD)
+    # computed: the stored one's and the scores, indices, history, KPIs, readings; a category filter adds the
+    # funded budget per category of the other filters, for the mix
+    with django_assert_max_num_queries(15):
+        exec_client.get(DASHBOARD, {"category": "grow", "tier": "3"})
+    # the spend behind a bar: the session, the user and roles, the program filter's choice, the policy, the
+    # objectives, the funded initiatives
+    with django_assert_max_num_queries(7):
+        exec_client.get(spend_url, {"program": programs[0].pk, "category": "grow"})
+
+
+# ------------------------------------------------------------------------------------------ render_dashboards
+
+
+def test_render_dashboards_stores_one_dashboard_for_the_portfolio_and_one_per_program(small):
+    # given a program without initiatives and a snapshot of a program that no longer exists
+    ProgramFactory(name="Empty")
+    gone = ProgramFactory(name="Gone")
+    InitiativeFactory(code="G-1", program=gone)
+    services.render_dashboards(today=today())
+    assert StoredDashboard.objects.filter(scope=program_scope(gone.pk)).exists()
+    Initiative.objects.filter(code="G-1").delete()
+    gone.delete()
+
+    # when
+    stored = services.render_dashboards(today=today())
+
+    # then the portfolio and each program that has initiatives, nothing else
+    programs = small["programs"]
+    assert stored == 3
+    assert sorted(StoredDashboard.objects.values_list("scope", flat=True)) == sorted(
+        [ALL_SCOPE, program_scope(programs["Commerce"].pk), program_scope(programs["Stores"].pk)]
+    )
+    source = index(ALL_SCOPE, today()).computed_at
+    assert set(StoredDashboard.objects.values_list("source_computed_at", flat=True)) == {source}
+
+
+def test_render_dashboards_query_count_does_not_grow_with_the_programs(db):
+    theme = ObjectiveFactory(code="T", title="Theme")
+    objectives = [theme, ObjectiveFactory(code="O1", parent=theme)]
+    KPIFactory(objective=objectives[1])
+    programs = [ProgramFactory(name=f"P{n}") for n in range(2)]
+    grow(6, programs, objectives, 0)
+    services.recompute(today=today())
+    few = count_queries(lambda: services.render_dashboards(today=today()))
+    assert StoredDashboard.objects.count() == 3
+
+    programs += [ProgramFactory(name=f"P{n}") for n in range(2, 8)]
+    grow(24, programs, objectives, 6)
+    services.recompute(today=today())
+    many = count_queries(lambda: services.render_dashboards(today=today()))
+    assert StoredDashboard.objects.count() == 9
+    assert few == many

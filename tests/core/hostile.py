@@ -1,0 +1,479 @@
+"""A small portfolio whose every entered text is an attack, the pages, fragments and downloads that show it, and
+the checks that say whether any of it got through. Shared by the hostile-content test (Django's test client) and
+its browser twin (Chromium).
+
+Every CharField and TextField without choices of every model of the entered apps is found through the app
+registry, so a field added later is attacked too. Payloads are script (tags, attribute break-outs, a script
+element closed early, Plotly's link markup) behind a formula trigger (= + - @ tab CR), so one value tests the
+pages and the downloads; link-ish fields get a javascript: URL.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db import models
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.html import escape
+
+from alignment import services as alignment_services
+from core import roles
+from core.extensions import registry
+from core.models import Job, VersionedModel
+from core.stages import Stage
+from portfolio import models as pm
+from risk import models as rm
+from steering import models as sm
+from steering import services as steering
+from tests.factories import (
+    ArtefactFactory,
+    CheckpointReviewFactory,
+    CommitteeFactory,
+    ContributionFactory,
+    InitiativeFactory,
+    KPIFactory,
+    MilestoneFactory,
+    ObjectiveFactory,
+    ProgramFactory,
+    ReadingFactory,
+    RiskFactory,
+    ScopeChangeFactory,
+    UserFactory,
+)
+
+TODAY = datetime.date(2026, 11, 21)
+NOW = datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC)
+DAY = datetime.timedelta(days=1)
+ENTERED_APPS = ("portfolio", "risk", "steering")
+PASSWORD = "correct horse battery staple"
+
+# {n} makes each value unique (codes and names are unique) and says which field it came from
+SCRIPTS = (
+    '<img src=x onerror="window.__xss={n}">',
+    '"><script>window.__xss={n}</script>',
+    "</script><script>window.__xss={n}</script><!--",
+    "'><svg onload=window.__xss={n}>",
+    '" onmouseover="window.__xss={n}" x="',
+    '<a href="https://evil.example/{n}" popup=\'");window.__xss={n};("\'>link</a>',
+    "<svg onload=alert({n})>",
+)
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+JAVASCRIPT_URL = "javascript:window.__xss={n}//"
+LINKISH = re.compile(r"reference|url|link|href|website", re.I)
+# what fits a 20-character code: markup alone, or a formula alone
+SHORT = ("<svg onload=__xss={d}>", "=1+{r}", "-{r}+1", "@A{r}", "+{r}")
+
+# markup that would run if a page printed a payload as it is (compared case-insensitively)
+RAW_MARKUP = (
+    "<img src=x onerror",
+    "<script>window.__xss",
+    "<svg onload",
+    '" onmouseover="window.__xss',
+    '<a href="https://evil.example',
+)
+URL_ATTRIBUTE = re.compile(
+    r"""\b(?:href|src|action|formaction|hx-get|hx-post|data-url)\s*=\s*["']?\s*javascript:""", re.I
+)
+JSON_SCRIPT = re.compile(r'<script type="application/json"[^>]*>(.*?)</script>', re.S)
+NUMBER = re.compile(r"\A-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\Z")
+# the markup our chart builders put in Plotly labels on purpose
+OUR_PLOTLY_TAGS = {"<br>", "<b>", "</b>", "<extra>", "</extra>"}
+
+
+def strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings(item)
+
+
+def foreign_plotly_tags(figure: Any) -> set[str]:
+    """Tags in a figure's strings that our builders did not write: Plotly would draw them as markup."""
+    return {tag for text in strings(figure) for tag in re.findall(r"<[^<>]*>", text)} - OUR_PLOTLY_TAGS
+
+
+# ------------------------------------------------------------------------------------------ the portfolio
+
+
+@dataclass
+class Hostile:
+    users: dict[str, User]
+    attacked: dict[str, list[str]] = field(default_factory=dict)  # model label -> fields given payloads
+    # (model label, field) -> what a page showing one of its values as text contains
+    markers: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+
+def text_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [
+        f
+        for f in model._meta.get_fields()
+        if isinstance(f, models.CharField | models.TextField) and not f.choices and f.concrete
+    ]
+
+
+def entered_models() -> list[type[models.Model]]:
+    """Every model whose rows people enter (a VersionedModel) in the entered apps; not simple-history's
+    copies, nor what steering records by itself (board packs, reminder logs)."""
+    return [
+        model
+        for label in ENTERED_APPS
+        for model in apps.get_app_config(label).get_models()
+        if issubclass(model, VersionedModel) and not model.__name__.startswith("Historical")
+    ]
+
+
+class Payloads:
+    def __init__(self, hostile: Hostile) -> None:
+        self.hostile = hostile
+        self.n = 0
+
+    def value(self, model: type[models.Model], name: str, max_length: int | None, row: int) -> str:
+        self.n += 1
+        n = self.n
+        text = self._text(n, name, max_length or 10_000, row)
+        marker = f"__xss={n}" if f"__xss={n}" in text else escape(text.strip())
+        self.hostile.markers.setdefault((model._meta.label, name), set()).add(marker)
+        return text
+
+    @staticmethod
+    def _text(n: int, name: str, limit: int, row: int) -> str:
+        if LINKISH.search(name):
+            return JAVASCRIPT_URL.format(n=n)
+        for step in range(len(SCRIPTS)):
+            script = SCRIPTS[(n + step) % len(SCRIPTS)].format(n=n)
+            text = f"{FORMULA_TRIGGERS[n % len(FORMULA_TRIGGERS)]}{n}+1{script}"
+            if len(text) <= limit:
+                return text
+        return SHORT[row % len(SHORT)].format(d=row % 9 + 1, r=row)
+
+
+def attack(hostile: Hostile, editor: User) -> None:
+    """Put a payload in every text field of every entered record (and in people's names), saved as an edit
+    would be, so the audit trail shows them too. Saved without validation, as rows from before a rule was
+    added, or from an import, would be."""
+    payloads = Payloads(hostile)
+    for model in entered_models():
+        fields = text_fields(model)
+        if not fields:
+            continue
+        hostile.attacked[model._meta.label] = [f.name for f in fields]
+        for row, record in enumerate(model._default_manager.order_by("pk")):
+            for f in fields:
+                setattr(record, f.attname, payloads.value(model, f.name, f.max_length, row))
+            record._history_user = editor  # type: ignore[attr-defined]
+            record.save()
+    hostile.attacked["auth.User"] = ["first_name", "last_name"]
+    for row, user in enumerate(User.objects.order_by("pk")):
+        user.first_name = payloads.value(User, "first_name", 150, row)
+        user.last_name = payloads.value(User, "last_name", 150, row)
+        user.save()
+
+
+def build() -> Hostile:
+    """The portfolio, attacked, then everything computed from it: scores, signals, dashboards, the agenda of
+    today's meeting proposed from the data, one decision recorded (its snapshot frozen), history."""
+    users: dict[str, User] = {
+        "admin": UserFactory(
+            username="h-admin", roles=[roles.ADMIN], is_staff=True, is_superuser=True, password=PASSWORD
+        ),
+        "pmo": UserFactory(username="h-pmo", roles=[roles.PMO]),
+        "steering": UserFactory(username="h-steering", roles=[roles.STEERING]),
+        "manager": UserFactory(username="h-manager", roles=[roles.MANAGER]),
+        "executive": UserFactory(username="h-executive", roles=[roles.EXECUTIVE]),
+    }
+    hostile = Hostile(users)
+    pmo, manager, executive = users["pmo"], users["manager"], users["executive"]
+    program = ProgramFactory(owner=pmo)
+    theme = ObjectiveFactory(code="T1", owner=executive, local_weight=Decimal("2"))
+    objective = ObjectiveFactory(code="O1", parent=theme, owner=executive)
+    other = ObjectiveFactory(code="O2", parent=theme)
+    kpis = []
+    for n, target in enumerate([objective, theme]):
+        kpi = KPIFactory(objective=target, baseline_date=TODAY - 300 * DAY, target_date=TODAY + 300 * DAY)
+        for step, value in enumerate(["11", "12", "12.5"]):
+            ReadingFactory(
+                kpi=kpi,
+                date=TODAY - (200 - 60 * step - n) * DAY,
+                value=Decimal(value),
+                source="Monthly panel",
+                entered_by=pmo,
+            )
+        kpis.append(kpi)
+    pm.InterimTarget.objects.create(kpi=kpis[0], date=TODAY + 100 * DAY, value=Decimal("15"))
+    delivering = InitiativeFactory(
+        code="A-1",
+        program=program,
+        sponsor=executive,
+        manager=manager,
+        sustainment_owner=manager,
+        stage=Stage.IN_DELIVERY,
+        planned_end=TODAY + 20 * DAY,
+        budget_capex=Decimal("2000000"),
+        forecast_cost=Decimal("2600000"),
+    )
+    live = InitiativeFactory(
+        code="B-1",
+        program=program,
+        sponsor=executive,
+        stage=Stage.LIVE,
+        actual_end=TODAY - 90 * DAY,
+        go_live_date=TODAY - 90 * DAY,
+    )
+    proposed = InitiativeFactory(code="C-1", sponsor=executive, manager=manager, stage=Stage.PROPOSED)
+    ContributionFactory(
+        initiative=delivering, objective=objective, kpi=kpis[0], strength="strong", expected_change=Decimal(5)
+    )
+    ContributionFactory(initiative=live, objective=theme, kpi=kpis[1], strength="moderate")
+    ContributionFactory(initiative=proposed, objective=other, strength="weak")
+    MilestoneFactory(initiative=delivering, baseline_date=TODAY - 30 * DAY, forecast_date=TODAY + 10 * DAY)
+    MilestoneFactory(initiative=live, baseline_date=TODAY - 120 * DAY, actual_date=TODAY - 110 * DAY)
+    ScopeChangeFactory(initiative=delivering, date=TODAY - 20 * DAY)
+    ScopeChangeFactory(
+        initiative=delivering,
+        date=TODAY - 50 * DAY,
+        status=pm.ScopeChangeStatus.APPROVED,
+        approved_by=executive,
+    )
+    ArtefactFactory(initiative=delivering, reference="https://intranet.example/cases/1")
+    RiskFactory(initiative=delivering, probability=5, impact=5, mitigation="", owner=manager)
+    RiskFactory(initiative=live, probability=3, impact=3, owner=manager)
+    committee = CommitteeFactory(chair=users["steering"])
+    committee.members.set([users["steering"], pmo])
+    held = sm.SteeringMeeting.objects.create(
+        committee=committee, title="Autumn review", held_on=TODAY - 60 * DAY, status=sm.MeetingStatus.HELD
+    )
+    held.attendees.set([users["steering"], pmo])
+    review = CheckpointReviewFactory(initiative=delivering, meeting=held, held_on=held.held_on)
+    sm.AgendaItem.objects.create(
+        meeting=held,
+        initiative=delivering,
+        position=0,
+        reasons=["Checkpoint review"],
+        note="Bring the plan",
+        status=sm.AgendaStatus.REVIEWED,
+        review=review,
+    )
+    sm.ActionItem.objects.create(
+        initiative=delivering, review=review, title="Re-plan", owner=manager, due_date=TODAY - 10 * DAY
+    )
+    planned = sm.SteeringMeeting.objects.create(
+        committee=committee, title="Winter review", held_on=TODAY, location="Room 1", notes="Minutes"
+    )
+    steering.agenda_add(user=pmo, meeting=planned, initiative=proposed, note="Asked by the CFO")
+
+    attack(hostile, pmo)
+
+    alignment_services.backfill_history(today=TODAY, months=2)
+    steering.agenda_propose(user=pmo, meeting=planned)
+    item = planned.agenda.get(initiative=delivering)
+    n = 1000
+    steering.review_create(
+        user=users["steering"],
+        item=item,
+        rags={"schedule": "amber", "cost": "red", "scope": "green", "benefits": "amber"},
+        decision=sm.Decision.PROCEED_WITH_CONDITIONS,
+        rationale=f'={n}+1<img src=x onerror="window.__xss={n}">',
+        attendees=[users["steering"], pmo],
+        conditions=[{"title": f"@{n + 1}<svg onload=window.__xss={n + 1}>", "owner": manager}],
+    )
+    alignment_services.recompute_and_render(today=TODAY)
+    return hostile
+
+
+# ------------------------------------------------------------------------------------------ what to visit
+
+# The model whose primary key fills each route's <id:pk>; a route added to the URLconf must be added here.
+PK_MODELS: dict[str, type[models.Model] | None] = {
+    "portfolio:initiative-detail": pm.Initiative,
+    "portfolio:initiative-edit": pm.Initiative,
+    "portfolio:initiative-sustainment-owner": pm.Initiative,
+    "portfolio:record-create": pm.Initiative,
+    "portfolio:record-edit": None,  # the child kind's model
+    "portfolio:record-delete": None,
+    "portfolio:objective-detail": pm.Objective,
+    "portfolio:objective-edit": pm.Objective,
+    "portfolio:kpi-detail": pm.KPI,
+    "portfolio:kpi-edit": pm.KPI,
+    "portfolio:reading-create": pm.KPI,
+    "portfolio:reading-delete": pm.Reading,
+    "portfolio:program-edit": pm.Program,
+    "portfolio:interim-target-create": pm.KPI,
+    "portfolio:interim-target-delete": pm.InterimTarget,
+    "risk:tier-policy-edit": rm.TierPolicy,
+    "steering:meeting-detail": sm.SteeringMeeting,
+    "steering:meeting-edit": sm.SteeringMeeting,
+    "steering:meeting-attendance": sm.SteeringMeeting,
+    "steering:agenda-propose": sm.SteeringMeeting,
+    "steering:agenda-add": sm.SteeringMeeting,
+    "steering:agenda-move": sm.AgendaItem,
+    "steering:agenda-remove": sm.AgendaItem,
+    "steering:agenda-plan": sm.AgendaItem,
+    "steering:review-create": sm.AgendaItem,
+    "steering:review-detail": sm.CheckpointReview,
+    "steering:action-edit": sm.ActionItem,
+    "steering:action-status": sm.ActionItem,
+    "alignment:initiative-why": pm.Initiative,
+    "core:job-status": Job,
+    "alignment:objective-kpis-csv": pm.Objective,
+    "alignment:kpi-chart-csv": pm.KPI,
+    "alignment:dashboard-spend": pm.Objective,
+    "steering:boardpack-html": sm.SteeringMeeting,
+    "steering:boardpack-generate": sm.SteeringMeeting,
+    "steering:boardpack-pdf": sm.SteeringMeeting,
+}
+CHART_KEYS = ("heatmap", "bubble", "investment", "mix", "kpis", "history", "risks")
+NOT_VISITED = {"logout"}  # it would end the session the walk uses
+# a password reset link's arguments come from an e-mail, and its page shows no stored text
+UNFILLED_CONVERTERS = {"uidb64", "token"}
+
+
+def routes() -> Iterator[tuple[str, URLPattern]]:
+    """(namespaced name, pattern) of every named route outside the admin."""
+
+    def walk(patterns: list[Any], namespace: str) -> Iterator[tuple[str, URLPattern]]:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace == "admin":
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry.url_patterns, inner)
+            elif entry.name:
+                yield f"{namespace}{entry.name}", entry
+
+    yield from walk(get_resolver().url_patterns, "")
+
+
+def urls(records: int | None = None) -> list[str]:
+    """The pages of the app and of the admin; `records` caps how many records fill each route."""
+    return app_urls(records) + admin_urls(records or 3, history=records is None)
+
+
+def app_urls(records: int | None = None) -> list[str]:
+    """Every route outside the admin, filled with every fitting record (or the first `records` of them), every
+    chart and every child kind."""
+
+    def pks(model: type[models.Model]) -> list[Any]:
+        return list(model._default_manager.order_by("pk").values_list("pk", flat=True)[:records])
+
+    found = []
+    for name, pattern in routes():
+        converters = pattern.pattern.converters
+        if name in NOT_VISITED or UNFILLED_CONVERTERS & set(converters):
+            continue
+        if not converters:
+            found.append(reverse(name))
+        elif set(converters) == {"chart"}:
+            found += [reverse(name, args=[key]) for key in CHART_KEYS]
+        elif name == "portfolio:record-create":
+            found += [
+                reverse(name, args=[pk, kind]) for pk in pks(pm.Initiative) for kind in registry.child_kinds
+            ]
+        elif name == "steering:review-scope-change":
+            pairs = sm.AgendaItem.objects.filter(initiative__scope_changes__isnull=False).order_by("pk")
+            found += [
+                reverse(name, args=pair)
+                for pair in pairs.values_list("pk", "initiative__scope_changes")[:records]
+            ]
+        elif set(converters) == {"kind", "pk"}:
+            for kind, child in registry.child_kinds.items():
+                found += [reverse(name, args=[kind, pk]) for pk in pks(child.model)]
+        elif set(converters) == {"pk"}:
+            assert name in PK_MODELS, f"{name}: say in PK_MODELS which records fill its <id:pk>"
+            model = PK_MODELS[name]
+            assert model is not None, name
+            found += [reverse(name, args=[pk]) for pk in pks(model)]
+        else:
+            raise AssertionError(f"{name}: its arguments {sorted(converters)} are not filled by the walk")
+    return found
+
+
+def admin_urls(records: int = 3, *, history: bool = True) -> list[str]:
+    """The admin's pages of every registered model: its list, and the form (and history) of a few records."""
+    found = []
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        found.append(reverse("admin:{}_{}_changelist".format(*info)))
+        for pk in model._default_manager.order_by("pk").values_list("pk", flat=True)[:records]:
+            found.append(reverse("admin:{}_{}_change".format(*info), args=[pk]))
+            if history:
+                found.append(reverse("admin:{}_{}_history".format(*info), args=[pk]))
+    return found
+
+
+# ------------------------------------------------------------------------------------------ the checks
+
+
+def html_problems(url: str, html: str) -> list[str]:
+    """What would let a payload run: its markup printed as it is, a javascript: URL in a link or form, a
+    JSON script element broken open, or a chart whose labels hold markup Plotly would draw."""
+    problems = []
+    lowered = html.lower()
+    for markup in RAW_MARKUP:
+        if markup.lower() in lowered:
+            at = lowered.index(markup.lower())
+            problems.append(f"{url}: raw {markup!r} in ...{html[max(0, at - 80) : at + 80]!r}...")
+    problems += [f"{url}: javascript: URL {m.group(0)!r}" for m in URL_ATTRIBUTE.finditer(html)]
+    for source in JSON_SCRIPT.findall(html):
+        try:
+            figure = json.loads(source)
+        except ValueError:
+            problems.append(f"{url}: a JSON script element does not parse: {source[:120]!r}")
+            continue
+        tags = foreign_plotly_tags(figure)
+        if tags:
+            problems.append(f"{url}: Plotly would draw markup {sorted(tags)}")
+    return problems
+
+
+def csv_problems(url: str, content: bytes) -> tuple[list[str], int]:
+    """Cells a spreadsheet would run (a formula trigger first, not a plain number); and how many cells had
+    been neutralised (so a download without hostile text is noticed)."""
+    problems, quoted = [], 0
+    for row in csv.reader(io.StringIO(content.decode())):
+        for cell in row:
+            if cell.startswith("'"):
+                quoted += 1
+            elif cell.startswith(FORMULA_TRIGGERS) and not NUMBER.match(cell):
+                problems.append(f"{url}: live cell {cell!r}")
+    return problems, quoted
+
+
+@dataclass
+class Visit:
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+
+def visit_all(client: Client, paths: list[str], **headers: Any) -> list[Visit]:
+    visits = []
+    for path in paths:
+        response = client.get(path, **headers)
+        body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+        visits.append(Visit(path, response.status_code, response.get("Content-Type", ""), body))
+    return visits
+
+
+def shown(visits: list[Visit], hostile: Hostile) -> set[tuple[str, str]]:
+    """The (model, field) pairs one of whose payloads some page shows (as text)."""
+    pages = "\n".join(
+        v.body.decode(errors="replace") for v in visits if v.content_type.startswith("text/html")
+    )
+    return {key for key, markers in hostile.markers.items() if any(m in pages for m in markers)}

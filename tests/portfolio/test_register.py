@@ -1,0 +1,276 @@
+"""The initiative register: search, filters, sorting and pages, with and without htmx."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from portfolio.models import Initiative
+from tests.factories import (
+    InitiativeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+REGISTER = "/initiatives/"
+CODE_CELL = re.compile(
+    r'<td class="text-nowrap"><a href="/initiatives/\d+/" class="fw-semibold">([A-Z0-9-]+)</a></td>'
+)
+
+
+def codes(response: Any) -> list[str]:
+    """Initiative codes in the order the register lists them."""
+    return CODE_CELL.findall(response.content.decode())
+
+
+def vary(response: Any) -> list[str]:
+    return [value.strip() for value in response.get("Vary", "").split(",")]
+
+
+def alert(response: Any) -> str:
+    match = re.search(
+        r'<div class="alert alert-danger" role="alert">(.*?)</div>', response.content.decode(), re.S
+    )
+    assert match is not None, "no error alert on the page"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+
+
+ALL_CODES = ["ECOM-1", "ECOM-2", "FIN-1", "HR-1", "OPS-1", "SEC-1"]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("gift", ["ECOM-1", "ECOM-2"]),
+        ("GIFT", ["ECOM-1", "ECOM-2"]),
+        ("card pilot", ["ECOM-1", "ECOM-2"]),
+        ('"card pilot"', ["ECOM-2"]),
+        ("gift -checkout", ["ECOM-2"]),
+        ('-"gift card"', ["FIN-1", "HR-1", "OPS-1", "SEC-1"]),
+        ("ecom", ["ECOM-1", "ECOM-2"]),
+        ("finance", ["FIN-1", "SEC-1"]),
+        ("ledger cloud", ["FIN-1"]),
+        ("ledger payroll", []),
+        ("-", ALL_CODES),
+        ("", ALL_CODES),
+    ],
+)
+def test_register_search(logged_in, register, q, expected):
+    # when
+    response = logged_in.get(REGISTER, {"q": q})
+
+    # then
+    assert response.status_code == 200
+    assert codes(response) == expected
+
+
+def test_register_filters(logged_in, register):
+    # given
+    ids = {
+        "program": register["finance"].pk,
+        "sponsor": register["adams"].pk,
+        "objective": register["conversion"].pk,
+    }
+    cases = [
+        ({"stage": "in_delivery"}, ["ECOM-1"]),
+        ({"stage": "cancelled"}, []),
+        ({"category": "run"}, ["HR-1", "SEC-1"]),
+        ({"program": ids["program"]}, ["FIN-1", "SEC-1"]),
+        ({"sponsor": ids["sponsor"]}, ["ECOM-2", "HR-1"]),
+        ({"objective": ids["objective"]}, ["ECOM-1", "ECOM-2"]),
+        ({"category": "grow", "stage": "proposed"}, ["ECOM-2"]),
+        ({"category": "transform", "q": "ledger"}, ["FIN-1"]),
+        ({"program": ids["program"], "sponsor": ids["sponsor"]}, []),
+    ]
+
+    for params, expected in cases:
+        # when
+        response = logged_in.get(REGISTER, params)
+
+        # then
+        assert response.status_code == 200, params
+        assert codes(response) == expected, params
+
+
+SORTS = {
+    "code": ["ECOM-1", "ECOM-2", "FIN-1", "HR-1", "OPS-1", "SEC-1"],
+    "-code": ["SEC-1", "OPS-1", "HR-1", "FIN-1", "ECOM-2", "ECOM-1"],
+    "title": ["ECOM-1", "OPS-1", "ECOM-2", "SEC-1", "FIN-1", "HR-1"],
+    "-title": ["HR-1", "FIN-1", "SEC-1", "ECOM-2", "OPS-1", "ECOM-1"],
+    "stage": ["OPS-1", "ECOM-2", "FIN-1", "ECOM-1", "HR-1", "SEC-1"],
+    "-stage": ["SEC-1", "HR-1", "ECOM-1", "FIN-1", "ECOM-2", "OPS-1"],
+    "category": ["ECOM-1", "ECOM-2", "HR-1", "SEC-1", "FIN-1", "OPS-1"],
+    "-category": ["FIN-1", "OPS-1", "HR-1", "SEC-1", "ECOM-1", "ECOM-2"],
+    "program": ["ECOM-1", "ECOM-2", "FIN-1", "SEC-1", "HR-1", "OPS-1"],
+    "-program": ["FIN-1", "SEC-1", "ECOM-1", "ECOM-2", "HR-1", "OPS-1"],
+    "sponsor": ["ECOM-2", "HR-1", "ECOM-1", "SEC-1", "FIN-1", "OPS-1"],
+    "-sponsor": ["FIN-1", "ECOM-1", "SEC-1", "ECOM-2", "HR-1", "OPS-1"],
+    "budget": ["OPS-1", "ECOM-2", "SEC-1", "HR-1", "ECOM-1", "FIN-1"],
+    "-budget": ["FIN-1", "ECOM-1", "HR-1", "SEC-1", "ECOM-2", "OPS-1"],
+    "end": ["SEC-1", "ECOM-2", "HR-1", "ECOM-1", "FIN-1", "OPS-1"],
+    "-end": ["FIN-1", "ECOM-1", "HR-1", "ECOM-2", "SEC-1", "OPS-1"],
+}
+
+
+@pytest.mark.parametrize(("sort", "expected"), SORTS.items(), ids=list(SORTS))
+def test_register_sorts_by_each_column_both_ways_with_blanks_last(logged_in, register, sort, expected):
+    # when
+    response = logged_in.get(REGISTER, {"sort": sort})
+
+    # then
+    assert response.status_code == 200
+    assert codes(response) == expected
+
+
+def test_register_without_a_sort_lists_by_code(logged_in, register):
+    # when
+    response = logged_in.get(REGISTER)
+
+    # then
+    assert codes(response) == SORTS["code"]
+    assert 'aria-sort="ascending"' in response.content.decode()
+
+
+def test_register_shows_the_count_and_total_budget_of_the_filtered_rows(logged_in, register):
+    # when
+    response = logged_in.get(REGISTER, {"category": "grow"})
+
+    # then
+    page = response.content.decode()
+    assert (
+        '<strong class="text-body">2</strong> initiatives · total budget <strong class="text-body">€150k</strong>'
+        in page
+    )
+
+
+@pytest.fixture
+def sixty(db) -> list[Initiative]:
+    return [InitiativeFactory(code=f"P-{n:03d}", title=f"Project {n:03d}") for n in range(1, 61)]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected", "page_label"),
+    [
+        ({}, [f"P-{n:03d}" for n in range(1, 51)], "Page 1 of 2"),
+        ({"page": "2"}, [f"P-{n:03d}" for n in range(51, 61)], "Page 2 of 2"),
+        ({"per_page": "25", "page": "2"}, [f"P-{n:03d}" for n in range(26, 51)], "Page 2 of 3"),
+        ({"per_page": "25", "page": "3"}, [f"P-{n:03d}" for n in range(51, 61)], "Page 3 of 3"),
+        ({"per_page": "25", "page": "99"}, [f"P-{n:03d}" for n in range(51, 61)], "Page 3 of 3"),
+        ({"per_page": "100"}, [f"P-{n:03d}" for n in range(1, 61)], None),
+    ],
+)
+def test_register_pages(logged_in, sixty, params, expected, page_label):
+    # when
+    response = logged_in.get(REGISTER, params)
+
+    # then
+    assert response.status_code == 200
+    assert codes(response) == expected
+    page = response.content.decode()
+    if page_label:
+        assert f"<div>{page_label}</div>" in page
+    else:
+        assert "Page 1 of" not in page
+    assert '<strong class="text-body">60</strong> initiatives' in page
+
+
+def test_register_keeps_its_state_in_the_url(logged_in, sixty):
+    # when
+    response = logged_in.get(
+        REGISTER, {"q": "project", "stage": "in_delivery", "sort": "-title", "per_page": "25", "page": "2"}
+    )
+
+    # then: the form shows the state, and sort and page links keep the rest of it
+    page = response.content.decode()
+    assert codes(response) == [f"P-{n:03d}" for n in range(35, 10, -1)]
+    assert 'name="q" id="id_q" class="form-control" value="project"' in page
+    assert '<option value="in_delivery" selected>In delivery</option>' in page
+    assert '<input type="hidden" name="sort" id="register-sort" value="-title">' in page
+    assert 'aria-sort="descending"' in page
+    title_sort = "?q=project&amp;stage=in_delivery&amp;sort=title&amp;per_page=25"
+    assert f'<a href="{title_sort}" hx-get="{title_sort}"' in page
+    budget_sort = "?q=project&amp;stage=in_delivery&amp;sort=budget&amp;per_page=25"
+    assert f'<a href="{budget_sort}"' in page
+    assert 'href="?q=project&amp;stage=in_delivery&amp;sort=-title&amp;per_page=25&amp;page=3"' in page
+    assert 'href="?q=project&amp;stage=in_delivery&amp;sort=-title&amp;per_page=25&amp;page=1"' in page
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"stage": "bogus"}, "Stage: Select a valid choice. bogus is not one of the available choices."),
+        ({"category": "Grow"}, "Category: Select a valid choice. Grow is not one of the available choices."),
+        ({"sort": "bogus"}, "Sort: Select a valid choice. bogus is not one of the available choices."),
+        ({"sort": "--code"}, "Sort: Select a valid choice. --code is not one of the available choices."),
+        ({"q": "x" * 201}, "Search: Ensure this value has at most 200 characters (it has 201)."),
+        ({"q": "a\x00b"}, "Search: Null characters are not allowed."),
+        ({"page": "abc"}, "Page: Enter a whole number."),
+        ({"page": "0"}, "Page: Ensure this value is greater than or equal to 1."),
+        ({"per_page": "7"}, "Per page: Select a valid choice. 7 is not one of the available choices."),
+        (
+            {"program": "abc"},
+            "Program: Select a valid choice. That choice is not one of the available choices.",
+        ),
+        (
+            {"program": "9" * 20},
+            "Program: Select a valid choice. That choice is not one of the available choices.",
+        ),
+        (
+            {"sponsor": "1e3"},
+            "Sponsor: Select a valid choice. That choice is not one of the available choices.",
+        ),
+        (
+            {"objective": "-1"},
+            "Objective: Select a valid choice. That choice is not one of the available choices.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_register_answers_bad_parameters_with_400_and_says_why(logged_in, register, params, message, htmx):
+    # when
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = logged_in.get(REGISTER, params, **headers)
+
+    # then
+    assert response.status_code == 400
+    assert alert(response) == f"These filters could not be applied. {message}"
+    assert codes(response) == []
+    assert ("<html" in response.content.decode()) is not htmx
+    assert "HX-Request" in vary(response)
+
+
+def test_register_answers_htmx_with_the_results_only(logged_in, register):
+    # when
+    fragment = logged_in.get(REGISTER, {"stage": "live"}, HTTP_HX_REQUEST="true")
+    page = logged_in.get(REGISTER, {"stage": "live"})
+
+    # then
+    assert fragment.status_code == page.status_code == 200
+    assert codes(fragment) == codes(page) == ["HR-1"]
+    assert "<html" not in fragment.content.decode()
+    assert 'id="register-filters"' not in fragment.content.decode()
+    assert '<input type="hidden" name="sort" id="register-sort" value="code" hx-swap-oob="true">' in (
+        fragment.content.decode()
+    )
+    assert "<html" in page.content.decode()
+    assert 'id="register-filters"' in page.content.decode()
+    assert "HX-Request" in vary(fragment)
+    assert "HX-Request" in vary(page)
+
+
+def test_register_offers_new_initiative_only_to_the_pmo(client, register, pmo, executive):
+    # given
+    new = f'href="{reverse("portfolio:initiative-create")}"'
+
+    # when
+    client.force_login(pmo)
+    as_pmo = client.get(REGISTER).content.decode()
+    client.force_login(executive)
+    as_executive = client.get(REGISTER).content.decode()
+
+    # then
+    assert new in as_pmo
+    assert new not in as_executive
