@@ -1,7 +1,7 @@
 """The alignment engine's formulas, as pure functions of plain values (no database).
 
 Every function returns a bounded number and, where a page needs to explain it, the parts it was made of.
-docs/scoring.md gives each formula with a worked example; tests/alignment/test_formulas.py reproduces them.
+docs/scoring.md gives each formula with a worked example; tests/alignment/test_formula_*.py reproduce them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Fixtures for the Celery worker tests: this process's Celery sending through Redis, and a real
-`celery worker` subprocess that consumes from it and writes to the pytest test database."""
+"""Fixtures for the alignment tests: for the Celery worker tests, this process's Celery sending through Redis
+and a real `celery worker` subprocess that consumes from it and writes to the pytest test database; the
+dashboards' portfolios; the shipped tier policies and the quiet portfolio the early-warning rule tests start
+from."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -25,6 +27,9 @@ from django.test import Client
 
 from config.celery import app
 from tests.conftest import require_service
+
+if TYPE_CHECKING:
+    from portfolio.models import Objective
 
 T = TypeVar("T")
 
@@ -267,3 +272,37 @@ def demo(db: None) -> None:
 def exec_client(client: Client, executive: Any) -> Client:
     client.force_login(executive)
     return client
+
+
+# ------------------------------------------------------------------------------------------ engine and signals
+
+
+@pytest.fixture
+def tier_policies(db: None) -> None:
+    """The shipped tier policies (a flushing test elsewhere may have removed the migration's rows)."""
+    from risk.models import TierPolicy
+    from tests.alignment.engine_support import TIER_POLICIES
+
+    for tier, cadence, artefacts in TIER_POLICIES:
+        TierPolicy.objects.update_or_create(
+            tier=tier,
+            defaults={
+                "name": f"Tier {tier}",
+                "checkpoint_cadence_days": cadence,
+                "required_artefacts": artefacts,
+            },
+        )
+
+
+@pytest.fixture
+def themes(db: None) -> dict[str, Objective]:
+    """T1 (weight 3, r 1) and T2 (weight 1, r 1/3), both served strongly by a healthy initiative."""
+    from decimal import Decimal
+
+    from tests.alignment.signal_support import healthy
+    from tests.factories import ObjectiveFactory
+
+    t1 = ObjectiveFactory(code="T1", title="Grow digital sales", local_weight=Decimal("3"))
+    t2 = ObjectiveFactory(code="T2", title="Cut operating cost", local_weight=Decimal("1"))
+    healthy(code="OK-1", contributions=[(t1, "strong"), (t2, "strong")])
+    return {"t1": t1, "t2": t2}

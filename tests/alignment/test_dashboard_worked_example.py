@@ -6,23 +6,13 @@ import pytest
 from django.urls import reverse
 
 from alignment import dashboard, services
-from risk.models import TierPolicy
-from tests.alignment.test_engine import TIER_POLICIES, TODAY, build_example
+from tests.alignment.engine_support import TODAY, build_example
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def example(db):
-    for tier, cadence, artefacts in TIER_POLICIES:
-        TierPolicy.objects.update_or_create(
-            tier=tier,
-            defaults={
-                "name": f"Tier {tier}",
-                "checkpoint_cadence_days": cadence,
-                "required_artefacts": artefacts,
-            },
-        )
+def example(tier_policies):
     built = build_example()
     services.recompute(today=TODAY)
     return built

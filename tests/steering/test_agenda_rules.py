@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tier_policies")]
 @pytest.fixture
 def governed() -> dict[str, Initiative]:
     """Initiatives in every situation the agenda and reminders read (tier 1's cadence shortened to 28 days),
-    with the due date the engine stored (formulas.checkpoint_due computes it; see test_formulas).
+    with the due date the engine stored (formulas.checkpoint_due computes it; see test_formula_governance).
 
     REVIEWED: tier 1, reviewed 50 and 20 days ago -> due in 8 days.
     SINCE: tier 2, approved 70 days ago, never reviewed -> due 10 days ago.
