@@ -52,6 +52,40 @@ MONEY_KEYS = {
     "cost_impact",
 }
 ORDINAL_KEYS = {"tier"}
+# The order changes are told in: the order initiative_figures builds the figures in, per area. It is never read
+# from a stored dict, since PostgreSQL keeps a JSON document's keys in an order of its own; keys not named here
+# follow, alphabetically.
+FIGURE_ORDER: dict[str, tuple[str, ...]] = {
+    "": ("initiative", "spend", "milestones", "scope_changes", "scores", "tier", "signals", "kpis"),
+    "initiative": (
+        "stage",
+        "stage_since",
+        "sponsor",
+        "manager",
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+        "go_live_date",
+    ),
+    "spend": ("budget", "actual_cost", "forecast_cost", "variance", "spent_pct", "expected_annual_benefit"),
+    "milestones": ("name", "baseline", "forecast", "actual"),
+    "scope_changes": (
+        "pending",
+        "pending_cost",
+        "pending_days",
+        "items",
+        "date",
+        "description",
+        "rationale",
+        "cost_impact",
+        "schedule_impact_days",
+    ),
+    "scores": ("alignment", "fit", "outcome", "delivery", "governance"),
+    "signals": ("rule", "severity", "message"),
+    "kpis": ("name", "unit", "target", "target_date", "status", "latest", "latest_date", "forecast"),
+}
+_RANKS = {area: {key: n for n, key in enumerate(keys)} for area, keys in FIGURE_ORDER.items()}
 AREA_LABELS = {
     "initiative": "Initiative",
     "spend": "Spend",
@@ -185,6 +219,12 @@ def _scalar(area: str, label: str, key: str, before: Any, after: Any, unit: str 
     return FigureChange(area, f"{prefix}{_shown(before, key)}{unit} → {_shown(after, key)}{unit}")
 
 
+def _keys(area: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """The keys of either side, in the order FIGURE_ORDER gives for the area."""
+    ranks = _RANKS.get(area, {})
+    return sorted({*before, *after}, key=lambda key: (ranks.get(key, len(ranks)), key))
+
+
 def _entry_key(entries: Sequence[Any]) -> str | None:
     if not entries or not all(isinstance(entry, Mapping) for entry in entries):
         return None
@@ -216,7 +256,7 @@ def _entry_changes(
     area: str, name: str, before: Mapping[str, Any], after: Mapping[str, Any], ident: str
 ) -> list[FigureChange]:
     changes = []
-    for key in [*after, *(key for key in before if key not in after)]:
+    for key in _keys(area, before, after):
         old, new = before.get(key), after.get(key)
         if key in (ident, "message", "unit") or ignored(key) or old == new:
             continue
@@ -269,7 +309,7 @@ def _dict_changes(
     area: str, before: Mapping[str, Any], after: Mapping[str, Any], path: str = ""
 ) -> list[FigureChange]:
     changes: list[FigureChange] = []
-    for key in [*after, *(key for key in before if key not in after)]:
+    for key in _keys(area, before, after):
         old, new = before.get(key), after.get(key)
         if ignored(key) or old == new:
             continue
@@ -299,7 +339,7 @@ def figure_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
     """What changed between two sets of figures, in words: numbers that moved (scores, spend), signals raised
     or cleared, KPI statuses, milestone dates that moved, the stage; generic over the figures' shape."""
     changes: list[FigureChange] = []
-    for area in [*after, *(key for key in before if key not in after)]:
+    for area in _keys("", before, after):
         old, new = before.get(area), after.get(area)
         if ignored(area) or old == new:
             continue

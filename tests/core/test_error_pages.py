@@ -80,3 +80,26 @@ def test_a_request_for_another_host_shows_the_plain_400_page(client_):
     assert response.status_code == 400
     assert "<h1>That request could not be understood</h1>" in page
     assert "evil.example" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("/initiatives/", {"q": "a\x00b"}),
+        ("/admin/portfolio/contribution/", {"strength__exact": "a\x00b"}),
+        ("/initiatives/", {"a\x00b": "1"}),
+    ],
+)
+def test_a_nul_character_in_the_query_is_refused_with_the_plain_400_page(client_, admin_user, url, query):
+    # given
+    client_.force_login(admin_user)
+
+    # when
+    response = client_.get(url, query)
+
+    # then
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "<h1>That request could not be understood</h1>" in page
+    assert "NUL" not in page

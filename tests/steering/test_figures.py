@@ -414,6 +414,28 @@ def test_figure_changes_say_what_moved_in_words():
     ]
 
 
+def _reversed(value: Any) -> Any:
+    """The same JSON with every object's keys in reverse order, as a database may hand them back."""
+    if isinstance(value, dict):
+        return {key: _reversed(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed(item) for item in value]
+    return value
+
+
+def test_figure_changes_keep_their_order_whatever_order_the_keys_are_stored_in():
+    # given figures read back with their keys in another order (PostgreSQL's jsonb orders keys by length)
+    before, after = _reversed(BEFORE), _reversed(AFTER)
+
+    # then the changes are told in the same order
+    assert figure_changes(before, after) == figure_changes(BEFORE, AFTER)
+    assert [str(change) for change in figure_changes(before, after)][:3] == [
+        "Stage: Approved → In delivery",
+        "Planned end: 2026-12-31 → 2027-01-31 (31 days later)",
+        "Actual cost: €10,000 → €60,000 (+€50,000)",
+    ]
+
+
 def test_a_signal_easing_from_red_to_amber_is_better():
     # when
     changes = figure_changes(
