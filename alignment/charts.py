@@ -296,18 +296,43 @@ def investment_vs_priority(data: dict[str, Any], link: Callable[[int], str], sym
     units = data["units"]
     theme: dict[str, Any] = data.get("theme") or {}
     whole = not theme
-    labels = [named(u["code"], u["title"], OBJECTIVE_CHARS) for u in units] + (
-        ["No objective"] if whole else []
-    )
-    weight = [round(100 * u["weight_share"], 1) for u in units] + ([0.0] if whole else [])
-    spend = [round(100 * u["spend_share"], 1) for u in units] + (
-        [round(100 * data["unaligned_share"], 1)] if whole else []
-    )
-    amounts = [u["spend"] for u in units] + ([data["unaligned"]] if whole else [])
-    links = [link(u["id"]) for u in units] + ([link(0)] if whole else [])
-    hover = [f"{plain(u['code'])} {plain(u['title'])}" for u in units] + (
-        ["Funded initiatives with no objective"] if whole else []
-    )
+    other: dict[str, Any] | None = data.get("other")
+    # the rows after the objectives: the other objectives summed (a large strategy), the spend on none
+    extra: list[dict[str, Any]] = []
+    if other:
+        name = f"Other {other['count']} priority objective" + ("s" if other["count"] != 1 else "")
+        extra.append(
+            {
+                **other,
+                "label": name,
+                "hover": f"{name}, summed",
+                "link": other["url"],
+                "text": True,
+                "code": "…",
+            }
+        )
+    if whole:
+        extra.append(
+            {
+                "label": "No objective",
+                "hover": "Funded initiatives with no objective",
+                "link": link(0),
+                "weight_share": 0.0,
+                "spend_share": data["unaligned_share"],
+                "spend": data["unaligned"],
+                "text": False,
+                "code": "—",
+            }
+        )
+    labels = [named(u["code"], u["title"], OBJECTIVE_CHARS) for u in units] + [e["label"] for e in extra]
+    weight = [round(100 * u["weight_share"], 1) for u in [*units, *extra]]
+    spend = [round(100 * u["spend_share"], 1) for u in [*units, *extra]]
+    amounts = [u["spend"] for u in [*units, *extra]]
+    links = [link(u["id"]) for u in units] + [e["link"] for e in extra]
+    hover = [f"{plain(u['code'])} {plain(u['title'])}" for u in units] + [e["hover"] for e in extra]
+    weight_text = [f"{v:.0f}%" for v in weight[: len(units)]] + [
+        f"{weight[len(units) + n]:.0f}%" if e["text"] else "" for n, e in enumerate(extra)
+    ]
     within = "" if whole else f" of {plain(theme['code'])}"
     figure = {
         "data": [
@@ -321,7 +346,7 @@ def investment_vs_priority(data: dict[str, Any], link: Callable[[int], str], sym
                 "hovertext": hover,
                 "hovertemplate": "%{hovertext}<br>weight %{x:.1f}%<extra></extra>",
                 "marker": {"color": GREY, "pattern": HATCH},
-                "text": [f"{v:.0f}%" if n < len(units) else "" for n, v in enumerate(weight)],
+                "text": weight_text,
                 "textposition": "outside",
                 "textfont": {"color": "#6c757d"},
                 "cliponaxis": False,
@@ -362,23 +387,24 @@ def investment_vs_priority(data: dict[str, Any], link: Callable[[int], str], sym
         [
             [
                 u["code"],
-                u["title"],
+                u["title"] if "title" in u else u["label"],
                 round(100 * u["weight_share"], 1),
                 round(100 * u["spend_share"], 1),
                 round(u["spend"]),
             ]
-            for u in units
-        ]
-        + (
-            [["—", "No objective", 0.0, round(100 * data["unaligned_share"], 1), round(data["unaligned"])]]
-            if whole
-            else []
-        ),
+            for u in [*units, *extra]
+        ],
     )
     if whole:
         description = (
             "Budget attributed to each priority objective (most important at the top) by contribution strength, "
             "against the objective's weight; click a bar for the initiatives and the spend behind it."
+            + (
+                f" The {other['count']} other priority objectives (less weight and less spend than those shown) "
+                "share one bar; the objectives page lists them all."
+                if other
+                else ""
+            )
         )
     else:
         description = (

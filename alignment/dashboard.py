@@ -12,7 +12,7 @@ import datetime
 import html
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,6 +35,7 @@ from portfolio.selectors import global_weights
 HEATMAP_INITIATIVES = 25
 # an initiative's budget, summed and converted in the database (thousands of Decimals are slow to build)
 BUDGET = Cast(F("budget_capex") + F("budget_opex"), FloatField())
+INVESTMENT_OBJECTIVES = 30  # bars of the investment chart; the other priority objectives share one bar
 BUBBLE_INITIATIVES = 400  # the value-against-risk chart shows at most this many, the largest by budget
 KPI_PANELS = 12
 MONTH = datetime.timedelta(days=30)
@@ -510,6 +511,13 @@ def dashboards_from_slice(
 ) -> list[DashboardData]:
     """The dashboards of several scopes of one slice (the portfolio and each program), with the KPI
     readings of all of them loaded together."""
+    return list(iter_dashboards(piece, filters_list, policy=policy))
+
+
+def iter_dashboards(
+    piece: PortfolioSlice, filters_list: list[DashboardFilters], *, policy: Policy
+) -> Iterator[DashboardData]:
+    """dashboards_from_slice one at a time, so that a caller storing them holds one dashboard at a time."""
     parts = [
         (flt, piece.restrict(flt.program) if flt.program and flt.scope else piece) for flt in filters_list
     ]
@@ -522,10 +530,8 @@ def dashboards_from_slice(
     history = (
         _live_history(piece.subset, piece.today) if any(flt.scope is None for flt in filters_list) else []
     )
-    return [
-        _dashboard(flt, part, [series[k[0]] for k in kpis], history, policy)
-        for (flt, part), kpis in zip(parts, chosen, strict=True)
-    ]
+    for (flt, part), kpis in zip(parts, chosen, strict=True):
+        yield _dashboard(flt, part, [series[k[0]] for k in kpis], history, policy)
 
 
 def _dashboard(
@@ -678,24 +684,51 @@ def _dashboard(
 
 
 def investment_data(comparison: Comparison, objectives: Mapping[int, ObjectiveRow]) -> dict[str, Any]:
-    """The investment chart's data: each compared priority objective's weight and spend shares."""
+    """The investment chart's data: each compared priority objective's weight and spend shares.
+
+    Beyond INVESTMENT_OBJECTIVES priority objectives the chart would be a wall of bars and every stored
+    dashboard would grow with the strategy: it keeps the most important by weight and those with the most
+    spend (INVESTMENT_OBJECTIVES in all, most important first) and sums the rest into one "other" row.
+    """
     weighted = comparison.weighted
     unit_total = sum(comparison.units.values())
     theme = comparison.theme
+
+    def shares(weight: float, spend: float) -> dict[str, float]:
+        return {
+            "weight_share": (weight / unit_total) if unit_total else 0.0,
+            "spend_share": (spend / weighted.total) if weighted.total else 0.0,
+            "spend": spend,
+        }
+
+    by_weight = sorted(comparison.units.items(), key=lambda item: (-item[1], objectives[item[0]].code))
+    ranked = [pk for pk, _ in by_weight]
+    keep = set(ranked[: INVESTMENT_OBJECTIVES // 2])
+    spenders = sorted(
+        (pk for pk in ranked if pk not in keep and weighted.spend.get(pk, 0.0) > 0),
+        key=lambda pk: (-weighted.spend.get(pk, 0.0), objectives[pk].code),
+    )
+    keep.update(spenders[: INVESTMENT_OBJECTIVES - len(keep)])
+    keep.update([pk for pk in ranked if pk not in keep][: INVESTMENT_OBJECTIVES - len(keep)])
+    rest = [(pk, w) for pk, w in by_weight if pk not in keep]
     return {
         "units": [
             {
                 "id": pk,
                 "code": objectives[pk].code,
                 "title": objectives[pk].title,
-                "weight_share": (w / unit_total) if unit_total else 0.0,
-                "spend_share": (weighted.spend.get(pk, 0.0) / weighted.total) if weighted.total else 0.0,
-                "spend": weighted.spend.get(pk, 0.0),
+                **shares(w, weighted.spend.get(pk, 0.0)),
             }
-            for pk, w in sorted(
-                comparison.units.items(), key=lambda item: (-item[1], objectives[item[0]].code)
-            )
+            for pk, w in by_weight
+            if pk in keep
         ],
+        "other": {
+            "count": len(rest),
+            "url": reverse("portfolio:objective-list"),
+            **shares(sum(w for _, w in rest), sum(weighted.spend.get(pk, 0.0) for pk, _ in rest)),
+        }
+        if rest
+        else None,
         "unaligned": weighted.unaligned,
         "unaligned_share": (weighted.unaligned / weighted.total) if weighted.total else 0.0,
         "total": weighted.total,

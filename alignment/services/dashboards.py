@@ -24,10 +24,17 @@ from core.templatetags.bearing import currency_symbol
 log = logging.getLogger(__name__)
 
 
+# Dashboards stored per statement: each is bounded in size (its charts cap what they show), so a batch is too,
+# and the redraw holds one batch at a time however many programs there are.
+STORE_BATCH = 25
+
+
 def render_dashboards(*, today: datetime.date | None = None, progress: Progress | None = None) -> int:
     """Render and store the dashboard of the whole portfolio and of each program (one slice load for all).
 
-    Returns the number of dashboards stored; dashboards of programs that no longer exist are removed.
+    Dashboards are drawn one at a time and stored STORE_BATCH at a time, so memory does not grow with the
+    number of programs. Returns the number of dashboards stored; dashboards of programs that no longer exist
+    are removed.
     """
     today = today or timezone.localdate()
     policy = current_policy()
@@ -43,12 +50,12 @@ def render_dashboards(*, today: datetime.date | None = None, progress: Progress 
     scopes = [everything] + [dashboard.DashboardFilters(program=pk) for pk in programs]
     if progress:
         progress(20, f"Drawing {len(scopes)} dashboards")
-    datasets = dashboard.dashboards_from_slice(piece, scopes, policy=policy)
     now = timezone.now()
     symbol = currency_symbol()
-    rows = []
-    step = max(1, len(datasets) // PROGRESS_STEPS)
-    for n, data in enumerate(datasets, start=1):
+    rows: list[dict[str, object]] = []
+    drawn: list[str | None] = []
+    step = max(1, len(scopes) // PROGRESS_STEPS)
+    for n, data in enumerate(dashboard.iter_dashboards(piece, scopes, policy=policy), start=1):
         payload = dashboard.build_payload(data, symbol=symbol, as_of=now)
         rows.append(
             {
@@ -62,12 +69,16 @@ def render_dashboards(*, today: datetime.date | None = None, progress: Progress 
                 ),
             }
         )
-        if progress and n % step == 0 and n < len(datasets):
-            progress(20 + int(70 * n / len(datasets)), f"Drew {n} of {len(datasets)} dashboards")
+        drawn.append(data.filters.scope)
+        if len(rows) == STORE_BATCH:
+            store.upsert(StoredDashboard, rows, key="scope")
+            rows = []
+        if progress and n % step == 0 and n < len(scopes):
+            progress(20 + int(70 * n / len(scopes)), f"Drew {n} of {len(scopes)} dashboards")
     with transaction.atomic():
-        StoredDashboard.objects.exclude(scope__in=[r["scope"] for r in rows]).delete()
         store.upsert(StoredDashboard, rows, key="scope")
-    return len(rows)
+        StoredDashboard.objects.exclude(scope__in=drawn).delete()
+    return len(drawn)
 
 
 def run_dashboard_render(*, job_id: int | None = None, today: datetime.date | None = None) -> int | None:

@@ -14,6 +14,7 @@ from alignment.models import (
     StoredDashboard,
     program_scope,
 )
+from alignment.services import dashboards
 from alignment.tasks import DASHBOARDS
 from core.models import Job
 from portfolio.models import Initiative
@@ -274,3 +275,30 @@ def test_render_dashboards_query_count_does_not_grow_with_the_programs(db):
     many = count_queries(lambda: services.render_dashboards(today=today()))
     assert StoredDashboard.objects.count() == 9
     assert few == many
+
+
+def test_render_dashboards_stores_them_a_batch_at_a_time(db, monkeypatch):
+    # given nine dashboards to draw (the portfolio and eight programs), stored two per statement
+    theme = ObjectiveFactory(code="T", title="Theme")
+    objectives = [theme, ObjectiveFactory(code="O1", parent=theme)]
+    programs = [ProgramFactory(name=f"P{n}") for n in range(8)]
+    grow(16, programs, objectives, 0)
+    services.recompute(today=today())
+    monkeypatch.setattr(dashboards, "STORE_BATCH", 2)
+    batches: list[int] = []
+    upsert = dashboards.store.upsert
+    monkeypatch.setattr(
+        dashboards.store,
+        "upsert",
+        lambda model, rows, **kw: (batches.append(len(rows)), upsert(model, rows, **kw)),
+    )
+
+    # when
+    stored = services.render_dashboards(today=today())
+
+    # then four full batches and the last one, every dashboard stored once
+    assert stored == 9
+    assert batches == [2, 2, 2, 2, 1]
+    assert sorted(StoredDashboard.objects.values_list("scope", flat=True)) == sorted(
+        [ALL_SCOPE, *(program_scope(p.pk) for p in programs)]
+    )
