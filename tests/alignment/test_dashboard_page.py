@@ -4,6 +4,7 @@ query counts that do not grow with the portfolio."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -287,11 +288,12 @@ def test_render_dashboards_stores_them_a_batch_at_a_time(db, monkeypatch):
     monkeypatch.setattr(dashboards, "STORE_BATCH", 2)
     batches: list[int] = []
     upsert = dashboards.store.upsert
-    monkeypatch.setattr(
-        dashboards.store,
-        "upsert",
-        lambda model, rows, **kw: (batches.append(len(rows)), upsert(model, rows, **kw)),
-    )
+
+    def counted(model: Any, rows: Any, **options: Any) -> None:
+        batches.append(len(rows))
+        upsert(model, rows, **options)
+
+    monkeypatch.setattr(dashboards.store, "upsert", counted)
 
     # when
     stored = services.render_dashboards(today=today())
