@@ -1308,7 +1308,7 @@ def prepare_meetings() -> int:
         )
     planned = SteeringMeeting.objects.filter(status=MeetingStatus.PLANNED).order_by("held_on").first()
     pmo = User.objects.filter(username="pmo").first()
-    return len(agenda_propose(user=pmo, meeting=planned)) if planned and pmo else 0
+    return len(agenda_propose(user=pmo, meeting=planned).added) if planned and pmo else 0
 
 
 def ensure_demo_accounts() -> dict[str, User]:

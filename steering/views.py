@@ -77,6 +77,7 @@ MEETING_PAGE = T + "meeting_detail.html"
 ACTION_PAGE = T + "action_list.html"
 PAST_MEETINGS_PER_PAGE = 20
 ROWS_PER_PAGE = 50
+SHOWN_CODES = 10  # initiative codes a message names before "and n more"
 CHAIR_OR_PMO = "Only the committee's chair and the PMO change this meeting."
 RECORDERS = "Only steering members and the PMO record the committee's decisions."
 SCOPE_DECIDERS = "Only steering members and the PMO approve or reject scope changes."
@@ -489,11 +490,23 @@ def agenda_propose(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     meeting = _managed_meeting(request, pk)
 
     def propose() -> str:
-        added = services.agenda_propose(user=request.user, meeting=meeting)
+        proposal = services.agenda_propose(user=request.user, meeting=meeting)
+        added = proposal.added
+        left_off = (
+            f" {proposal.left_off} more flagged initiative{'s were' if proposal.left_off != 1 else ' was'} left "
+            f"off: the agenda lists at most {proposal.noting_limit} for noting (the worklist has them all)."
+            if proposal.left_off
+            else ""
+        )
         if not added:
-            return "The data proposes nothing new: every initiative it flags is already on the agenda."
-        codes = ", ".join(item.initiative.code for item in added)
-        return f"Added {len(added)} initiative{'s' if len(added) != 1 else ''} from the data: {codes}."
+            return (
+                "The data proposes nothing new: every initiative it flags is already on the agenda."
+                if not proposal.left_off
+                else "Nothing added." + left_off
+            )
+        codes = ", ".join(item.initiative.code for item in added[:SHOWN_CODES])
+        more = f" and {len(added) - SHOWN_CODES} more" if len(added) > SHOWN_CODES else ""
+        return f"Added {len(added)} initiative{'s' if len(added) != 1 else ''} from the data: {codes}{more}.{left_off}"
 
     return _agenda_call(request, meeting, propose)
 

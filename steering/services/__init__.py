@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from steering.services.actions import action_update, can_run_action, can_update_action
 from steering.services.agenda import (
+    NOTING_ITEMS,
+    Proposal,
     agenda_add,
     agenda_move,
     agenda_plan,
@@ -25,7 +27,9 @@ from steering.services.meetings import (
 from steering.services.reviews import AlreadyDecided, Condition, FiguresChanged, review_create
 
 __all__ = [
+    "NOTING_ITEMS",
     "AlreadyDecided",
+    "Proposal",
     "Condition",
     "FiguresChanged",
     "action_update",

@@ -3,6 +3,7 @@ noting), items added by hand, time boxes, order and removal. The chair and the P
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,19 @@ from steering.services.meetings import can_manage_meeting
 
 MIN_MINUTES = 5
 MAX_MINUTES = 240
+# Items for noting a proposal lists at most: a meeting notes a page of initiatives, not thousands; the others
+# the data flags are counted, and stay on the worklist and the signals page.
+NOTING_ITEMS = 20
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What a proposal put on the agenda, in order, how many more flagged initiatives it left off, and the
+    most items for noting an agenda lists."""
+
+    added: list[AgendaItem]
+    left_off: int
+    noting_limit: int
 
 
 def _open_meeting(user: Any, meeting_id: int) -> SteeringMeeting:
@@ -60,13 +74,14 @@ def booked_minutes(items: list[AgendaItem]) -> int:
     return sum(item.minutes for item in items if not item.for_noting)
 
 
-def agenda_propose(*, user: Any, meeting: SteeringMeeting) -> list[AgendaItem]:
+def agenda_propose(*, user: Any, meeting: SteeringMeeting) -> Proposal:
     """Put on the agenda the open initiatives the data says need the committee, the most important first.
 
     Items already there keep their place; the reasons of those not yet reviewed are brought up to date (a
     reason that no longer holds goes). The new ones follow by importance (then code), each with the time box
     its importance gives, as long as the meeting's length allows: from the first that does not fit, the rest
-    are listed for noting. Returns the items added, in that order.
+    are listed for noting, up to NOTING_ITEMS for noting in all; the rest are left off (and counted).
+    Returns the items added, in that order, and how many were left off.
     """
     with transaction.atomic():
         meeting = _open_meeting(user, meeting.pk)
@@ -88,20 +103,27 @@ def agenda_propose(*, user: Any, meeting: SteeringMeeting) -> list[AgendaItem]:
         candidates = Initiative.objects.filter(pk__in=flagged, stage__in=UNFINISHED).only("pk", "code")
         ranked = sorted(candidates, key=lambda i: (-facts[i.pk].importance().points, i.code))
         used = booked_minutes(existing)
+        noting = sum(1 for item in existing if item.for_noting)
         full = False
         start = max((item.position for item in existing), default=-1) + 1
-        items = []
-        for n, initiative in enumerate(ranked):
+        items: list[AgendaItem] = []
+        left_off = 0
+        for initiative in ranked:
             fact = facts[initiative.pk]
             minutes = fact.importance().minutes()
             full = full or used + minutes > meeting.duration_minutes
             if not full:
                 used += minutes
+            elif noting >= NOTING_ITEMS:
+                left_off += 1
+                continue
+            else:
+                noting += 1
             items.append(
                 AgendaItem(
                     meeting=meeting,
                     initiative=initiative,
-                    position=start + n,
+                    position=start + len(items),
                     reasons=fact.reasons(),
                     minutes=0 if full else minutes,
                     for_noting=full,
@@ -114,7 +136,7 @@ def agenda_propose(*, user: Any, meeting: SteeringMeeting) -> list[AgendaItem]:
                     AgendaItem.objects.filter(meeting=meeting, position__gte=start).order_by("position")
                 )
             _renumber(in_order([*existing, *items]), user)
-    return items
+    return Proposal(items, left_off, NOTING_ITEMS)
 
 
 def agenda_add(*, user: Any, meeting: SteeringMeeting, initiative: Initiative, note: str = "") -> AgendaItem:

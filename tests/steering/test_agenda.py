@@ -14,6 +14,7 @@ from core.stages import Stage
 from portfolio.models import Initiative
 from steering import rules, services
 from steering.models import AgendaItem, AgendaStatus, MeetingStatus, SteeringMeeting
+from steering.services import agenda as agenda_service
 from tests.factories import CheckpointReviewFactory, InitiativeFactory, ScopeChangeFactory
 from tests.portfolio.utils import db_rows
 from tests.steering.utils import HELD_ON, D, agenda, history_of, item_on, scored, signal
@@ -60,7 +61,7 @@ def test_propose_ranks_by_importance_with_time_boxes_up_to_the_meetings_length_t
     services.agenda_add(user=chair, meeting=meeting, initiative=portfolio["QUIET"])
 
     # when
-    added = services.agenda_propose(user=pmo, meeting=meeting)
+    added = services.agenda_propose(user=pmo, meeting=meeting).added
 
     # then: 20, 15 and 10 minutes fill the 45 left; from the first that does not fit, the rest are for noting
     assert [item.initiative.code for item in added] == ["DELTA", "ALPHA", "BRAVO", "ECHO", "CHARLIE"]
@@ -83,6 +84,27 @@ def test_propose_ranks_by_importance_with_time_boxes_up_to_the_meetings_length_t
         (5, "CHARLIE", 0, True, ["1 scope change awaiting a decision"]),
     ]
     assert [history_of(item) for item in added] == [[("+", pmo)]] * 5
+
+
+def test_propose_lists_a_bounded_number_for_noting_and_counts_the_rest(meeting, pmo, portfolio, monkeypatch):
+    # given: a 45-minute meeting, and room for one item for noting
+    SteeringMeeting.objects.filter(pk=meeting.pk).update(duration_minutes=45)
+    monkeypatch.setattr(agenda_service, "NOTING_ITEMS", 1)
+
+    # when
+    proposal = services.agenda_propose(user=pmo, meeting=meeting)
+    again = services.agenda_propose(user=pmo, meeting=meeting)
+
+    # then: three to review, the next for noting, the last left off (and again, as the agenda's noting is full)
+    assert [(item.initiative.code, item.for_noting) for item in proposal.added] == [
+        ("DELTA", False),
+        ("ALPHA", False),
+        ("BRAVO", False),
+        ("ECHO", True),
+    ]
+    assert proposal.left_off == 1
+    assert (again.added, again.left_off) == ([], 1)
+    assert [code for _position, code, *_rest in agenda(meeting)] == ["DELTA", "ALPHA", "BRAVO", "ECHO"]
 
 
 def test_the_importance_of_each_proposal_is_explained_in_points(meeting, portfolio):
@@ -117,7 +139,7 @@ def test_propose_again_brings_the_reasons_up_to_date_until_the_item_is_reviewed(
     portfolio["ECHO"].signals.all().delete()
 
     # when
-    added = services.agenda_propose(user=pmo, meeting=meeting)
+    added = services.agenda_propose(user=pmo, meeting=meeting).added
 
     # then: nothing new; ALPHA says what still holds, ECHO nothing, the reviewed CHARLIE what held at the time
     assert added == []
@@ -141,8 +163,8 @@ def test_propose_twice_adds_nothing_the_second_time(meeting, pmo, initiative):
     ScopeChangeFactory(initiative=initiative, status="pending")
 
     # when
-    first = services.agenda_propose(user=pmo, meeting=meeting)
-    second = services.agenda_propose(user=pmo, meeting=meeting)
+    first = services.agenda_propose(user=pmo, meeting=meeting).added
+    second = services.agenda_propose(user=pmo, meeting=meeting).added
 
     # then
     assert [item.initiative for item in first] == [initiative]

@@ -19,6 +19,7 @@ from portfolio import services as portfolio
 from portfolio.models import Initiative
 from steering import services
 from steering.models import ActionItem, AgendaItem, AgendaStatus, MeetingStatus, SteeringMeeting
+from steering.services import agenda as agenda_service
 from tests.factories import (
     CheckpointReviewFactory,
     InitiativeFactory,
@@ -246,6 +247,30 @@ def test_propose_without_htmx_redirects_to_the_agenda_with_a_message(client, mee
     followed = client.get(response["Location"])
     assert "Added 1 initiative from the data: ECOM-1." in text(followed)
     assert agenda_codes(followed) == ["ECOM-1"]
+
+
+def test_a_long_proposal_names_ten_codes_and_counts_what_it_left_off(client, meeting, pmo, monkeypatch):
+    # given: fourteen initiatives with a pending scope change (10 minutes each) for a 30-minute meeting, and
+    # room for eight items for noting
+    monkeypatch.setattr(agenda_service, "NOTING_ITEMS", 8)
+    SteeringMeeting.objects.filter(pk=meeting.pk).update(duration_minutes=30)
+    for n in range(1, 15):
+        ScopeChangeFactory(
+            initiative=InitiativeFactory(code=f"P-{n:02d}", stage=Stage.IN_DELIVERY), status="pending"
+        )
+    client.force_login(pmo)
+
+    # when
+    response = client.post(reverse("steering:agenda-propose", args=[meeting.pk]), **HTMX)
+
+    # then: three to review and eight for noting are added, three left off
+    assert response.status_code == 200
+    assert (
+        "Added 11 initiatives from the data: P-01, P-02, P-03, P-04, P-05, P-06, P-07, P-08, P-09, P-10 and 1 "
+        "more. 3 more flagged initiatives were left off: the agenda lists at most 8 for noting (the worklist "
+        "has them all)."
+    ) in text(response)
+    assert AgendaItem.objects.filter(meeting=meeting).count() == 11
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
