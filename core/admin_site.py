@@ -6,7 +6,8 @@ views take an empty `_to_field` for a field name (FieldDoesNotExist, a 500); a `
 simple_history's revert page made Django look for a named id it does not have (KeyError, a 500). Every
 admin view goes through `AdminSite.admin_view`, so the guard sits there, for every model admin (ours,
 auth's, any added later): an id that is not a valid key of the model is a 404, and those parameters are
-dropped.
+dropped. A NUL character in the query (a changelist filter passes it to the database, which PostgreSQL refuses)
+is a 400.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 
@@ -71,8 +72,13 @@ def _ignored(data: Any, positional: bool) -> list[str]:
     return names + [IS_POPUP_VAR] if positional else names
 
 
+class NulCharacterInQuery(SuspiciousOperation):
+    """A query parameter holds a NUL character, which no admin filter accepts and PostgreSQL cannot compare."""
+
+
 def guarded(view: View) -> View:
-    """`view` behind the guard: invalid ids answer 404, an empty `_to_field` is dropped."""
+    """`view` behind the guard: invalid ids answer 404, an empty `_to_field` is dropped, a NUL character in the
+    query answers 400."""
     owner = getattr(view, "__self__", None)
     model = owner.model if isinstance(owner, admin.ModelAdmin) else None
 
@@ -82,6 +88,10 @@ def guarded(view: View) -> View:
             valid_key(field, value) for field, value in _ids_in_url(model, args, kwargs)
         ):
             raise Http404("No such record.")
+        if any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            raise NulCharacterInQuery("A query parameter holds a NUL character.")
         request.GET = _without(request.GET, _ignored(request.GET, bool(args)))
         if request.method == "POST":
             request.POST = _without(request.POST, _ignored(request.POST, bool(args)))

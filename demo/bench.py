@@ -105,8 +105,23 @@ def logged_in_client(user: Any) -> Client:
     return client
 
 
-def print_table(write: Callable[[str], None], size: int, timings: list[Timing], floor: Timing) -> None:
-    write(f"  {'page':<38} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x floor p95':>12}")
-    for timing in [floor, *timings]:
+def print_table(
+    write: Callable[[str], None],
+    size: int,
+    timings: list[Timing],
+    floor: Timing,
+    *,
+    budgets: list[tuple[float, float]] | None = None,
+) -> None:
+    """The timings as a table: p50, p95, queries and p95 over the floor's p95; with budgets (p50, p95 per
+    timing), the budget and whether the page meets it."""
+    extra = f" {'budget ms':>11} {'':>4}" if budgets else ""
+    write(f"  {'page':<38} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'x floor p95':>12}{extra}")
+    for n, timing in enumerate([floor, *timings]):
         ratio = timing.p95 / floor.p95 if floor.p95 else float("nan")
-        write(f"  {timing.label:<38} {timing.p50:8.1f} {timing.p95:8.1f} {timing.queries:8d} {ratio:12.1f}")
+        line = f"  {timing.label:<38} {timing.p50:8.1f} {timing.p95:8.1f} {timing.queries:8d} {ratio:12.1f}"
+        if budgets and n:
+            p50, p95 = budgets[n - 1]
+            ok = timing.p50 <= p50 and timing.p95 <= p95
+            line += f" {f'{p50:.0f}/{p95:.0f}':>11} {'ok' if ok else 'MISS':>4}"
+        write(line)
