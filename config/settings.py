@@ -158,8 +158,8 @@ if (SECURE_HSTS_INCLUDE_SUBDOMAINS or SECURE_HSTS_PRELOAD) and not SECURE_HSTS_S
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp). Scripts and style sheets come only from our own static files: no
-# inline <script>, no event handler attributes, no eval (htmx runs with allowEval off and Plotly is its
-# "strict" bundle). style-src-attr allows inline style *attributes* only: our templates set widths and
+# inline <script>, no event handler attributes, no eval (htmx runs with allowEval off and Plotly's bundle
+# has the "strict" WebGL traces). style-src-attr allows inline style *attributes* only: our templates set widths and
 # heights with them (meters, bars, chart boxes) and Plotly and Bootstrap set them on the elements they
 # draw; an attribute cannot hold a selector, so it cannot read the page the way an injected style sheet
 # could. <style> elements stay refused (Plotly's rules are served as vendor/plotly/plotly.css).

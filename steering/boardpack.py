@@ -41,7 +41,7 @@ ASSETS = {
     "plotly_css": "vendor/plotly/plotly.css",
     "charts": "js/charts.js",
     "boardpack_js": "js/boardpack.js",
-    "plotly": "vendor/plotly/plotly-strict.min.js",
+    "plotly": "vendor/plotly/plotly-bearing.min.js",
     "logo": "img/bearing.svg",
 }
 # The printing browser loads the pack from this made-up origin; every request to it is answered from memory

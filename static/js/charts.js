@@ -13,19 +13,11 @@
   }
 
   var loading = null;
-  // plotly.js injects MapLibre's style sheet in a <style> element when it loads, unless an element with this
-  // id is already there. Bearing draws no maps, and the Content-Security-Policy refuses inline <style>.
-  var MAPLIBRE_STYLE_ID = "9f215cf04c5486422605d13261cb87401f4e7763b6296af81e98efbc0130da53";
 
   function withPlotly(then) {
     // Plotly is large: fetch it (from our own static files) only on pages that have a chart.
     if (window.Plotly) { then(); return; }
     if (!loading) {
-      if (!document.getElementById(MAPLIBRE_STYLE_ID)) {
-        var placeholder = document.createElement("template");
-        placeholder.id = MAPLIBRE_STYLE_ID;
-        document.head.appendChild(placeholder);
-      }
       loading = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
         script.src = document.body.dataset.plotlySrc;

@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
 def chromium_browser(chromium: str) -> Iterator[object]:
     from playwright.sync_api import expect, sync_playwright
 
-    # The first chart of a session parses plotly.js (5 MB): on a busy two-core machine that alone can take
+    # The first chart of a session parses plotly.js (1.5 MB): on a busy two-core machine that alone can take
     # longer than expect()'s default 5 s. Conditions are still waited on, just with more patience.
     expect.set_options(timeout=15_000)
 

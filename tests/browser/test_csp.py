@@ -1,5 +1,5 @@
 """Every page of Bearing runs under its Content-Security-Policy without one violation: the pages, their
-htmx fragments and Plotly charts, the board pack, the account pages and the Django admin."""
+htmx fragments and Plotly charts (WebGL ones too), the board pack, the account pages and the Django admin."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from alignment import services
+from alignment import charts, services
 from demo.northwind import DEMO_PASSWORD, build_demo
 from portfolio.models import KPI, Initiative, Objective
 from risk.models import TierPolicy
@@ -106,4 +106,55 @@ def test_the_login_and_password_reset_pages_run_under_the_policy(page):
     found = [visit(page, path, 0) for path in ("/accounts/login/", "/accounts/password/reset/")]
     # then
     assert found == [[], []]
+    page.watch.assert_clean()
+
+
+# Loads Bearing's Plotly bundle the way charts.js does, then draws the figure in a new element of the page.
+DRAW_FIGURE = """
+async (figure) => {
+  await new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = document.body.dataset.plotlySrc;
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.appendChild(script);
+  });
+  const element = document.createElement('div');
+  element.style.width = '900px';
+  element.style.height = '460px';
+  document.body.appendChild(element);
+  await window.Plotly.newPlot(element, figure.data, figure.layout);
+  return {
+    types: element._fullData.map(trace => trace.type),
+    points: element._fullData.reduce((n, trace) => n + trace._length, 0),
+    webgl: element.querySelectorAll('canvas.gl-canvas').length > 0,
+    title: element.querySelector('.main-svg .gtitle').textContent,
+  };
+}
+"""
+
+
+def test_the_webgl_bubbles_of_a_large_portfolio_draw_under_the_policy(page):
+    # given: the value-against-risk chart of more than 1,500 initiatives, which Plotly draws with WebGL
+    points = [
+        {
+            "id": i,
+            "code": f"I-{i}",
+            "title": f"Initiative {i}",
+            "budget": 1_000.0 * (1 + i % 50),
+            "fit": float(i % 101),
+            "exposure": i % 26,
+            "tier": 1 + i % 3,
+        }
+        for i in range(1_600)
+    ]
+    figure = charts.value_risk_bubbles({"points": points}, lambda pk: f"/initiatives/{pk}/").figure
+    page.context.add_init_script(WATCH_CSP)
+    page.goto("/accounts/login/")
+    # when
+    drawn = page.evaluate(DRAW_FIGURE, figure)
+    # then
+    title = figure["layout"]["title"]["text"]
+    assert drawn == {"types": ["scattergl"] * 3, "points": 1_600, "webgl": True, "title": title}
+    assert page.evaluate("window.__csp") == []
     page.watch.assert_clean()
