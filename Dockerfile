@@ -20,7 +20,7 @@ RUN uv pip sync --system requirements.prod.lock
 
 COPY . .
 RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
-    && mkdir -p /app/var && chown -R bearing /app/var
+    && mkdir -p /app/var/worker-metrics && chown -R bearing /app/var
 
 USER bearing
 EXPOSE 8000

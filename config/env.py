@@ -47,3 +47,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format() -> str:
+    """BEARING_LOG_FORMAT: "text" (the default, for people) or "json" (one object per line, for a log store).
+    Read here rather than in settings alone because the Celery app needs it before settings load."""
+    raw = os.environ.get("BEARING_LOG_FORMAT", "")
+    value = raw.strip().lower() or "text"
+    if value not in LOG_FORMATS:
+        raise ConfigurationError(f"BEARING_LOG_FORMAT={raw!r} is not a log format; use text or json")
+    return value

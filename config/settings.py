@@ -14,7 +14,7 @@ import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
-from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from config.env import ConfigurationError, env_bool, env_int, env_list, env_str, log_format
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: times the whole answer for /metrics and gives the request its id
+    "core.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -146,8 +148,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # HTTPS only, when served over TLS (see the README's production settings). Off by default: the embedded
 # default is plain HTTP on this machine.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
-# The container's health check calls /healthz over plain HTTP from inside; it must not be redirected.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The container's health check calls /healthz over plain HTTP from inside; it must not be redirected. Nor
+# must Prometheus scraping /metrics over the private network (a caller without its token is redirected
+# by the view itself, as from any other path).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
@@ -303,10 +307,50 @@ BEARING_CURRENCY = env_str("BEARING_CURRENCY", "EUR")
 # The headless chromium that prints board packs (and that the browser tests drive).
 BEARING_CHROMIUM = env_str("BEARING_CHROMIUM", "/usr/bin/chromium")
 
+# /metrics (core.monitoring) answers the holder of this bearer token, and logged-in superusers; anyone else
+# gets a 404. Unset: superusers only.
+BEARING_METRICS_TOKEN = env_str("BEARING_METRICS_TOKEN")
+if BEARING_METRICS_TOKEN and len(BEARING_METRICS_TOKEN) < 20:
+    raise ConfigurationError(
+        "BEARING_METRICS_TOKEN is too short: use at least 20 random characters "
+        '(python3 -c "import secrets; print(secrets.token_urlsafe(32))")'
+    )
+# With PROMETHEUS_MULTIPROC_DIR set (several gunicorn workers), /metrics adds up the files of that directory
+# and of these: other services' PROMETHEUS_MULTIPROC_DIR, e.g. the Celery worker's on a shared volume, so job
+# durations measured on the workers show in the one scrape.
+BEARING_METRICS_EXTRA_DIRS = env_list("BEARING_METRICS_EXTRA_DIRS", [])
+
+# Logs: "text" for people, or "json" (one object per line: timestamp, level, logger, message, and a request's
+# id, route, status and duration; see core.logs) for a log store. BEARING_LOG_REQUESTS logs one line per
+# request (route, status, duration) at INFO.
+BEARING_LOG_FORMAT = log_format()
+BEARING_LOG_REQUESTS = env_bool("BEARING_LOG_REQUESTS", False)
+_JSON_LOGS = BEARING_LOG_FORMAT == "json"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if _JSON_LOGS else {})},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        **(
+            {
+                # Django's own text handlers replaced: its lines reach the root's JSON handler instead
+                "django": {"handlers": ["mail_admins"], "level": "INFO"},
+                "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            }
+            if _JSON_LOGS
+            else {}
+        ),
+    },
 }

@@ -6,6 +6,7 @@ from django.urls import include, path, register_converter
 
 from config import accounts, views
 from config.converters import IdConverter
+from core import monitoring
 
 register_converter(IdConverter, "id")
 
@@ -15,6 +16,7 @@ admin.site.site_title = "Bearing admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    path("metrics", monitoring.metrics_view, name="metrics"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

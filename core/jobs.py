@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
+from core import metrics
 from core.heartbeat import Heartbeat, close_connection
 from core.models import ACTIVE_JOB_STATUSES, JOB_KIND_LABELS, Job, JobStatus
 
@@ -154,6 +155,7 @@ def _fail_if_lost(job: Job, now: datetime.datetime) -> bool:
     ).update(status=JobStatus.FAILED, finished_at=now, message=message)
     if marked:
         log.warning("Job %s (%s) marked failed: %s", job.pk, job.kind, message)
+        metrics.job_lost(job.kind, job.status)
     return bool(marked)
 
 
@@ -213,20 +215,28 @@ def job_start_or_join(kind: str, *, user: Any = None, target: str = "") -> tuple
         return job, True
 
 
-def job_claim(job_id: int) -> bool:
-    """Take a job to run it. True when it is queued; or running but lost (its worker died and the message
-    came back); or given up before any worker took it (its message arrived late: workers were busy) while
-    no other job of its kind and target is active. Anything else (done, failed after it started, running
-    with a live heartbeat) is left alone: the message is late or repeated, and running it would do the
-    work twice or revive a job that was given up and replaced."""
+@dataclass(frozen=True)
+class Claim:
+    """A job taken to run: its kind, and when it was taken (its started_at)."""
+
+    kind: str
+    started_at: datetime.datetime
+
+
+def claim_job(job_id: int) -> Claim | None:
+    """Take a job to run it: its claim when it is queued; or running but lost (its worker died and the
+    message came back); or given up before any worker took it (its message arrived late: workers were busy)
+    while no other job of its kind and target is active; None otherwise. Anything else (done, failed after it
+    started, running with a live heartbeat) is left alone: the message is late or repeated, and running it
+    would do the work twice or revive a job that was given up and replaced."""
     now = timezone.now()
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
-            return False
+            return None
         given_up_unstarted = job.status == JobStatus.FAILED and job.started_at is None
         if not (job.status == JobStatus.QUEUED or job_is_lost(job, now) or given_up_unstarted):
-            return False
+            return None
         try:
             with transaction.atomic():
                 Job.objects.filter(pk=job_id).update(
@@ -238,8 +248,8 @@ def job_claim(job_id: int) -> bool:
                     message="Starting",
                 )
         except IntegrityError:  # a fresh job of its kind and target is active: that one runs instead
-            return False
-        return True
+            return None
+        return Claim(kind=job.kind, started_at=now)
 
 
 def job_unsent(job_id: int) -> None:
@@ -309,11 +319,12 @@ def run_job(
     """Run `work` as the job `job_id`: claimed, running with a heartbeat, progress, then done with done()'s
     message and counts()'s result (or failed, with what went wrong as its message).
 
-    Returns work's result, or None when the job was not claimed (job_claim: a late or repeated message).
+    Returns work's result, or None when the job was not claimed (claim_job: a late or repeated message).
     """
     if job_id is None:
         return work(None)
-    if not job_claim(job_id):
+    claim = claim_job(job_id)
+    if claim is None:
         log.info("Job %s is not waiting to run (a late or repeated message): nothing to do", job_id)
         return None
     beat = Heartbeat(
@@ -325,9 +336,17 @@ def run_job(
     except Exception as error:
         log.exception("Job %s failed", job_id)
         job_finish(job_id, status=JobStatus.FAILED, message=job_failure_message(error))
+        _observe(claim, JobStatus.FAILED.value)
         raise
     job_finish(job_id, status=JobStatus.DONE, message=done(result), progress=100, result=counts(result))
+    _observe(claim, JobStatus.DONE.value)
     return result
+
+
+def _observe(claim: Claim, outcome: str) -> None:
+    """The job's run time (claim to end, on the clock its started_at and finished_at are read from) in
+    bearing_job_duration_seconds."""
+    metrics.observe_job(claim.kind, outcome, (timezone.now() - claim.started_at).total_seconds())
 
 
 def latest_job(kind: str, target: str = "") -> Job | None:
