@@ -63,9 +63,11 @@ smoke: install
 	$(SMOKE_ENV) $(BIN)/python manage.py seed_demo
 	$(SMOKE_ENV) $(BIN)/python manage.py smoke_check
 
-## bench: the register benchmark at 100 and 10,000 initiatives (set DATABASE_URL for PostgreSQL)
+## bench: the register benchmark at 100 and 10,000 initiatives, then the dashboard in headless chromium at 1,000
+## and 10,000 (set DATABASE_URL for PostgreSQL)
 bench: install
 	$(DEV_ENV) $(BIN)/python manage.py bench_register --sizes 100,10000
+	$(DEV_ENV) $(BIN)/python manage.py bench_browser --sizes 1000,10000
 
 ## lock: re-resolve the pinned dependencies (requirements.lock for development, requirements.prod.lock for the image)
 lock: $(BIN)/uv

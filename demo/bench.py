@@ -23,7 +23,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
 FLOOR_PATH = "/bench/floor/"
-_FLOOR_TEMPLATE = "<!doctype html><title>floor</title><p>{{ user.get_username }}</p>"
+# (the empty icon spares browsers a request for /favicon.ico: bench_browser loads the floor in chromium)
+_FLOOR_TEMPLATE = (
+    '<!doctype html><title>floor</title><link rel="icon" href="data:,"><p>{{ user.get_username }}</p>'
+)
 
 
 def floor_view(request: HttpRequest) -> HttpResponse:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from core import roles
+from core.browser import chromium_available, chromium_path
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -45,8 +43,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """The headless browser that prints board packs and drives the browser tests."""
-    path = settings.BEARING_CHROMIUM
-    require_service(Path(path).exists() or bool(shutil.which(path)), f"chromium at {path}")
+    path = chromium_path()
+    require_service(chromium_available(path), f"chromium at {path}")
     return path
 
 

@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from core.browser import launch_chromium
+
 if TYPE_CHECKING:
     import pluggy
 
@@ -22,16 +24,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +35,7 @@ def chromium_browser(chromium: str) -> Iterator[object]:
     expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, chromium)
         yield browser
         browser.close()
 
