@@ -95,24 +95,33 @@ class AttendanceForm(SubmissionMixin, BearingForm):
         )
 
 
-class InitiativeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.code} · {obj.title}"
-
-
 class AgendaAddForm(BearingForm):
-    initiative = InitiativeChoiceField(queryset=Initiative.objects.none(), label="Add an initiative")
+    """An initiative to put on the agenda by hand, by its code: a portfolio of thousands does not fit in a
+    drop-down (the data proposes the flagged ones; the chair adds by code what the data does not flag)."""
+
+    initiative = forms.CharField(
+        label="Add an initiative",
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": "Initiative code, e.g. ECOM-01", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, meeting: SteeringMeeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = _choice(self, "initiative")
-        field.queryset = (
-            Initiative.objects.open()
-            .exclude(agenda_items__meeting=meeting)
-            .only("pk", "code", "title")
-            .order_by("code")
-        )
-        field.empty_label = "Choose an open initiative…"
+        self.meeting = meeting
+
+    def clean_initiative(self) -> Initiative:
+        code = self.cleaned_data["initiative"].strip()
+        initiative = Initiative.objects.filter(code__iexact=code).only("pk", "code", "title", "stage").first()
+        if initiative is None:
+            raise forms.ValidationError(f"No initiative has the code {code}.")
+        if not Initiative.objects.open().filter(pk=initiative.pk).exists():
+            raise forms.ValidationError(
+                f"{initiative.code} is {initiative.get_stage_display().lower()}: only open initiatives go on an "
+                "agenda."
+            )
+        if AgendaItem.objects.filter(meeting=self.meeting, initiative=initiative).exists():
+            raise forms.ValidationError(f"{initiative.code} is already on this agenda.")
+        return initiative
 
 
 class AgendaMoveForm(BearingForm):

@@ -517,9 +517,7 @@ def agenda_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     meeting = _managed_meeting(request, pk)
     form = AgendaAddForm(request.POST, meeting=meeting)
     if not form.is_valid():
-        error = _words(form.errors.get("initiative", [])) or "Choose an initiative to add."
-        if error.startswith("Select a valid choice"):
-            error = "That initiative cannot be added: it is closed, cancelled or already on the agenda."
+        error = _words(form.errors.get("initiative", [])) or "Give the code of an initiative to add."
         return _agenda_done(request, meeting, error=error, status=422)
     initiative = form.cleaned_data["initiative"]
 

@@ -494,7 +494,7 @@ ENDPOINTS = [
         "agenda add",
         lambda w: reverse("steering:agenda-add", args=[w.meeting.pk]),
         CHAIR_OR_PMO,
-        lambda w: {"initiative": w.not_on_agenda.pk},
+        lambda w: {"initiative": w.not_on_agenda.code},
         lambda w: AgendaItem.objects.filter(
             meeting=w.meeting, initiative=w.not_on_agenda, position=2
         ).exists(),

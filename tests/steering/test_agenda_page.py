@@ -373,14 +373,40 @@ def test_a_bad_time_box_is_refused_with_the_reason_and_changes_nothing(client, b
     assert db_rows() == before
 
 
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("NOPE-9", "No initiative has the code NOPE-9."),
+        ("DONE-1", "DONE-1 is closed: only open initiatives go on an agenda."),
+        ("", "This field is required."),
+    ],
+    ids=["unknown", "closed", "empty"],
+)
+def test_adding_by_a_code_that_cannot_go_on_the_agenda_says_why_and_changes_nothing(
+    client, meeting, pmo, code, error
+):
+    # given
+    InitiativeFactory(code="DONE-1", stage=Stage.CLOSED)
+    client.force_login(pmo)
+    before = db_rows()
+
+    # when
+    response = client.post(reverse("steering:agenda-add", args=[meeting.pk]), {"initiative": code}, **HTMX)
+
+    # then
+    assert response.status_code == 422
+    assert error in text(response)
+    assert db_rows() == before
+
+
 def test_adding_and_removing_with_htmx(client, board, meeting, pmo, executive):
     # given
-    extra = InitiativeFactory(code="NEW-1", sponsor=executive)
+    InitiativeFactory(code="NEW-1", sponsor=executive)
     client.force_login(pmo)
 
     # when
-    added = client.post(reverse("steering:agenda-add", args=[meeting.pk]), {"initiative": extra.pk}, **HTMX)
-    twice = client.post(reverse("steering:agenda-add", args=[meeting.pk]), {"initiative": extra.pk}, **HTMX)
+    added = client.post(reverse("steering:agenda-add", args=[meeting.pk]), {"initiative": "new-1 "}, **HTMX)
+    twice = client.post(reverse("steering:agenda-add", args=[meeting.pk]), {"initiative": "NEW-1"}, **HTMX)
     removed = client.post(
         reverse("steering:agenda-remove", args=[board["todo"].pk]), {"version": "1"}, **HTMX
     )
@@ -390,7 +416,7 @@ def test_adding_and_removing_with_htmx(client, board, meeting, pmo, executive):
     assert "NEW-1 added to the agenda." in text(added)
     assert "Added by Pat Office" in text(added)
     assert twice.status_code == 422
-    assert "That initiative cannot be added: it is closed, cancelled or already on the agenda." in text(twice)
+    assert "NEW-1 is already on this agenda." in text(twice)
     assert (removed.status_code, agenda_codes(removed)) == (200, ["PAY-1", "NEW-1"])
     assert list(
         AgendaItem.objects.filter(meeting=meeting)
