@@ -22,6 +22,28 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+def stage_since_from_dates(
+    stage: str,
+    *,
+    planned_start: datetime.date | None,
+    actual_start: datetime.date | None,
+    actual_end: datetime.date | None,
+    go_live_date: datetime.date | None,
+) -> datetime.date | None:
+    """When an initiative in `stage` most plausibly entered it, from its dates (for loaded data that has no
+    record of the change): delivery from the actual start, live from go-live, closed from the actual end;
+    approval a month before the planned start at the latest. None when the dates do not tell."""
+    if stage == Stage.APPROVED and planned_start:
+        return planned_start - datetime.timedelta(days=30)
+    if stage == Stage.IN_DELIVERY:
+        return actual_start or planned_start
+    if stage == Stage.LIVE:
+        return go_live_date or actual_end
+    if stage == Stage.CLOSED:
+        return actual_end
+    return None
+
+
 class Program(VersionedModel):
     """An optional grouping of initiatives that are steered together."""
 
@@ -167,16 +189,14 @@ class Initiative(VersionedModel):
 
     def inferred_stage_since(self) -> datetime.date | None:
         """When the initiative most plausibly entered its stage, from its own dates (for loaded data that
-        has no record of the change): delivery from the actual start, live from go-live, closed from the
-        actual end; approval a month before the planned start at the latest."""
-        by_stage: dict[str, datetime.date | None] = {
-            Stage.IN_DELIVERY: self.actual_start or self.planned_start,
-            Stage.LIVE: self.go_live_date or self.actual_end,
-            Stage.CLOSED: self.actual_end,
-        }
-        if self.stage == Stage.APPROVED and self.planned_start:
-            return self.planned_start - datetime.timedelta(days=30)
-        return by_stage.get(self.stage)
+        has no record of the change): see stage_since_from_dates."""
+        return stage_since_from_dates(
+            self.stage,
+            planned_start=self.planned_start,
+            actual_start=self.actual_start,
+            actual_end=self.actual_end,
+            go_live_date=self.go_live_date,
+        )
 
     @property
     def budget_total(self) -> Decimal:

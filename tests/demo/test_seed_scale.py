@@ -8,10 +8,12 @@ import io
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from demo.northwind import build_demo
-from demo.scale import PortfolioNotEmpty, build_scale
+from demo.scale import PortfolioNotEmpty, build_scale, clear_portfolio
 from portfolio.models import (
     KPI,
     Contribution,
@@ -107,6 +109,64 @@ def test_build_scale_is_deterministic_for_a_seed(time_machine):
         list(Initiative.objects.values_list("code", "title", "stage", "budget_capex", "planned_start"))
         == first
     )
+
+
+def test_build_scale_dates_each_stage_as_loaded_data_is_dated():
+    # when a portfolio is built (its rows never pass through Initiative.save)
+    build_scale(initiatives=200, seed=3, as_of=AS_OF)
+    # then every initiative entered its stage when its own dates say, never after the day of the build
+    for initiative in Initiative.objects.all():
+        inferred = initiative.inferred_stage_since()
+        assert initiative.stage_since == (min(inferred, AS_OF) if inferred else AS_OF), initiative.code
+
+
+def test_build_scale_on_postgresql_makes_as_many_queries_at_any_size(postgres):
+    def queries_of_a_build(initiatives: int) -> int:
+        clear_portfolio()
+        with CaptureQueriesContext(connection) as context:
+            build_scale(initiatives=initiatives, seed=1, as_of=AS_OF)
+        return len(context.captured_queries)
+
+    # given a first build, after which the scale accounts exist
+    build_scale(initiatives=5, seed=1, as_of=AS_OF)
+    # when builds of 20 and of 1,001 initiatives (5,005 readings, more than a batch) replace it, then both
+    # make the same queries: COPY streams each table in one statement, the ids come in one query a table
+    assert queries_of_a_build(20) == queries_of_a_build(1001)
+
+
+def test_build_scale_on_postgresql_gives_back_every_foreign_key_it_loads_without(postgres):
+    def foreign_keys() -> list[tuple[str, str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE contype = 'f' ORDER BY 1, 2"
+            )
+            return cursor.fetchall()
+
+    # given the foreign keys of the schema
+    before = foreign_keys()
+    # when a portfolio is loaded (its tables' keys dropped for the load, then added back)
+    build_scale(initiatives=30, seed=1, as_of=AS_OF)
+    # then the same keys, with the same names and definitions, are in place and hold
+    assert foreign_keys() == before
+    assert any(name.startswith("portfolio_contributi") for _table, name, _definition in before)
+    with pytest.raises(IntegrityError):
+        point_a_contribution_at_a_missing_objective()
+
+
+def point_a_contribution_at_a_missing_objective() -> None:
+    with transaction.atomic():  # rolled back by the error
+        Contribution.objects.filter(pk=Contribution.objects.earliest("pk").pk).update(objective_id=10**9)
+        connection.check_constraints()
+
+
+def test_build_scale_leaves_the_id_sequences_ahead_of_its_rows():
+    # given a built portfolio
+    build_scale(initiatives=30, seed=1, as_of=AS_OF)
+    # when an initiative is then created the ordinary way
+    added = InitiativeFactory(code="AFTER-01")
+    # then it takes a new id after the loaded ones
+    assert added.pk > max(Initiative.objects.exclude(pk=added.pk).values_list("pk", flat=True))
 
 
 def test_build_scale_refuses_a_non_empty_portfolio():
