@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -321,6 +322,23 @@ class DashboardView:
     as_of: datetime.datetime | None
     stale: bool
     html: str = ""
+
+
+def stored_dashboard_stamp(scope: str) -> str | None:
+    """What identifies the stored dashboard of `scope` as the page shows it (when it was drawn, and whether
+    scores were recomputed since), in one query; None when there is none."""
+    latest = PortfolioIndex.objects.filter(scope=ALL_SCOPE).order_by("-date").values("computed_at")[:1]
+    row = (
+        StoredDashboard.objects.filter(scope=scope)
+        .annotate(latest=Subquery(latest))
+        .values_list("computed_at", "source_computed_at", "latest")
+        .first()
+    )
+    if row is None:
+        return None
+    computed_at, source, latest_at = row
+    stale = latest_at is not None and (source is None or source < latest_at)
+    return f"{computed_at.isoformat()}|{'stale' if stale else 'fresh'}"
 
 
 def dashboard_view(filters: Any, *, today: datetime.date, with_payload: bool = False) -> DashboardView:

@@ -29,6 +29,7 @@ from core.views import (
     narrow_page,
     render_page,
     require,
+    shared_page,
     viewer_required,
     wants_fragment,
 )
@@ -170,9 +171,18 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "can_refresh": roles.can_edit_portfolio(request.user)}
     if filters is None:
         return render_page(request, DASHBOARD, context, partial="body", status=400)
-    view = selectors.dashboard_view(filters, today=timezone.localdate())
-    context.update(view=view, payload=view.payload, query=request.GET.urlencode())
-    return render_page(request, DASHBOARD, context, partial="body")
+    today = timezone.localdate()
+
+    def page(marks: dict[str, str]) -> HttpResponse:
+        view = selectors.dashboard_view(filters, today=today)
+        context.update(marks, view=view, payload=view.payload, query=request.GET.urlencode())
+        return render_page(request, DASHBOARD, context, partial="body")
+
+    stamp = selectors.stored_dashboard_stamp(filters.scope) if filters.scope is not None else None
+    if stamp is None:
+        return page({})
+    # a stored dashboard is the same for everyone with the same roles: served from the cache until redrawn
+    return shared_page(request, f"dashboard|{request.GET.urlencode()}|{stamp}", page)
 
 
 def table_csv(table: dict[str, Any], name: str) -> HttpResponse:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from core import jobs, roles
+from core import formatting, jobs, roles
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.models import Job
 from core.redirects import next_url
@@ -72,6 +78,50 @@ def render_page(
     fragment = bool(partial) and wants_fragment(request)
     name = f"{template}#{partial}" if fragment else template
     response = render(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# What a shared page holds in place of the one thing per person in it (a page cached for everyone with the
+# same roles): the CSRF token and the name in the navigation bar, filled in for each request.
+CSRF_MARK = "__bearing_csrf_token__"
+NAME_MARK = "__bearing_user_display__"
+PAGE_CACHE_SECONDS = 600
+
+
+def shared_page(
+    request: HtmxHttpRequest, key: str, render_page_for: Callable[[dict[str, str]], HttpResponse]
+) -> HttpResponse:
+    """A page the same for everyone with the same roles, rendered once and served from the cache.
+
+    `key` names what the page shows (the caller includes its data's time stamp, so a change is a new key);
+    the roles, whether htmx asks for a fragment, the static files' names (a deploy) and the database are added
+    here.
+    `render_page_for(marks)` renders the page with `marks` in its context: the placeholders of the CSRF token
+    and the user's name, which each request gets its own of. A request with messages to show is rendered
+    for itself.
+    """
+    if len(messages.get_messages(request)):
+        return render_page_for({})
+    parts = [
+        key,
+        ",".join(sorted(roles.roles_of(request.user))),
+        str(wants_fragment(request)),
+        static("js/charts.js"),  # a deploy (its static files' names) starts afresh
+        str(connection.settings_dict["NAME"]),  # one cache may serve several databases (tests in parallel)
+    ]
+    cache_key = "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    content = cache.get(cache_key)
+    if content is None:
+        response = render_page_for({"csrf_token": CSRF_MARK, "user_display": NAME_MARK})
+        if response.status_code != 200:
+            return response
+        content = response.content.decode(response.charset)
+        cache.set(cache_key, content, PAGE_CACHE_SECONDS)
+    page = content.replace(CSRF_MARK, get_token(request)).replace(
+        NAME_MARK, escape(formatting.person(request.user))
+    )
+    response = HttpResponse(page)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

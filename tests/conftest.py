@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from core import roles
@@ -103,3 +104,10 @@ PERSONAS = ["executive", "pmo", "manager", "steering_member", "admin_user", "out
 def persona(request):
     """Parametrise with indirect=True and a persona fixture name."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty cache: pages shared between users (core.views.shared_page) and counters
+    are cached, and a test's clock may give two tests the same time stamps."""
+    cache.clear()

@@ -3,10 +3,16 @@ query counts that do not grow with the portfolio."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.messages import constants
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest
+from django.test import Client
 from django.urls import reverse
 
 from alignment import selectors, services
@@ -17,6 +23,7 @@ from alignment.models import (
 )
 from alignment.services import dashboards
 from alignment.tasks import DASHBOARDS
+from core import roles
 from core.models import Job
 from portfolio.models import Initiative
 from tests.alignment.dashboard_support import (
@@ -37,6 +44,7 @@ from tests.factories import (
     KPIFactory,
     ObjectiveFactory,
     ProgramFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -304,3 +312,72 @@ def test_render_dashboards_stores_them_a_batch_at_a_time(db, monkeypatch):
     assert sorted(StoredDashboard.objects.values_list("scope", flat=True)) == sorted(
         [ALL_SCOPE, *(program_scope(p.pk) for p in programs)]
     )
+
+
+# ------------------------------------------------------------------------------------------ shared page
+
+
+def _csrf_in(page: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match is not None
+    return match.group(1)
+
+
+def test_a_stored_dashboard_is_rendered_once_per_roles_and_served_to_each_with_their_name_and_token(small):
+    # given two executives; the first asks for the dashboard (rendered and kept)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(
+        UserFactory(username="eve", first_name="Eve", last_name="<Early>", roles=[roles.EXECUTIVE])
+    )
+    second.force_login(
+        UserFactory(username="bob", first_name="Bob", last_name="Board", roles=[roles.EXECUTIVE])
+    )
+    rendered = count_queries(lambda: first.get(DASHBOARD))
+
+    # when the second asks
+    served = count_queries(lambda: second.get(DASHBOARD))
+    page = second.get(DASHBOARD).content.decode()
+
+    # then it is served without rendering (the session, the user, the roles, the stored dashboard's stamp),
+    # with the second's name and a CSRF token that is theirs: they can log out from it
+    assert (rendered, served) == (8, 4)
+    assert "Bob Board" in page
+    assert "Eve" not in page
+    assert "__bearing_" not in page
+    assert page.count('name="csrfmiddlewaretoken"') == 1
+    assert second.post(reverse("logout"), {"csrfmiddlewaretoken": _csrf_in(page)}).status_code == 302
+    # and the first's page escapes their name
+    assert "Eve &lt;Early&gt;" in first.get(DASHBOARD).content.decode()
+
+
+def test_a_redrawn_dashboard_or_other_roles_or_htmx_get_their_own_rendering(small, exec_client, pmo):
+    # given the dashboard served once
+    exec_client.get(DASHBOARD)
+    pmo_client = Client()
+    pmo_client.force_login(pmo)
+
+    # then a PMO (who may refresh it) gets a page rendered for the PMO, and htmx the fragment
+    assert "Recompute" in pmo_client.get(DASHBOARD).content.decode()
+    assert "Recompute" not in exec_client.get(DASHBOARD).content.decode()
+    assert "<html" not in exec_client.get(DASHBOARD, headers={"HX-Request": "true"}).content.decode()
+
+    # when the dashboards are redrawn after a change
+    Initiative.objects.filter(code="E-1").update(budget_capex=Decimal("1035000"))
+    services.recompute(today=today())
+    services.render_dashboards(today=today())
+
+    # then the page shows the new figures at once
+    assert '<div class="tile-value">€3.98M</div>' in exec_client.get(DASHBOARD).content.decode()
+
+
+def test_a_page_with_a_message_to_show_is_rendered_for_its_user(small, exec_client):
+    # given the dashboard kept, then a message waiting for the user (in the messages cookie)
+    exec_client.get(DASHBOARD)
+    storage: Any = CookieStorage(HttpRequest())  # _encode: how Django signs the messages cookie
+    exec_client.cookies[storage.cookie_name] = storage._encode(
+        [Message(constants.INFO, "Your report is ready.")]
+    )
+
+    # then the page shows it, and not again
+    assert "Your report is ready." in exec_client.get(DASHBOARD).content.decode()
+    assert "Your report is ready." not in exec_client.get(DASHBOARD).content.decode()
