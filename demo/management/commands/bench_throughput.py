@@ -151,6 +151,13 @@ class Command(BaseCommand):
                         raise CommandError("gunicorn did not start") from None
                     time.sleep(0.5)
             header = f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}"
+            # the session must hold: a redirect to the login page would count as an answer under load
+            check = urllib.request.Request(f"{base}/dashboard/", headers={"Cookie": header.split(": ", 1)[1]})
+            with urllib.request.urlopen(check, timeout=30) as answer:
+                body = answer.read()
+                if answer.status != 200 or b'id="tiles"' not in body or answer.url != check.full_url:
+                    raise CommandError(f"the dashboard did not answer as the bench user ({answer.url})")
+            self.stdout.write(f"  (the dashboard page is {len(body):,} bytes)")
             results = []
             for label, path in (("floor: /healthz", "/healthz"), ("dashboard: stored", "/dashboard/")):
                 load = [wrk, "-t2", f"-c{options['connections']}", "-H", header]
