@@ -349,6 +349,61 @@ def attribute_spend(
     return budget * unrouted / total
 
 
+@dataclass(frozen=True)
+class Priorities:
+    """What every set of initiatives is measured against, computed once per run: the priority units and
+    their weights, and the units each objective's spend goes to (see priority_units())."""
+
+    units: dict[int, float]
+    routes: dict[int, list[tuple[int, float]]]
+    weights: f.UnitWeights
+    unit_ids: frozenset[int]
+    sorted_units: list[int]
+
+    @classmethod
+    def of(cls, inputs: PortfolioInputs) -> Priorities:
+        units, routes = priority_units(inputs.objectives, inputs.global_weights)
+        return cls(units, routes, f.UnitWeights.of(units), frozenset(units), sorted(units))
+
+
+@dataclass
+class Tally:
+    """The sums the indices are made of, over one set of initiatives, added to one initiative at a time."""
+
+    spend: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    unaligned: float = 0.0
+    funded_budget: float = 0.0
+    alignment_pairs: list[tuple[float, float]] = field(default_factory=list)
+    mix: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    contributing: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    due: int = 0
+    on_time: int = 0
+
+    def add(
+        self,
+        row: InitiativeRow,
+        score: InitiativeResult | None,
+        routes: dict[int, list[tuple[int, float]]],
+        today: datetime.date,
+    ) -> None:
+        if row.stage in ACTIVE:
+            for c in row.contributions:
+                if c.strength in ("moderate", "strong"):
+                    self.contributing[c.objective_id].add(row.id)
+        if row.stage not in FUNDED:
+            return
+        self.funded_budget += row.budget
+        self.mix[row.category] += row.budget
+        if score is not None:
+            self.alignment_pairs.append((row.budget, score.alignment))
+        self.unaligned += attribute_spend(
+            row.budget, ((c.objective_id, c.strength) for c in row.contributions), routes, self.spend
+        )
+        row_due, row_on_time = milestone_counts(row.milestones, today)
+        self.due += row_due
+        self.on_time += row_on_time
+
+
 def compute_portfolio(
     inputs: PortfolioInputs,
     scores: dict[int, InitiativeResult],
@@ -358,86 +413,82 @@ def compute_portfolio(
 
     Over the whole portfolio, or over `initiatives` (a program's) measured against the same priorities.
     """
-    policy = inputs.policy
-    rows = inputs.initiatives.values() if initiatives is None else initiatives
-    units, routes = priority_units(inputs.objectives, inputs.global_weights)
-    spend: dict[int, float] = defaultdict(float)
-    unaligned = 0.0
-    funded_budget = 0.0
-    alignment_pairs: list[tuple[float, float]] = []
-    mix: dict[str, float] = defaultdict(float)
-    contributing: dict[int, set[int]] = defaultdict(set)
-    due = on_time = 0
-    for row in rows:
-        if row.stage in ACTIVE:
-            for c in row.contributions:
-                if c.strength in ("moderate", "strong"):
-                    contributing[c.objective_id].add(row.id)
-        if row.stage not in FUNDED:
-            continue
-        funded_budget += row.budget
-        mix[row.category] += row.budget
-        score = scores.get(row.id)
-        if score is not None:
-            alignment_pairs.append((row.budget, score.alignment))
-        unaligned += attribute_spend(
-            row.budget, ((c.objective_id, c.strength) for c in row.contributions), routes, spend
-        )
-        row_due, row_on_time = milestone_counts(row.milestones, inputs.today)
-        due += row_due
-        on_time += row_on_time
-    weighted = f.misallocation(dict(spend), unaligned, units, policy.top_objectives)
-    weight_total = sum(units.values())
-    facts: dict[int, ObjectiveFacts] = {}
-    for pk in inputs.objectives:
-        unit_routes = routes.get(pk, [])
-        facts[pk] = ObjectiveFacts(
-            id=pk,
-            global_weight=inputs.global_weights.get(pk, 0.0),
-            relative_weight=inputs.relative_weights.get(pk, 0.0),
-            lookback_relative_weight=inputs.lookback_relative_weights.get(pk),
-            is_unit=pk in units,
-            unit_id=unit_routes[0][0] if len(unit_routes) == 1 else None,
-            spend=spend.get(pk, 0.0),
-            spend_share=(spend.get(pk, 0.0) / weighted.total) if weighted.total > 0 else 0.0,
-            weight_share=(units.get(pk, 0.0) / weight_total) if weight_total > 0 and pk in units else 0.0,
-            contributing=len(contributing.get(pk, ())),
-        )
-    # coverage: a unit is covered when an open initiative contributes moderately or strongly to it or below it
-    covered_units = {
-        unit for objective_id, ids in contributing.items() if ids for unit, _ in routes.get(objective_id, [])
-    }
-    coverage = len(covered_units & set(units)) / len(units) if units else None
-    mix_total = sum(mix.values())
-    details = {
-        "units": sorted(units),
-        "top_units": list(weighted.top_units),
-        "unaligned_spend": round(unaligned, 2),
-        "mix": {k: round(v / mix_total, 4) if mix_total else 0.0 for k, v in sorted(mix.items())},
-        "target_mix": policy.target_mix,
-        "milestones_due": due,
-        "milestones_on_time": on_time,
-        "covered_units": sorted(covered_units & set(units)),
-    }
-    return PortfolioResult(
-        objectives=facts,
-        funded_budget=funded_budget,
-        alignment_index=f.weighted_mean(alignment_pairs),
-        # without priority units there is nothing to compare spend with (not a perfect 0)
-        top_share=weighted.top_share if weighted.total > 0 and weight_total > 0 else None,
-        misallocation=weighted.misallocation if weighted.total > 0 and weight_total > 0 else None,
-        coverage=coverage,
-        predictability=(on_time / due) if due else None,
-        details=details,
-    )
+    priorities = Priorities.of(inputs)
+    tally = Tally()
+    for row in inputs.initiatives.values() if initiatives is None else initiatives:
+        tally.add(row, scores.get(row.id), priorities.routes, inputs.today)
+    return _indices(inputs, priorities, tally, with_objectives=True)
 
 
 def compute_programs(
     inputs: PortfolioInputs, scores: dict[int, InitiativeResult]
 ) -> dict[int, PortfolioResult]:
-    """The indices of each program, over its own initiatives."""
-    by_program: dict[int, list[InitiativeRow]] = defaultdict(list)
+    """The indices of each program, over its own initiatives: one pass over the portfolio adds each
+    initiative to its program's sums, and each program's indices are then made from its sums alone (the
+    priorities are worked out once), so the work grows with the portfolio and not with programs x
+    objectives. A program's result carries no per-objective facts (only the portfolio's are stored)."""
+    priorities = Priorities.of(inputs)
+    tallies: dict[int, Tally] = defaultdict(Tally)
     for row in inputs.initiatives.values():
         if row.program_id is not None:
-            by_program[row.program_id].append(row)
-    return {program: compute_portfolio(inputs, scores, rows) for program, rows in by_program.items()}
+            tallies[row.program_id].add(row, scores.get(row.id), priorities.routes, inputs.today)
+    return {
+        program: _indices(inputs, priorities, tally, with_objectives=False)
+        for program, tally in tallies.items()
+    }
+
+
+def _indices(
+    inputs: PortfolioInputs, priorities: Priorities, tally: Tally, *, with_objectives: bool
+) -> PortfolioResult:
+    policy = inputs.policy
+    units, routes = priorities.units, priorities.routes
+    spend = tally.spend
+    weighted = f.misallocation(dict(spend), tally.unaligned, priorities.weights, policy.top_objectives)
+    weight_total = priorities.weights.total
+    facts: dict[int, ObjectiveFacts] = {}
+    if with_objectives:
+        for pk in inputs.objectives:
+            unit_routes = routes.get(pk, [])
+            facts[pk] = ObjectiveFacts(
+                id=pk,
+                global_weight=inputs.global_weights.get(pk, 0.0),
+                relative_weight=inputs.relative_weights.get(pk, 0.0),
+                lookback_relative_weight=inputs.lookback_relative_weights.get(pk),
+                is_unit=pk in units,
+                unit_id=unit_routes[0][0] if len(unit_routes) == 1 else None,
+                spend=spend.get(pk, 0.0),
+                spend_share=(spend.get(pk, 0.0) / weighted.total) if weighted.total > 0 else 0.0,
+                weight_share=(units.get(pk, 0.0) / weight_total) if weight_total > 0 and pk in units else 0.0,
+                contributing=len(tally.contributing.get(pk, ())),
+            )
+    # coverage: a unit is covered when an open initiative contributes moderately or strongly to it or below it
+    covered_units = {
+        unit
+        for objective_id, ids in tally.contributing.items()
+        if ids
+        for unit, _ in routes.get(objective_id, [])
+    } & priorities.unit_ids
+    coverage = len(covered_units) / len(units) if units else None
+    mix_total = sum(tally.mix.values())
+    details = {
+        "units": priorities.sorted_units,
+        "top_units": list(weighted.top_units),
+        "unaligned_spend": round(tally.unaligned, 2),
+        "mix": {k: round(v / mix_total, 4) if mix_total else 0.0 for k, v in sorted(tally.mix.items())},
+        "target_mix": policy.target_mix,
+        "milestones_due": tally.due,
+        "milestones_on_time": tally.on_time,
+        "covered_units": sorted(covered_units),
+    }
+    return PortfolioResult(
+        objectives=facts,
+        funded_budget=tally.funded_budget,
+        alignment_index=f.weighted_mean(tally.alignment_pairs),
+        # without priority units there is nothing to compare spend with (not a perfect 0)
+        top_share=weighted.top_share if weighted.total > 0 and weight_total > 0 else None,
+        misallocation=weighted.misallocation if weighted.total > 0 and weight_total > 0 else None,
+        coverage=coverage,
+        predictability=(tally.on_time / tally.due) if tally.due else None,
+        details=details,
+    )
