@@ -45,7 +45,12 @@ class TierChoices(models.IntegerChoices):
 
 
 class InitiativeScore(models.Model):
-    """The scores of one initiative, with the explanation of each, and whether they are out of date."""
+    """The scores of one initiative, the few facts pages list with them, and whether they are out of date.
+
+    The full explanation (the parts each score was made of) is not stored: the "why" view builds it for the
+    one initiative it shows, with the engine's own code (services.explain_initiative). Nothing stored here
+    depends on the day computed unless a score does, so a recompute that finds nothing changed writes
+    nothing."""
 
     initiative = models.OneToOneField(
         Initiative, primary_key=True, on_delete=models.CASCADE, related_name="score", db_constraint=False
@@ -83,8 +88,16 @@ class InitiativeScore(models.Model):
         default="",
         help_text="Contributions, one objective id and strength letter (s, m, w, n) each: '12s 40w'.",
     )
-    missing = models.JSONField(default=list)
-    explanation = models.JSONField(default=dict)
+    missing = models.JSONField(
+        default=dict, help_text="Each component that could not be computed, with the reason: {name: reason}."
+    )
+    fit_points = models.JSONField(
+        default=list,
+        help_text="Each contribution's share of the strategic fit: [[objective id, points], ...].",
+    )
+    slip_days = models.IntegerField(null=True, help_text="Delivery: the worst lateness against plan.")
+    slip_ratio = models.FloatField(null=True, help_text="Delivery: the slip over the planned duration.")
+    overrun = models.FloatField(null=True, help_text="Delivery: forecast cost over budget, as a share of it.")
     digest = models.CharField(max_length=24, blank=True, help_text="Fingerprint of the stored values.")
     stale = models.BooleanField(default=True)
     stale_since = models.DateTimeField(null=True)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.engine.compute import InitiativeResult
 from alignment.engine.formulas import KPI_STATUS_LABELS
 from alignment.engine.inputs import load_objectives, priority_units, relative_weights
 from alignment.engine.rules import RULES
@@ -55,7 +56,7 @@ def initiative_scorecard(initiative: Initiative) -> dict[str, Any]:
     signals = list(Signal.objects.filter(initiative=initiative).order_by(severity_order(), "rule", "key"))
     components: list[Component] = []
     if score is not None and score.is_computed:
-        reasons = (score.explanation or {}).get("missing", {})
+        reasons = score.missing if isinstance(score.missing, dict) else {}
         components = [
             Component(key, label, getattr(score, key), reasons.get(key, "")) for key, label in COMPONENTS
         ]
@@ -206,9 +207,11 @@ def kpi_scorecard(kpi: KPI) -> dict[str, Any]:
 
 @dataclass
 class Explained:
-    """A stored explanation with the names of the objectives and KPIs it refers to."""
+    """An initiative's scores as computed now, with their explanation and the names of the objectives and KPIs
+    it refers to."""
 
-    score: InitiativeScore
+    live: InitiativeScore  # unsaved: the scores the explanation adds up to
+    max_global_weight: float | None
     fit_terms: list[dict[str, Any]]
     outcome_terms: list[dict[str, Any]]
     delivery: dict[str, Any]
@@ -218,9 +221,10 @@ class Explained:
     missing: dict[str, str]
 
 
-def explain(score: InitiativeScore) -> Explained:
-    """Resolve the ids in a score's explanation to objectives and KPIs (2 queries)."""
-    data = score.explanation or {}
+def explain(result: InitiativeResult) -> Explained:
+    """Resolve the ids in an explanation built on demand (services.explain_initiative) to objectives and KPIs
+    (2 queries)."""
+    data = result.explanation
     fit = data.get("fit", {})
     terms = fit.get("terms", [])
     objectives = Objective.objects.in_bulk([t["objective"] for t in terms])
@@ -244,7 +248,8 @@ def explain(score: InitiativeScore) -> Explained:
         for t in outcome
     ]
     return Explained(
-        score=score,
+        live=InitiativeScore(initiative_id=result.id, **result.stored()),
+        max_global_weight=fit.get("max_global_weight"),
         fit_terms=fit_terms,
         outcome_terms=outcome_terms,
         delivery=data.get("delivery", {}),
@@ -280,7 +285,7 @@ def changes_since(initiative: Initiative, score: InitiativeScore, since: datetim
         for key, label in [("alignment", "Alignment"), *COMPONENTS]
     ]
     before = {t["objective"]: t["points"] for t in then.explanation.get("fit", {}).get("terms", [])}
-    after = {t["objective"]: t["points"] for t in (score.explanation or {}).get("fit", {}).get("terms", [])}
+    after = dict(score.fit_points or [])
     objectives = Objective.objects.in_bulk(set(before) | set(after))
     objective_deltas = [
         {"objective": objectives.get(pk), "before": before.get(pk), "after": after.get(pk)}

@@ -65,6 +65,28 @@ RENAMED_COLUMNS = {
     "steering_checkpointreview": {"snapshot": "figures"},
 }
 
+
+def _explanation_facts(row: dict[str, Any]) -> dict[str, Any]:
+    """alignment 0018: a score's explanation is built on demand; the facts pages list move into columns."""
+    explanation = row["explanation"] or {}
+    delivery = explanation.get("delivery") or {}
+    return {
+        "missing": explanation.get("missing") or {},
+        "fit_points": [
+            [t["objective"], t["points"]] for t in (explanation.get("fit") or {}).get("terms", [])
+        ],
+        "slip_days": delivery.get("slip_days"),
+        "slip_ratio": delivery.get("slip_ratio"),
+        "overrun": delivery.get("overrun"),
+    }
+
+
+# Columns a later migration reshaped (the data kept, in other columns): table -> (the old columns, and what
+# the new columns must hold, from the old row).
+RESHAPED = {
+    "alignment_initiativescore": ({"explanation", "missing"}, _explanation_facts),
+}
+
 # Computed tables that a later migration changed on purpose (computed rows are rebuilt by a recompute): the
 # columns it rewrote, and what every row must hold in them after the migration.
 RECOMPUTE_MARKS = {
@@ -160,6 +182,15 @@ def test_a_database_at_the_2026_12_layout_migrates_forward_with_every_row():
             if table in FORGOTTEN:
                 assert _read(new_apps, now, fields) == [], table
                 continue
+            reshaped = RESHAPED.get(now)
+            if reshaped:  # the new columns hold the old ones' facts; the other columns are compared below
+                old, facts = reshaped
+                expected = [facts(dict(zip(fields, row, strict=True))) for row in rows]
+                names = list(facts(dict.fromkeys(fields)))
+                assert [dict(zip(names, row, strict=True)) for row in _read(new_apps, now, names)] == expected
+                kept = [n for n, name in enumerate(fields) if name not in old]
+                rows = [[row[n] for n in kept] for row in rows]
+                fields = [fields[n] for n in kept]
             marks = RECOMPUTE_MARKS.get(table, {})
             if marks:  # the marked columns hold the marks, and stale_since when one is set
                 kept = [n for n, name in enumerate(fields) if name not in {*marks, "stale_since"}]
@@ -195,3 +226,6 @@ def test_the_data_set_holds_what_the_migration_must_carry():
     reviews = data["portfolio_checkpointreview"]
     frozen = [row for row in reviews["rows"] if row[reviews["fields"].index("snapshot")]]
     assert len(frozen) == 2
+    scores = data["alignment_initiativescore"]
+    facts = [_explanation_facts(dict(zip(scores["fields"], row, strict=True))) for row in scores["rows"]]
+    assert sum(1 for f in facts if f["fit_points"] and f["slip_days"] is not None and f["missing"]) >= 3

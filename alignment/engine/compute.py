@@ -31,6 +31,10 @@ def r2(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+def _round4(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def finished_on(row: InitiativeRow) -> datetime.date | None:
     """When a live, closed or cancelled initiative stopped running (None while it runs): its actual end;
     else, once live, its go-live date; else its planned end (nothing records a late finish)."""
@@ -53,7 +57,10 @@ class InitiativeResult:
     exposure: int
     tier: int
     missing: list[str]
-    explanation: dict[str, Any]
+    # why each missing component is missing (stored), and the explanation the "why" view shows: built only
+    # when asked for (explain=True), for the one initiative a page shows, never by a full recompute
+    reasons: dict[str, str] = field(default_factory=dict)
+    explanation: dict[str, Any] = field(default_factory=dict)
     milestones_due: int = 0
     milestones_on_time: int = 0
     risk_cells: str = ""  # see risk_cells()
@@ -65,6 +72,11 @@ class InitiativeResult:
     governance_detail: f.Governance | None = field(repr=False, default=None)
 
     def stored(self) -> dict[str, Any]:
+        """The values stored in the score row: the scores, and the few facts pages list without the full
+        explanation (why a component is missing, the fit points by objective, delivery's slip and overrun).
+        None of them depends on the day computed unless the scores do, so an unchanged initiative keeps the
+        same row day after day."""
+        delivery = self.delivery_detail
         return {
             "fit": r2(self.fit),
             "outcome": r2(self.outcome),
@@ -75,8 +87,11 @@ class InitiativeResult:
             "impact": r2(self.impact),
             "exposure": self.exposure,
             "tier": self.tier,
-            "missing": self.missing,
-            "explanation": self.explanation,
+            "missing": self.reasons,
+            "fit_points": [[t.objective_id, round(t.points, 2)] for t in self.fit_detail.terms],
+            "slip_days": delivery.slip_days if delivery else None,
+            "slip_ratio": _round4(delivery.slip_ratio) if delivery else None,
+            "overrun": _round4(delivery.overrun) if delivery else None,
             "milestones_due": self.milestones_due,
             "milestones_on_time": self.milestones_on_time,
             "risk_cells": self.risk_cells,
@@ -133,9 +148,14 @@ def assess_kpis(inputs: PortfolioInputs) -> dict[int, f.KPIAssessment]:
 
 
 def score_initiative(
-    row: InitiativeRow, inputs: PortfolioInputs, kpis: dict[int, f.KPIAssessment]
+    row: InitiativeRow,
+    inputs: PortfolioInputs,
+    kpis: dict[int, f.KPIAssessment],
+    *,
+    explain: bool = False,
 ) -> InitiativeResult:
-    """Every score of one initiative, with the explanation the "why" view shows."""
+    """Every score of one initiative; with `explain`, also the explanation the "why" view shows (a full
+    recompute builds none: a page builds the one it shows, from this same code)."""
     policy = inputs.policy
     relative = inputs.relative_weights
     fit = f.strategic_fit(((c.objective_id, c.strength) for c in row.contributions), relative)
@@ -203,9 +223,53 @@ def score_initiative(
         "governance": governance.value if governance else None,
     }
     composite = f.alignment_score(fit.value, components, policy)
-    explanation = {
+    explanation = (
+        explanation_of(row, inputs, fit, outcome, delivery, governance, tiering, cadence, composite, reasons)
+        if explain
+        else {}
+    )
+    due, on_time = milestone_counts(row.milestones, inputs.today)
+    return InitiativeResult(
+        id=row.id,
+        fit=fit.value,
+        outcome=components["outcome"],
+        delivery=components["delivery"],
+        governance=components["governance"],
+        execution=composite.execution,
+        alignment=composite.value,
+        impact=tiering.impact,
+        exposure=tiering.exposure,
+        tier=tiering.tier,
+        missing=list(composite.missing),
+        reasons=reasons,
+        explanation=explanation,
+        milestones_due=due,
+        milestones_on_time=on_time,
+        risk_cells=risk_cells(row.risks),
+        links=contribution_links(row.contributions),
+        checkpoint_due=governance.due_on if governance else None,
+        fit_detail=fit,
+        delivery_detail=delivery,
+        governance_detail=governance,
+    )
+
+
+def explanation_of(
+    row: InitiativeRow,
+    inputs: PortfolioInputs,
+    fit: f.Fit,
+    outcome: f.Outcome | None,
+    delivery: f.Delivery | None,
+    governance: f.Governance | None,
+    tiering: f.Tiering,
+    cadence: int,
+    composite: f.Composite,
+    reasons: dict[str, str],
+) -> dict[str, Any]:
+    """The parts each score of an initiative was made of, as the "why" view shows them."""
+    policy = inputs.policy
+    return {
         "policy": policy.version,
-        "today": inputs.today.isoformat(),
         "fit": {
             # the divisor of r: the largest global weight among the priority units
             "max_global_weight": r2(inputs.largest_priority_weight),
@@ -273,29 +337,6 @@ def score_initiative(
         },
         "missing": reasons,
     }
-    due, on_time = milestone_counts(row.milestones, inputs.today)
-    return InitiativeResult(
-        id=row.id,
-        fit=fit.value,
-        outcome=components["outcome"],
-        delivery=components["delivery"],
-        governance=components["governance"],
-        execution=composite.execution,
-        alignment=composite.value,
-        impact=tiering.impact,
-        exposure=tiering.exposure,
-        tier=tiering.tier,
-        missing=list(composite.missing),
-        explanation=explanation,
-        milestones_due=due,
-        milestones_on_time=on_time,
-        risk_cells=risk_cells(row.risks),
-        links=contribution_links(row.contributions),
-        checkpoint_due=governance.due_on if governance else None,
-        fit_detail=fit,
-        delivery_detail=delivery,
-        governance_detail=governance,
-    )
 
 
 @dataclass

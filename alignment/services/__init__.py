@@ -10,6 +10,7 @@ from alignment.services.policy import current_policy, policy_version
 from alignment.services.scores import (
     RecomputeSummary,
     collector_paused,
+    explain_initiative,
     portfolio_is_stale,
     recompute,
     recompute_and_render,
@@ -24,6 +25,7 @@ __all__ = [
     "backfill_history",
     "collector_paused",
     "current_policy",
+    "explain_initiative",
     "mark_portfolio_stale",
     "mark_stale",
     "policy_version",

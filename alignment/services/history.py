@@ -35,9 +35,11 @@ def record_history(*, today: datetime.date | None = None) -> int:
             "alignment": alignment,
             "tier": tier,
             "budget": float(capex or 0) + float(opex or 0),
-            "explanation": explanation,
+            # what "what changed since" compares: each objective's fit points (the rest of an explanation
+            # is built on demand, for today)
+            "explanation": {"fit": {"terms": [{"objective": o, "points": p} for o, p in fit_points]}},
         }
-        for pk, version, fit, outcome, delivery, governance, alignment, tier, capex, opex, explanation in (
+        for pk, version, fit, outcome, delivery, governance, alignment, tier, capex, opex, fit_points in (
             InitiativeScore.objects.filter(computed_at__isnull=False).values_list(
                 "initiative_id",
                 "policy_version",
@@ -49,7 +51,7 @@ def record_history(*, today: datetime.date | None = None) -> int:
                 "tier",
                 "initiative__budget_capex",
                 "initiative__budget_opex",
-                "explanation",
+                "fit_points",
             )
         )
     ]

@@ -161,6 +161,18 @@ def _recompute(
     return RecomputeSummary(len(results), len(kpis), len(signals), portfolio is not None)
 
 
+def explain_initiative(initiative_id: int, *, today: datetime.date | None = None) -> InitiativeResult | None:
+    """An initiative's scores with their explanation, computed from the entered data as they are now, by the
+    engine's own code (a full recompute builds no explanation: the "why" view builds the one it shows). Reads
+    in a fixed number of queries and writes nothing; None when there is no such initiative."""
+    today = today or timezone.localdate()
+    inputs = load_inputs(today=today, policy=current_policy(), initiative_ids=[initiative_id])
+    row = inputs.initiatives.get(initiative_id)
+    if row is None:
+        return None
+    return score_initiative(row, inputs, assess_kpis(inputs), explain=True)
+
+
 def _signal_counts(signals: list[SignalRow]) -> tuple[int, int]:
     red = sum(1 for s in signals if s.severity == "red")
     return red, len(signals) - red

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from alignment import services
 from alignment.models import InitiativeScore, KPIScore, ObjectiveScore, PortfolioIndex, Signal
@@ -102,3 +105,39 @@ def test_a_recompute_after_a_change_rewrites_only_what_changed():
     assert after[x["chk"].pk] == before[x["chk"].pk]
     assert after[x["srch"].pk] > before[x["srch"].pk]
     assert InitiativeScore.objects.get(pk=x["srch"].pk).delivery == 91.67
+
+
+def test_a_second_run_on_the_same_day_with_nothing_changed_writes_no_score_row():
+    # given: the example portfolio computed today
+    build_example()
+    services.recompute(today=TODAY)
+
+    # when: recomputed again, nothing entered in between
+    with CaptureQueriesContext(connection) as captured:
+        services.recompute(today=TODAY)
+
+    # then: not one statement writes a score row (nor an explanation: none is stored)
+    table = InitiativeScore._meta.db_table
+    writes = [
+        q["sql"]
+        for q in captured.captured_queries
+        if table in q["sql"] and q["sql"].lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    assert writes == []
+    assert not any("explanation" in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_run_on_a_later_day_rewrites_only_the_scores_the_day_moves():
+    # given: the example portfolio computed today, each row's fingerprint kept
+    x = build_example()
+    services.recompute(today=TODAY)
+    before = dict(InitiativeScore.objects.values_list("initiative_id", "digest"))
+
+    # when: recomputed the next day, nothing entered in between
+    services.recompute(today=TODAY + datetime.timedelta(days=1))
+
+    # then: SRCH-1 (nothing in its scores depends on the date: its checkpoint is within the cadence, its
+    # milestones done) keeps its row; CHK-1, whose checkpoint is overdue and rollout forecast late, moves
+    after = dict(InitiativeScore.objects.values_list("initiative_id", "digest"))
+    assert after[x["srch"].pk] == before[x["srch"].pk]
+    assert after[x["chk"].pk] != before[x["chk"].pk]

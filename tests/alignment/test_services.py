@@ -83,8 +83,11 @@ def test_record_history_writes_one_row_per_initiative_per_day(portfolio):
         ("B-1", TODAY, 1, 66.67, scores["B-1"], 3, 120_000.0),
         ("C-1", TODAY, 1, 33.33, scores["C-1"], 3, 120_000.0),
     ]
+    # and each objective's fit points, which "what changed since" compares
     recorded = ScoreHistory.objects.get(initiative=portfolio["A-1"])
-    assert recorded.explanation == InitiativeScore.objects.get(initiative=portfolio["A-1"]).explanation
+    points = InitiativeScore.objects.get(initiative=portfolio["A-1"]).fit_points
+    assert points
+    assert recorded.explanation == {"fit": {"terms": [{"objective": o, "points": p} for o, p in points]}}
 
 
 def test_record_history_run_twice_a_day_rewrites_the_days_rows(portfolio):
