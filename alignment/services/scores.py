@@ -22,7 +22,8 @@ from alignment.engine.compute import (
     compute_programs,
     score_initiative,
 )
-from alignment.engine.inputs import load_inputs
+from alignment.engine.inputs import PortfolioInputs, load_inputs
+from alignment.engine.policy import Policy
 from alignment.engine.rules import Links, SignalRow, initiative_signals, objective_signals
 from alignment.models import (
     ALL_SCOPE,
@@ -88,18 +89,16 @@ def recompute(
         return _recompute(initiative_ids=initiative_ids, kpi_ids=kpi_ids, today=today, progress=progress)
 
 
-def _recompute(
-    *,
-    initiative_ids: Collection[int] | None,
-    kpi_ids: Collection[int],
-    today: datetime.date | None,
-    progress: Progress | None,
-) -> RecomputeSummary:
-    started = timezone.now()
-    today = today or timezone.localdate()
-    policy = current_policy()
-    full = initiative_ids is None
+Stored = tuple[PortfolioInputs, dict[int, tuple[str, bool]], dict[str, tuple[int, str]]]
+
+
+def _read(
+    today: datetime.date, policy: Policy, initiative_ids: Collection[int] | None, kpi_ids: Collection[int]
+) -> Stored:
+    """Everything a recompute reads: its inputs, and the fingerprints of the stored scores (with whether
+    they are stale) and signals in its scope, to write only what changed."""
     inputs = load_inputs(today=today, policy=policy, initiative_ids=initiative_ids, extra_kpi_ids=kpi_ids)
+    full = initiative_ids is None
     scope = (
         InitiativeScore.objects.all()
         if full
@@ -112,6 +111,28 @@ def _recompute(
         Signal.objects.all() if full else Signal.objects.filter(initiative_id__in=list(inputs.initiatives))
     )
     existing_signals = {key: (pk, fp) for pk, key, fp in signal_scope.values_list("pk", "key", "digest")}
+    return inputs, existing_scores, existing_signals
+
+
+def full_recompute_reads(*, today: datetime.date | None = None) -> int:
+    """The reads of a full recompute and nothing else: the I/O floor a benchmark compares the recompute
+    with. Returns how many initiatives were read."""
+    inputs, _, _ = _read(today or timezone.localdate(), current_policy(), None, ())
+    return len(inputs.initiatives)
+
+
+def _recompute(
+    *,
+    initiative_ids: Collection[int] | None,
+    kpi_ids: Collection[int],
+    today: datetime.date | None,
+    progress: Progress | None,
+) -> RecomputeSummary:
+    started = timezone.now()
+    today = today or timezone.localdate()
+    policy = current_policy()
+    full = initiative_ids is None
+    inputs, existing_scores, existing_signals = _read(today, policy, initiative_ids, kpi_ids)
     kpis = assess_kpis(inputs)
     links = Links()
     results: dict[int, InitiativeResult] = {}
