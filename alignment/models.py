@@ -165,13 +165,20 @@ class KPIScore(models.Model):
 
 
 class ScoreHistory(models.Model):
-    """An initiative's scores as recorded at the end of a day (the daily score history), for trends and "what
-    changed since"."""
+    """An initiative's recorded scores, from the day they were recorded until a later row replaced them.
+
+    The score history is a change log: the daily recording (services.record_history) writes a row only for
+    an initiative whose recorded values (scores, tier, budget, policy version, fit points by objective)
+    differ from its row in force. The scores of an initiative on any recorded day (HistoryDay) are those of
+    its latest row on or before that day, for trends and "what changed since"."""
 
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="score_history", db_constraint=False
     )
-    date = models.DateField()
+    date = models.DateField(help_text="The day these values were first recorded.")
+    until = models.DateField(
+        null=True, blank=True, help_text="The day a later row replaced this one; empty while it is in force."
+    )
     policy_version = models.PositiveIntegerField(default=0)
     fit = models.FloatField()
     outcome = models.FloatField(null=True)
@@ -180,7 +187,11 @@ class ScoreHistory(models.Model):
     alignment = models.FloatField()
     tier = models.PositiveSmallIntegerField(null=True)
     budget = models.FloatField(default=0)
-    explanation = models.JSONField(default=dict)
+    explanation = models.JSONField(
+        default=dict,
+        help_text="Each objective's fit points, as {fit: {terms: [{objective, points}]}} (rows recorded as daily "
+        "copies hold a whole explanation).",
+    )
 
     class Meta:
         ordering = ["initiative", "-date"]
@@ -188,15 +199,34 @@ class ScoreHistory(models.Model):
             models.UniqueConstraint(fields=["initiative", "date"], name="score_history_unique_day")
         ]
         indexes = [
-            # a filtered dashboard sums budget x alignment of its initiatives on a few days from this alone
-            # (an index-only scan on PostgreSQL; other databases ignore the included columns)
+            # the rows of some initiatives in force on a few days, summed by a filtered dashboard from this
+            # alone (an index-only scan on PostgreSQL; other databases ignore the included columns)
             models.Index(
-                fields=["date", "initiative"], include=["budget", "alignment"], name="score_history_day_sums"
+                fields=["initiative", "date"],
+                include=["until", "budget", "alignment"],
+                name="score_history_in_force",
+            ),
+            # the rows in force now, which the daily recording compares with
+            models.Index(
+                fields=["initiative"], condition=models.Q(until__isnull=True), name="score_history_now"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Scores of initiative {self.initiative_id} on {self.date}"
+        return f"Scores of initiative {self.initiative_id} from {self.date}"
+
+
+class HistoryDay(models.Model):
+    """A day the score history was recorded (services.record_history ran): the days its trends have a point
+    on. On each, an initiative's scores are those of its latest ScoreHistory row on or before it."""
+
+    date = models.DateField(unique=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"Score history recorded on {self.date}"
 
 
 ALL_SCOPE = "all"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from alignment.engine.inputs import load_objectives, priority_units, relative_we
 from alignment.engine.rules import RULES
 from alignment.models import (
     ALL_SCOPE,
+    HistoryDay,
     InitiativeScore,
     KPIScore,
     ObjectiveScore,
@@ -280,6 +282,8 @@ def changes_since(initiative: Initiative, score: InitiativeScore, since: datetim
     entries = [e for e in initiative_history(initiative) if e.when.date() > since]
     if then is None:
         return {"then": None, "deltas": [], "objective_deltas": [], "entries": entries}
+    # the scores recorded on the last day recorded by then: those of the latest row on or before it
+    then_date = HistoryDay.objects.filter(date__lte=since).aggregate(day=Max("date"))["day"] or then.date
     deltas = [
         Delta(label, getattr(then, key), getattr(score, key))
         for key, label in [("alignment", "Alignment"), *COMPONENTS]
@@ -294,11 +298,36 @@ def changes_since(initiative: Initiative, score: InitiativeScore, since: datetim
     ]
     return {
         "then": then,
+        "then_date": then_date,
         "deltas": deltas,
         "tier_before": then.tier,
         "objective_deltas": objective_deltas,
         "entries": entries,
     }
+
+
+def score_history_points(initiative_id: int, as_of: datetime.date) -> list[dict[str, Any]]:
+    """An initiative's recorded scores on each day the history was recorded up to `as_of`, from its first
+    (two queries): on each day, those of its latest row on or before it."""
+    rows = list(
+        ScoreHistory.objects.filter(initiative_id=initiative_id, date__lte=as_of)
+        .order_by("date")
+        .values_list("date", "until", "alignment", "fit", "delivery", "outcome")
+    )
+    if not rows:
+        return []
+    days = HistoryDay.objects.filter(date__gte=rows[0][0], date__lte=as_of).values_list("date", flat=True)
+    points = []
+    at = 0
+    for day in days:
+        while at + 1 < len(rows) and rows[at + 1][0] <= day:
+            at += 1
+        date, until, alignment, fit, delivery, outcome = rows[at]
+        if until is None or day < until:
+            points.append(
+                {"date": day, "alignment": alignment, "fit": fit, "delivery": delivery, "outcome": outcome}
+            )
+    return points
 
 
 def kpi_scores(kpi_ids: list[int]) -> dict[int, KPIScore]:

@@ -80,3 +80,58 @@ def test_explanations_on_demand_migrate_back_into_the_score_rows_and_forward_aga
         assert (row.missing, row.fit_points, row.slip_days) == ({}, [], None)
     finally:
         latest()
+
+
+def test_the_score_history_migrates_back_into_daily_copies_and_forward_into_a_change_log():
+    D = datetime.date
+    days = [D(2026, 9, 30), D(2026, 10, 31), D(2026, 11, 20), D(2026, 11, 21)]
+    try:
+        # given: A-1 changed on 31 October; B-1 first recorded on 20 November; four days recorded
+        apps = latest()
+        ScoreHistory = apps.get_model("alignment", "ScoreHistory")
+        HistoryDay = apps.get_model("alignment", "HistoryDay")
+        a1, b1 = initiative(apps, "A-1"), initiative(apps, "B-1")
+        HistoryDay.objects.bulk_create(HistoryDay(date=day) for day in days)
+
+        def row(who: Any, date: datetime.date, until: datetime.date | None, fit: float) -> Any:
+            terms = {"fit": {"terms": [{"objective": 7, "points": fit}]}}
+            return ScoreHistory(
+                initiative=who,
+                date=date,
+                until=until,
+                fit=fit,
+                alignment=fit / 2,
+                budget=1.0,
+                explanation=terms,
+            )
+
+        ScoreHistory.objects.bulk_create(
+            [row(a1, days[0], days[1], 40.0), row(a1, days[1], None, 60.0), row(b1, days[2], None, 80.0)]
+        )
+        change_log = sorted(ScoreHistory.objects.values_list("initiative_id", "date", "until", "fit"))
+
+        # when: migrated back to daily copies
+        old = migrate("alignment", "0018_explanation_on_demand")
+
+        # then: a row for every recorded day from each initiative's first
+        copies = sorted(
+            old.get_model("alignment", "ScoreHistory").objects.values_list("initiative_id", "date", "fit")
+        )
+        assert copies == sorted(
+            [
+                (a1.pk, days[0], 40.0),
+                *[(a1.pk, day, 60.0) for day in days[1:]],
+                (b1.pk, days[2], 80.0),
+                (b1.pk, days[3], 80.0),
+            ]
+        )
+
+        # when: forward again
+        apps = latest()
+
+        # then: the same change log and days
+        ScoreHistory = apps.get_model("alignment", "ScoreHistory")
+        assert sorted(ScoreHistory.objects.values_list("initiative_id", "date", "until", "fit")) == change_log
+        assert list(apps.get_model("alignment", "HistoryDay").objects.values_list("date", flat=True)) == days
+    finally:
+        latest()
