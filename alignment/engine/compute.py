@@ -365,29 +365,40 @@ class PortfolioResult:
     details: dict[str, Any]
 
 
+def spread(
+    budget: float, contributions: Iterable[tuple[int, str]], routes: dict[int, list[tuple[int, float]]]
+) -> tuple[list[tuple[int, float]], float]:
+    """A budget spread over priority units in proportion to contribution strength: the amount each unit gets
+    (a unit may come more than once), and the part that could not be attributed: all of it without a
+    contribution, and the share of contributions to retired objectives. That part is unaligned spend."""
+    shares = [
+        (objective_id, f.STRENGTH_VALUES.get(strength, 0.0)) for objective_id, strength in contributions
+    ]
+    total = sum(s for _, s in shares)
+    if total <= 0:
+        return [], budget
+    amounts = []
+    unrouted = 0.0
+    for objective_id, s in shares:
+        route = routes.get(objective_id, [])
+        for unit, part in route:
+            amounts.append((unit, budget * (s / total) * part))
+        if not route:
+            unrouted += s
+    return amounts, budget * unrouted / total
+
+
 def attribute_spend(
     budget: float,
     contributions: Iterable[tuple[int, str]],
     routes: dict[int, list[tuple[int, float]]],
     spend: dict[int, float],
 ) -> float:
-    """Spread a budget over priority units in proportion to contribution strength (adding to `spend`) and
-    return the part that could not be attributed: all of it without a contribution, and the share of
-    contributions to retired objectives. That part is unaligned spend."""
-    shares = [
-        (objective_id, f.STRENGTH_VALUES.get(strength, 0.0)) for objective_id, strength in contributions
-    ]
-    total = sum(s for _, s in shares)
-    if total <= 0:
-        return budget
-    unrouted = 0.0
-    for objective_id, s in shares:
-        route = routes.get(objective_id, [])
-        for unit, part in route:
-            spend[unit] += budget * (s / total) * part
-        if not route:
-            unrouted += s
-    return budget * unrouted / total
+    """spread() the budget, adding each unit's amount to `spend`; returns the unaligned part."""
+    amounts, unaligned = spread(budget, contributions, routes)
+    for unit, amount in amounts:
+        spend[unit] += amount
+    return unaligned
 
 
 @dataclass(frozen=True)
@@ -426,23 +437,57 @@ class Tally:
         score: InitiativeResult | None,
         routes: dict[int, list[tuple[int, float]]],
         today: datetime.date,
+        also: Tally | None = None,
     ) -> None:
+        """Add an initiative to these sums (and to `also`'s: its program's, working it out once)."""
+        tallies = (self,) if also is None else (self, also)
         if row.stage in ACTIVE:
             for c in row.contributions:
                 if c.strength in ("moderate", "strong"):
-                    self.contributing[c.objective_id].add(row.id)
+                    for tally in tallies:
+                        tally.contributing[c.objective_id].add(row.id)
         if row.stage not in FUNDED:
             return
-        self.funded_budget += row.budget
-        self.mix[row.category] += row.budget
-        if score is not None:
-            self.alignment_pairs.append((row.budget, score.alignment))
-        self.unaligned += attribute_spend(
-            row.budget, ((c.objective_id, c.strength) for c in row.contributions), routes, self.spend
+        amounts, unaligned = spread(
+            row.budget, ((c.objective_id, c.strength) for c in row.contributions), routes
         )
-        row_due, row_on_time = milestone_counts(row.milestones, today)
-        self.due += row_due
-        self.on_time += row_on_time
+        due, on_time = milestone_counts(row.milestones, today)
+        for tally in tallies:
+            tally.funded_budget += row.budget
+            tally.mix[row.category] += row.budget
+            if score is not None:
+                tally.alignment_pairs.append((row.budget, score.alignment))
+            spend = tally.spend
+            for unit, amount in amounts:
+                spend[unit] += amount
+            tally.unaligned += unaligned
+            tally.due += due
+            tally.on_time += on_time
+
+
+class Indices:
+    """The sums of the portfolio and of each program, to which a full recompute adds each initiative as it
+    scores it (a chunk at a time, so no initiative need be held once scored), and the indices made from
+    them."""
+
+    def __init__(self, inputs: PortfolioInputs) -> None:
+        self.inputs = inputs
+        self.priorities = Priorities.of(inputs)
+        self.portfolio = Tally()
+        self.programs: dict[int, Tally] = defaultdict(Tally)
+
+    def add(self, row: InitiativeRow, score: InitiativeResult | None) -> None:
+        program = self.programs[row.program_id] if row.program_id is not None else None
+        self.portfolio.add(row, score, self.priorities.routes, self.inputs.today, also=program)
+
+    def portfolio_result(self) -> PortfolioResult:
+        return _indices(self.inputs, self.priorities, self.portfolio, with_objectives=True)
+
+    def program_results(self) -> dict[int, PortfolioResult]:
+        return {
+            program: _indices(self.inputs, self.priorities, tally, with_objectives=False)
+            for program, tally in self.programs.items()
+        }
 
 
 def compute_portfolio(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import weakref
 from typing import Any
 
 import pytest
@@ -10,10 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alignment import services
+from alignment.engine import inputs
 from alignment.models import InitiativeScore, KPIScore, ObjectiveScore, PortfolioIndex, Signal
+from alignment.services import scores
+from portfolio.models import Initiative
+from risk.models import Risk
 from steering.models import RAG
 from tests.alignment.engine_support import TODAY, D, build_example, delete_computed_rows
-from tests.factories import CheckpointReviewFactory
+from tests.factories import CheckpointReviewFactory, ContributionFactory, InitiativeFactory, RiskFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tier_policies")]
 
@@ -141,3 +146,70 @@ def test_a_run_on_a_later_day_rewrites_only_the_scores_the_day_moves():
     after = dict(InitiativeScore.objects.values_list("initiative_id", "digest"))
     assert after[x["srch"].pk] == before[x["srch"].pk]
     assert after[x["chk"].pk] != before[x["chk"].pk]
+
+
+def test_a_recompute_in_chunks_gives_the_rows_of_one_in_a_single_chunk(monkeypatch):
+    # given: the example portfolio and a few more initiatives, computed in one chunk
+    x = build_example()
+    for n in range(5):
+        initiative = InitiativeFactory(code=f"X-{n}", stage=["in_delivery", "approved", "live"][n % 3])
+        ContributionFactory(initiative=initiative, objective=x["o2"], strength="strong")
+        RiskFactory(initiative=initiative, probability=4, impact=4, mitigation="")
+    services.recompute(today=TODAY)
+    whole = computed_rows(ignore=TIMESTAMPS | {"id"})
+
+    # when: recomputed from nothing a chunk of two initiatives at a time, writing every three rows
+    monkeypatch.setattr(scores, "CHUNK", 2)
+    monkeypatch.setattr(scores, "FLUSH_ROWS", 3)
+    delete_computed_rows()
+    services.recompute(today=TODAY)
+
+    # then: the same rows
+    assert computed_rows(ignore=TIMESTAMPS | {"id"}) == whole
+
+    # and when a high risk moves to an initiative of another chunk (written chunk by chunk), its signal
+    # moves with it
+    monkeypatch.setattr(scores, "FLUSH_ROWS", 1)
+    risk = Risk.objects.filter(initiative__code="X-0").get()
+    Risk.objects.filter(pk=risk.pk).update(initiative=x["chk"])
+    services.recompute(today=TODAY)
+    moved = Signal.objects.get(key=f"high_risk_no_mitigation:r{risk.pk}")
+    assert moved.initiative_id == x["chk"].pk
+    Risk.objects.filter(pk=risk.pk).update(initiative=Initiative.objects.get(code="X-4"))
+    services.recompute(today=TODAY)
+    assert Signal.objects.get(key=f"high_risk_no_mitigation:r{risk.pk}").initiative_id == (
+        Initiative.objects.get(code="X-4").pk
+    )
+
+
+def test_a_full_recompute_holds_two_chunks_of_initiatives_at_most(monkeypatch):
+    # given: 12 initiatives, scored 3 at a time; every initiative row the engine builds is watched
+    build_example()
+    for n in range(9):
+        InitiativeFactory(code=f"X-{n}")
+    monkeypatch.setattr(scores, "CHUNK", 3)
+    alive = [0]
+    held: list[int] = []
+    build = inputs._initiative_row
+    score = scores.score_initiative
+
+    def watched_row(values: Any) -> Any:
+        row = build(values)
+        alive[0] += 1
+        weakref.finalize(row, lambda: alive.__setitem__(0, alive[0] - 1))
+        return row
+
+    def watching_score(row: Any, *args: Any, **kwargs: Any) -> Any:
+        held.append(alive[0])
+        return score(row, *args, **kwargs)
+
+    monkeypatch.setattr(inputs, "_initiative_row", watched_row)
+    monkeypatch.setattr(scores, "score_initiative", watching_score)
+
+    # when
+    summary = services.recompute(today=TODAY)
+
+    # then: all 12 scored, never more than the chunk scored and the one read next held at once
+    assert summary.initiatives == 12
+    assert len(held) == 12
+    assert max(held) <= 6
