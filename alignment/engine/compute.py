@@ -67,7 +67,7 @@ class InitiativeResult:
     links: str = ""  # see contribution_links()
     checkpoint_due: datetime.date | None = None  # governed stages only: see formulas.checkpoint_due()
     # kept for the signal rules; not stored
-    fit_detail: f.Fit = field(repr=False, default=f.Fit(0.0, ()))
+    fit_detail: f.Fit = field(repr=False, default_factory=lambda: f.Fit(0.0, ()))
     delivery_detail: f.Delivery | None = field(repr=False, default=None)
     governance_detail: f.Governance | None = field(repr=False, default=None)
 

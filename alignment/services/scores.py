@@ -237,11 +237,11 @@ def _recompute(
 
 
 class _Writes:
-    """What a full recompute writes, gathered as it goes and written when enough waits (or at the end)."""
+    """What a full recompute writes, gathered as it goes: each kind written in one statement once
+    FLUSH_ROWS rows of it wait, and whatever is left at the end."""
 
-    def __init__(self, started: datetime.datetime, now: datetime.datetime) -> None:
+    def __init__(self, started: datetime.datetime) -> None:
         self.started = started
-        self.now = now
         self.scores: list[dict[str, Any]] = []
         self.signals: list[dict[str, Any]] = []
         self.vanished: list[tuple[int, str]] = []
@@ -252,17 +252,23 @@ class _Writes:
         self.scores += scores
         self.signals += signals
         self.vanished += vanished
-        if max(len(self.scores), len(self.signals), len(self.vanished)) >= FLUSH_ROWS:
-            self.flush()
+        self.flush(every=FLUSH_ROWS)
 
-    def flush(self) -> None:
-        if not (self.scores or self.signals or self.vanished):
+    def flush(self, *, every: int = 1) -> None:
+        """Write each kind of which at least `every` rows wait."""
+        if max(len(self.scores), len(self.signals), len(self.vanished)) < every:
             return
         with transaction.atomic():
-            store.upsert_scores(self.scores, started=self.started)
-            store.delete_signals(self.vanished)
-            store.upsert_signals(self.signals)
-        self.scores, self.signals, self.vanished = [], [], []
+            if len(self.scores) >= every:
+                store.upsert_scores(self.scores, started=self.started)
+                self.scores = []
+            # the signals gone first: one raised again elsewhere was rewritten (see delete_signals)
+            if len(self.vanished) >= every or (self.vanished and len(self.signals) >= every):
+                store.delete_signals(self.vanished)
+                self.vanished = []
+            if len(self.signals) >= every:
+                store.upsert_signals(self.signals)
+                self.signals = []
 
 
 def _recompute_all(
@@ -283,7 +289,7 @@ def _recompute_all(
     now = timezone.now()
     links = Links()
     indices = Indices(context)
-    writes = _Writes(started, now)
+    writes = _Writes(started)
     counts: Counter[tuple[int | None, str]] = Counter()  # (program, severity) -> signals
     scored = raised = 0
     for chunk in stream_initiatives(today=today, policy=policy, chunk_size=CHUNK):
