@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Exists, F, FloatField, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.html import escape
@@ -26,7 +26,7 @@ from alignment.engine import formulas as f
 from alignment.engine.compute import attribute_spend, parse_links, priority_units
 from alignment.engine.inputs import ObjectiveRow, load_objectives, relative
 from alignment.engine.policy import Policy
-from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory, Signal, program_scope
+from alignment.models import ALL_SCOPE, HistoryDay, PortfolioIndex, ScoreHistory, Signal, program_scope
 from core.links import url_pattern
 from core.stages import ACTIVE, FUNDED, STAGE_GROUPS, Stage
 from portfolio.models import KPI, Category, Contribution, Initiative, InterimTarget, Reading
@@ -795,35 +795,59 @@ def history_days(today: datetime.date) -> list[datetime.date]:
     """The days of score history a computed (filtered) view shows: the last scored day of each of the last
     twelve months, the last one at least a month back (the tiles' change) and the latest. Summing every daily
     day of every initiative in the filter would grow by the portfolio's size each day."""
+    return sorted(_history_days(today))
+
+
+def _history_days(today: datetime.date) -> dict[datetime.date, bool]:
+    """history_days(), each with whether the score history was recorded on it (one query)."""
     start = (today - datetime.timedelta(days=366)).replace(day=1)
     days = (
         PortfolioIndex.objects.filter(scope=ALL_SCOPE, date__gte=start, date__lte=today)
+        .annotate(recorded=Exists(HistoryDay.objects.filter(date=OuterRef("date"))))
         .order_by("date")
-        .values_list("date", flat=True)
+        .values_list("date", "recorded")
     )
     last_of_month: dict[tuple[int, int], datetime.date] = {}
     month_back: datetime.date | None = None
-    for day in days:
+    recorded: dict[datetime.date, bool] = {}
+    for day, was_recorded in days:
         last_of_month[(day.year, day.month)] = day
         if day <= today - MONTH:
             month_back = day
+        recorded[day] = was_recorded
     chosen = set(last_of_month.values())
     if month_back is not None:
         chosen.add(month_back)
-    return sorted(chosen)
+    return {day: recorded[day] for day in chosen}
+
+
+def in_force(day: datetime.date) -> Q:
+    """The score history rows in force on a day: the latest row of each initiative on or before it."""
+    return Q(date__lte=day) & (Q(until__isnull=True) | Q(until__gt=day))
 
 
 def _live_history(subset: QuerySet[Initiative], today: datetime.date) -> History:
     """Budget-weighted alignment and total budget of these initiatives on each of the history days, summed in
-    the database (two queries, a row per day)."""
-    rows = (
-        ScoreHistory.objects.filter(initiative__in=subset, date__in=history_days(today))
-        .values("date")
-        .annotate(weighted=Sum(F("budget") * F("alignment")), total=Sum("budget"))
-        .order_by("date")
-        .values_list("date", "weighted", "total")
+    the database from the rows in force on each day (two queries, one row)."""
+    days = sorted(day for day, recorded in _history_days(today).items() if recorded)
+    if not days:
+        return []
+    sums: dict[str, Any] = {}
+    for n, day in enumerate(days):
+        sums[f"weighted{n}"] = Sum(F("budget") * F("alignment"), filter=in_force(day))
+        sums[f"total{n}"] = Sum("budget", filter=in_force(day))
+        sums[f"rows{n}"] = Count("pk", filter=in_force(day))
+    row = (
+        ScoreHistory.objects.filter(initiative__in=subset, date__lte=days[-1])
+        .filter(Q(until__isnull=True) | Q(until__gt=days[0]))
+        .aggregate(**sums)
     )
-    return [(d, (weighted / total) if total else None, total or 0.0) for d, weighted, total in rows]
+    return [
+        (day, (weighted / total) if total else None, total or 0.0)
+        for n, day in enumerate(days)
+        if row[f"rows{n}"]
+        for weighted, total in [(row[f"weighted{n}"], row[f"total{n}"])]
+    ]
 
 
 def _history_alignment(points: History, on: datetime.date) -> tuple[float | None, float | None]:

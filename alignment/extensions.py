@@ -14,7 +14,7 @@ from core.extensions import PageSection, RegisterColumn, registry
 from portfolio.models import KPI, Initiative, Objective
 
 # what the register's cells never show: left out, so that sorting thousands of rows does not carry them
-SCORE_DETAIL = ("explanation", "missing", "links", "risk_cells", "digest")
+SCORE_DETAIL = ("missing", "fit_points", "links", "risk_cells", "digest")
 
 
 def _with_score(rows: Any) -> Any:

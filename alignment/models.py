@@ -45,7 +45,12 @@ class TierChoices(models.IntegerChoices):
 
 
 class InitiativeScore(models.Model):
-    """The scores of one initiative, with the explanation of each, and whether they are out of date."""
+    """The scores of one initiative, the few facts pages list with them, and whether they are out of date.
+
+    The full explanation (the parts each score was made of) is not stored: the "why" view builds it for the
+    one initiative it shows, with the engine's own code (services.explain_initiative). Nothing stored here
+    depends on the day computed unless a score does, so a recompute that finds nothing changed writes
+    nothing."""
 
     initiative = models.OneToOneField(
         Initiative, primary_key=True, on_delete=models.CASCADE, related_name="score", db_constraint=False
@@ -83,8 +88,16 @@ class InitiativeScore(models.Model):
         default="",
         help_text="Contributions, one objective id and strength letter (s, m, w, n) each: '12s 40w'.",
     )
-    missing = models.JSONField(default=list)
-    explanation = models.JSONField(default=dict)
+    missing = models.JSONField(
+        default=dict, help_text="Each component that could not be computed, with the reason: {name: reason}."
+    )
+    fit_points = models.JSONField(
+        default=list,
+        help_text="Each contribution's share of the strategic fit: [[objective id, points], ...].",
+    )
+    slip_days = models.IntegerField(null=True, help_text="Delivery: the worst lateness against plan.")
+    slip_ratio = models.FloatField(null=True, help_text="Delivery: the slip over the planned duration.")
+    overrun = models.FloatField(null=True, help_text="Delivery: forecast cost over budget, as a share of it.")
     digest = models.CharField(max_length=24, blank=True, help_text="Fingerprint of the stored values.")
     stale = models.BooleanField(default=True)
     stale_since = models.DateTimeField(null=True)
@@ -152,13 +165,20 @@ class KPIScore(models.Model):
 
 
 class ScoreHistory(models.Model):
-    """An initiative's scores as recorded at the end of a day (the daily score history), for trends and "what
-    changed since"."""
+    """An initiative's recorded scores, from the day they were recorded until a later row replaced them.
+
+    The score history is a change log: the daily recording (services.record_history) writes a row only for
+    an initiative whose recorded values (scores, tier, budget, policy version, fit points by objective)
+    differ from its row in force. The scores of an initiative on any recorded day (HistoryDay) are those of
+    its latest row on or before that day, for trends and "what changed since"."""
 
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="score_history", db_constraint=False
     )
-    date = models.DateField()
+    date = models.DateField(help_text="The day these values were first recorded.")
+    until = models.DateField(
+        null=True, blank=True, help_text="The day a later row replaced this one; empty while it is in force."
+    )
     policy_version = models.PositiveIntegerField(default=0)
     fit = models.FloatField()
     outcome = models.FloatField(null=True)
@@ -167,7 +187,11 @@ class ScoreHistory(models.Model):
     alignment = models.FloatField()
     tier = models.PositiveSmallIntegerField(null=True)
     budget = models.FloatField(default=0)
-    explanation = models.JSONField(default=dict)
+    explanation = models.JSONField(
+        default=dict,
+        help_text="Each objective's fit points, as {fit: {terms: [{objective, points}]}} (rows recorded as daily "
+        "copies hold a whole explanation).",
+    )
 
     class Meta:
         ordering = ["initiative", "-date"]
@@ -175,15 +199,34 @@ class ScoreHistory(models.Model):
             models.UniqueConstraint(fields=["initiative", "date"], name="score_history_unique_day")
         ]
         indexes = [
-            # a filtered dashboard sums budget x alignment of its initiatives on a few days from this alone
-            # (an index-only scan on PostgreSQL; other databases ignore the included columns)
+            # the rows of some initiatives in force on a few days, summed by a filtered dashboard from this
+            # alone (an index-only scan on PostgreSQL; other databases ignore the included columns)
             models.Index(
-                fields=["date", "initiative"], include=["budget", "alignment"], name="score_history_day_sums"
+                fields=["initiative", "date"],
+                include=["until", "budget", "alignment"],
+                name="score_history_in_force",
+            ),
+            # the rows in force now, which the daily recording compares with
+            models.Index(
+                fields=["initiative"], condition=models.Q(until__isnull=True), name="score_history_now"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Scores of initiative {self.initiative_id} on {self.date}"
+        return f"Scores of initiative {self.initiative_id} from {self.date}"
+
+
+class HistoryDay(models.Model):
+    """A day the score history was recorded (services.record_history ran): the days its trends have a point
+    on. On each, an initiative's scores are those of its latest ScoreHistory row on or before it."""
+
+    date = models.DateField(unique=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"Score history recorded on {self.date}"
 
 
 ALL_SCOPE = "all"

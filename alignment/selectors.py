@@ -11,15 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Subquery
+from django.db.models import Max, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.engine.compute import InitiativeResult
 from alignment.engine.formulas import KPI_STATUS_LABELS
 from alignment.engine.inputs import load_objectives, priority_units, relative_weights
 from alignment.engine.rules import RULES
 from alignment.models import (
     ALL_SCOPE,
+    HistoryDay,
     InitiativeScore,
     KPIScore,
     ObjectiveScore,
@@ -56,7 +58,7 @@ def initiative_scorecard(initiative: Initiative) -> dict[str, Any]:
     signals = list(Signal.objects.filter(initiative=initiative).order_by(severity_order(), "rule", "key"))
     components: list[Component] = []
     if score is not None and score.is_computed:
-        reasons = (score.explanation or {}).get("missing", {})
+        reasons = score.missing if isinstance(score.missing, dict) else {}
         components = [
             Component(key, label, getattr(score, key), reasons.get(key, "")) for key, label in COMPONENTS
         ]
@@ -207,9 +209,11 @@ def kpi_scorecard(kpi: KPI) -> dict[str, Any]:
 
 @dataclass
 class Explained:
-    """A stored explanation with the names of the objectives and KPIs it refers to."""
+    """An initiative's scores as computed now, with their explanation and the names of the objectives and KPIs
+    it refers to."""
 
-    score: InitiativeScore
+    live: InitiativeScore  # unsaved: the scores the explanation adds up to
+    max_global_weight: float | None
     fit_terms: list[dict[str, Any]]
     outcome_terms: list[dict[str, Any]]
     delivery: dict[str, Any]
@@ -219,9 +223,10 @@ class Explained:
     missing: dict[str, str]
 
 
-def explain(score: InitiativeScore) -> Explained:
-    """Resolve the ids in a score's explanation to objectives and KPIs (2 queries)."""
-    data = score.explanation or {}
+def explain(result: InitiativeResult) -> Explained:
+    """Resolve the ids in an explanation built on demand (services.explain_initiative) to objectives and KPIs
+    (2 queries)."""
+    data = result.explanation
     fit = data.get("fit", {})
     terms = fit.get("terms", [])
     objectives = Objective.objects.in_bulk([t["objective"] for t in terms])
@@ -245,7 +250,8 @@ def explain(score: InitiativeScore) -> Explained:
         for t in outcome
     ]
     return Explained(
-        score=score,
+        live=InitiativeScore(initiative_id=result.id, **result.stored()),
+        max_global_weight=fit.get("max_global_weight"),
         fit_terms=fit_terms,
         outcome_terms=outcome_terms,
         delivery=data.get("delivery", {}),
@@ -276,12 +282,14 @@ def changes_since(initiative: Initiative, score: InitiativeScore, since: datetim
     entries = [e for e in initiative_history(initiative) if e.when.date() > since]
     if then is None:
         return {"then": None, "deltas": [], "objective_deltas": [], "entries": entries}
+    # the scores recorded on the last day recorded by then: those of the latest row on or before it
+    then_date = HistoryDay.objects.filter(date__lte=since).aggregate(day=Max("date"))["day"] or then.date
     deltas = [
         Delta(label, getattr(then, key), getattr(score, key))
         for key, label in [("alignment", "Alignment"), *COMPONENTS]
     ]
     before = {t["objective"]: t["points"] for t in then.explanation.get("fit", {}).get("terms", [])}
-    after = {t["objective"]: t["points"] for t in (score.explanation or {}).get("fit", {}).get("terms", [])}
+    after = dict(score.fit_points or [])
     objectives = Objective.objects.in_bulk(set(before) | set(after))
     objective_deltas = [
         {"objective": objectives.get(pk), "before": before.get(pk), "after": after.get(pk)}
@@ -290,11 +298,36 @@ def changes_since(initiative: Initiative, score: InitiativeScore, since: datetim
     ]
     return {
         "then": then,
+        "then_date": then_date,
         "deltas": deltas,
         "tier_before": then.tier,
         "objective_deltas": objective_deltas,
         "entries": entries,
     }
+
+
+def score_history_points(initiative_id: int, as_of: datetime.date) -> list[dict[str, Any]]:
+    """An initiative's recorded scores on each day the history was recorded up to `as_of`, from its first
+    (two queries): on each day, those of its latest row on or before it."""
+    rows = list(
+        ScoreHistory.objects.filter(initiative_id=initiative_id, date__lte=as_of)
+        .order_by("date")
+        .values_list("date", "until", "alignment", "fit", "delivery", "outcome")
+    )
+    if not rows:
+        return []
+    days = HistoryDay.objects.filter(date__gte=rows[0][0], date__lte=as_of).values_list("date", flat=True)
+    points = []
+    at = 0
+    for day in days:
+        while at + 1 < len(rows) and rows[at + 1][0] <= day:
+            at += 1
+        date, until, alignment, fit, delivery, outcome = rows[at]
+        if until is None or day < until:
+            points.append(
+                {"date": day, "alignment": alignment, "fit": fit, "delivery": delivery, "outcome": outcome}
+            )
+    return points
 
 
 def kpi_scores(kpi_ids: list[int]) -> dict[int, KPIScore]:

@@ -63,8 +63,16 @@ def initiative_why(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "artefact_labels": dict(ArtefactKind.choices),
     }
     if score is not None:
-        context["policy"] = services.policy_version(score.policy_version)
-        context["explained"] = selectors.explain(score)
+        # the explanation is built now, for this initiative alone, by the engine's own code
+        result = services.explain_initiative(initiative.pk)
+        assert result is not None  # the initiative exists
+        explained = selectors.explain(result)
+        context["policy"] = services.current_policy()
+        context["explained"] = explained
+        context["live_differs"] = any(
+            getattr(explained.live, key) != getattr(score, key)
+            for key in ("fit", "outcome", "delivery", "governance", "alignment", "tier")
+        )
         context["changes"] = selectors.changes_since(initiative, score, since)
         context["signals"] = list(
             Signal.objects.filter(initiative=initiative).order_by(severity_order(), "rule", "key")

@@ -7,7 +7,7 @@ to the register and the initiative page. Each app registers its extensions in Ap
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -126,9 +126,10 @@ class Registry:
     review_sources: list[ReviewSource] = field(default_factory=list)
     worklist_checks: dict[str, WorklistCheck] = field(default_factory=dict)
 
-    def reviews(self, initiative_ids: Collection[int] | None, today: datetime.date) -> list[ReviewFact]:
-        """Every registered source's reviews (none when no app records reviews)."""
-        return [fact for source in self.review_sources for fact in source(initiative_ids, today)]
+    def reviews(self, initiative_ids: Collection[int] | None, today: datetime.date) -> Iterator[ReviewFact]:
+        """Every registered source's reviews, as they come (none when no app records reviews)."""
+        for source in self.review_sources:
+            yield from source(initiative_ids, today)
 
     def add_hook(self, hooks: list[Any], hook: Any) -> None:
         """Register a stage gate or a review source (once)."""

@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from alignment import charts, dashboard
-from alignment.models import ALL_SCOPE, PortfolioIndex, ScoreHistory, Signal
+from alignment import selectors as alignment_selectors
+from alignment.models import ALL_SCOPE, PortfolioIndex, Signal
 from core import jobs
 from core.jobs import Progress, run_job
 from core.links import url_pattern
@@ -108,14 +109,7 @@ def _item(
     kpi_chart = _kpi_chart(initiative, as_of)
     if kpi_chart is not None:
         item_charts.append(kpi_chart)
-    history = [
-        {"date": d, "alignment": a, "fit": fit, "delivery": delivery, "outcome": outcome}
-        for d, a, fit, delivery, outcome in ScoreHistory.objects.filter(
-            initiative=initiative, date__lte=as_of
-        )
-        .order_by("date")
-        .values_list("date", "alignment", "fit", "delivery", "outcome")
-    ]
+    history = alignment_selectors.score_history_points(initiative.pk, as_of)
     if history:
         url = reverse("alignment:initiative-why", args=[initiative.pk])
         item_charts.append(dashboard.chart_dict(charts.score_history({"points": history}, url), preview=50))

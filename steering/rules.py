@@ -8,6 +8,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
@@ -271,7 +272,19 @@ def suggest_rag(initiative: Initiative) -> dict[str, dict[str, str]]:
     policy = current_policy().signals
     today = timezone.localdate()
     score = InitiativeScore.objects.filter(initiative=initiative, computed_at__isnull=False).first()
-    delivery = (score.explanation or {}).get("delivery", {}) if score else {}
+    delivery: dict[str, Any] = (
+        {
+            key: value
+            for key, value in (
+                ("slip_days", score.slip_days),
+                ("slip_ratio", score.slip_ratio),
+                ("overrun", score.overrun),
+            )
+            if value is not None
+        }
+        if score
+        else {}
+    )
     suggestions: dict[str, tuple[str, str]] = {"schedule": _schedule(initiative, delivery, today)}
     overrun = delivery.get("overrun")
     if overrun is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from django.db.models import Q
 
@@ -12,10 +12,10 @@ from core.extensions import ReviewFact
 from steering.models import CheckpointReview, SteeringMeeting
 
 
-def review_facts(initiative_ids: Collection[int] | None, today: datetime.date) -> list[ReviewFact]:
-    """Checkpoint reviews held up to `today` (of the given initiatives, or all), newest first per initiative,
-    with who attended: the review's attendees and its meeting's (attendance may be recorded later).
-    Three queries, however many reviews."""
+def review_facts(initiative_ids: Collection[int] | None, today: datetime.date) -> Iterator[ReviewFact]:
+    """Checkpoint reviews held up to `today` (of the given initiatives, or all), by initiative and newest
+    first within each, with who attended: the review's attendees and its meeting's (attendance may be
+    recorded later). Three queries, however many reviews; the reviews are fetched as they are read."""
     ids = None if initiative_ids is None else list(initiative_ids)
     attendees: dict[int, set[int]] = defaultdict(set)
     through = CheckpointReview.attendees.through
@@ -37,18 +37,9 @@ def review_facts(initiative_ids: Collection[int] | None, today: datetime.date) -
     reviews = CheckpointReview.objects.filter(held_on__lte=today)
     if ids is not None:
         reviews = reviews.filter(initiative_id__in=ids)
-    return [
-        ReviewFact(
-            pk,
-            initiative_id,
-            held_on,
-            (schedule, cost, scope, benefits),
-            decision,
-            frozenset(attendees.get(pk, set()) | meeting_attendees.get(meeting_id, set())),
-        )
-        for pk, initiative_id, meeting_id, held_on, schedule, cost, scope, benefits, decision in reviews.order_by(
-            "initiative_id", "-held_on", "-pk"
-        ).values_list(
+    for pk, initiative_id, meeting_id, held_on, schedule, cost, scope, benefits, decision in (
+        reviews.order_by("initiative_id", "-held_on", "-pk")
+        .values_list(
             "pk",
             "initiative_id",
             "meeting_id",
@@ -59,4 +50,13 @@ def review_facts(initiative_ids: Collection[int] | None, today: datetime.date) -
             "rag_benefits",
             "decision",
         )
-    ]
+        .iterator(chunk_size=2000)
+    ):
+        yield ReviewFact(
+            pk,
+            initiative_id,
+            held_on,
+            (schedule, cost, scope, benefits),
+            decision,
+            frozenset(attendees.get(pk, set()) | meeting_attendees.get(meeting_id, set())),
+        )

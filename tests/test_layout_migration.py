@@ -65,6 +65,54 @@ RENAMED_COLUMNS = {
     "steering_checkpointreview": {"snapshot": "figures"},
 }
 
+
+def _explanation_facts(row: dict[str, Any]) -> dict[str, Any]:
+    """alignment 0018: a score's explanation is built on demand; the facts pages list move into columns."""
+    explanation = row["explanation"] or {}
+    delivery = explanation.get("delivery") or {}
+    return {
+        "missing": explanation.get("missing") or {},
+        "fit_points": [
+            [t["objective"], t["points"]] for t in (explanation.get("fit") or {}).get("terms", [])
+        ],
+        "slip_days": delivery.get("slip_days"),
+        "slip_ratio": delivery.get("slip_ratio"),
+        "overrun": delivery.get("overrun"),
+    }
+
+
+# Columns a later migration reshaped (the data kept, in other columns): table -> (the old columns, and what
+# the new columns must hold, from the old row).
+RESHAPED = {
+    "alignment_initiativescore": ({"explanation", "missing"}, _explanation_facts),
+}
+
+
+def _change_log(fields: list[str], rows: list[list[Any]]) -> tuple[list[list[Any]], list[Any]]:
+    """alignment 0019: the score history keeps a row only where an initiative's recorded values change (the
+    scores, tier, budget, policy version and fit points by objective); each row kept is valid until the next.
+    Returns the rows kept (by primary key) and each one's end."""
+    column = {name: n for n, name in enumerate(fields)}
+    compared = ["policy_version", "fit", "outcome", "delivery", "governance", "alignment", "tier", "budget"]
+
+    def key(row: list[Any]) -> tuple[Any, ...]:
+        terms = ((row[column["explanation"]] or {}).get("fit") or {}).get("terms") or []
+        points = tuple((t.get("objective"), t.get("points")) for t in terms)
+        return (row[column["initiative_id"]], *(row[column[name]] for name in compared), points)
+
+    kept: list[list[Any]] = []
+    for row in sorted(rows, key=lambda r: (r[column["initiative_id"]], r[column["date"]])):
+        if not kept or key(kept[-1]) != key(row):
+            kept.append(row)
+    ends = {
+        id(row): after[column["date"]]
+        for row, after in zip(kept, kept[1:], strict=False)
+        if after[column["initiative_id"]] == row[column["initiative_id"]]
+    }
+    kept.sort(key=lambda r: r[column["id"]])
+    return kept, [ends.get(id(row)) for row in kept]
+
+
 # Computed tables that a later migration changed on purpose (computed rows are rebuilt by a recompute): the
 # columns it rewrote, and what every row must hold in them after the migration.
 RECOMPUTE_MARKS = {
@@ -153,13 +201,29 @@ def test_a_database_at_the_2026_12_layout_migrates_forward_with_every_row():
         new_apps = _migrate(leaves)
 
         # then: every table holds the same rows, in their new homes
-        compared = 0
+        compared = dropped = 0
         for table, content in data.items():
             now = NEW_TABLES.get(table, table)
             fields, rows = content["fields"], content["rows"]
             if table in FORGOTTEN:
                 assert _read(new_apps, now, fields) == [], table
                 continue
+            if now == "alignment_scorehistory":  # a change log now, with the days recorded apart
+                days = sorted({row[fields.index("date")] for row in rows})
+                rows, ends = _change_log(fields, rows)
+                dropped = len(content["rows"]) - len(rows)
+                assert [row[0] for row in _read(new_apps, now, ["until"])] == ends
+                assert [row[0] for row in _read(new_apps, "alignment_historyday", ["date"])] == days
+                assert 0 < len(rows) < len(content["rows"])
+            reshaped = RESHAPED.get(now)
+            if reshaped:  # the new columns hold the old ones' facts; the other columns are compared below
+                old, facts = reshaped
+                expected = [facts(dict(zip(fields, row, strict=True))) for row in rows]
+                names = list(facts(dict.fromkeys(fields)))
+                assert [dict(zip(names, row, strict=True)) for row in _read(new_apps, now, names)] == expected
+                kept = [n for n, name in enumerate(fields) if name not in old]
+                rows = [[row[n] for n in kept] for row in rows]
+                fields = [fields[n] for n in kept]
             marks = RECOMPUTE_MARKS.get(table, {})
             if marks:  # the marked columns hold the marks, and stale_since when one is set
                 kept = [n for n, name in enumerate(fields) if name not in {*marks, "stale_since"}]
@@ -171,7 +235,8 @@ def test_a_database_at_the_2026_12_layout_migrates_forward_with_every_row():
                 f"{table} -> {now}"
             )
             compared += len(rows)
-        assert compared == 2192 - 8  # the 8 stored dashboards forgotten
+        # the 8 stored dashboards forgotten, and the score history's repeated rows (190 of 280) dropped
+        assert (compared, dropped) == (2192 - 8 - 190, 190)
         # and the content types moved with the models (same rows, so permissions and log entries follow)
         ContentType = new_apps.get_model("contenttypes", "ContentType")
         assert ContentType.objects.get(pk=review_type).app_label == "steering"
@@ -195,3 +260,6 @@ def test_the_data_set_holds_what_the_migration_must_carry():
     reviews = data["portfolio_checkpointreview"]
     frozen = [row for row in reviews["rows"] if row[reviews["fields"].index("snapshot")]]
     assert len(frozen) == 2
+    scores = data["alignment_initiativescore"]
+    facts = [_explanation_facts(dict(zip(scores["fields"], row, strict=True))) for row in scores["rows"]]
+    assert sum(1 for f in facts if f["fit_points"] and f["slip_days"] is not None and f["missing"]) >= 3

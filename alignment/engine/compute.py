@@ -31,6 +31,10 @@ def r2(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
+def _round4(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def finished_on(row: InitiativeRow) -> datetime.date | None:
     """When a live, closed or cancelled initiative stopped running (None while it runs): its actual end;
     else, once live, its go-live date; else its planned end (nothing records a late finish)."""
@@ -53,18 +57,26 @@ class InitiativeResult:
     exposure: int
     tier: int
     missing: list[str]
-    explanation: dict[str, Any]
+    # why each missing component is missing (stored), and the explanation the "why" view shows: built only
+    # when asked for (explain=True), for the one initiative a page shows, never by a full recompute
+    reasons: dict[str, str] = field(default_factory=dict)
+    explanation: dict[str, Any] = field(default_factory=dict)
     milestones_due: int = 0
     milestones_on_time: int = 0
     risk_cells: str = ""  # see risk_cells()
     links: str = ""  # see contribution_links()
     checkpoint_due: datetime.date | None = None  # governed stages only: see formulas.checkpoint_due()
     # kept for the signal rules; not stored
-    fit_detail: f.Fit = field(repr=False, default=f.Fit(0.0, ()))
+    fit_detail: f.Fit = field(repr=False, default_factory=lambda: f.Fit(0.0, ()))
     delivery_detail: f.Delivery | None = field(repr=False, default=None)
     governance_detail: f.Governance | None = field(repr=False, default=None)
 
     def stored(self) -> dict[str, Any]:
+        """The values stored in the score row: the scores, and the few facts pages list without the full
+        explanation (why a component is missing, the fit points by objective, delivery's slip and overrun).
+        None of them depends on the day computed unless the scores do, so an unchanged initiative keeps the
+        same row day after day."""
+        delivery = self.delivery_detail
         return {
             "fit": r2(self.fit),
             "outcome": r2(self.outcome),
@@ -75,8 +87,11 @@ class InitiativeResult:
             "impact": r2(self.impact),
             "exposure": self.exposure,
             "tier": self.tier,
-            "missing": self.missing,
-            "explanation": self.explanation,
+            "missing": self.reasons,
+            "fit_points": [[t.objective_id, round(t.points, 2)] for t in self.fit_detail.terms],
+            "slip_days": delivery.slip_days if delivery else None,
+            "slip_ratio": _round4(delivery.slip_ratio) if delivery else None,
+            "overrun": _round4(delivery.overrun) if delivery else None,
             "milestones_due": self.milestones_due,
             "milestones_on_time": self.milestones_on_time,
             "risk_cells": self.risk_cells,
@@ -133,9 +148,14 @@ def assess_kpis(inputs: PortfolioInputs) -> dict[int, f.KPIAssessment]:
 
 
 def score_initiative(
-    row: InitiativeRow, inputs: PortfolioInputs, kpis: dict[int, f.KPIAssessment]
+    row: InitiativeRow,
+    inputs: PortfolioInputs,
+    kpis: dict[int, f.KPIAssessment],
+    *,
+    explain: bool = False,
 ) -> InitiativeResult:
-    """Every score of one initiative, with the explanation the "why" view shows."""
+    """Every score of one initiative; with `explain`, also the explanation the "why" view shows (a full
+    recompute builds none: a page builds the one it shows, from this same code)."""
     policy = inputs.policy
     relative = inputs.relative_weights
     fit = f.strategic_fit(((c.objective_id, c.strength) for c in row.contributions), relative)
@@ -203,9 +223,53 @@ def score_initiative(
         "governance": governance.value if governance else None,
     }
     composite = f.alignment_score(fit.value, components, policy)
-    explanation = {
+    explanation = (
+        explanation_of(row, inputs, fit, outcome, delivery, governance, tiering, cadence, composite, reasons)
+        if explain
+        else {}
+    )
+    due, on_time = milestone_counts(row.milestones, inputs.today)
+    return InitiativeResult(
+        id=row.id,
+        fit=fit.value,
+        outcome=components["outcome"],
+        delivery=components["delivery"],
+        governance=components["governance"],
+        execution=composite.execution,
+        alignment=composite.value,
+        impact=tiering.impact,
+        exposure=tiering.exposure,
+        tier=tiering.tier,
+        missing=list(composite.missing),
+        reasons=reasons,
+        explanation=explanation,
+        milestones_due=due,
+        milestones_on_time=on_time,
+        risk_cells=risk_cells(row.risks),
+        links=contribution_links(row.contributions),
+        checkpoint_due=governance.due_on if governance else None,
+        fit_detail=fit,
+        delivery_detail=delivery,
+        governance_detail=governance,
+    )
+
+
+def explanation_of(
+    row: InitiativeRow,
+    inputs: PortfolioInputs,
+    fit: f.Fit,
+    outcome: f.Outcome | None,
+    delivery: f.Delivery | None,
+    governance: f.Governance | None,
+    tiering: f.Tiering,
+    cadence: int,
+    composite: f.Composite,
+    reasons: dict[str, str],
+) -> dict[str, Any]:
+    """The parts each score of an initiative was made of, as the "why" view shows them."""
+    policy = inputs.policy
+    return {
         "policy": policy.version,
-        "today": inputs.today.isoformat(),
         "fit": {
             # the divisor of r: the largest global weight among the priority units
             "max_global_weight": r2(inputs.largest_priority_weight),
@@ -273,29 +337,6 @@ def score_initiative(
         },
         "missing": reasons,
     }
-    due, on_time = milestone_counts(row.milestones, inputs.today)
-    return InitiativeResult(
-        id=row.id,
-        fit=fit.value,
-        outcome=components["outcome"],
-        delivery=components["delivery"],
-        governance=components["governance"],
-        execution=composite.execution,
-        alignment=composite.value,
-        impact=tiering.impact,
-        exposure=tiering.exposure,
-        tier=tiering.tier,
-        missing=list(composite.missing),
-        explanation=explanation,
-        milestones_due=due,
-        milestones_on_time=on_time,
-        risk_cells=risk_cells(row.risks),
-        links=contribution_links(row.contributions),
-        checkpoint_due=governance.due_on if governance else None,
-        fit_detail=fit,
-        delivery_detail=delivery,
-        governance_detail=governance,
-    )
 
 
 @dataclass
@@ -324,29 +365,129 @@ class PortfolioResult:
     details: dict[str, Any]
 
 
+def spread(
+    budget: float, contributions: Iterable[tuple[int, str]], routes: dict[int, list[tuple[int, float]]]
+) -> tuple[list[tuple[int, float]], float]:
+    """A budget spread over priority units in proportion to contribution strength: the amount each unit gets
+    (a unit may come more than once), and the part that could not be attributed: all of it without a
+    contribution, and the share of contributions to retired objectives. That part is unaligned spend."""
+    shares = [
+        (objective_id, f.STRENGTH_VALUES.get(strength, 0.0)) for objective_id, strength in contributions
+    ]
+    total = sum(s for _, s in shares)
+    if total <= 0:
+        return [], budget
+    amounts = []
+    unrouted = 0.0
+    for objective_id, s in shares:
+        route = routes.get(objective_id, [])
+        for unit, part in route:
+            amounts.append((unit, budget * (s / total) * part))
+        if not route:
+            unrouted += s
+    return amounts, budget * unrouted / total
+
+
 def attribute_spend(
     budget: float,
     contributions: Iterable[tuple[int, str]],
     routes: dict[int, list[tuple[int, float]]],
     spend: dict[int, float],
 ) -> float:
-    """Spread a budget over priority units in proportion to contribution strength (adding to `spend`) and
-    return the part that could not be attributed: all of it without a contribution, and the share of
-    contributions to retired objectives. That part is unaligned spend."""
-    shares = [
-        (objective_id, f.STRENGTH_VALUES.get(strength, 0.0)) for objective_id, strength in contributions
-    ]
-    total = sum(s for _, s in shares)
-    if total <= 0:
-        return budget
-    unrouted = 0.0
-    for objective_id, s in shares:
-        route = routes.get(objective_id, [])
-        for unit, part in route:
-            spend[unit] += budget * (s / total) * part
-        if not route:
-            unrouted += s
-    return budget * unrouted / total
+    """spread() the budget, adding each unit's amount to `spend`; returns the unaligned part."""
+    amounts, unaligned = spread(budget, contributions, routes)
+    for unit, amount in amounts:
+        spend[unit] += amount
+    return unaligned
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """What every set of initiatives is measured against, computed once per run: the priority units and
+    their weights, and the units each objective's spend goes to (see priority_units())."""
+
+    units: dict[int, float]
+    routes: dict[int, list[tuple[int, float]]]
+    weights: f.UnitWeights
+    unit_ids: frozenset[int]
+    sorted_units: list[int]
+
+    @classmethod
+    def of(cls, inputs: PortfolioInputs) -> Priorities:
+        units, routes = priority_units(inputs.objectives, inputs.global_weights)
+        return cls(units, routes, f.UnitWeights.of(units), frozenset(units), sorted(units))
+
+
+@dataclass
+class Tally:
+    """The sums the indices are made of, over one set of initiatives, added to one initiative at a time."""
+
+    spend: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    unaligned: float = 0.0
+    funded_budget: float = 0.0
+    alignment_pairs: list[tuple[float, float]] = field(default_factory=list)
+    mix: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    contributing: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    due: int = 0
+    on_time: int = 0
+
+    def add(
+        self,
+        row: InitiativeRow,
+        score: InitiativeResult | None,
+        routes: dict[int, list[tuple[int, float]]],
+        today: datetime.date,
+        also: Tally | None = None,
+    ) -> None:
+        """Add an initiative to these sums (and to `also`'s: its program's, working it out once)."""
+        tallies = (self,) if also is None else (self, also)
+        if row.stage in ACTIVE:
+            for c in row.contributions:
+                if c.strength in ("moderate", "strong"):
+                    for tally in tallies:
+                        tally.contributing[c.objective_id].add(row.id)
+        if row.stage not in FUNDED:
+            return
+        amounts, unaligned = spread(
+            row.budget, ((c.objective_id, c.strength) for c in row.contributions), routes
+        )
+        due, on_time = milestone_counts(row.milestones, today)
+        for tally in tallies:
+            tally.funded_budget += row.budget
+            tally.mix[row.category] += row.budget
+            if score is not None:
+                tally.alignment_pairs.append((row.budget, score.alignment))
+            spend = tally.spend
+            for unit, amount in amounts:
+                spend[unit] += amount
+            tally.unaligned += unaligned
+            tally.due += due
+            tally.on_time += on_time
+
+
+class Indices:
+    """The sums of the portfolio and of each program, to which a full recompute adds each initiative as it
+    scores it (a chunk at a time, so no initiative need be held once scored), and the indices made from
+    them."""
+
+    def __init__(self, inputs: PortfolioInputs) -> None:
+        self.inputs = inputs
+        self.priorities = Priorities.of(inputs)
+        self.portfolio = Tally()
+        self.programs: dict[int, Tally] = defaultdict(Tally)
+
+    def add(self, row: InitiativeRow, score: InitiativeResult | None) -> None:
+        program = self.programs[row.program_id] if row.program_id is not None else None
+        self.portfolio.add(row, score, self.priorities.routes, self.inputs.today, also=program)
+
+    def portfolio_result(self) -> PortfolioResult:
+        return _indices(self.inputs, self.priorities, self.portfolio, with_objectives=True)
+
+    def program_results(self) -> dict[int, PortfolioResult]:
+        return {
+            program: _indices(self.inputs, self.priorities, tally, with_objectives=False)
+            for program, tally in self.programs.items()
+        }
 
 
 def compute_portfolio(
@@ -358,86 +499,82 @@ def compute_portfolio(
 
     Over the whole portfolio, or over `initiatives` (a program's) measured against the same priorities.
     """
-    policy = inputs.policy
-    rows = inputs.initiatives.values() if initiatives is None else initiatives
-    units, routes = priority_units(inputs.objectives, inputs.global_weights)
-    spend: dict[int, float] = defaultdict(float)
-    unaligned = 0.0
-    funded_budget = 0.0
-    alignment_pairs: list[tuple[float, float]] = []
-    mix: dict[str, float] = defaultdict(float)
-    contributing: dict[int, set[int]] = defaultdict(set)
-    due = on_time = 0
-    for row in rows:
-        if row.stage in ACTIVE:
-            for c in row.contributions:
-                if c.strength in ("moderate", "strong"):
-                    contributing[c.objective_id].add(row.id)
-        if row.stage not in FUNDED:
-            continue
-        funded_budget += row.budget
-        mix[row.category] += row.budget
-        score = scores.get(row.id)
-        if score is not None:
-            alignment_pairs.append((row.budget, score.alignment))
-        unaligned += attribute_spend(
-            row.budget, ((c.objective_id, c.strength) for c in row.contributions), routes, spend
-        )
-        row_due, row_on_time = milestone_counts(row.milestones, inputs.today)
-        due += row_due
-        on_time += row_on_time
-    weighted = f.misallocation(dict(spend), unaligned, units, policy.top_objectives)
-    weight_total = sum(units.values())
-    facts: dict[int, ObjectiveFacts] = {}
-    for pk in inputs.objectives:
-        unit_routes = routes.get(pk, [])
-        facts[pk] = ObjectiveFacts(
-            id=pk,
-            global_weight=inputs.global_weights.get(pk, 0.0),
-            relative_weight=inputs.relative_weights.get(pk, 0.0),
-            lookback_relative_weight=inputs.lookback_relative_weights.get(pk),
-            is_unit=pk in units,
-            unit_id=unit_routes[0][0] if len(unit_routes) == 1 else None,
-            spend=spend.get(pk, 0.0),
-            spend_share=(spend.get(pk, 0.0) / weighted.total) if weighted.total > 0 else 0.0,
-            weight_share=(units.get(pk, 0.0) / weight_total) if weight_total > 0 and pk in units else 0.0,
-            contributing=len(contributing.get(pk, ())),
-        )
-    # coverage: a unit is covered when an open initiative contributes moderately or strongly to it or below it
-    covered_units = {
-        unit for objective_id, ids in contributing.items() if ids for unit, _ in routes.get(objective_id, [])
-    }
-    coverage = len(covered_units & set(units)) / len(units) if units else None
-    mix_total = sum(mix.values())
-    details = {
-        "units": sorted(units),
-        "top_units": list(weighted.top_units),
-        "unaligned_spend": round(unaligned, 2),
-        "mix": {k: round(v / mix_total, 4) if mix_total else 0.0 for k, v in sorted(mix.items())},
-        "target_mix": policy.target_mix,
-        "milestones_due": due,
-        "milestones_on_time": on_time,
-        "covered_units": sorted(covered_units & set(units)),
-    }
-    return PortfolioResult(
-        objectives=facts,
-        funded_budget=funded_budget,
-        alignment_index=f.weighted_mean(alignment_pairs),
-        # without priority units there is nothing to compare spend with (not a perfect 0)
-        top_share=weighted.top_share if weighted.total > 0 and weight_total > 0 else None,
-        misallocation=weighted.misallocation if weighted.total > 0 and weight_total > 0 else None,
-        coverage=coverage,
-        predictability=(on_time / due) if due else None,
-        details=details,
-    )
+    priorities = Priorities.of(inputs)
+    tally = Tally()
+    for row in inputs.initiatives.values() if initiatives is None else initiatives:
+        tally.add(row, scores.get(row.id), priorities.routes, inputs.today)
+    return _indices(inputs, priorities, tally, with_objectives=True)
 
 
 def compute_programs(
     inputs: PortfolioInputs, scores: dict[int, InitiativeResult]
 ) -> dict[int, PortfolioResult]:
-    """The indices of each program, over its own initiatives."""
-    by_program: dict[int, list[InitiativeRow]] = defaultdict(list)
+    """The indices of each program, over its own initiatives: one pass over the portfolio adds each
+    initiative to its program's sums, and each program's indices are then made from its sums alone (the
+    priorities are worked out once), so the work grows with the portfolio and not with programs x
+    objectives. A program's result carries no per-objective facts (only the portfolio's are stored)."""
+    priorities = Priorities.of(inputs)
+    tallies: dict[int, Tally] = defaultdict(Tally)
     for row in inputs.initiatives.values():
         if row.program_id is not None:
-            by_program[row.program_id].append(row)
-    return {program: compute_portfolio(inputs, scores, rows) for program, rows in by_program.items()}
+            tallies[row.program_id].add(row, scores.get(row.id), priorities.routes, inputs.today)
+    return {
+        program: _indices(inputs, priorities, tally, with_objectives=False)
+        for program, tally in tallies.items()
+    }
+
+
+def _indices(
+    inputs: PortfolioInputs, priorities: Priorities, tally: Tally, *, with_objectives: bool
+) -> PortfolioResult:
+    policy = inputs.policy
+    units, routes = priorities.units, priorities.routes
+    spend = tally.spend
+    weighted = f.misallocation(dict(spend), tally.unaligned, priorities.weights, policy.top_objectives)
+    weight_total = priorities.weights.total
+    facts: dict[int, ObjectiveFacts] = {}
+    if with_objectives:
+        for pk in inputs.objectives:
+            unit_routes = routes.get(pk, [])
+            facts[pk] = ObjectiveFacts(
+                id=pk,
+                global_weight=inputs.global_weights.get(pk, 0.0),
+                relative_weight=inputs.relative_weights.get(pk, 0.0),
+                lookback_relative_weight=inputs.lookback_relative_weights.get(pk),
+                is_unit=pk in units,
+                unit_id=unit_routes[0][0] if len(unit_routes) == 1 else None,
+                spend=spend.get(pk, 0.0),
+                spend_share=(spend.get(pk, 0.0) / weighted.total) if weighted.total > 0 else 0.0,
+                weight_share=(units.get(pk, 0.0) / weight_total) if weight_total > 0 and pk in units else 0.0,
+                contributing=len(tally.contributing.get(pk, ())),
+            )
+    # coverage: a unit is covered when an open initiative contributes moderately or strongly to it or below it
+    covered_units = {
+        unit
+        for objective_id, ids in tally.contributing.items()
+        if ids
+        for unit, _ in routes.get(objective_id, [])
+    } & priorities.unit_ids
+    coverage = len(covered_units) / len(units) if units else None
+    mix_total = sum(tally.mix.values())
+    details = {
+        "units": priorities.sorted_units,
+        "top_units": list(weighted.top_units),
+        "unaligned_spend": round(tally.unaligned, 2),
+        "mix": {k: round(v / mix_total, 4) if mix_total else 0.0 for k, v in sorted(tally.mix.items())},
+        "target_mix": policy.target_mix,
+        "milestones_due": tally.due,
+        "milestones_on_time": tally.on_time,
+        "covered_units": sorted(covered_units),
+    }
+    return PortfolioResult(
+        objectives=facts,
+        funded_budget=tally.funded_budget,
+        alignment_index=f.weighted_mean(tally.alignment_pairs),
+        # without priority units there is nothing to compare spend with (not a perfect 0)
+        top_share=weighted.top_share if weighted.total > 0 and weight_total > 0 else None,
+        misallocation=weighted.misallocation if weighted.total > 0 and weight_total > 0 else None,
+        coverage=coverage,
+        predictability=(tally.on_time / tally.due) if tally.due else None,
+        details=details,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from alignment.engine.policy import (
@@ -28,8 +28,12 @@ def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
 
 # ------------------------------------------------------------------------------------------- strategic fit
 
+# The values a recompute builds for every initiative (fit and its terms, outcome, delivery, governance, tier,
+# composite) are plain slotted dataclasses, not frozen ones: a frozen dataclass sets each field through
+# object.__setattr__, which cost a tenth of the scoring. Nothing changes them once made.
 
-@dataclass(frozen=True)
+
+@dataclass(slots=True)
 class FitTerm:
     objective_id: int
     strength: str
@@ -38,7 +42,7 @@ class FitTerm:
     points: float  # this objective's share of the fit, in fit points
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Fit:
     value: float
     terms: tuple[FitTerm, ...]
@@ -230,14 +234,14 @@ def assess_kpi(
 # ------------------------------------------------------------------------------------------- outcome
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OutcomeTerm:
     kpi_id: int
     weight: float  # the contribution's c_o
     evidence: float  # 0..1
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     value: float | None
     terms: tuple[OutcomeTerm, ...] = ()
@@ -274,7 +278,7 @@ def outcome_evidence(named: Iterable[tuple[int, float]], kpis: dict[int, KPIAsse
 # ------------------------------------------------------------------------------------------- delivery
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MilestoneDates:
     baseline: datetime.date
     forecast: datetime.date | None
@@ -310,7 +314,7 @@ def slip_days(
     return worst
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Delivery:
     value: float | None
     schedule: float | None
@@ -361,7 +365,7 @@ def delivery_confidence(
 # ------------------------------------------------------------------------------------------- governance
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Governance:
     value: float
     cadence_days: int
@@ -438,7 +442,7 @@ def governance_compliance(
 # ------------------------------------------------------------------------------------------- tier
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Tiering:
     tier: int
     impact: float
@@ -479,7 +483,7 @@ def risk_tier(
 # ------------------------------------------------------------------------------------------- composite
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Composite:
     value: float
     execution: float | None  # Q: weighted mean of the available components, 0..100
@@ -530,21 +534,42 @@ class WeightedSpend:
     top_units: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class UnitWeights:
+    """The priority units' global weights with what every comparison against them shares: their total and
+    their order by weight (heaviest first, then by id). Computed once, however many sets of initiatives (the
+    portfolio, each program) are compared with them."""
+
+    weights: Mapping[int, float]
+    total: float
+    ranked: tuple[int, ...]
+
+    @classmethod
+    def of(cls, weights: Mapping[int, float]) -> UnitWeights:
+        return cls(weights, sum(weights.values()), tuple(sorted(weights, key=lambda u: (-weights[u], u))))
+
+
 def misallocation(
-    spend: dict[int, float], unaligned: float, weights: dict[int, float], top_n: int
+    spend: dict[int, float], unaligned: float, weights: Mapping[int, float] | UnitWeights, top_n: int
 ) -> WeightedSpend:
     """M = 1/2 x sum_u |spend share_u - weight share_u|, unaligned spend counting against a weight of 0.
 
-    0 means spend follows priorities exactly; 1 means none of it goes where the weight is.
+    0 means spend follows priorities exactly; 1 means none of it goes where the weight is. The sum runs over
+    the units given spend; the units given none add their weight shares, taken together as one remainder, so
+    the work grows with the spend's units and not with the whole strategy (a program's spend reaches few).
     """
+    units = weights if isinstance(weights, UnitWeights) else UnitWeights.of(weights)
     total = sum(spend.values()) + unaligned
-    weight_total = sum(weights.values())
-    units = set(weights) | set(spend)
-    if total <= 0 or weight_total <= 0:
+    if total <= 0 or units.total <= 0:
         return WeightedSpend(spend, unaligned, total, 0.0, 0.0, ())
-    gap = sum(abs(spend.get(u, 0.0) / total - weights.get(u, 0.0) / weight_total) for u in units)
+    gap = matched = 0.0
+    for u, amount in spend.items():
+        weight = units.weights.get(u, 0.0)
+        matched += weight
+        gap += abs(amount / total - weight / units.total)
+    gap += max(0.0, units.total - matched) / units.total  # the units given no spend
     gap += unaligned / total
-    top_units = tuple(sorted(weights, key=lambda u: (-weights[u], u))[:top_n])
+    top_units = units.ranked[:top_n]
     top_share = sum(spend.get(u, 0.0) for u in top_units) / total
     return WeightedSpend(spend, unaligned, total, gap / 2, top_share, top_units)
 
@@ -580,6 +605,7 @@ __all__ = [
     "MilestoneDates",
     "Outcome",
     "Tiering",
+    "UnitWeights",
     "alignment_score",
     "assess_kpi",
     "delivery_confidence",

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from alignment.engine.formulas import KPIDefinition
@@ -208,137 +210,167 @@ def lookback_weights(on: datetime.date) -> dict[int, float]:
     return relative_weights(historic)[1] if historic else {}
 
 
-def load_inputs(
-    *,
-    today: datetime.date,
-    policy: Policy,
-    initiative_ids: Collection[int] | None = None,
-    extra_kpi_ids: Collection[int] = (),
+INITIATIVE_FIELDS = (
+    "pk",
+    "code",
+    "title",
+    "stage",
+    "category",
+    "budget_capex",
+    "budget_opex",
+    "actual_cost",
+    "forecast_cost",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "go_live_date",
+    "criticality",
+    "requirements_clarity",
+    "sponsor_id",
+    "manager_id",
+    "program_id",
+    "sustainment_owner_id",
+    "stage_since",
+    "created_at",
+)
+
+
+def _initiative_row(values: tuple[Any, ...]) -> InitiativeRow:
+    (
+        pk,
+        code,
+        title,
+        stage,
+        category,
+        capex,
+        opex,
+        actual,
+        forecast,
+        ps,
+        pe,
+        as_,
+        ae,
+        golive,
+        crit,
+        clarity,
+        sponsor,
+        manager,
+        program,
+        sustainment,
+        stage_since,
+        created_at,
+    ) = values
+    return InitiativeRow(
+        pk,
+        code,
+        title,
+        stage,
+        category,
+        _f(capex) + _f(opex),
+        _f(actual),
+        float(forecast) if forecast is not None else None,
+        ps,
+        pe,
+        as_,
+        ae,
+        golive,
+        crit,
+        clarity,
+        sponsor,
+        manager,
+        program,
+        sustainment,
+        entered_stage=stage_since or timezone.localdate(created_at),
+    )
+
+
+def _add_contribution(row: InitiativeRow, values: tuple[Any, ...]) -> None:
+    _, pk, objective_id, strength, kpi_id = values
+    row.contributions.append(ContributionRow(pk, objective_id, strength, kpi_id))
+
+
+def _add_milestone(row: InitiativeRow, values: tuple[Any, ...]) -> None:
+    _, pk, name, baseline, forecast, actual = values
+    row.milestones.append(MilestoneRow(pk, name, baseline, forecast, actual))
+
+
+def _add_risk(row: InitiativeRow, values: tuple[Any, ...]) -> None:
+    _, pk, title, probability, impact, mitigation = values
+    row.risks.append(RiskRow(pk, title, probability, impact, bool((mitigation or "").strip())))
+
+
+def _add_artefact(row: InitiativeRow, values: tuple[Any, ...]) -> None:
+    row.artefacts.add(values[1])
+
+
+def _add_scope_change(row: InitiativeRow, values: tuple[Any, ...]) -> None:
+    _, pk, date, rationale, status = values
+    row.scope_changes.append(ScopeRow(pk, date, bool((rationale or "").strip()), status))
+
+
+def _review_adder(policy: Policy) -> Callable[[InitiativeRow, ReviewFact], None]:
+    """Keep an initiative's latest reviews, as many as the engine reads (delivery and governance read the
+    latest, the sponsor-absence rule the policy's number): older ones are not held."""
+    keep = max(1, policy.signals.sponsor_absent_reviews)
+
+    def add(row: InitiativeRow, fact: ReviewFact) -> None:
+        if len(row.reviews) < keep:
+            row.reviews.append(fact)
+
+    return add
+
+
+Attach = Callable[[InitiativeRow, Any], None]
+
+
+def _related(today: datetime.date, policy: Policy) -> list[tuple[QuerySet[Any, Any], Attach]]:
+    """The records read with each initiative: a query of tuples whose first value is the initiative's id, in
+    a fixed order within each initiative, and how a tuple joins its row."""
+    since = today - datetime.timedelta(
+        days=max(policy.signals.scope_window_days, policy.signals.no_rationale_window_days)
+    )
+    return [
+        (
+            Contribution.objects.order_by("initiative_id", "pk").values_list(
+                "initiative_id", "pk", "objective_id", "strength", "kpi_id"
+            ),
+            _add_contribution,
+        ),
+        (
+            Milestone.objects.order_by("initiative_id", "pk").values_list(
+                "initiative_id", "pk", "name", "baseline_date", "forecast_date", "actual_date"
+            ),
+            _add_milestone,
+        ),
+        (
+            Risk.objects.filter(status__in=ACTIVE_RISK_STATUSES)
+            .order_by("initiative_id", "pk")
+            .values_list("initiative_id", "pk", "title", "probability", "impact", "mitigation"),
+            _add_risk,
+        ),
+        (
+            Artefact.objects.order_by("initiative_id", "kind").values_list("initiative_id", "kind"),
+            _add_artefact,
+        ),
+        (
+            ScopeChange.objects.filter(date__gte=since, date__lte=today)
+            .order_by("initiative_id", "pk")
+            .values_list("initiative_id", "pk", "date", "rationale", "status"),
+            _add_scope_change,
+        ),
+    ]
+
+
+def load_context(
+    *, today: datetime.date, policy: Policy, kpi_ids: Collection[int] | None = None
 ) -> PortfolioInputs:
-    """Read the inputs for the given initiatives (all when None, with every KPI); for some initiatives, the
-    KPIs their contributions name plus `extra_kpi_ids`."""
+    """What every initiative is scored against, without the initiatives: the objective tree and its weights
+    (now and at the look-back), the KPIs (all, or `kpi_ids`) with their readings, the tier policies."""
     objectives = load_objectives()
     weights = global_weights(objectives.values())
     units, _ = priority_units(objectives, weights)
     lookback = lookback_weights(today - datetime.timedelta(days=policy.signals.downweight_lookback_days))
-
-    def scoped(queryset, field_name: str = "initiative_id"):  # type: ignore[no-untyped-def]
-        return (
-            queryset
-            if initiative_ids is None
-            else queryset.filter(**{f"{field_name}__in": list(initiative_ids)})
-        )
-
-    initiatives: dict[int, InitiativeRow] = {}
-    for row in scoped(Initiative.objects.all(), "pk").values_list(
-        "pk",
-        "code",
-        "title",
-        "stage",
-        "category",
-        "budget_capex",
-        "budget_opex",
-        "actual_cost",
-        "forecast_cost",
-        "planned_start",
-        "planned_end",
-        "actual_start",
-        "actual_end",
-        "go_live_date",
-        "criticality",
-        "requirements_clarity",
-        "sponsor_id",
-        "manager_id",
-        "program_id",
-        "sustainment_owner_id",
-        "stage_since",
-        "created_at",
-    ):
-        (
-            pk,
-            code,
-            title,
-            stage,
-            category,
-            capex,
-            opex,
-            actual,
-            forecast,
-            ps,
-            pe,
-            as_,
-            ae,
-            golive,
-            crit,
-            clarity,
-            sponsor,
-            manager,
-            program,
-            sustainment,
-            stage_since,
-            created_at,
-        ) = row
-        initiatives[pk] = InitiativeRow(
-            pk,
-            code,
-            title,
-            stage,
-            category,
-            _f(capex) + _f(opex),
-            _f(actual),
-            float(forecast) if forecast is not None else None,
-            ps,
-            pe,
-            as_,
-            ae,
-            golive,
-            crit,
-            clarity,
-            sponsor,
-            manager,
-            program,
-            sustainment,
-            entered_stage=stage_since or timezone.localdate(created_at),
-        )
-
-    named_kpis: set[int] = set()
-    for pk, initiative_id, objective_id, strength, kpi_id in scoped(Contribution.objects.all()).values_list(
-        "pk", "initiative_id", "objective_id", "strength", "kpi_id"
-    ):
-        initiatives[initiative_id].contributions.append(ContributionRow(pk, objective_id, strength, kpi_id))
-        if kpi_id:
-            named_kpis.add(kpi_id)
-
-    for pk, initiative_id, name, baseline, forecast, actual in scoped(Milestone.objects.all()).values_list(
-        "pk", "initiative_id", "name", "baseline_date", "forecast_date", "actual_date"
-    ):
-        initiatives[initiative_id].milestones.append(MilestoneRow(pk, name, baseline, forecast, actual))
-
-    for fact in registry.reviews(None if initiative_ids is None else list(initiative_ids), today):
-        if fact.initiative_id in initiatives:
-            initiatives[fact.initiative_id].reviews.append(fact)
-
-    for pk, initiative_id, title, probability, impact, mitigation in scoped(
-        Risk.objects.filter(status__in=ACTIVE_RISK_STATUSES)
-    ).values_list("pk", "initiative_id", "title", "probability", "impact", "mitigation"):
-        initiatives[initiative_id].risks.append(
-            RiskRow(pk, title, probability, impact, bool((mitigation or "").strip()))
-        )
-
-    for initiative_id, kind in scoped(Artefact.objects.all()).values_list("initiative_id", "kind"):
-        initiatives[initiative_id].artefacts.add(kind)
-
-    since = today - datetime.timedelta(
-        days=max(policy.signals.scope_window_days, policy.signals.no_rationale_window_days)
-    )
-    for pk, initiative_id, date, rationale, status in scoped(
-        ScopeChange.objects.filter(date__gte=since, date__lte=today)
-    ).values_list("pk", "initiative_id", "date", "rationale", "status"):
-        initiatives[initiative_id].scope_changes.append(
-            ScopeRow(pk, date, bool((rationale or "").strip()), status)
-        )
-
-    kpi_ids = None if initiative_ids is None else named_kpis | set(extra_kpi_ids)
     kpi_queryset = KPI.objects.all() if kpi_ids is None else KPI.objects.filter(pk__in=kpi_ids)
     interim: dict[int, list[tuple[datetime.date, float]]] = defaultdict(list)
     interim_rows = (
@@ -366,8 +398,6 @@ def load_inputs(
         reading_rows = reading_rows.filter(kpi_id__in=kpi_ids)
     for kpi_id, date, value in reading_rows.order_by("kpi_id", "date").values_list("kpi_id", "date", "value"):
         readings[kpi_id].append((date, float(value)))
-
-    tier_policies = risk_selectors.tier_policies()
     return PortfolioInputs(
         today=today,
         policy=policy,
@@ -379,6 +409,75 @@ def load_inputs(
         kpis=kpis,
         kpi_names=kpi_names,
         readings=dict(readings),
-        tier_policies=tier_policies,
-        initiatives=initiatives,
+        tier_policies=risk_selectors.tier_policies(),
+        initiatives={},
     )
+
+
+def load_inputs(
+    *,
+    today: datetime.date,
+    policy: Policy,
+    initiative_ids: Collection[int] | None = None,
+    extra_kpi_ids: Collection[int] = (),
+) -> PortfolioInputs:
+    """Read the inputs for the given initiatives (all when None, with every KPI); for some initiatives, the
+    KPIs their contributions name plus `extra_kpi_ids`. A full recompute streams its initiatives instead
+    (stream_initiatives), a chunk at a time."""
+    ids = None if initiative_ids is None else list(initiative_ids)
+    rows = Initiative.objects.all() if ids is None else Initiative.objects.filter(pk__in=ids)
+    initiatives = {values[0]: _initiative_row(values) for values in rows.values_list(*INITIATIVE_FIELDS)}
+    for queryset, attach in _related(today, policy):
+        for values in queryset if ids is None else queryset.filter(initiative_id__in=ids):
+            row = initiatives.get(values[0])
+            if row is not None:
+                attach(row, values)
+    add_review = _review_adder(policy)
+    for fact in registry.reviews(ids, today):
+        if fact.initiative_id in initiatives:
+            add_review(initiatives[fact.initiative_id], fact)
+    named_kpis = {c.kpi_id for row in initiatives.values() for c in row.contributions if c.kpi_id}
+    inputs = load_context(
+        today=today, policy=policy, kpi_ids=None if ids is None else named_kpis | set(extra_kpi_ids)
+    )
+    inputs.initiatives = initiatives
+    return inputs
+
+
+def stream_initiatives(
+    *, today: datetime.date, policy: Policy, chunk_size: int = 2000
+) -> Iterator[list[InitiativeRow]]:
+    """Every initiative with its records, `chunk_size` at a time, in the order of their ids: the initiatives
+    and each kind of record are read by one query each, ordered by initiative, fetched a chunk at a time
+    (server-side cursors on PostgreSQL) and merged as they come, so the memory held does not grow with the
+    portfolio while the number of queries stays fixed."""
+    streams: list[tuple[Iterator[Any], Callable[[Any], int], Attach]] = [
+        (iter(queryset.iterator(chunk_size=chunk_size)), _first, attach)
+        for queryset, attach in _related(today, policy)
+    ]
+    streams.append((iter(registry.reviews(None, today)), _initiative_of, _review_adder(policy)))
+    heads = [next(stream, None) for stream, _, _ in streams]
+    chunk: list[InitiativeRow] = []
+    for values in Initiative.objects.order_by("pk").values_list(*INITIATIVE_FIELDS).iterator(chunk_size):
+        row = _initiative_row(values)
+        for n, (stream, key, attach) in enumerate(streams):
+            head = heads[n]
+            while head is not None and key(head) <= row.id:
+                if key(head) == row.id:
+                    attach(row, head)
+                head = next(stream, None)
+            heads[n] = head
+        chunk.append(row)
+        if len(chunk) == chunk_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _first(values: tuple[Any, ...]) -> int:
+    return int(values[0])
+
+
+def _initiative_of(fact: ReviewFact) -> int:
+    return fact.initiative_id

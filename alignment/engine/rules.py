@@ -497,6 +497,28 @@ INITIATIVE_RULES: list[InitiativeRule] = [
 ]
 
 
+# The stages at which each rule can raise a signal (each returns at once at any other), and so the rules
+# worth calling at each stage: a full recompute calls them for every initiative.
+RULE_STAGES: dict[InitiativeRule, frozenset[str]] = {
+    orphan: ACTIVE,
+    weak_fit_large_budget: ACTIVE,
+    scope_changes: ACTIVE,
+    sponsor_absent: ACTIVE,
+    unclear_requirements: frozenset({Stage.APPROVED, Stage.IN_DELIVERY}),
+    kpi_off_track: ACTIVE,
+    schedule_slip: ACTIVE,
+    cost_overrun: ACTIVE,
+    no_sustainment_owner: ACTIVE,
+    live_no_reading: frozenset({Stage.LIVE}),
+    objective_weakened: ACTIVE,
+    checkpoint_overdue: GOVERNED,
+    high_risk_no_mitigation: UNFINISHED,
+}
+RULES_AT: dict[str, tuple[InitiativeRule, ...]] = {
+    stage: tuple(rule for rule in INITIATIVE_RULES if stage in RULE_STAGES[rule]) for stage in Stage.values
+}
+
+
 def initiative_signals(
     row: InitiativeRow,
     score: InitiativeResult,
@@ -504,7 +526,11 @@ def initiative_signals(
     kpis: dict[int, f.KPIAssessment],
     links: Links,
 ) -> list[SignalRow]:
-    return [signal for rule in INITIATIVE_RULES for signal in rule(row, score, inputs, kpis, links)]
+    return [
+        signal
+        for rule in RULES_AT.get(row.stage, INITIATIVE_RULES)
+        for signal in rule(row, score, inputs, kpis, links)
+    ]
 
 
 def objective_signals(inputs: PortfolioInputs, portfolio: PortfolioResult, links: Links) -> list[SignalRow]:

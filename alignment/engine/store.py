@@ -7,7 +7,7 @@ import datetime
 import hashlib
 import json
 import marshal
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from django.db import connection, models
@@ -150,23 +150,22 @@ def upsert(
             cursor.executemany(sql, values)
 
 
-def write_initiative_scores(
-    results: dict[int, InitiativeResult],
+def score_rows(
+    results: Iterable[InitiativeResult],
     *,
     now: datetime.datetime,
-    started: datetime.datetime,
     policy_version: int,
-    existing: dict[int, tuple[str, bool]],
+    existing: Mapping[int, tuple[str, bool]],
     red_signals: Mapping[int, int],
-) -> int:
-    """Store the scores that changed (or were stale); returns how many rows were written.
+) -> list[dict[str, Any]]:
+    """The score rows to write: those whose values changed, or that were stale.
 
-    `existing` maps initiative id to its stored (digest, stale). A row stays stale if its inputs changed
-    after this computation started (its stale_since is later than `started`). `red_signals` counts the red
-    signals raised on each initiative in the same run.
+    `existing` maps initiative id to its stored (digest, stale); `red_signals` counts the red signals raised
+    on each initiative in the same run.
     """
     rows = []
-    for pk, result in results.items():
+    for result in results:
+        pk = result.id
         values = {"policy_version": policy_version, **result.stored(), "red_signals": red_signals.get(pk, 0)}
         due = values["checkpoint_due"]  # a date: fingerprinted as its ordinal, which marshal encodes
         fingerprint = digest({**values, "checkpoint_due": due.toordinal() if due else None})
@@ -182,6 +181,12 @@ def write_initiative_scores(
                 "computed_at": now,
             }
         )
+    return rows
+
+
+def upsert_scores(rows: Sequence[dict[str, Any]], *, started: datetime.datetime) -> None:
+    """Write score rows (score_rows()) in one statement. A row stays stale if its inputs changed after this
+    computation started (its stale_since is later than `started`)."""
     stale_since = connection.ops.quote_name("stale_since")
     changed = f"t.{stale_since} IS NOT NULL AND t.{stale_since} > %s"
     cutoff = connection.ops.adapt_datetimefield_value(started)
@@ -195,67 +200,118 @@ def write_initiative_scores(
         },
         update_params=[cutoff, cutoff],
     )
+
+
+def write_initiative_scores(
+    results: dict[int, InitiativeResult],
+    *,
+    now: datetime.datetime,
+    started: datetime.datetime,
+    policy_version: int,
+    existing: dict[int, tuple[str, bool]],
+    red_signals: Mapping[int, int],
+) -> int:
+    """Store the scores that changed (or were stale); returns how many rows were written."""
+    rows = score_rows(
+        results.values(), now=now, policy_version=policy_version, existing=existing, red_signals=red_signals
+    )
+    upsert_scores(rows, started=started)
     return len(rows)
 
 
-def write_kpi_scores(assessments: dict[int, KPIAssessment], *, now: datetime.datetime) -> None:
-    upsert(
-        KPIScore,
-        [
-            {
-                "kpi": pk,
-                "status": a.status,
-                "latest_value": a.latest_value,
-                "latest_date": a.latest_date,
-                "progress": _round(a.progress),
-                "expected": _round(a.expected),
-                "forecast_value": _round(a.forecast_value),
-                "forecast_progress": _round(a.forecast_progress),
-                "slope_per_year": _round(a.slope_per_year),
-                "readings_used": a.readings_used,
-                "computed_at": now,
-            }
-            for pk, a in assessments.items()
-        ],
-        key="kpi",
-    )
+def write_kpi_scores(
+    assessments: dict[int, KPIAssessment],
+    *,
+    now: datetime.datetime,
+    existing: Mapping[int, tuple[Any, ...]] | None = None,
+) -> int:
+    """Store the KPIs' statuses; with `existing` (each KPI's stored values, KPI_VALUES), only those that
+    changed. Returns how many rows were written."""
+    rows = []
+    for pk, a in assessments.items():
+        values = {
+            "status": a.status,
+            "latest_value": a.latest_value,
+            "latest_date": a.latest_date,
+            "progress": _round(a.progress),
+            "expected": _round(a.expected),
+            "forecast_value": _round(a.forecast_value),
+            "forecast_progress": _round(a.forecast_progress),
+            "slope_per_year": _round(a.slope_per_year),
+            "readings_used": a.readings_used,
+        }
+        if existing is not None and existing.get(pk) == tuple(values.values()):
+            continue
+        rows.append({"kpi": pk, **values, "computed_at": now})
+    upsert(KPIScore, rows, key="kpi")
+    return len(rows)
+
+
+# The stored values of a KPI's status, in the order write_kpi_scores() compares them.
+KPI_VALUES = (
+    "status",
+    "latest_value",
+    "latest_date",
+    "progress",
+    "expected",
+    "forecast_value",
+    "forecast_progress",
+    "slope_per_year",
+    "readings_used",
+)
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def write_objective_scores(facts: dict[int, ObjectiveFacts], *, now: datetime.datetime) -> None:
-    upsert(
-        ObjectiveScore,
-        [
-            {
-                "objective": pk,
-                "global_weight": round(o.global_weight, 6),
-                "relative_weight": round(o.relative_weight, 6),
-                "lookback_relative_weight": _round(o.lookback_relative_weight),
-                "is_unit": o.is_unit,
-                "unit_id": o.unit_id,
-                "spend": round(o.spend, 2),
-                "spend_share": round(o.spend_share, 6),
-                "weight_share": round(o.weight_share, 6),
-                "contributing": o.contributing,
-                "computed_at": now,
-            }
-            for pk, o in facts.items()
-        ],
-        key="objective",
-    )
+def write_objective_scores(
+    facts: dict[int, ObjectiveFacts],
+    *,
+    now: datetime.datetime,
+    existing: Mapping[int, tuple[Any, ...]] | None = None,
+) -> int:
+    """Store the objectives' facts; with `existing` (each objective's stored values, OBJECTIVE_VALUES), only
+    those that changed. Returns how many rows were written."""
+    rows = []
+    for pk, o in facts.items():
+        values = {
+            "global_weight": round(o.global_weight, 6),
+            "relative_weight": round(o.relative_weight, 6),
+            "lookback_relative_weight": _round(o.lookback_relative_weight),
+            "is_unit": o.is_unit,
+            "unit_id": o.unit_id,
+            "spend": round(o.spend, 2),
+            "spend_share": round(o.spend_share, 6),
+            "weight_share": round(o.weight_share, 6),
+            "contributing": o.contributing,
+        }
+        if existing is not None and existing.get(pk) == tuple(values.values()):
+            continue
+        rows.append({"objective": pk, **values, "computed_at": now})
+    upsert(ObjectiveScore, rows, key="objective")
+    return len(rows)
 
 
-def write_signals(
-    signals: list[SignalRow], *, now: datetime.datetime, existing: dict[str, tuple[int, str]]
-) -> tuple[int, int]:
-    """Write the signals that are new or say something new, and delete those in scope no longer raised.
+# The stored facts of an objective, in the order write_objective_scores() compares them.
+OBJECTIVE_VALUES = (
+    "global_weight",
+    "relative_weight",
+    "lookback_relative_weight",
+    "is_unit",
+    "unit_id",
+    "spend",
+    "spend_share",
+    "weight_share",
+    "contributing",
+)
 
-    `existing` maps each stored signal key in the computed scope to (id, digest). Returns (written, deleted).
-    When a signal was first raised is kept across recomputes.
-    """
+
+def signal_rows(
+    signals: Iterable[SignalRow], *, now: datetime.datetime, existing: Mapping[str, tuple[int, str]]
+) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+    """The signals to write (new, or saying something new) and those in `existing` (each stored key in
+    scope -> (id, digest)) no longer raised, as (id, digest)."""
     rows = []
     raised = set()
     for s in signals:
@@ -278,12 +334,38 @@ def write_signals(
         if stored is not None and stored[1] == fingerprint:
             continue
         rows.append({"key": s.key, **values, "digest": fingerprint, "first_seen": now, "last_seen": now})
-    vanished = [pk for key, (pk, _) in existing.items() if key not in raised]
-    if vanished:
-        Signal.objects.filter(pk__in=vanished).delete()
+    vanished = [(pk, fp) for key, (pk, fp) in existing.items() if key not in raised]
+    return rows, vanished
+
+
+def upsert_signals(rows: Sequence[dict[str, Any]]) -> None:
+    """Write signal rows (signal_rows()) in one statement; when a signal was first raised is kept."""
     upsert(
         Signal, rows, key="key", update=[name for name in rows[0] if name != "first_seen"] if rows else None
     )
+
+
+def delete_signals(vanished: Collection[tuple[int, str]]) -> None:
+    """Delete signals no longer raised: (id, digest) as read. A row whose digest is no longer the one read
+    was written since, by the same run (a signal that moved to an initiative scored in another chunk): it
+    stays."""
+    if vanished:
+        Signal.objects.filter(
+            pk__in=[pk for pk, _ in vanished], digest__in={fp for _, fp in vanished}
+        ).delete()
+
+
+def write_signals(
+    signals: list[SignalRow], *, now: datetime.datetime, existing: dict[str, tuple[int, str]]
+) -> tuple[int, int]:
+    """Write the signals that are new or say something new, and delete those in scope no longer raised.
+
+    `existing` maps each stored signal key in the computed scope to (id, digest). Returns (written, deleted).
+    When a signal was first raised is kept across recomputes.
+    """
+    rows, vanished = signal_rows(signals, now=now, existing=existing)
+    delete_signals(vanished)
+    upsert_signals(rows)
     return len(rows), len(vanished)
 
 

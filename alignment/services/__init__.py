@@ -10,6 +10,8 @@ from alignment.services.policy import current_policy, policy_version
 from alignment.services.scores import (
     RecomputeSummary,
     collector_paused,
+    explain_initiative,
+    full_recompute_reads,
     portfolio_is_stale,
     recompute,
     recompute_and_render,
@@ -24,6 +26,8 @@ __all__ = [
     "backfill_history",
     "collector_paused",
     "current_policy",
+    "explain_initiative",
+    "full_recompute_reads",
     "mark_portfolio_stale",
     "mark_stale",
     "policy_version",

@@ -165,7 +165,7 @@ def score(row: InitiativeRow, inputs: PortfolioInputs | None = None) -> Any:
         pk: f.assess_kpi(kpi, inputs.readings.get(pk, []), inputs.today, KPI_POLICY)
         for pk, kpi in inputs.kpis.items()
     }
-    return score_initiative(row, inputs, kpis)
+    return score_initiative(row, inputs, kpis, explain=True)
 
 
 def units_of(tree: list[ObjectiveRow]) -> tuple[dict[int, float], dict[int, float]]:

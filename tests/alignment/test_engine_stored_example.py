@@ -46,11 +46,49 @@ def test_the_worked_example_portfolio_is_stored_as_documented():
     # then: the scores of docs/scoring.md
     assert summary == services.RecomputeSummary(initiatives=3, kpis=2, signals=7, portfolio=True)
     assert scores(x["chk"], x["srch"], x["dc"]) == [
-        (100.0, 69.25, 82.5, 50.0, 69.08, 84.54, 72.5, 18, 2, [], False, 1),
-        (16.67, None, 100.0, 100.0, 100.0, 16.67, 30.0, 0, 3, ["outcome"], False, 1),
-        (0.0, None, 93.05, 50.0, 75.11, 0.0, 25.0, 0, 3, ["outcome"], False, 1),
+        (100.0, 69.25, 82.5, 50.0, 69.08, 84.54, 72.5, 18, 2, {}, False, 1),
+        (
+            16.67,
+            None,
+            100.0,
+            100.0,
+            100.0,
+            16.67,
+            30.0,
+            0,
+            3,
+            {"outcome": "no contribution names a KPI"},
+            False,
+            1,
+        ),
+        (
+            0.0,
+            None,
+            93.05,
+            50.0,
+            75.11,
+            0.0,
+            25.0,
+            0,
+            3,
+            {"outcome": "not delivering yet: outcomes are judged from the start of delivery"},
+            False,
+            1,
+        ),
     ]
-    chk = InitiativeScore.objects.get(pk=x["chk"].pk).explanation
+    # with the few facts pages list: each objective's fit points, delivery's slip and overrun
+    stored = InitiativeScore.objects.get(pk=x["chk"].pk)
+    assert stored.fit_points == [[x["o1"].pk, 75.0], [x["t2"].pk, 25.0]]
+    assert (stored.slip_days, stored.slip_ratio, stored.overrun) == (36, 0.1, 0.1)
+    # and the explanation, built on demand for the one initiative by the same code
+    explained = services.explain_initiative(x["chk"].pk, today=TODAY)
+    assert explained is not None
+    assert explained.stored() == {
+        k: v
+        for k, v in InitiativeScore.objects.values().get(pk=x["chk"].pk).items()
+        if k in explained.stored()
+    }
+    chk = explained.explanation
     # r = global weight / 0.50, the largest priority weight (O1's)
     assert chk["fit"] == {
         "max_global_weight": 0.5,
@@ -113,12 +151,9 @@ def test_the_worked_example_portfolio_is_stored_as_documented():
         "floor": 0.5,
         "note": "",
     }
-    assert InitiativeScore.objects.get(pk=x["srch"].pk).explanation["missing"] == {
-        "outcome": "no contribution names a KPI"
-    }
-    assert InitiativeScore.objects.get(pk=x["dc"].pk).explanation["missing"] == {
-        "outcome": "not delivering yet: outcomes are judged from the start of delivery"
-    }
+    assert chk["missing"] == {}
+    assert chk["policy"] == 1
+    assert set(chk) == {"policy", "fit", "outcome", "delivery", "governance", "tier", "composite", "missing"}
 
 
 def test_the_worked_example_kpis_are_stored_as_documented():

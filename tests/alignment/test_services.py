@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment import jobs, services, tasks
-from alignment.models import InitiativeScore, ObjectiveScore, PortfolioIndex, PortfolioMark, ScoreHistory
+from alignment.models import (
+    HistoryDay,
+    InitiativeScore,
+    ObjectiveScore,
+    PortfolioIndex,
+    PortfolioMark,
+    ScoreHistory,
+)
 from alignment.services import scores
 from alignment.tasks import DASHBOARDS, FULL_RECOMPUTE
 from core import jobs as core_jobs
@@ -63,55 +70,128 @@ def computed_at() -> dict[str, datetime.datetime | None]:
 # ------------------------------------------------------------------------------------ history
 
 
-def test_record_history_writes_one_row_per_initiative_per_day(portfolio):
+def history() -> list[tuple[str, datetime.date, datetime.date | None, float]]:
+    """(code, from, until, fit) of every score history row."""
+    return list(
+        ScoreHistory.objects.order_by("initiative__code", "date").values_list(
+            "initiative__code", "date", "until", "fit"
+        )
+    )
+
+
+def test_record_history_writes_a_row_per_initiative_on_its_first_day(portfolio):
     # given
     services.recompute(today=TODAY)
 
     # when
     written = services.record_history(today=TODAY)
 
-    # then: a copy of each initiative's scores, with its budget
+    # then: each initiative's scores, with its budget, in force from today
     assert written == 3
-    history = list(
+    rows = list(
         ScoreHistory.objects.order_by("initiative__code").values_list(
-            "initiative__code", "date", "policy_version", "fit", "alignment", "tier", "budget"
+            "initiative__code", "date", "until", "policy_version", "fit", "alignment", "tier", "budget"
         )
     )
     scores = dict(InitiativeScore.objects.values_list("initiative__code", "alignment"))
-    assert history == [
-        ("A-1", TODAY, 1, 100.0, scores["A-1"], 3, 120_000.0),
-        ("B-1", TODAY, 1, 66.67, scores["B-1"], 3, 120_000.0),
-        ("C-1", TODAY, 1, 33.33, scores["C-1"], 3, 120_000.0),
+    assert rows == [
+        ("A-1", TODAY, None, 1, 100.0, scores["A-1"], 3, 120_000.0),
+        ("B-1", TODAY, None, 1, 66.67, scores["B-1"], 3, 120_000.0),
+        ("C-1", TODAY, None, 1, 33.33, scores["C-1"], 3, 120_000.0),
     ]
+    assert list(HistoryDay.objects.values_list("date", flat=True)) == [TODAY]
+    # and each objective's fit points, which "what changed since" compares
     recorded = ScoreHistory.objects.get(initiative=portfolio["A-1"])
-    assert recorded.explanation == InitiativeScore.objects.get(initiative=portfolio["A-1"]).explanation
+    points = InitiativeScore.objects.get(initiative=portfolio["A-1"]).fit_points
+    assert points
+    assert recorded.explanation == {"fit": {"terms": [{"objective": o, "points": p} for o, p in points]}}
 
 
-def test_record_history_run_twice_a_day_rewrites_the_days_rows(portfolio):
-    # given: a day recorded, then C-1 is made strong and rescored
+def test_record_history_writes_nothing_for_initiatives_whose_scores_did_not_change(portfolio):
+    # given: a day recorded
     services.recompute(today=TODAY)
-    services.record_history(today=TODAY)
+    services.record_history(today=TODAY - datetime.timedelta(days=1))
+
+    # when: the next day, with nothing changed
+    written = services.record_history(today=TODAY)
+
+    # then: no row of the day; the first day's rows stand for it, and the day counts as recorded
+    assert written == 0
+    assert history() == [
+        (code, D(2026, 11, 20), None, fit) for code, fit in (("A-1", 100.0), ("B-1", 66.67), ("C-1", 33.33))
+    ]
+    assert list(HistoryDay.objects.values_list("date", flat=True)) == [D(2026, 11, 20), TODAY]
+
+
+def test_record_history_writes_a_row_for_a_change_and_ends_the_one_it_replaces(portfolio):
+    # given: a day recorded; then C-1 is made strong and rescored
+    services.recompute(today=TODAY)
+    services.record_history(today=TODAY - datetime.timedelta(days=1))
     portfolio["C-1"].contributions.update(strength="strong")
     services.recompute(today=TODAY)
 
     # when
     written = services.record_history(today=TODAY)
 
-    # then: still one row per initiative, with the new score
-    assert written == 3
-    assert ScoreHistory.objects.count() == 3
-    assert ScoreHistory.objects.get(initiative=portfolio["C-1"]).fit == 100.0
+    # then: C-1 alone has a row of the day, and its previous one ends there
+    assert written == 1
+    assert history() == [
+        ("A-1", D(2026, 11, 20), None, 100.0),
+        ("B-1", D(2026, 11, 20), None, 66.67),
+        ("C-1", D(2026, 11, 20), TODAY, 33.33),
+        ("C-1", TODAY, None, 100.0),
+    ]
 
 
-def test_record_history_keeps_earlier_days(portfolio):
+def test_record_history_run_twice_a_day_rewrites_the_days_rows(portfolio):
+    # given: two days recorded, C-1 changed on the second; then C-1 is changed again and rescored
     services.recompute(today=TODAY)
     services.record_history(today=TODAY - datetime.timedelta(days=1))
-
+    portfolio["C-1"].contributions.update(strength="strong")
+    services.recompute(today=TODAY)
     services.record_history(today=TODAY)
+    portfolio["C-1"].contributions.update(strength="moderate")
+    services.recompute(today=TODAY)
 
-    assert sorted(ScoreHistory.objects.values_list("initiative__code", "date")) == [
-        (code, day) for code in ("A-1", "B-1", "C-1") for day in (D(2026, 11, 20), TODAY)
+    # when
+    written = services.record_history(today=TODAY)
+
+    # then: still one row of the day, with the new score
+    assert written == 1
+    assert history()[2:] == [("C-1", D(2026, 11, 20), TODAY, 33.33), ("C-1", TODAY, None, 66.67)]
+
+    # when: C-1 goes back to what it was the day before, and the day is recorded once more
+    portfolio["C-1"].contributions.update(strength="weak")
+    services.recompute(today=TODAY)
+    written = services.record_history(today=TODAY)
+
+    # then: the day's row goes, and the previous one is in force again
+    assert written == 0
+    assert history()[2:] == [("C-1", D(2026, 11, 20), None, 33.33)]
+
+
+def test_record_history_of_an_earlier_day_fits_between_the_rows_around_it(portfolio):
+    # given: C-1 weak on day 1 and strong on day 5 (recorded in that order)
+    day = [TODAY + datetime.timedelta(days=n) for n in range(6)]
+    services.recompute(today=day[1])
+    services.record_history(today=day[1])
+    portfolio["C-1"].contributions.update(strength="strong")
+    services.recompute(today=day[1])
+    services.record_history(today=day[5])
+
+    # when: day 3 is recorded afterwards, with C-1 strong, and day 0 with C-1 weak
+    services.record_history(today=day[3])
+    portfolio["C-1"].contributions.update(strength="weak")
+    services.recompute(today=day[1])
+    services.record_history(today=day[0])
+
+    # then: C-1's strong row now starts on day 3 (day 5's repeated it), and its weak one on day 0
+    assert [row for row in history() if row[0] == "C-1"] == [
+        ("C-1", day[0], day[3], 33.33),
+        ("C-1", day[3], None, 100.0),
     ]
+    assert [row[1:3] for row in history() if row[0] == "A-1"] == [(day[0], None)]
+    assert list(HistoryDay.objects.values_list("date", flat=True)) == [day[0], day[1], day[3], day[5]]
 
 
 def test_record_history_skips_initiatives_never_scored(portfolio):

@@ -28,7 +28,7 @@ def board(meeting, initiative, executive, chair, steering_member):
     """October's meeting: ECOM-1 to review (12% over budget; last reviewed in September with figures), PAY-1
     decided there."""
     meeting.attendees.set([chair, steering_member])
-    scored(initiative, tier=2, explanation={"delivery": {"slip_ratio": 0.0, "slip_days": 0, "overrun": 0.12}})
+    scored(initiative, tier=2, slip_ratio=0.0, slip_days=0, overrun=0.12)
     september = SteeringMeeting.objects.create(
         committee=meeting.committee, title="September board", held_on=D(2026, 9, 1), status=MeetingStatus.HELD
     )

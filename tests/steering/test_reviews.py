@@ -62,7 +62,9 @@ def reviewing(meeting, initiative, chair) -> AgendaItem:
         fit=70.0,
         tier=2,
         checkpoint_due=D(2026, 9, 20),
-        explanation={"delivery": {"slip_ratio": 0.05, "slip_days": 18, "overrun": 0.12}},
+        slip_ratio=0.05,
+        slip_days=18,
+        overrun=0.12,
     )
     signal(initiative, "cost_overrun", message="ECOM-1 is forecast 12% over budget.")
     meeting.attendees.set([chair])

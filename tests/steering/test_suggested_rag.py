@@ -32,7 +32,7 @@ MILESTONE_THRESHOLDS = "(amber from 14 days, red from 45)"
 
 def with_delivery(**delivery: Any) -> Initiative:
     initiative = InitiativeFactory()
-    scored(initiative, explanation={"delivery": delivery})
+    scored(initiative, **delivery)
     return initiative
 
 
@@ -161,9 +161,9 @@ def test_schedule_and_cost_without_data_are_amber_and_say_why(score):
     # given an initiative never scored, one whose score was never computed, and one without dates or budget
     initiative = InitiativeFactory()
     if score == "uncomputed":
-        scored(initiative, computed_at=None, explanation={"delivery": {"slip_ratio": 0.5, "overrun": 0.5}})
+        scored(initiative, computed_at=None, slip_ratio=0.5, overrun=0.5)
     elif score == "no plan and no budget":
-        scored(initiative, explanation={"delivery": {"slip_ratio": None, "slip_days": 0, "overrun": None}})
+        scored(initiative, slip_ratio=None, slip_days=0, overrun=None)
 
     suggested = suggest_rag(initiative)
 

@@ -1,0 +1,208 @@
+"""What bench_alignment measures, run in a process of its own so that its peak memory is the engine's, not
+that of building the benchmark portfolio: the full recompute cold (every row inserted) and warm (nothing
+changed), the recompute of one initiative, and the I/O floor of each full recompute measured in the same
+process: the engine's read queries, plus one set-based write of the score rows that recompute changed.
+
+Nothing Django is imported at module level: a spawned process imports this module before Django is set up.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import random
+import resource
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FLOOR_TABLE = "bench_floor_scores"
+
+
+@dataclass
+class Measured:
+    size: int = 0
+    floor_reads_s: float = 0.0  # the engine's read queries (median)
+    cold_s: float = 0.0
+    cold_queries: int = 0
+    cold_written: int = 0  # score rows the cold recompute wrote
+    cold_write_floor_s: float = 0.0  # one INSERT of those rows
+    cold_rss_mb: float = 0.0  # peak resident memory of this process once the cold recompute is done
+    warm_s: list[float] = field(default_factory=list)
+    warm_queries: int = 0
+    warm_written: int = 0  # score rows the warm recomputes changed
+    warm_write_floor_s: float = 0.0  # one UPDATE of those rows
+    warm_rss_mb: float = 0.0
+    single_ms: list[float] = field(default_factory=list)
+    single_queries: int = 0
+
+    @property
+    def warm_median_s(self) -> float:
+        return statistics.median(self.warm_s) if self.warm_s else 0.0
+
+    @property
+    def cold_floor_s(self) -> float:
+        return self.floor_reads_s + self.cold_write_floor_s
+
+    @property
+    def warm_floor_s(self) -> float:
+        return self.floor_reads_s + self.warm_write_floor_s
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far (ru_maxrss, in KB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def counted() -> Iterator[list[int]]:
+    """Count the statements run (without keeping their text, which for the engine's writes is a document
+    of every row)."""
+    from django.db import connection
+
+    count = [0]
+
+    def wrapper(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield count
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, int]:
+    with counted() as count:
+        started = time.perf_counter()
+        action()
+        elapsed = time.perf_counter() - started
+    return elapsed, count[0]
+
+
+def _score_rows(pks: set[int] | None = None) -> list[dict[str, Any]]:
+    """The stored score rows (all, or those of `pks`), column name -> value, as JSON takes them."""
+    from alignment.models import InitiativeScore
+
+    columns = [f.column for f in InitiativeScore._meta.concrete_fields]
+    rows = InitiativeScore.objects.all() if pks is None else InitiativeScore.objects.filter(pk__in=pks)
+    return [
+        {
+            column: value.isoformat() if isinstance(value, datetime.date | datetime.datetime) else value
+            for column, value in zip(columns, values, strict=True)
+        }
+        for values in rows.values_list(*[f.attname for f in InitiativeScore._meta.concrete_fields])
+    ]
+
+
+def write_floor(rows: list[dict[str, Any]], *, insert: bool) -> float:
+    """One set-based statement writing `rows` to a score table, timed; the rows are serialised beforehand,
+    and the write is undone afterwards. `insert`: into an empty copy of the table (its indexes included),
+    as a cold recompute inserts; otherwise an UPDATE of the stored rows from the document, as a warm one
+    updates. On PostgreSQL the rows travel as one JSON document, as the engine sends them; elsewhere as one
+    executemany."""
+    from django.db import connection, transaction
+
+    from alignment.models import InitiativeScore
+
+    table = InitiativeScore._meta.db_table
+    quote = connection.ops.quote_name
+    columns = [f.column for f in InitiativeScore._meta.concrete_fields]
+    key = InitiativeScore._meta.pk.column
+    with transaction.atomic(), connection.cursor() as cursor:
+        try:
+            if connection.vendor == "postgresql":
+                document = json.dumps(rows, separators=(",", ":"))
+                if insert:
+                    cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (LIKE {quote(table)} INCLUDING ALL)")
+                    sql = (
+                        f"INSERT INTO {FLOOR_TABLE} SELECT * FROM "
+                        f"jsonb_populate_recordset(NULL::{FLOOR_TABLE}, %s::jsonb)"
+                    )
+                else:
+                    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns if c != key)
+                    sql = (
+                        f"UPDATE {quote(table)} AS t SET {assignments} FROM "
+                        f"jsonb_populate_recordset(NULL::{quote(table)}, %s::jsonb) AS v "
+                        f"WHERE t.{quote(key)} = v.{quote(key)}"
+                    )
+                started = time.perf_counter()
+                cursor.execute(sql, [document])
+            else:
+                values = [
+                    [json.dumps(v) if isinstance(v, dict | list) else v for v in row.values()] for row in rows
+                ]
+                if insert:
+                    cursor.execute(f"CREATE TABLE {FLOOR_TABLE} AS SELECT * FROM {quote(table)} WHERE 0 = 1")
+                    sql = f"INSERT INTO {FLOOR_TABLE} VALUES ({', '.join(['%s'] * len(columns))})"
+                else:
+                    sql = (
+                        f"UPDATE {quote(table)} SET "
+                        + ", ".join(f"{quote(c)} = %s" for c in columns)
+                        + f" WHERE {quote(key)} = %s"
+                    )
+                    values = [[*row, row[columns.index(key)]] for row in values]
+                started = time.perf_counter()
+                cursor.executemany(sql, values)
+            return time.perf_counter() - started
+        finally:
+            transaction.set_rollback(True)
+
+
+def measure(
+    *, database: str | None, today: datetime.date, runs: int, singles: int, floor_runs: int = 3
+) -> dict[str, Any]:
+    """Run the measurements against `database` (set up Django first when it is given: a fresh process);
+    returns Measured as a dict."""
+    if database is not None:
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.db import connection
+
+        settings.DEBUG = False
+        connection.settings_dict["NAME"] = database
+
+    from django.db.models import Max
+
+    from alignment import services
+    from alignment.models import InitiativeScore
+    from portfolio.models import Initiative
+
+    m = Measured(size=Initiative.objects.count())
+
+    # cold: the computed tables are empty, every row is inserted
+    m.cold_s, m.cold_queries = timed(lambda: services.recompute(today=today))
+    m.cold_rss_mb = peak_rss_mb()
+    m.cold_written = InitiativeScore.objects.count()
+
+    # warm: nothing changed since; the rows it wrote are those computed after the cold run
+    cold_end = InitiativeScore.objects.aggregate(latest=Max("computed_at"))["latest"]
+    warm = [timed(lambda: services.recompute(today=today)) for _ in range(runs)]
+    m.warm_s = [t for t, _ in warm]
+    m.warm_queries = warm[-1][1]
+    m.warm_rss_mb = peak_rss_mb()
+    changed = set(
+        InitiativeScore.objects.filter(computed_at__gt=cold_end).values_list("pk", flat=True)
+        if cold_end
+        else ()
+    )
+    m.warm_written = len(changed)
+
+    # the floor: the engine's reads, and one write of the rows each recompute wrote (the rows are read
+    # after the recomputes are measured, so that holding them does not count in their peak memory)
+    m.floor_reads_s = statistics.median(
+        timed(lambda: services.full_recompute_reads(today=today))[0] for _ in range(floor_runs)
+    )
+    m.cold_write_floor_s = write_floor(_score_rows(), insert=True)
+    m.warm_write_floor_s = write_floor(_score_rows(changed), insert=False)
+
+    ids = list(Initiative.objects.values_list("pk", flat=True))
+    chosen = random.Random(7).sample(ids, min(singles, len(ids)))
+    single = [timed(functools.partial(services.recompute, initiative_ids=[pk], today=today)) for pk in chosen]
+    m.single_ms = [t * 1000 for t, _ in single]
+    m.single_queries = single[-1][1] if single else 0
+    return asdict(m)
