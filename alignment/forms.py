@@ -8,9 +8,8 @@ from django.contrib.auth import get_user_model
 from alignment.dashboard import DashboardFilters
 from alignment.engine.rules import RULES
 from alignment.models import Severity
-from core.formkit import BearingForm
+from core.formkit import PERSON_LABEL_FIELDS, BearingForm, ListedModelChoiceField, person_label
 from core.stages import STAGE_GROUPS, Stage
-from portfolio.forms import PersonChoiceField
 from portfolio.models import Category, Objective, Program
 
 User = get_user_model()
@@ -23,9 +22,15 @@ class SinceForm(BearingForm):
 class SignalFilterForm(BearingForm):
     rule = forms.ChoiceField(choices=[], required=False)
     severity = forms.ChoiceField(choices=[("", "Any severity"), *Severity.choices], required=False)
-    owner = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="Any owner")
-    program = forms.ModelChoiceField(
-        queryset=Program.objects.none(), required=False, empty_label="All programs"
+    owner = ListedModelChoiceField(
+        queryset=User.objects.none(),
+        label_fields=PERSON_LABEL_FIELDS,
+        label_from=person_label,
+        required=False,
+        empty_label="Any owner",
+    )
+    program = ListedModelChoiceField(
+        queryset=Program.objects.none(), label_fields=["name"], required=False, empty_label="All programs"
     )
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False, widget=forms.HiddenInput)
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
 from django import forms
 from django.db import models
 from django.forms.boundfield import BoundField
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
 from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from core.errors import ApplicationError, StaleEdit
 from core.fields import DecimalInput
@@ -56,6 +58,83 @@ def select_html(widget: dict[str, Any]) -> str:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+class ListedChoiceIterator(ModelChoiceIterator):
+    """The options of a ListedModelChoiceField: (primary key, label) read as rows of values, with no model
+    instance per option."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        field = cast("ListedModelChoiceField", self.field)
+        if field.empty_label is not None:
+            yield ("", field.empty_label)
+        rows = self.queryset.values_list("pk", *field.label_fields)
+        if len(field.label_fields) == 1 and field._label_from is None:
+            yield from rows  # (pk, label) as they come
+            return
+        for pk, *values in rows:
+            yield (pk, field.label_from_values(values))
+
+
+class ListedSelect(forms.Select):
+    """A select rendered straight from its choices in one pass, markup as select_html's: a filter that lists
+    every program, objective or person builds no option dictionary per option."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        choices: list[tuple[str, Any]] = [(str(option), label) for option, label in self.choices]
+        # plain text, as read from the database: escaped in one pass over all the labels
+        shown = html.escape(SEPARATOR.join(str(label) for _option, label in choices)).split(SEPARATOR)
+        if len(shown) != len(choices) or any(hasattr(label, "__html__") for _option, label in choices):
+            shown = [conditional_escape(label) for _option, label in choices]
+        selected = set(self.format_value(value))
+        parts = [f'<select name="{html.escape(name)}"{_attrs_html(self.build_attrs(self.attrs, attrs))}>']
+        for (text, _label), label_html in zip(choices, shown, strict=True):
+            mark = " selected" if text in selected else ""
+            selected.discard(text)  # as Django: only the first option of a value is selected
+            parts.append(f'\n  <option value="{html.escape(text)}"{mark}>{label_html}</option>')
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+SEPARATOR = "\x00"  # joins the labels escaped at once (a label holding one is escaped on its own)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A choice of one record among many (a filter listing every program, objective or person): the options
+    are read as values (`label_fields`, joined by a space unless `label_from` says otherwise) and rendered by
+    ListedSelect. What it cleans to is the record, as ModelChoiceField's."""
+
+    iterator = ListedChoiceIterator
+    widget = ListedSelect
+
+    def __init__(
+        self,
+        queryset: models.QuerySet[Any],
+        *,
+        label_fields: Sequence[str],
+        label_from: Callable[[Sequence[Any]], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.label_fields = tuple(label_fields)
+        self._label_from = label_from
+        super().__init__(queryset, **kwargs)
+
+    def label_from_values(self, values: Sequence[Any]) -> str:
+        if self._label_from is not None:
+            return self._label_from(values)
+        return " ".join(str(value) for value in values)
+
+
+def person_label(values: Sequence[Any]) -> str:
+    """A person's option label from (first name, last name, username), as core.formatting.person names them:
+    the full name, or the username when there is none."""
+    first, last, username = values
+    return f"{first} {last}".strip() or str(username)
+
+
+PERSON_LABEL_FIELDS = ("first_name", "last_name", "username")
 
 
 def _widget_class(widget: forms.Widget) -> str:

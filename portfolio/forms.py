@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from core import roles
 from core.extensions import registry
-from core.formkit import BearingForm, VersionedModelForm
+from core.formkit import (
+    PERSON_LABEL_FIELDS,
+    BearingForm,
+    ListedModelChoiceField,
+    VersionedModelForm,
+    person_label,
+)
 from core.stages import STAGE_GROUPS, Stage
 from portfolio import rationale as rationale_rule
 from portfolio import selectors
@@ -380,12 +386,21 @@ class RegisterFilterForm(BearingForm):
         required=False,
     )
     category = forms.ChoiceField(choices=[("", "All categories"), *Category.choices], required=False)
-    program = forms.ModelChoiceField(
-        queryset=Program.objects.none(), required=False, empty_label="All programs"
+    program = ListedModelChoiceField(
+        queryset=Program.objects.none(), label_fields=["name"], required=False, empty_label="All programs"
     )
-    sponsor = PersonChoiceField(queryset=User.objects.none(), required=False, empty_label="All sponsors")
-    objective = forms.ModelChoiceField(
-        queryset=Objective.objects.none(), required=False, empty_label="All objectives"
+    sponsor = ListedModelChoiceField(
+        queryset=User.objects.none(),
+        label_fields=PERSON_LABEL_FIELDS,
+        label_from=person_label,
+        required=False,
+        empty_label="All sponsors",
+    )
+    objective = ListedModelChoiceField(
+        queryset=Objective.objects.none(),
+        label_fields=["code", "title"],
+        required=False,
+        empty_label="All objectives",
     )
     sort = forms.ChoiceField(choices=[], required=False)
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
@@ -398,16 +413,10 @@ class RegisterFilterForm(BearingForm):
 
     def __init__(self, *args: Any, sort_keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # only what the options show: hundreds of objectives and people are listed on every register page
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name").only(
-            "name"
-        )
-        cast(forms.ModelChoiceField, self.fields["sponsor"]).queryset = selectors.sponsors().only(
-            "username", "first_name", "last_name"
-        )
-        cast(forms.ModelChoiceField, self.fields["objective"]).queryset = Objective.objects.order_by(
-            "code"
-        ).only("code", "title")
+        # hundreds of objectives and people are listed on every register page: read as values (ListedSelect)
+        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["sponsor"]).queryset = selectors.sponsors()
+        cast(forms.ModelChoiceField, self.fields["objective"]).queryset = Objective.objects.order_by("code")
         sort_choices = [("", "")] + [(k, k) for key in sort_keys for k in (key, f"-{key}")]
         cast(forms.ChoiceField, self.fields["sort"]).choices = sort_choices
         for column in registry.ordered_columns():
@@ -449,9 +458,7 @@ class MilestoneFilterForm(BearingForm):
     state = forms.ChoiceField(choices=MILESTONE_STATES, required=False)
     stage = RegisterFilterForm.base_fields["stage"]
     category = RegisterFilterForm.base_fields["category"]
-    program = forms.ModelChoiceField(
-        queryset=Program.objects.none(), required=False, empty_label="All programs"
-    )
+    program = RegisterFilterForm.base_fields["program"]
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

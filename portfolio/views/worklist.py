@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.extensions import registry
-from core.formkit import BearingForm
+from core.formkit import BearingForm, ListedModelChoiceField
 from core.views import HtmxHttpRequest, render_page, viewer_required, wants_fragment
 from portfolio import worklist as checks
 from portfolio.models import Program
@@ -25,8 +25,8 @@ class WorklistFilterForm(BearingForm):
     """The worklist's filters, read from the query string so that a filtered worklist can be shared."""
 
     check = forms.ChoiceField(choices=[], required=False)
-    program = forms.ModelChoiceField(
-        queryset=Program.objects.none(), required=False, empty_label="All programs"
+    program = ListedModelChoiceField(
+        queryset=Program.objects.none(), label_fields=["name"], required=False, empty_label="All programs"
     )
     mine = forms.ChoiceField(label="Responsible", choices=[("", "Anyone"), ("1", "Me")], required=False)
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False, widget=forms.HiddenInput)

@@ -6,10 +6,14 @@ import re
 
 import pytest
 from django import forms
+from django.contrib.auth.models import User
 from django.forms.renderers import TemplatesSetting
 from django.utils.safestring import SafeString, mark_safe
 
-from core.formkit import BearingFormRenderer
+from core.formkit import PERSON_LABEL_FIELDS, BearingFormRenderer, ListedModelChoiceField, person_label
+from portfolio.forms import PersonChoiceField
+from portfolio.models import Program
+from tests.factories import ProgramFactory, UserFactory
 
 
 class Choices(forms.Form):
@@ -60,3 +64,51 @@ def test_select_escapes_values_and_labels_and_keeps_safe_labels():
         "\n  </optgroup>"
         "\n</select>"
     )
+
+
+class Records(forms.Form):
+    """The same choices of records, as Django's ModelChoiceField and as Bearing's listed field."""
+
+    program = forms.ModelChoiceField(
+        queryset=Program.objects.order_by("name"), required=False, empty_label="All"
+    )
+    listed_program = ListedModelChoiceField(
+        queryset=Program.objects.order_by("name"), label_fields=["name"], required=False, empty_label="All"
+    )
+    person = PersonChoiceField(
+        queryset=User.objects.order_by("username"), required=False, empty_label="Anyone"
+    )
+    listed_person = ListedModelChoiceField(
+        queryset=User.objects.order_by("username"),
+        label_fields=PERSON_LABEL_FIELDS,
+        label_from=person_label,
+        required=False,
+        empty_label="Anyone",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["program", "person"])
+def test_a_listed_choice_renders_as_djangos_model_choice_apart_from_its_name(field):
+    # given: labels to escape, a person without a name, and a choice made
+    programs = [ProgramFactory(name=name) for name in ('Ops "core" & <more>', "Plain", "O'Brien's")]
+    people = [
+        UserFactory(username="nameless", first_name="", last_name=""),
+        UserFactory(username="z", first_name="Ann"),
+    ]
+    chosen = {"program": programs[0].pk, "person": people[1].pk}[field]
+    bound = Records({field: chosen, f"listed_{field}": chosen})
+    bound.renderer = TemplatesSetting()
+
+    # when
+    django_s = bound[field].as_widget()
+    ours = bound[f"listed_{field}"].as_widget()
+
+    # then
+    assert isinstance(ours, SafeString)
+    assert squeeze(ours) == squeeze(django_s).replace(f'"{field}"', f'"listed_{field}"').replace(
+        f'"id_{field}"', f'"id_listed_{field}"'
+    )
+    assert " selected>" in ours
+    assert bound.is_valid()
+    assert bound.cleaned_data[f"listed_{field}"] == bound.cleaned_data[field]
