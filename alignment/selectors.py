@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
 from alignment.engine.compute import InitiativeResult
 from alignment.engine.formulas import KPI_STATUS_LABELS
-from alignment.engine.inputs import load_objectives, priority_units, relative_weights
 from alignment.engine.rules import RULES
 from alignment.models import (
     ALL_SCOPE,
@@ -33,7 +48,9 @@ from alignment.models import (
 )
 from core.links import url_pattern
 from core.stages import FUNDED
-from portfolio.models import KPI, Contribution, Initiative, Objective
+from portfolio.models import KPI, Contribution, Initiative, Objective, ObjectiveStatus, Strength
+from portfolio.models.objectives import MAX_OBJECTIVE_DEPTH
+from portfolio.selectors import global_weight as objective_global_weight
 from portfolio.selectors import initiative_history
 
 COMPONENTS = [
@@ -90,96 +107,173 @@ class ObjectiveWeights:
     weight_share: float  # its weight among the priority units (0 when not a unit)
 
 
-def objective_weights(objective_id: int) -> ObjectiveWeights:
-    """The live weights of an objective, from the same functions the engine scores with (one query).
+def objective_weights(objective: Objective) -> ObjectiveWeights:
+    """The live weights of an objective, as the engine computes them over the whole tree, in two queries
+    rather than reading the tree: its path (global_weight(), once per objective instance), and the themes with
+    the weights of their active objectives, which set the priority units.
 
     Read live rather than from the stored ObjectiveScore: right after a weight is saved, the portfolio
     refresh that rewrites the stored figures may still be running, and the page must not show the old weight
     next to the new one."""
-    objectives = load_objectives()
-    weights, relative_to_top = relative_weights(objectives)
-    units, _ = priority_units(objectives, weights)
-    unit_total = sum(units.values())
-    return ObjectiveWeights(
-        global_weight=weights.get(objective_id, 0.0),
-        relative_weight=relative_to_top.get(objective_id, 0.0),
-        is_unit=objective_id in units,
-        weight_share=units[objective_id] / unit_total if objective_id in units and unit_total > 0 else 0.0,
+    global_weight = objective_global_weight(objective)
+    active = Q(children__status=ObjectiveStatus.ACTIVE)
+    themes = {
+        pk: (float(weight), status == ObjectiveStatus.ACTIVE, n, float(total or 0), float(top or 0))
+        for pk, weight, status, n, total, top in Objective.objects.filter(parent__isnull=True)
+        .annotate(
+            n=Count("children", filter=active),
+            total=Sum("children__local_weight", filter=active),
+            top=Max("children__local_weight", filter=active),
+        )
+        .values_list("pk", "local_weight", "status", "n", "total", "top")
+    }
+    # the priority units (inputs.priority_units): the active objectives of active themes, and the active
+    # themes without any; their weights share each theme's
+    theme_total = sum(weight for weight, is_active, *_ in themes.values() if is_active)
+    largest = unit_total = 0.0
+    for weight, is_active, n, total, top in themes.values():
+        if not is_active or theme_total <= 0:
+            continue
+        share = weight / theme_total
+        unit_total += share
+        largest = max(largest, share * top / total if n and total > 0 else share)
+    is_unit = objective.status == ObjectiveStatus.ACTIVE and (
+        (objective.parent_id is None and themes.get(objective.pk, (0, False, 0))[2] == 0)
+        or (objective.parent_id in themes and themes[objective.parent_id][1])
     )
+    return ObjectiveWeights(
+        global_weight=global_weight,
+        relative_weight=min(1.0, global_weight / largest) if largest > 0 else 0.0,
+        is_unit=is_unit,
+        weight_share=global_weight / unit_total if is_unit and unit_total > 0 else 0.0,
+    )
+
+
+SIGNALS_SHOWN = 10  # the objective page's signals, most severe first
+CONTRIBUTORS_SHOWN = 20  # the initiatives serving an objective, the most spend attributed to it first
+
+
+@cache
+def _serving() -> QuerySet[Any]:
+    """The contributions of strength weak or more with the spend each attributes to its objective, the
+    initiative's fit, alignment and tier, and, over the rows an objective filters, their count and total
+    spend. Built once: the expressions take longer to assemble than the query takes to run.
+
+    An initiative's budget is attributed to the objectives it serves in proportion to the strength of each
+    contribution, once it is funded (as the engine attributes spend)."""
+    from alignment.engine.formulas import STRENGTH_VALUES
+
+    value = Case(
+        *[When(strength=key, then=Value(v)) for key, v in STRENGTH_VALUES.items()],
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+    initiative_total = Subquery(
+        Contribution.objects.filter(initiative_id=OuterRef("initiative_id"))
+        .order_by()
+        .annotate(total=Func(value, function="SUM", output_field=FloatField()))
+        .values("total"),
+        output_field=FloatField(),
+    )
+    budget = Cast(F("initiative__budget_capex") + F("initiative__budget_opex"), FloatField())
+    computed = Q(initiative__score__computed_at__isnull=False)
+    return (
+        Contribution.objects.exclude(strength=Strength.NONE)
+        .select_related("initiative")
+        .only(
+            "strength",
+            "initiative__code",
+            "initiative__title",
+            "initiative__stage",
+            "initiative__budget_capex",
+            "initiative__budget_opex",
+        )
+        .annotate(
+            spend=Case(
+                When(
+                    initiative__stage__in=FUNDED,
+                    then=Coalesce(budget * value / NullIf(initiative_total, Value(0.0)), Value(0.0)),
+                ),
+                default=Value(0.0),
+                output_field=FloatField(),
+            ),
+            fit=Case(When(computed, then=F("initiative__score__fit")), output_field=FloatField()),
+            alignment=Case(When(computed, then=F("initiative__score__alignment")), output_field=FloatField()),
+            tier=Case(When(computed, then=F("initiative__score__tier")), output_field=IntegerField()),
+            count=Window(Count("pk")),
+            attributed=Window(Sum("spend")),
+        )
+        .order_by(F("spend").desc(), Coalesce("fit", Value(0.0)).desc(), "initiative__code")
+    )
+
+
+def _contributors(objective: Objective) -> tuple[list[Contributor], int, float]:
+    """The initiatives serving an objective with the largest spend attributed to it (CONTRIBUTORS_SHOWN),
+    how many there are and the spend attributed through all of them, in one query."""
+    rows = list(_serving().filter(objective=objective)[:CONTRIBUTORS_SHOWN])
+    contributors = [
+        Contributor(
+            c.initiative, c.strength, c.fit, c.alignment, c.tier, float(c.initiative.budget_total), c.spend
+        )
+        for c in rows
+    ]
+    return contributors, (rows[0].count if rows else 0), (rows[0].attributed if rows else 0.0)
 
 
 def objective_scorecard(objective: Objective) -> dict[str, Any]:
     """Weight, spend and coverage of an objective, the initiatives serving it with their fit and the spend
-    attributed to it, its KPIs' trends and the signals about it (a fixed number of queries).
+    attributed to it, and the signals about it (a fixed number of queries, the lists bounded: the most spend
+    and the most severe signals first, saying how many more there are). Its KPIs' chart comes with a request
+    of its own (objective_kpi_chart), so that the page is quick to show.
 
     The weights are live (objective_weights); spend and coverage are the engine's stored figures, flagged as
     being recomputed while they were computed under other weights."""
-    from alignment import dashboard
-    from alignment.engine.formulas import STRENGTH_VALUES
-
-    today = timezone.localdate()
     facts = ObjectiveScore.objects.filter(objective=objective).first()
-    weights = objective_weights(objective.pk)
+    weights = objective_weights(objective)
     signals = list(
         Signal.objects.filter(objective=objective)
-        .select_related("initiative")
-        .order_by(severity_order(), "rule", "key")
+        .annotate(count=Window(Count("pk")))
+        .order_by(severity_order(), "rule", "key")[:SIGNALS_SHOWN]
     )
-    contributions = list(
-        Contribution.objects.filter(objective=objective)
-        .exclude(strength="none")
-        .select_related("initiative", "initiative__score")
-        .order_by("initiative__code")
-    )
-    strength_sums: dict[int, float] = defaultdict(float)
-    for initiative_id, strength in Contribution.objects.filter(
-        initiative_id__in=[c.initiative_id for c in contributions]
-    ).values_list("initiative_id", "strength"):
-        strength_sums[initiative_id] += STRENGTH_VALUES.get(strength, 0.0)
-    contributors = []
-    for c in contributions:
-        initiative = c.initiative
-        score = getattr(initiative, "score", None)
-        computed = score if score is not None and score.computed_at is not None else None
-        budget = float(initiative.budget_total)
-        total = strength_sums[c.initiative_id]
-        share = STRENGTH_VALUES.get(c.strength, 0.0) / total if total else 0.0
-        contributors.append(
-            Contributor(
-                initiative,
-                c.strength,
-                computed.fit if computed else None,
-                computed.alignment if computed else None,
-                computed.tier if computed else None,
-                budget,
-                budget * share if initiative.stage in FUNDED else 0.0,
-            )
-        )
-    contributors.sort(key=lambda c: (-c.spend, -(c.fit or 0), c.initiative.code))
-    subtree = dashboard.theme_subtree(objective.pk)
-    codes = dict(Objective.objects.filter(pk__in=subtree).values_list("pk", "code"))
-    kpi_rows = list(
-        KPI.objects.filter(objective_id__in=subtree)
-        .order_by("objective__code", "name")
-        .values_list(*dashboard.KPI_FIELDS)[: dashboard.KPI_PANELS]
-    )
+    contributors, contributor_count, attributed = _contributors(objective)
     return {
         "facts": facts,
         "weights": weights,
         # the stored r_o is rounded to 6 decimals: a smaller difference is that rounding, not a new weight
         "facts_behind": facts is not None and abs(facts.relative_weight - weights.relative_weight) > 1e-6,
         "signals": signals,
+        "more_signals": (signals[0].count - len(signals)) if signals else 0,
         "contributors": contributors,
-        "attributed_spend": sum(c.spend for c in contributors),
-        "kpi_chart": _kpi_chart(
-            kpi_rows,
-            codes,
-            today,
-            columns=min(3, max(1, len(kpi_rows))),
-            csv_url=reverse("alignment:objective-kpis-csv", args=[objective.pk]),
-            title=f"KPIs of {objective.code}: readings, expected progress, target and forecast",
-        ),
+        "initiative_url": url_pattern("portfolio:initiative-detail"),
+        "more_contributors": contributor_count - len(contributors),
+        "contributor_count": contributor_count,
+        "attributed_spend": attributed or 0.0,
     }
+
+
+def objective_kpi_chart(objective: Objective) -> dict[str, Any] | None:
+    """The trends of the KPIs of an objective and of the objectives below it (the first KPI_PANELS by code and
+    name), as small multiples; None when there is no KPI."""
+    from alignment import dashboard
+
+    # the objective and what is below it, by code (the tree is at most three levels deep)
+    below = Q(pk=objective.pk)
+    for depth in range(1, MAX_OBJECTIVE_DEPTH):
+        below |= Q(**{"parent__" * (depth - 1) + "parent_id": objective.pk})
+    codes = dict(Objective.objects.filter(below).values_list("pk", "code"))
+    kpi_rows = list(
+        KPI.objects.filter(objective_id__in=list(codes))
+        .order_by("objective__code", "name")
+        .values_list(*dashboard.KPI_FIELDS)[: dashboard.KPI_PANELS]
+    )
+    return _kpi_chart(
+        kpi_rows,
+        codes,
+        timezone.localdate(),
+        columns=min(3, max(1, len(kpi_rows))),
+        csv_url=reverse("alignment:objective-kpis-csv", args=[objective.pk]),
+        title=f"KPIs of {objective.code}: readings, expected progress, target and forecast",
+    )
 
 
 def kpi_scorecard(kpi: KPI) -> dict[str, Any]:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("signals/", views.signal_list, name="signal-list"),
     path("recompute/", views.recompute, name="recompute"),
     path("scoring/", views.scoring_doc, name="scoring-doc"),
+    path("objectives/<id:pk>/kpi-chart/", views.objective_kpi_chart, name="objective-kpi-chart"),
     path("objectives/<id:pk>/kpis.csv", views.objective_kpis_csv, name="objective-kpis-csv"),
     path("kpis/<id:pk>/chart.csv", views.kpi_chart_csv, name="kpi-chart-csv"),
 ]

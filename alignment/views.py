@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Model
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
@@ -203,10 +203,23 @@ EMPTY_TABLE: dict[str, Any] = {"columns": [], "rows": []}
 
 @viewer_required
 @require_GET
+def objective_kpi_chart(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The KPI chart of an objective's page, which the page loads once it is shown (htmx): drawing a dozen
+    KPIs' series would otherwise hold the page back. Empty when the objective has no KPI."""
+    objective = get_object_or_404(Objective, pk=pk)
+    return render(
+        request,
+        "alignment/_objective_kpi_chart.html",
+        {"kpi_chart": selectors.objective_kpi_chart(objective)},
+    )
+
+
+@viewer_required
+@require_GET
 def objective_kpis_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The data of an objective's KPI chart as CSV."""
     objective = get_object_or_404(Objective, pk=pk)
-    chart = selectors.objective_scorecard(objective)["kpi_chart"]
+    chart = selectors.objective_kpi_chart(objective)
     return table_csv(chart["table"] if chart else EMPTY_TABLE, f"{objective.code}-kpis")
 
 

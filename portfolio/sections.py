@@ -12,7 +12,7 @@ from django.utils import timezone
 from core import roles
 from core.extensions import PageSection, registry
 from portfolio import selectors
-from portfolio.models import Initiative, Milestone, Objective
+from portfolio.models import Initiative, Milestone
 
 HISTORY_PREVIEW = 40
 
@@ -53,7 +53,8 @@ def overview(initiative: Initiative, user: Any) -> dict[str, Any]:
 
 def contributions(initiative: Initiative, user: Any) -> dict[str, Any]:
     rows = list(initiative.contributions.select_related("objective", "kpi").order_by("objective__code"))
-    weights = selectors.global_weights(Objective.objects.only("pk", "parent_id", "local_weight", "status"))
+    # the weights of its objectives only: their paths, not the whole tree
+    weights = selectors.path_weights(c.objective_id for c in rows)
     return {
         "contributions": [(c, weights.get(c.objective_id, 0.0)) for c in rows],
         "can_edit_contributions": roles.can_edit_portfolio(user),

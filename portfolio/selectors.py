@@ -17,6 +17,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -24,7 +25,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils.text import capfirst
 
 from core.extensions import registry
@@ -187,6 +190,10 @@ def sponsors() -> QuerySet[Any]:
 # ---------------------------------------------------------------------------------------------- objectives
 
 
+TREE_LIMIT = 150  # objectives the tree page renders at most: a larger tree shows its top levels
+TREE_KPIS = 3  # KPIs under each objective of the tree (its page lists them all)
+
+
 @dataclass
 class ObjectiveNode:
     objective: Objective
@@ -196,6 +203,50 @@ class ObjectiveNode:
     children: list[ObjectiveNode] = field(default_factory=list)
     kpis: list[KPI] = field(default_factory=list)
     initiative_count: int = 0
+    kpi_count: int = 0  # all its KPIs; `kpis` holds the first TREE_KPIS by name
+    child_count: int = 0  # objectives directly below it
+    descendant_count: int = 0  # objectives below it at any depth
+
+    @property
+    def more_kpis(self) -> int:
+        return self.kpi_count - len(self.kpis)
+
+    @property
+    def grandchild_count(self) -> int:
+        return self.descendant_count - self.child_count
+
+    @property
+    def folded(self) -> int:
+        """Objectives below it that the tree does not show (its branch opens on demand)."""
+        return 0 if self.children else self.descendant_count
+
+
+@dataclass
+class ObjectiveTree:
+    """The objective tree (or the branch under `root`) as the tree page shows it: every objective when there
+    are at most TREE_LIMIT, else the top levels that fit, each folded node saying how many are below it."""
+
+    nodes: list[ObjectiveNode]
+    root: Objective | None
+    total: int  # objectives in the tree (below the root)
+    shown: int
+    levels: int  # levels shown
+    top_level: int  # objectives on the first level
+    offset: int  # when the first level alone exceeds the limit: where this page of it starts
+    limit: int
+
+    @property
+    def complete(self) -> bool:
+        return self.shown == self.total
+
+    @property
+    def more_top(self) -> int:
+        """First-level objectives after this page of them."""
+        return max(0, self.top_level - self.offset - self.limit) if self.levels == 1 else 0
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1
 
 
 def global_weights(rows: Iterable[Any]) -> dict[int, float]:
@@ -203,6 +254,8 @@ def global_weights(rows: Iterable[Any]) -> dict[int, float]:
 
     `rows` need pk, parent_id, local_weight and status. Retired objectives weigh 0 and are left out of
     their siblings' normalisation, so the active objectives at each level share the parent's weight.
+    Rows that hold, for every objective in them, all its siblings and its ancestors (with theirs) weigh
+    exactly as in the whole tree: path_weights() reads only those.
     """
     rows = list(rows)
     children: dict[int | None, list[Any]] = defaultdict(list)
@@ -226,61 +279,161 @@ def global_weights(rows: Iterable[Any]) -> dict[int, float]:
     return weights
 
 
+WEIGHT_FIELDS = ("pk", "parent_id", "local_weight", "status")
+
+
+def path_weights(ids: Iterable[int]) -> dict[int, float]:
+    """The global weights of some objectives in one query, without reading the whole tree: each weight needs
+    only the objectives on its path and their siblings (the themes, and the children of its ancestors).
+
+    Returns the weights of every objective read, the given ones among them (absent ones are missing)."""
+    targets = Objective.objects.filter(pk__in=list(ids))
+    on_paths = Q(parent__isnull=True)
+    for depth in range(1, MAX_OBJECTIVE_DEPTH):
+        on_paths |= Q(parent_id__in=targets.values("parent__" * (depth - 1) + "parent_id"))
+    return global_weights(
+        Objective.objects.filter(on_paths).order_by().values_list(*WEIGHT_FIELDS, named=True)
+    )
+
+
+def global_weight(objective: Objective) -> float:
+    """An objective's global weight (path_weights), kept on the instance: its page and the sections other
+    apps add to it ask for the same objective's weight, which then is read once and is the same everywhere."""
+    cached: float | None = getattr(objective, "_global_weight", None)
+    if cached is None:
+        cached = path_weights([objective.pk]).get(objective.pk, 0.0)
+        objective._global_weight = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def latest_reading_annotations() -> dict[str, Subquery]:
+    """A KPI's latest reading: its value and its date."""
     latest = Reading.objects.filter(kpi=OuterRef("pk")).order_by("-date")
     return {
         "latest_value": Subquery(latest.values("value")[:1]),
         "latest_date": Subquery(latest.values("date")[:1]),
-        "reading_count": Subquery(
-            Reading.objects.filter(kpi=OuterRef("pk"))
-            .order_by()
-            .values("kpi")
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        ),
     }
 
 
-def objective_tree() -> list[ObjectiveNode]:
-    """The whole objective tree with global weights, KPIs (with their latest reading) and initiative counts."""
-    objectives = list(Objective.objects.select_related("owner").order_by("code"))
-    weights = global_weights(objectives)
-    kpis = KPI.objects.annotate(**latest_reading_annotations()).order_by("name")
-    kpis_by_objective: dict[int, list[KPI]] = defaultdict(list)
-    for kpi in kpis:
-        kpis_by_objective[kpi.objective_id].append(kpi)
-    counts = dict(
-        Contribution.objects.exclude(strength="none")
-        .values_list("objective_id")
-        .annotate(n=Count("initiative_id", distinct=True))
-        .values_list("objective_id", "n")
+def count_of(rows: QuerySet[Any]) -> Coalesce:
+    """COUNT(*) over a correlated subquery, as an annotation (0 when nothing matches); counting rows rather
+    than a column lets an index that covers the filter answer alone."""
+    counted = rows.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField())).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _level(root_id: int | None, level: int) -> Q:
+    """The objectives `level` levels below the root (below the top of the tree when None: 1 are the themes)."""
+    if root_id is not None:
+        return Q(**{"parent__" * (level - 1) + "parent_id": root_id})
+    below = Q(**{"parent__" * (level - 1) + "parent__isnull": True})
+    return below & Q(**{"parent__" * (level - 2) + "parent__isnull": False}) if level > 1 else below
+
+
+def objective_tree(
+    root: Objective | None = None, *, limit: int | None = None, offset: int = 0
+) -> ObjectiveTree:
+    """The objective tree (or the branch under `root`) with global weights, KPIs (the first TREE_KPIS, with
+    their latest reading) and initiative counts, in four queries whatever its size.
+
+    At most `limit` objectives: all of them when they fit, else the top levels that fit (the nodes of the last
+    level shown count the objectives below them); if the first level alone does not fit, `limit` of its
+    objectives from `offset`."""
+    limit = TREE_LIMIT if limit is None else limit
+    root_id = root.pk if root is not None else None
+    depth = root.depth if root is not None else 0
+    available = MAX_OBJECTIVE_DEPTH - depth
+    per_level = Objective.objects.aggregate(
+        **{f"level{k}": Count("pk", filter=_level(root_id, k)) for k in range(1, available + 1)}
     )
-    by_parent: dict[int | None, list[Objective]] = defaultdict(list)
+    sizes = [per_level[f"level{k}"] or 0 for k in range(1, available + 1)]
+    levels = 0
+    while levels < available and sum(sizes[: levels + 1]) <= limit:
+        levels += 1
+    shown_q = _level(root_id, 1)
+    for k in range(2, levels + 1):
+        shown_q |= _level(root_id, k)
+    # counted per node with an index each: the objectives one and two levels below it, the initiatives
+    # contributing to it (one contribution per initiative and objective: counting rows counts initiatives)
+    below = {
+        f"below{k}": count_of(
+            Objective.objects.filter(**{"parent__" * (k - 1) + "parent_id": OuterRef("pk")})
+        )
+        for k in range(1, MAX_OBJECTIVE_DEPTH)
+    }
+    rows = (
+        Objective.objects.filter(shown_q)
+        .select_related("owner")
+        .annotate(
+            initiative_count=count_of(
+                Contribution.objects.filter(objective_id=OuterRef("pk")).exclude(strength=Strength.NONE)
+            ),
+            kpi_count=count_of(KPI.objects.filter(objective_id=OuterRef("pk"))),
+            **below,
+        )
+        .order_by("code")
+    )
+    if levels == 0:  # the first level alone is too large: a page of it
+        levels = 1
+        offset = max(0, min(offset, max(sizes[0] - 1, 0) // limit * limit)) if sizes else 0
+        objectives = list(rows[offset : offset + limit])
+    else:
+        offset = 0
+        objectives = list(rows)
+    ids = [o.pk for o in objectives]
+    weights = path_weights([*ids, *([root_id] if root_id is not None else [])])
+    first_kpis = (
+        KPI.objects.filter(objective_id__in=ids)
+        .annotate(rank=Window(RowNumber(), partition_by=F("objective_id"), order_by=F("name").asc()))
+        .filter(rank__lte=TREE_KPIS)
+    )
+    kpis_by_objective: dict[int, list[KPI]] = defaultdict(list)
+    for kpi in (
+        KPI.objects.filter(pk__in=first_kpis.values("pk"))
+        .only("objective_id", "name", "unit", "baseline_value", "target_value", "target_date")
+        .annotate(**latest_reading_annotations())
+        .order_by("name")
+    ):
+        kpis_by_objective[kpi.objective_id].append(kpi)
+    by_parent: dict[int | None, list[Any]] = defaultdict(list)
     for objective in objectives:
         by_parent[objective.parent_id].append(objective)
 
-    def build(parent_id: int | None, depth: int, parent_weight: float) -> list[ObjectiveNode]:
+    def build(parent_id: int | None, level: int, parent_weight: float) -> list[ObjectiveNode]:
         nodes = []
         for objective in by_parent.get(parent_id, []):
             weight = weights.get(objective.pk, 0.0)
             nodes.append(
                 ObjectiveNode(
                     objective=objective,
-                    depth=depth,
+                    depth=depth + level,
                     local_share=(weight / parent_weight) if parent_weight > 0 else 0.0,
                     global_weight=weight,
-                    children=build(objective.pk, depth + 1, weight),
+                    children=build(objective.pk, level + 1, weight) if level < levels else [],
                     kpis=kpis_by_objective.get(objective.pk, []),
-                    initiative_count=counts.get(objective.pk, 0),
+                    initiative_count=objective.initiative_count,
+                    kpi_count=objective.kpi_count,
+                    child_count=objective.below1,
+                    descendant_count=sum(getattr(objective, key) for key in below),
                 )
             )
         return nodes
 
-    return build(None, 1, 1.0)
+    return ObjectiveTree(
+        nodes=build(root_id, 1, weights.get(root_id, 0.0) if root_id is not None else 1.0),
+        root=root,
+        total=sum(sizes),
+        shown=len(objectives),
+        levels=levels,
+        top_level=sizes[0] if sizes else 0,
+        offset=offset,
+        limit=limit,
+    )
 
 
 def objective_path(objective: Objective) -> list[Objective]:
-    """The objective's ancestors from the theme down, then itself."""
+    """The objective's ancestors from the theme down, then itself (no query when the objective was read with
+    select_related("parent__parent"))."""
     return [*reversed(objective.ancestors()), objective]
 
 

@@ -54,27 +54,40 @@ STRENGTH_TONES = {"none": "light", "weak": "warning", "moderate": "info", "stron
 RAG_TONES = {"green": "success", "amber": "warning", "red": "danger"}
 
 
+# A badge depends on the value alone: each is formatted once per process and reused, since tables show
+# hundreds (get_FOO_display() rebuilds the field's choices on every call). The labels are not translated.
+_STAGE_BADGES: dict[str, str] = {}
+_STRENGTH_BADGES: dict[str, str] = {}
+
+
 @register.simple_tag
 def stage_badge(initiative: Any) -> str:
-    tone = STAGE_TONES.get(initiative.stage, "secondary")
-    text = "text-bg-" + tone
-    return format_html(
-        '<span class="badge rounded-pill {} stage-badge">{}</span>', text, initiative.get_stage_display()
-    )
+    badge = _STAGE_BADGES.get(initiative.stage)
+    if badge is None:
+        tone = STAGE_TONES.get(initiative.stage, "secondary")
+        badge = _STAGE_BADGES[initiative.stage] = format_html(
+            '<span class="badge rounded-pill {} stage-badge">{}</span>',
+            "text-bg-" + tone,
+            initiative.get_stage_display(),
+        )
+    return badge
 
 
 @register.simple_tag
 def strength_badge(contribution: Any) -> str:
-    tone = STRENGTH_TONES.get(contribution.strength, "secondary")
-    bars = {"none": 0, "weak": 1, "moderate": 2, "strong": 3}.get(contribution.strength, 0)
-    meter = "".join("●" if i < bars else "○" for i in range(3))
-    return format_html(
-        '<span class="badge text-bg-{}" title="Strength: {}"><span aria-hidden="true">{} </span>{}</span>',
-        tone,
-        contribution.get_strength_display(),
-        meter,
-        contribution.get_strength_display(),
-    )
+    badge = _STRENGTH_BADGES.get(contribution.strength)
+    if badge is None:
+        tone = STRENGTH_TONES.get(contribution.strength, "secondary")
+        bars = {"none": 0, "weak": 1, "moderate": 2, "strong": 3}.get(contribution.strength, 0)
+        meter = "".join("●" if i < bars else "○" for i in range(3))
+        badge = _STRENGTH_BADGES[contribution.strength] = format_html(
+            '<span class="badge text-bg-{}" title="Strength: {}"><span aria-hidden="true">{} </span>{}</span>',
+            tone,
+            contribution.get_strength_display(),
+            meter,
+            contribution.get_strength_display(),
+        )
+    return badge
 
 
 @register.simple_tag

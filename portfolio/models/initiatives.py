@@ -265,6 +265,11 @@ class Contribution(VersionedModel):
 
     class Meta:
         ordering = ["initiative", "objective__code"]
+        indexes = [
+            # an objective's contributions counted by strength read the index alone (the objective tree's
+            # initiative counts, the register's objective filter)
+            models.Index(fields=["objective", "strength"], name="contrib_objective_strength"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["initiative", "objective"], name="contribution_unique_pair"),
             models.CheckConstraint(condition=~Q(rationale=""), name="contribution_rationale_required"),

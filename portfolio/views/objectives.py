@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -15,6 +17,7 @@ from core import roles
 from core.extensions import registry
 from core.formatting import number
 from core.formkit import DeleteForm
+from core.links import url_pattern
 from core.redirects import next_url
 from core.views import (
     HtmxHttpRequest,
@@ -39,32 +42,82 @@ def _id_param(request: HtmxHttpRequest, name: str) -> dict[str, str] | None:
     return {name: value} if value.isdigit() and len(value) < 19 else None
 
 
+def _page_param(request: HtmxHttpRequest) -> int:
+    value = request.GET.get("page") or ""
+    return int(value) if value.isdigit() and 0 < len(value) < 7 and int(value) > 0 else 1
+
+
 @viewer_required
 @require_GET
 def objective_list(request: HtmxHttpRequest) -> HttpResponse:
-    """The strategy as a tree: themes, objectives and sub-objectives with weights and KPIs."""
+    """The strategy as a tree: themes, objectives and sub-objectives with weights and KPIs. A tree too large
+    to show whole shows its top levels, each branch opening on demand (`?root=`: the branch under an
+    objective, which htmx swaps in place)."""
+    root = None
+    root_param = _id_param(request, "root")
+    if root_param is not None:
+        root = get_object_or_404(Objective.objects.select_related("parent__parent"), pk=root_param["root"])
+    tree = selectors.objective_tree(root, offset=(_page_param(request) - 1) * selectors.TREE_LIMIT)
     return render_page(
         request,
         "portfolio/objective_list.html",
-        {"tree": selectors.objective_tree(), "can_edit": roles.can_edit_portfolio(request.user)},
+        {
+            "tree": tree,
+            "path": selectors.objective_path(root) if root is not None else [],
+            "can_edit": roles.can_edit_portfolio(request.user),
+        },
+        partial="branch",
     )
+
+
+def _matched(rows: Sequence[Any]) -> int:
+    """How many rows the query matched before its slice: the Window(Count) it annotates as `total`."""
+    return int(rows[0].total) if rows else 0
+
+
+CONTRIBUTIONS_SHOWN = 50  # the objective page's contributions: the largest budgets first
+CHILDREN_SHOWN = 50
+KPIS_SHOWN = 50
 
 
 @viewer_required
 @require_GET
 def objective_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    objective = get_object_or_404(Objective.objects.select_related("owner", "parent"), pk=pk)
-    weights = selectors.global_weights(Objective.objects.only("pk", "parent_id", "local_weight", "status"))
-    kpis = list(objective.kpis.annotate(**selectors.latest_reading_annotations()).order_by("name"))
+    """An objective with its KPIs, sub-objectives and the contributions to it (each list bounded, saying how
+    many more there are and where to see them), the sections other apps add, and its history."""
+    objective = get_object_or_404(Objective.objects.select_related("owner", "parent__parent"), pk=pk)
+    kpis = list(
+        objective.kpis.annotate(**selectors.latest_reading_annotations(), total=Window(Count("pk"))).order_by(
+            "name"
+        )[:KPIS_SHOWN]
+    )
     contributions = list(
         Contribution.objects.filter(objective=objective)
-        .select_related("initiative", "initiative__sponsor", "kpi")
-        .order_by("initiative__code")
+        .select_related("initiative")
+        .only(
+            "strength",
+            "rationale",
+            "initiative__code",
+            "initiative__title",
+            "initiative__stage",
+            "initiative__budget_capex",
+            "initiative__budget_opex",
+        )
+        .annotate(
+            budget=F("initiative__budget_capex") + F("initiative__budget_opex"), total=Window(Count("pk"))
+        )
+        .order_by(F("budget").desc(), "initiative__code")[:CONTRIBUTIONS_SHOWN]
     )
-    children = list(objective.children.annotate(n=Count("contributions")).order_by("code"))
+    children = list(
+        objective.children.annotate(
+            n=selectors.count_of(Contribution.objects.filter(objective_id=OuterRef("pk"))),
+            total=Window(Count("pk")),
+        ).order_by("code")[:CHILDREN_SHOWN]
+    )
     entries = selectors.history_entries(
         [Objective.history.filter(id=objective.pk), KPI.history.filter(objective_id=objective.pk)], limit=30
     )
+    contribution_count = _matched(contributions)
     base = {"objective": objective, "can_edit": roles.can_edit_portfolio(request.user)}
     return render_page(
         request,
@@ -73,10 +126,18 @@ def objective_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "sections": registry.render_sections("objective", objective, base, request),
             "objective": objective,
             "path": selectors.objective_path(objective),
-            "global_weight": weights.get(objective.pk, 0.0),
+            "global_weight": selectors.global_weight(objective),
             "kpis": kpis,
+            "more_kpis": _matched(kpis) - len(kpis),
             "contributions": contributions,
+            "initiative_url": url_pattern("portfolio:initiative-detail"),
+            "contribution_count": contribution_count,
+            "more_contributions": contribution_count - len(contributions),
+            "register_url": reverse("portfolio:initiative-list")
+            + "?"
+            + urlencode({"objective": objective.pk, "sort": "-budget"}),
             "children": children,
+            "more_children": _matched(children) - len(children),
             "entries": entries,
             "can_edit": roles.can_edit_portfolio(request.user),
         },

@@ -330,6 +330,7 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "steering:action-status": sm.ActionItem,
     "alignment:initiative-why": pm.Initiative,
     "core:job-status": Job,
+    "alignment:objective-kpi-chart": pm.Objective,
     "alignment:objective-kpis-csv": pm.Objective,
     "alignment:kpi-chart-csv": pm.KPI,
     "alignment:dashboard-spend": pm.Objective,

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portfolio.models import KPI, Milestone
+from portfolio import selectors
+from portfolio.models import KPI, Milestone, Objective
 from tests.factories import (
     ArtefactFactory,
     CheckpointReviewFactory,
@@ -122,6 +123,62 @@ def test_objective_tree_query_count_does_not_grow_with_the_data(logged_in, djang
     assert KPI.objects.count() == 60
     with django_assert_max_num_queries(8):
         logged_in.get(reverse("portfolio:objective-list"))
+
+
+def _tree(first: int, themes: int, objectives: int, subs: int) -> None:
+    """Themes numbered from `first`, each with objectives (a KPI with a reading, a contribution) and subs."""
+    for t in range(first, first + themes):
+        theme = ObjectiveFactory(code=f"T{t}", title=f"Theme {t}")
+        for o in range(objectives):
+            objective = ObjectiveFactory(code=f"O{t}.{o}", title=f"Objective {t}.{o}", parent=theme)
+            ReadingFactory(kpi=KPIFactory(objective=objective))
+            ContributionFactory(objective=objective)
+            for n in range(subs):
+                ObjectiveFactory(code=f"S{t}.{o}.{n}", title=f"Sub {t}.{o}.{n}", parent=objective)
+
+
+def test_objective_tree_query_count_is_the_same_whole_folded_or_paged(logged_in, monkeypatch):
+    # given: a tree of 6 objectives, shown whole under a limit of 10
+    monkeypatch.setattr(selectors, "TREE_LIMIT", 10)
+    _tree(0, 2, 1, 1)
+    tree = reverse("portfolio:objective-list")
+    whole = _count_queries(logged_in, tree)
+
+    # when: 22 more: of 28, the top two levels (8) are shown; a branch; the themes paged 3 at a time
+    _tree(2, 2, 2, 4)
+    folded = _count_queries(logged_in, tree)
+    branch = _count_queries(logged_in, f"{tree}?root={Objective.objects.get(code='T2').pk}")
+    monkeypatch.setattr(selectors, "TREE_LIMIT", 3)
+    paged = _count_queries(logged_in, f"{tree}?page=2")
+
+    # then
+    assert Objective.objects.count() == 28
+    assert whole == folded == paged == 7
+    assert branch == 8  # and the objective at the root of the branch
+
+
+def test_objective_page_query_count_does_not_grow_with_the_data(logged_in, executive):
+    # given: an objective with 2 KPIs, 2 sub-objectives and 2 contributions
+    theme = ObjectiveFactory(code="T1", title="Theme")
+    objective = ObjectiveFactory(code="O1", title="Objective", parent=theme)
+
+    def grow(start: int, stop: int) -> None:
+        for n in range(start, stop):
+            ReadingFactory(kpi=KPIFactory(objective=objective, name=f"KPI {n}"))
+            ObjectiveFactory(code=f"S{n}", title=f"Sub {n}", parent=objective)
+            initiative = InitiativeFactory(code=f"Q-{n:03d}", sponsor=executive)
+            ContributionFactory(initiative=initiative, objective=objective)
+
+    grow(0, 2)
+    url = reverse("portfolio:objective-detail", args=[objective.pk])
+    small = _count_queries(logged_in, url)
+
+    # when: 60 of each, more than every list shows
+    grow(2, 60)
+    large = _count_queries(logged_in, url)
+
+    # then
+    assert small == large == 15
 
 
 def test_stale_record_edit_in_the_browser_shows_the_new_version(logged_in, initiative, manager):

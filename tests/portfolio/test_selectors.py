@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import random
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -19,6 +20,7 @@ from portfolio.selectors import (
     history_entries,
     initiative_register,
     parse_search,
+    path_weights,
 )
 from tests.factories import MilestoneFactory, ObjectiveFactory, ProgramFactory
 
@@ -142,7 +144,7 @@ def test_objective_tree_nests_nodes_with_depth_share_and_weight(theme, objective
     sub = ObjectiveFactory(code="O1.1", title="Mobile", parent=objective)
 
     # when
-    tree = selectors.objective_tree()
+    tree = selectors.objective_tree().nodes
 
     # then
     shape = [
@@ -470,3 +472,34 @@ def test_milestone_state(baseline, forecast, actual, expected):
 
     # when / then
     assert milestone_state(milestone, TODAY) == expected
+
+
+@pytest.mark.django_db
+def test_path_weights_read_only_the_paths_and_weigh_as_the_whole_tree(django_assert_num_queries):
+    # given: a random tree of 3 themes, 9 objectives and 18 sub-objectives, some retired
+    rng = random.Random(3)
+
+    def add(code: str, parent: Any = None) -> Any:
+        status = "retired" if parent is not None and rng.random() < 0.2 else "active"
+        return ObjectiveFactory(
+            code=code, parent=parent, local_weight=Decimal(rng.randint(1, 40)), status=status
+        )
+
+    themes = [add(f"T{t}") for t in range(3)]
+    middle = [add(f"O{o}", themes[o % 3]) for o in range(9)]
+    leaves = [add(f"S{s}", middle[s % 9]) for s in range(18)]
+    whole = global_weights(Objective.objects.all())
+
+    # when: the weights of one sub-objective, and of one objective of each level together
+    with django_assert_num_queries(1):
+        one = path_weights([leaves[4].pk])
+    some = path_weights([themes[1].pk, middle[2].pk, leaves[7].pk])
+
+    # then: the same weights, from the 3 themes, the 3 objectives of its theme and the 2 sub-objectives of its
+    # objective only
+    assert one[leaves[4].pk] == whole[leaves[4].pk]
+    assert len(one) == 3 + 3 + 2
+    assert {pk: some[pk] for pk in (themes[1].pk, middle[2].pk, leaves[7].pk)} == {
+        pk: whole[pk] for pk in (themes[1].pk, middle[2].pk, leaves[7].pk)
+    }
+    assert all(whole[pk] == weight for pk, weight in some.items())
