@@ -205,8 +205,11 @@ EMPTY_TABLE: dict[str, Any] = {"columns": [], "rows": []}
 @require_GET
 def objective_kpi_chart(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The KPI chart of an objective's page, which the page loads once it is shown (htmx): drawing a dozen
-    KPIs' series would otherwise hold the page back. Empty when the objective has no KPI."""
+    KPIs' series would otherwise hold the page back. Empty when the objective has no KPI. Opened as a page of
+    its own (a bookmark, a crawler), it sends the browser to the objective's page, where the chart is drawn."""
     objective = get_object_or_404(Objective, pk=pk)
+    if not wants_fragment(request):
+        return redirect(reverse("portfolio:objective-detail", args=[objective.pk]) + "#kpis")
     return render(
         request,
         "alignment/_objective_kpi_chart.html",

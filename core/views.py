@@ -87,6 +87,7 @@ def render_page(
 CSRF_MARK = "__bearing_csrf_token__"
 NAME_MARK = "__bearing_user_display__"
 PAGE_CACHE_SECONDS = 600
+SHARED_PAGE_PREFIX = "page:"
 
 
 def shared_page(
@@ -110,7 +111,7 @@ def shared_page(
         static("js/charts.js"),  # a deploy (its static files' names) starts afresh
         str(connection.settings_dict["NAME"]),  # one cache may serve several databases (tests in parallel)
     ]
-    cache_key = "page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    cache_key = SHARED_PAGE_PREFIX + hashlib.sha256("|".join(parts).encode()).hexdigest()
     content = cache.get(cache_key)
     if content is None:
         response = render_page_for({"csrf_token": CSRF_MARK, "user_display": NAME_MARK})

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.core.cache import cache
+import redis
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from core import roles
 from core.browser import chromium_available, chromium_path
+from core.views import SHARED_PAGE_PREFIX
 from tests.factories import UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -107,7 +110,18 @@ def persona(request):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    """Every test starts with an empty cache: pages shared between users (core.views.shared_page) and counters
-    are cached, and a test's clock may give two tests the same time stamps."""
-    cache.clear()
+def _no_shared_pages() -> None:
+    """Every test starts without pages shared between users (core.views.shared_page): a test's clock may give
+    two tests the same time stamps. Only those keys go: a Redis cache is shared with the other test processes
+    and with the broker's tests, so it is never flushed."""
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
+        backend.clear()
+        return
+    try:
+        client = backend._cache.get_client(write=True)  # type: ignore[attr-defined]
+        keys = list(client.scan_iter(match=backend.make_key(f"{SHARED_PAGE_PREFIX}*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:  # a test that takes Redis away: nothing is cached then either
+        pass

@@ -207,7 +207,10 @@ def test_the_kpi_chart_comes_with_a_request_of_its_own(client, pmo, tree):
     # when
     page = client.get(reverse("portfolio:objective-detail", args=[tree.pk])).content.decode()
     chart = client.get(chart_url, headers={"HX-Request": "true"}).content.decode()
-    none = client.get(reverse("alignment:objective-kpi-chart", args=[other.pk])).content.decode()
+    none = client.get(
+        reverse("alignment:objective-kpi-chart", args=[other.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    opened = client.get(chart_url)
 
     # then: the page asks for the chart once shown, which draws the KPI; an objective without KPIs has none
     assert f'hx-get="{chart_url}" hx-trigger="load" hx-swap="outerHTML"' in page
@@ -216,3 +219,8 @@ def test_the_kpi_chart_comes_with_a_request_of_its_own(client, pmo, tree):
     assert "KPIs of O1: readings, expected progress, target and forecast" in chart
     assert "Checkout conversion" in chart
     assert none.strip() == ""
+    # and opened as a page of its own, it sends the browser to the objective's page
+    assert (opened.status_code, opened["Location"]) == (
+        302,
+        reverse("portfolio:objective-detail", args=[tree.pk]) + "#kpis",
+    )
