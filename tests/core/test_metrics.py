@@ -483,6 +483,7 @@ def redis_url() -> str:
 
 
 @pytest.mark.django_db
+@pytest.mark.redis
 def test_the_broker_queue_depth_of_a_real_redis(client, token, settings, redis_url):
     # given: a queue of its own holding three messages
     queue = f"bearing-metrics-test-{uuid.uuid4().hex}"
