@@ -352,12 +352,22 @@ class Signal(models.Model):
     first_seen = models.DateTimeField(help_text="When the rule first raised it (it has been active since).")
     last_seen = models.DateTimeField(help_text="When what it says last changed.")
 
+    # severity_order() of the severity, stored by the database: the signals page's order and counts read it
+    # from an index
+    severity_rank = models.GeneratedField(
+        expression=severity_order(), output_field=models.IntegerField(), db_persist=True
+    )
+
     class Meta:
         ordering = [severity_order(), "rule", "key"]
         # A full recompute writes tens of thousands of signals, so every index costs: a constraint rather
         # than unique=True (which adds a second, pattern-ops index on PostgreSQL that nothing here uses), and
-        # no index on severity or rule: two and fifteen values, where a scan of the table beats an index.
+        # one index more, for the signals page: its order (most severe first, by rule, newest first), from
+        # which a page of a hundred thousand signals, and each rule's count, is read without a sort.
         constraints = [models.UniqueConstraint(fields=["key"], name="signal_key_unique")]
+        indexes = [
+            models.Index("severity_rank", "rule", models.F("first_seen").desc(), "key", name="signal_listed")
+        ]
 
     def __str__(self) -> str:
         return self.message

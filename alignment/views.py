@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Model
+from django.db.models import Max, Model
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,15 +18,15 @@ from alignment import dashboard as dashboard_module
 from alignment import jobs, selectors, services
 from alignment.engine.rules import RULES
 from alignment.forms import DashboardFilterForm, SignalFilterForm, SinceForm
-from alignment.models import InitiativeScore, Signal, severity_order
+from alignment.models import InitiativeScore, Severity, Signal, severity_order
 from core import jobs as core_jobs
 from core import roles, scheduler
+from core.paging import capped_counts, capped_page
 from core.tabular import csv_response
 from core.views import (
     JOB_TEMPLATE,
     HtmxHttpRequest,
     job_context,
-    narrow_page,
     render_page,
     require,
     shared_page,
@@ -80,6 +80,9 @@ def initiative_why(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "alignment/initiative_why.html", context, partial="changes", status=status)
 
 
+SIGNAL_COUNT_BOUND = 1_000
+
+
 @viewer_required
 @require_GET
 def signal_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -94,24 +97,29 @@ def signal_list(request: HtmxHttpRequest) -> HttpResponse:
     if data["rule"]:
         rows = rows.filter(rule=data["rule"])
     if data["severity"]:
-        rows = rows.filter(severity=data["severity"])
+        rows = rows.filter(
+            severity_rank=Severity.rank(data["severity"])
+        )  # in the index, as the severity is not
     if data["owner"]:
         rows = rows.filter(owner=data["owner"])
     if data["program"]:
         rows = rows.filter(program=data["program"])
-    counts = {
-        (row["rule"], row["severity"]): row["n"]
-        for row in rows.order_by().values("rule", "severity").annotate(n=Count("pk"))
+    # each rule's signals of each severity counted up to a bound, from the page's index: a triage list
+    # needs "1,000+" no more exactly than that
+    red, amber = Severity.rank(Severity.RED), Severity.rank(Severity.AMBER)
+    groups = [{"severity_rank": rank, "rule": name} for name in RULES for rank in (red, amber)]
+    tallies = capped_counts(rows, groups, bound=SIGNAL_COUNT_BOUND)
+    counted = {
+        (group["rule"], group["severity_rank"]): found for group, found in zip(groups, tallies, strict=True)
     }
     summary = [
-        (name, rule, counts.get((name, "red"), 0), counts.get((name, "amber"), 0))
+        (name, rule, counted[name, red], counted[name, amber])
         for name, rule in RULES.items()
-        if counts.get((name, "red")) or counts.get((name, "amber"))
+        if counted[name, red].count or counted[name, amber].count
     ]
-    # order and page the narrow rows, then load the fifty shown with what they display: sorting thirty
-    # thousand signals joined to four wide tables costs several times more
-    ordered = rows.order_by(severity_order(), "rule", "initiative__code", "key")
-    page = narrow_page(ordered, data.get("page") or 1, 50)
+    # most severe first, by rule, the newest first: the order of the index the page is read from
+    ordered = rows.order_by("severity_rank", "rule", "-first_seen", "key")
+    page = capped_page(ordered, data.get("page") or 1, 50)
     context.update(page=page, summary=summary)
     return render_page(request, "alignment/signal_list.html", context, partial="results")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 
 from alignment.services import current_policy
@@ -39,9 +39,7 @@ def initiatives_without_sustainment_owner(
         .filter(sustainment_owner_due_filter(today=today, window_days=window))
         .select_related("manager", "program")
     )
-    return initiatives_of(rows, filters, prefix="").order_by(
-        Case(When(go_live_date__isnull=True, then=Value(0)), default=Value(1)), "go_live_date", "code"
-    )
+    return initiatives_of(rows, filters, prefix="").order_by(F("go_live_date").asc(nulls_first=True), "code")
 
 
 def _days(initiative: Initiative, today: datetime.date) -> int | None:

@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.db import connection
-from django.db.models import Count, Model, QuerySet, Sum, Value
+from django.db.models import Count, Field, Model, QuerySet, Sum, Value
 
 COUNT_BOUND = 10_000
 
@@ -133,10 +134,18 @@ def capped_counts(rows: QuerySet[Any], groups: Sequence[dict[str, Any]], *, boun
     if not groups:
         return []
     fields = list(groups[0])
-    placeholders = {f"\x00{field}\x00": field for field in fields}
+    placeholders: dict[Any, str] = {_marker(rows.model, field, n): field for n, field in enumerate(fields)}
     limited = rows.filter(**{field: marker for marker, field in placeholders.items()})
-    sql, params = limited.order_by().annotate(row=Value(1)).values("row")[: bound + 1].query.sql_with_params()
-    slots = [placeholders.get(param) if isinstance(param, str) else None for param in params]
+    try:
+        sql, params = (
+            limited.order_by().annotate(row=Value(1)).values("row")[: bound + 1].query.sql_with_params()
+        )
+    except EmptyResultSet:  # the rows' own filters match nothing (an empty list of ids, say)
+        return [Tally(0) for _group in groups]
+    slots = [
+        placeholders.get(param) if isinstance(param, str | int) and not isinstance(param, bool) else None
+        for param in params
+    ]
     if sorted(field for field in slots if field) != sorted(fields):
         raise ValueError(f"capped_counts compares {fields} exactly; these lookups change the values")
     parts: list[str] = []
@@ -150,6 +159,31 @@ def capped_counts(rows: QuerySet[Any], groups: Sequence[dict[str, Any]], *, boun
         cursor.execute("SELECT " + ", ".join(parts), values)
         row = cursor.fetchone()
     return [Tally(bound, capped=True) if counted > bound else Tally(counted) for counted in row]
+
+
+INTEGER_TYPES = {
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "PositiveBigIntegerField",
+}
+
+
+def _marker(model: type[Model], field: str, n: int) -> str | int:
+    """A value that no real query parameter is, standing for `field`'s value in the compiled subquery: a string,
+    or for an integer column (which would refuse a string) the largest values its type holds, far beyond any
+    count, rank or score. (A value outside the type's range would not do: Django knows no row can match it and
+    compiles nothing.)"""
+    try:
+        found = model._meta.get_field(field)
+    except FieldDoesNotExist:  # an annotation, or a lookup through a relation: compared as given
+        found = None
+    internal_type = found.get_internal_type() if isinstance(found, Field) else ""
+    if internal_type in INTEGER_TYPES:
+        return connection.ops.integer_field_range(internal_type)[1] - n
+    return f"\x00{field}\x00"
 
 
 def capped_page(

@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -182,19 +180,6 @@ def form_response(
         {"form": form, "title": title, "cancel_url": next_url(request, cancel_url), **(context or {})},
         status=form_status(form),
     )
-
-
-def narrow_page(rows: QuerySet[Any], number: Any, per_page: int, *, count: int | None = None) -> Page:
-    """One page of `rows`, ordered and paged on their primary keys alone, then only the rows shown loaded
-    with everything they display (their joins and wide columns): sorting thousands of joined rows to keep
-    fifty costs several times more. `count`, when the caller already has it, spares a COUNT query."""
-    paginator = Paginator(rows.values_list("pk", flat=True), per_page)
-    if count is not None:
-        paginator.count = count  # a cached property
-    page = paginator.get_page(number)
-    shown = rows.in_bulk(list(page.object_list))
-    page.object_list = cast("list[Any]", [shown[pk] for pk in page.object_list])
-    return page
 
 
 @viewer_required

@@ -250,7 +250,12 @@ class _Writer:
 
     def _copy(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[Row]) -> int:
         fields = {field.attname: field for field in model._meta.concrete_fields}
-        rest = [field for name, field in fields.items() if name not in columns and not field.primary_key]
+        rest = [
+            field
+            for name, field in fields.items()
+            # generated columns: the database computes those
+            if name not in columns and not field.primary_key and not field.generated
+        ]
         template = model()
         # pre_save gives the default, or the current time for auto_now fields, as a save would.
         fixed = tuple(

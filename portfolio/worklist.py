@@ -13,21 +13,21 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Case,
-    Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
     When,
-    Window,
 )
 from django.urls import reverse
 from django.utils import timezone
 
 from core import roles
 from core.extensions import WorklistCheck, registry
+from core.paging import CappedPage, Tally, capped_page, tally
 from core.redirects import with_next
 from core.stages import UNFINISHED, Stage
 from portfolio import rationale
@@ -70,7 +70,6 @@ class RationaleGap(TypedDict):
     """What contributions_without_rationale() annotates on each contribution."""
 
     rationale_length: int
-    rationale_word: str
     reason: str
 
 
@@ -82,11 +81,9 @@ def contributions_without_rationale(
     is the only evidence that an initiative moves an objective; without it the contribution to strategic fit
     is unexplained. `reason` says which rule matched."""
     rows = (
-        Contribution.objects.filter(initiative__stage__in=UNFINISHED)
+        Contribution.objects.filter(initiative__stage__in=UNFINISHED, rationale_problem__isnull=False)
         .select_related("initiative", "initiative__manager", "objective")
-        .annotate(**rationale.problem_annotations())
-        .filter(rationale.lacking())
-        .annotate(reason=rationale.reason_annotation())
+        .annotate(reason=F("rationale_problem"), rationale_length=rationale.trimmed_length())
     )
     return initiatives_of(rows, filters).order_by("initiative__code", "objective__code")
 
@@ -126,8 +123,10 @@ def kpis_without_recent_reading(
     rows = (
         KPI.objects.filter(objective__status=ObjectiveStatus.ACTIVE)
         .select_related("objective", "objective__owner")
+        # "no reading since the cutoff" as an anti-join (one pass over the recent readings), not as the latest
+        # reading of every KPI compared with the cutoff: only the KPIs that fail look their latest reading up
+        .filter(~Exists(Reading.objects.filter(kpi_id=OuterRef("pk"), date__gte=cutoff)))
         .annotate(latest_date=Subquery(latest))
-        .filter(Q(latest_date__isnull=True) | Q(latest_date__lt=cutoff))
     )
     if filters.program:
         named = Exists(
@@ -271,12 +270,13 @@ class Row:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """A check's count and, when it is on show, one slice of its rows starting at `offset`."""
+    """A check's count (exact up to COUNT_BOUND, "1,000+" beyond) and, when it is on show, one page of its rows
+    (`page`: its number, whether another follows)."""
 
     check: WorklistCheck
-    total: int
+    total: Tally
     rows: list[Row]
-    offset: int = 0
+    page: CappedPage | None = None
     shown: bool = True
 
     @property
@@ -289,22 +289,14 @@ class CheckResult:
         return any(row.fix_url for row in self.rows)
 
     @property
-    def more(self) -> int:
-        return max(self.total - self.offset - len(self.rows), 0)
+    def more(self) -> bool:
+        """Whether rows beyond those shown fail the check."""
+        return self.page is not None and self.page.has_next
 
 
-def _slice(rows: QuerySet[Any], *, offset: int, limit: int) -> tuple[list[Any], int, int]:
-    # The total rides along with every row (COUNT(*) OVER ()), so a slice and its count cost one query.
-    records = list(rows.annotate(check_total=Window(Count("*")))[offset : offset + limit])
-    if records:
-        return records, records[0].check_total, offset
-    if offset == 0:
-        return [], 0, 0
-    total = rows.count()  # a page past the end: show the last page instead (only on a stale link)
-    if total == 0:
-        return [], 0, 0
-    offset = (total - 1) // limit * limit
-    return list(rows[offset : offset + limit]), total, offset
+# A check counts its rows up to this bound ("1,000+" beyond): nobody works through a thousand rows from one
+# page, and counting every one of a hundred thousand would cost more than the page.
+COUNT_BOUND = 1_000
 
 
 def run_checks(
@@ -314,24 +306,26 @@ def run_checks(
     today: datetime.date,
     only: str = "",
     limit: int = 20,
-    offset: int = 0,
+    page: int = 1,
     back: str = "",
 ) -> list[CheckResult]:
-    """Every registered check's count for the filters, with up to `limit` rows (from `offset`) of the checks
-    on show: all of them, or `only` the one named. One query per check; no query per row. Each fix link
-    carries `back` (the worklist as the viewer sees it) as its `next`, so the form returns there."""
+    """Every registered check's count for the filters (up to COUNT_BOUND), with one page of `limit` rows of the
+    checks on show: all of them (their first page), or `only` the one named (page `page`). Two queries per
+    check shown, one per check counted; no query per row. Each fix link carries `back` (the worklist as the
+    viewer sees it) as its `next`, so the form returns there."""
     results = []
     for check in registry.ordered_worklist_checks():
         rows = check.select(filters, today)
         if only and check.key != only:
-            results.append(CheckResult(check=check, total=rows.count(), rows=[], shown=False))
+            counted, _sums = tally(rows, bound=COUNT_BOUND)
+            results.append(CheckResult(check=check, total=counted, rows=[], shown=False))
             continue
-        records, total, start = _slice(rows, offset=offset if only else 0, limit=limit)
+        shown = capped_page(rows, page if only else 1, limit, bound=COUNT_BOUND, narrow=False)
         results.append(
             CheckResult(
                 check=check,
-                total=total,
-                offset=start,
+                total=shown.tally,
+                page=shown,
                 rows=[
                     Row(
                         record=record,
@@ -341,7 +335,7 @@ def run_checks(
                         else None,
                         days=check.days(record, today),
                     )
-                    for record in records
+                    for record in shown.object_list
                 ],
             )
         )

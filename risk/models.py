@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from core.models import HISTORY_EXCLUDED, VersionedModel, one_to_five
@@ -71,6 +71,22 @@ class Risk(VersionedModel):
 
     class Meta:
         ordering = ["initiative", "-probability", "-impact", "title"]
+        indexes = [
+            # the register's active risks, worst exposure first, in its order: a page straight from the index
+            models.Index(
+                (F("probability") * F("impact")).desc(),
+                "initiative",
+                "title",
+                name="risk_active_by_exposure",
+                condition=Q(status__in=ACTIVE_RISK_STATUSES),
+            ),
+            # the heat map's counts per cell of the active risks, from the index alone
+            models.Index(
+                fields=["probability", "impact"],
+                name="risk_active_cells",
+                condition=Q(status__in=ACTIVE_RISK_STATUSES),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(probability__gte=1, probability__lte=5), name="risk_probability_range"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core import roles
 from core.formkit import BearingForm
+from core.paging import capped_page
 from core.views import HtmxHttpRequest, form_response, posted, render_page, require, viewer_required
 from portfolio.models import ArtefactKind
 from risk import selectors, services
@@ -60,7 +60,7 @@ def risk_list(request: HtmxHttpRequest) -> HttpResponse:
         impact=values["impact"],
     )
     context.update(
-        page=Paginator(rows, 50).get_page(values.get("page") or 1),
+        page=capped_page(rows, values.get("page") or 1, 50),
         grid=selectors.heat_grid_from_counts(selectors.portfolio_heat_counts(Risk.objects.all())),
         impact_labels=selectors.IMPACT_LABELS,
         probability_labels=selectors.PROBABILITY_LABELS,

@@ -149,6 +149,8 @@ class Initiative(VersionedModel):
             models.Index(fields=["category"], name="initiative_category"),
             models.Index(fields=["title"], name="initiative_title"),
             models.Index(fields=["planned_end"], name="initiative_planned_end"),
+            # and, on PostgreSQL only (an index with NULLS FIRST/LAST, which SQLite refuses), portfolio
+            # migration 0009: the register by budget, and the worklist's initiatives due a sustainment owner
         ]
         constraints = [
             models.CheckConstraint(
@@ -261,11 +263,25 @@ class Contribution(VersionedModel):
         null=True, blank=True, help_text="By how much, in the KPI's unit.", **KPI_VALUE
     )
 
-    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED)
+    # why the rationale is not a real one (portfolio.rationale: "blank", "placeholder", "short", "few words"),
+    # or NULL: computed by the database from the rationale, for the worklist's index
+    rationale_problem = models.GeneratedField(
+        expression=rationale_rule.problem_expression(),
+        output_field=models.CharField(max_length=12, null=True),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(excluded_fields=[*HISTORY_EXCLUDED, "rationale_problem"])
 
     class Meta:
         ordering = ["initiative", "objective__code"]
         indexes = [
+            # the worklist's contributions lacking a rationale: the few of them, straight from a small index
+            models.Index(
+                fields=["initiative"],
+                name="contrib_rationale_problem",
+                condition=Q(rationale_problem__isnull=False),
+            ),
             # an objective's contributions counted by strength read the index alone (the objective tree's
             # initiative counts, the register's objective filter)
             models.Index(fields=["objective", "strength"], name="contrib_objective_strength"),
@@ -313,6 +329,14 @@ class Milestone(VersionedModel):
 
     class Meta:
         ordering = ["initiative", "baseline_date", "name"]
+        indexes = [
+            # milestones by date, read in order without a sort: the milestones page (latest first), and the
+            # open ones for the worklist's forecast check (soonest first), past the many achieved
+            models.Index(fields=["baseline_date"], name="milestone_baseline_date"),
+            models.Index(
+                fields=["baseline_date"], name="milestone_open_by_date", condition=Q(actual_date__isnull=True)
+            ),
+        ]
         constraints = [models.UniqueConstraint(fields=["initiative", "name"], name="milestone_unique_name")]
 
     def __str__(self) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -18,11 +16,11 @@ from core import roles
 from core.extensions import ChildKind, registry
 from core.formkit import DeleteForm
 from core.links import url_pattern
+from core.paging import capped_page
 from core.templatetags.bearing import person
 from core.views import (
     HtmxHttpRequest,
     form_response,
-    narrow_page,
     posted,
     render_page,
     require,
@@ -63,12 +61,18 @@ def initiative_list(request: HtmxHttpRequest) -> HttpResponse:
         return render_page(request, REGISTER, context, partial="results", status=400)
     filters = form.filters()
     rows = selectors.initiative_register(filters)
-    # one pass over the filtered rows for both the count and the total budget
-    totals = rows.aggregate(count=Count("pk"), budget=Sum("total_budget"))
-    page = narrow_page(
-        rows, form.cleaned_data.get("page") or 1, form.cleaned_data["per_page"] or 50, count=totals["count"]
+    # counted up to a bound, in the same pass as the total budget (given when every row was counted); the
+    # whole register's size beyond the bound is the planner's estimate
+    page = capped_page(
+        rows,
+        form.cleaned_data.get("page") or 1,
+        form.cleaned_data["per_page"] or 50,
+        sums=["total_budget"],
+        estimate=Initiative if filters.unfiltered else None,
     )
-    context.update(page=page, total=totals["count"], budget=totals["budget"] or 0, sort=filters.sort)
+    context.update(
+        page=page, total=page.tally, budget=page.totals.get("total_budget") or 0, sort=filters.sort
+    )
     return render_page(request, REGISTER, context, partial="results")
 
 
@@ -255,7 +259,7 @@ def milestone_list(request: HtmxHttpRequest) -> HttpResponse:
         program=values["program"].pk if values["program"] else None,
         today=context["today"],
     )
-    page = Paginator(rows, 50).get_page(values.get("page") or 1)
+    page = capped_page(rows, values.get("page") or 1, 50)
     context["page"] = page
     context["rows"] = [(m, milestone_state(m, context["today"])) for m in page.object_list]
     return render_page(request, "portfolio/milestone_list.html", context, partial="results")

@@ -74,6 +74,7 @@ def worklist(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         "fragment": fragment is not None,
         "today": timezone.localdate(),
+        "page_rows": PAGE_ROWS,
     }
     if not form.is_valid():
         context["results"] = []
@@ -86,18 +87,11 @@ def worklist(request: HtmxHttpRequest) -> HttpResponse:
         today=context["today"],
         only=only,
         limit=limit,
-        offset=((form.cleaned_data["page"] or 1) - 1) * limit,
+        page=form.cleaned_data["page"] or 1,
         back=request.get_full_path(),
     )
     shown = next((result for result in results if result.shown), None) if only else None
-    if shown is not None and shown.total:
-        number, count = shown.offset // limit + 1, -(-shown.total // limit)
-        context["pager"] = {
-            "number": number,
-            "count": count,
-            "previous": number - 1 if number > 1 else None,
-            "next": number + 1 if number < count else None,
-        }
+    context["pager"] = shown.page if shown is not None else None
     context.update(
         only=only,
         results=[(result, form.query_for(result.check.key)) for result in results],

@@ -4,6 +4,8 @@ first."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -142,3 +144,75 @@ def test_the_kpi_page_shows_red_before_amber(signals, client: Client, executive)
     client.force_login(executive)
     page = client.get(reverse("portfolio:kpi-detail", args=[kpi.pk])).content.decode()
     assert order_in(page, expected) == expected
+
+
+def test_the_stored_rank_is_the_rank_of_the_severity(signals):
+    assert {(s.severity, s.severity_rank) for s in Signal.objects.all()} == {
+        ("red", Severity.rank("red")),
+        ("amber", Severity.rank("amber")),
+    }
+
+
+def test_the_signal_list_shows_the_newest_first_within_a_rule(db, client: Client, executive):
+    # given: three red signals of one rule, raised on different days, and an amber one raised last
+    now = timezone.now()
+    for subject, days_ago in [("A", 3), ("B", 1), ("C", 2)]:
+        Signal.objects.create(
+            key=f"cost_overrun:{subject}",
+            rule="cost_overrun",
+            severity="red",
+            message=f"overrun {subject}",
+            first_seen=now - datetime.timedelta(days=days_ago),
+            last_seen=now,
+        )
+    Signal.objects.create(
+        key="cost_overrun:D",
+        rule="cost_overrun",
+        severity="amber",
+        message="overrun D",
+        first_seen=now,
+        last_seen=now,
+    )
+    client.force_login(executive)
+
+    # when
+    response = client.get(reverse("alignment:signal-list"))
+
+    # then
+    assert [s.message for s in response.context["page"].object_list] == [
+        "overrun B",
+        "overrun C",
+        "overrun A",
+        "overrun D",
+    ]
+
+
+def test_the_signal_list_counts_each_rule_up_to_a_bound(signals, client: Client, executive, monkeypatch):
+    # given: a bound of one
+    monkeypatch.setattr("alignment.views.SIGNAL_COUNT_BOUND", 1)
+    client.force_login(executive)
+
+    # when
+    response = client.get(reverse("alignment:signal-list"))
+    amber_only = client.get(reverse("alignment:signal-list"), {"severity": "amber"})
+
+    # then: kpi_off_track has one red and one amber (neither beyond the bound); no rule has two of a severity
+    summary = {name: (str(red), str(amber)) for name, _rule, red, amber in response.context["summary"]}
+    assert summary == {
+        "checkpoint_overdue": ("0", "1"),
+        "cost_overrun": ("1", "0"),
+        "kpi_off_track": ("1", "1"),
+        "orphan": ("1", "0"),
+        "schedule_slip": ("0", "1"),
+    }
+    assert [s.message for s in amber_only.context["page"].object_list] == [
+        "amber checkpoint_overdue on SIG-1",
+        "amber kpi_off_track on SIG-2-kpi",
+        "amber schedule_slip on SIG-2",
+        "amber uncovered on T9",
+    ]
+    assert {name: (str(red), str(amber)) for name, _rule, red, amber in amber_only.context["summary"]} == {
+        "checkpoint_overdue": ("0", "1"),
+        "kpi_off_track": ("0", "1"),
+        "schedule_slip": ("0", "1"),
+    }

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from core import paging
 from core.paging import Tally, about, capped_counts, capped_page, table_estimate, tally
 from portfolio.models import Initiative
-from tests.factories import InitiativeFactory
+from risk.models import Risk
+from tests.factories import InitiativeFactory, RiskFactory
 
 
 @pytest.mark.parametrize(
@@ -124,3 +125,22 @@ def test_the_estimate_of_a_table_is_postgresqls_alone(five):
 
 def test_the_bound_is_ten_thousand():
     assert paging.COUNT_BOUND == 10_000
+
+
+def test_groups_of_an_integer_column_are_counted_exactly(five):
+    # given: risks of probability 3 (twice) and 4, an integer column, which would refuse a text placeholder
+    for n, probability in enumerate([3, 3, 4]):
+        RiskFactory(initiative=five[0], title=f"Risk {n}", probability=probability, impact=2)
+    groups = [{"probability": 1}, {"probability": 3}, {"probability": 4}]
+
+    # when
+    counted = capped_counts(Risk.objects.all(), groups, bound=1)
+
+    # then
+    assert counted == [Tally(0), Tally(1, capped=True), Tally(1)]
+
+
+def test_groups_of_rows_that_match_nothing_count_nothing(five):
+    counted = capped_counts(Initiative.objects.filter(pk__in=[]), [{"code": "T-1"}, {"code": "T-2"}], bound=5)
+
+    assert counted == [Tally(0), Tally(0)]

@@ -274,3 +274,58 @@ def test_register_offers_new_initiative_only_to_the_pmo(client, register, pmo, e
     # then
     assert new in as_pmo
     assert new not in as_executive
+
+
+def test_register_beyond_the_bound_says_more_than_and_pages_without_a_last_page(
+    logged_in, sixty, monkeypatch
+):
+    # given: a bound of 40 rows counted, and sixty initiatives
+    monkeypatch.setattr("core.paging.COUNT_BOUND", 40)
+
+    # when
+    first = logged_in.get(REGISTER, {"per_page": "25"})
+    second = logged_in.get(REGISTER, {"per_page": "25", "page": "2"})
+    last = logged_in.get(REGISTER, {"per_page": "25", "page": "3"})
+
+    # then: the count and the pages say what is known, and the budget is not totalled over a part
+    page = first.content.decode()
+    assert (
+        '<strong class="text-body">more than 40</strong> initiatives · narrow the filters to total their budget'
+        in page
+    )
+    assert "<div>Page 1</div>" in page
+    assert "Last »" not in page
+    assert codes(second) == [f"P-{n:03d}" for n in range(26, 51)]
+    assert 'rel="next"' in second.content.decode()
+    assert codes(last) == [f"P-{n:03d}" for n in range(51, 61)]
+    assert 'rel="next"' not in last.content.decode()
+
+
+def test_register_within_the_bound_totals_the_budget_of_every_filtered_row(logged_in, register, monkeypatch):
+    # given: a bound just above the two rows of the filter
+    monkeypatch.setattr("core.paging.COUNT_BOUND", 2)
+
+    # when
+    response = logged_in.get(REGISTER, {"category": "grow"})
+
+    # then
+    assert (
+        '<strong class="text-body">2</strong> initiatives · total budget <strong class="text-body">€150k</strong>'
+        in response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"), [("-budget", ["B-3", "B-1", "B-2"]), ("budget", ["B-2", "B-1", "B-3"])]
+)
+def test_register_sorts_by_total_budget_capex_and_opex(logged_in, db, sort, expected):
+    # given
+    InitiativeFactory(code="B-1", budget_capex=100, budget_opex=50)
+    InitiativeFactory(code="B-2", budget_capex=10, budget_opex=0)
+    InitiativeFactory(code="B-3", budget_capex=0, budget_opex=900)
+
+    # when
+    response = logged_in.get(REGISTER, {"sort": sort})
+
+    # then
+    assert codes(response) == expected

@@ -117,3 +117,24 @@ def test_risk_register_answers_htmx_with_the_results_only(logged_in, risks):
     assert "<html" not in response.content.decode()
     assert RISK_ROW.findall(response.content.decode()) == ["Data breach"]
     assert "HX-Request" in vary(response)
+
+
+def test_risks_of_one_exposure_are_listed_by_initiative_in_the_order_registered_then_by_title(logged_in, db):
+    # given: three risks of exposure 9; the initiative registered first has the later code
+    first = InitiativeFactory(code="ZED-1")
+    second = InitiativeFactory(code="ALP-1")
+    RiskFactory(initiative=second, title="Alpha risk", probability=3, impact=3)
+    RiskFactory(initiative=first, title="Zulu risk", probability=3, impact=3)
+    RiskFactory(initiative=first, title="Mike risk", probability=3, impact=3)
+    RiskFactory(initiative=second, title="Worse risk", probability=4, impact=3)
+
+    # when
+    response = logged_in.get(reverse("risk:risk-list"))
+
+    # then
+    assert RISK_ROW.findall(response.content.decode()) == [
+        "Worse risk",
+        "Mike risk",
+        "Zulu risk",
+        "Alpha risk",
+    ]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from core.paging import Tally
 from core.stages import Stage
 from portfolio import rationale
 from portfolio.models import ObjectiveStatus
@@ -260,7 +261,7 @@ def test_rows_say_who_answers_for_them_how_many_days_and_where_to_fix(one_of_eac
     results = by_key(run_checks(EVERYTHING, viewer=pmo, today=today))
 
     # then
-    assert {key: result.total for key, result in results.items()} == {
+    assert {key: result.total.count for key, result in results.items()} == {
         "rationale": 1,
         "objective-kpi": 1,
         "reading": 1,
@@ -341,7 +342,7 @@ def test_showing_one_check_still_counts_the_others(one_of_each, pmo, today):
     results = run_checks(EVERYTHING, viewer=pmo, today=today, only="forecast")
 
     # then
-    assert [(r.check.key, r.total, r.shown, len(r.rows)) for r in results] == [
+    assert [(r.check.key, r.total.count, r.shown, len(r.rows)) for r in results] == [
         ("rationale", 1, False, 0),
         ("objective-kpi", 1, False, 0),
         ("reading", 1, False, 0),
@@ -356,9 +357,38 @@ def test_a_page_past_the_end_shows_the_last_page(initiative, pmo, today):
         MilestoneFactory(initiative=initiative, name=f"M{n}", baseline_date=days(today, n))
 
     # when
-    forecast = by_key(run_checks(EVERYTHING, viewer=pmo, today=today, only="forecast", limit=3, offset=30))[
+    forecast = by_key(run_checks(EVERYTHING, viewer=pmo, today=today, only="forecast", limit=3, page=11))[
         "forecast"
     ]
 
     # then
-    assert (forecast.total, forecast.offset, [r.record.name for r in forecast.rows]) == (7, 6, ["M6"])
+    assert forecast.page is not None
+    assert (forecast.total, forecast.page.number, [r.record.name for r in forecast.rows]) == (
+        Tally(7),
+        3,
+        ["M6"],
+    )
+
+
+def test_a_check_counts_up_to_a_bound_and_says_more(initiative, pmo, today, monkeypatch):
+    # given: a bound of 4 and seven milestones lacking a forecast
+    monkeypatch.setattr("portfolio.worklist.COUNT_BOUND", 4)
+    for n in range(7):
+        MilestoneFactory(initiative=initiative, name=f"M{n}", baseline_date=days(today, n))
+
+    # when
+    overview = by_key(run_checks(EVERYTHING, viewer=pmo, today=today, limit=3))["forecast"]
+    page2 = by_key(run_checks(EVERYTHING, viewer=pmo, today=today, only="forecast", limit=3, page=2))[
+        "forecast"
+    ]
+
+    # then
+    assert (overview.total, overview.total.short, str(overview.total), overview.more) == (
+        Tally(4, capped=True),
+        "4+",
+        "more than 4",
+        True,
+    )
+    assert page2.page is not None
+    assert (page2.page.number, page2.page.num_pages, page2.page.has_next) == (2, None, True)
+    assert [r.record.name for r in page2.rows] == ["M3", "M4", "M5"]
