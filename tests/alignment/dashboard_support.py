@@ -178,7 +178,7 @@ def register_codes(client: Client, url: str) -> list[str]:
     assert urlsplit(url).path == reverse("portfolio:initiative-list")
     response = client.get(url)
     assert response.status_code == 200, response.content[:2000]
-    listed = list(response.context["page"].paginator.object_list)  # the register pages primary keys
+    listed = list(response.context["page"].rows.values_list("pk", flat=True))  # every row, all pages
     return sorted(Initiative.objects.filter(pk__in=listed).values_list("code", flat=True))
 
 
