@@ -521,3 +521,24 @@ def _kpi_chart(
         {"kpis": [series[k[0]] for k in kpi_rows]}, link.format, columns=columns, title=title
     )
     return dashboard.chart_dict(chart, csv_url=csv_url)
+
+
+def signal_rows(
+    *, rule: str = "", severity: str = "", owner: Any = None, program: Any = None
+) -> QuerySet[Signal]:
+    """The active signals these filters select (the signal list's page and its export), unordered."""
+    rows = Signal.objects.select_related("initiative", "objective", "owner", "program")
+    if rule:
+        rows = rows.filter(rule=rule)
+    if severity:
+        rows = rows.filter(severity=severity)
+    if owner:
+        rows = rows.filter(owner=owner)
+    if program:
+        rows = rows.filter(program=program)
+    return rows
+
+
+def signal_order(rows: QuerySet[Signal]) -> QuerySet[Signal]:
+    """The signal list's order: red first, then by rule and initiative."""
+    return rows.order_by(severity_order(), "rule", "initiative__code", "key")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -236,26 +236,23 @@ def record_delete(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     )
 
 
+def milestone_filter_data(request: HtmxHttpRequest) -> QueryDict:
+    """The milestone list's filters from the query string: due milestones unless the state says otherwise."""
+    data = request.GET.copy()
+    data.setdefault("state", "due")
+    return data
+
+
 @viewer_required
 @require_GET
 def milestone_list(request: HtmxHttpRequest) -> HttpResponse:
     """Milestones due across the portfolio and whether each was delivered by its baseline date."""
-    data = request.GET.copy()
-    data.setdefault("state", "due")
-    form = MilestoneFilterForm(data)
+    form = MilestoneFilterForm(milestone_filter_data(request))
     context: dict[str, Any] = {"form": form, "today": timezone.localdate()}
     if not form.is_valid():
         context["page"] = None
         return render_page(request, "portfolio/milestone_list.html", context, partial="results", status=400)
-    values = form.cleaned_data
-    rows = selectors.milestone_list(
-        state=values["state"],
-        stage=values["stage"],
-        category=values["category"],
-        program=values["program"].pk if values["program"] else None,
-        today=context["today"],
-    )
-    page = Paginator(rows, 50).get_page(values.get("page") or 1)
+    page = Paginator(form.rows(context["today"]), 50).get_page(form.cleaned_data.get("page") or 1)
     context["page"] = page
     context["rows"] = [(m, milestone_state(m, context["today"])) for m in page.object_list]
     return render_page(request, "portfolio/milestone_list.html", context, partial="results")
