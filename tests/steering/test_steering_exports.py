@@ -131,9 +131,13 @@ def test_steering_exports_queries_do_not_grow_with_the_rows(actions, meeting, cl
     actions_url = reverse("steering:action-export", args=[fmt])
     small = download_counts(client, decisions_url), download_counts(client, actions_url)
     for n in range(20):
-        review = CheckpointReviewFactory(meeting=meeting, held_on=D(2026, 9, 1) + datetime.timedelta(days=n))
-        ActionItem.objects.create(initiative=review.initiative, review=review, title=f"Step {n}",
-                                  due_date=D(2027, 1, 1))  # fmt: skip
+        initiative = InitiativeFactory()
+        review = CheckpointReviewFactory(
+            initiative=initiative, meeting=meeting, held_on=D(2026, 9, 1) + datetime.timedelta(days=n)
+        )
+        ActionItem.objects.create(
+            initiative=initiative, review=review, title=f"Step {n}", due_date=D(2027, 1, 1)
+        )
 
     # when
     large = download_counts(client, decisions_url), download_counts(client, actions_url)
