@@ -100,6 +100,17 @@ def _kpi_value(value: Any) -> Decimal | None:
 
 
 KPI_PRECISION = Decimal(1).scaleb(-KPI_VALUE["decimal_places"])
+
+
+def _branch(objective: Objective, path: str) -> Q:
+    """Rows whose objective (at `path`) is `objective` or below it."""
+    return (
+        Q(**{path: objective})
+        | Q(**{f"{path}__parent": objective})
+        | Q(**{f"{path}__parent__parent": objective})
+    )
+
+
 KPI_COLUMNS = (
     Column("objective", "objective__code"),
     Column("name", "name"),
@@ -116,10 +127,11 @@ KPI_COLUMNS = (
 
 
 def kpi_export(objective: Objective | None = None) -> Export:
-    """Every KPI (or an objective's), by objective code and name, with its latest reading."""
+    """Every KPI (or those of an objective and the objectives below it), by objective code and name, with its
+    latest reading."""
     rows = KPI.objects.annotate(**selectors.latest_reading_annotations())
     if objective is not None:
-        rows = rows.filter(objective=objective)
+        rows = rows.filter(_branch(objective, "objective"))
     name = f"bearing-kpis-{objective.code}" if objective is not None else "bearing-kpis"
     return Export(name, KPI_COLUMNS, rows.order_by("objective__code", "name", "pk"), "KPIs")
 
@@ -135,11 +147,12 @@ READING_COLUMNS = (
 
 
 def reading_export(*, objective: Objective | None = None, kpi: KPI | None = None) -> Export:
-    """Every reading (or an objective's, or a KPI's), by objective code, KPI name and date."""
+    """Every reading (or those of an objective and the objectives below it, or of a KPI), by objective code,
+    KPI name and date."""
     rows = Reading.objects.all()
     name = "bearing-readings"
     if objective is not None:
-        rows = rows.filter(kpi__objective=objective)
+        rows = rows.filter(_branch(objective, "kpi__objective"))
         name = f"{name}-{objective.code}"
     if kpi is not None:
         rows = rows.filter(kpi=kpi)

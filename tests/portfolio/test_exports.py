@@ -295,17 +295,23 @@ def test_kpi_export_has_each_kpi_with_its_latest_reading(measured, client, manag
     ]  # fmt: skip
 
 
-def test_kpi_export_of_one_objective(measured, tree, client, manager):
+def test_kpi_export_of_an_objective_holds_its_branch(measured, tree, client, manager):
     # given
     client.force_login(manager)
 
     # when
-    rows = xlsx_values(export(client, "kpi", "xlsx", {"objective": tree["digital"].pk}))
+    theme = xlsx_values(export(client, "kpi", "xlsx", {"objective": tree["digital"].pk}))
+    objective = csv_rows(export(client, "kpi", "csv", {"objective": tree["conversion"].pk}))
 
     # then
-    assert [row[:2] for row in rows] == [["objective", "name"], ["T1", "'@Visits"]]
-    assert rows[1][5:] == [50, datetime.datetime(2025, 1, 1), 40, datetime.datetime(2027, 1, 1), 48,
-                           datetime.datetime(2026, 6, 30)]  # fmt: skip
+    assert [row[:2] for row in theme] == [
+        ["objective", "name"],
+        ["O1", "Conversion rate"],
+        ["T1", "'@Visits"],
+    ]
+    assert theme[2][5:] == [50, datetime.datetime(2025, 1, 1), 40, datetime.datetime(2027, 1, 1), 48,
+                            datetime.datetime(2026, 6, 30)]  # fmt: skip
+    assert [row[:2] for row in objective] == [["objective", "name"], ["O1", "Conversion rate"]]
 
 
 def test_reading_export_by_kpi_keeps_negative_numbers_numbers(measured, client, executive):
