@@ -368,3 +368,27 @@ def test_milestone_export_follows_the_lists_state_filter(initiative, client, exe
         ["ECOM-1", "'+Build", datetime.datetime(2026, 6, 1), datetime.datetime(2026, 12, 1), None],
     ]
     assert [row[1] for row in everything] == ["name", "Launch", "'+Build", "Design"]
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("objective", {"root": "99999999999999999999"}),
+        ("objective", {"root": "-1"}),
+        ("kpi", {"objective": "x"}),
+        ("reading", {"kpi": "1e3"}),
+        ("reading", {"objective": "\x00"}),
+        ("milestone", {"state": "everything"}),
+    ],
+)
+def test_malformed_filters_get_a_400_saying_which(name, query, client, executive):
+    # given
+    client.force_login(executive)
+
+    # when
+    response = export(client, name, "xlsx", query)
+
+    # then
+    assert response.status_code == 400
+    assert body(response).startswith(b"Invalid filters: ")
+    assert not response.has_header("Content-Disposition")
