@@ -4,10 +4,12 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from alignment.dashboard import DashboardFilters
 from alignment.engine.rules import RULES
-from alignment.models import Severity
+from alignment.models import Severity, Signal
+from alignment.selectors import signal_rows
 from core.formkit import PERSON_LABEL_FIELDS, BearingForm, ListedModelChoiceField, person_label
 from core.stages import STAGE_GROUPS, Stage
 from portfolio.models import Category, Objective, Program
@@ -43,6 +45,13 @@ class SignalFilterForm(BearingForm):
         owners = User.objects.filter(is_active=True).order_by("first_name", "last_name")
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
+
+    def rows(self) -> QuerySet[Signal]:
+        """The signals these filters select, unordered (the list's page and its export)."""
+        values = self.cleaned_data
+        return signal_rows(
+            rule=values["rule"], severity=values["severity"], owner=values["owner"], program=values["program"]
+        )
 
 
 class DashboardFilterForm(BearingForm):

@@ -42,6 +42,7 @@ from alignment.models import (
     ObjectiveScore,
     PortfolioIndex,
     ScoreHistory,
+    Severity,
     Signal,
     StoredDashboard,
     severity_order,
@@ -521,3 +522,25 @@ def _kpi_chart(
         {"kpis": [series[k[0]] for k in kpi_rows]}, link.format, columns=columns, title=title
     )
     return dashboard.chart_dict(chart, csv_url=csv_url)
+
+
+def signal_rows(
+    *, rule: str = "", severity: str = "", owner: Any = None, program: Any = None
+) -> QuerySet[Signal]:
+    """The active signals these filters select (the signal list's page and its export), unordered."""
+    rows = Signal.objects.select_related("initiative", "objective", "owner", "program")
+    if rule:
+        rows = rows.filter(rule=rule)
+    if severity:
+        rows = rows.filter(severity_rank=Severity.rank(severity))  # in the index, as the severity is not
+    if owner:
+        rows = rows.filter(owner=owner)
+    if program:
+        rows = rows.filter(program=program)
+    return rows
+
+
+def signal_order(rows: QuerySet[Signal]) -> QuerySet[Signal]:
+    """The signal list's order: most severe first, by rule, the newest first: the order of the index
+    (signal_listed) a page of a hundred thousand signals is read from."""
+    return rows.order_by("severity_rank", "rule", "-first_seen", "key")

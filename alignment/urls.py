@@ -14,6 +14,7 @@ urlpatterns = [
     path("dashboard/spend/no-objective/", views.unaligned_spend, name="dashboard-spend-unaligned"),
     path("initiatives/<id:pk>/why/", views.initiative_why, name="initiative-why"),
     path("signals/", views.signal_list, name="signal-list"),
+    path("signals/export.<fmt:fmt>", views.signal_export, name="signal-export"),
     path("recompute/", views.recompute, name="recompute"),
     path("scoring/", views.scoring_doc, name="scoring-doc"),
     path("objectives/<id:pk>/kpi-chart/", views.objective_kpi_chart, name="objective-kpi-chart"),

@@ -9,20 +9,21 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Max, Model
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from alignment import dashboard as dashboard_module
-from alignment import jobs, selectors, services
+from alignment import exports, jobs, selectors, services
 from alignment.engine.rules import RULES
 from alignment.forms import DashboardFilterForm, SignalFilterForm, SinceForm
 from alignment.models import InitiativeScore, Severity, Signal, severity_order
 from core import jobs as core_jobs
 from core import roles, scheduler
 from core.paging import capped_counts, capped_page
-from core.tabular import csv_response
+from core.tabular import csv_response, export_response, filter_errors
 from core.views import (
     JOB_TEMPLATE,
     HtmxHttpRequest,
@@ -92,18 +93,7 @@ def signal_list(request: HtmxHttpRequest) -> HttpResponse:
     if not form.is_valid():
         context["page"] = None
         return render_page(request, "alignment/signal_list.html", context, partial="results", status=400)
-    data = form.cleaned_data
-    rows = Signal.objects.select_related("initiative", "objective", "owner", "program")
-    if data["rule"]:
-        rows = rows.filter(rule=data["rule"])
-    if data["severity"]:
-        rows = rows.filter(
-            severity_rank=Severity.rank(data["severity"])
-        )  # in the index, as the severity is not
-    if data["owner"]:
-        rows = rows.filter(owner=data["owner"])
-    if data["program"]:
-        rows = rows.filter(program=data["program"])
+    rows = form.rows()
     # each rule's signals of each severity counted up to a bound, from the page's index: a triage list
     # needs "1,000+" no more exactly than that
     red, amber = Severity.rank(Severity.RED), Severity.rank(Severity.AMBER)
@@ -117,11 +107,19 @@ def signal_list(request: HtmxHttpRequest) -> HttpResponse:
         for name, rule in RULES.items()
         if counted[name, red].count or counted[name, amber].count
     ]
-    # most severe first, by rule, the newest first: the order of the index the page is read from
-    ordered = rows.order_by("severity_rank", "rule", "-first_seen", "key")
-    page = capped_page(ordered, data.get("page") or 1, 50)
+    page = capped_page(selectors.signal_order(rows), form.cleaned_data.get("page") or 1, 50)
     context.update(page=page, summary=summary)
     return render_page(request, "alignment/signal_list.html", context, partial="results")
+
+
+@viewer_required
+@require_GET
+def signal_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    """The signal list as on its page (rule, severity, owner, program), every page of it."""
+    form = SignalFilterForm(request.GET)
+    if not form.is_valid():
+        return filter_errors(form)
+    return export_response(exports.signal_export(form.rows()), fmt)
 
 
 def _last_computed() -> str:
@@ -249,10 +247,7 @@ def dashboard_csv(request: HtmxHttpRequest, chart: str) -> HttpResponse:
     """The data of one dashboard chart, for the same filters, as CSV."""
     form, filters = _dashboard_filters(request)
     if filters is None:
-        errors = "; ".join(
-            f"{field}: {' '.join(map(str, messages))}" for field, messages in form.errors.items()
-        )
-        return HttpResponse(f"Invalid filters: {errors}", status=400, content_type="text/plain")
+        return filter_errors(form)
     view = selectors.dashboard_view(filters, today=timezone.localdate(), with_payload=True)
     assert view.payload is not None
     found = next((c for c in view.payload["charts"] if c["key"] == chart), None)

@@ -11,3 +11,15 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+class ExportFormatConverter:
+    """The format of a list's download: csv or xlsx (anything else is a 404)."""
+
+    regex = "csv|xlsx"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

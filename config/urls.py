@@ -5,10 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
 from config import accounts, views
-from config.converters import IdConverter
+from config.converters import ExportFormatConverter, IdConverter
 from core import monitoring
 
 register_converter(IdConverter, "id")
+register_converter(ExportFormatConverter, "fmt")
 
 admin.site.site_header = "Bearing administration"
 admin.site.site_title = "Bearing admin"

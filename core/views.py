@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
@@ -29,6 +30,7 @@ from core.redirects import next_url
 T = TypeVar("T")
 SubmissionForm = Any  # a Django form with SubmissionMixin (VersionedModelForm, DeleteForm)
 View = Callable[..., HttpResponse]
+R = TypeVar("R", bound=HttpResponseBase)  # a page, or a download (streamed or a file)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -46,12 +48,12 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
 NO_ROLE = "Your account has no Bearing role yet. Ask an administrator to add you to a group."
 
 
-def viewer_required(view: View) -> View:
+def viewer_required(view: Callable[..., R]) -> Callable[..., R]:
     """Logged in and holding at least one Bearing role; everyone with a role may read."""
 
     @login_required
     @wraps(view)
-    def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> R:
         if not roles.can_view(request.user):
             raise PermissionDenied(NO_ROLE)
         return view(request, *args, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, cast
 
 from django import forms
@@ -464,3 +465,37 @@ class MilestoneFilterForm(BearingForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
+
+    def rows(self, today: datetime.date) -> QuerySet[Milestone]:
+        """The milestones these filters select, as the list shows them (its page and its export)."""
+        values = self.cleaned_data
+        return selectors.milestone_list(
+            state=values["state"],
+            stage=values["stage"],
+            category=values["category"],
+            program=values["program"].pk if values["program"] else None,
+            today=today,
+        )
+
+
+def _record_field(model: type[Any]) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(queryset=model.objects.all(), required=False, widget=forms.HiddenInput)
+
+
+class ObjectiveExportForm(BearingForm):
+    """What the objective tree's export takes from the page's query string: the branch shown (`root`)."""
+
+    root = _record_field(Objective)
+
+
+class KPIExportForm(BearingForm):
+    """The KPI export's filter: one objective's KPIs, or every KPI."""
+
+    objective = _record_field(Objective)
+
+
+class ReadingExportForm(BearingForm):
+    """The reading export's filters: one objective's or one KPI's readings, or every reading."""
+
+    objective = _record_field(Objective)
+    kpi = _record_field(KPI)

@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portfolio.views import initiatives, objectives, worklist
+from portfolio.views import exports, initiatives, objectives, worklist
 
 app_name = "portfolio"
 
 urlpatterns = [
     path("initiatives/", initiatives.initiative_list, name="initiative-list"),
+    path("initiatives/export.<fmt:fmt>", exports.initiative_export, name="initiative-export"),
+    path("objectives/export.<fmt:fmt>", exports.objective_export, name="objective-export"),
+    path("kpis/export.<fmt:fmt>", exports.kpi_export, name="kpi-export"),
+    path("readings/export.<fmt:fmt>", exports.reading_export, name="reading-export"),
+    path("milestones/export.<fmt:fmt>", exports.milestone_export, name="milestone-export"),
     path("initiatives/new/", initiatives.initiative_create, name="initiative-create"),
     path("initiatives/<id:pk>/", initiatives.initiative_detail, name="initiative-detail"),
     path("initiatives/<id:pk>/edit/", initiatives.initiative_edit, name="initiative-edit"),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -11,9 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import roles
 from core.formkit import BearingForm
 from core.paging import capped_page
+from core.tabular import export_response, filter_errors
 from core.views import HtmxHttpRequest, form_response, posted, render_page, require, viewer_required
 from portfolio.models import ArtefactKind
-from risk import selectors, services
+from risk import exports, selectors, services
 from risk.forms import TierPolicyForm
 from risk.models import Risk, RiskCategory, RiskStatus, TierPolicy
 
@@ -39,33 +44,51 @@ class RiskFilterForm(BearingForm):
     impact = forms.IntegerField(min_value=1, max_value=5, required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False, widget=forms.HiddenInput)
 
+    def rows(self) -> QuerySet[Any]:
+        """The risks these filters select, worst first (the register's page and its export)."""
+        values = self.cleaned_data
+        return selectors.risk_register(
+            status=values["status"],
+            category=values["category"],
+            level=values["level"],
+            probability=values["probability"],
+            impact=values["impact"],
+        )
+
+
+def risk_filter_form(request: HtmxHttpRequest) -> RiskFilterForm:
+    """The register's filters from the query string: active risks unless the status says otherwise."""
+    data = request.GET.copy()
+    data.setdefault("status", "active")
+    return RiskFilterForm(data)
+
 
 @viewer_required
 @require_GET
 def risk_list(request: HtmxHttpRequest) -> HttpResponse:
     """Every risk in the portfolio, worst first, with the heat map of active risks; click a cell to filter."""
-    data = request.GET.copy()
-    data.setdefault("status", "active")
-    form = RiskFilterForm(data)
+    form = risk_filter_form(request)
     context: dict[str, object] = {"form": form}
     if not form.is_valid():
         context.update(page=None, grid=selectors.heat_grid_from_counts({}))
         return render_page(request, "risk/risk_list.html", context, partial="results", status=400)
-    values = form.cleaned_data
-    rows = selectors.risk_register(
-        status=values["status"],
-        category=values["category"],
-        level=values["level"],
-        probability=values["probability"],
-        impact=values["impact"],
-    )
     context.update(
-        page=capped_page(rows, values.get("page") or 1, 50),
+        page=capped_page(form.rows(), form.cleaned_data.get("page") or 1, 50),
         grid=selectors.heat_grid_from_counts(selectors.portfolio_heat_counts(Risk.objects.all())),
         impact_labels=selectors.IMPACT_LABELS,
         probability_labels=selectors.PROBABILITY_LABELS,
     )
     return render_page(request, "risk/risk_list.html", context, partial="results")
+
+
+@viewer_required
+@require_GET
+def risk_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    """The risk register as on its page (status, category, exposure, heat-map cell), every page of it."""
+    form = risk_filter_form(request)
+    if not form.is_valid():
+        return filter_errors(form)
+    return export_response(exports.risk_export(form.rows()), fmt)
 
 
 @viewer_required

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Collection, Iterator
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from core.extensions import ReviewFact
-from steering.models import CheckpointReview, SteeringMeeting
+from steering.models import ActionItem, ActionStatus, CheckpointReview, SteeringMeeting
 
 
 def review_facts(initiative_ids: Collection[int] | None, today: datetime.date) -> Iterator[ReviewFact]:
@@ -60,3 +61,43 @@ def review_facts(initiative_ids: Collection[int] | None, today: datetime.date) -
             decision,
             frozenset(attendees.get(pk, set()) | meeting_attendees.get(meeting_id, set())),
         )
+
+
+def decision_log(values: dict[str, Any]) -> QuerySet[CheckpointReview]:
+    """The checkpoint reviews the decision log's filters select (DecisionLogFilterForm's cleaned data),
+    newest first: its page and its export."""
+    reviews = CheckpointReview.objects.select_related(
+        "initiative", "initiative__program", "meeting__committee"
+    )
+    if values["decision"]:
+        reviews = reviews.filter(decision=values["decision"])
+    if values["committee"]:
+        reviews = reviews.filter(meeting__committee=values["committee"])
+    if values["program"]:
+        reviews = reviews.filter(initiative__program=values["program"])
+    for word in (values["q"] or "").split():
+        reviews = reviews.filter(Q(initiative__code__icontains=word) | Q(initiative__title__icontains=word))
+    if values["initiative"]:
+        reviews = reviews.filter(initiative=values["initiative"])
+    if values["date_from"]:
+        reviews = reviews.filter(held_on__gte=values["date_from"])
+    if values["date_to"]:
+        reviews = reviews.filter(held_on__lte=values["date_to"])
+    return reviews.order_by("-held_on", "-pk")
+
+
+def action_list(values: dict[str, Any], *, user: Any, today: datetime.date) -> QuerySet[ActionItem]:
+    """The action items the action list's filters select (ActionFilterForm's cleaned data; `mine` is the
+    user's), soonest due first: its page and its export."""
+    actions = ActionItem.objects.select_related("initiative", "owner", "review", "review__meeting__committee")
+    if values["status"] and values["status"] != "all":
+        actions = actions.filter(status=values["status"])
+    if values["mine"]:
+        actions = actions.filter(owner_id=user.pk)
+    if values["overdue"]:
+        actions = actions.filter(status=ActionStatus.OPEN, due_date__lt=today)
+    if values["owner"]:
+        actions = actions.filter(owner=values["owner"])
+    for word in (values["q"] or "").split():
+        actions = actions.filter(Q(initiative__code__icontains=word) | Q(initiative__title__icontains=word))
+    return actions.order_by("due_date", "pk")

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from core import roles
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.extensions import registry
 from core.redirects import next_url
+from core.tabular import export_response, filter_errors
 from core.views import (
     JOB_TEMPLATE,
     HtmxHttpRequest,
@@ -38,7 +40,7 @@ from core.views import (
 )
 from portfolio.models import ScopeChange, ScopeChangeStatus
 from portfolio.services import can_decide_scope_changes, scope_change_decide
-from steering import boardpack, rules, services
+from steering import boardpack, exports, rules, selectors, services
 from steering import jobs as steering_jobs
 from steering.figures import FigureChange, by_severity, figure_changes, humanize, milestone_rows
 from steering.forms import (
@@ -808,30 +810,31 @@ def decision_log(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "page": None}
     if not form.is_valid():
         return render_page(request, T + "decision_log.html", context, partial="results", status=400)
-    data = form.cleaned_data
-    reviews = CheckpointReview.objects.select_related(
-        "initiative", "initiative__program", "meeting__committee"
+    page = Paginator(selectors.decision_log(form.cleaned_data), ROWS_PER_PAGE).get_page(
+        form.cleaned_data.get("page") or 1
     )
-    if data["decision"]:
-        reviews = reviews.filter(decision=data["decision"])
-    if data["committee"]:
-        reviews = reviews.filter(meeting__committee=data["committee"])
-    if data["program"]:
-        reviews = reviews.filter(initiative__program=data["program"])
-    for word in (data["q"] or "").split():
-        reviews = reviews.filter(Q(initiative__code__icontains=word) | Q(initiative__title__icontains=word))
-    if data["initiative"]:
-        reviews = reviews.filter(initiative=data["initiative"])
-    if data["date_from"]:
-        reviews = reviews.filter(held_on__gte=data["date_from"])
-    if data["date_to"]:
-        reviews = reviews.filter(held_on__lte=data["date_to"])
-    page = Paginator(reviews.order_by("-held_on", "-pk"), ROWS_PER_PAGE).get_page(data.get("page") or 1)
     context["page"] = page
     return render_page(request, T + "decision_log.html", context, partial="results")
 
 
+@viewer_required
+@require_GET
+def decision_log_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    """The decision log as on its page (decision, committee, program, initiative, dates), every page of it."""
+    form = DecisionLogFilterForm(request.GET)
+    if not form.is_valid():
+        return filter_errors(form)
+    return export_response(exports.decision_export(selectors.decision_log(form.cleaned_data)), fmt)
+
+
 # ------------------------------------------------------------------------------------------------ actions
+
+
+def action_filter_data(request: HtmxHttpRequest) -> QueryDict:
+    """The action list's filters from the query string: open actions unless the status says otherwise."""
+    data = request.GET.copy()
+    data.setdefault("status", "open")
+    return data
 
 
 def _action_rows() -> QuerySet[ActionItem]:
@@ -854,9 +857,7 @@ def _back_to_actions(request: HtmxHttpRequest) -> str:
 @require_GET
 def action_list(request: HtmxHttpRequest) -> HttpResponse:
     """Action items set by steering decisions: mine, overdue, by status or owner; each marked done in place."""
-    data = request.GET.copy()
-    data.setdefault("status", "open")
-    form = ActionFilterForm(data)
+    form = ActionFilterForm(action_filter_data(request))
     today = timezone.localdate()
     context: dict[str, Any] = {
         "form": form,
@@ -866,22 +867,22 @@ def action_list(request: HtmxHttpRequest) -> HttpResponse:
     }
     if not form.is_valid():
         return render_page(request, ACTION_PAGE, context, partial="results", status=400)
-    values = form.cleaned_data
-    actions = _action_rows()
-    if values["status"] and values["status"] != "all":
-        actions = actions.filter(status=values["status"])
-    if values["mine"]:
-        actions = actions.filter(owner_id=request.user.pk)
-    if values["overdue"]:
-        actions = actions.filter(status=ActionStatus.OPEN, due_date__lt=today)
-    if values["owner"]:
-        actions = actions.filter(owner=values["owner"])
-    for word in (values["q"] or "").split():
-        actions = actions.filter(Q(initiative__code__icontains=word) | Q(initiative__title__icontains=word))
-    page = Paginator(actions.order_by("due_date", "pk"), ROWS_PER_PAGE).get_page(values.get("page") or 1)
+    actions = selectors.action_list(form.cleaned_data, user=request.user, today=today)
+    page = Paginator(actions, ROWS_PER_PAGE).get_page(form.cleaned_data.get("page") or 1)
     page.object_list = _with_rights(request.user, page.object_list)
     context["page"] = page
     return render_page(request, ACTION_PAGE, context, partial="results")
+
+
+@viewer_required
+@require_GET
+def action_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    """The action list as on its page (status, mine, overdue, owner, initiative), every page of it."""
+    form = ActionFilterForm(action_filter_data(request))
+    if not form.is_valid():
+        return filter_errors(form)
+    rows = selectors.action_list(form.cleaned_data, user=request.user, today=timezone.localdate())
+    return export_response(exports.action_export(rows), fmt)
 
 
 @viewer_required

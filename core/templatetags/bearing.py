@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.http import HttpRequest
-from django.utils.html import format_html
+from django.http import HttpRequest, QueryDict
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from core import formatting
 
@@ -126,6 +127,35 @@ def sort_header(context: template.Context, key: str, label: str, numeric: bool =
         query.urlencode(),
         label,
         arrow,
+    )
+
+
+EXPORT_FORMATS = (("csv", "CSV"), ("xlsx", "Excel (.xlsx)"))
+NOT_FILTERS = ("page", "per_page")  # what the query string holds besides the filters
+
+
+@register.simple_tag(takes_context=True)
+def export_links(context: template.Context, url_name: str, **extra: Any) -> str:
+    """The download links of a list, CSV and .xlsx, with the filters the page shows: its query string less the
+    page number; or, on a record's page, only the filters given (`extra`: e.g. the objective of the page)."""
+    query = QueryDict(mutable=True)
+    if extra:
+        query.update({name: str(value) for name, value in extra.items() if value not in (None, "")})
+    else:
+        query = context["request"].GET.copy()
+        for name in NOT_FILTERS:
+            query.pop(name, None)
+    suffix = f"?{query.urlencode()}" if query else ""
+    links = format_html_join(
+        "",
+        '<a class="btn btn-sm btn-outline-secondary" href="{}" download>'
+        '<i class="bi bi-download" aria-hidden="true"></i> {}</a>',
+        ((reverse(url_name, args=[fmt]) + suffix, label) for fmt, label in EXPORT_FORMATS),
+    )
+    return format_html(
+        '<div class="btn-group export-links" role="group" aria-label="{}">{}</div>',
+        "Download this list",
+        links,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -240,26 +240,23 @@ def record_delete(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResponse:
     )
 
 
+def milestone_filter_data(request: HtmxHttpRequest) -> QueryDict:
+    """The milestone list's filters from the query string: due milestones unless the state says otherwise."""
+    data = request.GET.copy()
+    data.setdefault("state", "due")
+    return data
+
+
 @viewer_required
 @require_GET
 def milestone_list(request: HtmxHttpRequest) -> HttpResponse:
     """Milestones due across the portfolio and whether each was delivered by its baseline date."""
-    data = request.GET.copy()
-    data.setdefault("state", "due")
-    form = MilestoneFilterForm(data)
+    form = MilestoneFilterForm(milestone_filter_data(request))
     context: dict[str, Any] = {"form": form, "today": timezone.localdate()}
     if not form.is_valid():
         context["page"] = None
         return render_page(request, "portfolio/milestone_list.html", context, partial="results", status=400)
-    values = form.cleaned_data
-    rows = selectors.milestone_list(
-        state=values["state"],
-        stage=values["stage"],
-        category=values["category"],
-        program=values["program"].pk if values["program"] else None,
-        today=context["today"],
-    )
-    page = capped_page(rows, values.get("page") or 1, 50)
+    page = capped_page(form.rows(context["today"]), form.cleaned_data.get("page") or 1, 50)
     context["page"] = page
     context["rows"] = [(m, milestone_state(m, context["today"])) for m in page.object_list]
     return render_page(request, "portfolio/milestone_list.html", context, partial="results")

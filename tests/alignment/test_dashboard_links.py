@@ -8,7 +8,6 @@ from django.urls import reverse
 from alignment import dashboard
 from alignment.models import (
     ALL_SCOPE,
-    Signal,
 )
 from portfolio.models import Initiative, Milestone
 from risk.models import Risk

@@ -379,6 +379,8 @@ def app_urls(records: int | None = None) -> list[str]:
             continue
         if not converters:
             found.append(reverse(name))
+        elif set(converters) == {"fmt"}:  # a list's downloads
+            found += [reverse(name, args=[fmt]) for fmt in ("csv", "xlsx")]
         elif set(converters) == {"chart"}:
             found += [reverse(name, args=[key]) for key in CHART_KEYS]
         elif name == "portfolio:record-create":
@@ -452,6 +454,24 @@ def csv_problems(url: str, content: bytes) -> tuple[list[str], int]:
                 quoted += 1
             elif cell.startswith(FORMULA_TRIGGERS) and not NUMBER.match(cell):
                 problems.append(f"{url}: live cell {cell!r}")
+    return problems, quoted
+
+
+def xlsx_problems(url: str, content: bytes) -> tuple[list[str], int]:
+    """A workbook's cells a spreadsheet would run (a formula cell, or text starting with a formula trigger);
+    and how many text cells had been neutralised."""
+    from openpyxl import load_workbook
+
+    problems, quoted = [], 0
+    for sheet in load_workbook(io.BytesIO(content)).worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    problems.append(f"{url}: formula cell {cell.coordinate} {cell.value!r}")
+                elif isinstance(cell.value, str) and cell.value.startswith("'"):
+                    quoted += 1
+                elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+                    problems.append(f"{url}: live cell {cell.coordinate} {cell.value!r}")
     return problems, quoted
 
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from steering import boardpack, reminders
 from steering import models as sm
 from tests.core import hostile as h
+from tests.export_support import XLSX
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def test_no_page_or_fragment_prints_a_payload_as_markup_and_every_download_is_in
     # then nothing failed, no HTML prints a payload as markup, no CSV cell is live
     assert [v.url for v in visits if v.status >= 500] == []
     problems: list[str] = []
-    quoted = 0
+    quoted = quoted_in_workbooks = 0
     for v in visits:
         if v.content_type.startswith("text/html"):
             problems += h.html_problems(v.url, v.body.decode())
@@ -67,9 +68,14 @@ def test_no_page_or_fragment_prints_a_payload_as_markup_and_every_download_is_in
             found, count = h.csv_problems(v.url, v.body)
             problems += found
             quoted += count
+        elif v.content_type.startswith(XLSX):
+            found, count = h.xlsx_problems(v.url, v.body)
+            problems += found
+            quoted_in_workbooks += count
     assert problems == []
     # and the payloads were there to be shown: every attacked field's text appears on some page
     assert quoted > 0
+    assert quoted_in_workbooks > 0
     assert set(portfolio.markers) - h.shown(visits, portfolio) == set()
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from alignment import services
-from core.tabular import csv_response, inert, safe_filename
+from core.tabular import csv_response, inert, safe_filename, xlsx_cell, xlsx_write
 from tests.factories import (
     ContributionFactory,
     InitiativeFactory,
@@ -194,4 +195,82 @@ def test_no_module_writes_csv_but_the_shared_writer():
 
     # then
     assert len(modules) > 50
+    assert writers == ["core/tabular.py"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        (HYPERLINK, "'" + HYPERLINK),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("-5", "'-5"),
+        ("nul\x00 and bell\x07 dropped, tab\tkept", "nul and bell dropped, tab\tkept"),
+        ("x" * 40_000, "x" * 32_767),
+        (None, None),
+        (True, "True"),
+        (-5, -5),
+        (Decimal("-12.30"), Decimal("-12.30")),
+        (float("nan"), "nan"),
+        (Decimal("Infinity"), "Infinity"),
+        (datetime.date(2026, 3, 1), datetime.date(2026, 3, 1)),
+        (datetime.datetime(2026, 3, 1, 12, 30, tzinfo=datetime.UTC), datetime.datetime(2026, 3, 1, 12, 30)),
+    ],
+)
+def test_xlsx_cell_types_numbers_and_dates_and_keeps_text_inert(value, expected, settings):
+    # given
+    settings.TIME_ZONE = "UTC"
+
+    # when
+    cell = xlsx_cell(value)
+
+    # then
+    assert cell == expected
+    assert type(cell) is type(expected)
+
+
+def test_a_workbook_holds_no_formula_and_types_its_cells(tmp_path):
+    # given
+    target = tmp_path / "book.xlsx"
+
+    # when
+    xlsx_write(
+        target,
+        ["=Name", "Value", "When"],
+        [["=1+1", Decimal("-2.5"), datetime.date(2026, 3, 1)], ["+cmd|' /C calc'!A0", 7, None]],
+        sheet="Risks: [all]/*?",
+    )
+
+    # then
+    sheet = load_workbook(target).worksheets[0]
+    assert sheet.title == "Risks- -all----"
+    cells = [list(row) for row in sheet.iter_rows()]
+    assert [[cell.value for cell in row] for row in cells] == [
+        ["'=Name", "Value", "When"],
+        ["'=1+1", -2.5, datetime.datetime(2026, 3, 1)],
+        ["'+cmd|' /C calc'!A0", 7, None],
+    ]
+    assert [[cell.data_type for cell in row] for row in cells[1:]] == [["s", "n", "d"], ["s", "n", "n"]]
+    assert cells[1][2].is_date
+
+
+def test_no_module_writes_a_workbook_but_the_shared_writer():
+    # given every module of the product
+    root = Path(settings.BASE_DIR)
+    modules = [
+        path
+        for path in root.rglob("*.py")
+        if not path.relative_to(root).parts[0].startswith((".", "tests", "static"))
+        and "migrations" not in path.parts
+    ]
+
+    # when
+    writers = sorted(
+        str(path.relative_to(root))
+        for path in modules
+        if re.search(r"Workbook\(|xlsxwriter|write_only", path.read_text(encoding="utf-8"))
+    )
+
+    # then
     assert writers == ["core/tabular.py"]
