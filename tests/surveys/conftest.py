@@ -61,7 +61,7 @@ def ask(pmo: Any, survey: SurveyRound, people: list[tuple[str, str]]) -> list[Re
             round_id=survey.pk,
             side=side,
             name=name,
-            email=f"{name.split()[0].lower()}@example.org",
+            email=f"{re.sub('[^a-z]', '', name.split()[-1 if name.startswith(('<', '=')) else 0].lower())}@example.org",
         )
         for side, name in people
     ]
