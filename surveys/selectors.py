@@ -66,3 +66,18 @@ def workshop_answers(survey: SurveyRound, question: Question) -> dict[str, list[
     for respondent_id, side, text in rows:
         by_side[side].append({"label": labels[respondent_id], "text": text})
     return by_side
+
+
+def program_agreements() -> dict[int, list[tuple[int, str, float, Any]]]:
+    """Per program, its closed rounds with an agreement index, latest first: (round id, title, agreement,
+    closed at). One query; the engine's leadership signal reads the latest, the pages the trend."""
+    by_program: dict[int, list[tuple[int, str, float, Any]]] = {}
+    rows = (
+        SurveyRound.objects.closed()
+        .filter(program__isnull=False, agreement__isnull=False)
+        .order_by("program_id", "-closed_at", "-pk")
+        .values_list("program_id", "pk", "title", "agreement", "closed_at")
+    )
+    for program_id, pk, title, agreement, closed_at in rows:
+        by_program.setdefault(program_id, []).append((pk, title, agreement, closed_at))
+    return by_program
