@@ -297,7 +297,7 @@ def _answer_page(request: HtmxHttpRequest, respondent: Respondent, action: str) 
         status=form_status(form) if request.method == "POST" else 200,
     )
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the link's token stays out of any Referer
+    response["Referrer-Policy"] = "same-origin"  # the link's token is never sent to another site
     return response
 
 
