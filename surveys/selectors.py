@@ -79,5 +79,7 @@ def program_agreements() -> dict[int, list[tuple[int, str, float, Any]]]:
         .values_list("program_id", "pk", "title", "agreement", "closed_at")
     )
     for program_id, pk, title, agreement, closed_at in rows:
+        if agreement is None:  # filtered out above; for the type checker
+            continue
         by_program.setdefault(program_id, []).append((pk, title, agreement, closed_at))
     return by_program

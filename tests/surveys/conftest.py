@@ -15,7 +15,7 @@ from surveys.models import QuestionKind, Respondent, SurveyRound
 from tests.factories import ContributionFactory, InitiativeFactory, ObjectiveFactory, ProgramFactory
 
 NOW = datetime.datetime(2026, 11, 21, 9, 0, tzinfo=datetime.UTC)
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 LINK = re.compile(r"/survey/answer/([A-Za-z0-9_-]+)/")
 
 # The worked example of docs/surveys.md, "Worked example".
@@ -41,13 +41,15 @@ def links_sent() -> dict[str, str]:
     """The personal link each invited e-mail address received last: address -> token."""
     tokens = {}
     for message in mail.outbox:
-        found = LINK.search(message.body)
+        found = LINK.search(str(message.body))
         if found:
             tokens[message.to[0]] = found.group(1)
     return tokens
 
 
-def draft_round(pmo: Any, program: Any, *, anonymised: bool = True, title: str = "Checkout alignment") -> SurveyRound:
+def draft_round(
+    pmo: Any, program: Any, *, anonymised: bool = True, title: str = "Checkout alignment"
+) -> SurveyRound:
     return services.round_create(
         user=pmo, data={"title": title, "program": program, "anonymised": anonymised}
     )
@@ -85,7 +87,9 @@ def closed_round(pmo: Any, program: Any) -> SurveyRound:
     """A closed round of the Checkout program: Bea (business) and Ivan (IT) answered every question with the
     worked example's goals; Bob (business) was asked and never answered."""
     survey = draft_round(pmo, program)
-    bea, _bob, ivan = ask(pmo, survey, [("business", "Bea Business"), ("business", "Bob Busy"), ("it", "Ivan IT")])
+    bea, _bob, ivan = ask(
+        pmo, survey, [("business", "Bea Business"), ("business", "Bob Busy"), ("it", "Ivan IT")]
+    )
     services.round_open(user=pmo, round_id=survey.pk)
     answer_all(bea, [BUSINESS_GOALS], rating=5)
     answer_all(ivan, [IT_GOALS], rating=3)

@@ -49,7 +49,9 @@ def test_two_leaders_answer_by_link_and_the_facilitator_sees_the_cloud(page, pmo
     expect(page.locator("#agreement")).to_have_text("15.6")
     expect(page.locator("#question-panel")).to_contain_text("Grow online sales and cut delivery costs")
     expect(page.locator("#question-panel")).to_contain_text("Replace the legacy order system")
-    cloud = page.get_by_alt_text("Word cloud: Shared vocabulary: terms both sides use. The same terms are in the table below.")
+    cloud = page.get_by_alt_text(
+        "Word cloud: Shared vocabulary: terms both sides use. The same terms are in the table below."
+    )
     cloud.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth === 640", arg=cloud.element_handle())
     expect(page.locator('[data-chart="figure-leaders"][data-drawn="1"]')).to_have_count(1)

@@ -18,8 +18,12 @@ def test_the_demo_has_a_closed_and_an_open_round_and_loads_once(pmo):
 
     # then two rounds were added once: the closed one's leaders half agree
     assert (first, second) == (2, 0)
-    rounds = {r.program.name: r for r in SurveyRound.objects.select_related("program")}
+    rounds = {r.scope_label: r for r in SurveyRound.objects.select_related("program")}
     closed, open_ = rounds["Digital Commerce"], rounds["Supply Chain"]
     assert (closed.status, open_.status) == (RoundStatus.CLOSED, RoundStatus.OPEN)
     assert closed.agreement == 16.6921
-    assert [r.answered_at is not None for r in open_.respondents.order_by("side", "name")] == [True, False, False]
+    assert [r.answered_at is not None for r in open_.respondents.order_by("side", "name")] == [
+        True,
+        False,
+        False,
+    ]
