@@ -22,6 +22,7 @@ class RespondentInline(ReadOnlyInline):
     model = Respondent
     extra = 0
     fields = ("side", "name", "email", "invited_at", "answered_at", "revoked_at")
+    readonly_fields = ("invited_at", "answered_at", "revoked_at")
 
 
 @admin.register(SurveyRound)

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError, NotAllowed
-from core.printing import print_assets, print_in_thread
+from core.printing import print_assets, print_html, print_in_thread
 from core.tabular import csv_response
 from core.views import (
     HtmxHttpRequest,
@@ -492,7 +492,7 @@ def render_pack_pdf(survey: SurveyRound) -> bytes:
 
     html = render_to_string(T + "pack.html", context)
     footer = f"Bearing workshop pack · {survey.title} · {survey.scope_label}"
-    return print_in_thread(html, footer, files)
+    return print_in_thread(html, footer, files, printer=print_html)
 
 
 @viewer_required
