@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "core",
     "portfolio",
     "risk",
+    "surveys",
     "alignment",
     "steering",
     "demo",
@@ -306,6 +307,9 @@ if not 0 < BEARING_JOB_HEARTBEAT * 3 <= BEARING_JOB_SILENCE_LIMIT:
 BEARING_CURRENCY = env_str("BEARING_CURRENCY", "EUR")
 # The headless chromium that prints board packs (and that the browser tests drive).
 BEARING_CHROMIUM = env_str("BEARING_CHROMIUM", "/usr/bin/chromium")
+# The survey's optional semantic similarity: a sentence-embedding model that loads offline (a path, or the name
+# of a model an installed package ships). Unset, or without the sentence-transformers package: off.
+BEARING_SURVEY_EMBEDDING_MODEL = env_str("BEARING_SURVEY_EMBEDDING_MODEL", "")
 
 # /metrics (core.monitoring) answers the holder of this bearer token, and logged-in superusers; anyone else
 # gets a 404. Unset: superusers only.

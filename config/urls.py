@@ -54,6 +54,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("portfolio.urls")),
     path("", include("risk.urls")),
+    path("", include("surveys.urls")),
     path("", include("alignment.urls")),
     path("", include("steering.urls")),
 ]

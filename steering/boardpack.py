@@ -7,18 +7,14 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import escape
 
 from alignment import charts, dashboard
 from alignment import selectors as alignment_selectors
@@ -27,6 +23,7 @@ from core import jobs
 from core.jobs import Progress, run_job
 from core.links import url_pattern
 from core.models import Job
+from core.printing import print_assets, print_html, print_in_thread
 from portfolio.models import KPI, Contribution, Objective, Reading
 from risk.models import Risk
 from steering import rules
@@ -45,16 +42,6 @@ ASSETS = {
     "plotly": "vendor/plotly/plotly-bearing.min.js",
     "logo": "img/bearing.svg",
 }
-# The printing browser loads the pack from this made-up origin; every request to it is answered from memory
-# or from our static files by a route handler, and every other request is refused (nothing touches the
-# network or the file system). The page gets the same kind of Content-Security-Policy as the site.
-PRINT_ORIGIN = "https://boardpack.invalid"
-PRINT_PAGE = f"{PRINT_ORIGIN}/"
-PRINT_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'"
-)
-PDF_TIMEOUT_MS = 120_000
 SUMMARY_SIGNALS = 6
 SUMMARY_RISKS = 5
 SUMMARY_CHART_HEIGHT = 190
@@ -293,30 +280,7 @@ def render_html(meeting: SteeringMeeting, *, assets: dict[str, str] | None = Non
 
 def _print_assets() -> tuple[dict[str, str], dict[str, Path]]:
     """The static files under PRINT_ORIGIN: the URLs the pack links to, and the file behind each URL."""
-    urls, files = {}, {}
-    for key, path in ASSETS.items():
-        url = f"{PRINT_ORIGIN}/static/{path}"
-        urls[key] = url
-        files[url] = Path(finders.find(path) or Path(settings.STATIC_ROOT) / path)
-    return urls, files
-
-
-# Replace each drawn chart by a static SVG image of itself, so the PDF carries images, not live plots.
-TO_IMAGES = """
-async () => {
-  for (const element of document.querySelectorAll('[data-chart][data-drawn="1"]')) {
-    const url = await window.Plotly.toImage(element, {format: 'svg', width: element.clientWidth, height: element.clientHeight});
-    const image = document.createElement('img');
-    image.src = url;
-    image.alt = element.getAttribute('aria-label') || 'chart';
-    image.className = 'chart-image';
-    element.replaceWith(image);
-  }
-}
-"""
-ALL_DRAWN = """
-() => Array.from(document.querySelectorAll('[data-chart]')).every(e => e.dataset.drawn === '1')
-"""
+    return print_assets(ASSETS)
 
 
 def render_pdf(meeting: SteeringMeeting, *, progress: Callable[[int, str], None] | None = None) -> bytes:
@@ -326,69 +290,10 @@ def render_pdf(meeting: SteeringMeeting, *, progress: Callable[[int, str], None]
     html = render_html(meeting, assets=assets)
     footer = f"Bearing board pack · {meeting.committee.name} · {meeting.held_on.isoformat()}"
     report(30, "Drawing the charts and printing")
-    # Playwright's synchronous API runs an event loop in its thread, where Django refuses database calls:
-    # print in a thread of its own, with everything it needs already in hand.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pdf = pool.submit(print_html, html, footer, files).result(timeout=PDF_TIMEOUT_MS / 1000 * 2)
+    # print_html looked up here, so a test can stand in for the browser (steering.boardpack.print_html)
+    pdf = print_in_thread(html, footer, files, printer=print_html)
     report(90, "Printed")
     return pdf
-
-
-def print_html(html: str, footer: str, files: dict[str, Path]) -> bytes:
-    """Open the HTML in headless chromium, wait for every chart, turn them into images, print to A4.
-
-    The page and its assets are served by a route handler (`files`: URL -> static file), so chromium
-    needs no access to local files and can reach nothing else."""
-    from playwright.sync_api import Route, sync_playwright
-
-    def serve(route: Route) -> None:
-        url = route.request.url
-        if url == PRINT_PAGE:
-            route.fulfill(
-                status=200,
-                content_type="text/html; charset=utf-8",
-                headers={"Content-Security-Policy": PRINT_POLICY},
-                body=html,
-            )
-        elif url in files:
-            route.fulfill(path=files[url])
-        else:
-            route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=settings.BEARING_CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1100, "height": 1400})
-            context.route("**/*", serve)
-            page = context.new_page()
-            page.goto(PRINT_PAGE, wait_until="load", timeout=PDF_TIMEOUT_MS)
-            page.wait_for_function(ALL_DRAWN, timeout=PDF_TIMEOUT_MS)
-            page.evaluate(TO_IMAGES)
-            return page.pdf(
-                format="A4",
-                print_background=True,
-                margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=(
-                    '<div style="font-size:8px;width:100%;padding:0 12mm;color:#6c757d;display:flex;'
-                    f'justify-content:space-between"><span>{escape(footer)}</span>'
-                    '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
-                ),
-            )
-        finally:
-            browser.close()
 
 
 def meeting_target(meeting_id: int) -> str:

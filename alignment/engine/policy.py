@@ -68,6 +68,9 @@ class SignalPolicy:
     downweight_lookback_days: int = 90
     downweight_drop: float = 0.30  # relative weight fell by at least 30% within the lookback
     high_risk_exposure: int = 15
+    # the leadership-agreement index (0-100) of a program's latest closed survey round (docs/surveys.md)
+    leadership_agreement_amber: float = 40.0
+    leadership_agreement_red: float = 25.0
 
 
 @dataclass(frozen=True)

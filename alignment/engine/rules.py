@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from alignment.engine import formulas as f
 from alignment.engine.compute import InitiativeResult, PortfolioResult
@@ -88,6 +89,11 @@ RULES: dict[str, Rule] = {
             "high_risk_no_mitigation",
             "High risk without mitigation",
             "A high-exposure risk with no mitigation plan.",
+        ),
+        Rule(
+            "leadership_misaligned",
+            "Business and IT leaders misaligned",
+            "The latest leadership alignment survey of a program scored below the agreement threshold.",
         ),
     ]
 }
@@ -531,6 +537,36 @@ def initiative_signals(
         for rule in RULES_AT.get(row.stage, INITIATIVE_RULES)
         for signal in rule(row, score, inputs, kpis, links)
     ]
+
+
+def leadership_signals(
+    inputs: PortfolioInputs, agreements: dict[int, list[tuple[int, str, float, Any]]]
+) -> list[SignalRow]:
+    """Programs whose latest closed leadership alignment survey (surveys.selectors.program_agreements) has an
+    agreement index below the policy's threshold: amber below `leadership_agreement_amber`, red below
+    `leadership_agreement_red`; the message says how it moved since the round before."""
+    p = inputs.policy.signals
+    workshop = url_pattern("surveys:workshop")
+    signals = []
+    for program_id, rounds in sorted(agreements.items()):
+        round_id, title, agreement, _closed_at = rounds[0]
+        if agreement >= p.leadership_agreement_amber:
+            continue
+        trend = f" (it was {rounds[1][2]:.0f} in the round before)" if len(rounds) > 1 else ""
+        signals.append(
+            SignalRow(
+                rule="leadership_misaligned",
+                severity=RED if agreement < p.leadership_agreement_red else AMBER,
+                subject=f"p{program_id}",
+                message=f"Business and IT leaders agree {agreement:.0f}/100 in the survey “{title}”"
+                f"{trend}: below {p.leadership_agreement_amber:.0f}.",
+                program_id=program_id,
+                measured=round(agreement, 2),
+                threshold=p.leadership_agreement_amber,
+                evidence=[{"label": f"Survey “{title}”", "url": workshop.format(round_id)}],
+            )
+        )
+    return signals
 
 
 def objective_signals(inputs: PortfolioInputs, portfolio: PortfolioResult, links: Links) -> list[SignalRow]:

@@ -19,7 +19,13 @@ from alignment.engine import store
 from alignment.engine.compute import Indices, InitiativeResult, assess_kpis, score_initiative
 from alignment.engine.inputs import PortfolioInputs, load_context, load_inputs, stream_initiatives
 from alignment.engine.policy import Policy
-from alignment.engine.rules import Links, SignalRow, initiative_signals, objective_signals
+from alignment.engine.rules import (
+    Links,
+    SignalRow,
+    initiative_signals,
+    leadership_signals,
+    objective_signals,
+)
 from alignment.models import (
     ALL_SCOPE,
     InitiativeScore,
@@ -34,6 +40,7 @@ from alignment.services.dashboards import render_dashboards
 from alignment.services.policy import current_policy
 from core.jobs import PROGRESS_STEPS, Progress, run_job
 from portfolio.models import Initiative
+from surveys import selectors as survey_selectors
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +327,9 @@ def _recompute_all(
     stored_scores.rest()
     portfolio = indices.portfolio_result()
     programs = indices.program_results()
-    objective = objective_signals(context, portfolio, links)
+    objective = objective_signals(context, portfolio, links) + leadership_signals(
+        context, survey_selectors.program_agreements()
+    )
     counts.update((s.program_id, s.severity) for s in objective)
     raised += len(objective)
     # what is left of the stored signals: those of no initiative, and of initiatives that are gone

@@ -135,7 +135,9 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     AccessAttemptExpiration.objects.create(access_attempt=attempt, expires_at=timezone.now())
     AccessFailureLog.objects.create(**seen, http_accept="*/*", locked_out=False)
     AccessLog.objects.create(**seen, http_accept="*/*")
+    survey = _survey_rounds(pmo, program)
     return {
+        "survey": survey,
         "initiative": initiative,
         "objective": objective,
         "kpi": kpi,
@@ -158,3 +160,40 @@ def empty_models() -> list[str]:
 
 def _exists(model: type[models.Model]) -> bool:
     return model._default_manager.exists()
+
+
+def _survey_rounds(pmo: Any, program: Any) -> dict[str, Any]:
+    """A closed leadership survey round (answers, ratings, analysis), an open one and a draft."""
+    from surveys import services as surveys
+
+    closed = surveys.round_create(user=pmo, data={"title": "Leaders agree?", "program": program})
+    business = surveys.respondent_add(
+        user=pmo, round_id=closed.pk, side="business", name="Bea", email="bea@example.org"
+    )
+    it = surveys.respondent_add(
+        user=pmo, round_id=closed.pk, side="it", name="Ivan", email="ivan@example.org", account=pmo
+    )
+    surveys.round_open(user=pmo, round_id=closed.pk)
+    for respondent, text in [(business, "Grow online sales"), (it, "Replace the legacy system")]:
+        questions = list(closed.questions.prefetch_related("items"))
+        surveys.respondent_answer(
+            respondent_id=respondent.pk,
+            answers={q.pk: text for q in questions if q.kind == "text"},
+            ratings={item.pk: 4 for q in questions for item in q.items.all()},
+        )
+    surveys.round_close(user=pmo, round_id=closed.pk)
+    open_round = surveys.round_create(user=pmo, data={"title": "Leaders, again", "program": program})
+    surveys.respondent_add(
+        user=pmo, round_id=open_round.pk, side="business", name="Bea", email="bea@example.org", account=pmo
+    )
+    surveys.respondent_add(user=pmo, round_id=open_round.pk, side="it", name="Ivan", email="ivan@example.org")
+    surveys.round_open(user=pmo, round_id=open_round.pk)
+    draft = surveys.round_create(user=pmo, data={"title": "Leaders, drafted", "program": program})
+    return {
+        "open": open_round,
+        "closed": closed,
+        "draft": draft,
+        "question": draft.questions.get(position=0),
+        "respondent": open_round.respondents.get(side="it"),
+        "history": closed.history.order_by("history_id").values_list("history_id", flat=True)[0],
+    }

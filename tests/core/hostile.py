@@ -37,6 +37,7 @@ from portfolio import models as pm
 from risk import models as rm
 from steering import models as sm
 from steering import services as steering
+from surveys import models as survey_models
 from tests.factories import (
     ArtefactFactory,
     CheckpointReviewFactory,
@@ -316,6 +317,26 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "portfolio:interim-target-create": pm.KPI,
     "portfolio:interim-target-delete": pm.InterimTarget,
     "risk:tier-policy-edit": rm.TierPolicy,
+    **{
+        f"surveys:{name}": survey_models.SurveyRound
+        for name in (
+            "round-detail",
+            "round-edit",
+            "question-add",
+            "respondent-add",
+            "round-open",
+            "round-remind",
+            "round-close",
+            "respond-signed-in",
+            "workshop",
+            "terms-csv",
+            "leaders-csv",
+            "pack",
+            "pack-pdf",
+        )
+    },
+    "surveys:question-delete": survey_models.Question,
+    "surveys:respondent-revoke": survey_models.Respondent,
     "steering:meeting-detail": sm.SteeringMeeting,
     "steering:meeting-edit": sm.SteeringMeeting,
     "steering:meeting-attendance": sm.SteeringMeeting,
@@ -392,6 +413,12 @@ def app_urls(records: int | None = None) -> list[str]:
             found += [
                 reverse(name, args=pair)
                 for pair in pairs.values_list("pk", "initiative__scope_changes")[:records]
+            ]
+        elif name == "surveys:cloud":
+            found += [
+                reverse(name, args=[pk, kind])
+                for pk in pks(survey_models.SurveyRound)
+                for kind in ("shared", "business_only", "it_only")
             ]
         elif set(converters) == {"kind", "pk"}:
             for kind, child in registry.child_kinds.items():

@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import Client
 from pypdf import PdfReader
 
+from core import printing
 from steering import boardpack, reminders
 from steering import models as sm
 from tests.core import hostile as h
@@ -140,11 +141,11 @@ def test_a_script_in_a_printed_page_cannot_read_the_servers_files(chromium, tmp_
     secret.write_text("server secret 42", encoding="utf-8")
     probe = tmp_path / "probe.js"
     probe.write_text(READ_A_FILE.format(url=secret.as_uri()), encoding="utf-8")
-    served = {f"{boardpack.PRINT_ORIGIN}/static/probe.js": probe}
+    served = {f"{printing.PRINT_ORIGIN}/static/probe.js": probe}
 
     # when the board pack printer prints a page that loads it
-    pdf = boardpack.print_html(
-        PAGE.format(script=f'<script src="{boardpack.PRINT_ORIGIN}/static/probe.js"></script>'),
+    pdf = printing.print_html(
+        PAGE.format(script=f'<script src="{printing.PRINT_ORIGIN}/static/probe.js"></script>'),
         "footer",
         served,
     )
@@ -160,6 +161,6 @@ def test_an_inline_script_in_a_printed_page_does_not_run(chromium, tmp_path):
     page = PAGE.format(script="<script>document.getElementById('out').textContent = 'ran';</script>")
 
     # when it is printed, then the print policy kept the script from running
-    pdf = boardpack.print_html(page, "footer", {})
+    pdf = printing.print_html(page, "footer", {})
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(pdf)).pages)
     assert text.splitlines()[0] == "not run"

@@ -100,6 +100,24 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
         },
         # a reset link comes by e-mail: a made-up one (the page says the link is not valid)
         "password_reset_confirm": {"uidb64": "MQ", "token": "abc-123"},
+        # a leader's personal link comes by e-mail (only its hash is stored): a made-up one
+        "surveys:respond": {"token": "not-a-real-token"},
+        # the open round's answer page for a leader named with an account (the PMO persona here)
+        "surveys:respond-signed-in": {"pk": str(world["survey"]["open"].pk)},
+        # a draft round's actions (the crawl's pages show them only on a draft)
+        "surveys:question-add": {"pk": str(world["survey"]["draft"].pk)},
+        "surveys:question-delete": {"pk": str(world["survey"]["question"].pk)},
+        "surveys:round-open": {"pk": str(world["survey"]["draft"].pk)},
+        # an open round's actions
+        "surveys:respondent-revoke": {"pk": str(world["survey"]["respondent"].pk)},
+        "surveys:round-remind": {"pk": str(world["survey"]["open"].pk)},
+        "surveys:round-close": {"pk": str(world["survey"]["open"].pk)},
+        "admin/surveys/surveyround/([^/]+)/history/([^/]+)/$": {
+            "_0": str(world["survey"]["closed"].pk),
+            "_1": str(world["survey"]["history"]),
+        },
+        # an image of the workshop (an <img>, which the crawl does not follow)
+        "surveys:cloud": {"pk": str(world["survey"]["closed"].pk), "kind": "shared"},
     }
     missing = []
     for route in routes:
@@ -113,7 +131,10 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
     cases, forms = plan(list(examples.values()))
 
     # when: every planned request is sent (the board pack is printed by a stand-in for chromium)
-    with mock.patch("steering.boardpack.print_html", return_value=b"%PDF-1.4 fuzz"):
+    with (
+        mock.patch("steering.boardpack.print_html", return_value=b"%PDF-1.4 fuzz"),
+        mock.patch("surveys.views.print_html", return_value=b"%PDF-1.4 fuzz"),
+    ):
         outcome = fz.run(
             cases,
             clients=clients,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from alignment import services
 from alignment.models import InitiativeScore
 from demo.northwind import build_demo, freeze_review_figures, prepare_meetings
+from demo.surveys import build_surveys
 
 HISTORY_MONTHS = 6
 
@@ -37,6 +38,11 @@ class Command(BaseCommand):
         if result.created:
             frozen = freeze_review_figures()
             self.stdout.write(f"The {frozen} past reviews hold the figures their committee saw.")
+        rounds = build_surveys()
+        if rounds:
+            self.stdout.write(
+                f"{rounds} leadership alignment survey rounds: one closed, one open for answers."
+            )
         if result.created or not InitiativeScore.objects.filter(computed_at__isnull=False).exists():
             months = services.backfill_history(today=as_of, months=HISTORY_MONTHS)
             self.stdout.write(f"Scores computed, with monthly history back to {months[0].isoformat()}.")
