@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -404,17 +406,41 @@ def changes_since(initiative: Initiative, score: InitiativeScore, since: datetim
 def score_history_points(initiative_id: int, as_of: datetime.date) -> list[dict[str, Any]]:
     """An initiative's recorded scores on each day the history was recorded up to `as_of`, from its first
     (two queries): on each day, those of its latest row on or before it."""
-    rows = list(
-        ScoreHistory.objects.filter(initiative_id=initiative_id, date__lte=as_of)
-        .order_by("date")
-        .values_list("date", "until", "alignment", "fit", "delivery", "outcome")
-    )
+    return score_history_points_of({initiative_id: as_of})[initiative_id]
+
+
+def score_history_points_of(as_of: Mapping[int, datetime.date]) -> dict[int, list[dict[str, Any]]]:
+    """score_history_points of several initiatives, each up to its own day (initiative id -> day), in two
+    queries whatever their number."""
+    if not as_of:
+        return {}
+    last = max(as_of.values())
+    rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for initiative_id, date, *scores in (
+        ScoreHistory.objects.filter(initiative_id__in=list(as_of), date__lte=last)
+        .order_by("initiative_id", "date")
+        .values_list("initiative_id", "date", "until", "alignment", "fit", "delivery", "outcome")
+    ):
+        if date <= as_of[initiative_id]:
+            rows[initiative_id].append((date, *scores))
+    first = min((found[0][0] for found in rows.values()), default=last)
+    days = list(HistoryDay.objects.filter(date__gte=first, date__lte=last).values_list("date", flat=True))
+    return {
+        initiative_id: _points(rows.get(initiative_id, []), days, day) for initiative_id, day in as_of.items()
+    }
+
+
+def _points(
+    rows: list[tuple[Any, ...]], days: list[datetime.date], as_of: datetime.date
+) -> list[dict[str, Any]]:
+    """On each recorded day from the first row's to `as_of`, the scores of the latest row on or before it."""
     if not rows:
         return []
-    days = HistoryDay.objects.filter(date__gte=rows[0][0], date__lte=as_of).values_list("date", flat=True)
     points = []
     at = 0
     for day in days:
+        if day < rows[0][0] or day > as_of:
+            continue
         while at + 1 < len(rows) and rows[at + 1][0] <= day:
             at += 1
         date, until, alignment, fit, delivery, outcome = rows[at]

@@ -5,12 +5,13 @@ chart turned into a static vector image first. The live HTML view and the PDF co
 from __future__ import annotations
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import F, Max
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
@@ -24,7 +25,7 @@ from core.jobs import Progress, run_job
 from core.links import url_pattern
 from core.models import Job
 from core.printing import print_assets, print_html, print_in_thread
-from portfolio.models import KPI, Contribution, Objective, Reading
+from portfolio.models import Contribution, Objective
 from risk.models import Risk
 from steering import rules
 from steering.figures import by_severity, figure_changes, milestone_rows
@@ -47,70 +48,112 @@ SUMMARY_RISKS = 5
 SUMMARY_CHART_HEIGHT = 190
 
 
-def _kpi_chart(initiative: Any, as_of: datetime.date) -> dict[str, Any] | None:
-    """The small multiples of the KPIs the initiative's contributions name, with their readings up to `as_of`;
-    the title says the date of the latest reading drawn (not the day of the pack)."""
-    kpis = KPI.objects.filter(
-        pk__in=Contribution.objects.filter(initiative=initiative, kpi__isnull=False).values("kpi_id")
-    ).order_by("name")
-    kpi_rows = list(kpis.values_list(*dashboard.KPI_FIELDS)[: dashboard.KPI_PANELS])
-    if not kpi_rows:
-        return None
-    latest = Reading.objects.filter(kpi_id__in=[k[0] for k in kpi_rows], date__lte=as_of).aggregate(
-        latest=Max("date")
-    )["latest"]
-    readings = f"readings up to {latest.isoformat()}" if latest else "no reading yet"
-    codes = dict(Objective.objects.filter(pk__in={k[3] for k in kpi_rows}).values_list("pk", "code"))
-    series = dashboard.load_kpi_series(kpi_rows, codes, today=as_of)
-    return dashboard.chart_dict(
-        charts.kpi_small_multiples(
-            {"kpis": [series[k[0]] for k in kpi_rows]},
-            url_pattern("portfolio:kpi-detail").format,
-            columns=min(3, len(kpi_rows)),
-            title=f"KPIs {initiative.code} should move ({readings})",
-        ),
-        preview=50,
+def _kpi_panels(initiative_ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
+    """The KPIs each initiative's contributions name, by name, at most KPI_PANELS of them (dashboard.KPI_FIELDS
+    rows): one query, whatever the number of initiatives."""
+    panels: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    seen: dict[int, set[int]] = defaultdict(set)
+    for initiative_id, *row in (
+        Contribution.objects.filter(initiative_id__in=initiative_ids, kpi__isnull=False)
+        .order_by("initiative_id", "kpi__name", "kpi_id")
+        .values_list("initiative_id", *(f"kpi__{name}" for name in dashboard.KPI_FIELDS))
+    ):
+        kpis = panels[initiative_id]
+        if row[0] not in seen[initiative_id] and len(kpis) < dashboard.KPI_PANELS:
+            seen[initiative_id].add(row[0])
+            kpis.append(tuple(row))
+    return panels
+
+
+def _item_charts(
+    as_of: dict[int, datetime.date], codes_of: dict[int, str]
+) -> dict[int, list[dict[str, Any]]]:
+    """The charts of each item to review (initiative id -> the day they are drawn as of): the small multiples
+    of the KPIs its contributions name, with their readings up to that day, the title saying the date of the
+    latest reading drawn (not the day of the pack); and its score history. Seven queries, whatever the number
+    of items."""
+    panels = _kpi_panels(list(as_of))
+    rows = {row[0]: row for kpis in panels.values() for row in kpis}
+    codes = dict(Objective.objects.filter(pk__in={row[3] for row in rows.values()}).values_list("pk", "code"))
+    series = dashboard.load_kpi_series(
+        rows.values(), codes, today=max(as_of.values(), default=timezone.localdate())
     )
+    history = alignment_selectors.score_history_points_of(as_of)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for initiative_id, day in as_of.items():
+        item_charts = []
+        kpis = [
+            replace(series[row[0]], readings=[r for r in series[row[0]].readings if r[0] <= day])
+            for row in panels.get(initiative_id, [])
+        ]
+        if kpis:
+            latest = max((r[0] for kpi in kpis for r in kpi.readings), default=None)
+            readings = f"readings up to {latest.isoformat()}" if latest else "no reading yet"
+            code = codes_of.get(initiative_id, "")
+            item_charts.append(
+                dashboard.chart_dict(
+                    charts.kpi_small_multiples(
+                        {"kpis": kpis},
+                        url_pattern("portfolio:kpi-detail").format,
+                        columns=min(3, len(kpis)),
+                        title=f"KPIs {code} should move ({readings})",
+                    ),
+                    preview=50,
+                )
+            )
+        points = history.get(initiative_id)
+        if points:
+            url = reverse("alignment:initiative-why", args=[initiative_id])
+            item_charts.append(
+                dashboard.chart_dict(charts.score_history({"points": points}, url), preview=50)
+            )
+        found[initiative_id] = item_charts
+    return found
 
 
-def _item(
-    item: AgendaItem,
+def _items(
+    reviewed: list[AgendaItem],
     meeting: SteeringMeeting,
     today: datetime.date,
     live: dict[int, dict[str, Any]],
     previous: dict[int, CheckpointReview],
-) -> dict[str, Any]:
-    """One agenda item to review: the frozen figures if it was reviewed (else the data as it is now), what
-    changed since the initiative's previous review, and its charts as of the review (or today)."""
-    initiative = item.initiative
-    review = item.review
-    as_of = review.held_on if review else min(today, meeting.held_on)
-    figures = review.figures if review and review.figures else live.get(initiative.pk, {})
-    before = previous.get(initiative.pk)
-    change = {
-        "previous": before,
-        "comparable": bool(before and before.figures),
-        "changes": figure_changes(before.figures, figures) if before and before.figures else [],
+) -> list[dict[str, Any]]:
+    """The agenda items to review: the frozen figures if it was reviewed (else the data as it is now), what
+    changed since the initiative's previous review, its charts as of the review (or today) and the actions
+    its decision set; a fixed number of queries, whatever the number of items."""
+    as_of = {
+        item.initiative_id: item.review.held_on if item.review else min(today, meeting.held_on)
+        for item in reviewed
     }
-    item_charts = []
-    kpi_chart = _kpi_chart(initiative, as_of)
-    if kpi_chart is not None:
-        item_charts.append(kpi_chart)
-    history = alignment_selectors.score_history_points(initiative.pk, as_of)
-    if history:
-        url = reverse("alignment:initiative-why", args=[initiative.pk])
-        item_charts.append(dashboard.chart_dict(charts.score_history({"points": history}, url), preview=50))
-    return {
-        "item": item,
-        "initiative": initiative,
-        "review": review,
-        "figures": figures,
-        "signals": by_severity(figures.get("signals") or []),
-        "milestones": milestone_rows(figures),
-        "change": change,
-        "charts": item_charts,
-        "actions": list(review.action_items.select_related("owner")) if review else [],
-    }
+    item_charts = _item_charts(as_of, {item.initiative_id: item.initiative.code for item in reviewed})
+    actions: dict[int, list[ActionItem]] = defaultdict(list)
+    for action in ActionItem.objects.filter(
+        review_id__in=[i.review_id for i in reviewed if i.review_id]
+    ).select_related("owner"):
+        actions[cast(int, action.review_id)].append(action)  # not null: filtered
+    items = []
+    for item in reviewed:
+        review = item.review
+        figures = review.figures if review and review.figures else live.get(item.initiative_id, {})
+        before = previous.get(item.initiative_id)
+        items.append(
+            {
+                "item": item,
+                "initiative": item.initiative,
+                "review": review,
+                "figures": figures,
+                "signals": by_severity(figures.get("signals") or []),
+                "milestones": milestone_rows(figures),
+                "change": {
+                    "previous": before,
+                    "comparable": bool(before and before.figures),
+                    "changes": figure_changes(before.figures, figures) if before and before.figures else [],
+                },
+                "charts": item_charts[item.initiative_id],
+                "actions": actions.get(review.pk, []) if review else [],
+            }
+        )
+    return items
 
 
 def _summary_chart(chart: charts.Chart, title: str, **layout: Any) -> dict[str, Any]:
@@ -195,7 +238,7 @@ def _top_signals(items: list[dict[str, Any]], noting: list[AgendaItem]) -> list[
 
 
 def pack_context(meeting: SteeringMeeting, *, assets: dict[str, str] | None = None) -> dict[str, Any]:
-    """Everything the board pack shows for a meeting (a fixed number of queries per agenda item): a one-page
+    """Everything the board pack shows for a meeting (a fixed number of queries, whatever the agenda): a one-page
     summary (the decisions needed, the top signals and risks, the portfolio's alignment index and spend mix),
     the decisions and actions, a section per item to review, and the items for noting in one table."""
     today = timezone.localdate()
@@ -219,7 +262,7 @@ def pack_context(meeting: SteeringMeeting, *, assets: dict[str, str] | None = No
         PortfolioIndex.objects.filter(scope=ALL_SCOPE, date__lte=meeting.held_on).order_by("-date").first()
         or PortfolioIndex.objects.filter(scope=ALL_SCOPE).order_by("-date").first()
     )
-    items = [_item(i, meeting, today, live, previous) for i in reviewed]
+    items = _items(reviewed, meeting, today, live, previous)
     undecided = [i.initiative_id for i in agenda if i.review_id is None]
     facts = rules.agenda_facts(meeting.held_on, undecided) if undecided else {}
     decisions = Counter(r.decision for r in decided)

@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 
@@ -134,7 +134,7 @@ def _round(value: float | None) -> float | None:
 def _engine_parts(
     initiatives: Sequence[Initiative], as_of: datetime.date | None
 ) -> dict[int, dict[str, Any]]:
-    """Scores, tier, active signals and the KPIs its contributions name (four queries)."""
+    """Scores, tier, active signals and the KPIs its contributions name (three queries)."""
     ids = [i.pk for i in initiatives]
     scores = InitiativeScore.objects.in_bulk(ids)
     signals: dict[int, list[dict[str, str]]] = defaultdict(list)
@@ -142,15 +142,16 @@ def _engine_parts(
         "initiative_id", "rule", "severity", "message"
     ):
         signals[initiative_id].append({"rule": rule, "severity": severity, "message": message})
+    # the KPIs the contributions name, with their scores, read with the contributions (one query, and the
+    # same one whether or not any contribution names a KPI)
     named: dict[int, set[int]] = defaultdict(set)
-    for initiative_id, kpi_id in Contribution.objects.filter(
-        initiative_id__in=ids, kpi__isnull=False
-    ).values_list("initiative_id", "kpi_id"):
-        named[initiative_id].add(kpi_id)
-    kpis = {
-        k.pk: k
-        for k in KPI.objects.filter(pk__in={k for ks in named.values() for k in ks}).select_related("score")
-    }
+    kpis: dict[int, KPI] = {}
+    for contribution in Contribution.objects.filter(initiative_id__in=ids, kpi__isnull=False).select_related(
+        "kpi", "kpi__score"
+    ):
+        kpi = cast(KPI, contribution.kpi)  # not null: filtered
+        named[contribution.initiative_id].add(kpi.pk)
+        kpis[kpi.pk] = kpi
     parts = {}
     for pk in ids:
         score = scores.get(pk)

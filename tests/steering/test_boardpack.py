@@ -14,6 +14,8 @@ from io import BytesIO
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -361,3 +363,25 @@ def test_pdf_printed_by_a_steering_member_holds_the_meeting_its_items_decisions_
     assert starts == [2, 4, 6, 8, 10, 11, 13, 14]
     assert len(reader.pages) == 17
     assert re.search(rf"Page 1 of {len(reader.pages)}\b", text)
+
+
+def test_the_pack_reads_the_same_queries_whatever_its_agenda(decided):
+    # given: the demo meeting's pack with its eight items to review (two decided), and then with three (the
+    # two decided and one to decide): what differs is how many items, not what kind of items
+    meeting = decided["meeting"]
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            boardpack.pack_context(SteeringMeeting.objects.select_related("committee").get(pk=meeting.pk))
+        return len(captured)
+
+    full = queries()
+    for item in agenda(meeting)[3:]:
+        item.delete()
+
+    # when
+    trimmed = queries()
+
+    # then
+    assert len(agenda(meeting)) == 3
+    assert full == trimmed

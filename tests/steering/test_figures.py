@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alignment.models import InitiativeScore, KPIScore
-from portfolio.models import Initiative
+from portfolio.models import Contribution, Initiative
 from portfolio.sections import MilestoneState
 from steering.figures import FigureChange, figure_changes, milestone_rows
 from steering.services import figures_digest, initiative_figures
@@ -276,7 +276,7 @@ def portfolio_of(size: int) -> list[Initiative]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("size", [2, 10])
-def test_the_figures_of_many_initiatives_take_six_queries_and_equal_them_one_by_one(size):
+def test_the_figures_of_many_initiatives_take_five_queries_and_equal_them_one_by_one(size):
     # given a portfolio of 2 or 10 scored initiatives
     initiatives = portfolio_of(size)
 
@@ -284,8 +284,8 @@ def test_the_figures_of_many_initiatives_take_six_queries_and_equal_them_one_by_
     with CaptureQueriesContext(connection) as queries:
         frozen = initiative_figures(initiatives)
 
-    # then: milestones, scope changes, scores, signals, named KPIs and their statuses: six queries in all
-    assert len(queries) == 6
+    # then: milestones, scope changes, scores, signals, and the named KPIs with their statuses: five queries
+    assert len(queries) == 5
     assert list(frozen) == [initiative.pk for initiative in initiatives]
     assert {pk: frozen[pk]["tier"] for pk in frozen} == {i.pk: 1 + n % 3 for n, i in enumerate(initiatives)}
     for initiative in initiatives:
@@ -464,3 +464,21 @@ def test_figure_changes_read_keys_that_appear_or_disappear():
 
     # then
     assert [str(change) for change in changes] == ["New signal (red): x", "Flags: removed a"]
+
+
+@pytest.mark.django_db
+def test_the_figures_take_the_same_queries_whether_or_not_a_kpi_is_named():
+    # given: two initiatives whose contributions name no KPI, and two whose do
+    plain = portfolio_of(2)
+    Contribution.objects.filter(initiative__in=plain).update(kpi=None, expected_change=None)
+    named = portfolio_of(2)
+
+    # when
+    with CaptureQueriesContext(connection) as without_kpis:
+        initiative_figures(plain)
+    with CaptureQueriesContext(connection) as with_kpis:
+        figures = initiative_figures(named)
+
+    # then
+    assert len(without_kpis) == len(with_kpis) == 5
+    assert all(figures[i.pk]["kpis"] for i in named)
