@@ -130,10 +130,13 @@ def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart
             z_row.append(None if value is None else round(value, 4))
             t_row.append(STRENGTH_LETTER.get(strength, ""))
             c_row.append(link(i["id"]))
+            # only a contribution says something on hover: an empty cell (no contribution) shows nothing,
+            # which keeps the stored page small (a hundred objectives by 25 initiatives is 2,500 cells)
             h_row.append(
                 f"{plain(i['code'])} {plain(i['title'])}<br>→ {plain(o['code'])} {plain(o['title'])}"
-                f"<br>{strength or 'no'} contribution"
-                + (f"; relative weight × strength = {value:.2f}" if value is not None else "")
+                f"<br>{strength} contribution; relative weight × strength = {value:.2f}"
+                if value is not None
+                else ""
             )
         z.append(z_row)
         text.append(t_row)
@@ -151,6 +154,7 @@ def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart
                 "customdata": custom,
                 "hovertext": hover,
                 "hovertemplate": "%{hovertext}<extra></extra>",
+                "hoverongaps": False,
                 "colorscale": "Cividis",
                 "reversescale": True,
                 "zmin": 0,

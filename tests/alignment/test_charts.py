@@ -416,6 +416,16 @@ def test_alignment_heatmap_table_holds_each_cell_with_names():
     assert trace["y"] == ["O1 Grow", "O2 Save"]
     assert trace["z"] == [[1.0, None, None], [0.25, 0.5, None]]
     assert trace["text"] == [["S", "", ""], ["W", "M", ""]]
+    # a contribution tells what it is on hover; an empty cell says nothing (and is not hovered)
+    assert trace["hoverongaps"] is False
+    assert [[bool(text) for text in row] for row in trace["hovertext"]] == [
+        [True, False, False],
+        [True, True, False],
+    ]
+    assert (
+        trace["hovertext"][0][0]
+        == "A-1 Alpha<br>→ O1 Grow<br>strong contribution; relative weight × strength = 1.00"
+    )
 
 
 # ------------------------------------------------------------------------------------------ click-through
