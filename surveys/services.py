@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed
 from core.records import record_create, record_update
 from core.roles import can_edit_portfolio, can_view
@@ -366,7 +367,8 @@ def round_remind(*, user: Any, round_id: int) -> int:
 
 def round_close(*, user: Any, round_id: int) -> SurveyRound:
     """Close an open round: no more answers, every link stops working, and the analysis is computed and
-    stored with the round (surveys.results). Needs an answer from each side."""
+    stored with the round (surveys.results). Needs an answer from each side. Tells the engine the program
+    changed (core.changes), so its signals and stored dashboard follow after commit."""
     _require_facilitator(user)
     with transaction.atomic(durable=True):
         survey = _locked_round(round_id)
@@ -385,6 +387,8 @@ def round_close(*, user: Any, round_id: int) -> SurveyRound:
         survey.version += 1
         survey.save(update_fields=["status", "closed_at", "results", "agreement", "version", "updated_at"])
         survey.respondents.update(token_hash="")
+        # the engine's leadership signal and the program's stored dashboard read the latest closed round
+        portfolio_changed(program_ids=[survey.program_id])
     return survey
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("surveys/<id:pk>/clouds/<str:kind>.png", views.cloud_png, name="cloud"),
     path("surveys/<id:pk>/terms.csv", views.terms_csv, name="terms-csv"),
     path("surveys/<id:pk>/leaders.csv", views.leaders_csv, name="leaders-csv"),
+    path("surveys/<id:pk>/agreement-trend.csv", views.trend_csv, name="trend-csv"),
     path("surveys/<id:pk>/pack/", views.pack_html, name="pack"),
     path("surveys/<id:pk>/pack.pdf", views.pack_pdf, name="pack-pdf"),
 ]

@@ -381,6 +381,10 @@ def workshop_context(survey: SurveyRound, question: Question | None) -> dict[str
         "semantic_status": (results.get("semantic") or {}).get("status") or semantic.status(),
         "semantic_agreement": (results.get("semantic") or {}).get("agreement"),
         "cloud_kinds": [(kind, charts.CLOUD_TITLES[kind]) for kind in CLOUD_KINDS],
+        "trend": charts.chart_dict(
+            charts.agreement_trend(selectors.agreement_trend(survey.program_id), current=survey.pk),
+            csv_url=reverse("surveys:trend-csv", args=[survey.pk]),
+        ),
     }
 
 
@@ -445,6 +449,15 @@ def leaders_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     survey = _closed(pk, request.user)
     chart = charts.leader_heatmap(survey.results)
     return csv_response(f"round-{survey.pk}-leader-similarity", chart.table.columns, chart.table.rows)
+
+
+@viewer_required
+@require_GET
+def trend_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The agreement index of the closed rounds of this round's program (or of the whole portfolio)."""
+    survey = _closed(pk, request.user)
+    chart = charts.agreement_trend(selectors.agreement_trend(survey.program_id), current=survey.pk)
+    return csv_response(f"round-{survey.pk}-agreement-trend", chart.table.columns, chart.table.rows)
 
 
 def pack_context(survey: SurveyRound, *, assets: dict[str, str] | None = None) -> dict[str, Any]:
