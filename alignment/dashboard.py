@@ -1035,7 +1035,15 @@ def survey_panel(survey: dict[str, Any] | None) -> dict[str, Any] | None:
     pk, title, agreement, closed_at = rounds[-1]
     previous = rounds[-2][2] if len(rounds) > 1 else None
     band = "red" if agreement < red else "amber" if agreement < amber else "green"
-    chart = survey_charts.agreement_trend(rounds, current=pk, thresholds=(amber, red))
+    trend = survey_charts.agreement_trend(rounds, current=pk, thresholds=(amber, red))
+    chart = chart_builders.Chart(
+        trend.key,
+        trend.title,
+        trend.description,
+        trend.figure,
+        chart_builders.Table(trend.table.columns, trend.table.rows),
+        trend.height,
+    )
     return {
         "latest": {
             "id": pk,

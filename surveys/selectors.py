@@ -104,4 +104,8 @@ def agreement_trend(program_id: int | None) -> list[tuple[int, str, float, Any]]
         .order_by("-closed_at", "-pk")
         .values_list("pk", "title", "agreement", "closed_at")[:TREND_ROUNDS]
     )
-    return [(pk, title, agreement, closed_at) for pk, title, agreement, closed_at in reversed(rows)]
+    return [
+        (pk, title, agreement, closed_at)
+        for pk, title, agreement, closed_at in reversed(rows)
+        if agreement is not None  # filtered out above; for the type checker
+    ]
