@@ -199,32 +199,82 @@ def question_add(
     return question
 
 
-def question_update(*, user: Any, question_id: int, text: str, help_text: str = "") -> Question:
-    """Reword a question of a draft round."""
+def _draft_question(question_id: int) -> tuple[SurveyRound, Question]:
+    """The question and its round, the round locked so that concurrent edits of its questions line up; refused
+    unless the round is a draft."""
+    round_id = Question.objects.filter(pk=question_id).values_list("round_id", flat=True).first()
+    if round_id is None:
+        raise ApplicationError("This question no longer exists.")
+    survey = _locked_round(round_id)
+    question = Question.objects.filter(pk=question_id, round=survey).first()
+    if question is None:
+        raise ApplicationError("This question no longer exists.")
+    if not survey.is_draft:
+        raise ApplicationError("Questions can only change while the round is a draft.")
+    return survey, question
+
+
+def question_update(
+    *,
+    user: Any,
+    question_id: int,
+    text: str,
+    help_text: str = "",
+    expected: tuple[str, str] | None = None,
+) -> Question:
+    """Reword a question of a draft round. `expected` is the (text, hint) the user saw: when someone changed
+    the question since, nothing is saved and the user is told what it reads now."""
     _require_facilitator(user)
     text = _clean_text(text, field="text", limit=500)
     help_text = _clean_text(help_text, field="help_text", limit=500, required=False)
     with transaction.atomic(durable=True):
-        question = Question.objects.select_for_update().filter(pk=question_id).first()
-        if question is None:
-            raise ApplicationError("This question no longer exists.")
-        if not _locked_round(question.round_id).is_draft:
-            raise ApplicationError("Questions can only change while the round is a draft.")
+        _survey, question = _draft_question(question_id)
+        if expected is not None and (question.text, question.help_text) != expected:
+            raise ApplicationError(
+                f"Someone changed this question while you were editing it; it now reads “{question.text}”. "
+                "Your wording was not saved: edit it again if yours should win."
+            )
         question.text, question.help_text = text, help_text
         question.save(update_fields=["text", "help_text"])
     return question
 
 
+def _renumber(questions: Sequence[Question]) -> None:
+    """Positions 0..n-1 in the given order, writing only the questions whose position changed."""
+    changed = []
+    for position, question in enumerate(questions):
+        if question.position != position:
+            question.position = position
+            changed.append(question)
+    if changed:
+        Question.objects.bulk_update(changed, ["position"])
+
+
+def question_move(*, user: Any, question_id: int, direction: str) -> Question:
+    """Move a question of a draft round one place up or down (the first stays first, the last last)."""
+    _require_facilitator(user)
+    if direction not in ("up", "down"):
+        raise ApplicationError("Move a question up or down.")
+    with transaction.atomic(durable=True):
+        survey, question = _draft_question(question_id)
+        questions = list(survey.questions.order_by("position", "pk"))
+        index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(questions):
+            questions[index], questions[other] = questions[other], questions[index]
+        _renumber(questions)
+    return next(q for q in questions if q.pk == question.pk)
+
+
 def question_delete(*, user: Any, question_id: int) -> None:
-    """Remove a question from a draft round."""
+    """Remove a question from a draft round (the others keep their order)."""
     _require_facilitator(user)
     with transaction.atomic(durable=True):
-        question = Question.objects.filter(pk=question_id).first()
-        if question is None:
+        if not Question.objects.filter(pk=question_id).exists():
             return
-        if not _locked_round(question.round_id).is_draft:
-            raise ApplicationError("Questions can only change while the round is a draft.")
+        survey, question = _draft_question(question_id)
         question.delete()
+        _renumber(list(survey.questions.order_by("position", "pk")))
 
 
 # ------------------------------------------------------------------------------------------------ respondents
