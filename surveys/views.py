@@ -241,7 +241,7 @@ def question_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             return HttpResponseRedirect(back)
         current = Question.objects.filter(pk=pk).values_list("text", "help_text").first()
         if current is not None:  # the next save is measured against what is stored now
-            data = form.data.copy()
+            data = request.POST.copy()
             data["was_text"], data["was_help_text"] = current
             form.data = data
     return render_page(
