@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from portfolio.selectors import HistoryEntry, history_entries
 from surveys.models import Answer, Question, QuestionKind, Respondent, Side, SurveyRound
 from surveys.results import respondent_labels
 
@@ -109,3 +110,19 @@ def agreement_trend(program_id: int | None) -> list[tuple[int, str, float, Any]]
         for pk, title, agreement, closed_at in reversed(rows)
         if agreement is not None  # filtered out above; for the type checker
     ]
+
+
+ROUND_HISTORY = 30
+
+
+def round_history(survey: SurveyRound) -> list[HistoryEntry]:
+    """Who changed the round, its questions and its leaders asked, and when, old -> new, newest first (the
+    last ROUND_HISTORY changes; three queries). Answers have no history: they are private."""
+    return history_entries(
+        [
+            SurveyRound.history.filter(id=survey.pk),
+            Question.history.filter(round_id=survey.pk),
+            Respondent.history.filter(round_id=survey.pk),
+        ],
+        limit=ROUND_HISTORY,
+    )

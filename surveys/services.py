@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed
@@ -88,6 +89,13 @@ def _require_facilitator(user: Any) -> None:
         raise NotAllowed(NOT_FACILITATOR)
 
 
+def _created(record: Any, user: Any) -> Any:
+    """Save a new question or leader asked, its history saying who created it (outside a request too)."""
+    record._history_user = user
+    record.save(force_insert=True)
+    return record
+
+
 def _only(data: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
     return {name: data[name] for name in fields if name in data}
 
@@ -108,12 +116,15 @@ def round_create(*, user: Any, data: Mapping[str, Any]) -> SurveyRound:
         )
         objectives = program_objectives(created.program_id)
         for position, spec in enumerate(question_defaults(objectives)):
-            question = Question.objects.create(
-                round=created,
-                position=position,
-                kind=spec["kind"],
-                text=spec["text"],
-                help_text=spec["help_text"],
+            question = _created(
+                Question(
+                    round=created,
+                    position=position,
+                    kind=spec["kind"],
+                    text=spec["text"],
+                    help_text=spec["help_text"],
+                ),
+                user,
             )
             ScaleItem.objects.bulk_create(
                 ScaleItem(
@@ -189,8 +200,8 @@ def question_add(
         count = survey.questions.count()
         if count >= MAX_QUESTIONS:
             raise ApplicationError(f"A round has at most {MAX_QUESTIONS} questions.")
-        question = Question.objects.create(
-            round=survey, position=count, kind=kind, text=text, help_text=help_text
+        question = _created(
+            Question(round=survey, position=count, kind=kind, text=text, help_text=help_text), user
         )
         if kind == QuestionKind.SCALE:
             ScaleItem.objects.bulk_create(
@@ -235,19 +246,21 @@ def question_update(
                 "Your wording was not saved: edit it again if yours should win."
             )
         question.text, question.help_text = text, help_text
+        question._history_user = user  # type: ignore[attr-defined]  # simple-history's who, outside a request too
         question.save(update_fields=["text", "help_text"])
     return question
 
 
-def _renumber(questions: Sequence[Question]) -> None:
-    """Positions 0..n-1 in the given order, writing only the questions whose position changed."""
+def _renumber(questions: Sequence[Question], user: Any) -> None:
+    """Positions 0..n-1 in the given order, writing only the questions whose position changed (and their
+    history, by the user)."""
     changed = []
     for position, question in enumerate(questions):
         if question.position != position:
             question.position = position
             changed.append(question)
     if changed:
-        Question.objects.bulk_update(changed, ["position"])
+        bulk_update_with_history(changed, Question, ["position"], default_user=user)
 
 
 def question_move(*, user: Any, question_id: int, direction: str) -> Question:
@@ -262,7 +275,7 @@ def question_move(*, user: Any, question_id: int, direction: str) -> Question:
         other = index - 1 if direction == "up" else index + 1
         if 0 <= other < len(questions):
             questions[index], questions[other] = questions[other], questions[index]
-        _renumber(questions)
+        _renumber(questions, user)
     return next(q for q in questions if q.pk == question.pk)
 
 
@@ -273,8 +286,9 @@ def question_delete(*, user: Any, question_id: int) -> None:
         if not Question.objects.filter(pk=question_id).exists():
             return
         survey, question = _draft_question(question_id)
+        question._history_user = user  # type: ignore[attr-defined]
         question.delete()
-        _renumber(list(survey.questions.order_by("position", "pk")))
+        _renumber(list(survey.questions.order_by("position", "pk")), user)
 
 
 # ------------------------------------------------------------------------------------------------ respondents
@@ -312,7 +326,7 @@ def respondent_add(
             )
         if survey.respondents.count() >= MAX_RESPONDENTS:
             raise ApplicationError(f"A round asks at most {MAX_RESPONDENTS} leaders.")
-        respondent = Respondent.objects.create(round=survey, side=side, name=name, email=email, user=account)
+        respondent = _created(Respondent(round=survey, side=side, name=name, email=email, user=account), user)
         if survey.is_open:
             _send_invitations(survey, [respondent], reminder=False)
     return respondent
@@ -330,6 +344,7 @@ def respondent_revoke(*, user: Any, respondent_id: int) -> Respondent:
         if respondent.revoked_at is None:
             respondent.revoked_at = timezone.now()
             respondent.token_hash = ""
+            respondent._history_user = user  # type: ignore[attr-defined]
             respondent.save(update_fields=["revoked_at", "token_hash"])
     return respondent
 

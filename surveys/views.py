@@ -134,6 +134,8 @@ def _detail(
             "mine": mine,
             "question_form": question_form or QuestionForm(),
             "respondent_form": respondent_form or RespondentForm(),
+            # the trail names the leaders asked: the facilitator's, as the list of leaders is
+            "entries": selectors.round_history(survey) if facilitator else [],
         },
         status=status,
     )
