@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -41,6 +42,8 @@ from surveys.models import (
     SurveyRound,
     question_defaults,
 )
+
+log = logging.getLogger(__name__)
 
 LINK_DAYS = 30  # a personal link works for this many days after it was sent
 PROGRAM_OBJECTIVES = 12
@@ -355,10 +358,25 @@ def _link(token: str) -> str:
 
 def _send_invitations(survey: SurveyRound, respondents: Sequence[Respondent], *, reminder: bool) -> int:
     """Give each respondent a fresh personal link (only its hash is kept, so a reminder's link replaces the
-    previous one) and e-mail it, in one connection, after the transaction commits."""
+    previous one) and e-mail it, in one connection, after the transaction commits. A leader whose stored
+    address is not a valid one (a row from before validation, an import) is skipped and logged, so that one
+    bad address never stops the others' mail; returns how many were sent."""
     now = timezone.now()
     expires = now + datetime.timedelta(days=LINK_DAYS)
     messages = []
+    reachable = []
+    for respondent in respondents:
+        try:
+            validate_email(respondent.email)
+        except ValidationError:
+            log.warning(
+                "Survey round %s: leader %s has no valid e-mail address; not sent", survey.pk, respondent.pk
+            )
+            continue
+        reachable.append(respondent)
+    respondents = reachable
+    # a header holds one line: a title typed with line breaks (or imported) is sent on one
+    title = " ".join(survey.title.split())
     for respondent in respondents:
         token = secrets.token_urlsafe(32)
         respondent.token_hash = token_hash(token)
@@ -384,7 +402,7 @@ def _send_invitations(survey: SurveyRound, respondents: Sequence[Respondent], *,
             lines += ["", "This link replaces the one sent before."]
         messages.append(
             EmailMessage(
-                subject=f"{'Reminder: ' if reminder else ''}Leadership alignment survey: {survey.title}",
+                subject=f"{'Reminder: ' if reminder else ''}Leadership alignment survey: {title}",
                 body="\n".join(lines),
                 to=[respondent.email],
             )
@@ -392,7 +410,8 @@ def _send_invitations(survey: SurveyRound, respondents: Sequence[Respondent], *,
     Respondent.objects.bulk_update(
         respondents, ["token_hash", "token_expires_at", "invited_at", "reminded_at"]
     )
-    transaction.on_commit(lambda: get_connection().send_messages(messages))
+    # robust: a mail server down after the commit is logged, never a failed request for a saved change
+    transaction.on_commit(lambda: get_connection().send_messages(messages), robust=True)
     return len(messages)
 
 
