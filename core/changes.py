@@ -8,7 +8,9 @@ commit. The portfolio app stays unaware of who listens, so dependencies keep poi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -22,6 +24,7 @@ class Change:
 
 Listener = Callable[[Change], None]
 _listeners: list[Listener] = []
+_paused = threading.local()
 
 
 def listen(listener: Listener) -> None:
@@ -44,5 +47,18 @@ def portfolio_changed(
     )
     if not (change.initiative_ids or change.objective_ids or change.kpi_ids or change.program_ids):
         return
+    if getattr(_paused, "depth", 0):
+        return
     for listener in list(_listeners):
         listener(change)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Tell no listener of the changes made inside (in this thread): for a bulk load, such as the demo's, that
+    computes everything itself once it is done, rather than a recompute after each of its commits."""
+    _paused.depth = getattr(_paused, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _paused.depth -= 1
