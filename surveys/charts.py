@@ -217,7 +217,13 @@ def agreement_trend(
         "layout": {
             "title": {"text": title, "font": {"size": 14}},
             "font": {"family": FONT, "size": 12},
-            "xaxis": {"title": {"text": "Round closed on"}, "type": "category", "automargin": True},
+            # half a category either side, so the first and last days' labels are not cut
+            "xaxis": {
+                "title": {"text": "Round closed on"},
+                "type": "category",
+                "automargin": True,
+                "range": [-0.5, max(len(labels), 1) - 0.5],
+            },
             "yaxis": {"title": {"text": "Agreement (0-100)"}, "range": [0, 105], "dtick": 20},
             "legend": {"orientation": "h", "y": -0.3},
             "showlegend": True,
@@ -232,5 +238,5 @@ def agreement_trend(
         "and IT leaders' answers (docs/surveys.md); the latest round on the right.",
         figure=figure,
         table=Table(["Round", "Closed on", "Agreement (0-100)"], rows),
-        height=340,
+        height=320,
     )
