@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from core import changes
 from portfolio.models import Program
@@ -113,9 +114,11 @@ def _kick_off(facilitator: User, program: Program) -> SurveyRound:
     for name, (_side, texts, rating) in KICK_OFF_ANSWERS.items():
         _answer(asked[name], texts, rating)
     closed = services.round_close(user=facilitator, round_id=kick_off.pk)
+    closed_at = closed.closed_at or timezone.now()  # a closed round has both moments
+    opened_at = closed.opened_at or closed_at
     moved = {
-        "closed_at": closed.closed_at - datetime.timedelta(days=KICK_OFF_DAYS_BEFORE),
-        "opened_at": closed.opened_at - datetime.timedelta(days=KICK_OFF_DAYS_BEFORE + 14),
+        "closed_at": closed_at - datetime.timedelta(days=KICK_OFF_DAYS_BEFORE),
+        "opened_at": opened_at - datetime.timedelta(days=KICK_OFF_DAYS_BEFORE + 14),
     }
     SurveyRound.objects.filter(pk=closed.pk).update(**moved)
     return closed
