@@ -68,6 +68,8 @@ class QuestionEditForm(SubmissionMixin, BearingForm):
                 "was_text": question.text,
                 "was_help_text": question.help_text,
             }
+        # in place of a question, next to the form that adds one: ids of its own
+        kwargs.setdefault("auto_id", "id_edit_%s")
         super().__init__(*args, **kwargs)
         self.stale_rows = []
 
