@@ -31,6 +31,8 @@ from core.links import url_pattern
 from core.stages import ACTIVE, FUNDED, STAGE_GROUPS, Stage
 from portfolio.models import KPI, Category, Contribution, Initiative, InterimTarget, Reading
 from portfolio.selectors import global_weights
+from surveys import charts as survey_charts
+from surveys import selectors as survey_selectors
 
 HEATMAP_INITIATIVES = 25
 # an initiative's budget, summed and converted in the database (thousands of Decimals are slow to build)
@@ -145,6 +147,8 @@ class DashboardData:
     today: datetime.date
     tiles: list[Tile]
     charts: dict[str, Any] = field(default_factory=dict)  # chart key -> the data its figure and table use
+    # a program's leadership alignment survey: its closed rounds (oldest first) and the signal's thresholds
+    survey: dict[str, Any] | None = None
 
 
 @dataclass
@@ -192,6 +196,8 @@ class PortfolioSlice:
     # under a category filter: the funded budget per category of the other filters, which the mix chart shows
     # (one category alone is always 100% of itself)
     context_mix: dict[str, float] | None = None
+    # program -> its closed leadership survey rounds, latest first (surveys.selectors.program_agreements)
+    surveys: dict[int, list[tuple[int, str, float, Any]]] = field(default_factory=dict)
 
     def restrict(self, program_id: int) -> PortfolioSlice:
         rows = {pk: r for pk, r in self.rows.items() if r.program_id == program_id}
@@ -293,6 +299,12 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         indices[index.scope].append(index)
     kpis = list(KPI.objects.filter(objective__status="active").values_list(*KPI_FIELDS))
     context_mix = category_budgets(replace(filters, category=""), objectives) if filters.category else None
+    # the program dashboards show their leadership survey; the portfolio's slice feeds every program's
+    surveys = (
+        survey_selectors.program_agreements([filters.program] if filters.program else None)
+        if filters.program or filters.scope == ALL_SCOPE
+        else {}
+    )
     return PortfolioSlice(
         today,
         objectives,
@@ -307,6 +319,7 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         kpis,
         subset,
         context_mix,
+        surveys,
     )
 
 
@@ -680,6 +693,13 @@ def _dashboard(
     )
     data.charts["history"] = {"points": points}
     data.charts["kpis"] = {"kpis": kpis}
+    if filters.program:
+        signals = policy.signals
+        data.survey = {
+            "rounds": list(reversed(piece.surveys.get(filters.program, [])[: survey_selectors.TREND_ROUNDS])),
+            "amber": signals.leadership_agreement_amber,
+            "red": signals.leadership_agreement_red,
+        }
     return data
 
 
@@ -1001,6 +1021,52 @@ def _date_default(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
+def survey_panel(survey: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A program dashboard's leadership survey panel: the latest closed round's agreement index (0-100), how it
+    moved since the round before, where it stands against the leadership_misaligned signal's thresholds, a
+    link to its workshop, and the trend chart across rounds (with its table and CSV). None off a program's
+    dashboard; without a closed round, only a link to the surveys."""
+    if survey is None:
+        return None
+    rounds = survey["rounds"]
+    if not rounds:
+        return {"latest": None, "surveys_url": reverse("surveys:round-list")}
+    amber, red = survey["amber"], survey["red"]
+    pk, title, agreement, closed_at = rounds[-1]
+    previous = rounds[-2][2] if len(rounds) > 1 else None
+    band = "red" if agreement < red else "amber" if agreement < amber else "green"
+    trend = survey_charts.agreement_trend(rounds, current=pk, thresholds=(amber, red))
+    chart = chart_builders.Chart(
+        trend.key,
+        trend.title,
+        trend.description,
+        trend.figure,
+        chart_builders.Table(trend.table.columns, trend.table.rows),
+        trend.height,
+    )
+    return {
+        "latest": {
+            "id": pk,
+            "title": title,
+            "agreement": f"{agreement:.0f}",
+            "closed_on": survey_charts.day(closed_at),
+            "workshop_url": reverse("surveys:workshop", args=[pk]),
+            "band": band,
+            "band_text": (
+                f"below {red:.0f}: a red leadership signal"
+                if band == "red"
+                else f"below {amber:.0f}: an amber leadership signal"
+                if band == "amber"
+                else f"at or above {amber:.0f}: no leadership signal"
+            ),
+            "previous": None if previous is None else f"{previous:.0f}",
+        },
+        "rounds": len(rounds),
+        "surveys_url": reverse("surveys:round-list"),
+        "chart": chart_dict(chart, csv_url=reverse("surveys:trend-csv", args=[pk])),
+    }
+
+
 def format_value(kind: str, value: float | None, symbol: str) -> str:
     if value is None:
         return "—"
@@ -1071,6 +1137,7 @@ def build_payload(data: DashboardData, *, symbol: str, as_of: datetime.datetime 
     return {
         "as_of": as_of.isoformat() if as_of else None,
         "today": data.today.isoformat(),
+        "survey": survey_panel(data.survey),
         "tiles": [
             {
                 "key": t.key,

@@ -1,15 +1,19 @@
-"""The demo's leadership alignment surveys: Digital Commerce has a closed round whose business and IT leaders
-half agree (they share "checkout", "customers", "conversion" but not what success is or who owns the change),
+"""The demo's leadership alignment surveys: Digital Commerce has a kick-off round closed a quarter ago and a
+closed round whose business and IT leaders half agree (they share "checkout", "customers", "conversion" but not
+what success is or who owns the change),
 and Supply Chain has a round open for answers, one leader having answered. Loaded once: nothing is added when a
 round already exists, so seed_demo stays idempotent."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.test.utils import override_settings
+from django.utils import timezone
 
+from core import changes
 from portfolio.models import Program
 from surveys import services
 from surveys.models import QuestionKind, Respondent, SurveyRound
@@ -78,16 +82,63 @@ def _answer(respondent: Respondent, texts: list[str], rating: int) -> None:
     services.respondent_answer(respondent_id=respondent.pk, answers=answers, ratings=ratings)
 
 
+# The kick-off round a quarter before: two leaders, further apart than they are now.
+KICK_OFF_ANSWERS = {
+    "Grace Holt": (BUSINESS, ["Grow online sales and conversion before the holiday season."], 4),
+    "Priya Nair": (
+        IT,
+        ["Replace the legacy platform so online sales grow, and release weekly on the cloud."],
+        3,
+    ),
+}
+KICK_OFF_DAYS_BEFORE = 91
+
+
+def _kick_off(facilitator: User, program: Program) -> SurveyRound:
+    """Digital Commerce's first round, closed a quarter ago (its closing moved back after the fact: the demo's
+    history), so the program's dashboard and the workshop show a trend."""
+    kick_off = services.round_create(
+        user=facilitator, data={"title": "Digital Commerce: kick-off", "program": program}
+    )
+    asked = {
+        name: services.respondent_add(
+            user=facilitator,
+            round_id=kick_off.pk,
+            side=side,
+            name=name,
+            email=name.lower().replace(" ", ".") + "@northwind.example",
+        )
+        for name, (side, _texts, _rating) in KICK_OFF_ANSWERS.items()
+    }
+    services.round_open(user=facilitator, round_id=kick_off.pk)
+    for name, (_side, texts, rating) in KICK_OFF_ANSWERS.items():
+        _answer(asked[name], texts, rating)
+    closed = services.round_close(user=facilitator, round_id=kick_off.pk)
+    closed_at = closed.closed_at or timezone.now()  # a closed round has both moments
+    opened_at = closed.opened_at or closed_at
+    moved = {
+        "closed_at": closed_at - datetime.timedelta(days=KICK_OFF_DAYS_BEFORE),
+        "opened_at": opened_at - datetime.timedelta(days=KICK_OFF_DAYS_BEFORE + 14),
+    }
+    SurveyRound.objects.filter(pk=closed.pk).update(**moved)
+    return closed
+
+
 def build_surveys(users: dict[str, User] | None = None) -> int:
-    """Load the demo's two survey rounds unless a round exists; returns how many rounds were added."""
+    """Load the demo's three survey rounds unless a round exists; returns how many rounds were added."""
     if SurveyRound.objects.exists():
         return 0
     facilitator = (users or {}).get("pmo") or User.objects.get(username="pmo")
     programs = {p.name: p for p in Program.objects.filter(name__in=["Digital Commerce", "Supply Chain"])}
     if len(programs) < 2:
         return 0
-    # the invitations of demo leaders are not sent anywhere
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+    # the invitations of demo leaders are not sent anywhere; seed_demo computes the scores and signals once the
+    # rounds are in, not after each round closes
+    with (
+        override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+        changes.paused(),
+    ):
+        earlier = _kick_off(facilitator, programs["Digital Commerce"])
         digital = services.round_create(
             user=facilitator,
             data={"title": "Digital Commerce: leadership alignment", "program": programs["Digital Commerce"]},
@@ -122,4 +173,4 @@ def build_surveys(users: dict[str, User] | None = None) -> int:
             ],
             4,
         )
-    return 2
+    return 3 if earlier else 2

@@ -552,7 +552,7 @@ def _subject(record: Any, fields: list[models.Field], related: RelatedRecords) -
     by_name = {f.name: f for f in fields}
     if "objective" in by_name:  # a contribution reads best as the objective it serves
         return f"{kind} to “{_display(by_name['objective'], record.objective_id, related)}”"
-    description = getattr(record, "description", "")
+    description = getattr(record, "description", "") or getattr(record, "text", "")  # a survey's question
     if description:
         return f"{kind} “{description if len(description) <= 60 else description[:57] + '…'}”"
     for name in ("held_on", "date"):

@@ -10,7 +10,21 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from alignment.engine.formulas import AT_RISK, NO_DATA, OFF_TRACK, MilestoneDates, slip_days
@@ -19,12 +33,15 @@ from alignment.models import InitiativeScore, KPIScore, Severity, Signal
 from alignment.services import current_policy
 from core.models import RAG
 from core.stages import GOVERNED, STAGE_ORDER, UNFINISHED, Stage
-from portfolio.models import Initiative, Milestone, ScopeChange, ScopeChangeStatus
+from portfolio.models import Initiative, Milestone, Program, ScopeChange, ScopeChangeStatus
 from risk import selectors as risk_selectors
 from steering.models import PROCEED_DECISIONS, RAG_DIMENSIONS, CheckpointReview
 
 # The engine's signal that says the same as a checkpoint due (with dates): counted once, as the checkpoint.
 CHECKPOINT_OVERDUE_RULE = "checkpoint_overdue"
+# The engine's signal on a program whose business and IT leaders disagree on its goals (its latest leadership
+# survey): the program comes before the committee through its lead initiative (lead_initiatives).
+LEADERSHIP_RULE = "leadership_misaligned"
 
 # ------------------------------------------------------------------------------------------------ checkpoints
 
@@ -77,6 +94,7 @@ TIER_POINTS = {1: 30, 2: 20, 3: 10}
 RED_SIGNAL_POINTS, RED_SIGNALS_COUNTED = 10, 3
 CHECKPOINT_DUE_POINTS, OVERDUE_DAYS_PER_POINT, OVERDUE_POINTS_MAX = 5, 3, 20
 PENDING_CHANGE_POINTS, PENDING_CHANGES_COUNTED = 5, 3
+LEADERSHIP_POINTS = 10
 # The time box an item gets by default, from its importance: (at least this important, minutes).
 TIME_BOXES = ((60, 20), (40, 15), (0, 10))
 HAND_ADDED_MINUTES = 10
@@ -111,11 +129,13 @@ class AgendaFacts:
     checkpoint: CheckpointDue | None = None
     red_signals: tuple[str, ...] = field(default_factory=tuple)  # the rules' titles
     pending_changes: int = 0
+    # the leadership_misaligned signal of the program it leads: (program name, agreement 0-100)
+    leadership: tuple[str, float] | None = None
 
     @property
     def flagged(self) -> bool:
         """Whether the data puts it on the agenda."""
-        return bool(self.checkpoint or self.red_signals or self.pending_changes)
+        return bool(self.checkpoint or self.red_signals or self.pending_changes or self.leadership)
 
     @property
     def overdue_days(self) -> int:
@@ -132,11 +152,15 @@ class AgendaFacts:
         if self.pending_changes:
             n = self.pending_changes
             reasons.append(f"{n} scope change{'s' if n != 1 else ''} awaiting a decision")
+        if self.leadership:
+            program, agreement = self.leadership
+            reasons.append(f"Leadership of {program} disagree on its goals (agreement {agreement:.0f}/100)")
         return reasons
 
     def importance(self) -> Importance:
         """Tier (1: 30, 2: 20, 3: 10), red signals (10 each, up to 3), a checkpoint due (5, plus 1 per 3 days
-        overdue on the meeting's day, up to 20), scope changes awaiting a decision (5 each, up to 3)."""
+        overdue on the meeting's day, up to 20), scope changes awaiting a decision (5 each, up to 3), its
+        program's leaders disagreeing (10)."""
         parts: list[tuple[str, int]] = []
         if self.tier in TIER_POINTS:
             parts.append((f"tier {self.tier}", TIER_POINTS[self.tier]))
@@ -158,7 +182,35 @@ class AgendaFacts:
                     PENDING_CHANGE_POINTS * min(n, PENDING_CHANGES_COUNTED),
                 )
             )
+        if self.leadership:
+            parts.append(("program leaders disagree", LEADERSHIP_POINTS))
         return Importance(sum(points for _label, points in parts), tuple(parts))
+
+
+# A program's lead initiative: in delivery before approved, then the largest budget, then by code.
+LEAD_ORDER = (
+    Case(When(stage=Stage.IN_DELIVERY, then=Value(0)), default=Value(1), output_field=IntegerField()),
+    Cast(F("budget_capex") + F("budget_opex"), FloatField()).desc(),
+    "code",
+    "pk",
+)
+
+
+def lead_initiatives() -> dict[int, tuple[str, float]]:
+    """The programs the engine flags with `leadership_misaligned`, each through its lead initiative: its
+    largest initiative in delivery (by budget, then code), or else its largest approved one. A committee
+    governs initiatives, so a program comes before it as the initiative that carries most of its spend; a
+    program with neither in delivery nor approved initiatives is not proposed. Returns lead initiative id ->
+    (program name, agreement 0-100), in one query however many programs and initiatives."""
+    lead = Initiative.objects.filter(program=OuterRef("pk"), stage__in=GOVERNED).order_by(*LEAD_ORDER)
+    flagged = Signal.objects.filter(rule=LEADERSHIP_RULE, program=OuterRef("pk")).order_by("pk")
+    rows = (
+        Program.objects.filter(pk__in=Signal.objects.filter(rule=LEADERSHIP_RULE).values("program_id"))
+        .annotate(agreement=Subquery(flagged.values("measured")[:1]), lead=Subquery(lead.values("pk")[:1]))
+        .filter(agreement__isnull=False, lead__isnull=False)
+        .values_list("lead", "name", "agreement")
+    )
+    return {lead_id: (name, agreement) for lead_id, name, agreement in rows}
 
 
 def agenda_facts(
@@ -190,7 +242,10 @@ def agenda_facts(
         .annotate(n=Count("pk"))
         .values_list("initiative_id", "n")
     )
-    ids = set(due) | set(red) | set(pending) | set(initiative_ids or ())
+    leadership = lead_initiatives()
+    if initiative_ids is not None:
+        leadership = {pk: facts for pk, facts in leadership.items() if pk in set(initiative_ids)}
+    ids = set(due) | set(red) | set(pending) | set(leadership) | set(initiative_ids or ())
     tiers = dict(
         InitiativeScore.objects.filter(initiative_id__in=ids, computed_at__isnull=False).values_list(
             "initiative_id", "tier"
@@ -204,6 +259,7 @@ def agenda_facts(
             checkpoint=due.get(pk),
             red_signals=tuple(sorted(red.get(pk, ()))),
             pending_changes=pending.get(pk, 0),
+            leadership=leadership.get(pk),
         )
         for pk in sorted(ids)
     }

@@ -7,11 +7,14 @@ in alignment.charts: Plotly reads a subset of HTML in labels, so `<`, `>` and `&
 
 from __future__ import annotations
 
+import datetime
 import html
 import io
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils import timezone
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 BLUE, ORANGE, SKY, GREY = "#0072B2", "#E69F00", "#56B4E9", "#7F7F7F"  # Okabe-Ito, as the other charts
@@ -143,3 +146,97 @@ def cloud_png(terms: list[list[Any]], kind: str, *, width: int = 640, height: in
     buffer = io.BytesIO()
     cloud.to_image().save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def day(value: Any) -> str:
+    """A round's closing moment as its day (ISO 8601)."""
+    if isinstance(value, datetime.datetime):
+        return (
+            timezone.localtime(value).date().isoformat()
+            if timezone.is_aware(value)
+            else value.date().isoformat()
+        )
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value or "")[:10]
+
+
+def agreement_trend(
+    rounds: list[tuple[int, str, float, Any]],
+    *,
+    current: int | None = None,
+    thresholds: tuple[float, float] | None = None,
+) -> Chart:
+    """The leadership-agreement index (0-100) of a program's closed rounds, oldest first ((id, title,
+    agreement, closed at) each), as a line with a marker per round; `current` is drawn larger (the round the
+    page is about); `thresholds` (amber, red) are the engine's signal lines, when the caller knows them.
+    Each round is labelled on the axis by its closing day and number, so two rounds closed the same day stay
+    apart; the table has every round with its title."""
+    labels = [f"{day(closed)} (#{n})" for n, (_pk, _title, _agreement, closed) in enumerate(rounds, start=1)]
+    values = [round(agreement, 1) for _pk, _title, agreement, _closed in rounds]
+    titles = [plain(title) for _pk, title, _agreement, _closed in rounds]
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers+text",
+            "name": "Agreement (0-100)",
+            "x": labels,
+            "y": values,
+            "text": [f"{v:.0f}" for v in values],
+            "textposition": "top center",
+            "customdata": titles,
+            "marker": {
+                "color": BLUE,
+                "size": [14 if pk == current else 8 for pk, *_rest in rounds],
+                "symbol": ["diamond" if pk == current else "circle" for pk, *_rest in rounds],
+            },
+            "line": {"color": BLUE, "width": 2},
+            "hovertemplate": "%{customdata}<br>%{x}: %{y:.1f}/100<extra></extra>",
+        }
+    ]
+    if thresholds is not None and labels:
+        amber, red = thresholds
+        for value, name, colour, dash in (
+            (amber, f"Signal (amber) below {amber:.0f}", ORANGE, "dash"),
+            (red, f"Signal (red) below {red:.0f}", "#D55E00", "dot"),
+        ):
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": name,
+                    "x": [labels[0], labels[-1]] if len(labels) > 1 else [labels[0], labels[0]],
+                    "y": [value, value],
+                    "line": {"color": colour, "width": 1.5, "dash": dash},
+                    "hoverinfo": "skip",
+                }
+            )
+    title = "Leadership agreement across survey rounds (0-100)"
+    figure = {
+        "data": data,
+        "layout": {
+            "title": {"text": title, "font": {"size": 14}},
+            "font": {"family": FONT, "size": 12},
+            # half a category either side, so the first and last days' labels are not cut
+            "xaxis": {
+                "title": {"text": "Round closed on"},
+                "type": "category",
+                "automargin": True,
+                "range": [-0.5, max(len(labels), 1) - 0.5],
+            },
+            "yaxis": {"title": {"text": "Agreement (0-100)"}, "range": [0, 105], "dtick": 20},
+            "legend": {"orientation": "h", "y": -0.3},
+            "showlegend": True,
+            "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
+        },
+    }
+    rows = [[title_, day(closed), round(agreement, 1)] for _pk, title_, agreement, closed in rounds]
+    return Chart(
+        key="agreement-trend",
+        title=title,
+        description="Each point: a closed round's agreement index, 100 × the mean similarity of the business "
+        "and IT leaders' answers (docs/surveys.md); the latest round on the right.",
+        figure=figure,
+        table=Table(["Round", "Closed on", "Agreement (0-100)"], rows),
+        height=320,
+    )

@@ -52,6 +52,34 @@ class QuestionForm(SubmissionMixin, BearingForm):
         return str(self.cleaned_data.get("items") or "").splitlines()
 
 
+class QuestionEditForm(SubmissionMixin, BearingForm):
+    """Reword a question: its text and hint, with the wording the user saw (so a change meanwhile is caught)."""
+
+    text = forms.CharField(max_length=500, label="Question")
+    help_text = forms.CharField(max_length=500, required=False, label="Hint for the leaders")
+    was_text = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+    was_help_text = forms.CharField(max_length=500, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, question: Question | None = None, **kwargs: Any) -> None:
+        if question is not None and (not args or args[0] is None) and kwargs.get("data") is None:
+            kwargs["initial"] = {
+                "text": question.text,
+                "help_text": question.help_text,
+                "was_text": question.text,
+                "was_help_text": question.help_text,
+            }
+        # in place of a question, next to the form that adds one: ids of its own
+        kwargs.setdefault("auto_id", "id_edit_%s")
+        super().__init__(*args, **kwargs)
+        self.stale_rows = []
+
+    def expected(self) -> tuple[str, str] | None:
+        """The wording the user saw, when the form carried it."""
+        if not self.data.get(self.add_prefix("was_text")):
+            return None
+        return (self.cleaned_data.get("was_text") or "", self.cleaned_data.get("was_help_text") or "")
+
+
 class RespondentForm(SubmissionMixin, BearingForm):
     side = forms.ChoiceField(choices=Side.choices)
     name = forms.CharField(max_length=120)

@@ -110,6 +110,9 @@ class Question(models.Model):
     text = models.CharField(max_length=500)
     help_text = models.CharField(max_length=500, blank=True)
 
+    # who reworded, moved or removed a question of the draft, and when (the round page shows it)
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["position", "pk"]
 
@@ -149,6 +152,9 @@ class Respondent(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     answered_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # who asked or revoked a leader, and when they answered; never the link's hash (nor the answers: private)
+    history = HistoricalRecords(excluded_fields=["token_hash", "token_expires_at"])
 
     class Meta:
         ordering = ["side", "name", "pk"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from portfolio.selectors import HistoryEntry, history_entries
 from surveys.models import Answer, Question, QuestionKind, Respondent, Side, SurveyRound
 from surveys.results import respondent_labels
 
@@ -68,9 +69,12 @@ def workshop_answers(survey: SurveyRound, question: Question) -> dict[str, list[
     return by_side
 
 
-def program_agreements() -> dict[int, list[tuple[int, str, float, Any]]]:
-    """Per program, its closed rounds with an agreement index, latest first: (round id, title, agreement,
-    closed at). One query; the engine's leadership signal reads the latest, the pages the trend."""
+def program_agreements(
+    program_ids: list[int] | None = None,
+) -> dict[int, list[tuple[int, str, float, Any]]]:
+    """Per program (every one, or those given), its closed rounds with an agreement index, latest first:
+    (round id, title, agreement, closed at). One query; the engine's leadership signal reads the latest, the
+    program dashboards the trend (the last TREND_ROUNDS of it)."""
     by_program: dict[int, list[tuple[int, str, float, Any]]] = {}
     rows = (
         SurveyRound.objects.closed()
@@ -78,8 +82,47 @@ def program_agreements() -> dict[int, list[tuple[int, str, float, Any]]]:
         .order_by("program_id", "-closed_at", "-pk")
         .values_list("program_id", "pk", "title", "agreement", "closed_at")
     )
+    if program_ids is not None:
+        rows = rows.filter(program_id__in=program_ids)
     for program_id, pk, title, agreement, closed_at in rows:
         if agreement is None:  # filtered out above; for the type checker
             continue
         by_program.setdefault(program_id, []).append((pk, title, agreement, closed_at))
     return by_program
+
+
+# The rounds an agreement trend shows at most: the latest ones (a program runs a round a quarter or so).
+TREND_ROUNDS = 12
+
+
+def agreement_trend(program_id: int | None) -> list[tuple[int, str, float, Any]]:
+    """The closed rounds of a program (or of the whole portfolio, for None) with their agreement index, oldest
+    first: (round id, title, agreement, closed at), the last TREND_ROUNDS. One query."""
+    rows = list(
+        SurveyRound.objects.closed()
+        .of_program(program_id)
+        .filter(agreement__isnull=False)
+        .order_by("-closed_at", "-pk")
+        .values_list("pk", "title", "agreement", "closed_at")[:TREND_ROUNDS]
+    )
+    return [
+        (pk, title, agreement, closed_at)
+        for pk, title, agreement, closed_at in reversed(rows)
+        if agreement is not None  # filtered out above; for the type checker
+    ]
+
+
+ROUND_HISTORY = 30
+
+
+def round_history(survey: SurveyRound) -> list[HistoryEntry]:
+    """Who changed the round, its questions and its leaders asked, and when, old -> new, newest first (the
+    last ROUND_HISTORY changes; three queries). Answers have no history: they are private."""
+    return history_entries(
+        [
+            SurveyRound.history.filter(id=survey.pk),
+            Question.history.filter(round_id=survey.pk),
+            Respondent.history.filter(round_id=survey.pk),
+        ],
+        limit=ROUND_HISTORY,
+    )

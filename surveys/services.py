@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,7 +18,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
+from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed
 from core.records import record_create, record_update
 from core.roles import can_edit_portfolio, can_view
@@ -39,6 +42,8 @@ from surveys.models import (
     SurveyRound,
     question_defaults,
 )
+
+log = logging.getLogger(__name__)
 
 LINK_DAYS = 30  # a personal link works for this many days after it was sent
 PROGRAM_OBJECTIVES = 12
@@ -87,6 +92,13 @@ def _require_facilitator(user: Any) -> None:
         raise NotAllowed(NOT_FACILITATOR)
 
 
+def _created(record: Any, user: Any) -> Any:
+    """Save a new question or leader asked, its history saying who created it (outside a request too)."""
+    record._history_user = user
+    record.save(force_insert=True)
+    return record
+
+
 def _only(data: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
     return {name: data[name] for name in fields if name in data}
 
@@ -107,12 +119,15 @@ def round_create(*, user: Any, data: Mapping[str, Any]) -> SurveyRound:
         )
         objectives = program_objectives(created.program_id)
         for position, spec in enumerate(question_defaults(objectives)):
-            question = Question.objects.create(
-                round=created,
-                position=position,
-                kind=spec["kind"],
-                text=spec["text"],
-                help_text=spec["help_text"],
+            question = _created(
+                Question(
+                    round=created,
+                    position=position,
+                    kind=spec["kind"],
+                    text=spec["text"],
+                    help_text=spec["help_text"],
+                ),
+                user,
             )
             ScaleItem.objects.bulk_create(
                 ScaleItem(
@@ -188,8 +203,8 @@ def question_add(
         count = survey.questions.count()
         if count >= MAX_QUESTIONS:
             raise ApplicationError(f"A round has at most {MAX_QUESTIONS} questions.")
-        question = Question.objects.create(
-            round=survey, position=count, kind=kind, text=text, help_text=help_text
+        question = _created(
+            Question(round=survey, position=count, kind=kind, text=text, help_text=help_text), user
         )
         if kind == QuestionKind.SCALE:
             ScaleItem.objects.bulk_create(
@@ -198,32 +213,85 @@ def question_add(
     return question
 
 
-def question_update(*, user: Any, question_id: int, text: str, help_text: str = "") -> Question:
-    """Reword a question of a draft round."""
+def _draft_question(question_id: int) -> tuple[SurveyRound, Question]:
+    """The question and its round, the round locked so that concurrent edits of its questions line up; refused
+    unless the round is a draft."""
+    round_id = Question.objects.filter(pk=question_id).values_list("round_id", flat=True).first()
+    if round_id is None:
+        raise ApplicationError("This question no longer exists.")
+    survey = _locked_round(round_id)
+    question = Question.objects.filter(pk=question_id, round=survey).first()
+    if question is None:
+        raise ApplicationError("This question no longer exists.")
+    if not survey.is_draft:
+        raise ApplicationError("Questions can only change while the round is a draft.")
+    return survey, question
+
+
+def question_update(
+    *,
+    user: Any,
+    question_id: int,
+    text: str,
+    help_text: str = "",
+    expected: tuple[str, str] | None = None,
+) -> Question:
+    """Reword a question of a draft round. `expected` is the (text, hint) the user saw: when someone changed
+    the question since, nothing is saved and the user is told what it reads now."""
     _require_facilitator(user)
     text = _clean_text(text, field="text", limit=500)
     help_text = _clean_text(help_text, field="help_text", limit=500, required=False)
     with transaction.atomic(durable=True):
-        question = Question.objects.select_for_update().filter(pk=question_id).first()
-        if question is None:
-            raise ApplicationError("This question no longer exists.")
-        if not _locked_round(question.round_id).is_draft:
-            raise ApplicationError("Questions can only change while the round is a draft.")
+        _survey, question = _draft_question(question_id)
+        if expected is not None and (question.text, question.help_text) != expected:
+            raise ApplicationError(
+                f"Someone changed this question while you were editing it; it now reads “{question.text}”. "
+                "Your wording was not saved: edit it again if yours should win."
+            )
         question.text, question.help_text = text, help_text
+        question._history_user = user  # type: ignore[attr-defined]  # simple-history's who, outside a request too
         question.save(update_fields=["text", "help_text"])
     return question
 
 
+def _renumber(questions: Sequence[Question], user: Any) -> None:
+    """Positions 0..n-1 in the given order, writing only the questions whose position changed (and their
+    history, by the user)."""
+    changed = []
+    for position, question in enumerate(questions):
+        if question.position != position:
+            question.position = position
+            changed.append(question)
+    if changed:
+        bulk_update_with_history(changed, Question, ["position"], default_user=user)
+
+
+def question_move(*, user: Any, question_id: int, direction: str) -> Question:
+    """Move a question of a draft round one place up or down (the first stays first, the last last)."""
+    _require_facilitator(user)
+    if direction not in ("up", "down"):
+        raise ApplicationError("Move a question up or down.")
+    with transaction.atomic(durable=True):
+        survey, question = _draft_question(question_id)
+        questions = list(survey.questions.order_by("position", "pk"))
+        index = next(i for i, q in enumerate(questions) if q.pk == question.pk)
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(questions):
+            questions[index], questions[other] = questions[other], questions[index]
+        _renumber(questions, user)
+    return next(q for q in questions if q.pk == question.pk)
+
+
 def question_delete(*, user: Any, question_id: int) -> None:
-    """Remove a question from a draft round."""
+    """Remove a question from a draft round (the others keep their order)."""
     _require_facilitator(user)
     with transaction.atomic(durable=True):
-        question = Question.objects.filter(pk=question_id).first()
-        if question is None:
+        if not Question.objects.filter(pk=question_id).exists():
             return
-        if not _locked_round(question.round_id).is_draft:
-            raise ApplicationError("Questions can only change while the round is a draft.")
+        survey, question = _draft_question(question_id)
+        question._history_user = user  # type: ignore[attr-defined]
         question.delete()
+        _renumber(list(survey.questions.order_by("position", "pk")), user)
 
 
 # ------------------------------------------------------------------------------------------------ respondents
@@ -261,7 +329,7 @@ def respondent_add(
             )
         if survey.respondents.count() >= MAX_RESPONDENTS:
             raise ApplicationError(f"A round asks at most {MAX_RESPONDENTS} leaders.")
-        respondent = Respondent.objects.create(round=survey, side=side, name=name, email=email, user=account)
+        respondent = _created(Respondent(round=survey, side=side, name=name, email=email, user=account), user)
         if survey.is_open:
             _send_invitations(survey, [respondent], reminder=False)
     return respondent
@@ -279,6 +347,7 @@ def respondent_revoke(*, user: Any, respondent_id: int) -> Respondent:
         if respondent.revoked_at is None:
             respondent.revoked_at = timezone.now()
             respondent.token_hash = ""
+            respondent._history_user = user  # type: ignore[attr-defined]
             respondent.save(update_fields=["revoked_at", "token_hash"])
     return respondent
 
@@ -289,10 +358,25 @@ def _link(token: str) -> str:
 
 def _send_invitations(survey: SurveyRound, respondents: Sequence[Respondent], *, reminder: bool) -> int:
     """Give each respondent a fresh personal link (only its hash is kept, so a reminder's link replaces the
-    previous one) and e-mail it, in one connection, after the transaction commits."""
+    previous one) and e-mail it, in one connection, after the transaction commits. A leader whose stored
+    address is not a valid one (a row from before validation, an import) is skipped and logged, so that one
+    bad address never stops the others' mail; returns how many were sent."""
     now = timezone.now()
     expires = now + datetime.timedelta(days=LINK_DAYS)
     messages = []
+    reachable = []
+    for respondent in respondents:
+        try:
+            validate_email(respondent.email)
+        except ValidationError:
+            log.warning(
+                "Survey round %s: leader %s has no valid e-mail address; not sent", survey.pk, respondent.pk
+            )
+            continue
+        reachable.append(respondent)
+    respondents = reachable
+    # a header holds one line: a title typed with line breaks (or imported) is sent on one
+    title = " ".join(survey.title.split())
     for respondent in respondents:
         token = secrets.token_urlsafe(32)
         respondent.token_hash = token_hash(token)
@@ -318,7 +402,7 @@ def _send_invitations(survey: SurveyRound, respondents: Sequence[Respondent], *,
             lines += ["", "This link replaces the one sent before."]
         messages.append(
             EmailMessage(
-                subject=f"{'Reminder: ' if reminder else ''}Leadership alignment survey: {survey.title}",
+                subject=f"{'Reminder: ' if reminder else ''}Leadership alignment survey: {title}",
                 body="\n".join(lines),
                 to=[respondent.email],
             )
@@ -326,7 +410,8 @@ def _send_invitations(survey: SurveyRound, respondents: Sequence[Respondent], *,
     Respondent.objects.bulk_update(
         respondents, ["token_hash", "token_expires_at", "invited_at", "reminded_at"]
     )
-    transaction.on_commit(lambda: get_connection().send_messages(messages))
+    # robust: a mail server down after the commit is logged, never a failed request for a saved change
+    transaction.on_commit(lambda: get_connection().send_messages(messages), robust=True)
     return len(messages)
 
 
@@ -366,7 +451,8 @@ def round_remind(*, user: Any, round_id: int) -> int:
 
 def round_close(*, user: Any, round_id: int) -> SurveyRound:
     """Close an open round: no more answers, every link stops working, and the analysis is computed and
-    stored with the round (surveys.results). Needs an answer from each side."""
+    stored with the round (surveys.results). Needs an answer from each side. Tells the engine the program
+    changed (core.changes), so its signals and stored dashboard follow after commit."""
     _require_facilitator(user)
     with transaction.atomic(durable=True):
         survey = _locked_round(round_id)
@@ -385,6 +471,8 @@ def round_close(*, user: Any, round_id: int) -> SurveyRound:
         survey.version += 1
         survey.save(update_fields=["status", "closed_at", "results", "agreement", "version", "updated_at"])
         survey.respondents.update(token_hash="")
+        # the engine's leadership signal and the program's stored dashboard read the latest closed round
+        portfolio_changed(program_ids=[survey.program_id])
     return survey
 
 

@@ -31,9 +31,10 @@ from core.views import (
     require,
     submit,
     viewer_required,
+    wants_fragment,
 )
 from surveys import charts, selectors, semantic, services
-from surveys.forms import AnswerForm, QuestionForm, RespondentForm, RoundForm
+from surveys.forms import AnswerForm, QuestionEditForm, QuestionForm, RespondentForm, RoundForm
 from surveys.models import Question, QuestionKind, Respondent, SurveyRound
 
 T = "surveys/"
@@ -133,6 +134,8 @@ def _detail(
             "mine": mine,
             "question_form": question_form or QuestionForm(),
             "respondent_form": respondent_form or RespondentForm(),
+            # the trail names the leaders asked: the facilitator's, as the list of leaders is
+            "entries": selectors.round_history(survey) if facilitator else [],
         },
         status=status,
     )
@@ -167,13 +170,116 @@ def question_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("surveys:round-detail", args=[pk]) + "#questions")
 
 
+def _questions_changed(request: HtmxHttpRequest, round_id: int, action: Any, done: str) -> HttpResponse:
+    """Run a facilitator's change to a draft round's questions. With htmx, the answer is the round's questions
+    section, saying what happened or why it was refused (nothing changed then); without, a redirect to it."""
+    if not wants_fragment(request):
+        _act(request, action, done)
+        return HttpResponseRedirect(reverse("surveys:round-detail", args=[round_id]) + "#questions")
+    try:
+        action()
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except ApplicationError as error:
+        return _questions_section(request, _round(round_id), error=error.message, status=422)
+    return _questions_section(request, _round(round_id), done=done)
+
+
+def _questions_section(
+    request: HtmxHttpRequest, survey: SurveyRound, *, done: str = "", error: str = "", status: int = 200
+) -> HttpResponse:
+    response = render(
+        request,
+        T + "round_detail.html#questions",
+        {
+            "round": survey,
+            "questions": selectors.questions_of(survey),
+            "can_facilitate": services.can_facilitate(request.user),
+            "question_form": QuestionForm(),
+            "questions_done": done,
+            "questions_error": error,
+        },
+        status=status,
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Reword a question of a draft round: a page of its own, or (htmx) a form in place of the question."""
+    question = get_object_or_404(Question.objects.select_related("round", "round__program"), pk=pk)
+    survey = question.round
+    require(services.can_facilitate(request.user), services.NOT_FACILITATOR)
+    back = reverse("surveys:round-detail", args=[survey.pk]) + "#questions"
+    if not survey.is_draft:
+        if wants_fragment(request):
+            return _questions_section(
+                request, survey, error="Questions can only change while the round is a draft.", status=422
+            )
+        messages.error(request, "Questions can only change while the round is a draft.")
+        return HttpResponseRedirect(back)
+    form = QuestionEditForm(posted(request), question=question)
+    if request.method == "POST":
+        saved = submit(
+            form,
+            lambda f: services.question_update(
+                user=request.user,
+                question_id=pk,
+                text=f.cleaned_data["text"],
+                help_text=f.cleaned_data["help_text"],
+                expected=f.expected(),
+            ),
+        )
+        if saved is not None:
+            if wants_fragment(request):
+                # the form stands in the question's place: the answer replaces the whole list
+                response = _questions_section(request, _round(survey.pk), done="Question saved.")
+                response["HX-Retarget"] = "#questions"
+                response["HX-Reswap"] = "outerHTML"
+                return response
+            messages.success(request, "Question saved.")
+            return HttpResponseRedirect(back)
+        current = Question.objects.filter(pk=pk).values_list("text", "help_text").first()
+        if current is not None:  # the next save is measured against what is stored now
+            data = request.POST.copy()
+            data["was_text"], data["was_help_text"] = current
+            form.data = data
+    return render_page(
+        request,
+        T + "question_edit.html",
+        {"round": survey, "question": question, "form": form, "cancel_url": back},
+        partial="edit-form",
+        status=form_status(form) if request.method == "POST" else 200,
+    )
+
+
+@viewer_required
+@require_POST
+def question_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    question = get_object_or_404(Question, pk=pk)
+    require(services.can_facilitate(request.user), services.NOT_FACILITATOR)
+    direction = request.POST.get("direction", "")
+    return _questions_changed(
+        request,
+        question.round_id,
+        lambda: services.question_move(user=request.user, question_id=pk, direction=direction),
+        f"Question moved {direction}.",
+    )
+
+
 @viewer_required
 @require_POST
 def question_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     question = get_object_or_404(Question, pk=pk)
     require(services.can_facilitate(request.user), services.NOT_FACILITATOR)
-    _act(request, lambda: services.question_delete(user=request.user, question_id=pk), "Question removed.")
-    return HttpResponseRedirect(reverse("surveys:round-detail", args=[question.round_id]) + "#questions")
+    return _questions_changed(
+        request,
+        question.round_id,
+        lambda: services.question_delete(user=request.user, question_id=pk),
+        "Question removed.",
+    )
 
 
 @viewer_required
@@ -381,6 +487,10 @@ def workshop_context(survey: SurveyRound, question: Question | None) -> dict[str
         "semantic_status": (results.get("semantic") or {}).get("status") or semantic.status(),
         "semantic_agreement": (results.get("semantic") or {}).get("agreement"),
         "cloud_kinds": [(kind, charts.CLOUD_TITLES[kind]) for kind in CLOUD_KINDS],
+        "trend": charts.chart_dict(
+            charts.agreement_trend(selectors.agreement_trend(survey.program_id), current=survey.pk),
+            csv_url=reverse("surveys:trend-csv", args=[survey.pk]),
+        ),
     }
 
 
@@ -445,6 +555,15 @@ def leaders_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     survey = _closed(pk, request.user)
     chart = charts.leader_heatmap(survey.results)
     return csv_response(f"round-{survey.pk}-leader-similarity", chart.table.columns, chart.table.rows)
+
+
+@viewer_required
+@require_GET
+def trend_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The agreement index of the closed rounds of this round's program (or of the whole portfolio)."""
+    survey = _closed(pk, request.user)
+    chart = charts.agreement_trend(selectors.agreement_trend(survey.program_id), current=survey.pk)
+    return csv_response(f"round-{survey.pk}-agreement-trend", chart.table.columns, chart.table.rows)
 
 
 def pack_context(survey: SurveyRound, *, assets: dict[str, str] | None = None) -> dict[str, Any]:

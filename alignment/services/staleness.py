@@ -34,7 +34,9 @@ def affected_initiatives(change: Change) -> tuple[set[int], bool]:
         ids |= set(
             Contribution.objects.filter(kpi_id__in=change.kpi_ids).values_list("initiative_id", flat=True)
         )
-    portfolio = bool(ids or change.objective_ids)
+    # a program's facts outside its initiatives (its leadership survey) move only the portfolio's results:
+    # the program-level signals and the stored dashboards
+    portfolio = bool(ids or change.objective_ids or change.program_ids)
     if change.objective_ids:
         _, now_r = relative_weights(load_objectives())
         before_r = dict(ObjectiveScore.objects.values_list("objective_id", "relative_weight"))

@@ -38,6 +38,7 @@ from risk import models as rm
 from steering import models as sm
 from steering import services as steering
 from surveys import models as survey_models
+from surveys import services as surveys
 from tests.factories import (
     ArtefactFactory,
     CheckpointReviewFactory,
@@ -57,7 +58,11 @@ from tests.factories import (
 TODAY = datetime.date(2026, 11, 21)
 NOW = datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
-ENTERED_APPS = ("portfolio", "risk", "steering")
+ENTERED_APPS = ("portfolio", "risk", "steering", "surveys")
+# The survey's records people type into that are not versioned (questions, scale items, leaders, answers).
+ENTERED_PLAIN = ("surveys.Question", "surveys.ScaleItem", "surveys.Respondent", "surveys.Answer")
+# Text no page shows by design: a personal link's hash.
+NEVER_SHOWN = {("surveys.Respondent", "token_hash")}
 PASSWORD = "correct horse battery staple"
 
 # {n} makes each value unique (codes and names are unique) and says which field it came from
@@ -124,7 +129,10 @@ def text_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [
         f
         for f in model._meta.get_fields()
-        if isinstance(f, models.CharField | models.TextField) and not f.choices and f.concrete
+        if isinstance(f, models.CharField | models.TextField)
+        and not f.choices
+        and f.concrete
+        and (model._meta.label, f.name) not in NEVER_SHOWN
     ]
 
 
@@ -135,7 +143,8 @@ def entered_models() -> list[type[models.Model]]:
         model
         for label in ENTERED_APPS
         for model in apps.get_app_config(label).get_models()
-        if issubclass(model, VersionedModel) and not model.__name__.startswith("Historical")
+        if (issubclass(model, VersionedModel) or model._meta.label in ENTERED_PLAIN)
+        and not model.__name__.startswith("Historical")
     ]
 
 
@@ -277,8 +286,12 @@ def build() -> Hostile:
         committee=committee, title="Winter review", held_on=TODAY, location="Room 1", notes="Minutes"
     )
     steering.agenda_add(user=pmo, meeting=planned, initiative=proposed, note="Asked by the CFO")
+    to_close = survey_rounds(pmo, program, users)
 
     attack(hostile, pmo)
+
+    # closed after the attack, so the analysis it stores holds the hostile questions, names and answers
+    surveys.round_close(user=pmo, round_id=to_close.pk)
 
     alignment_services.backfill_history(today=TODAY, months=2)
     steering.agenda_propose(user=pmo, meeting=planned)
@@ -295,6 +308,47 @@ def build() -> Hostile:
     )
     alignment_services.recompute_and_render(today=TODAY)
     return hostile
+
+
+def survey_rounds(pmo: User, program: pm.Program, users: dict[str, User]) -> survey_models.SurveyRound:
+    """A round answered by a business and an IT leader (named, not anonymised), to close once attacked; an
+    open round (its answers private); a draft. Returns the round to close."""
+    answered = surveys.round_create(
+        user=pmo, data={"title": "Answered", "program": program, "anonymised": False}
+    )
+    leaders = [
+        surveys.respondent_add(
+            user=pmo, round_id=answered.pk, side=side, name=name, email=f"{name.lower()}@example.org"
+        )
+        for side, name in [("business", "Bea"), ("it", "Ivan"), ("business", "Bob")]
+    ]
+    surveys.round_open(user=pmo, round_id=answered.pk)
+    for respondent, words in zip(leaders[:2], ["Grow online sales", "Replace the order system"], strict=True):
+        questions = list(answered.questions.prefetch_related("items"))
+        surveys.respondent_answer(
+            respondent_id=respondent.pk,
+            answers={q.pk: words for q in questions if q.kind == survey_models.QuestionKind.TEXT},
+            ratings={item.pk: 4 for q in questions for item in q.items.all()},
+        )
+    opened = surveys.round_create(user=pmo, data={"title": "Open", "program": program})
+    for side, name in [("business", "Olga"), ("it", "Otto")]:
+        surveys.respondent_add(
+            user=pmo,
+            round_id=opened.pk,
+            side=side,
+            name=name,
+            email=f"{name.lower()}@example.org",
+            account=users["executive"] if side == "it" else None,
+        )
+    surveys.round_open(user=pmo, round_id=opened.pk)
+    surveys.question_add(
+        user=pmo,
+        round_id=surveys.round_create(user=pmo, data={"title": "Draft"}).pk,
+        kind="scale",
+        text="Rate",
+        items=["First", "Second"],
+    )
+    return answered
 
 
 # ------------------------------------------------------------------------------------------ what to visit
@@ -331,11 +385,14 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
             "workshop",
             "terms-csv",
             "leaders-csv",
+            "trend-csv",
             "pack",
             "pack-pdf",
         )
     },
     "surveys:question-delete": survey_models.Question,
+    "surveys:question-edit": survey_models.Question,
+    "surveys:question-move": survey_models.Question,
     "surveys:respondent-revoke": survey_models.Respondent,
     "steering:meeting-detail": sm.SteeringMeeting,
     "steering:meeting-edit": sm.SteeringMeeting,
@@ -430,6 +487,10 @@ def app_urls(records: int | None = None) -> list[str]:
             found += [reverse(name, args=[pk]) for pk in pks(model)]
         else:
             raise AssertionError(f"{name}: its arguments {sorted(converters)} are not filled by the walk")
+    # each program's dashboard (its leadership survey panel) and one computed under a further filter
+    dashboard = reverse("alignment:dashboard")
+    for pk in pks(pm.Program):
+        found += [f"{dashboard}?program={pk}", f"{dashboard}?program={pk}&category=grow"]
     return found
 
 

@@ -5,16 +5,21 @@ files). Chromium's view of the same pages is in tests/browser/test_hostile_conte
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 from pypdf import PdfReader
 
 from core import printing
 from steering import boardpack, reminders
 from steering import models as sm
+from surveys import models as survey_models
+from surveys import services as surveys
+from surveys import views as survey_views
 from tests.core import hostile as h
 from tests.export_support import XLSX
 
@@ -93,6 +98,91 @@ def test_fragments_answering_posts_print_payloads_as_text(portfolio, admin_clien
     assert [(path, r.status_code) for path, r in responses if r.status_code >= 500] == []
     problems = [p for path, r in responses for p in h.html_problems(path, r.content.decode())]
     assert problems == []
+
+
+def test_the_survey_pages_print_payloads_as_text_and_their_downloads_are_inert(portfolio, admin_client):
+    # given the closed round (hostile title, questions, names and answers, analysed after the attack)
+    closed = survey_models.SurveyRound.objects.get(status="closed")
+    program = closed.program_id
+    pages = [
+        reverse("surveys:round-list"),
+        reverse("surveys:round-detail", args=[closed.pk]),
+        reverse("surveys:workshop", args=[closed.pk]),
+        reverse("surveys:pack", args=[closed.pk]),
+        f"{reverse('alignment:dashboard')}?program={program}",
+        *[
+            f"{reverse('surveys:workshop', args=[closed.pk])}?question={pk}"
+            for pk in closed.questions.values_list("pk", flat=True)
+        ],
+    ]
+    downloads = [
+        reverse(name, args=[closed.pk])
+        for name in ("surveys:terms-csv", "surveys:leaders-csv", "surveys:trend-csv")
+    ]
+
+    # when
+    visits = h.visit_all(admin_client, pages) + h.visit_all(admin_client, pages, **HTMX)
+    files = h.visit_all(admin_client, downloads)
+
+    # then every page answered, printed no payload as markup, and showed the hostile text as text
+    assert [(v.url, v.status) for v in visits if v.status != 200] == []
+    assert [p for v in visits for p in h.html_problems(v.url, v.body.decode())] == []
+    html = "\n".join(v.body.decode() for v in visits)
+    for field in [
+        ("surveys.SurveyRound", "title"),
+        ("surveys.Question", "text"),
+        ("surveys.Respondent", "name"),
+    ]:
+        assert any(marker in html for marker in portfolio.markers[field]), field
+    # the dashboard's survey panel holds the round's title, escaped, in its text and its chart
+    dashboard = next(v for v in visits if v.url.startswith(reverse("alignment:dashboard")))
+    assert 'id="leadership-agreement"' in dashboard.body.decode()
+    # and the leaders' names and the rounds' titles are inert in the downloads
+    assert [v.status for v in files] == [200, 200, 200]
+    checked = [h.csv_problems(v.url, v.body) for v in files]
+    assert [p for found, _quoted in checked for p in found] == []
+    assert [quoted > 0 for _found, quoted in checked] == [False, True, True]  # terms are letters only
+
+
+def test_the_answer_page_of_a_personal_link_prints_payloads_as_text(
+    portfolio, client, django_capture_on_commit_callbacks
+):
+    # given a fresh link for the open round's leaders (a reminder, e-mailed once it commits): one of them has
+    # a valid address again, the other's is still the attack's (never a header: skipped)
+    opened = survey_models.SurveyRound.objects.get(status="open")
+    otto = opened.respondents.order_by("-pk")[0]
+    survey_models.Respondent.objects.filter(pk=otto.pk).update(email="otto@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = surveys.round_remind(user=portfolio.users["pmo"], round_id=opened.pk)
+    assert sent == 1
+    assert mail.outbox[-1].to == ["otto@example.org"]
+    found = re.search(r"/survey/answer/([A-Za-z0-9_-]+)/", str(mail.outbox[-1].body))
+    assert found is not None
+    token = found.group(1)
+
+    # when the leader opens it (no account), and sends it empty
+    url = reverse("surveys:respond", args=[token])
+    shown, refused = client.get(url), client.post(url, {})
+
+    # then the hostile questions and scale items are text, and so is the refusal
+    assert (shown.status_code, refused.status_code) == (200, 422)
+    for response in (shown, refused):
+        assert h.html_problems(url, response.content.decode()) == []
+        content = response.content.decode()
+        for field in [("surveys.Question", "text"), ("surveys.ScaleItem", "label")]:
+            assert any(marker in content for marker in portfolio.markers[field]), field
+    # and the invitation is plain text, the hostile title in no header
+    assert mail.outbox[-1].content_subtype == "plain"
+    assert "\n" not in mail.outbox[-1].subject
+
+
+def test_the_printed_workshop_pack_shows_payloads_as_text(portfolio, chromium):
+    closed = survey_models.SurveyRound.objects.get(status="closed")
+
+    pdf = survey_views.render_pack_pdf(closed)
+
+    text = "".join(" ".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages).split())
+    assert "".join(closed.title.split()) in text
 
 
 def test_reminder_emails_are_plain_text(portfolio):

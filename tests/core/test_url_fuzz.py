@@ -107,6 +107,10 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
         # a draft round's actions (the crawl's pages show them only on a draft)
         "surveys:question-add": {"pk": str(world["survey"]["draft"].pk)},
         "surveys:question-delete": {"pk": str(world["survey"]["question"].pk)},
+        "surveys:question-edit": {"pk": str(world["survey"]["question"].pk)},
+        "surveys:question-move": {"pk": str(world["survey"]["question"].pk)},
+        # the closed round's agreement trend (linked from its workshop and the program's dashboard)
+        "surveys:trend-csv": {"pk": str(world["survey"]["closed"].pk)},
         "surveys:round-open": {"pk": str(world["survey"]["draft"].pk)},
         # an open round's actions
         "surveys:respondent-revoke": {"pk": str(world["survey"]["respondent"].pk)},

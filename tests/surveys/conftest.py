@@ -94,3 +94,14 @@ def closed_round(pmo: Any, program: Any) -> SurveyRound:
     answer_all(bea, [BUSINESS_GOALS], rating=5)
     answer_all(ivan, [IT_GOALS], rating=3)
     return services.round_close(user=pmo, round_id=survey.pk)
+
+
+def closed_with(pmo: Any, program: Any, business: str, it: str, title: str) -> SurveyRound:
+    """A closed round of the program in which one business and one IT leader answered every text question
+    with `business` and `it`."""
+    survey = draft_round(pmo, program, title=title)
+    bea, ivan = ask(pmo, survey, [("business", "Bea Business"), ("it", "Ivan IT")])
+    services.round_open(user=pmo, round_id=survey.pk)
+    answer_all(bea, [business])
+    answer_all(ivan, [it])
+    return services.round_close(user=pmo, round_id=survey.pk)

@@ -41,11 +41,13 @@ class Command(BaseCommand):
         rounds = build_surveys()
         if rounds:
             self.stdout.write(
-                f"{rounds} leadership alignment survey rounds: one closed, one open for answers."
+                f"{rounds} leadership alignment survey rounds: two closed, one open for answers."
             )
         if result.created or not InitiativeScore.objects.filter(computed_at__isnull=False).exists():
             months = services.backfill_history(today=as_of, months=HISTORY_MONTHS)
             self.stdout.write(f"Scores computed, with monthly history back to {months[0].isoformat()}.")
+        elif rounds:  # surveys added to a scored demo: their signals and the programs' dashboards follow
+            services.recompute_and_render(today=as_of)
         if result.created:
             proposed = prepare_meetings()
             self.stdout.write(f"Today's steering meeting has {proposed} initiatives on its proposed agenda.")

@@ -9,11 +9,13 @@ from playwright.sync_api import expect
 
 from surveys import services
 from surveys.models import RoundStatus, SurveyRound
-from tests.browser.conftest import ARTIFACTS, chromium_browser, login, page
-from tests.surveys.conftest import BUSINESS_GOALS, IT_GOALS, ask, draft_round, links_sent
+from tests.browser.conftest import ARTIFACTS, login
+from tests.surveys.conftest import BUSINESS_GOALS, IT_GOALS, ask, draft_round, links_sent, program
 
-__all__ = ["chromium_browser", "page"]
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# the browser fixtures come from tests/browser/conftest.py: re-exporting its session's browser here started a
+# second Playwright in the same session, which broke every browser test that ran after this one
+__all__ = ["program"]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def answer_in_browser(page, token: str, text: str, rating: str) -> None:
@@ -64,4 +66,33 @@ def test_two_leaders_answer_by_link_and_the_facilitator_sees_the_cloud(page, pmo
     page.goto(f"/surveys/{survey.pk}/workshop/")
     page.locator('[data-chart="figure-leaders"][data-drawn="1"]').wait_for()
     page.screenshot(path=str(ARTIFACTS / "surveys-workshop.png"), full_page=True)
+    page.watch.assert_clean()
+
+
+def test_the_facilitator_rewords_and_moves_a_draft_question_in_place(page, pmo, program):
+    # given a draft round
+    survey = draft_round(pmo, program)
+    login(page, "pmo")
+    page.goto(f"/surveys/{survey.pk}/")
+    questions = page.locator("#questions ol > li")
+
+    # when the facilitator edits the first question in place and saves it
+    page.get_by_role("link", name="Edit question 1").click()
+    page.locator("#id_edit_text").fill("What are the program's goals?")
+    page.get_by_role("button", name="Save the question").click()
+
+    # then the list shows it, reworded, without leaving the page
+    expect(page.locator("#questions .alert-success")).to_have_text("Question saved.")
+    expect(questions.nth(0)).to_contain_text("What are the program's goals?")
+
+    # and moving it down swaps it with the second
+    page.get_by_role("button", name="Move question 1 down").click()
+    expect(page.locator("#questions .alert-success")).to_have_text("Question moved down.")
+    expect(questions.nth(1)).to_contain_text("What are the program's goals?")
+    expect(questions.nth(0)).to_contain_text("What does success look like, and when?")
+    assert list(survey.questions.order_by("position").values_list("text", flat=True)[:2]) == [
+        "What does success look like, and when?",
+        "What are the program's goals?",
+    ]
+    assert page.url.endswith(f"/surveys/{survey.pk}/")
     page.watch.assert_clean()
