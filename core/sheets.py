@@ -29,6 +29,7 @@ from django.conf import settings
 
 from core.errors import ApplicationError
 
+NOTE_MARK = "#"  # a row whose first cell starts with it is a note, not data (no key starts with it)
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
 CSV_EXTENSIONS = (".csv", ".txt")
 
@@ -88,6 +89,8 @@ def _limited(rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[
     for number, cells in rows:
         if all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells):
             continue
+        if cells and isinstance(cells[0], str) and cells[0].startswith(NOTE_MARK):
+            continue  # a note (a template's list of allowed values), not data
         count += 1
         if count > limit:
             raise FileRefused(

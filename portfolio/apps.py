@@ -10,6 +10,7 @@ class PortfolioConfig(AppConfig):
 
     def ready(self) -> None:
         from portfolio import kinds, sections, worklist
+        from portfolio.imports import runs  # noqa: F401 - registers the import job's kind
 
         sections.register_sections()
         kinds.register_kinds()
