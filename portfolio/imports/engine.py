@@ -18,6 +18,7 @@ from django import forms
 from django.db import models, transaction
 
 from core import sheets
+from core.tabular import FORMULA_TRIGGERS
 from core.errors import NotAllowed
 from core.roles import can_edit_portfolio
 
@@ -209,7 +210,10 @@ def form_value(spec: ImportField, value: Any) -> tuple[str, str | None]:
         if date is None:
             return sheets.as_text(value), f"Not a date: enter {sheets.DATE_HELP}."
         return date, None
-    return sheets.as_text(value), None
+    text = sheets.as_text(value)
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        text = text[1:]  # the quote an export put before text that starts like a formula (core.tabular.inert)
+    return text, None
 
 
 def form_problems(

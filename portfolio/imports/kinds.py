@@ -77,6 +77,11 @@ class FormKind(ImportKind):
 
     # ------------------------------------------------------------------ checking
 
+    def _may_be_empty(self, name: str, data: dict[str, str]) -> bool:
+        """An empty cell clears the field when the field may be empty; else the record's value is kept."""
+        model_field = self.model._meta.get_field(name)
+        return name in data and (getattr(model_field, "blank", True) or not model_field.has_default())
+
     def _as_form_text(self, record: Any, name: str) -> str:
         value = getattr(record, name)
         if name in self.references:
@@ -119,8 +124,12 @@ class FormKind(ImportKind):
     ) -> Checked:
         before = found_records.get(self.key_of(data))
         record = copy.copy(before) if before is not None else self.model()
+        # a column the file lacks keeps the record's value (a new record's default); so does an empty cell
+        # of a field that cannot be empty (a budget of a new initiative is 0, not "required")
         form_data = {
-            name: data[name] if name in data else self._as_form_text(record, name)
+            name: data[name]
+            if data.get(name) or self._may_be_empty(name, data)
+            else self._as_form_text(record, name)
             for name in self.form_class._meta.fields  # type: ignore[attr-defined]
         }
         if before is not None:
@@ -146,7 +155,12 @@ class FormKind(ImportKind):
                         for message in messages
                     )
                 valid = False
-        problems.extend(form_problems(form, number, columns, form_data, self))
+        reported = {problem.column for problem in problems}  # a date already said not to be one
+        problems.extend(
+            problem
+            for problem in form_problems(form, number, columns, form_data, self)
+            if problem.column not in reported
+        )
         if problems or not valid:
             for problem in problems:
                 outcome.add(problem)
