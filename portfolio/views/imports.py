@@ -90,9 +90,7 @@ def _run(request: HtmxHttpRequest, pk: int) -> ImportRun:
 def import_start(request: HtmxHttpRequest) -> HttpResponse:
     """What can be imported and how; the upload."""
     _pmo(request)
-    form = (
-        UploadForm(request.POST or None, request.FILES or None) if request.method == "POST" else UploadForm()
-    )
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
