@@ -18,9 +18,9 @@ from django import forms
 from django.db import models, transaction
 
 from core import sheets
-from core.tabular import FORMULA_TRIGGERS
 from core.errors import NotAllowed
 from core.roles import can_edit_portfolio
+from core.tabular import FORMULA_TRIGGERS
 
 CHUNK = 1000  # rows checked and written per round of lookups and bulk writes
 PROBLEM_LIMIT = 10_000  # problems kept for the page and the error report (the counts stay exact)

@@ -79,8 +79,11 @@ class FormKind(ImportKind):
 
     def _may_be_empty(self, name: str, data: dict[str, str]) -> bool:
         """An empty cell clears the field when the field may be empty; else the record's value is kept."""
-        model_field = self.model._meta.get_field(name)
-        return name in data and (getattr(model_field, "blank", True) or not model_field.has_default())
+        model_field: Any = self.model._meta.get_field(name)
+        return name in data and (model_field.blank or not model_field.has_default())
+
+    def form_fields(self) -> list[str]:
+        return list(self.form_class._meta.fields)  # type: ignore[attr-defined,arg-type]  # every form here lists them
 
     def _as_form_text(self, record: Any, name: str) -> str:
         value = getattr(record, name)
@@ -130,7 +133,7 @@ class FormKind(ImportKind):
             name: data[name]
             if data.get(name) or self._may_be_empty(name, data)
             else self._as_form_text(record, name)
-            for name in self.form_class._meta.fields  # type: ignore[attr-defined]
+            for name in self.form_fields()
         }
         if before is not None:
             form_data["version"] = str(before.version)
@@ -216,7 +219,7 @@ class InitiativeImportForm(forms.InitiativeForm):
     offers, so they are not read again one by one."""
 
     def _get_validation_exclusions(self) -> set[str]:
-        exclusions = super()._get_validation_exclusions()
+        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]  # Django's, untyped in the stubs
         return {*exclusions, "program", "sponsor", "manager", "sustainment_owner"}
 
     def validate_unique(self) -> None:
@@ -350,7 +353,8 @@ class InitiativeKind(FormKind):
 
 class ObjectiveImportForm(forms.ObjectiveForm):
     def _get_validation_exclusions(self) -> set[str]:
-        return {*super()._get_validation_exclusions(), "parent", "owner"}
+        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]  # Django's, untyped in the stubs
+        return {*exclusions, "parent", "owner"}
 
     def validate_unique(self) -> None:
         """The code is the key the row was matched by; the titles' uniqueness is a constraint, checked by
