@@ -286,7 +286,7 @@ def run(
     seen: dict[tuple[Any, ...], int] = {}
     unique_rows: list[Row] = []
     for number, values in all_rows:
-        key = tuple(sheets.as_text(values.get(name)).casefold() for name in kind.key)
+        key = tuple(form_value(kind.field(name), values.get(name))[0].casefold() for name in kind.key)
         if all(key) and key in seen:
             column = columns.get(kind.key[-1], kind.key[-1])
             outcome.add(

@@ -15,7 +15,7 @@ from core.jobs import Progress, run_job
 from core.models import ImportMapping, ImportRun, Job
 from core.roles import can_edit_portfolio
 from portfolio.imports.engine import import_table, mapping_problems, suggest_mapping
-from portfolio.imports.kinds import KINDS
+from portfolio.imports.registry import KINDS
 
 
 def _detail_link(job: Job) -> jobs.DoneLink | None:

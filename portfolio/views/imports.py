@@ -19,7 +19,7 @@ from core.models import ImportMapping, ImportRun
 from core.tabular import csv_response
 from core.views import HtmxHttpRequest, job_context, render_page, require, viewer_required
 from portfolio.imports import runs
-from portfolio.imports.kinds import KINDS, field_choices, kind_choices
+from portfolio.imports.registry import KINDS, field_choices, kind_choices
 from portfolio.imports.templates import template_response
 
 PROBLEMS_SHOWN = 200

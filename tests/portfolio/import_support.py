@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from portfolio.imports.engine import Outcome, import_table
-from portfolio.imports.kinds import KINDS
+from portfolio.imports.registry import KINDS
 
 
 def csv_file(*rows: list[Any], delimiter: str = ",") -> bytes:

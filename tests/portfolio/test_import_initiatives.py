@@ -13,7 +13,7 @@ from core import roles
 from core.errors import NotAllowed
 from core.stages import Stage
 from portfolio.imports.engine import suggest_mapping
-from portfolio.imports.kinds import KINDS
+from portfolio.imports.registry import KINDS
 from portfolio.models import Initiative
 from tests.factories import InitiativeFactory, UserFactory
 from tests.portfolio.import_support import csv_file, problems, run_import, xlsx_file

@@ -86,3 +86,32 @@ def test_an_export_of_the_tree_imports_back_with_no_change_and_no_history(client
 
     assert (outcome.unchanged, outcome.created, outcome.updated, outcome.problem_count) == (2, 0, 0, 0)
     assert Objective.history.count() == history
+
+
+def test_two_rows_giving_siblings_the_same_title_are_refused_at_the_second(pmo):
+    content = csv_file(
+        ["code", "parent", "title"],
+        ["T1", "", "Theme"],
+        ["T2", "", "Theme"],
+        ["O1", "T1", "Same"],
+        ["O2", "T1", "Same"],
+    )
+
+    outcome = run_import("objectives", content, pmo)
+
+    assert problems(outcome) == [
+        [3, "title", "Theme", "Row 2 has the same title; each may appear once."],
+        [5, "title", "Same", "Row 4 has the same parent + title; each may appear once."],
+    ]
+    assert not Objective.objects.exists()
+
+
+def test_a_title_already_used_by_a_sibling_is_refused_as_on_the_form(pmo):
+    theme = ObjectiveFactory(code="T1", title="Theme")
+    ObjectiveFactory(code="O1", title="Taken", parent=theme)
+
+    outcome = run_import("objectives", csv_file(["code", "parent", "title"], ["O2", "T1", "Taken"]), pmo)
+
+    assert problems(outcome) == [
+        [2, "title", "Taken", "Objective with this Parent and Title already exists."]
+    ]

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from core.errors import ApplicationError
 from core.models import ImportMapping
 from portfolio.imports.engine import import_table
-from portfolio.imports.kinds import KINDS
+from portfolio.imports.registry import KINDS
 
 
 class Command(BaseCommand):
