@@ -60,7 +60,7 @@ class ImportFormMixin:
             # every uniqueness constraint: the model's own check skips those that involve a resolved field
             if isinstance(constraint, models.UniqueConstraint):
                 try:
-                    constraint.validate(type(instance), instance, exclude=exclude)
+                    constraint.validate(type(instance), instance, exclude=exclude)  # type: ignore[attr-defined]
                 except ValidationError as error:
                     # at the last of its fields, as the services put it (core.records)
                     form._update_errors(ValidationError({constraint.fields[-1]: error.messages}))
@@ -192,9 +192,9 @@ class FormKind(ImportKind):
         if before is not None:
             record = copy.copy(before)
         else:
-            record, field, problem = self.new_record(data)
+            record, field, missing = self.new_record(data)
             if record is None:
-                outcome.add(Problem(number, columns.get(field, field), data.get(field, ""), problem))
+                outcome.add(Problem(number, columns.get(field, field), data.get(field, ""), missing))
                 for other in problems:
                     outcome.add(other)
                 return Checked(number)
