@@ -38,6 +38,9 @@ class Reference:
     choices: Callable[[], models.QuerySet[Any]]
     key: str
     message: str
+    keeps_current: bool = (
+        False  # the record's current choice stays valid though no longer offered (a form's rule)
+    )
 
 
 class ImportFormMixin:
@@ -210,8 +213,12 @@ class FormKind(ImportKind):
             form_data["version"] = str(before.version)
             for name, reference in self.references.items():  # what the record names already stays valid
                 current = getattr(before, name)
-                if current is not None and name not in data:
-                    found[name].setdefault(str(getattr(current, reference.key)), current)
+                current_key = None if current is None else str(getattr(current, reference.key))
+                if current is not None and (
+                    name not in data or reference.keeps_current and data[name] == current_key
+                ):
+                    # for this row only: another row naming that record must qualify on its own
+                    found = {**found, name: {**found[name], str(current_key): current}}
         form = self.make_form(form_data, record)
         for name, reference in self.references.items():
             original = form.fields[name]
