@@ -100,7 +100,7 @@ def test_a_reading_of_an_unknown_kpi_in_the_future_or_twice_is_refused(today, pm
         [
             5,
             "date",
-            "2026-03-31",
+            "31/03/2026",
             "Row 4 has the same objective + kpi + date; each may appear once in a file.",
         ],
     ]
