@@ -107,6 +107,7 @@ class ContributionKind(InitiativeChildKind):
     key = ("initiative", "objective")
     own_key = "objective"
     form_class = ContributionImportForm
+    reuse_form = False  # its form's choices depend on the record (its objective, that objective's KPIs)
     fields = (
         INITIATIVE_FIELD,
         ImportField(

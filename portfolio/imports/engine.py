@@ -278,6 +278,7 @@ def run(
     own duplicate keys are problems too. Only the PMO imports."""
     if not can_edit_portfolio(user) and user is not None:
         raise NotAllowed("Only the PMO imports data.")
+    kind = type(kind)()  # a kind keeps a chunk's lookups while it checks it: one of its own per run
     outcome = Outcome()
     columns, rows = mapped_rows(table, mapping)
     all_rows = list(rows)
