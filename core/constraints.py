@@ -91,7 +91,7 @@ def validate_constraints(instance: models.Model, exclude: set[str] | None = None
             try:
                 _validate(constraint, model_class, instance, exclude)
             except ValidationError as error:
-                fields = getattr(constraint, "fields", ())
+                fields: tuple[str, ...] = tuple(getattr(constraint, "fields", ()))
                 if getattr(error, "code", None) == "unique" and len(fields) == 1:
                     errors.setdefault(fields[0], []).append(error)
                 else:

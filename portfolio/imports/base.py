@@ -112,6 +112,7 @@ class FormKind(ImportKind):
         return self.model(), "", ""
 
     reuse_form = True  # the form's __init__ depends on nothing of the record: bind one form per chunk
+    _form: Any = None
 
     def make_form(self, data: dict[str, str], record: Any) -> Any:
         """The form bound to the row. Building a page's form costs a millisecond (its fields deep-copied,
@@ -172,7 +173,7 @@ class FormKind(ImportKind):
                 if problem:
                     problems.append(Problem(number, columns.get(name, name), text, problem))
             texts.append((number, data, problems))
-        self._form: Any = None
+        self._form = None
         self.prefetch([data for _n, data, _p in texts])
         found_records = self.existing({self.key_of(data) for _n, data, _p in texts})
         found: dict[str, dict[str, Any]] = {}
