@@ -115,7 +115,7 @@ def run_import(
             return f"Imported: {report['created']:,} new, {report['updated']:,} changed"
         return "Not imported: the file has problems"
 
-    return run_job(job_id, work, done, lambda report: {k: v for k, v in report.items() if isinstance(v, int)})
+    return run_job(job_id, work, done, lambda report: {k: v for k, v in report.items() if type(v) is int})
 
 
 def enqueue_import(run: ImportRun, *, user: Any, write: bool, only_valid: bool = False) -> Job:

@@ -218,3 +218,40 @@ def test_a_template_filled_in_imports_its_example_row(client, pmo, today):
     run.refresh_from_db()
 
     assert (run.report["rows"], run.report["created"], run.report["problem_count"]) == (1, 1, 0)
+
+
+def test_the_dry_run_and_the_import_are_tracked_jobs_with_their_outcome(client, pmo, today):
+    client.force_login(pmo)
+    upload(client, csv_file(["code", "title"], ["N-1", "One"], ["N-2", "Two"]))
+    run = ImportRun.objects.get()
+
+    client.post(reverse("portfolio:import-mapping", args=[run.pk]), mapping_post(run))
+    client.post(reverse("portfolio:import-confirm", args=[run.pk]), {"rows": "all"})
+
+    jobs = list(
+        Job.objects.order_by("pk").values_list("kind", "target", "status", "progress", "message", "result")
+    )
+    counts = {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "invalid_rows": 0, "problem_count": 0}
+    assert jobs == [
+        ("import", f"import:{run.pk}", "done", 100, "Dry run: 2 rows checked, 0 problems", counts),
+        ("import", f"import:{run.pk}", "done", 100, "Imported: 2 new, 0 changed", counts),
+    ]
+    page = client.get(reverse("portfolio:import-detail", args=[run.pk])).content.decode()
+    assert "Imported: 2 new, 0 changed" in page
+    assert 'id="job-progress"' in page
+
+
+def test_the_task_runs_the_import_of_a_kept_file(pmo, today):
+    from portfolio import tasks
+    from portfolio.imports import runs
+
+    run = runs.import_run_create(
+        user=pmo, kind="initiatives", filename="a.csv", content=b"code,title\nT-1,Task\n"
+    )
+    job = Job.objects.create(kind=runs.IMPORT, target=runs.run_target(run.pk))
+
+    tasks.import_file(job.pk, run.pk, True, False, pmo.pk)
+
+    assert Initiative.objects.get().title == "Task"
+    job.refresh_from_db()
+    assert (job.status, job.message) == ("done", "Imported: 1 new, 0 changed")
