@@ -150,7 +150,7 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "problems": report.get("problems", [])[:PROBLEMS_SHOWN],
         "problems_shown": PROBLEMS_SHOWN,
         "confirm": ConfirmForm(),
-        **job_context(job, reload=True, no_job="Not checked yet."),
+        **job_context(job, no_job="Not checked yet."),
     }
     return render_page(request, "portfolio/import_detail.html", context)
 
