@@ -111,7 +111,7 @@ class ImportKind:
     def field(self, name: str) -> ImportField:
         return next(f for f in self.fields if f.name == name)
 
-    def batches(self, rows: list[Row]) -> Iterator[list[Row]]:
+    def batches(self, rows: Iterable[Row]) -> Iterator[list[Row]]:
         """The rows in the batches they are checked and written in (objectives: parents first)."""
         return chunks(rows)
 
@@ -251,7 +251,8 @@ def unchanged(record: models.Model, values: dict[str, Any]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------------------- run
 
 
-def chunks(rows: Iterable[Row], size: int = CHUNK) -> Iterator[list[Row]]:
+def chunks(rows: Iterable[Row], size: int | None = None) -> Iterator[list[Row]]:
+    size = size or CHUNK
     batch: list[Row] = []
     for row in rows:
         batch.append(row)
@@ -272,6 +273,7 @@ def run(
     write: bool,
     only_valid: bool = False,
     progress: Callable[[int, str], None] | None = None,
+    total: int = 0,
 ) -> Outcome:
     """Check every row (a dry run), and when `write`, import them in one transaction: all rows, or none when
     any has a problem, unless `only_valid` (then the valid rows, and the others are reported). The file's
@@ -281,30 +283,32 @@ def run(
     kind = type(kind)()  # a kind keeps a chunk's lookups while it checks it: one of its own per run
     outcome = Outcome()
     columns, rows = mapped_rows(table, mapping)
-    all_rows = list(rows)
-    outcome.rows = len(all_rows)
     reason = f"Imported from {filename}"[:100]
     seen: dict[tuple[Any, ...], int] = {}
-    unique_rows: list[Row] = []
-    for number, values in all_rows:
-        key = tuple(form_value(kind.field(name), values.get(name))[0].casefold() for name in kind.key)
-        if all(key) and key in seen:
-            column = columns.get(kind.key[-1], kind.key[-1])
-            outcome.add(
-                Problem(
-                    number,
-                    column,
-                    sheets.as_text(values.get(kind.key[-1])),
-                    f"Row {seen[key]} has the same {' + '.join(kind.key)}; each may appear once in a file.",
+
+    def unique_rows() -> Iterator[Row]:
+        """The rows as they are read (never all held at once), each key's first; a repeat is a problem."""
+        for number, values in rows:
+            outcome.rows += 1
+            key = tuple(form_value(kind.field(name), values.get(name))[0].casefold() for name in kind.key)
+            if all(key) and key in seen:
+                column = columns.get(kind.key[-1], kind.key[-1])
+                outcome.add(
+                    Problem(
+                        number,
+                        column,
+                        sheets.as_text(values.get(kind.key[-1])),
+                        f"Row {seen[key]} has the same {' + '.join(kind.key)}; each may appear once in a file.",
+                    )
                 )
-            )
-            outcome.invalid_rows += 1
-            continue
-        seen[key] = number
-        unique_rows.append((number, values))
+                outcome.invalid_rows += 1
+                continue
+            seen[key] = number
+            yield number, values
+
     with transaction.atomic():
         done = 0
-        for batch in kind.batches(unique_rows):
+        for batch in kind.batches(unique_rows()):
             checked = kind.check_chunk(batch, columns, outcome)
             for item in checked:
                 if item.action == "create":
@@ -320,9 +324,8 @@ def run(
             kind.write([c for c in checked if c.action in {"create", "update"}], user=user, reason=reason)
             done += len(batch)
             if progress:
-                progress(
-                    5 + int(90 * done / max(1, len(unique_rows))), f"{done:,} of {len(unique_rows):,} rows"
-                )
+                share = done / total if total else 0
+                progress(5 + int(90 * min(1, share)), f"{done:,} of {total or done:,} rows checked")
         outcome.written = write and (only_valid or outcome.problem_count == 0)
         if not outcome.written:
             transaction.set_rollback(True)  # a dry run (or a refused import) leaves nothing behind
@@ -350,6 +353,9 @@ def import_table(
     problems = mapping_problems(kind, chosen)
     if problems:
         raise sheets.FileRefused(" ".join(problems))
+    total = 0
+    if progress is not None:  # a first pass, reading only, so the progress bar knows the whole
+        total = sum(1 for _row in sheets.read_table(content, filename).rows)
     return run(
         kind,
         table,
@@ -359,4 +365,5 @@ def import_table(
         write=write,
         only_valid=only_valid,
         progress=progress,
+        total=total,
     )

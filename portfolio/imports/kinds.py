@@ -3,7 +3,7 @@ rules of its service that go beyond its form."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -189,9 +189,10 @@ class ObjectiveKind(FormKind):
         "owner": person_reference("No active person has the username “{value}”.", forms.people),
     }
 
-    def batches(self, rows: list[Row]) -> Iterator[list[Row]]:
+    def batches(self, rows: Iterable[Row]) -> Iterator[list[Row]]:
         """Themes first, then the objectives under them, then theirs: a parent is written before the rows
         that name it (a parent that is neither here nor in the file is reported at the row)."""
+        rows = list(rows)  # an objective tree is read whole to order it (a few hundred rows)
         parent_of = {sheets.as_text(v.get("code")): sheets.as_text(v.get("parent")) for _n, v in rows}
 
         def level(code: str) -> int:

@@ -273,3 +273,30 @@ def test_a_sponsor_who_is_not_an_executive_is_refused_as_on_the_form(today, peop
     outcome = run_import("initiatives", content, people["pmo"])
 
     assert problems(outcome) == [[2, "sponsor", "plain", "No executive has the username “plain”."]]
+
+
+def test_a_problem_in_a_later_chunk_undoes_the_chunks_already_written(today, people, monkeypatch):
+    # given chunks of two rows, and a problem in the third chunk
+    monkeypatch.setattr("portfolio.imports.engine.CHUNK", 2)
+    rows = [["code", "title", "stage"]] + [[f"C-{n}", f"Row {n}", "idea"] for n in range(5)]
+    rows[5][2] = "someday"
+
+    # when the file is imported
+    outcome = run_import("initiatives", csv_file(*rows), people["pmo"])
+
+    # then the four good rows, written in the first two chunks, are undone with the rest
+    assert (outcome.created, outcome.invalid_rows, outcome.written) == (4, 1, False)
+    assert not Initiative.objects.exists()
+    assert not Initiative.history.exists()
+
+
+def test_a_file_over_the_row_limit_is_refused_and_nothing_is_saved(today, people, settings):
+    from core.sheets import FileRefused
+
+    settings.BEARING_IMPORT_MAX_ROWS = 2
+    content = csv_file(["code", "title"], ["A-1", "One"], ["A-2", "Two"], ["A-3", "Three"])
+
+    with pytest.raises(FileRefused, match="more than 2 rows"):
+        run_import("initiatives", content, people["pmo"])
+
+    assert not Initiative.objects.exists()
