@@ -7,7 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from portfolio.models import Initiative
+from core.models import ImportRun
 from tests.browser.conftest import ARTIFACTS, login
+from tests.browser.test_accessibility import violations
 from tests.factories import ProgramFactory, UserFactory
 from tests.portfolio.import_support import csv_file
 
@@ -70,6 +72,11 @@ def test_pmo_imports_the_valid_rows_of_a_file_after_reading_the_dry_runs_problem
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "import-dry-run.png"), full_page=True)
     assert not Initiative.objects.exists()
+
+    # and the three pages have no serious or critical accessibility violation
+    run = ImportRun.objects.get()
+    paths = ["/import/", f"/import/{run.pk}/mapping/", f"/import/{run.pk}/"]
+    assert [problem for path in paths for problem in violations(page, path)] == []
 
     # and importing only the valid rows saves those two
     page.get_by_label("Only the valid rows; leave the rows with problems out").check()
