@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from portfolio.models import Initiative
 from core.models import ImportRun
+from portfolio.models import Initiative
 from tests.browser.conftest import ARTIFACTS, login
 from tests.browser.test_accessibility import violations
 from tests.factories import ProgramFactory, UserFactory
