@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core import roles
+from core import roles, sheets
 from core.errors import ApplicationError
 from core.formkit import BearingForm
 from core.jobs import latest_job
@@ -36,10 +36,21 @@ class UploadForm(BearingForm):
         empty_label="Match the columns automatically",
     )
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        _check_saved_mapping(self)
+        return cleaned
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kind_choices()  # type: ignore[attr-defined]
         self.fields["saved_mapping"].queryset = ImportMapping.objects.order_by("kind", "name")  # type: ignore[attr-defined]
+
+
+def _check_saved_mapping(form: UploadForm) -> None:
+    saved, kind = form.cleaned_data.get("saved_mapping"), form.cleaned_data.get("kind")
+    if saved is not None and kind and saved.kind != kind:
+        form.add_error("saved_mapping", f"“{saved.name}” maps {saved.kind}, not {kind}.")
 
 
 class MappingForm(BearingForm):
@@ -90,13 +101,18 @@ def _run(request: HtmxHttpRequest, pk: int) -> ImportRun:
 def import_start(request: HtmxHttpRequest) -> HttpResponse:
     """What can be imported and how; the upload."""
     _pmo(request)
+    if request.method == "POST" and _declared_length(request) > sheets.max_bytes() + UPLOAD_OVERHEAD:
+        # refused before the body is read (Django would first spool the whole upload to disk)
+        refused = f"The file is larger than the limit of {sheets.max_bytes():,} bytes. Split it."
+        context = {**_start_context(UploadForm()), "refused": refused}
+        return render_page(request, "portfolio/import_start.html", context, status=413)
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > runs.sheets.max_bytes():
-                raise runs.sheets.FileRefused(
-                    f"The file is {upload.size:,} bytes; the limit is {runs.sheets.max_bytes():,} bytes."
+            if upload.size > sheets.max_bytes():
+                raise sheets.FileRefused(
+                    f"The file is {upload.size:,} bytes; the limit is {sheets.max_bytes():,} bytes."
                 )
             run = runs.import_run_create(
                 user=request.user, kind=form.cleaned_data["kind"], filename=upload.name, content=upload.read()
@@ -105,13 +121,24 @@ def import_start(request: HtmxHttpRequest) -> HttpResponse:
             form.add_error("file", error.message)
         else:
             saved = form.cleaned_data["saved_mapping"]
-            if saved is not None and saved.kind == run.kind:
+            if saved is not None:
                 run.mapping = {column: saved.mapping.get(column, "") for column in run.header}
                 run.save(update_fields=["mapping"])
             return HttpResponseRedirect(reverse("portfolio:import-mapping", args=[run.pk]))
     status = 422 if form.is_bound else 200
-    context = {"form": form, "kinds": list(KINDS.values()), "recent": ImportRun.objects.defer("content")[:10]}
-    return render_page(request, "portfolio/import_start.html", context, status=status)
+    return render_page(request, "portfolio/import_start.html", _start_context(form), status=status)
+
+
+UPLOAD_OVERHEAD = 64 * 1024  # what a form's other fields and its multipart boundaries add to the file
+
+
+def _declared_length(request: HtmxHttpRequest) -> int:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    return int(length) if length.isdigit() and len(length) < 19 else 0
+
+
+def _start_context(form: UploadForm) -> dict[str, Any]:
+    return {"form": form, "kinds": list(KINDS.values()), "recent": ImportRun.objects.defer("content")[:10]}
 
 
 @viewer_required

@@ -255,3 +255,28 @@ def test_the_task_runs_the_import_of_a_kept_file(pmo, today):
     assert Initiative.objects.get().title == "Task"
     job.refresh_from_db()
     assert (job.status, job.message) == ("done", "Imported: 1 new, 0 changed")
+
+
+def test_an_upload_declared_over_the_limit_is_refused_before_its_body_is_read(client, pmo, settings):
+    settings.BEARING_IMPORT_MAX_BYTES = 1000
+    client.force_login(pmo)
+
+    response = client.post(
+        reverse("portfolio:import-start"),
+        {"kind": "initiatives", "file": SimpleUploadedFile("big.csv", b"code,title\n" + b"A-1,x\n" * 20_000)},
+    )
+
+    assert response.status_code == 413
+    assert "The file is larger than the limit of 1,000 bytes." in response.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_a_saved_mapping_of_another_kind_is_refused_on_the_upload(client, pmo, today):
+    saved = ImportMapping.objects.create(name="Tree", kind="objectives", mapping={"code": "code"})
+    client.force_login(pmo)
+
+    response = upload(client, csv_file(["code", "title"], ["N-1", "x"]), saved_mapping=saved.pk)
+
+    assert response.status_code == 422
+    assert "“Tree” maps objectives, not initiatives." in response.content.decode()
+    assert not ImportRun.objects.exists()
