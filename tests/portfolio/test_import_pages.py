@@ -280,3 +280,19 @@ def test_a_saved_mapping_of_another_kind_is_refused_on_the_upload(client, pmo, t
     assert response.status_code == 422
     assert "“Tree” maps objectives, not initiatives." in response.content.decode()
     assert not ImportRun.objects.exists()
+
+
+def test_a_file_refused_while_its_rows_are_read_says_so_on_its_page_and_nothing_is_saved(
+    client, pmo, today, settings
+):
+    client.force_login(pmo)
+    upload(client, csv_file(["code", "title"], ["N-1", "x"], ["N-2", "y"], ["N-3", "z"]))
+    run = ImportRun.objects.get()
+    settings.BEARING_IMPORT_MAX_ROWS = 2
+
+    client.post(reverse("portfolio:import-mapping", args=[run.pk]), mapping_post(run))
+
+    page = client.get(reverse("portfolio:import-detail", args=[run.pk])).content.decode()
+    assert "The file was refused: The file has more than 2 rows, the limit;" in page
+    assert 'id="import-confirm"' not in page
+    assert not Initiative.objects.exists()
