@@ -166,23 +166,33 @@ def _read_xlsx(content: bytes) -> Table:
 # --------------------------------------------------------------------------------------- csv
 
 
-def _decode(content: bytes) -> str:
-    if content.startswith(codecs.BOM_UTF8):
-        content = content[len(codecs.BOM_UTF8) :]
+def _encoding(content: bytes) -> str:
+    """utf-8-sig (a byte order mark dropped) when the whole file is UTF-8, else cp1252: checked a megabyte at
+    a time, so the text is never held whole besides the file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(content)
     try:
-        return content.decode("utf-8")
+        for start in range(0, len(view), DECODE_STEP):
+            decoder.decode(view[start : start + DECODE_STEP])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
+        return "cp1252"
+    return "utf-8-sig"
+
+
+DECODE_STEP = 1 << 20
 
 
 def _read_csv(content: bytes) -> Table:
     if b"\x00" in content[:4096]:
         raise FileRefused("This is not a CSV text file. Save it as CSV (UTF-8) or .xlsx.")
-    text = _decode(content)
-    first_line = text.split("\n", 1)[0]
+    encoding = _encoding(content)
+    end = content.find(b"\n", 0, 65536)
+    first_line = content[: end if end >= 0 else 65536].decode(encoding, errors="replace")
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, errors="replace", newline="")
     csv.field_size_limit(1_000_000)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(text, delimiter=delimiter)
     try:
         first = next(reader, None)
     except csv.Error:

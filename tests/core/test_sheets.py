@@ -189,3 +189,22 @@ def test_dates_are_read_in_the_common_forms_and_excel_serials(value, expected):
 
 def test_the_limits_have_defaults():
     assert (sheets.max_bytes(), sheets.max_rows()) == (20 * 1024 * 1024, 100_000)
+
+
+def test_utf8_is_recognised_a_step_at_a_time_even_when_a_character_straddles_two_steps(monkeypatch):
+    # given steps of 3 bytes, so that "é" (2 bytes) is cut in two
+    monkeypatch.setattr(sheets, "DECODE_STEP", 3)
+    content = "code,title\nA-1,Zé\n".encode()
+
+    header, rows = rows_of(content, "list.csv")
+
+    assert rows == [(2, ["A-1", "Zé"])]
+
+
+def test_a_byte_that_is_not_utf8_late_in_the_file_makes_the_whole_file_cp1252(monkeypatch):
+    monkeypatch.setattr(sheets, "DECODE_STEP", 4)
+    content = "code,title\nA-1,Zé\n".encode() + b"A-2,Caf\xe9\n"
+
+    header, rows = rows_of(content, "list.csv")
+
+    assert rows == [(2, ["A-1", "ZÃ©"]), (3, ["A-2", "Café"])]
