@@ -25,9 +25,9 @@ from portfolio.imports.engine import (
     Outcome,
     Problem,
     Row,
+    changed_fields,
     form_problems,
     form_value,
-    unchanged,
 )
 
 
@@ -278,7 +278,7 @@ class FormKind(ImportKind):
         values = form.model_values()
         if before is None:
             return Checked(number, form.instance, "create", tuple(values))
-        fields = unchanged(before, values)
+        fields = changed_fields(before, values)
         if not fields:
             return Checked(number, before, "unchanged")
         return Checked(number, form.instance, "update", fields)

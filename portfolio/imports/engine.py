@@ -236,7 +236,7 @@ def form_problems(
     return problems
 
 
-def unchanged(record: models.Model, values: dict[str, Any]) -> tuple[str, ...]:
+def changed_fields(record: models.Model, values: dict[str, Any]) -> tuple[str, ...]:
     """The fields whose new value differs from the record's (compared as the model stores them)."""
     changed = []
     for name, value in values.items():
