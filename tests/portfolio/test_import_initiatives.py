@@ -241,7 +241,7 @@ def test_a_workbook_with_date_cells_and_numbers_imports_like_its_csv(today, peop
 
 
 @pytest.mark.parametrize("persona", ["executive", "manager", "steering_member", "outsider"], indirect=True)
-def test_only_the_pmo_imports(today, persona):
+def test_only_the_pmo_imports(db, today, persona):
     with pytest.raises(NotAllowed):
         run_import("initiatives", csv_file(["code", "title"], ["N-1", "No"]), persona)
     assert not Initiative.objects.exists()

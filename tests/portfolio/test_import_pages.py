@@ -33,7 +33,7 @@ def mapping_post(run: ImportRun, **extra) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)
-def test_the_import_pages_are_the_pmos_and_a_refused_upload_changes_nothing(client, persona, today):
+def test_the_import_pages_are_the_pmos_and_a_refused_upload_changes_nothing(db, client, persona, today):
     client.force_login(persona)
     allowed = persona.username in {"pmo", "admin"}
 
@@ -48,7 +48,7 @@ def test_the_import_pages_are_the_pmos_and_a_refused_upload_changes_nothing(clie
 
 
 @pytest.mark.parametrize("persona", ["executive", "manager", "steering_member", "outsider"], indirect=True)
-def test_other_roles_cannot_see_map_or_confirm_a_pmos_file(client, pmo, persona, today):
+def test_other_roles_cannot_see_map_or_confirm_a_pmos_file(db, client, pmo, persona, today):
     client.force_login(pmo)
     upload(client, csv_file(["code", "title"], ["N-1", "New"]))
     run = ImportRun.objects.get()
@@ -296,3 +296,20 @@ def test_a_file_refused_while_its_rows_are_read_says_so_on_its_page_and_nothing_
     assert "The file was refused: The file has more than 2 rows, the limit;" in page
     assert 'id="import-confirm"' not in page
     assert not Initiative.objects.exists()
+
+
+@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
+def test_the_register_and_the_objective_tree_link_the_import_for_the_pmo_only(db, client, persona, today):
+    client.force_login(persona)
+    allowed = persona.username in {"pmo", "admin"}
+    link = f'href="{reverse("portfolio:import-start")}"'
+
+    pages = [
+        client.get(reverse("portfolio:initiative-list")),
+        client.get(reverse("portfolio:objective-list")),
+    ]
+
+    if persona.username == "outsider":
+        assert [page.status_code for page in pages] == [403, 403]
+    else:
+        assert [link in page.content.decode() for page in pages] == [allowed, allowed]
