@@ -305,6 +305,11 @@ if not 0 < BEARING_JOB_HEARTBEAT * 3 <= BEARING_JOB_SILENCE_LIMIT:
     )
 
 BEARING_CURRENCY = env_str("BEARING_CURRENCY", "EUR")
+
+# Imports (portfolio.imports): the largest file, the most data rows, and the most a workbook may unpack to
+BEARING_IMPORT_MAX_BYTES = env_int("BEARING_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+BEARING_IMPORT_MAX_ROWS = env_int("BEARING_IMPORT_MAX_ROWS", 100_000, minimum=1)
+BEARING_IMPORT_MAX_UNZIPPED_BYTES = env_int("BEARING_IMPORT_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024, minimum=1)
 # The headless chromium that prints board packs (and that the browser tests drive).
 BEARING_CHROMIUM = env_str("BEARING_CHROMIUM", "/usr/bin/chromium")
 # The survey's optional semantic similarity: a sentence-embedding model that loads offline (a path, or the name

@@ -145,3 +145,47 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M}"
+
+
+class ImportMapping(models.Model):
+    """A named, reusable mapping of a file's column names to the fields of one kind of import."""
+
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=30, help_text="Which kind of import (initiatives, objectives, ...).")
+    mapping = models.JSONField(default=dict, help_text="Column name in the file -> field name (or empty).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="import_mapping_name_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class ImportRun(models.Model):
+    """One uploaded file on its way in: the file as uploaded, its column mapping, and what its dry run and
+    its import found (counts and the problems by row). Kept so the dry run and the import read the same
+    bytes, whichever process runs them."""
+
+    kind = models.CharField(max_length=30)
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField(default=0)
+    header = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    report = models.JSONField(default=dict, blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.filename}"

@@ -133,22 +133,30 @@ def csv_stream(filename: str, header: Sequence[Any], rows: Iterable[Iterable[Any
 def xlsx_write(target: Any, header: Sequence[Any], rows: Iterable[Iterable[Any]], *, sheet: str) -> None:
     """Write a one-sheet workbook to `target` (a path or a binary file), row by row: openpyxl's write-only
     mode keeps only the row being written in memory. The header is bold and stays in view."""
+    xlsx_write_sheets(target, [(sheet, header, rows)])
+
+
+def xlsx_write_sheets(
+    target: Any, tables: Sequence[tuple[str, Sequence[Any], Iterable[Iterable[Any]]]]
+) -> None:
+    """Write a workbook of several sheets (title, header, rows), each as xlsx_write writes its one."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    worksheet = book.create_sheet(title=_sheet_title(sheet))
-    worksheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    titles = []
-    for value in header:
-        cell = WriteOnlyCell(worksheet, value=xlsx_cell(value))
-        cell.font = bold
-        titles.append(cell)
-    worksheet.append(titles)
-    for row in rows:
-        worksheet.append([xlsx_cell(value) for value in row])
+    for sheet, header, rows in tables:
+        worksheet = book.create_sheet(title=_sheet_title(sheet))
+        worksheet.freeze_panes = "A2"
+        titles = []
+        for value in header:
+            cell = WriteOnlyCell(worksheet, value=xlsx_cell(value))
+            cell.font = bold
+            titles.append(cell)
+        worksheet.append(titles)
+        for row in rows:
+            worksheet.append([xlsx_cell(value) for value in row])
     book.save(target)
 
 
@@ -161,10 +169,17 @@ def xlsx_response(
     filename: str, header: Sequence[Any], rows: Iterable[Iterable[Any]], *, sheet: str
 ) -> FileResponse:
     """An .xlsx download: the workbook written to a temporary file (deleted once sent), then streamed."""
+    return xlsx_sheets_response(filename, [(sheet, header, rows)])
+
+
+def xlsx_sheets_response(
+    filename: str, tables: Sequence[tuple[str, Sequence[Any], Iterable[Iterable[Any]]]]
+) -> FileResponse:
+    """An .xlsx download of several sheets (xlsx_write_sheets), sent as xlsx_response sends one."""
     # closed (and so deleted) by the response once sent
     spool = tempfile.TemporaryFile(prefix="bearing-export-", suffix=".xlsx")  # noqa: SIM115
     try:
-        xlsx_write(spool, header, rows, sheet=sheet)
+        xlsx_write_sheets(spool, tables)
         spool.seek(0)
     except BaseException:
         spool.close()

@@ -10,7 +10,14 @@ class PortfolioConfig(AppConfig):
 
     def ready(self) -> None:
         from portfolio import kinds, sections, worklist
+        from portfolio.imports import children as import_children
+        from portfolio.imports import kinds as import_kinds
+        from portfolio.imports import measures as import_measures
+        from portfolio.imports import runs  # noqa: F401 - registers the import job's kind
 
         sections.register_sections()
         kinds.register_kinds()
         worklist.register_checks()
+        import_kinds.register_kinds()
+        import_measures.register_kinds()
+        import_children.register_kinds()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portfolio.views import exports, initiatives, objectives, worklist
+from portfolio.views import exports, imports, initiatives, objectives, worklist
 
 app_name = "portfolio"
 
@@ -46,6 +46,12 @@ urlpatterns = [
         objectives.interim_target_delete,
         name="interim-target-delete",
     ),
+    path("import/", imports.import_start, name="import-start"),
+    path("import/<id:pk>/", imports.import_detail, name="import-detail"),
+    path("import/<id:pk>/mapping/", imports.import_mapping, name="import-mapping"),
+    path("import/<id:pk>/confirm/", imports.import_confirm, name="import-confirm"),
+    path("import/<id:pk>/problems.csv", imports.import_errors, name="import-errors"),
+    path("import/templates/<slug:kind>.<fmt:fmt>", imports.import_template, name="import-template"),
     path("programs/", objectives.program_list, name="program-list"),
     path("programs/new/", objectives.program_create, name="program-create"),
     path("programs/<id:pk>/edit/", objectives.program_edit, name="program-edit"),

@@ -9,6 +9,7 @@ class RiskConfig(AppConfig):
     verbose_name = "Risk"
 
     def ready(self) -> None:
-        from risk import extensions
+        from risk import extensions, imports
 
         extensions.register()
+        imports.register_kinds()

@@ -19,9 +19,10 @@ from alignment import services as engine
 from alignment.tasks import FULL_RECOMPUTE
 from core import jobs as core_jobs
 from core import roles
-from core.models import ScheduledRun
+from core.models import ImportMapping, ScheduledRun
 from core.stages import Stage
 from portfolio import models as pm
+from portfolio.imports import runs as import_runs
 from risk.models import TierPolicy
 from steering import models as sm
 from steering import reminders
@@ -122,6 +123,12 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     ScheduledRun.objects.create(
         name="sweep-stale-scores", last_run_at=timezone.now(), status=ScheduledRun.DONE
     )
+    # an uploaded file checked by a dry run (with a problem), and a saved column mapping
+    upload = import_runs.import_run_create(
+        user=pmo, kind="initiatives", filename="fuzz.csv", content=b"code,title,stage\nFZ-1,Fuzz,someday\n"
+    )
+    import_runs.run_import(run_id=upload.pk, write=False)
+    ImportMapping.objects.create(name="Fuzz", kind="initiatives", mapping=upload.mapping, created_by=pmo)
     # login throttling's records (axes), for an address and name no test logs in with
     seen = {
         "ip_address": "203.0.113.9",

@@ -31,9 +31,11 @@ from django.utils.html import escape
 from alignment import services as alignment_services
 from core import roles
 from core.extensions import registry
-from core.models import Job, VersionedModel
+from core.models import ImportRun, Job, VersionedModel
 from core.stages import Stage
 from portfolio import models as pm
+from portfolio.imports import runs as import_runs
+from portfolio.imports.registry import KINDS as import_kinds
 from risk import models as rm
 from steering import models as sm
 from steering import services as steering
@@ -307,6 +309,15 @@ def build() -> Hostile:
         conditions=[{"title": f"@{n + 1}<svg onload=window.__xss={n + 1}>", "owner": manager}],
     )
     alignment_services.recompute_and_render(today=TODAY)
+    # an upload whose name, columns and cells are payloads, checked by a dry run that reports them back
+    script = SCRIPTS[0].format(n=2000)
+    upload = import_runs.import_run_create(
+        user=pmo,
+        kind="initiatives",
+        filename=f"{script}.csv",
+        content=(f"code,title,stage,{script}\nZ-1,{script},{script},=1+2\n").encode(),
+    )
+    import_runs.run_import(run_id=upload.pk, write=False)
     return hostile
 
 
@@ -415,6 +426,10 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "steering:boardpack-html": sm.SteeringMeeting,
     "steering:boardpack-generate": sm.SteeringMeeting,
     "steering:boardpack-pdf": sm.SteeringMeeting,
+    "portfolio:import-detail": ImportRun,
+    "portfolio:import-mapping": ImportRun,
+    "portfolio:import-confirm": ImportRun,
+    "portfolio:import-errors": ImportRun,
 }
 CHART_KEYS = ("heatmap", "bubble", "investment", "mix", "kpis", "history", "risks")
 NOT_VISITED = {"logout"}  # it would end the session the walk uses
@@ -459,6 +474,8 @@ def app_urls(records: int | None = None) -> list[str]:
             found.append(reverse(name))
         elif set(converters) == {"fmt"}:  # a list's downloads
             found += [reverse(name, args=[fmt]) for fmt in ("csv", "xlsx")]
+        elif name == "portfolio:import-template":
+            found += [reverse(name, args=[kind, fmt]) for kind in import_kinds for fmt in ("csv", "xlsx")]
         elif set(converters) == {"chart"}:
             found += [reverse(name, args=[key]) for key in CHART_KEYS]
         elif name == "portfolio:record-create":

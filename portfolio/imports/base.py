@@ -1,0 +1,317 @@
+"""What the kinds of import share: a row is checked by a model form of the pages, bound to the record its key
+finds (or a new one), its references resolved from lookups made once per chunk, and written in bulk."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from core import constraints, sheets
+from core.errors import ApplicationError
+from portfolio import forms
+from portfolio.imports.engine import (
+    CHUNK,
+    Checked,
+    ImportKind,
+    KeyedChoiceField,
+    Outcome,
+    Problem,
+    Row,
+    changed_fields,
+    form_problems,
+    form_value,
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field that names another record by its natural key: the records the form may choose from, the
+    field that names them, and what a row is told when the name is not among them."""
+
+    choices: Callable[[], models.QuerySet[Any]]
+    key: str
+    message: str
+    keeps_current: bool = (
+        False  # the record's current choice stays valid though no longer offered (a form's rule)
+    )
+
+
+class ImportFormMixin:
+    """What an import changes in a page's form: references named in `resolved` were looked up for the whole
+    chunk from the form's own choices (KeyedChoiceField), so they are not read again one by one; the key the
+    row was matched by is not checked against the record's own; every other rule is the form's and the
+    model's, the uniqueness constraints over resolved references included."""
+
+    resolved: tuple[str, ...] = ()
+
+    def _get_validation_exclusions(self) -> set[str]:
+        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]  # Django's, untyped in the stubs
+        return {*exclusions, *self.resolved}
+
+    def _post_clean(self) -> None:
+        """The form's own, with the model's check constraints evaluated without a query each
+        (core.constraints: the constraints' own conditions)."""
+        instance: Any = self.instance  # type: ignore[attr-defined]
+        instance.validate_constraints = partial(constraints.validate_constraints, instance)
+        try:
+            super()._post_clean()  # type: ignore[misc]
+        finally:
+            del instance.validate_constraints
+
+    def validate_unique(self) -> None:
+        form: Any = self
+        instance = form.instance
+        exclude = form._get_validation_exclusions() - set(self.resolved)
+        for constraint in instance._meta.constraints:
+            # every uniqueness constraint: the model's own check skips those that involve a resolved field
+            if isinstance(constraint, models.UniqueConstraint):
+                try:
+                    constraint.validate(type(instance), instance, exclude=exclude)  # type: ignore[attr-defined]
+                except ValidationError as error:
+                    # at the last of its fields, as the services put it (core.records)
+                    form._update_errors(ValidationError({constraint.fields[-1]: error.messages}))
+
+
+def person_reference(message: str, choices: Callable[[], models.QuerySet[Any]]) -> Reference:
+    return Reference(choices, "username", message)
+
+
+def choices_of(values: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(value), str(label)) for value, label in values)
+
+
+class FormKind(ImportKind):
+    """A kind whose rows are checked by a model form of the pages: each row binds the form to the record its
+    key finds (or a new one), with the columns the file does not have taken from that record."""
+
+    form_class: type[forms.VersionedModelForm]
+    references: dict[str, Reference] = {}  # noqa: RUF012 - read only
+
+    # ------------------------------------------------------------------ hooks
+
+    def key_of(self, values: dict[str, str]) -> tuple[str, ...]:
+        return tuple(values.get(name, "") for name in self.key)
+
+    def existing(self, keys: set[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
+        raise NotImplementedError
+
+    def prefetch(self, rows: list[dict[str, str]]) -> None:
+        """Look up, once per chunk, what new records hang from (a milestone's initiative, a reading's KPI)."""
+
+    def new_record(self, data: dict[str, str]) -> tuple[Any, str, str]:
+        """A new record for a row whose key found none: (record, "", "") or (None, field, problem) when
+        what it hangs from does not exist."""
+        return self.model(), "", ""
+
+    reuse_form = True  # the form's __init__ depends on nothing of the record: bind one form per chunk
+    _form: Any = None
+
+    def make_form(self, data: dict[str, str], record: Any) -> Any:
+        """The form bound to the row. Building a page's form costs a millisecond (its fields deep-copied,
+        its choices' querysets made), so one form per chunk is bound again to each row, as a fresh one
+        would be: new data and instance, no errors, no bound fields kept."""
+        form = self._form
+        if form is None or not self.reuse_form:
+            form = self._form = self.form_class(data, instance=record)
+            return form
+        form.data = data
+        form.instance = record
+        form._errors = None
+        form._bound_fields_cache = {}
+        return form
+
+    def clash_keys(self, record: Any) -> list[tuple[tuple[str, ...], tuple[Any, ...]]]:
+        """What must be unique among the records a chunk writes: each unconditional uniqueness constraint's
+        fields and values (a database check made before the chunk is written cannot see the chunk's other
+        rows); none with an empty value, which the database does not compare either."""
+        keys = []
+        for constraint in record._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint) and constraint.condition is None:
+                values = tuple(getattr(record, record._meta.get_field(f).attname) for f in constraint.fields)
+                if None not in values:
+                    keys.append((tuple(constraint.fields), values))
+        return keys
+
+    def after_clean(self, before: Any | None, record: Any) -> None:
+        """Service rules beyond the form's (raise ApplicationError with field errors)."""
+
+    def changed(self, records: list[Any]) -> None:
+        """Tell the engine what changed (portfolio_changed)."""
+
+    # ------------------------------------------------------------------ checking
+
+    def _may_be_empty(self, name: str, data: dict[str, str]) -> bool:
+        """An empty cell clears the field when the field may be empty; else the record's value is kept."""
+        model_field: Any = self.model._meta.get_field(name)
+        return name in data and (model_field.blank or not model_field.has_default())
+
+    def form_fields(self) -> list[str]:
+        return list(self.form_class._meta.fields)  # type: ignore[attr-defined,arg-type]  # every form here lists them
+
+    def _as_form_text(self, record: Any, name: str) -> str:
+        value = getattr(record, name)
+        if name in self.references:
+            return "" if value is None else str(getattr(value, self.references[name].key))
+        return sheets.as_text(value)
+
+    def check_chunk(self, rows: list[Row], columns: dict[str, str], outcome: Outcome) -> list[Checked]:
+        texts: list[tuple[int, dict[str, str], list[Problem]]] = []
+        for number, raw in rows:
+            data: dict[str, str] = {}
+            problems: list[Problem] = []
+            for name, value in raw.items():
+                text, problem = form_value(self.field(name), value)
+                data[name] = text
+                if problem:
+                    problems.append(Problem(number, columns.get(name, name), text, problem))
+            texts.append((number, data, problems))
+        self._form = None
+        self.prefetch([data for _n, data, _p in texts])
+        found_records = self.existing({self.key_of(data) for _n, data, _p in texts})
+        found: dict[str, dict[str, Any]] = {}
+        for name, reference in self.references.items():
+            names = {data[name] for _n, data, _p in texts if data.get(name)}
+            found[name] = {
+                str(getattr(record, reference.key)): record
+                for record in reference.choices().filter(**{f"{reference.key}__in": names})
+            }
+        results = []
+        seen: dict[tuple[tuple[str, ...], tuple[Any, ...]], int] = {}
+        for number, data, problems in texts:
+            result = self._check_row(number, data, problems, columns, found_records, found, outcome)
+            if result.record is not None and result.action in {"create", "update"}:
+                for what, values in self.clash_keys(result.record):
+                    if (what, values) in seen:
+                        last = what[-1]
+                        outcome.add(
+                            Problem(
+                                number,
+                                columns.get(last, last),
+                                data.get(last, ""),
+                                f"Row {seen[what, values]} has the same {' + '.join(what)}; each may appear once.",
+                            )
+                        )
+                        result = Checked(number)
+                        break
+                else:
+                    for what, values in self.clash_keys(result.record):
+                        seen[what, values] = number
+            results.append(result)
+        return results
+
+    def _check_row(
+        self,
+        number: int,
+        data: dict[str, str],
+        problems: list[Problem],
+        columns: dict[str, str],
+        found_records: dict[tuple[str, ...], Any],
+        found: dict[str, dict[str, Any]],
+        outcome: Outcome,
+    ) -> Checked:
+        before = found_records.get(self.key_of(data))
+        if before is not None:
+            record = copy.copy(before)
+        else:
+            record, field, missing = self.new_record(data)
+            if record is None:
+                outcome.add(Problem(number, columns.get(field, field), data.get(field, ""), missing))
+                for other in problems:
+                    outcome.add(other)
+                return Checked(number)
+        # a column the file lacks keeps the record's value (a new record's default); so does an empty cell
+        # of a field that cannot be empty (a budget of a new initiative is 0, not "required")
+        form_data = {
+            name: data[name]
+            if data.get(name) or self._may_be_empty(name, data)
+            else self._as_form_text(record, name)
+            for name in self.form_fields()
+        }
+        if before is not None:
+            form_data["version"] = str(before.version)
+            for name, reference in self.references.items():  # what the record names already stays valid
+                current = getattr(before, name)
+                current_key = None if current is None else str(getattr(current, reference.key))
+                if current is not None and (
+                    name not in data or reference.keeps_current and data[name] == current_key
+                ):
+                    # for this row only: another row naming that record must qualify on its own
+                    found = {**found, name: {**found[name], str(current_key): current}}
+        form = self.make_form(form_data, record)
+        for name, reference in self.references.items():
+            original = form.fields[name]
+            if isinstance(original, KeyedChoiceField):
+                original.found = found[name]
+            else:
+                form.fields[name] = KeyedChoiceField(
+                    found[name], reference.message, required=original.required, label=original.label
+                )
+        valid = form.is_valid() and not problems
+        if valid:
+            try:
+                self.after_clean(before, form.instance)
+            except ApplicationError as error:
+                for name, messages in (error.field_errors or {"": [error.message]}).items():
+                    problems.extend(
+                        Problem(number, columns.get(name, name), form_data.get(name, ""), message)
+                        for message in messages
+                    )
+                valid = False
+        reported = {problem.column for problem in problems}  # a date already said not to be one
+        problems.extend(
+            problem
+            for problem in form_problems(form, number, columns, form_data, self)
+            if problem.column not in reported
+        )
+        if problems or not valid:
+            for problem in problems:
+                outcome.add(problem)
+            return Checked(number)
+        values = form.model_values()
+        if before is None:
+            return Checked(number, form.instance, "create", tuple(values))
+        fields = changed_fields(before, values)
+        if not fields:
+            return Checked(number, before, "unchanged")
+        return Checked(number, form.instance, "update", fields)
+
+    # ------------------------------------------------------------------ writing
+
+    def write(self, checked: list[Checked], *, user: Any, reason: str) -> None:
+        """New records in one bulk insert, changed ones in one bulk update of the fields that changed (their
+        version bumped), each with a history row whose reason is the import."""
+        new = [item.record for item in checked if item.action == "create"]
+        updated = [item for item in checked if item.action == "update"]
+        user = user if getattr(user, "is_authenticated", False) else None
+        if new:
+            bulk_create_with_history(
+                new, self.model, batch_size=CHUNK, default_user=user, default_change_reason=reason
+            )
+        if updated:
+            now = timezone.now()
+            fields = {"version", "updated_at", *self.extra_update_fields}
+            for item in updated:
+                record: Any = item.record
+                record.version += 1
+                record.updated_at = now
+                fields.update(item.changed_fields)
+            bulk_update_with_history(
+                [item.record for item in updated],
+                self.model,
+                sorted(fields),
+                batch_size=CHUNK,
+                default_user=user,
+                default_change_reason=reason,
+            )
+        if new or updated:
+            self.changed([*new, *(item.record for item in updated)])
+
+    extra_update_fields: tuple[str, ...] = ()
