@@ -70,8 +70,8 @@ def _item_charts(
 ) -> dict[int, list[dict[str, Any]]]:
     """The charts of each item to review (initiative id -> the day they are drawn as of): the small multiples
     of the KPIs its contributions name, with their readings up to that day, the title saying the date of the
-    latest reading drawn (not the day of the pack); and its score history. Seven queries, whatever the number
-    of items."""
+    latest reading drawn (not the day of the pack); and its score history. Six queries whatever the number of
+    items (three fewer when no item's contributions name a KPI)."""
     panels = _kpi_panels(list(as_of))
     rows = {row[0]: row for kpis in panels.values() for row in kpis}
     codes = dict(Objective.objects.filter(pk__in={row[3] for row in rows.values()}).values_list("pk", "code"))
