@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from alignment.engine.formulas import KPI_STATUS_LABELS
+from core.chart_parts import Chart, Table, plain
 
 BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILLION, PURPLE, GREY = (
     "#0072B2",
@@ -38,36 +38,12 @@ HATCH = {"shape": "/", "fillmode": "overlay", "fgcolor": "#ffffff", "size": 7, "
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 
 
-@dataclass(frozen=True)
-class Table:
-    columns: list[str]
-    rows: list[list[Any]]
-
-
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    title: str
-    description: str
-    figure: dict[str, Any]
-    table: Table
-    height: int = 420
-
-
 def money(value: float, symbol: str = "€") -> str:
     if value >= 1_000_000:
         return f"{symbol}{value / 1_000_000:.2f}M"
     if value >= 1_000:
         return f"{symbol}{value / 1_000:.0f}k"
     return f"{symbol}{value:.0f}"
-
-
-def plain(text: Any) -> str:
-    """Text shown by Plotly as it was typed. Plotly reads a subset of HTML in every label, hover text and title
-    (<a href=...>, <b>, <br>, style, entities): the characters that start a tag or an entity are written as
-    entities, which Plotly turns back into those characters as text. Every user-entered value placed in a
-    figure goes through this; tables and CSV downloads keep the raw value."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def short(text: Any, limit: int) -> str:

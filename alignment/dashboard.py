@@ -9,8 +9,6 @@ computed here on request.
 from __future__ import annotations
 
 import datetime
-import html
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -19,7 +17,6 @@ from typing import Any
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.urls import reverse
-from django.utils.html import escape
 
 from alignment import charts as chart_builders
 from alignment.engine import formulas as f
@@ -27,6 +24,7 @@ from alignment.engine.compute import attribute_spend, parse_links, priority_unit
 from alignment.engine.inputs import ObjectiveRow, load_objectives, relative
 from alignment.engine.policy import Policy
 from alignment.models import ALL_SCOPE, HistoryDay, PortfolioIndex, ScoreHistory, Signal, program_scope
+from core.chart_parts import TABLE_PREVIEW, chart_dict
 from core.links import url_pattern
 from core.stages import ACTIVE, FUNDED, STAGE_GROUPS, Stage
 from portfolio.models import KPI, Category, Contribution, Initiative, InterimTarget, Reading
@@ -969,57 +967,6 @@ def load_kpi_series(
 
 # ------------------------------------------------------------------------------------------ payload
 
-TABLE_PREVIEW = 100  # rows of each chart's table shown on the page; the CSV has them all
-
-
-def table_html(table: chart_builders.Table, *, caption: str, limit: int) -> str:
-    """The first `limit` rows of a chart's table as an HTML table (built here: the template engine is slow
-    for thousands of cells)."""
-    head = "".join(f'<th scope="col">{escape(column)}</th>' for column in table.columns)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td>{'—' if cell is None else html.escape(str(cell))}</td>" for cell in row)
-        + "</tr>"
-        for row in table.rows[:limit]
-    )
-    more = (
-        f'<p class="small text-body-secondary">First {limit} of {len(table.rows)} rows; the CSV has them all.</p>'
-        if len(table.rows) > limit
-        else ""
-    )
-    return (
-        f'<table class="table table-sm table-striped small mb-1"><caption class="visually-hidden">{escape(caption)}'
-        f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
-    )
-
-
-def chart_dict(
-    chart: chart_builders.Chart, *, preview: int = TABLE_PREVIEW, csv_url: str = ""
-) -> dict[str, Any]:
-    """A chart as the page and the CSV download use it: embeddable figure JSON, the table, its HTML preview."""
-    return {
-        "key": chart.key,
-        "title": chart.title,
-        "description": chart.description,
-        "height": chart.height,
-        "figure": script_json(chart.figure),
-        "table": {"columns": chart.table.columns, "rows": chart.table.rows},
-        "table_html": table_html(chart.table, caption=chart.title, limit=preview),
-        "csv_url": csv_url,
-    }
-
-
-def script_json(value: Any) -> str:
-    """JSON safe to place inside <script type="application/json"> (as Django's json_script escapes it)."""
-    text = json.dumps(value, separators=(",", ":"), default=_date_default)
-    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
-
-
-def _date_default(value: Any) -> str:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
 
 def survey_panel(survey: dict[str, Any] | None) -> dict[str, Any] | None:
     """A program dashboard's leadership survey panel: the latest closed round's agreement index (0-100), how it
@@ -1035,15 +982,7 @@ def survey_panel(survey: dict[str, Any] | None) -> dict[str, Any] | None:
     pk, title, agreement, closed_at = rounds[-1]
     previous = rounds[-2][2] if len(rounds) > 1 else None
     band = "red" if agreement < red else "amber" if agreement < amber else "green"
-    trend = survey_charts.agreement_trend(rounds, current=pk, thresholds=(amber, red))
-    chart = chart_builders.Chart(
-        trend.key,
-        trend.title,
-        trend.description,
-        trend.figure,
-        chart_builders.Table(trend.table.columns, trend.table.rows),
-        trend.height,
-    )
+    chart = survey_charts.agreement_trend(rounds, current=pk, thresholds=(amber, red))
     return {
         "latest": {
             "id": pk,

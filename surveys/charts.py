@@ -1,20 +1,19 @@
 """The survey's charts: pure functions from a closed round's stored analysis to Plotly figures (plain dicts)
 and the table that stands in for each; the word clouds as PNG images. No database access.
 
-Every user-typed text placed in a figure (a leader's name, a question, a scale item) goes through plain(), as
+Every user-typed text placed in a figure (a leader's name, a question, a scale item) goes through plain() (core.chart_parts), as
 in alignment.charts: Plotly reads a subset of HTML in labels, so `<`, `>` and `&` are written as entities.
 """
 
 from __future__ import annotations
 
 import datetime
-import html
 import io
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+
+from core.chart_parts import Chart, Table, plain
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
 BLUE, ORANGE, SKY, GREY = "#0072B2", "#E69F00", "#56B4E9", "#7F7F7F"  # Okabe-Ito, as the other charts
@@ -24,59 +23,6 @@ CLOUD_TITLES = {
     "business_only": "Terms only business leaders use",
     "it_only": "Terms only IT leaders use",
 }
-
-
-@dataclass(frozen=True)
-class Table:
-    columns: list[str]
-    rows: list[list[Any]]
-
-
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    title: str
-    description: str
-    figure: dict[str, Any]
-    table: Table
-    height: int = 420
-
-
-def plain(text: Any) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def script_json(value: Any) -> str:
-    """JSON safe inside <script type="application/json"> (< > & as \\u escapes)."""
-    text = json.dumps(value, separators=(",", ":"))
-    return text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
-
-
-def table_html(table: Table, *, caption: str) -> str:
-    """A chart's table as HTML, every cell escaped (the tables are bounded: at most 60 leaders)."""
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td>{'—' if cell is None else html.escape(str(cell))}</td>" for cell in row)
-        + "</tr>"
-        for row in table.rows
-    )
-    return (
-        f'<table class="table table-sm table-striped small mb-1"><caption class="visually-hidden">'
-        f"{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
-
-
-def chart_dict(chart: Chart, *, csv_url: str) -> dict[str, Any]:
-    return {
-        "key": chart.key,
-        "title": chart.title,
-        "description": chart.description,
-        "height": chart.height,
-        "figure": script_json(chart.figure),
-        "table_html": table_html(chart.table, caption=chart.title),
-        "csv_url": csv_url,
-    }
 
 
 def leader_heatmap(results: dict[str, Any]) -> Chart:

@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.chart_parts import chart_dict
 from core.errors import ApplicationError, NotAllowed
 from core.printing import print_assets, print_html, print_in_thread
 from core.tabular import csv_response
@@ -480,15 +481,18 @@ def workshop_context(survey: SurveyRound, question: Question | None) -> dict[str
         "question": question,
         "question_result": _question_result(survey, question),
         "answers": selectors.workshop_answers(survey, question) if question else {},
-        "heatmap": charts.chart_dict(heatmap, csv_url=reverse("surveys:leaders-csv", args=[survey.pk])),
+        "heatmap": chart_dict(
+            heatmap, preview=None, csv_url=reverse("surveys:leaders-csv", args=[survey.pk])
+        ),
         "vocabulary": vocabulary,
         "gaps": results.get("scale", []),
         "objectives": results.get("objectives", []),
         "semantic_status": (results.get("semantic") or {}).get("status") or semantic.status(),
         "semantic_agreement": (results.get("semantic") or {}).get("agreement"),
         "cloud_kinds": [(kind, charts.CLOUD_TITLES[kind]) for kind in CLOUD_KINDS],
-        "trend": charts.chart_dict(
+        "trend": chart_dict(
             charts.agreement_trend(selectors.agreement_trend(survey.program_id), current=survey.pk),
+            preview=None,
             csv_url=reverse("surveys:trend-csv", args=[survey.pk]),
         ),
     }

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from alignment import charts
-from alignment.dashboard import KPISeries, script_json
+from alignment.dashboard import KPISeries
 from alignment.models import ALL_SCOPE, StoredDashboard
+from core.chart_parts import script_json
 from core.formkit import BearingForm
 from tests.factories import KPIFactory
 

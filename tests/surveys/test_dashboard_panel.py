@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from alignment import services as alignment_services
 from alignment.models import Signal, StoredDashboard, program_scope
+from core.chart_parts import script_json
 from surveys import charts, selectors
 from tests.conftest import PERSONAS
 from tests.surveys.conftest import BUSINESS_GOALS, IT_GOALS, NOW, closed_with
@@ -221,4 +222,4 @@ def test_the_trend_chart_escapes_titles_in_the_figure_and_keeps_them_in_the_tabl
     assert chart.figure["data"][0]["y"] == [42.2]
     assert chart.figure["data"][1]["x"] == ["2026-03-31 (#1)", "2026-03-31 (#1)"]
     assert chart.table.rows == [["<b>Q1</b> & co", "2026-03-31", 42.2]]
-    assert "<b>" not in charts.script_json(chart.figure)
+    assert "<b>" not in script_json(chart.figure)
