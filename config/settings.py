@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "surveys",
     "alignment",
     "steering",
+    "ninja",
+    "api",
     "demo",
 ]
 

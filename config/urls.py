@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from api.urls import api_urlpatterns
 from config import accounts, views
 from config.converters import ExportFormatConverter, IdConverter
 from core import monitoring
@@ -57,4 +58,6 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("alignment.urls")),
     path("", include("steering.urls")),
+    path("", include("api.urls")),
+    *api_urlpatterns,
 ]

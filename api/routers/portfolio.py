@@ -1,0 +1,458 @@
+"""Objectives, KPIs and readings, programs, initiatives and what hangs off them: read by every role, written
+through the portfolio's services (which check who may) after the pages' own forms have validated them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Path, Query, Router, Status
+
+from alignment.selectors import explain
+from alignment.services.scores import explain_initiative
+from api import schemas as s
+from api import shapes
+from api.common import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    check_version,
+    filters_of,
+    form_values,
+    only_set,
+    page_of,
+    version_of,
+)
+from api.errors import ErrorOut, Refused
+from core.errors import NotAllowed
+from core.roles import can_edit_portfolio
+from portfolio import forms, selectors, services
+from portfolio.models import (
+    KPI,
+    Contribution,
+    Initiative,
+    Milestone,
+    Objective,
+    Program,
+    Reading,
+    ScopeChange,
+)
+
+router = Router(tags=["portfolio"])
+
+BIG = 9_223_372_036_854_775_807
+Id = Annotated[int, Path(ge=1, le=BIG)]
+QueryId = Annotated[int | None, Query(ge=1, le=BIG)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Rows per page (at most {MAX_LIMIT}).")]
+Cursor = Annotated[str | None, Query(max_length=64, description="The `next_cursor` of the page before.")]
+READ = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE = {**READ, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut}
+INITIATIVE_RENAMES = {
+    "program_id": "program",
+    "sponsor_id": "sponsor",
+    "manager_id": "manager",
+    "sustainment_owner_id": "sustainment_owner",
+}
+
+
+def _etag(response: HttpResponse, version: int) -> None:
+    response["ETag"] = f'"{version}"'
+
+
+# -- objectives ---------------------------------------------------------------------------------------------
+
+
+def _objectives() -> QuerySet[Objective]:
+    return Objective.objects.select_related("owner", "score")
+
+
+@router.get("/objectives", response={200: s.ObjectivePage, **READ}, summary="List objectives")
+def objective_list(
+    request: HttpRequest,
+    status: Annotated[str | None, Query(max_length=10, description="active or retired")] = None,
+    parent: QueryId = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Any:
+    rows = _objectives()
+    if status:
+        rows = rows.filter(status=status)
+    if parent:
+        rows = rows.filter(parent_id=parent)
+    return page_of(rows, shapes.objective_out, cursor=cursor, limit=limit)
+
+
+@router.get("/objectives/{id}", response={200: s.ObjectiveOut, **READ}, summary="Read an objective")
+def objective_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
+    objective = get_object_or_404(_objectives(), pk=id)
+    _etag(response, objective.version)
+    return shapes.objective_out(objective)
+
+
+# -- KPIs and readings ---------------------------------------------------------------------------------------
+
+
+def _kpis() -> QuerySet[KPI]:
+    return KPI.objects.select_related("objective", "score")
+
+
+@router.get("/kpis", response={200: s.KPIPage, **READ}, summary="List KPIs")
+def kpi_list(
+    request: HttpRequest, objective: QueryId = None, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> Any:
+    rows = _kpis()
+    if objective:
+        rows = rows.filter(objective_id=objective)
+    return page_of(rows, shapes.kpi_out, cursor=cursor, limit=limit)
+
+
+@router.get("/kpis/{id}", response={200: s.KPIOut, **READ}, summary="Read a KPI and its status")
+def kpi_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
+    kpi = get_object_or_404(_kpis(), pk=id)
+    _etag(response, kpi.version)
+    return shapes.kpi_out(kpi)
+
+
+@router.get("/kpis/{id}/readings", response={200: s.ReadingPage, **READ}, summary="List a KPI's readings")
+def reading_list(request: HttpRequest, id: Id, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> Any:
+    kpi = get_object_or_404(KPI, pk=id)
+    rows = Reading.objects.filter(kpi=kpi).select_related("entered_by")
+    return page_of(rows, shapes.reading_out, cursor=cursor, limit=limit)
+
+
+@router.post("/kpis/{id}/readings", response={201: s.ReadingOut, **WRITE}, summary="Record a reading (PMO)")
+def reading_create(request: HttpRequest, id: Id, body: s.ReadingIn) -> Any:
+    kpi = get_object_or_404(KPI, pk=id)
+    if not can_edit_portfolio(request.user):
+        raise NotAllowed("Only the PMO records KPI readings.")
+    form = form_values(forms.ReadingForm, only_set(body), kpi=kpi)
+    values = form.cleaned_data
+    reading = services.reading_record(
+        user=request.user, kpi=kpi, date=values["date"], value=values["value"], source=values["source"]
+    )
+    return Status(201, shapes.reading_out(reading))
+
+
+# -- programs ---------------------------------------------------------------------------------------------
+
+
+@router.get("/programs", response={200: s.ProgramPage, **READ}, summary="List programs")
+def program_list(request: HttpRequest, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> Any:
+    rows = Program.objects.select_related("owner").annotate(initiative_count=Count("initiatives"))
+    return page_of(rows, shapes.program_out, cursor=cursor, limit=limit)
+
+
+@router.get("/programs/{id}", response={200: s.ProgramOut, **READ}, summary="Read a program")
+def program_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
+    program = get_object_or_404(
+        Program.objects.select_related("owner").annotate(initiative_count=Count("initiatives")), pk=id
+    )
+    _etag(response, program.version)
+    return shapes.program_out(program)
+
+
+# -- initiatives ----------------------------------------------------------------------------------------------
+
+
+def _with_parts(rows: QuerySet[Initiative]) -> QuerySet[Initiative]:
+    contributions = Contribution.objects.select_related("objective").only(
+        "id", "initiative_id", "strength", "objective__id", "objective__code", "objective__title"
+    )
+    return rows.select_related(
+        "program", "sponsor", "manager", "sustainment_owner", "score"
+    ).prefetch_related(Prefetch("contributions", queryset=contributions.order_by("pk")))
+
+
+def _initiative(pk: int) -> Initiative:
+    return get_object_or_404(_with_parts(Initiative.objects.all()), pk=pk)
+
+
+@router.get(
+    "/initiatives",
+    response={200: s.InitiativePage, **READ},
+    summary="List initiatives (the register's filters)",
+)
+def initiative_list(
+    request: HttpRequest,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description='Search as the register does: words, "-word" to exclude.'),
+    ] = None,
+    stage: Annotated[
+        str | None, Query(max_length=20, description="A stage, or open / delivery / done.")
+    ] = None,
+    category: Annotated[str | None, Query(max_length=10, description="run, grow or transform")] = None,
+    program: QueryId = None,
+    sponsor: QueryId = None,
+    objective: Annotated[
+        int | None, Query(ge=1, le=BIG, description="Serving this objective or one below it.")
+    ] = None,
+    tier: Annotated[str | None, Query(max_length=2, description="Risk tier 1-4.")] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Any:
+    values = {
+        "q": q,
+        "stage": stage,
+        "category": category,
+        "program": program,
+        "sponsor": sponsor,
+        "objective": objective,
+        "tier": tier,
+    }
+    cleaned = filters_of(forms.RegisterFilterForm, values, sort_keys=list(selectors.register_sorts()))
+    form = forms.RegisterFilterForm(data={}, sort_keys=[])
+    form.cleaned_data = cleaned
+    rows = selectors.initiative_register(form.filters()).defer(None)
+    return page_of(_with_parts(rows), shapes.initiative_out, cursor=cursor, limit=limit)
+
+
+@router.get("/initiatives/{id}", response={200: s.InitiativeOut, **READ}, summary="Read an initiative")
+def initiative_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
+    initiative = _initiative(id)
+    _etag(response, initiative.version)
+    return shapes.initiative_out(initiative)
+
+
+@router.post("/initiatives", response={201: s.InitiativeOut, **WRITE}, summary="Register an initiative (PMO)")
+def initiative_create(request: HttpRequest, body: s.InitiativeCreate, response: HttpResponse) -> Any:
+    if not can_edit_portfolio(request.user):
+        raise NotAllowed("Only the PMO registers new initiatives.")
+    form = form_values(forms.InitiativeForm, only_set(body), renames=INITIATIVE_RENAMES)
+    created = services.initiative_create(user=request.user, data=form.model_values())  # type: ignore[attr-defined]
+    _etag(response, created.version)
+    return Status(201, shapes.initiative_out(_initiative(created.pk)))
+
+
+@router.patch(
+    "/initiatives/{id}",
+    response={200: s.InitiativeOut, **WRITE},
+    summary="Change an initiative (PMO, or its manager)",
+    description='Send only the fields to change, and the version you read: `If-Match: "<version>"` '
+    "(412 when stale) or `version` in the body (409 when stale).",
+)
+def initiative_update(request: HttpRequest, id: Id, body: s.InitiativeChange, response: HttpResponse) -> Any:
+    current = get_object_or_404(Initiative, pk=id)
+    version, from_header = version_of(request, body.version)
+    check_version(current, version, from_header)
+    form = form_values(forms.InitiativeForm, only_set(body), instance=current, renames=INITIATIVE_RENAMES)
+    saved = services.initiative_update(
+        user=request.user,
+        initiative_id=id,
+        version=version,
+        data=form.model_values(),  # type: ignore[attr-defined]
+    )
+    _etag(response, saved.version)
+    return shapes.initiative_out(_initiative(saved.pk))
+
+
+@router.get(
+    "/initiatives/{id}/score",
+    response={200: s.ExplanationOut, **READ},
+    summary="An initiative's alignment score and why",
+)
+def initiative_score(request: HttpRequest, id: Id) -> Any:
+    initiative = get_object_or_404(Initiative.objects.select_related("score"), pk=id)
+    result = explain_initiative(initiative.pk)
+    now: dict[str, Any] = {}
+    explanation: dict[str, Any] = {}
+    if result is not None:
+        explained = explain(result)
+        live = explained.live
+        now = {**shapes.score_out(live), "stale": False, "computed_at": None}  # type: ignore[dict-item]
+        explanation = result.explanation
+    return {
+        "initiative": shapes.initiative_ref(initiative),
+        "stored": shapes.score_out(shapes.related(initiative, "score")),
+        "now": now,
+        "explanation": explanation,
+    }
+
+
+# -- contributions, milestones, scope changes -------------------------------------------------------------------
+
+
+def _contributions() -> QuerySet[Contribution]:
+    return Contribution.objects.select_related("initiative", "objective")
+
+
+@router.get("/contributions", response={200: s.ContributionPage, **READ}, summary="List contributions")
+def contribution_list(
+    request: HttpRequest,
+    initiative: QueryId = None,
+    objective: QueryId = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Any:
+    rows = _contributions()
+    if initiative:
+        rows = rows.filter(initiative_id=initiative)
+    if objective:
+        rows = rows.filter(objective_id=objective)
+    return page_of(rows, shapes.contribution_out, cursor=cursor, limit=limit)
+
+
+@router.get("/contributions/{id}", response={200: s.ContributionOut, **READ}, summary="Read a contribution")
+def contribution_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
+    contribution = get_object_or_404(_contributions(), pk=id)
+    _etag(response, contribution.version)
+    return shapes.contribution_out(contribution)
+
+
+CONTRIBUTION_RENAMES = {"objective_id": "objective", "kpi_id": "kpi"}
+
+
+@router.post(
+    "/contributions",
+    response={201: s.ContributionOut, **WRITE},
+    summary="Link an initiative to an objective (PMO)",
+)
+def contribution_create(request: HttpRequest, body: s.ContributionCreate, response: HttpResponse) -> Any:
+    initiative = _parent_initiative(body.initiative_id)
+    if not can_edit_portfolio(request.user):
+        raise NotAllowed("Only the PMO links initiatives to objectives.")
+    form = _contribution_form(body, initiative)
+    created = services.contribution_create(
+        user=request.user,
+        initiative=initiative,
+        data=form.model_values(),  # type: ignore[attr-defined]
+    )
+    _etag(response, created.version)
+    return Status(201, shapes.contribution_out(get_object_or_404(_contributions(), pk=created.pk)))
+
+
+def _contribution_form(body: s.ContributionCreate, initiative: Initiative) -> Any:
+    """The page's form, on a new contribution that knows its initiative (so a second link to the same
+    objective is refused at the objective)."""
+    return form_values(
+        forms.ContributionForm,
+        only_set(body, without=("initiative_id",)),
+        instance=Contribution(initiative=initiative),
+        renames=CONTRIBUTION_RENAMES,
+    )
+
+
+def _parent_initiative(pk: int) -> Initiative:
+    initiative = Initiative.objects.filter(pk=pk).first()
+    if initiative is None:
+        raise Refused(
+            422, "There is no such initiative.", fields={"initiative_id": ["No initiative has this id."]}
+        )
+    return initiative
+
+
+@router.patch(
+    "/contributions/{id}", response={200: s.ContributionOut, **WRITE}, summary="Change a contribution (PMO)"
+)
+def contribution_update(
+    request: HttpRequest, id: Id, body: s.ContributionChange, response: HttpResponse
+) -> Any:
+    current = get_object_or_404(Contribution.objects.select_related("initiative"), pk=id)
+    version, from_header = version_of(request, body.version)
+    check_version(current, version, from_header)
+    if not can_edit_portfolio(request.user):
+        raise NotAllowed("Only the PMO changes contributions.")
+    form = form_values(forms.ContributionForm, only_set(body), instance=current, renames=CONTRIBUTION_RENAMES)
+    saved = services.contribution_update(
+        user=request.user,
+        contribution_id=id,
+        version=version,
+        data=form.model_values(),  # type: ignore[attr-defined]
+    )
+    _etag(response, saved.version)
+    return shapes.contribution_out(get_object_or_404(_contributions(), pk=saved.pk))
+
+
+@router.delete("/contributions/{id}", response={204: None, **WRITE}, summary="Remove a contribution (PMO)")
+def contribution_delete(
+    request: HttpRequest, id: Id, version: Annotated[int | None, Query(ge=1, le=BIG)] = None
+) -> Any:
+    current = get_object_or_404(Contribution, pk=id)
+    expected, from_header = version_of(request, version)
+    check_version(current, expected, from_header)
+    services.contribution_delete(user=request.user, contribution_id=id, version=expected)
+    return Status(204, None)
+
+
+def _milestones() -> QuerySet[Milestone]:
+    return Milestone.objects.select_related("initiative")
+
+
+@router.get("/milestones", response={200: s.MilestonePage, **READ}, summary="List milestones")
+def milestone_list(
+    request: HttpRequest, initiative: QueryId = None, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> Any:
+    rows = _milestones()
+    if initiative:
+        rows = rows.filter(initiative_id=initiative)
+    return page_of(rows, shapes.milestone_out, cursor=cursor, limit=limit)
+
+
+@router.get("/milestones/{id}", response={200: s.MilestoneOut, **READ}, summary="Read a milestone")
+def milestone_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
+    milestone = get_object_or_404(_milestones(), pk=id)
+    _etag(response, milestone.version)
+    return shapes.milestone_out(milestone)
+
+
+@router.post(
+    "/milestones", response={201: s.MilestoneOut, **WRITE}, summary="Add a milestone (PMO, or the manager)"
+)
+def milestone_create(request: HttpRequest, body: s.MilestoneCreate, response: HttpResponse) -> Any:
+    initiative = _parent_initiative(body.initiative_id)
+    form = form_values(forms.MilestoneForm, only_set(body, without=("initiative_id",)), instance=None)
+    created = services.milestone_create(
+        user=request.user,
+        initiative=initiative,
+        data=form.model_values(),  # type: ignore[attr-defined]
+    )
+    _etag(response, created.version)
+    return Status(201, shapes.milestone_out(get_object_or_404(_milestones(), pk=created.pk)))
+
+
+@router.patch(
+    "/milestones/{id}",
+    response={200: s.MilestoneOut, **WRITE},
+    summary="Change a milestone (PMO, or the manager)",
+)
+def milestone_update(request: HttpRequest, id: Id, body: s.MilestoneChange, response: HttpResponse) -> Any:
+    current = get_object_or_404(Milestone, pk=id)
+    version, from_header = version_of(request, body.version)
+    check_version(current, version, from_header)
+    form = form_values(forms.MilestoneForm, only_set(body), instance=current)
+    saved = services.milestone_update(
+        user=request.user,
+        milestone_id=id,
+        version=version,
+        data=form.model_values(),  # type: ignore[attr-defined]
+    )
+    _etag(response, saved.version)
+    return shapes.milestone_out(get_object_or_404(_milestones(), pk=saved.pk))
+
+
+def _scope_changes() -> QuerySet[ScopeChange]:
+    return ScopeChange.objects.select_related("initiative", "approved_by")
+
+
+@router.get("/scope-changes", response={200: s.ScopeChangePage, **READ}, summary="List scope changes")
+def scope_change_list(
+    request: HttpRequest,
+    initiative: QueryId = None,
+    status: Annotated[str | None, Query(max_length=10)] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Any:
+    rows = _scope_changes()
+    if initiative:
+        rows = rows.filter(initiative_id=initiative)
+    if status:
+        rows = rows.filter(status=status)
+    return page_of(rows, shapes.scope_change_out, cursor=cursor, limit=limit)
+
+
+@router.get("/scope-changes/{id}", response={200: s.ScopeChangeOut, **READ}, summary="Read a scope change")
+def scope_change_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
+    change = get_object_or_404(_scope_changes(), pk=id)
+    _etag(response, change.version)
+    return shapes.scope_change_out(change)

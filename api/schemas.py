@@ -1,0 +1,484 @@
+"""The shapes the API reads and answers, as pydantic models: they are the OpenAPI schema, and every answer is
+checked against them. Money is a decimal string ("125000.00"), dates ISO 8601, people {id, username, name}."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from api.common import Page
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class In(BaseModel):
+    # a misspelt field is an error, not silently ignored; a value of another type than the schema's is refused,
+    # not converted (1 is not a date, "5" not a number, true not 1)
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    # pydantic alone would take 0 or "0" as 1970-01-01 (a Unix time)
+    if isinstance(value, datetime.date) or (isinstance(value, str) and ISO_DATE.match(value)):
+        return value
+    raise ValueError("Input should be a date as text, YYYY-MM-DD")
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("Input should be a number")
+    return value
+
+
+def _decimal(max_digits: int, places: int) -> Any:
+    return Field(strict=False, max_digits=max_digits, decimal_places=places)
+
+
+# the JSON body gives dates as text and amounts as numbers or text: parsed from those only
+Day = Annotated[datetime.date, BeforeValidator(_iso_date), Field(strict=False)]
+Money = Annotated[Decimal, BeforeValidator(_number), _decimal(14, 2)]
+Value = Annotated[Decimal, BeforeValidator(_number), _decimal(20, 6)]
+
+
+class PersonRef(Out):
+    id: int
+    username: str
+    name: str
+
+
+class ProgramRef(Out):
+    id: int
+    name: str
+
+
+class ObjectiveRef(Out):
+    id: int
+    code: str
+    title: str
+
+
+class InitiativeRef(Out):
+    id: int
+    code: str
+    title: str
+
+
+# -- objectives, KPIs, readings, programs ------------------------------------------------------------------
+
+
+class ObjectiveOut(Out):
+    id: int
+    code: str
+    title: str
+    description: str
+    parent_id: int | None
+    owner: PersonRef | None
+    horizon_start: datetime.date | None
+    horizon_end: datetime.date | None
+    status: str
+    local_weight: Decimal
+    global_weight: float | None = Field(
+        description="Product of normalised local weights along the path (0-1)."
+    )
+    version: int
+
+
+class KPIOut(Out):
+    id: int
+    objective: ObjectiveRef
+    name: str
+    description: str
+    unit: str
+    direction: str
+    baseline_value: Decimal
+    baseline_date: datetime.date
+    target_value: Decimal
+    target_date: datetime.date
+    status: str = Field(
+        description="achieved, on_track, at_risk, off_track or no_data (from the last recompute)."
+    )
+    latest_value: float | None
+    latest_date: datetime.date | None
+    progress: float | None = Field(description="(latest - baseline) / (target - baseline), 0-1 and beyond.")
+    version: int
+
+
+class ReadingOut(Out):
+    id: int
+    kpi_id: int
+    date: datetime.date
+    value: Decimal
+    source: str
+    entered_by: PersonRef | None
+    version: int
+
+
+class ReadingIn(In):
+    date: Day
+    value: Value
+    source: str = Field(default="", max_length=200)
+
+
+class ProgramOut(Out):
+    id: int
+    name: str
+    description: str
+    owner: PersonRef | None
+    initiatives: int
+    version: int
+
+
+# -- initiatives -------------------------------------------------------------------------------------------
+
+
+class ScoreOut(Out):
+    alignment: float
+    fit: float
+    outcome: float | None
+    delivery: float | None
+    governance: float | None
+    tier: int | None
+    missing: list[str] = Field(
+        description="Components that could not be computed (renormalised, never zero)."
+    )
+    stale: bool = Field(description="A change since the last recompute has not been scored yet.")
+    computed_at: datetime.datetime | None
+
+
+class ContributionBrief(Out):
+    id: int
+    objective: ObjectiveRef
+    strength: str
+
+
+class InitiativeOut(Out):
+    id: int
+    code: str
+    title: str
+    description: str
+    program: ProgramRef | None
+    category: str
+    stage: str
+    stage_since: datetime.date | None
+    sponsor: PersonRef | None
+    manager: PersonRef | None
+    sustainment_owner: PersonRef | None
+    planned_start: datetime.date | None
+    planned_end: datetime.date | None
+    actual_start: datetime.date | None
+    actual_end: datetime.date | None
+    go_live_date: datetime.date | None
+    budget_capex: Decimal
+    budget_opex: Decimal
+    actual_cost: Decimal
+    forecast_cost: Decimal | None
+    expected_annual_benefit: Decimal
+    requirements_clarity: int | None
+    criticality: int
+    score: ScoreOut | None
+    contributions: list[ContributionBrief]
+    version: int
+
+
+Category = Literal["run", "grow", "transform"]
+
+
+class InitiativeFields(In):
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=10000)
+    program_id: int | None = None
+    category: str | None = Field(default=None, max_length=10)
+    stage: str | None = Field(default=None, max_length=12)
+    sponsor_id: int | None = None
+    manager_id: int | None = None
+    sustainment_owner_id: int | None = None
+    planned_start: Day | None = None
+    planned_end: Day | None = None
+    actual_start: Day | None = None
+    actual_end: Day | None = None
+    go_live_date: Day | None = None
+    budget_capex: Money | None = None
+    budget_opex: Money | None = None
+    actual_cost: Money | None = None
+    forecast_cost: Money | None = None
+    expected_annual_benefit: Money | None = None
+    requirements_clarity: int | None = Field(default=None, ge=1, le=5)
+    criticality: int | None = Field(default=None, ge=1, le=5)
+
+
+class InitiativeCreate(InitiativeFields):
+    code: str = Field(max_length=20)
+    title: str = Field(max_length=200)  # type: ignore[assignment]
+
+
+class InitiativeChange(InitiativeFields):
+    code: str | None = Field(default=None, max_length=20)
+    version: int | None = Field(default=None, description="The version you read (or send If-Match).")
+
+
+class ExplanationOut(Out):
+    initiative: InitiativeRef
+    stored: ScoreOut | None = Field(description="The scores as the last recompute stored them.")
+    now: dict[str, Any] = Field(description="The scores computed now from the entered data.")
+    explanation: dict[str, Any] = Field(
+        description="Why: fit terms by objective, outcome terms by KPI, delivery, governance, tier, composite "
+        "and missing components, as docs/alignment.md defines them (objectives and KPIs by id)."
+    )
+
+
+# -- contributions, milestones, scope changes, risks -------------------------------------------------------
+
+
+class ContributionOut(Out):
+    id: int
+    initiative: InitiativeRef
+    objective: ObjectiveRef
+    strength: str
+    rationale: str
+    kpi_id: int | None
+    expected_change: Decimal | None
+    version: int
+
+
+class ContributionFields(In):
+    objective_id: int | None = None
+    strength: str | None = Field(default=None, max_length=10)
+    rationale: str | None = Field(default=None, max_length=5000)
+    kpi_id: int | None = None
+    expected_change: Value | None = None
+
+
+class ContributionCreate(ContributionFields):
+    initiative_id: int
+    objective_id: int  # type: ignore[assignment]
+    rationale: str = Field(max_length=5000)  # type: ignore[assignment]
+
+
+class ContributionChange(ContributionFields):
+    version: int | None = None
+
+
+class MilestoneOut(Out):
+    id: int
+    initiative: InitiativeRef
+    name: str
+    baseline_date: datetime.date
+    forecast_date: datetime.date | None
+    actual_date: datetime.date | None
+    version: int
+
+
+class MilestoneFields(In):
+    name: str | None = Field(default=None, max_length=200)
+    baseline_date: Day | None = None
+    forecast_date: Day | None = None
+    actual_date: Day | None = None
+
+
+class MilestoneCreate(MilestoneFields):
+    initiative_id: int
+    name: str = Field(max_length=200)  # type: ignore[assignment]
+    baseline_date: Day  # type: ignore[assignment]
+
+
+class MilestoneChange(MilestoneFields):
+    version: int | None = None
+
+
+class ScopeChangeOut(Out):
+    id: int
+    initiative: InitiativeRef
+    date: datetime.date
+    description: str
+    rationale: str
+    cost_impact: Decimal
+    schedule_impact_days: int
+    status: str
+    approved_by: PersonRef | None
+    version: int
+
+
+class RiskOut(Out):
+    id: int
+    initiative: InitiativeRef
+    title: str
+    description: str
+    category: str
+    probability: int
+    impact: int
+    exposure: int = Field(description="probability x impact, 1-25.")
+    owner: PersonRef | None
+    mitigation: str
+    status: str
+    review_date: datetime.date | None
+    version: int
+
+
+class RiskFields(In):
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    category: str | None = Field(default=None, max_length=12)
+    probability: int | None = Field(default=None, ge=1, le=5)
+    impact: int | None = Field(default=None, ge=1, le=5)
+    owner_id: int | None = None
+    mitigation: str | None = Field(default=None, max_length=5000)
+    status: str | None = Field(default=None, max_length=10)
+    review_date: Day | None = None
+
+
+class RiskCreate(RiskFields):
+    initiative_id: int
+    title: str = Field(max_length=200)  # type: ignore[assignment]
+    probability: int = Field(ge=1, le=5)  # type: ignore[assignment]
+    impact: int = Field(ge=1, le=5)  # type: ignore[assignment]
+
+
+class RiskChange(RiskFields):
+    version: int | None = None
+
+
+# -- engine: scores, signals, indices ----------------------------------------------------------------------
+
+
+class ScoreRow(ScoreOut):
+    initiative: InitiativeRef
+
+
+class SignalOut(Out):
+    id: int
+    rule: str
+    severity: str
+    message: str
+    initiative: InitiativeRef | None
+    objective_id: int | None
+    kpi_id: int | None
+    program_id: int | None
+    owner: PersonRef | None
+    measured: float | None
+    threshold: float | None
+    evidence: list[Any]
+    first_seen: datetime.datetime
+    last_seen: datetime.datetime
+
+
+class IndexOut(Out):
+    date: datetime.date
+    scope: str = Field(description='"all" for the portfolio, "program:<id>" for one program.')
+    computed_at: datetime.datetime
+    policy_version: int
+    funded_budget: float
+    alignment_index: float | None
+    top_share: float | None
+    misallocation: float | None
+    coverage: float | None
+    predictability: float | None
+    red_signals: int
+    amber_signals: int
+
+
+# -- steering: meetings, reviews and decisions, actions ----------------------------------------------------
+
+
+class AgendaItemOut(Out):
+    id: int
+    initiative: InitiativeRef
+    position: int
+    for_noting: bool
+    status: str
+    minutes: int | None
+    review_id: int | None
+    version: int
+
+
+class MeetingOut(Out):
+    id: int
+    committee: str
+    title: str
+    held_on: datetime.date
+    location: str
+    status: str
+    notes: str
+    agenda: list[AgendaItemOut] = Field(description="Only on a single meeting (empty in lists).")
+    version: int
+
+
+class ReviewOut(Out):
+    id: int
+    initiative: InitiativeRef
+    meeting_id: int | None
+    held_on: datetime.date
+    rag_schedule: str
+    rag_cost: str
+    rag_scope: str
+    rag_benefits: str
+    decision: str
+    rationale: str
+    recorded_by: PersonRef | None
+    version: int
+
+
+class ConditionIn(In):
+    title: str = Field(max_length=300)
+    owner_id: int | None = None
+    due_date: Day | None = None
+
+
+class ReviewCreate(In):
+    agenda_item_id: int
+    rag_schedule: str = Field(max_length=5)
+    rag_cost: str = Field(max_length=5)
+    rag_scope: str = Field(max_length=5)
+    rag_benefits: str = Field(max_length=5)
+    decision: str = Field(max_length=24)
+    rationale: str = Field(max_length=5000)
+    attendee_ids: list[int] = Field(max_length=200)
+    conditions: list[ConditionIn] = Field(default_factory=list, max_length=50)
+
+
+class ActionOut(Out):
+    id: int
+    initiative: InitiativeRef
+    review_id: int | None
+    title: str
+    owner: PersonRef | None
+    due_date: datetime.date
+    status: str
+    completed_on: datetime.date | None
+    note: str
+    version: int
+
+
+class ActionChange(In):
+    title: str | None = Field(default=None, max_length=300)
+    owner_id: int | None = None
+    due_date: Day | None = None
+    status: str | None = Field(default=None, max_length=10)
+    completed_on: Day | None = None
+    note: str | None = Field(default=None, max_length=5000)
+    version: int | None = None
+
+
+ObjectivePage = Page[ObjectiveOut]
+KPIPage = Page[KPIOut]
+ReadingPage = Page[ReadingOut]
+ProgramPage = Page[ProgramOut]
+InitiativePage = Page[InitiativeOut]
+ContributionPage = Page[ContributionOut]
+MilestonePage = Page[MilestoneOut]
+ScopeChangePage = Page[ScopeChangeOut]
+RiskPage = Page[RiskOut]
+ScorePage = Page[ScoreRow]
+SignalPage = Page[SignalOut]
+IndexPage = Page[IndexOut]
+MeetingPage = Page[MeetingOut]
+ReviewPage = Page[ReviewOut]
+ActionPage = Page[ActionOut]

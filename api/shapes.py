@@ -1,0 +1,304 @@
+"""Records as the API answers them: plain dicts in the shapes of api.schemas, built from rows read with
+their related records (the callers' select_related/prefetch), so a page costs the same queries at any size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.formatting import person
+
+
+def person_ref(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.get_username(), "name": person(user)}
+
+
+def initiative_ref(initiative: Any) -> dict[str, Any] | None:
+    if initiative is None:
+        return None
+    return {"id": initiative.pk, "code": initiative.code, "title": initiative.title}
+
+
+def objective_ref(objective: Any) -> dict[str, Any]:
+    return {"id": objective.pk, "code": objective.code, "title": objective.title}
+
+
+def related(record: Any, name: str) -> Any:
+    """A one-to-one that may be missing (a score not computed yet), without a query when it was joined."""
+    try:
+        return getattr(record, name)
+    except Exception:  # noqa: BLE001 - RelatedObjectDoesNotExist of whichever model
+        return None
+
+
+def score_out(score: Any) -> dict[str, Any] | None:
+    if score is None:
+        return None
+    return {
+        "alignment": score.alignment,
+        "fit": score.fit,
+        "outcome": score.outcome,
+        "delivery": score.delivery,
+        "governance": score.governance,
+        "tier": score.tier,
+        "missing": sorted(score.missing or {}),
+        "stale": score.stale,
+        "computed_at": score.computed_at,
+    }
+
+
+def objective_out(o: Any) -> dict[str, Any]:
+    score = related(o, "score")
+    return {
+        "id": o.pk,
+        "code": o.code,
+        "title": o.title,
+        "description": o.description,
+        "parent_id": o.parent_id,
+        "owner": person_ref(o.owner),
+        "horizon_start": o.horizon_start,
+        "horizon_end": o.horizon_end,
+        "status": o.status,
+        "local_weight": o.local_weight,
+        "global_weight": score.global_weight if score is not None else None,
+        "version": o.version,
+    }
+
+
+def kpi_out(k: Any) -> dict[str, Any]:
+    score = related(k, "score")
+    return {
+        "id": k.pk,
+        "objective": objective_ref(k.objective),
+        "name": k.name,
+        "description": k.description,
+        "unit": k.unit,
+        "direction": k.direction,
+        "baseline_value": k.baseline_value,
+        "baseline_date": k.baseline_date,
+        "target_value": k.target_value,
+        "target_date": k.target_date,
+        "status": score.status if score is not None else "no_data",
+        "latest_value": score.latest_value if score is not None else None,
+        "latest_date": score.latest_date if score is not None else None,
+        "progress": score.progress if score is not None else None,
+        "version": k.version,
+    }
+
+
+def reading_out(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "kpi_id": r.kpi_id,
+        "date": r.date,
+        "value": r.value,
+        "source": r.source,
+        "entered_by": person_ref(r.entered_by),
+        "version": r.version,
+    }
+
+
+def program_out(p: Any) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "description": p.description,
+        "owner": person_ref(p.owner),
+        "initiatives": getattr(p, "initiative_count", 0),
+        "version": p.version,
+    }
+
+
+def initiative_out(i: Any) -> dict[str, Any]:
+    return {
+        "id": i.pk,
+        "code": i.code,
+        "title": i.title,
+        "description": i.description,
+        "program": {"id": i.program.pk, "name": i.program.name} if i.program_id else None,
+        "category": i.category,
+        "stage": i.stage,
+        "stage_since": i.stage_since,
+        "sponsor": person_ref(i.sponsor),
+        "manager": person_ref(i.manager),
+        "sustainment_owner": person_ref(i.sustainment_owner),
+        "planned_start": i.planned_start,
+        "planned_end": i.planned_end,
+        "actual_start": i.actual_start,
+        "actual_end": i.actual_end,
+        "go_live_date": i.go_live_date,
+        "budget_capex": i.budget_capex,
+        "budget_opex": i.budget_opex,
+        "actual_cost": i.actual_cost,
+        "forecast_cost": i.forecast_cost,
+        "expected_annual_benefit": i.expected_annual_benefit,
+        "requirements_clarity": i.requirements_clarity,
+        "criticality": i.criticality,
+        "score": score_out(related(i, "score")),
+        "contributions": [
+            {"id": c.pk, "objective": objective_ref(c.objective), "strength": c.strength}
+            for c in i.contributions.all()
+        ],
+        "version": i.version,
+    }
+
+
+def contribution_out(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "initiative": initiative_ref(c.initiative),
+        "objective": objective_ref(c.objective),
+        "strength": c.strength,
+        "rationale": c.rationale,
+        "kpi_id": c.kpi_id,
+        "expected_change": c.expected_change,
+        "version": c.version,
+    }
+
+
+def milestone_out(m: Any) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "initiative": initiative_ref(m.initiative),
+        "name": m.name,
+        "baseline_date": m.baseline_date,
+        "forecast_date": m.forecast_date,
+        "actual_date": m.actual_date,
+        "version": m.version,
+    }
+
+
+def scope_change_out(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "initiative": initiative_ref(s.initiative),
+        "date": s.date,
+        "description": s.description,
+        "rationale": s.rationale,
+        "cost_impact": s.cost_impact,
+        "schedule_impact_days": s.schedule_impact_days,
+        "status": s.status,
+        "approved_by": person_ref(s.approved_by),
+        "version": s.version,
+    }
+
+
+def risk_out(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "initiative": initiative_ref(r.initiative),
+        "title": r.title,
+        "description": r.description,
+        "category": r.category,
+        "probability": r.probability,
+        "impact": r.impact,
+        "exposure": r.probability * r.impact,
+        "owner": person_ref(r.owner),
+        "mitigation": r.mitigation,
+        "status": r.status,
+        "review_date": r.review_date,
+        "version": r.version,
+    }
+
+
+def score_row(s: Any) -> dict[str, Any]:
+    return {**(score_out(s) or {}), "initiative": initiative_ref(s.initiative)}
+
+
+def signal_out(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "rule": s.rule,
+        "severity": s.severity,
+        "message": s.message,
+        "initiative": initiative_ref(s.initiative) if s.initiative_id else None,
+        "objective_id": s.objective_id,
+        "kpi_id": s.kpi_id,
+        "program_id": s.program_id,
+        "owner": person_ref(s.owner) if s.owner_id else None,
+        "measured": s.measured,
+        "threshold": s.threshold,
+        "evidence": s.evidence if isinstance(s.evidence, list) else [],
+        "first_seen": s.first_seen,
+        "last_seen": s.last_seen,
+    }
+
+
+INDEX_FIELDS = (
+    "date",
+    "scope",
+    "computed_at",
+    "policy_version",
+    "funded_budget",
+    "alignment_index",
+    "top_share",
+    "misallocation",
+    "coverage",
+    "predictability",
+    "red_signals",
+    "amber_signals",
+)
+
+
+def index_out(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in INDEX_FIELDS}
+
+
+def agenda_item_out(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "initiative": initiative_ref(a.initiative),
+        "position": a.position,
+        "for_noting": a.for_noting,
+        "status": a.status,
+        "minutes": a.minutes,
+        "review_id": a.review_id,
+        "version": a.version,
+    }
+
+
+def meeting_out(m: Any, agenda: list[Any] | None = None) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "committee": m.committee.name,
+        "title": m.title,
+        "held_on": m.held_on,
+        "location": m.location,
+        "status": m.status,
+        "notes": m.notes,
+        "agenda": [agenda_item_out(a) for a in agenda or []],
+        "version": m.version,
+    }
+
+
+def review_out(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.pk,
+        "initiative": initiative_ref(r.initiative),
+        "meeting_id": r.meeting_id,
+        "held_on": r.held_on,
+        "rag_schedule": r.rag_schedule,
+        "rag_cost": r.rag_cost,
+        "rag_scope": r.rag_scope,
+        "rag_benefits": r.rag_benefits,
+        "decision": r.decision,
+        "rationale": r.rationale,
+        "recorded_by": person_ref(r.recorded_by),
+        "version": r.version,
+    }
+
+
+def action_out(a: Any) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "initiative": initiative_ref(a.initiative),
+        "review_id": a.review_id,
+        "title": a.title,
+        "owner": person_ref(a.owner),
+        "due_date": a.due_date,
+        "status": a.status,
+        "completed_on": a.completed_on,
+        "note": a.note,
+        "version": a.version,
+    }
