@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
@@ -59,14 +61,14 @@ def token_list(request: HtmxHttpRequest) -> HttpResponse:
                 status = 201
         else:
             status = 422
-    tokens = list(ApiToken.objects.filter(user_id=request.user.pk)[: LISTED + 1])
+    tokens = list(ApiToken.objects.filter(user_id=cast(int, request.user.pk))[: LISTED + 1])
     context = {
         "form": form,
         "created": created,
         "tokens": tokens[:LISTED],
         "more": len(tokens) > LISTED,
         "max_active": MAX_ACTIVE,
-        "api_root": request.build_absolute_uri(reverse("api-v1:openapi-view")),
+        "api_root": request.build_absolute_uri(reverse("api-v1:openapi-json")),
     }
     return render_page(request, "api/token_list.html", context, status=status)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -22,9 +23,8 @@ class Api:
             kwargs.update(data=json.dumps(body) if not isinstance(body, str | bytes) else body)
             kwargs["content_type"] = "application/json"
         response = getattr(self.client, method)(f"/api/v1/{path}", **kwargs)
-        response.data = (
-            response.json() if response.get("Content-Type", "").startswith("application/json") else None
-        )
+        is_json = response.get("Content-Type", "").startswith("application/json") and response.content
+        response.data = response.json() if is_json else None
         return response
 
     def get(self, path: str, **headers: str) -> Any:
@@ -46,5 +46,7 @@ def api_as(user: Any, scope: str = "write") -> Api:
 
 
 @pytest.fixture
-def as_user():
-    return api_as
+def today(time_machine) -> datetime.date:
+    """The clock of every API test: 2026-11-21, 09:00 UTC."""
+    time_machine.move_to(datetime.datetime(2026, 11, 21, 9, 0, tzinfo=datetime.UTC), tick=False)
+    return datetime.date(2026, 11, 21)
