@@ -110,38 +110,85 @@ def program_out(p: Any) -> dict[str, Any]:
     }
 
 
-def initiative_out(i: Any) -> dict[str, Any]:
-    return {
-        "id": i.pk,
-        "code": i.code,
-        "title": i.title,
-        "description": i.description,
-        "program": {"id": i.program.pk, "name": i.program.name} if i.program_id else None,
-        "category": i.category,
-        "stage": i.stage,
-        "stage_since": i.stage_since,
-        "sponsor": person_ref(i.sponsor),
-        "manager": person_ref(i.manager),
-        "sustainment_owner": person_ref(i.sustainment_owner),
-        "planned_start": i.planned_start,
-        "planned_end": i.planned_end,
-        "actual_start": i.actual_start,
-        "actual_end": i.actual_end,
-        "go_live_date": i.go_live_date,
-        "budget_capex": i.budget_capex,
-        "budget_opex": i.budget_opex,
-        "actual_cost": i.actual_cost,
-        "forecast_cost": i.forecast_cost,
-        "expected_annual_benefit": i.expected_annual_benefit,
-        "requirements_clarity": i.requirements_clarity,
-        "criticality": i.criticality,
-        "score": score_out(related(i, "score")),
-        "contributions": [
-            {"id": c.pk, "objective": objective_ref(c.objective), "strength": c.strength}
-            for c in i.contributions.all()
-        ],
-        "version": i.version,
-    }
+PEOPLE = ("sponsor", "manager", "sustainment_owner")
+PERSON_PARTS = ("id", "username", "first_name", "last_name")
+SCORE_PARTS = (
+    "alignment",
+    "fit",
+    "outcome",
+    "delivery",
+    "governance",
+    "tier",
+    "missing",
+    "stale",
+    "computed_at",
+)
+INITIATIVE_FIELDS = (
+    "id",
+    "code",
+    "title",
+    "description",
+    "program_id",
+    "program__name",
+    "category",
+    "stage",
+    "stage_since",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "go_live_date",
+    "budget_capex",
+    "budget_opex",
+    "actual_cost",
+    "forecast_cost",
+    "expected_annual_benefit",
+    "requirements_clarity",
+    "criticality",
+    "version",
+    *(f"{who}__{part}" for who in PEOPLE for part in PERSON_PARTS),
+    "score__initiative_id",
+    *(f"score__{part}" for part in SCORE_PARTS),
+)
+# an initiative read as plain values (no model instances: a page of 100 would make 1,200 of them)
+PLAIN = tuple(f for f in INITIATIVE_FIELDS if "__" not in f and f != "program_id")
+
+
+def _person_values(row: dict[str, Any], who: str) -> dict[str, Any] | None:
+    pk = row[f"{who}__id"]
+    if pk is None:
+        return None
+    username = row[f"{who}__username"]
+    name = f"{row[f'{who}__first_name']} {row[f'{who}__last_name']}".strip()
+    return {"id": pk, "username": username, "name": name or username}
+
+
+def initiative_from_values(row: dict[str, Any], contributions: list[dict[str, Any]]) -> dict[str, Any]:
+    """An initiative as the API answers it, from a row of INITIATIVE_FIELDS and its contributions' rows
+    (id, strength, objective_id, objective__code, objective__title)."""
+    out = {name: row[name] for name in PLAIN}
+    out["program"] = {"id": row["program_id"], "name": row["program__name"]} if row["program_id"] else None
+    for who in PEOPLE:
+        out[who] = _person_values(row, who)
+    if row["score__initiative_id"] is None:
+        out["score"] = None
+    else:
+        score = {part: row[f"score__{part}"] for part in SCORE_PARTS}
+        score["missing"] = sorted(score["missing"] or {})
+        out["score"] = score
+    out["contributions"] = [
+        {
+            "id": c["id"],
+            "objective": {
+                "id": c["objective_id"],
+                "code": c["objective__code"],
+                "title": c["objective__title"],
+            },
+            "strength": c["strength"],
+        }
+        for c in contributions
+    ]
+    return out
 
 
 def contribution_out(c: Any) -> dict[str, Any]:

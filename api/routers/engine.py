@@ -47,7 +47,7 @@ def risk_list(
     rows = form.rows().select_related("initiative", "owner")
     if initiative:
         rows = rows.filter(initiative_id=initiative)
-    return page_of(rows, shapes.risk_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.risk_out, s.RiskPage, cursor=cursor, limit=limit)
 
 
 @router.get("/risks/{id}", response={200: s.RiskOut, **READ}, summary="Read a risk", tags=["risk"])
@@ -108,7 +108,7 @@ def score_list(
         rows = rows.filter(tier=tier)
     if stale is not None:
         rows = rows.filter(stale=stale)
-    return page_of(rows, shapes.score_row, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.score_row, s.ScorePage, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -130,7 +130,7 @@ def signal_list(
     rows = form.rows()
     if initiative:
         rows = rows.filter(initiative_id=initiative)
-    return page_of(rows, shapes.signal_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.signal_out, s.SignalPage, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -149,4 +149,4 @@ def index_list(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Any:
     rows = PortfolioIndex.objects.filter(scope=scope)
-    return page_of(rows, shapes.index_out, cursor=cursor, limit=limit, descending=True)
+    return page_of(rows, shapes.index_out, s.IndexPage, cursor=cursor, limit=limit, descending=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Status
 
@@ -17,9 +17,11 @@ from api import shapes
 from api.common import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    answer,
     check_version,
     filters_of,
     form_values,
+    keyset_page,
     only_set,
     page_of,
     version_of,
@@ -80,7 +82,7 @@ def objective_list(
         rows = rows.filter(status=status)
     if parent:
         rows = rows.filter(parent_id=parent)
-    return page_of(rows, shapes.objective_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.objective_out, s.ObjectivePage, cursor=cursor, limit=limit)
 
 
 @router.get("/objectives/{id}", response={200: s.ObjectiveOut, **READ}, summary="Read an objective")
@@ -104,7 +106,7 @@ def kpi_list(
     rows = _kpis()
     if objective:
         rows = rows.filter(objective_id=objective)
-    return page_of(rows, shapes.kpi_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.kpi_out, s.KPIPage, cursor=cursor, limit=limit)
 
 
 @router.get("/kpis/{id}", response={200: s.KPIOut, **READ}, summary="Read a KPI and its status")
@@ -118,7 +120,7 @@ def kpi_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
 def reading_list(request: HttpRequest, id: Id, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> Any:
     kpi = get_object_or_404(KPI, pk=id)
     rows = Reading.objects.filter(kpi=kpi).select_related("entered_by")
-    return page_of(rows, shapes.reading_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.reading_out, s.ReadingPage, cursor=cursor, limit=limit)
 
 
 @router.post("/kpis/{id}/readings", response={201: s.ReadingOut, **WRITE}, summary="Record a reading (PMO)")
@@ -140,7 +142,7 @@ def reading_create(request: HttpRequest, id: Id, body: s.ReadingIn) -> Any:
 @router.get("/programs", response={200: s.ProgramPage, **READ}, summary="List programs")
 def program_list(request: HttpRequest, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT) -> Any:
     rows = Program.objects.select_related("owner").annotate(initiative_count=Count("initiatives"))
-    return page_of(rows, shapes.program_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.program_out, s.ProgramPage, cursor=cursor, limit=limit)
 
 
 @router.get("/programs/{id}", response={200: s.ProgramOut, **READ}, summary="Read a program")
@@ -155,17 +157,29 @@ def program_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
 # -- initiatives ----------------------------------------------------------------------------------------------
 
 
-def _with_parts(rows: QuerySet[Initiative]) -> QuerySet[Initiative]:
-    contributions = Contribution.objects.select_related("objective").only(
-        "id", "initiative_id", "strength", "objective__id", "objective__code", "objective__title"
-    )
-    return rows.select_related(
-        "program", "sponsor", "manager", "sustainment_owner", "score"
-    ).prefetch_related(Prefetch("contributions", queryset=contributions.order_by("pk")))
+def _initiative_rows(rows: QuerySet[Any], *, cursor: str | None, limit: int) -> HttpResponse:
+    """A page of initiatives with their people, program, score and objectives: two queries of plain
+    values."""
+    found, next_cursor = keyset_page(rows.values(*shapes.INITIATIVE_FIELDS), cursor=cursor, limit=limit)
+    return answer(s.InitiativePage, {"items": _with_contributions(found), "next_cursor": next_cursor})
 
 
-def _initiative(pk: int) -> Initiative:
-    return get_object_or_404(_with_parts(Initiative.objects.all()), pk=pk)
+def _with_contributions(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_initiative: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in found}
+    if by_initiative:
+        links = Contribution.objects.filter(initiative_id__in=list(by_initiative)).order_by("pk")
+        for link in links.values(
+            "id", "initiative_id", "strength", "objective_id", "objective__code", "objective__title"
+        ):
+            by_initiative[link["initiative_id"]].append(link)
+    return [shapes.initiative_from_values(row, by_initiative[row["id"]]) for row in found]
+
+
+def _initiative(pk: int) -> dict[str, Any]:
+    found = list(Initiative.objects.filter(pk=pk).values(*shapes.INITIATIVE_FIELDS))
+    if not found:
+        raise Http404
+    return _with_contributions(found)[0]
 
 
 @router.get(
@@ -204,15 +218,14 @@ def initiative_list(
     cleaned = filters_of(forms.RegisterFilterForm, values, sort_keys=list(selectors.register_sorts()))
     form = forms.RegisterFilterForm(data={}, sort_keys=[])
     form.cleaned_data = cleaned
-    rows = selectors.initiative_register(form.filters()).defer(None)
-    return page_of(_with_parts(rows), shapes.initiative_out, cursor=cursor, limit=limit)
+    return _initiative_rows(selectors.initiative_register(form.filters()), cursor=cursor, limit=limit)
 
 
 @router.get("/initiatives/{id}", response={200: s.InitiativeOut, **READ}, summary="Read an initiative")
 def initiative_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
     initiative = _initiative(id)
-    _etag(response, initiative.version)
-    return shapes.initiative_out(initiative)
+    _etag(response, initiative["version"])
+    return initiative
 
 
 @router.post("/initiatives", response={201: s.InitiativeOut, **WRITE}, summary="Register an initiative (PMO)")
@@ -222,7 +235,7 @@ def initiative_create(request: HttpRequest, body: s.InitiativeCreate, response: 
     form = form_values(forms.InitiativeForm, only_set(body), renames=INITIATIVE_RENAMES)
     created = services.initiative_create(user=request.user, data=form.model_values())  # type: ignore[attr-defined]
     _etag(response, created.version)
-    return Status(201, shapes.initiative_out(_initiative(created.pk)))
+    return Status(201, _initiative(created.pk))
 
 
 @router.patch(
@@ -244,7 +257,7 @@ def initiative_update(request: HttpRequest, id: Id, body: s.InitiativeChange, re
         data=form.model_values(),  # type: ignore[attr-defined]
     )
     _etag(response, saved.version)
-    return shapes.initiative_out(_initiative(saved.pk))
+    return _initiative(saved.pk)
 
 
 @router.get(
@@ -290,7 +303,7 @@ def contribution_list(
         rows = rows.filter(initiative_id=initiative)
     if objective:
         rows = rows.filter(objective_id=objective)
-    return page_of(rows, shapes.contribution_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.contribution_out, s.ContributionPage, cursor=cursor, limit=limit)
 
 
 @router.get("/contributions/{id}", response={200: s.ContributionOut, **READ}, summary="Read a contribution")
@@ -386,7 +399,7 @@ def milestone_list(
     rows = _milestones()
     if initiative:
         rows = rows.filter(initiative_id=initiative)
-    return page_of(rows, shapes.milestone_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.milestone_out, s.MilestonePage, cursor=cursor, limit=limit)
 
 
 @router.get("/milestones/{id}", response={200: s.MilestoneOut, **READ}, summary="Read a milestone")
@@ -448,7 +461,7 @@ def scope_change_list(
         rows = rows.filter(initiative_id=initiative)
     if status:
         rows = rows.filter(status=status)
-    return page_of(rows, shapes.scope_change_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.scope_change_out, s.ScopeChangePage, cursor=cursor, limit=limit)
 
 
 @router.get("/scope-changes/{id}", response={200: s.ScopeChangeOut, **READ}, summary="Read a scope change")

@@ -43,7 +43,7 @@ def meeting_list(
     rows = _meetings()
     if status:
         rows = rows.filter(status=status)
-    return page_of(rows, shapes.meeting_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.meeting_out, s.MeetingPage, cursor=cursor, limit=limit)
 
 
 AGENDA_BOUND = 500
@@ -111,7 +111,7 @@ def review_list(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Any:
     rows = _review_filters(q, decision, committee, program, initiative, date_from, date_to)
-    return page_of(rows, shapes.review_out, cursor=cursor, limit=limit, descending=True)
+    return page_of(rows, shapes.review_out, s.ReviewPage, cursor=cursor, limit=limit, descending=True)
 
 
 @router.get("/reviews/{id}", response={200: s.ReviewOut, **READ}, summary="Read a checkpoint review")
@@ -207,7 +207,7 @@ def action_list(
         {"status": status or "open", "mine": mine, "overdue": overdue, "owner": owner, "q": q},
     )
     rows = select_actions(values, user=request.user, today=timezone.localdate())
-    return page_of(rows, shapes.action_out, cursor=cursor, limit=limit)
+    return page_of(rows, shapes.action_out, s.ActionPage, cursor=cursor, limit=limit)
 
 
 @router.get("/actions/{id}", response={200: s.ActionOut, **READ}, summary="Read an action item")

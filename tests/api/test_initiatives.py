@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from core import roles
 from core.stages import Stage
 from portfolio.models import Initiative
 from tests.api.conftest import Api, api_as
-from core import roles
 from tests.factories import InitiativeFactory, UserFactory
 
 pytestmark = pytest.mark.usefixtures("today")

@@ -7,14 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from api.tokens import token_create
 from portfolio.models import Contribution, Reading
 from risk.models import Risk
 from steering.models import ActionItem, AgendaItem, CheckpointReview, SteeringMeeting
 from tests.api.conftest import api_as
 from tests.factories import (
     CommitteeFactory,
-    ContributionFactory,
     InitiativeFactory,
     KPIFactory,
     ObjectiveFactory,
@@ -241,4 +239,3 @@ def test_the_session_writes_with_the_csrf_token_only(client, pmo):  # noqa: ARG0
     )
     assert accepted.status_code == 201
     assert Reading.objects.get().value == Decimal("1")
-    assert token_create  # tokens and sessions share one permission check (api.auth)

@@ -13,7 +13,7 @@ from api.tokens import token_create, token_revoke
 from core.errors import ApplicationError
 from portfolio.models import Initiative
 from tests.api.conftest import Api, api_as
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.usefixtures("today")
 
@@ -144,4 +144,3 @@ def test_each_user_sees_only_their_own_tokens(client, pmo, executive):
     token_create(user=executive, name="Executive's report", scope="read", expires_in_days=None)
     client.force_login(pmo)
     assert b"Executive&#x27;s report" not in client.get("/api/tokens/").content
-    assert UserFactory  # the factory module is the suite's own
