@@ -65,12 +65,12 @@ smoke: install
 
 ## bench: every benchmark, each against its budgets and a floor measured in the same run: the pages at 1,000,
 ## 10,000 and 100,000 initiatives, the full recompute at the same sizes, the dashboard in headless chromium, and
-## the stored dashboard's throughput under wrk, the register's downloads and the import of initiatives (set
+## the stored dashboard's throughput under wrk, the register's downloads, the import of initiatives and the API (set
 ## DATABASE_URL for PostgreSQL; throughput needs it and wrk).
 ## Every benchmark runs; the target fails at the end if any missed a budget.
 BENCHES := "bench_pages --sizes 1000,10000,100000" "bench_alignment --sizes 1000,10000,100000" \
 	"bench_browser --sizes 1000,10000" "bench_throughput --sizes 10000" \
-	"bench_export --sizes 1000,100000" "bench_import --sizes 1000,10000"
+	"bench_export --sizes 1000,100000" "bench_import --sizes 1000,10000" "bench_api --sizes 1000,10000"
 bench: install
 	@status=0; for bench in $(BENCHES); do \
 		echo "=== $$bench"; $(DEV_ENV) $(BIN)/python manage.py $$bench || status=1; \

@@ -117,7 +117,7 @@ def test_the_user_menu_offers_to_change_the_password(client, executive):
     # when
     page = client.get("/risks/").content.decode()
     # then
-    assert '<a class="link-light" href="/accounts/password/change/">Change password</a>' in page
+    assert '<a class="dropdown-item" href="/accounts/password/change/">Change password</a>' in page
 
 
 @pytest.mark.django_db
