@@ -239,3 +239,22 @@ def action_update(request: HttpRequest, id: Id, body: s.ActionChange, response: 
     )
     _etag(response, saved.version)
     return shapes.action_out(get_object_or_404(_actions(), pk=saved.pk))
+
+
+# the decision log under its users' name too: the same operations as /reviews
+router.add_api_operation(
+    "/decisions",
+    ["GET"],
+    review_list,
+    response={200: s.ReviewPage, **READ},
+    operation_id="decision_list",
+    summary="The decision log (the same as GET /reviews), newest first",
+)
+router.add_api_operation(
+    "/decisions",
+    ["POST"],
+    review_create,
+    response={201: s.ReviewOut, **WRITE},
+    operation_id="decision_create",
+    summary="Record the committee's decision on an agenda item (the same as POST /reviews)",
+)

@@ -139,9 +139,11 @@ def test_a_steering_member_records_a_decision_with_its_conditions(steering_membe
         manager.pk,
         datetime.date(2026, 12, 15),
     )
-    second = api.post("reviews", body)
+    second = api.post("decisions", body)
     assert second.status_code == 409
     assert CheckpointReview.objects.count() == 1
+    assert [row["id"] for row in api.get("decisions").data["items"]] == [review.pk]
+    assert api.get("reviews").data == api.get("decisions").data
 
 
 def test_a_decision_is_refused_at_its_fields_and_saves_nothing(steering_member):
