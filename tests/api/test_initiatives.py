@@ -45,7 +45,7 @@ def test_the_pmo_registers_an_initiative(pmo, executive):
 
 
 def test_the_form_refuses_what_the_page_refuses_at_the_same_fields(pmo):
-    InitiativeFactory(code="ECOM-1")
+    InitiativeFactory(code="ECOM-1", title="Checkout")
     response = api_as(pmo).post(
         "initiatives",
         {
@@ -59,7 +59,7 @@ def test_the_form_refuses_what_the_page_refuses_at_the_same_fields(pmo):
     assert response.status_code == 422
     error = response.data["error"]
     assert error["code"] == "invalid"
-    assert error["fields"]["code"] == ["This code is already used by initiative “ECOM-1 Initiative 0”."]
+    assert error["fields"]["code"] == ["This code is already used by initiative “ECOM-1 Checkout”."]
     assert error["fields"]["category"] == [
         "Select a valid choice. bogus is not one of the available choices."
     ]

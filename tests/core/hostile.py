@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
 from alignment import services as alignment_services
+from api import tokens as api_tokens
+from api.models import ApiToken
 from core import roles
 from core.extensions import registry
 from core.models import ImportRun, Job, VersionedModel
@@ -60,11 +62,17 @@ from tests.factories import (
 TODAY = datetime.date(2026, 11, 21)
 NOW = datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
-ENTERED_APPS = ("portfolio", "risk", "steering", "surveys")
+ENTERED_APPS = ("portfolio", "risk", "steering", "surveys", "api")
 # The survey's records people type into that are not versioned (questions, scale items, leaders, answers).
-ENTERED_PLAIN = ("surveys.Question", "surveys.ScaleItem", "surveys.Respondent", "surveys.Answer")
-# Text no page shows by design: a personal link's hash.
-NEVER_SHOWN = {("surveys.Respondent", "token_hash")}
+ENTERED_PLAIN = (
+    "surveys.Question",
+    "surveys.ScaleItem",
+    "surveys.Respondent",
+    "surveys.Answer",
+    "api.ApiToken",
+)
+# Text no page shows by design: a personal link's hash, an API token's.
+NEVER_SHOWN = {("surveys.Respondent", "token_hash"), ("api.ApiToken", "digest")}
 PASSWORD = "correct horse battery staple"
 
 # {n} makes each value unique (codes and names are unique) and says which field it came from
@@ -289,6 +297,7 @@ def build() -> Hostile:
     )
     steering.agenda_add(user=pmo, meeting=planned, initiative=proposed, note="Asked by the CFO")
     to_close = survey_rounds(pmo, program, users)
+    api_tokens.token_create(user=users["admin"], name="Nightly report", scope="read", expires_in_days=None)
 
     attack(hostile, pmo)
 
@@ -418,6 +427,7 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "steering:action-edit": sm.ActionItem,
     "steering:action-status": sm.ActionItem,
     "alignment:initiative-why": pm.Initiative,
+    "api:token-revoke": ApiToken,
     "core:job-status": Job,
     "alignment:objective-kpi-chart": pm.Objective,
     "alignment:objective-kpis-csv": pm.Objective,
@@ -432,6 +442,21 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "portfolio:import-errors": ImportRun,
 }
 CHART_KEYS = ("heatmap", "bubble", "investment", "mix", "kpis", "history", "risks")
+# The records behind each resource of the REST API (its JSON is checked for server errors here; its schema by
+# tests/api/test_contract.py)
+API_MODELS: dict[str, type[models.Model]] = {
+    "objectives": pm.Objective,
+    "kpis": pm.KPI,
+    "programs": pm.Program,
+    "initiatives": pm.Initiative,
+    "contributions": pm.Contribution,
+    "milestones": pm.Milestone,
+    "scope-changes": pm.ScopeChange,
+    "risks": rm.Risk,
+    "meetings": sm.SteeringMeeting,
+    "reviews": sm.CheckpointReview,
+    "actions": sm.ActionItem,
+}
 NOT_VISITED = {"logout"}  # it would end the session the walk uses
 # a password reset link's arguments come from an e-mail, and its page shows no stored text
 UNFILLED_CONVERTERS = {"uidb64", "token"}
@@ -497,6 +522,10 @@ def app_urls(records: int | None = None) -> list[str]:
         elif set(converters) == {"kind", "pk"}:
             for kind, child in registry.child_kinds.items():
                 found += [reverse(name, args=[kind, pk]) for pk in pks(child.model)]
+        elif name.startswith("api-v1:") and set(converters) == {"id"}:
+            segment = str(pattern.pattern).split("/")[0]
+            assert segment in API_MODELS, f"{name}: say in API_MODELS which records fill /{segment}/<id>"
+            found += [reverse(name, args=[pk]) for pk in pks(API_MODELS[segment])]
         elif set(converters) == {"pk"}:
             assert name in PK_MODELS, f"{name}: say in PK_MODELS which records fill its <id:pk>"
             model = PK_MODELS[name]
