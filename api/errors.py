@@ -170,8 +170,8 @@ def install(api: NinjaAPI) -> None:
         return error_response(500, "Something went wrong on our side; nothing was changed.")
 
 
-def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    """Any other address under /api/v1/."""
+def not_found(request: HttpRequest) -> HttpResponse:
+    """Any other address under /api/v1/ (Django's 404 handler asks)."""
     return error_response(
         404, "There is no such address in the API. The schema lists them all: /api/v1/schema/"
     )

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import path
 
 from api import views
-from api.errors import not_found
 from api.main import api
 
 app_name = "api"
@@ -14,7 +13,5 @@ urlpatterns = [
     path("api/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]
 
-api_urlpatterns = [
-    path("api/v1/", api.urls),
-    re_path(r"^api/v1/", not_found),
-]
+# any other address under /api/v1/ answers the API's 404 (config.views.page_not_found)
+api_urlpatterns = [path("api/v1/", api.urls)]

@@ -12,6 +12,8 @@ from core import monitoring
 register_converter(IdConverter, "id")
 register_converter(ExportFormatConverter, "fmt")
 
+handler404 = "config.views.page_not_found"
+
 admin.site.site_header = "Bearing administration"
 admin.site.site_title = "Bearing admin"
 

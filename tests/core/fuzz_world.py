@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from alignment import services as engine
 from alignment.tasks import FULL_RECOMPUTE
+from api.tokens import token_create
 from core import jobs as core_jobs
 from core import roles
 from core.models import ImportMapping, ScheduledRun
@@ -66,12 +67,14 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
         code="ECOM-1", title="Checkout rebuild", sponsor=executive, manager=manager, program=program
     )
     other = InitiativeFactory(code="FIN-1", title="Ledger migration", sponsor=executive, stage=Stage.APPROVED)
-    ContributionFactory(initiative=initiative, objective=objective, kpi=kpi, expected_change=Decimal("2"))
-    MilestoneFactory(initiative=initiative, name="Pilot live", baseline_date=D(2026, 6, 30))
+    contribution = ContributionFactory(
+        initiative=initiative, objective=objective, kpi=kpi, expected_change=Decimal("2")
+    )
+    milestone = MilestoneFactory(initiative=initiative, name="Pilot live", baseline_date=D(2026, 6, 30))
     ScopeChangeFactory(initiative=initiative, status=pm.ScopeChangeStatus.APPROVED, approved_by=steering)
     pending_change = ScopeChangeFactory(initiative=initiative, status=pm.ScopeChangeStatus.PENDING)
     ArtefactFactory(initiative=initiative)
-    RiskFactory(initiative=initiative, owner=manager, probability=5, impact=5, mitigation="")
+    risk = RiskFactory(initiative=initiative, owner=manager, probability=5, impact=5, mitigation="")
     committee = CommitteeFactory(name="Portfolio board", chair=executive)
     committee.members.set([executive, steering, pmo])
     held = sm.SteeringMeeting.objects.create(
@@ -90,7 +93,7 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     )
     open_item = sm.AgendaItem.objects.create(meeting=planned, initiative=initiative, position=1)
     sm.AgendaItem.objects.create(meeting=planned, initiative=other, position=2)
-    sm.ActionItem.objects.create(
+    action = sm.ActionItem.objects.create(
         initiative=initiative,
         review=review,
         title="Confirm the vendor",
@@ -143,7 +146,14 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     AccessFailureLog.objects.create(**seen, http_accept="*/*", locked_out=False)
     AccessLog.objects.create(**seen, http_accept="*/*")
     survey = _survey_rounds(pmo, program)
+    token, _raw = token_create(user=pmo, name="Nightly report", scope="read", expires_in_days=30)
     return {
+        "token": token,
+        "contribution": contribution,
+        "milestone": milestone,
+        "risk": risk,
+        "review": review,
+        "action": action,
         "survey": survey,
         "initiative": initiative,
         "objective": objective,

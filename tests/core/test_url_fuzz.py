@@ -122,6 +122,27 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
         },
         # an image of the workshop (an <img>, which the crawl does not follow)
         "surveys:cloud": {"pk": str(world["survey"]["closed"].pk), "kind": "shared"},
+        # a token of the PMO's (the crawl signs in as the admin, whose page lists only their own)
+        "api:token-revoke": {"pk": str(world["token"].pk)},
+        # the REST API's records (no page links to JSON)
+        **{
+            f"api/v1/{resource}/<id>{tail}": {"id": str(world[key].pk)}
+            for resource, key, tail in [
+                ("objectives", "objective", ""),
+                ("kpis", "kpi", ""),
+                ("kpis", "kpi", "/readings"),
+                ("programs", "program", ""),
+                ("initiatives", "initiative", ""),
+                ("initiatives", "initiative", "/score"),
+                ("contributions", "contribution", ""),
+                ("milestones", "milestone", ""),
+                ("scope-changes", "pending_change", ""),
+                ("risks", "risk", ""),
+                ("meetings", "meeting", ""),
+                ("reviews", "review", ""),
+                ("actions", "action", ""),
+            ]
+        },
     }
     missing = []
     for route in routes:
@@ -151,7 +172,9 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
     # then: every route had an example, every route was requested, and no request failed
     print("\n" + outcome.summary(cases))
     requested = {case.route for case in cases}
-    assert (missing, [r.key for r in routes if (r.name or r.key) not in requested], outcome.failures) == (
+    # the API names each operation of an address (GET and POST of /api/v1/initiatives): one view answers them
+    requested_keys = {r.key for r in routes if (r.name or r.key) in requested}
+    assert (missing, [r.key for r in routes if r.key not in requested_keys], outcome.failures) == (
         [],
         [],
         [],
