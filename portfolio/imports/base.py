@@ -11,10 +11,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms import FileField
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core import constraints, sheets
+from core import cleaning, constraints, history, sheets
 from core.errors import ApplicationError
 from portfolio import forms
 from portfolio.imports.engine import (
@@ -51,6 +51,30 @@ class ImportFormMixin:
     model's, the uniqueness constraints over resolved references included."""
 
     resolved: tuple[str, ...] = ()
+    cleaner: cleaning.FieldCleaner | None = None  # set by the kind for each chunk; a fresh one otherwise
+
+    def _cleaner(self) -> cleaning.FieldCleaner:
+        if self.cleaner is None:
+            self.cleaner = cleaning.FieldCleaner()
+        return self.cleaner
+
+    def _clean_fields(self) -> None:
+        """Django's Form._clean_fields, with each field's value read from its widget directly rather than
+        through a bound field made for it (rows are never rendered), and the cleaning of a pure field
+        remembered for the text it has seen (core.cleaning). A disabled field is cleaned as Django does."""
+        form: Any = self
+        if any(field.disabled or isinstance(field, FileField) for field in form.fields.values()):
+            super()._clean_fields()  # type: ignore[misc]
+            return
+        cleaner = self._cleaner()
+        for name, field in form.fields.items():
+            try:
+                value = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+                form.cleaned_data[name] = cleaner.clean_form_field(field, value)
+                if hasattr(form, f"clean_{name}"):
+                    form.cleaned_data[name] = getattr(form, f"clean_{name}")()
+            except ValidationError as error:
+                form.add_error(name, error)
 
     def _get_validation_exclusions(self) -> set[str]:
         exclusions = super()._get_validation_exclusions()  # type: ignore[misc]  # Django's, untyped in the stubs
@@ -58,13 +82,16 @@ class ImportFormMixin:
 
     def _post_clean(self) -> None:
         """The form's own, with the model's check constraints evaluated without a query each
-        (core.constraints: the constraints' own conditions)."""
+        (core.constraints: the constraints' own conditions), and the model's cleaning of a pure field
+        remembered for the value it has seen (core.cleaning)."""
         instance: Any = self.instance  # type: ignore[attr-defined]
         instance.validate_constraints = partial(constraints.validate_constraints, instance)
+        instance.clean_fields = partial(self._cleaner().clean_model_fields, instance)
         try:
             super()._post_clean()  # type: ignore[misc]
         finally:
             del instance.validate_constraints
+            del instance.clean_fields
 
     def validate_unique(self) -> None:
         form: Any = self
@@ -113,6 +140,7 @@ class FormKind(ImportKind):
 
     reuse_form = True  # the form's __init__ depends on nothing of the record: bind one form per chunk
     _form: Any = None
+    _cleaner: cleaning.FieldCleaner | None = None
 
     def make_form(self, data: dict[str, str], record: Any) -> Any:
         """The form bound to the row. Building a page's form costs a millisecond (its fields deep-copied,
@@ -121,6 +149,8 @@ class FormKind(ImportKind):
         form = self._form
         if form is None or not self.reuse_form:
             form = self._form = self.form_class(data, instance=record)
+            # a form made for one record may differ from the next one's: it remembers only its own cleaning
+            form.cleaner = self._cleaner if self.reuse_form else cleaning.FieldCleaner()
             return form
         form.data = data
         form.instance = record
@@ -174,6 +204,7 @@ class FormKind(ImportKind):
                     problems.append(Problem(number, columns.get(name, name), text, problem))
             texts.append((number, data, problems))
         self._form = None
+        self._cleaner = cleaning.FieldCleaner()  # what a chunk's rows repeat is cleaned once
         self.prefetch([data for _n, data, _p in texts])
         found_records = self.existing({self.key_of(data) for _n, data, _p in texts})
         found: dict[str, dict[str, Any]] = {}
@@ -287,14 +318,14 @@ class FormKind(ImportKind):
 
     def write(self, checked: list[Checked], *, user: Any, reason: str) -> None:
         """New records in one bulk insert, changed ones in one bulk update of the fields that changed (their
-        version bumped), each with a history row whose reason is the import."""
+        version bumped), each with a history row whose reason is the import, copied from the rows written
+        (core.history)."""
         new = [item.record for item in checked if item.action == "create"]
         updated = [item for item in checked if item.action == "update"]
         user = user if getattr(user, "is_authenticated", False) else None
         if new:
-            bulk_create_with_history(
-                new, self.model, batch_size=CHUNK, default_user=user, default_change_reason=reason
-            )
+            self.model._default_manager.bulk_create(new, batch_size=CHUNK)
+            history.bulk_history_copy(self.model, new, history_type="+", user=user, reason=reason)
         if updated:
             now = timezone.now()
             fields = {"version", "updated_at", *self.extra_update_fields}
@@ -303,14 +334,9 @@ class FormKind(ImportKind):
                 record.version += 1
                 record.updated_at = now
                 fields.update(item.changed_fields)
-            bulk_update_with_history(
-                [item.record for item in updated],
-                self.model,
-                sorted(fields),
-                batch_size=CHUNK,
-                default_user=user,
-                default_change_reason=reason,
-            )
+            records = [item.record for item in updated]
+            self.model._default_manager.bulk_update(records, sorted(fields), batch_size=CHUNK)
+            history.bulk_history_copy(self.model, records, history_type="~", user=user, reason=reason)
         if new or updated:
             self.changed([*new, *(item.record for item in updated)])
 
