@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms import FileField
+from django.forms.models import InlineForeignKeyField
 from django.utils import timezone
 
 from core import cleaning, constraints, history, sheets
@@ -76,19 +77,101 @@ class ImportFormMixin:
             except ValidationError as error:
                 form.add_error(name, error)
 
+    _plan: tuple[frozenset[str], list[Any], list[Any]] | None = None
+
+    def _model_plan(self) -> tuple[frozenset[str], list[Any], list[Any]]:
+        """What does not change from row to row for a form bound again and again: the model fields left
+        out of validation whatever the row (not on the form, or not in its Meta), those that depend on the
+        row, and those construct_instance writes (as Django's ModelForm decides each)."""
+        if self._plan is None:
+            form: Any = self
+            opts = form._meta
+            static, varying = set(), []
+            for f in form.instance._meta.fields:
+                if (
+                    f.name not in form.fields
+                    or (opts.fields and f.name not in opts.fields)
+                    or (opts.exclude and f.name in opts.exclude)
+                ):
+                    static.add(f.name)
+                else:
+                    varying.append(f)
+            written = [
+                f
+                for f in form.instance._meta.fields
+                if f.editable
+                and not isinstance(f, models.AutoField)
+                and (opts.fields is None or f.name in opts.fields)
+                and not (opts.exclude and f.name in opts.exclude)
+            ]
+            self._plan = (frozenset(static), varying, written)
+        return self._plan
+
     def _get_validation_exclusions(self) -> set[str]:
-        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]  # Django's, untyped in the stubs
-        return {*exclusions, *self.resolved}
+        """Django's ModelForm._get_validation_exclusions (the same fields, for the same reasons), with what
+        does not depend on the row worked out once; and the resolved references."""
+        form: Any = self
+        static, varying, _written = self._model_plan()
+        exclude = {*static, *self.resolved}
+        for f in varying:
+            name = f.name
+            if name in form._errors:
+                exclude.add(name)
+                continue
+            form_field = form.fields[name]
+            if (
+                not f.blank
+                and not form_field.required
+                and form.cleaned_data.get(name) in form_field.empty_values
+            ):
+                exclude.add(name)
+        return exclude
+
+    def _construct_instance(self) -> Any:
+        """Django's construct_instance, reading each field's widget from the form's fields rather than
+        through a bound field made for it (rows are never rendered)."""
+        form: Any = self
+        instance, cleaned, files = form.instance, form.cleaned_data, []
+        for f in self._model_plan()[2]:
+            name = f.name
+            if name not in cleaned:
+                continue
+            form_field = form.fields[name]
+            if (
+                f.has_default()
+                and form_field.widget.value_omitted_from_data(form.data, form.files, form.add_prefix(name))
+                and cleaned.get(name) in form_field.empty_values
+            ):
+                continue
+            if isinstance(f, models.FileField):
+                files.append(f)
+            else:
+                f.save_form_data(instance, cleaned[name])
+        for f in files:
+            f.save_form_data(instance, cleaned[f.name])
+        return instance
 
     def _post_clean(self) -> None:
-        """The form's own, with the model's check constraints evaluated without a query each
+        """Django's ModelForm._post_clean, with the model's check constraints evaluated without a query each
         (core.constraints: the constraints' own conditions), and the model's cleaning of a pure field
         remembered for the value it has seen (core.cleaning)."""
-        instance: Any = self.instance  # type: ignore[attr-defined]
+        form: Any = self
+        instance: Any = form.instance
         instance.validate_constraints = partial(constraints.validate_constraints, instance)
         instance.clean_fields = partial(self._cleaner().clean_model_fields, instance)
         try:
-            super()._post_clean()  # type: ignore[misc]
+            exclude = form._get_validation_exclusions()
+            exclude.update(name for name, f in form.fields.items() if isinstance(f, InlineForeignKeyField))
+            try:
+                form.instance = self._construct_instance()
+            except ValidationError as error:
+                form._update_errors(error)
+            try:
+                form.instance.full_clean(exclude=exclude, validate_unique=False)
+            except ValidationError as error:
+                form._update_errors(error)
+            if form._validate_unique:
+                form.validate_unique()
         finally:
             del instance.validate_constraints
             del instance.clean_fields

@@ -108,8 +108,12 @@ class ImportKind:
     sheet: str = ""
     order: int = 0
 
+    _fields_by_name: dict[str, ImportField] | None = None
+
     def field(self, name: str) -> ImportField:
-        return next(f for f in self.fields if f.name == name)
+        if self._fields_by_name is None:
+            self._fields_by_name = {f.name: f for f in self.fields}
+        return self._fields_by_name[name]
 
     def batches(self, rows: Iterable[Row]) -> Iterator[list[Row]]:
         """The rows in the batches they are checked and written in (objectives: parents first)."""
