@@ -46,7 +46,8 @@ def bulk_history_copy(
     quote = connection.ops.quote_name
     meta = history_model._meta
     targets = [meta.get_field(field.name).column for field in history_model.tracked_fields]
-    sources = [quote(model._meta.get_field(field.name).column) for field in history_model.tracked_fields]
+    source: Any = model._meta
+    sources = [quote(source.get_field(field.name).column) for field in history_model.tracked_fields]
     extra = {
         "history_date": timezone.now(),
         "history_change_reason": reason,
@@ -61,7 +62,7 @@ def bulk_history_copy(
         # PostgreSQL cannot type a bare parameter in a SELECT list; SQLite would give a cast its own meaning
         cast = f"CAST(%s AS {field.db_type(connection)})" if connection.vendor == "postgresql" else "%s"
         sources.append(cast)
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]  # every model has one
+    pk = quote(str(model._meta.pk.column))  # type: ignore[union-attr]  # every model has one
     head = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(t) for t in targets)}) "
         f"SELECT {', '.join(sources)} "

@@ -229,7 +229,7 @@ class FormKind(ImportKind):
         """The form bound to the row. Building a page's form costs a millisecond (its fields deep-copied,
         its choices' querysets made), so one form per chunk is bound again to each row, as a fresh one
         would be: new data and instance, no errors, no bound fields kept."""
-        form = self._form
+        form: Any = self._form
         if form is None or not self.reuse_form:
             form = self._form = self.form_class(data, instance=record)
             # a form made for one record may differ from the next one's: it remembers only its own cleaning
@@ -277,11 +277,19 @@ class FormKind(ImportKind):
 
     def check_chunk(self, rows: list[Row], columns: dict[str, str], outcome: Outcome) -> list[Checked]:
         texts: list[tuple[int, dict[str, str], list[Problem]]] = []
+        dates: dict[str, tuple[str, str | None]] = {}  # a chunk's dates repeat: each text read once
         for number, raw in rows:
             data: dict[str, str] = {}
             problems: list[Problem] = []
             for name, value in raw.items():
-                text, problem = form_value(self.field(name), value)
+                spec = self.field(name)
+                if spec.is_date and type(value) is str:
+                    known = dates.get(value)
+                    if known is None:
+                        known = dates[value] = form_value(spec, value)
+                    text, problem = known
+                else:
+                    text, problem = form_value(spec, value)
                 data[name] = text
                 if problem:
                     problems.append(Problem(number, columns.get(name, name), text, problem))
@@ -403,7 +411,7 @@ class FormKind(ImportKind):
         """New records in one bulk insert, changed ones in one bulk update of the fields that changed (their
         version bumped), each with a history row whose reason is the import, copied from the rows written
         (core.history)."""
-        new = [item.record for item in checked if item.action == "create"]
+        new: list[Any] = [item.record for item in checked if item.action == "create"]
         updated = [item for item in checked if item.action == "update"]
         user = user if getattr(user, "is_authenticated", False) else None
         if new:
@@ -417,7 +425,7 @@ class FormKind(ImportKind):
                 record.version += 1
                 record.updated_at = now
                 fields.update(item.changed_fields)
-            records = [item.record for item in updated]
+            records: list[Any] = [item.record for item in updated]
             self.model._default_manager.bulk_update(records, sorted(fields), batch_size=CHUNK)
             history.bulk_history_copy(self.model, records, history_type="~", user=user, reason=reason)
         if new or updated:
