@@ -1,7 +1,9 @@
 """Benchmark of the initiative import: rows per second and memory of a CSV of new initiatives imported end to
 end (read, columns matched, every row checked by the initiative form, bulk-written with history), then the
 same file again (every row unchanged), next to a floor measured in the same run: the same rows bulk-inserted
-as model instances, unchecked and without history."""
+as model instances, unchecked and without history (the median of three runs). Memory is each import's peak
+resident set (getrusage's ru_maxrss, reset before the import through /proc/self/clear_refs on Linux), the
+whole process's: Django and every app loaded included."""
 
 from __future__ import annotations
 
