@@ -205,6 +205,16 @@ class KeyedChoiceField(forms.ModelChoiceField):
     def has_changed(self, initial: Any, data: Any) -> bool:
         return True
 
+    # to_python gives None or a record, never another empty value: Django's checks of `value in empty_values`
+    # compare a record with each empty value in turn (Model.__eq__), which here is `value is None`
+    def validate(self, value: Any) -> None:
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def run_validators(self, value: Any) -> None:
+        if value is not None and self.validators:
+            super().run_validators(value)
+
 
 def form_value(spec: ImportField, value: Any) -> tuple[str, str | None]:
     """(the cell as a form field reads it, a problem or None): dates in any of the accepted forms become ISO
