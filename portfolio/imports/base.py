@@ -49,7 +49,10 @@ class ImportFormMixin:
     """What an import changes in a page's form: references named in `resolved` were looked up for the whole
     chunk from the form's own choices (KeyedChoiceField), so they are not read again one by one; the key the
     row was matched by is not checked against the record's own; every other rule is the form's and the
-    model's, the uniqueness constraints over resolved references included."""
+    model's, the uniqueness constraints over resolved references included. Django's own steps are walked by a
+    quicker path that keeps their results (no bound fields, a chunk's repeated values cleaned once, what does
+    not depend on the row worked out once per form): tests/portfolio/test_import_checks_equal.py compares the
+    two."""
 
     resolved: tuple[str, ...] = ()
     cleaner: cleaning.FieldCleaner | None = None  # set by the kind for each chunk; a fresh one otherwise
