@@ -32,54 +32,90 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _value(instance: models.Model, name: str) -> Any:
+Test = Callable[[models.Model], "bool | None"]
+_compiled: dict[tuple[type[models.Model], int], tuple[Q, Test]] = {}
+
+
+def _attname(model: type[models.Model], name: str) -> str:
     try:
-        field = instance._meta.get_field(name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         raise Unsupported(name) from None
     if not isinstance(field, models.Field) or field.many_to_many:
         raise Unsupported(name)
-    return getattr(instance, field.attname)
+    return field.attname
 
 
-def _leaf(instance: models.Model, lookup: str, expected: Any) -> bool | None:
+def _leaf(model: type[models.Model], lookup: str, expected: Any) -> Test:
     name, _, kind = lookup.partition(LOOKUP_SEP)
     kind = kind or "exact"
     if LOOKUP_SEP in kind:
         raise Unsupported(lookup)
-    value = _value(instance, name)
+    attname = _attname(model, name)
     if kind == "isnull":
-        return (value is None) == bool(expected)
-    if isinstance(expected, F):
-        expected = _value(instance, expected.name)
-    elif hasattr(expected, "resolve_expression"):
-        raise Unsupported(lookup)
+        wanted = bool(expected)
+        return lambda instance: (getattr(instance, attname) is None) == wanted
     if kind not in COMPARISONS:
         raise Unsupported(lookup)
-    if value is None or expected is None:
-        return None  # SQL: a comparison with NULL is unknown
-    return COMPARISONS[kind](value, expected)
+    compare = COMPARISONS[kind]
+    if isinstance(expected, F):
+        other = _attname(model, expected.name)
+
+        def against_field(instance: models.Model) -> bool | None:
+            value, bound = getattr(instance, attname), getattr(instance, other)
+            if value is None or bound is None:
+                return None  # SQL: a comparison with NULL is unknown
+            return compare(value, bound)
+
+        return against_field
+    if hasattr(expected, "resolve_expression"):
+        raise Unsupported(lookup)
+    if expected is None:
+        return lambda instance: None
+
+    def against_value(instance: models.Model) -> bool | None:
+        value = getattr(instance, attname)
+        return None if value is None else compare(value, expected)
+
+    return against_value
+
+
+def _compile(condition: Q, model: type[models.Model]) -> Test:
+    """The condition as a function of an instance, in SQL's three-valued logic (None: unknown); raises
+    Unsupported for what it does not read."""
+    tests: list[Test] = []
+    for child in condition.children:
+        if isinstance(child, Q):
+            tests.append(_compile(child, model))
+        elif isinstance(child, tuple) and len(child) == 2:
+            tests.append(_leaf(model, child[0], child[1]))
+        else:
+            raise Unsupported(repr(child))
+    if condition.connector not in (Q.AND, Q.OR):
+        raise Unsupported(condition.connector)
+    conjunction, negated = condition.connector == Q.AND, condition.negated
+
+    def test(instance: models.Model) -> bool | None:
+        results = [each(instance) for each in tests]
+        if conjunction:
+            result: bool | None = False if False in results else (None if None in results else True)
+        else:
+            result = True if True in results else (None if None in results else False)
+        if negated:
+            return None if result is None else not result
+        return result
+
+    return test
 
 
 def evaluate(condition: Q, instance: models.Model) -> bool | None:
-    """The condition's truth for the instance, in SQL's three-valued logic (None: unknown)."""
-    results: list[bool | None] = []
-    for child in condition.children:
-        if isinstance(child, Q):
-            results.append(evaluate(child, instance))
-        elif isinstance(child, tuple) and len(child) == 2:
-            results.append(_leaf(instance, child[0], child[1]))
-        else:
-            raise Unsupported(repr(child))
-    if condition.connector == Q.AND:
-        result: bool | None = False if False in results else (None if None in results else True)
-    elif condition.connector == Q.OR:
-        result = True if True in results else (None if None in results else False)
-    else:
-        raise Unsupported(condition.connector)
-    if condition.negated:
-        return None if result is None else not result
-    return result
+    """The condition's truth for the instance, in SQL's three-valued logic (None: unknown). The condition
+    is read once per model and kept (a model's constraints live as long as the process)."""
+    model = type(instance)
+    known = _compiled.get((model, id(condition)))
+    if known is None or known[0] is not condition:
+        known = _compiled[model, id(condition)] = (condition, _compile(condition, model))
+    return known[1](instance)
 
 
 def validate_constraints(instance: models.Model, exclude: set[str] | None = None) -> None:
@@ -121,11 +157,21 @@ def _validate(
     constraint.validate(model, instance, exclude=exclude)
 
 
-def _names(condition: Q) -> set[str]:
+_names_of: dict[int, tuple[Q, frozenset[str]]] = {}
+
+
+def _names(condition: Q) -> frozenset[str]:
+    known = _names_of.get(id(condition))
+    if known is None or known[0] is not condition:
+        known = _names_of[id(condition)] = (condition, frozenset(_read_names(condition)))
+    return known[1]
+
+
+def _read_names(condition: Q) -> set[str]:
     names: set[str] = set()
     for child in condition.children:
         if isinstance(child, Q):
-            names |= _names(child)
+            names |= _read_names(child)
         elif isinstance(child, tuple):
             names.add(child[0].split(LOOKUP_SEP, 1)[0])
             if isinstance(child[1], F):

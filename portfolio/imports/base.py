@@ -11,10 +11,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms import FileField
+from django.forms.models import InlineForeignKeyField
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core import constraints, sheets
+from core import cleaning, constraints, history, sheets
 from core.errors import ApplicationError
 from portfolio import forms
 from portfolio.imports.engine import (
@@ -48,23 +49,135 @@ class ImportFormMixin:
     """What an import changes in a page's form: references named in `resolved` were looked up for the whole
     chunk from the form's own choices (KeyedChoiceField), so they are not read again one by one; the key the
     row was matched by is not checked against the record's own; every other rule is the form's and the
-    model's, the uniqueness constraints over resolved references included."""
+    model's, the uniqueness constraints over resolved references included. Django's own steps are walked by a
+    quicker path that keeps their results (no bound fields, a chunk's repeated values cleaned once, what does
+    not depend on the row worked out once per form): tests/portfolio/test_import_checks_equal.py compares the
+    two."""
 
     resolved: tuple[str, ...] = ()
+    cleaner: cleaning.FieldCleaner | None = None  # set by the kind for each chunk; a fresh one otherwise
+
+    def _cleaner(self) -> cleaning.FieldCleaner:
+        if self.cleaner is None:
+            self.cleaner = cleaning.FieldCleaner()
+        return self.cleaner
+
+    def _clean_fields(self) -> None:
+        """Django's Form._clean_fields, with each field's value read from its widget directly rather than
+        through a bound field made for it (rows are never rendered), and the cleaning of a pure field
+        remembered for the text it has seen (core.cleaning). A disabled field is cleaned as Django does."""
+        form: Any = self
+        if any(field.disabled or isinstance(field, FileField) for field in form.fields.values()):
+            super()._clean_fields()  # type: ignore[misc]
+            return
+        cleaner = self._cleaner()
+        for name, field in form.fields.items():
+            try:
+                value = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+                form.cleaned_data[name] = cleaner.clean_form_field(field, value)
+                if hasattr(form, f"clean_{name}"):
+                    form.cleaned_data[name] = getattr(form, f"clean_{name}")()
+            except ValidationError as error:
+                form.add_error(name, error)
+
+    _plan: tuple[frozenset[str], list[Any], list[Any]] | None = None
+
+    def _model_plan(self) -> tuple[frozenset[str], list[Any], list[Any]]:
+        """What does not change from row to row for a form bound again and again: the model fields left
+        out of validation whatever the row (not on the form, or not in its Meta), those that depend on the
+        row, and those construct_instance writes (as Django's ModelForm decides each)."""
+        if self._plan is None:
+            form: Any = self
+            opts = form._meta
+            static, varying = set(), []
+            for f in form.instance._meta.fields:
+                if (
+                    f.name not in form.fields
+                    or (opts.fields and f.name not in opts.fields)
+                    or (opts.exclude and f.name in opts.exclude)
+                ):
+                    static.add(f.name)
+                else:
+                    varying.append(f)
+            written = [
+                f
+                for f in form.instance._meta.fields
+                if f.editable
+                and not isinstance(f, models.AutoField)
+                and (opts.fields is None or f.name in opts.fields)
+                and not (opts.exclude and f.name in opts.exclude)
+            ]
+            self._plan = (frozenset(static), varying, written)
+        return self._plan
 
     def _get_validation_exclusions(self) -> set[str]:
-        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]  # Django's, untyped in the stubs
-        return {*exclusions, *self.resolved}
+        """Django's ModelForm._get_validation_exclusions (the same fields, for the same reasons), with what
+        does not depend on the row worked out once; and the resolved references."""
+        form: Any = self
+        static, varying, _written = self._model_plan()
+        exclude = {*static, *self.resolved}
+        for f in varying:
+            name = f.name
+            if name in form._errors:
+                exclude.add(name)
+                continue
+            form_field = form.fields[name]
+            if (
+                not f.blank
+                and not form_field.required
+                and form.cleaned_data.get(name) in form_field.empty_values
+            ):
+                exclude.add(name)
+        return exclude
+
+    def _construct_instance(self) -> Any:
+        """Django's construct_instance, reading each field's widget from the form's fields rather than
+        through a bound field made for it (rows are never rendered)."""
+        form: Any = self
+        instance, cleaned, files = form.instance, form.cleaned_data, []
+        for f in self._model_plan()[2]:
+            name = f.name
+            if name not in cleaned:
+                continue
+            form_field = form.fields[name]
+            if (
+                f.has_default()
+                and form_field.widget.value_omitted_from_data(form.data, form.files, form.add_prefix(name))
+                and cleaned.get(name) in form_field.empty_values
+            ):
+                continue
+            if isinstance(f, models.FileField):
+                files.append(f)
+            else:
+                f.save_form_data(instance, cleaned[name])
+        for f in files:
+            f.save_form_data(instance, cleaned[f.name])
+        return instance
 
     def _post_clean(self) -> None:
-        """The form's own, with the model's check constraints evaluated without a query each
-        (core.constraints: the constraints' own conditions)."""
-        instance: Any = self.instance  # type: ignore[attr-defined]
+        """Django's ModelForm._post_clean, with the model's check constraints evaluated without a query each
+        (core.constraints: the constraints' own conditions), and the model's cleaning of a pure field
+        remembered for the value it has seen (core.cleaning)."""
+        form: Any = self
+        instance: Any = form.instance
         instance.validate_constraints = partial(constraints.validate_constraints, instance)
+        instance.clean_fields = partial(self._cleaner().clean_model_fields, instance)
         try:
-            super()._post_clean()  # type: ignore[misc]
+            exclude = form._get_validation_exclusions()
+            exclude.update(name for name, f in form.fields.items() if isinstance(f, InlineForeignKeyField))
+            try:
+                form.instance = self._construct_instance()
+            except ValidationError as error:
+                form._update_errors(error)
+            try:
+                form.instance.full_clean(exclude=exclude, validate_unique=False)
+            except ValidationError as error:
+                form._update_errors(error)
+            if form._validate_unique:
+                form.validate_unique()
         finally:
             del instance.validate_constraints
+            del instance.clean_fields
 
     def validate_unique(self) -> None:
         form: Any = self
@@ -113,14 +226,17 @@ class FormKind(ImportKind):
 
     reuse_form = True  # the form's __init__ depends on nothing of the record: bind one form per chunk
     _form: Any = None
+    _cleaner: cleaning.FieldCleaner | None = None
 
     def make_form(self, data: dict[str, str], record: Any) -> Any:
         """The form bound to the row. Building a page's form costs a millisecond (its fields deep-copied,
         its choices' querysets made), so one form per chunk is bound again to each row, as a fresh one
         would be: new data and instance, no errors, no bound fields kept."""
-        form = self._form
+        form: Any = self._form
         if form is None or not self.reuse_form:
             form = self._form = self.form_class(data, instance=record)
+            # a form made for one record may differ from the next one's: it remembers only its own cleaning
+            form.cleaner = self._cleaner if self.reuse_form else cleaning.FieldCleaner()
             return form
         form.data = data
         form.instance = record
@@ -164,16 +280,25 @@ class FormKind(ImportKind):
 
     def check_chunk(self, rows: list[Row], columns: dict[str, str], outcome: Outcome) -> list[Checked]:
         texts: list[tuple[int, dict[str, str], list[Problem]]] = []
+        dates: dict[str, tuple[str, str | None]] = {}  # a chunk's dates repeat: each text read once
         for number, raw in rows:
             data: dict[str, str] = {}
             problems: list[Problem] = []
             for name, value in raw.items():
-                text, problem = form_value(self.field(name), value)
+                spec = self.field(name)
+                if spec.is_date and type(value) is str:
+                    known = dates.get(value)
+                    if known is None:
+                        known = dates[value] = form_value(spec, value)
+                    text, problem = known
+                else:
+                    text, problem = form_value(spec, value)
                 data[name] = text
                 if problem:
                     problems.append(Problem(number, columns.get(name, name), text, problem))
             texts.append((number, data, problems))
         self._form = None
+        self._cleaner = cleaning.FieldCleaner()  # what a chunk's rows repeat is cleaned once
         self.prefetch([data for _n, data, _p in texts])
         found_records = self.existing({self.key_of(data) for _n, data, _p in texts})
         found: dict[str, dict[str, Any]] = {}
@@ -287,14 +412,14 @@ class FormKind(ImportKind):
 
     def write(self, checked: list[Checked], *, user: Any, reason: str) -> None:
         """New records in one bulk insert, changed ones in one bulk update of the fields that changed (their
-        version bumped), each with a history row whose reason is the import."""
-        new = [item.record for item in checked if item.action == "create"]
+        version bumped), each with a history row whose reason is the import, copied from the rows written
+        (core.history)."""
+        new: list[Any] = [item.record for item in checked if item.action == "create"]
         updated = [item for item in checked if item.action == "update"]
         user = user if getattr(user, "is_authenticated", False) else None
         if new:
-            bulk_create_with_history(
-                new, self.model, batch_size=CHUNK, default_user=user, default_change_reason=reason
-            )
+            self.model._default_manager.bulk_create(new, batch_size=CHUNK)
+            history.bulk_history_copy(self.model, new, history_type="+", user=user, reason=reason)
         if updated:
             now = timezone.now()
             fields = {"version", "updated_at", *self.extra_update_fields}
@@ -303,14 +428,9 @@ class FormKind(ImportKind):
                 record.version += 1
                 record.updated_at = now
                 fields.update(item.changed_fields)
-            bulk_update_with_history(
-                [item.record for item in updated],
-                self.model,
-                sorted(fields),
-                batch_size=CHUNK,
-                default_user=user,
-                default_change_reason=reason,
-            )
+            records: list[Any] = [item.record for item in updated]
+            self.model._default_manager.bulk_update(records, sorted(fields), batch_size=CHUNK)
+            history.bulk_history_copy(self.model, records, history_type="~", user=user, reason=reason)
         if new or updated:
             self.changed([*new, *(item.record for item in updated)])
 

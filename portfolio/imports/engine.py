@@ -108,8 +108,12 @@ class ImportKind:
     sheet: str = ""
     order: int = 0
 
+    _fields_by_name: dict[str, ImportField] | None = None
+
     def field(self, name: str) -> ImportField:
-        return next(f for f in self.fields if f.name == name)
+        if self._fields_by_name is None:
+            self._fields_by_name = {f.name: f for f in self.fields}
+        return self._fields_by_name[name]
 
     def batches(self, rows: Iterable[Row]) -> Iterator[list[Row]]:
         """The rows in the batches they are checked and written in (objectives: parents first)."""
@@ -200,6 +204,16 @@ class KeyedChoiceField(forms.ModelChoiceField):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         return True
+
+    # to_python gives None or a record, never another empty value: Django's checks of `value in empty_values`
+    # compare a record with each empty value in turn (Model.__eq__), which here is `value is None`
+    def validate(self, value: Any) -> None:
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def run_validators(self, value: Any) -> None:
+        if value is not None and self.validators:
+            super().run_validators(value)
 
 
 def form_value(spec: ImportField, value: Any) -> tuple[str, str | None]:

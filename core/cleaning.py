@@ -1,0 +1,157 @@
+"""A form's and a model's field cleaning, the same calls with the same results, remembered for values seen
+before: for checking thousands of rows with one form (an import), where most columns repeat a few values
+(a stage, a category, a sponsor, a date).
+
+A field's cleaning is remembered only when it is a pure function of the text it reads: Django's own text,
+number, date and choice fields with validators of Django's own plain kinds (no query, no callable choices, no
+coercion of our own). A value that fails is cleaned again each time it is met, so its message is the field's
+own, raised afresh. Anything else is cleaned as Django cleans it. The rules stay the fields': nothing is
+restated.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core import validators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.expressions import DatabaseDefault
+from django.utils.choices import CallableChoiceIterator
+
+PLAIN_VALIDATORS = (
+    validators.RegexValidator,
+    validators.MaxLengthValidator,
+    validators.MinLengthValidator,
+    validators.MaxValueValidator,
+    validators.MinValueValidator,
+    validators.DecimalValidator,
+    validators.ProhibitNullCharactersValidator,
+    validators.StepValueValidator,
+)
+PURE_FORM_FIELDS = (
+    forms.CharField,
+    forms.IntegerField,  # DecimalField and FloatField too
+    forms.DateField,
+    forms.ChoiceField,
+    forms.BooleanField,
+)
+PURE_MODEL_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,  # the small, big and positive kinds too
+    models.DecimalField,
+    models.FloatField,
+    models.DateField,  # DateTimeField too
+    models.BooleanField,
+)
+_MISSING = object()
+
+
+def _plain_validators(field: Any) -> bool:
+    return all(isinstance(validator, PLAIN_VALIDATORS) for validator in field.validators)
+
+
+def form_field_is_pure(field: forms.Field) -> bool:
+    """Whether the field's clean() depends on nothing but the text it is given."""
+    if not isinstance(field, PURE_FORM_FIELDS) or field.disabled:
+        return False
+    if isinstance(
+        field, forms.ModelChoiceField | forms.FileField | forms.JSONField | forms.MultipleChoiceField
+    ):
+        return False  # a query, a file, or a value that can be changed in place
+    if isinstance(field, forms.ChoiceField):
+        if isinstance(field.choices, CallableChoiceIterator):
+            return False
+        if isinstance(field, forms.TypedChoiceField) and not _model_coercion(field.coerce):
+            return False
+    return _plain_validators(field)
+
+
+def _model_coercion(coerce: Any) -> bool:
+    """A typed choice's coercion is a model field's to_python (as a model form makes it) or a plain type."""
+    owner = getattr(coerce, "__self__", None)
+    if isinstance(owner, PURE_MODEL_FIELDS) and getattr(coerce, "__name__", "") == "to_python":
+        return True
+    return coerce in (str, int, Decimal)
+
+
+def model_field_is_pure(field: models.Field[Any, Any]) -> bool:
+    """Whether the model field's clean() depends on nothing but the value (no query, no other field)."""
+    return (
+        isinstance(field, PURE_MODEL_FIELDS)
+        and not field.is_relation
+        and not field.generated
+        and _plain_validators(field)
+    )
+
+
+class FieldCleaner:
+    """Remembers the cleaned value of each pure field for each text (form) or value (model) it has cleaned.
+    Keep one per batch of rows: it grows with the distinct values it meets."""
+
+    def __init__(self) -> None:
+        self._form_results: dict[tuple[int, str], Any] = {}
+        self._model_results: dict[tuple[int, type, Any], Any] = {}
+        self._pure_form: dict[int, tuple[forms.Field, bool]] = {}
+        self._pure_model: dict[int, tuple[Any, bool]] = {}
+
+    def clean_form_field(self, field: forms.Field, value: Any) -> Any:
+        """field.clean(value), remembered for text values of a pure field."""
+        if type(value) is not str:
+            return field.clean(value)
+        known = self._pure_form.get(id(field))
+        if known is None or known[0] is not field:  # the field is kept, so its id is never another's
+            known = self._pure_form[id(field)] = (field, form_field_is_pure(field))
+        if not known[1]:
+            return field.clean(value)
+        key = (id(field), value)
+        result = self._form_results.get(key, _MISSING)
+        if result is _MISSING:
+            result = self._form_results[key] = field.clean(value)  # a failure is not remembered
+        return result
+
+    def clean_model_fields(self, instance: models.Model, exclude: set[str] | None = None) -> None:
+        """Model.clean_fields (the same fields skipped, the same errors at the same fields), with the
+        cleaning of pure fields remembered by value."""
+        exclude = exclude or set()
+        errors: dict[str, Any] = {}
+        for f in instance._meta.fields:
+            if f.name in exclude or f.generated:
+                continue
+            raw_value = getattr(instance, f.attname)
+            if f.blank and raw_value in f.empty_values:
+                continue
+            if isinstance(raw_value, DatabaseDefault):
+                continue
+            key = self._model_key(f, raw_value)
+            if key is not None:
+                cleaned = self._model_results.get(key, _MISSING)
+                if cleaned is not _MISSING:
+                    setattr(instance, f.attname, cleaned)
+                    continue
+            try:
+                cleaned = f.clean(raw_value, instance)
+            except ValidationError as error:
+                errors[f.name] = error.error_list
+                continue
+            if key is not None:
+                self._model_results[key] = cleaned
+            setattr(instance, f.attname, cleaned)
+        if errors:
+            raise ValidationError(errors)
+
+    def _model_key(self, field: Any, value: Any) -> tuple[int, type, Any] | None:
+        kind = type(value)
+        if kind not in (str, int, bool, Decimal, datetime.date):
+            return None  # a datetime, a float (NaN is not equal to itself), or a value of another kind
+        known = self._pure_model.get(id(field))
+        if known is None or known[0] is not field:
+            known = self._pure_model[id(field)] = (field, model_field_is_pure(field))
+        if not known[1]:
+            return None
+        # Decimal("1.0") == Decimal("1.00"), but their digits differ for a DecimalValidator: keyed by the text
+        return (id(field), kind, str(value) if kind is Decimal else value)
