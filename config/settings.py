@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "core",
+    "identity",
     "portfolio",
     "risk",
     "surveys",
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # signs out a session ended elsewhere, idle or too old (needs the user and messages)
+    "identity.middleware.SessionGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -205,6 +208,15 @@ AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 # Failures during a pause do not extend it, so the pause always ends one cool-off after it began.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
+
+# Sessions (identity.middleware): signed out after this many minutes without a request, and this many hours
+# after signing in, whatever the activity; 0 switches either off.
+BEARING_SESSION_IDLE_MINUTES = env_int("BEARING_SESSION_IDLE_MINUTES", 480, minimum=0)
+BEARING_SESSION_MAX_HOURS = env_int("BEARING_SESSION_MAX_HOURS", 336, minimum=0)
+if BEARING_SESSION_MAX_HOURS:
+    SESSION_COOKIE_AGE = BEARING_SESSION_MAX_HOURS * 3600
+# An invitation's one-time link to choose a password works for this many days.
+BEARING_INVITATION_DAYS = env_int("BEARING_INVITATION_DAYS", 7, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -52,6 +52,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
+    path("", include("identity.urls")),
     path("", include("portfolio.urls")),
     path("", include("risk.urls")),
     path("", include("surveys.urls")),

@@ -21,6 +21,7 @@ from core import jobs as core_jobs
 from core import roles
 from core.models import ImportMapping, ScheduledRun
 from core.stages import Stage
+from identity import services as identity
 from portfolio import models as pm
 from portfolio.imports import runs as import_runs
 from risk.models import TierPolicy
@@ -143,7 +144,16 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     AccessFailureLog.objects.create(**seen, http_accept="*/*", locked_out=False)
     AccessLog.objects.create(**seen, http_accept="*/*")
     survey = _survey_rounds(pmo, program)
+    invitee = identity.account_invite(
+        actor=admin,
+        username="invitee",
+        email="invitee@example.org",
+        first_name="Ivy",
+        last_name="Invited",
+        role_names=[roles.EXECUTIVE],
+    )
     return {
+        "invitee": invitee,
         "survey": survey,
         "initiative": initiative,
         "objective": objective,
