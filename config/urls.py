@@ -7,6 +7,7 @@ from django.urls import include, path, register_converter
 from config import accounts, views
 from config.converters import ExportFormatConverter, IdConverter
 from core import monitoring
+from identity import signin
 
 register_converter(IdConverter, "id")
 register_converter(ExportFormatConverter, "fmt")
@@ -18,13 +19,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("metrics", monitoring.metrics_view, name="metrics"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", signin.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
-from identity import services
+from core.redirects import with_next
+from identity import services, two_factor
 from identity.models import EventKind
 from identity.receivers import ENDING_ATTRIBUTE
 
@@ -61,3 +63,23 @@ class SessionGuardMiddleware:
         setattr(request, ENDING_ATTRIBUTE, EventKind.SESSION_EXPIRED)
         logout(request)
         messages.info(request, message)
+
+
+class SecondFactorRequiredMiddleware:
+    """With BEARING_REQUIRE_2FA_FOR_ADMINS on, an admin whose session has not been verified by a second factor
+    reaches only the second factor's page (to enrol, or to enter a code) and signing out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.BEARING_REQUIRE_2FA_FOR_ADMINS
+            and request.user.is_authenticated
+            and two_factor.required_for(request.user)
+            and not request.user.is_verified()  # type: ignore[union-attr,attr-defined]
+            and request.path_info not in {reverse("identity:two-factor"), reverse("logout")}
+            and not request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/"))
+        ):
+            return HttpResponseRedirect(with_next(reverse("identity:two-factor"), request.get_full_path()))
+        return self.get_response(request)

@@ -17,6 +17,10 @@ class EventKind(models.TextChoices):
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     DEACTIVATED = "deactivated", "Deactivated"
     REACTIVATED = "reactivated", "Reactivated"
+    TWO_FACTOR_ON = "two_factor_on", "Second factor turned on"
+    TWO_FACTOR_OFF = "two_factor_off", "Second factor turned off"
+    RECOVERY_CODES_NEW = "recovery_codes_new", "New recovery codes"
+    RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from identity import views
+from identity import signin, views
 
 app_name = "identity"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("accounts/people/<id:pk>/reactivate/", views.account_reactivate, name="account-reactivate"),
     path("accounts/people/<id:pk>/resend/", views.account_resend, name="account-resend"),
     path("accounts/people/<id:pk>/sign-out/", views.account_sign_out, name="account-sign-out"),
+    path(
+        "accounts/people/<id:pk>/two-factor-off/", views.account_two_factor_off, name="account-two-factor-off"
+    ),
+    path("accounts/two-factor/", views.two_factor_page, name="two-factor"),
+    path("accounts/login/code/", signin.sign_in_code, name="sign-in-code"),
     path("accounts/audit/", views.audit_list, name="audit-list"),
     path("accounts/security/", views.security, name="security"),
     path("accounts/security/sign-out-everywhere/", views.sign_out_everywhere, name="sign-out-everywhere"),

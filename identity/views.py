@@ -20,19 +20,23 @@ from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
 
 from core import roles
 from core.errors import ApplicationError, NotAllowed
 from core.paging import capped_page
+from core.redirects import safe_next
 from core.views import HtmxHttpRequest, form_response, posted, render_page, require
-from identity import selectors, services
+from identity import selectors, services, two_factor
 from identity.forms import AccountFilterForm, AuditFilterForm, ChoosePasswordForm, InviteForm, RolesForm
 from identity.receivers import ENDING_ATTRIBUTE
+from identity.signin import CodeForm
 from identity.tokens import invitation_tokens
 
 User = get_user_model()
 
 PER_PAGE = 50
+TWO_FACTOR_ACTIONS = ("enrol", "verify", "renew", "off")
 INVITATION_SESSION_KEY = "identity_invitation"  # a checked invitation link, kept out of the page's URL
 INVITATION_URL_TOKEN = "choose-password"
 
@@ -138,6 +142,7 @@ def account_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "sessions": selectors.sessions_of(account),
         "events": selectors.account_events(account),
         "is_self": account.pk == request.user.pk,
+        "two_factor": two_factor.enabled(account),
     }
     status = 422 if form.is_bound and form.errors else 200
     return render_page(request, "identity/account_detail.html", context, status=status)
@@ -222,7 +227,11 @@ def audit_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def security(request: HtmxHttpRequest) -> HttpResponse:
     """The user's own signed-in browsers, and the button that signs them all out."""
-    context = {"sessions": selectors.sessions_of(request.user), "current_key": request.session.session_key}
+    context = {
+        "sessions": selectors.sessions_of(request.user),
+        "current_key": request.session.session_key,
+        "two_factor": two_factor.enabled(request.user),
+    }
     return render_page(request, "identity/security.html", context)
 
 
@@ -277,3 +286,87 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         return redirect("login")
     context = {"valid": True, "form": form, "invited": user}
     return render(request, "identity/invitation_accept.html", context, status=422 if form.is_bound else 200)
+
+
+# ------------------------------------------------------------------------------------------- second factor
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_page(request: HtmxHttpRequest) -> HttpResponse:
+    """The user's second factor: enrol an authenticator app (QR code, then a code to confirm), verify this
+    session, make new recovery codes, or turn it off. Recovery codes are shown once, in the answer that
+    makes them."""
+    user = request.user
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action not in TWO_FACTOR_ACTIONS:
+        action = ""
+    forms = {name: CodeForm(auto_id=f"{name}_%s") for name in TWO_FACTOR_ACTIONS}
+    codes: list[str] = []
+    if action:
+        form = forms[action] = CodeForm(request.POST, auto_id=f"{action}_%s")
+        code = form.cleaned_data["code"] if form.is_valid() else None
+        try:
+            if code is None:
+                pass
+            elif action == "enrol":
+                codes = two_factor.enrol_confirm(request=request, user=user, code=code)
+                forms[action] = CodeForm(auto_id=f"{action}_%s")
+                messages.success(request, "The second factor is on.")
+            elif action == "verify":
+                if not _verify_session(request, code):
+                    raise ApplicationError(
+                        "That code is not right.", field_errors={"code": ["That code is not right."]}
+                    )
+                return HttpResponseRedirect(safe_next(request, request.POST.get("next"), reverse("home")))
+            elif action == "renew":
+                codes = two_factor.recovery_codes_renew(request=request, user=user, code=code)
+                forms[action] = CodeForm(auto_id=f"{action}_%s")
+                messages.success(request, "New recovery codes made: the old ones no longer work.")
+            else:
+                two_factor.turn_off(request=request, actor=user, user=user, code=code)
+                messages.success(request, "The second factor is off.")
+                return redirect("identity:two-factor")
+        except ApplicationError as error:
+            form.add_application_error(error)
+    enabled = two_factor.enabled(user)
+    context: dict[str, Any] = {
+        "forms": forms,
+        "form": forms[action] if action else None,
+        "codes": codes,
+        "enabled": enabled,
+        "verified": user.is_verified(),  # type: ignore[union-attr]
+        "required": two_factor.required_for(user),
+        "next": safe_next(request, request.GET.get("next") or request.POST.get("next"), ""),
+    }
+    if enabled:
+        context["codes_left"] = two_factor.recovery_codes_left(user)
+    else:
+        device = two_factor.enrolment_device(user)
+        context.update(qr=two_factor.qr_code_data_uri(device), secret=two_factor.secret_text(device))
+    refused = bool(action) and forms[action].is_bound and bool(forms[action].errors)
+    return render_page(request, "identity/two_factor.html", context, status=422 if refused else 200)
+
+
+def _verify_session(request: HttpRequest, code: str) -> bool:
+    """A session signed in without the second factor (before it was required) verified with a code now."""
+    found = two_factor.verify(user=request.user, code=code)
+    if found is None:
+        return False
+    otp_login(request, found[0])
+    return True
+
+
+@admin_required
+@require_POST
+def account_two_factor_off(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """An admin removes someone's second factor (a lost phone); they enrol again at their next sign-in."""
+    account = get_object_or_404(User, pk=pk)
+    if account.pk == request.user.pk:
+        return redirect("identity:two-factor")
+    return _account_action(
+        request,
+        pk,
+        lambda: two_factor.turn_off(request=request, actor=request.user, user=account),
+        f"The second factor of {account.get_username()} is off.",
+    )

@@ -14,6 +14,8 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alignment import services as engine
 from alignment.tasks import FULL_RECOMPUTE
@@ -152,8 +154,13 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
         last_name="Invited",
         role_names=[roles.EXECUTIVE],
     )
+    # a second factor (an app and recovery codes) for the invitee, whom the fuzz may act on
+    totp_device = TOTPDevice.objects.create(user=invitee, name="Authenticator app", confirmed=True)
+    recovery = StaticDevice.objects.create(user=invitee, name="Recovery codes", confirmed=True)
+    StaticToken.objects.create(device=recovery, token="fuzzcode")
     return {
         "invitee": invitee,
+        "totp_device": totp_device,
         "survey": survey,
         "initiative": initiative,
         "objective": objective,

@@ -438,6 +438,7 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
             "account-reactivate",
             "account-resend",
             "account-sign-out",
+            "account-two-factor-off",
         )
     },
 }

@@ -89,6 +89,7 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
     # routes no page links to while the data set is as it is: a working example of each
     hints = {
         "admin/(?P<url>.*)$": {"url": "nowhere/"},
+        "admin/otp_totp/totpdevice/<int:pk>/qrcode/": {"pk": str(world["totp_device"].pk)},
         "admin:view_on_site": {"content_type_id": str(world["content_type"].pk), "object_id": "1"},
         "core:job-status": {"pk": str(world["job"].pk)},
         "steering:boardpack-pdf": {"pk": str(world["held"].pk)},
@@ -110,6 +111,7 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
         "identity:account-reactivate": {"pk": str(world["invitee"].pk)},
         "identity:account-resend": {"pk": str(world["invitee"].pk)},
         "identity:account-sign-out": {"pk": str(world["invitee"].pk)},
+        "identity:account-two-factor-off": {"pk": str(world["invitee"].pk)},
         # a leader's personal link comes by e-mail (only its hash is stored): a made-up one
         "surveys:respond": {"token": "not-a-real-token"},
         # the open round's answer page for a leader named with an account (the PMO persona here)
