@@ -44,7 +44,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
+    "identity",
     "portfolio",
     "risk",
     "surveys",
@@ -65,7 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
     "django.contrib.messages.middleware.MessageMiddleware",
+    # signs out a session ended elsewhere, idle or too old (needs the user and messages)
+    "identity.middleware.SessionGuardMiddleware",
+    # an admin without a second factor goes to its enrolment first (when BEARING_REQUIRE_2FA_FOR_ADMINS)
+    "identity.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -207,6 +216,18 @@ AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 # Failures during a pause do not extend it, so the pause always ends one cool-off after it began.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
+
+# Sessions (identity.middleware): signed out after this many minutes without a request, and this many hours
+# after signing in, whatever the activity; 0 switches either off.
+BEARING_SESSION_IDLE_MINUTES = env_int("BEARING_SESSION_IDLE_MINUTES", 480, minimum=0)
+BEARING_SESSION_MAX_HOURS = env_int("BEARING_SESSION_MAX_HOURS", 336, minimum=0)
+if BEARING_SESSION_MAX_HOURS:
+    SESSION_COOKIE_AGE = BEARING_SESSION_MAX_HOURS * 3600
+# Second factor (TOTP, with recovery codes) for local accounts: true makes it required of every admin.
+BEARING_REQUIRE_2FA_FOR_ADMINS = env_bool("BEARING_REQUIRE_2FA_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = env_str("BEARING_2FA_ISSUER", "Bearing")
+# An invitation's one-time link to choose a password works for this many days.
+BEARING_INVITATION_DAYS = env_int("BEARING_INVITATION_DAYS", 7, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -8,6 +8,7 @@ from api.urls import api_urlpatterns
 from config import accounts, views
 from config.converters import ExportFormatConverter, IdConverter
 from core import monitoring
+from identity import signin
 
 register_converter(IdConverter, "id")
 register_converter(ExportFormatConverter, "fmt")
@@ -21,13 +22,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("metrics", monitoring.metrics_view, name="metrics"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("accounts/login/", signin.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -55,6 +50,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
+    path("", include("identity.urls")),
     path("", include("portfolio.urls")),
     path("", include("risk.urls")),
     path("", include("surveys.urls")),

@@ -7,7 +7,8 @@ simple_history's revert page made Django look for a named id it does not have (K
 admin view goes through `AdminSite.admin_view`, so the guard sits there, for every model admin (ours,
 auth's, any added later): an id that is not a valid key of the model is a 404, and those parameters are
 dropped. A NUL character in the query (a changelist filter passes it to the database, which PostgreSQL refuses)
-is a 400.
+is a 400, and so is a date drill-down (`?<field>__year=`) that is not a small number (Django's date hierarchy
+turns it into a date: OverflowError, a 500).
 """
 
 from __future__ import annotations
@@ -76,6 +77,17 @@ class NulCharacterInQuery(SuspiciousOperation):
     """A query parameter holds a NUL character, which no admin filter accepts and PostgreSQL cannot compare."""
 
 
+class BadDateDrillDown(SuspiciousOperation):
+    """A date hierarchy's year, month or day in the query is not a number a date can hold."""
+
+
+DATE_PARTS = ("__year", "__month", "__day")
+
+
+def _bad_date_part(key: str, values: list[str]) -> bool:
+    return key.endswith(DATE_PARTS) and any(not (value.isdigit() and len(value) <= 4) for value in values)
+
+
 def guarded(view: View) -> View:
     """`view` behind the guard: invalid ids answer 404, an empty `_to_field` is dropped, a NUL character in the
     query answers 400."""
@@ -92,6 +104,8 @@ def guarded(view: View) -> View:
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
             raise NulCharacterInQuery("A query parameter holds a NUL character.")
+        if any(_bad_date_part(key, values) for key, values in request.GET.lists()):
+            raise BadDateDrillDown("A date drill-down in the query is not a year, month or day.")
         request.GET = _without(request.GET, _ignored(request.GET, bool(args)))
         if request.method == "POST":
             request.POST = _without(request.POST, _ignored(request.POST, bool(args)))

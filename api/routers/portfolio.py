@@ -171,7 +171,7 @@ def _with_contributions(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for link in links.values(
             "id", "initiative_id", "strength", "objective_id", "objective__code", "objective__title"
         ):
-            by_initiative[link["initiative_id"]].append(link)
+            by_initiative[link["initiative_id"]].append(dict(link))
     return [shapes.initiative_from_values(row, by_initiative[row["id"]]) for row in found]
 
 

@@ -14,6 +14,8 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from alignment import services as engine
 from alignment.tasks import FULL_RECOMPUTE
@@ -22,6 +24,7 @@ from core import jobs as core_jobs
 from core import roles
 from core.models import ImportMapping, ScheduledRun
 from core.stages import Stage
+from identity import services as identity
 from portfolio import models as pm
 from portfolio.imports import runs as import_runs
 from risk.models import TierPolicy
@@ -146,6 +149,18 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     AccessFailureLog.objects.create(**seen, http_accept="*/*", locked_out=False)
     AccessLog.objects.create(**seen, http_accept="*/*")
     survey = _survey_rounds(pmo, program)
+    invitee = identity.account_invite(
+        actor=admin,
+        username="invitee",
+        email="invitee@example.org",
+        first_name="Ivy",
+        last_name="Invited",
+        role_names=[roles.EXECUTIVE],
+    )
+    # a second factor (an app and recovery codes) for the invitee, whom the fuzz may act on
+    totp_device = TOTPDevice.objects.create(user=invitee, name="Authenticator app", confirmed=True)
+    recovery = StaticDevice.objects.create(user=invitee, name="Recovery codes", confirmed=True)
+    StaticToken.objects.create(device=recovery, token="fuzzcode")
     token, _raw = token_create(user=pmo, name="Nightly report", scope="read", expires_in_days=30)
     return {
         "token": token,
@@ -154,6 +169,8 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
         "risk": risk,
         "review": review,
         "action": action,
+        "invitee": invitee,
+        "totp_device": totp_device,
         "survey": survey,
         "initiative": initiative,
         "objective": objective,

@@ -440,6 +440,17 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "portfolio:import-mapping": ImportRun,
     "portfolio:import-confirm": ImportRun,
     "portfolio:import-errors": ImportRun,
+    **{
+        f"identity:{name}": User
+        for name in (
+            "account-detail",
+            "account-deactivate",
+            "account-reactivate",
+            "account-resend",
+            "account-sign-out",
+            "account-two-factor-off",
+        )
+    },
 }
 CHART_KEYS = ("heatmap", "bubble", "investment", "mix", "kpis", "history", "risks")
 # The records behind each resource of the REST API (its JSON is checked for server errors here; its schema by
@@ -457,7 +468,7 @@ API_MODELS: dict[str, type[models.Model]] = {
     "reviews": sm.CheckpointReview,
     "actions": sm.ActionItem,
 }
-NOT_VISITED = {"logout"}  # it would end the session the walk uses
+NOT_VISITED = {"logout", "identity:sign-out-everywhere"}  # they would end the session the walk uses
 # a password reset link's arguments come from an e-mail, and its page shows no stored text
 UNFILLED_CONVERTERS = {"uidb64", "token"}
 

@@ -107,3 +107,18 @@ def test_a_popup_flag_posted_to_the_history_record_page_is_ignored(admin_client_
 
     # then
     assert (response.status_code, response["Location"]) == (302, "/admin/steering/committee/")
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "-1", "twenty", "12345"])
+def test_a_date_drill_down_that_is_no_date_is_a_bad_request(admin_client_, value):
+    # when
+    answer = admin_client_.get(f"/admin/axes/accessfailurelog/?attempt_time__year={value}")
+    # then
+    assert answer.status_code == 400
+
+
+def test_a_real_date_drill_down_still_shows(admin_client_):
+    # when
+    answer = admin_client_.get("/admin/axes/accessfailurelog/?attempt_time__year=2026&attempt_time__month=3")
+    # then
+    assert answer.status_code == 200

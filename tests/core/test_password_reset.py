@@ -114,10 +114,12 @@ def test_a_wrong_current_password_changes_nothing(client, outsider):
 def test_the_user_menu_offers_to_change_the_password(client, executive):
     # given
     client.force_login(executive)
-    # when
+    # when: the menu's security page
     page = client.get("/risks/").content.decode()
+    security = client.get("/accounts/security/").content.decode()
     # then
-    assert '<a class="dropdown-item" href="/accounts/password/change/">Change password</a>' in page
+    assert '<a class="dropdown-item" href="/accounts/security/">Security</a>' in page
+    assert '<a href="/accounts/password/change/">Change your password</a>' in security
 
 
 @pytest.mark.django_db

@@ -49,8 +49,9 @@ def _clients(people: dict[str, Any], *, csrf: bool) -> dict[str, Client]:
 
 
 def _avoid(people: dict[str, Any], admin: bool) -> Any:
-    """Pages the crawl does not take as examples: the other part's, and in the admin the personas' own
-    accounts and the role groups, which the fuzz would otherwise edit until the personas lost their roles."""
+    """Pages the crawl does not take as examples: the other part's, and the personas' own accounts (in the admin
+    and on the account pages) and the role groups, which the fuzz would otherwise edit until the personas
+    lost their roles."""
     users = {str(user.pk) for user in people.values()}
     groups = {str(pk) for pk in Group.objects.filter(name__in=roles.ALL_ROLES).values_list("pk", flat=True)}
 
@@ -58,6 +59,8 @@ def _avoid(people: dict[str, Any], admin: bool) -> Any:
         parts = path.strip("/").split("/")
         if (parts[0] == "admin") != admin:
             return True
+        if parts[:2] == ["accounts", "people"] and len(parts) > 2:
+            return parts[2] in users
         if parts[:2] == ["admin", "auth"] and len(parts) > 3:
             return parts[3] in {"user": users, "group": groups}.get(parts[2], set())
         return False
@@ -86,6 +89,7 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
     # routes no page links to while the data set is as it is: a working example of each
     hints = {
         "admin/(?P<url>.*)$": {"url": "nowhere/"},
+        "admin/otp_totp/totpdevice/<int:pk>/qrcode/": {"pk": str(world["totp_device"].pk)},
         "admin:view_on_site": {"content_type_id": str(world["content_type"].pk), "object_id": "1"},
         "core:job-status": {"pk": str(world["job"].pk)},
         "steering:boardpack-pdf": {"pk": str(world["held"].pk)},
@@ -100,6 +104,14 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
         },
         # a reset link comes by e-mail: a made-up one (the page says the link is not valid)
         "password_reset_confirm": {"uidb64": "MQ", "token": "abc-123"},
+        # an invitation link comes by e-mail: a made-up one (the page says the link does not work)
+        "identity:invitation-accept": {"uidb64": "MQ", "token": "abc-123"},
+        # an invited account's actions (the crawl's example account may be another one)
+        "identity:account-deactivate": {"pk": str(world["invitee"].pk)},
+        "identity:account-reactivate": {"pk": str(world["invitee"].pk)},
+        "identity:account-resend": {"pk": str(world["invitee"].pk)},
+        "identity:account-sign-out": {"pk": str(world["invitee"].pk)},
+        "identity:account-two-factor-off": {"pk": str(world["invitee"].pk)},
         # a leader's personal link comes by e-mail (only its hash is stored): a made-up one
         "surveys:respond": {"token": "not-a-real-token"},
         # the open round's answer page for a leader named with an account (the PMO persona here)

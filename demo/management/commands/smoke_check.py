@@ -114,7 +114,11 @@ class Command(BaseCommand):
                     failures.append(f"{username} ({role}) could not log in with the demo password")
                     continue
                 started = time.perf_counter()
-                for path in pages + (["/admin/"] if role == roles.ADMIN else []):
+                own = ["/accounts/security/", "/accounts/two-factor/"]
+                admin_pages = (
+                    ["/admin/", "/accounts/people/", "/accounts/audit/"] if role == roles.ADMIN else []
+                )
+                for path in pages + own + admin_pages:
                     status, _, body = session.request(path)
                     if status != 200:
                         failures.append(f"{username}: GET {path} answered {status}")
