@@ -90,9 +90,9 @@ def test_an_initiative_lists_with_its_score_tier_and_objectives(executive):
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        # the token and its user, the user's roles, the page, and for initiatives their contributions
-        ("initiatives?limit=100", 4),
-        ("initiatives?limit=100&tier=2&category=grow", 4),
+        # the token and its user, the user's roles, the page, and for initiatives their contributions and people
+        ("initiatives?limit=100", 5),
+        ("initiatives?limit=100&tier=2&category=grow", 5),
         ("contributions?limit=100", 3),
         ("scores?limit=100", 3),
     ],
