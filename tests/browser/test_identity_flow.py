@@ -86,6 +86,7 @@ def test_a_person_turns_on_the_second_factor_and_signs_in_with_it(page):
     UserFactory(username="erin", first_name="Erin", roles=["Executive"])
     login(page, "erin")
     # when Erin turns on the second factor from the security page
+    page.locator("details.user-menu > summary").click()  # the account menu under her name
     page.get_by_role("link", name="Security").click()
     page.get_by_role("link", name="Turn on the second factor").click()
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()

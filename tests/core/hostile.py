@@ -71,8 +71,9 @@ ENTERED_PLAIN = (
     "surveys.Answer",
     "api.ApiToken",
 )
-# Text no page shows by design: a personal link's hash, an API token's.
-NEVER_SHOWN = {("surveys.Respondent", "token_hash"), ("api.ApiToken", "digest")}
+# Text no page shows by design (a personal link's hash, an API token's) or no one types (a token's prefix,
+# eight hex digits Bearing draws).
+NEVER_SHOWN = {("surveys.Respondent", "token_hash"), ("api.ApiToken", "digest"), ("api.ApiToken", "prefix")}
 PASSWORD = "correct horse battery staple"
 
 # {n} makes each value unique (codes and names are unique) and says which field it came from
