@@ -82,7 +82,7 @@ def _bearer(role: str, scope: str) -> dict[str, str]:
 
 
 HYPOTHESIS = settings(
-    max_examples=12,
+    max_examples=6,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
