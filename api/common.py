@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from django import forms
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from pydantic import BaseModel, Field
 
 from api.errors import Refused
@@ -86,8 +87,20 @@ def answer(
     body = schema.model_validate(data).model_dump_json()
     response = HttpResponse(body, status=status, content_type="application/json")
     if version is not None:
-        response["ETag"] = f'"{version}"'
+        etag(response, version)
     return response
+
+
+def etag(response: HttpResponse, version: int) -> None:
+    """The record's version as its ETag, which a change sends back as If-Match."""
+    response["ETag"] = f'"{version}"'
+
+
+def record(rows: QuerySet[Any], pk: int, out: Callable[[Any], dict[str, Any]], response: HttpResponse) -> Any:
+    """One record of `rows` as the API answers it, with its ETag (404 when there is none)."""
+    found = get_object_or_404(rows, pk=pk)
+    etag(response, found.version)
+    return out(found)
 
 
 def filters_of(form_class: type[forms.Form], values: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:

@@ -13,8 +13,17 @@ from alignment.forms import SignalFilterForm
 from alignment.models import ALL_SCOPE, InitiativeScore, PortfolioIndex
 from api import schemas as s
 from api import shapes
-from api.common import DEFAULT_LIMIT, check_version, filters_of, form_values, only_set, page_of, version_of
-from api.routers.portfolio import READ, WRITE, Cursor, Id, Limit, QueryId, _etag, _parent_initiative
+from api.common import (
+    DEFAULT_LIMIT,
+    check_version,
+    filters_of,
+    form_values,
+    only_set,
+    page_of,
+    record,
+    version_of,
+)
+from api.routers.portfolio import READ, WRITE, Cursor, Id, Limit, QueryId, _parent_initiative
 from risk import services as risk_services
 from risk.forms import RiskForm
 from risk.models import Risk
@@ -52,9 +61,7 @@ def risk_list(
 
 @router.get("/risks/{id}", response={200: s.RiskOut, **READ}, summary="Read a risk", tags=["risk"])
 def risk_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    risk = get_object_or_404(_risks(), pk=id)
-    _etag(response, risk.version)
-    return shapes.risk_out(risk)
+    return record(_risks(), id, shapes.risk_out, response)
 
 
 @router.post(
@@ -68,8 +75,7 @@ def risk_create(request: HttpRequest, body: s.RiskCreate, response: HttpResponse
         initiative=initiative,
         data=form.model_values(),  # type: ignore[attr-defined]
     )
-    _etag(response, created.version)
-    return Status(201, shapes.risk_out(get_object_or_404(_risks(), pk=created.pk)))
+    return Status(201, record(_risks(), created.pk, shapes.risk_out, response))
 
 
 @router.patch(
@@ -89,8 +95,7 @@ def risk_update(request: HttpRequest, id: Id, body: s.RiskChange, response: Http
         version=version,
         data=form.model_values(),  # type: ignore[attr-defined]
     )
-    _etag(response, saved.version)
-    return shapes.risk_out(get_object_or_404(_risks(), pk=saved.pk))
+    return record(_risks(), saved.pk, shapes.risk_out, response)
 
 
 @router.get(

@@ -20,11 +20,13 @@ from api.common import (
     MAX_LIMIT,
     answer,
     check_version,
+    etag,
     filters_of,
     form_values,
     keyset_page,
     only_set,
     page_of,
+    record,
     version_of,
 )
 from api.errors import ErrorOut, Refused
@@ -59,10 +61,6 @@ INITIATIVE_RENAMES = {
 }
 
 
-def _etag(response: HttpResponse, version: int) -> None:
-    response["ETag"] = f'"{version}"'
-
-
 # -- objectives ---------------------------------------------------------------------------------------------
 
 
@@ -88,9 +86,7 @@ def objective_list(
 
 @router.get("/objectives/{id}", response={200: s.ObjectiveOut, **READ}, summary="Read an objective")
 def objective_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    objective = get_object_or_404(_objectives(), pk=id)
-    _etag(response, objective.version)
-    return shapes.objective_out(objective)
+    return record(_objectives(), id, shapes.objective_out, response)
 
 
 # -- KPIs and readings ---------------------------------------------------------------------------------------
@@ -112,9 +108,7 @@ def kpi_list(
 
 @router.get("/kpis/{id}", response={200: s.KPIOut, **READ}, summary="Read a KPI and its status")
 def kpi_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    kpi = get_object_or_404(_kpis(), pk=id)
-    _etag(response, kpi.version)
-    return shapes.kpi_out(kpi)
+    return record(_kpis(), id, shapes.kpi_out, response)
 
 
 @router.get("/kpis/{id}/readings", response={200: s.ReadingPage, **READ}, summary="List a KPI's readings")
@@ -151,7 +145,7 @@ def program_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
     program = get_object_or_404(
         Program.objects.select_related("owner").annotate(initiative_count=Count("initiatives")), pk=id
     )
-    _etag(response, program.version)
+    etag(response, program.version)
     return shapes.program_out(program)
 
 
@@ -228,7 +222,7 @@ def initiative_list(
 @router.get("/initiatives/{id}", response={200: s.InitiativeOut, **READ}, summary="Read an initiative")
 def initiative_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
     initiative = _initiative(id)
-    _etag(response, initiative["version"])
+    etag(response, initiative["version"])
     return initiative
 
 
@@ -238,7 +232,7 @@ def initiative_create(request: HttpRequest, body: s.InitiativeCreate, response: 
         raise NotAllowed("Only the PMO registers new initiatives.")
     form = form_values(forms.InitiativeForm, only_set(body), renames=INITIATIVE_RENAMES)
     created = services.initiative_create(user=request.user, data=form.model_values())  # type: ignore[attr-defined]
-    _etag(response, created.version)
+    etag(response, created.version)
     return Status(201, _initiative(created.pk))
 
 
@@ -260,7 +254,7 @@ def initiative_update(request: HttpRequest, id: Id, body: s.InitiativeChange, re
         version=version,
         data=form.model_values(),  # type: ignore[attr-defined]
     )
-    _etag(response, saved.version)
+    etag(response, saved.version)
     return _initiative(saved.pk)
 
 
@@ -312,9 +306,7 @@ def contribution_list(
 
 @router.get("/contributions/{id}", response={200: s.ContributionOut, **READ}, summary="Read a contribution")
 def contribution_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    contribution = get_object_or_404(_contributions(), pk=id)
-    _etag(response, contribution.version)
-    return shapes.contribution_out(contribution)
+    return record(_contributions(), id, shapes.contribution_out, response)
 
 
 CONTRIBUTION_RENAMES = {"objective_id": "objective", "kpi_id": "kpi"}
@@ -335,8 +327,7 @@ def contribution_create(request: HttpRequest, body: s.ContributionCreate, respon
         initiative=initiative,
         data=form.model_values(),  # type: ignore[attr-defined]
     )
-    _etag(response, created.version)
-    return Status(201, shapes.contribution_out(get_object_or_404(_contributions(), pk=created.pk)))
+    return Status(201, record(_contributions(), created.pk, shapes.contribution_out, response))
 
 
 def _contribution_form(body: s.ContributionCreate, initiative: Initiative) -> Any:
@@ -377,8 +368,7 @@ def contribution_update(
         version=version,
         data=form.model_values(),  # type: ignore[attr-defined]
     )
-    _etag(response, saved.version)
-    return shapes.contribution_out(get_object_or_404(_contributions(), pk=saved.pk))
+    return record(_contributions(), saved.pk, shapes.contribution_out, response)
 
 
 @router.delete("/contributions/{id}", response={204: None, **WRITE}, summary="Remove a contribution (PMO)")
@@ -408,9 +398,7 @@ def milestone_list(
 
 @router.get("/milestones/{id}", response={200: s.MilestoneOut, **READ}, summary="Read a milestone")
 def milestone_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    milestone = get_object_or_404(_milestones(), pk=id)
-    _etag(response, milestone.version)
-    return shapes.milestone_out(milestone)
+    return record(_milestones(), id, shapes.milestone_out, response)
 
 
 @router.post(
@@ -424,8 +412,7 @@ def milestone_create(request: HttpRequest, body: s.MilestoneCreate, response: Ht
         initiative=initiative,
         data=form.model_values(),  # type: ignore[attr-defined]
     )
-    _etag(response, created.version)
-    return Status(201, shapes.milestone_out(get_object_or_404(_milestones(), pk=created.pk)))
+    return Status(201, record(_milestones(), created.pk, shapes.milestone_out, response))
 
 
 @router.patch(
@@ -444,8 +431,7 @@ def milestone_update(request: HttpRequest, id: Id, body: s.MilestoneChange, resp
         version=version,
         data=form.model_values(),  # type: ignore[attr-defined]
     )
-    _etag(response, saved.version)
-    return shapes.milestone_out(get_object_or_404(_milestones(), pk=saved.pk))
+    return record(_milestones(), saved.pk, shapes.milestone_out, response)
 
 
 def _scope_changes() -> QuerySet[ScopeChange]:
@@ -470,6 +456,4 @@ def scope_change_list(
 
 @router.get("/scope-changes/{id}", response={200: s.ScopeChangeOut, **READ}, summary="Read a scope change")
 def scope_change_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    change = get_object_or_404(_scope_changes(), pk=id)
-    _etag(response, change.version)
-    return shapes.scope_change_out(change)
+    return record(_scope_changes(), id, shapes.scope_change_out, response)

@@ -14,9 +14,19 @@ from ninja import Query, Router, Status
 
 from api import schemas as s
 from api import shapes
-from api.common import DEFAULT_LIMIT, check_version, filters_of, form_values, only_set, page_of, version_of
+from api.common import (
+    DEFAULT_LIMIT,
+    check_version,
+    etag,
+    filters_of,
+    form_values,
+    only_set,
+    page_of,
+    record,
+    version_of,
+)
 from api.errors import Refused
-from api.routers.portfolio import READ, WRITE, Cursor, Id, Limit, QueryId, _etag
+from api.routers.portfolio import READ, WRITE, Cursor, Id, Limit, QueryId
 from core.errors import NotAllowed
 from core.roles import can_record_decisions
 from steering import services as steering_services
@@ -61,7 +71,7 @@ def meeting_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
         .select_related("initiative")
         .order_by("position", "pk")[:AGENDA_BOUND]
     )
-    _etag(response, meeting.version)
+    etag(response, meeting.version)
     return shapes.meeting_out(meeting, agenda)
 
 
@@ -116,9 +126,7 @@ def review_list(
 
 @router.get("/reviews/{id}", response={200: s.ReviewOut, **READ}, summary="Read a checkpoint review")
 def review_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    review = get_object_or_404(_reviews(), pk=id)
-    _etag(response, review.version)
-    return shapes.review_out(review)
+    return record(_reviews(), id, shapes.review_out, response)
 
 
 @router.post(
@@ -212,9 +220,7 @@ def action_list(
 
 @router.get("/actions/{id}", response={200: s.ActionOut, **READ}, summary="Read an action item")
 def action_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    action = get_object_or_404(_actions(), pk=id)
-    _etag(response, action.version)
-    return shapes.action_out(action)
+    return record(_actions(), id, shapes.action_out, response)
 
 
 @router.patch(
@@ -237,8 +243,7 @@ def action_update(request: HttpRequest, id: Id, body: s.ActionChange, response: 
         version=version,
         data=form.model_values(),  # type: ignore[attr-defined]
     )
-    _etag(response, saved.version)
-    return shapes.action_out(get_object_or_404(_actions(), pk=saved.pk))
+    return record(_actions(), saved.pk, shapes.action_out, response)
 
 
 # the decision log under its users' name too: the same operations as /reviews
