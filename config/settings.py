@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "surveys",
     "alignment",
     "steering",
+    "planning",
     "ninja",
     "api",
     "demo",
