@@ -12,6 +12,7 @@ restated.
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -97,7 +98,6 @@ class FieldCleaner:
         self._form_results: dict[tuple[int, str], Any] = {}
         self._model_results: dict[tuple[int, type, Any], Any] = {}
         self._pure_form: dict[int, tuple[forms.Field, bool]] = {}
-        self._pure_model: dict[int, tuple[Any, bool]] = {}
 
     def clean_form_field(self, field: forms.Field, value: Any) -> Any:
         """field.clean(value), remembered for text values of a pure field."""
@@ -119,39 +119,45 @@ class FieldCleaner:
         cleaning of pure fields remembered by value."""
         exclude = exclude or set()
         errors: dict[str, Any] = {}
-        for f in instance._meta.fields:
-            if f.name in exclude or f.generated:
+        for f, name, attname, blank, pure in _model_plan(type(instance)):
+            if name in exclude:
                 continue
-            raw_value = getattr(instance, f.attname)
-            if f.blank and raw_value in f.empty_values:
+            raw_value = getattr(instance, attname)
+            if blank and raw_value in f.empty_values:
                 continue
             if isinstance(raw_value, DatabaseDefault):
                 continue
-            key = self._model_key(f, raw_value)
-            if key is not None:
+            kind = type(raw_value)
+            key = None
+            if pure and kind in KEYED_TYPES:
+                # Decimal("1.0") == Decimal("1.00"), but their digits differ for a DecimalValidator
+                key = (id(f), kind, str(raw_value) if kind is Decimal else raw_value)
                 cleaned = self._model_results.get(key, _MISSING)
                 if cleaned is not _MISSING:
-                    setattr(instance, f.attname, cleaned)
+                    setattr(instance, attname, cleaned)
                     continue
             try:
                 cleaned = f.clean(raw_value, instance)
             except ValidationError as error:
-                errors[f.name] = error.error_list
+                errors[name] = error.error_list
                 continue
             if key is not None:
                 self._model_results[key] = cleaned
-            setattr(instance, f.attname, cleaned)
+            setattr(instance, attname, cleaned)
         if errors:
             raise ValidationError(errors)
 
-    def _model_key(self, field: Any, value: Any) -> tuple[int, type, Any] | None:
-        kind = type(value)
-        if kind not in (str, int, bool, Decimal, datetime.date):
-            return None  # a datetime, a float (NaN is not equal to itself), or a value of another kind
-        known = self._pure_model.get(id(field))
-        if known is None or known[0] is not field:
-            known = self._pure_model[id(field)] = (field, model_field_is_pure(field))
-        if not known[1]:
-            return None
-        # Decimal("1.0") == Decimal("1.00"), but their digits differ for a DecimalValidator: keyed by the text
-        return (id(field), kind, str(value) if kind is Decimal else value)
+
+# the kinds of value whose cleaning is remembered (not a datetime, nor a float: NaN is not equal to itself)
+KEYED_TYPES = frozenset({str, int, bool, Decimal, datetime.date})
+
+
+@functools.cache
+def _model_plan(model: type[models.Model]) -> tuple[tuple[Any, str, str, bool, bool], ...]:
+    """Each field Model.clean_fields cleans (not a generated one): (field, name, attname, may be blank,
+    pure), in the model's order; worked out once per model."""
+    return tuple(
+        (f, f.name, f.attname, bool(f.blank), model_field_is_pure(f))
+        for f in model._meta.fields
+        if not f.generated
+    )

@@ -223,6 +223,8 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 
 def as_text(value: Any) -> str:
     """A cell as the text a form field reads: numbers without a spurious `.0`, dates in ISO."""
+    if type(value) is str:  # most cells, and every cell of a CSV
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,7 +15,7 @@ from django.forms import FileField
 from django.forms.models import InlineForeignKeyField
 from django.utils import timezone
 
-from core import cleaning, constraints, history, sheets
+from core import bulk, cleaning, constraints, history, sheets
 from core.errors import ApplicationError
 from portfolio import forms
 from portfolio.imports.engine import (
@@ -71,12 +71,16 @@ class ImportFormMixin:
             super()._clean_fields()  # type: ignore[misc]
             return
         cleaner = self._cleaner()
+        data, files, cleaned, prefixed = form.data, form.files, form.cleaned_data, bool(form.prefix)
+        own = own_cleaners(type(form))
         for name, field in form.fields.items():
             try:
-                value = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
-                form.cleaned_data[name] = cleaner.clean_form_field(field, value)
-                if hasattr(form, f"clean_{name}"):
-                    form.cleaned_data[name] = getattr(form, f"clean_{name}")()
+                value = field.widget.value_from_datadict(
+                    data, files, form.add_prefix(name) if prefixed else name
+                )
+                cleaned[name] = cleaner.clean_form_field(field, value)
+                if name in own:
+                    cleaned[name] = getattr(form, f"clean_{name}")()
             except ValidationError as error:
                 form.add_error(name, error)
 
@@ -191,6 +195,12 @@ class ImportFormMixin:
                 except ValidationError as error:
                     # at the last of its fields, as the services put it (core.records)
                     form._update_errors(ValidationError({constraint.fields[-1]: error.messages}))
+
+
+@cache
+def own_cleaners(form_class: type) -> frozenset[str]:
+    """The fields a form class cleans with a clean_<field> method of its own (as Django looks them up)."""
+    return frozenset(name.removeprefix("clean_") for name in dir(form_class) if name.startswith("clean_"))
 
 
 def person_reference(message: str, choices: Callable[[], models.QuerySet[Any]]) -> Reference:
@@ -411,14 +421,14 @@ class FormKind(ImportKind):
     # ------------------------------------------------------------------ writing
 
     def write(self, checked: list[Checked], *, user: Any, reason: str) -> None:
-        """New records in one bulk insert, changed ones in one bulk update of the fields that changed (their
+        """New records in one bulk insert (core.bulk: COPY on PostgreSQL), changed ones in one bulk update of the fields that changed (their
         version bumped), each with a history row whose reason is the import, copied from the rows written
         (core.history)."""
         new: list[Any] = [item.record for item in checked if item.action == "create"]
         updated = [item for item in checked if item.action == "update"]
         user = user if getattr(user, "is_authenticated", False) else None
         if new:
-            self.model._default_manager.bulk_create(new, batch_size=CHUNK)
+            bulk.bulk_insert(self.model, new, batch_size=CHUNK)
             history.bulk_history_copy(self.model, new, history_type="+", user=user, reason=reason)
         if updated:
             now = timezone.now()

@@ -125,7 +125,9 @@ class InitiativeKind(FormKind):
 
     def existing(self, keys: set[tuple[str, ...]]) -> dict[tuple[str, ...], Any]:
         codes = [code for (code,) in keys if code]
-        rows = Initiative.objects.select_for_update(of=("self",)).select_related(
+        # the people and programs they name are few: each read once per chunk and shared (prefetch), not
+        # built again for every row as a join would
+        rows = Initiative.objects.select_for_update(of=("self",)).prefetch_related(
             "program", "sponsor", "manager", "sustainment_owner"
         )
         return {(record.code,): record for record in rows.filter(code__in=codes)}
