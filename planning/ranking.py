@@ -14,11 +14,14 @@ Rules shared by both methods:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeAlias
 
 SCORE_PLACES = 9
+# A candidate's score fraction as (a, b, c, d) = (a + b·w) / (c + d·w) in a moved weight w (see sensitivity).
+Line: TypeAlias = tuple[float, float, float, float]
 
 
 class Normalisation(StrEnum):
@@ -79,7 +82,9 @@ def default_scoring_model() -> ScoringModel:
         criteria=(
             Criterion("strategic_fit", "Strategic fit", 0.40, Normalisation.FIXED, low=0, high=100),
             Criterion("financial_value", "Financial value (NPV)", 0.30, Normalisation.MIN_MAX),
-            Criterion("risk", "Risk exposure", 0.15, Normalisation.FIXED, higher_is_better=False, low=1, high=25),
+            Criterion(
+                "risk", "Risk exposure", 0.15, Normalisation.FIXED, higher_is_better=False, low=1, high=25
+            ),
             Criterion("urgency", "Urgency", 0.15, Normalisation.FIXED, low=1, high=5),
         ),
     )
@@ -139,7 +144,9 @@ def rank_candidates(model: ScoringModel, candidates: Sequence[Candidate]) -> Ran
     return Ranking(
         model_version=model.version,
         items=tuple(
-            RankedCandidate(rank, item.key, item.title, item.mandatory, item.score, item.contributions, item.missing)
+            RankedCandidate(
+                rank, item.key, item.title, item.mandatory, item.score, item.contributions, item.missing
+            )
             for rank, item in enumerate(ordered, start=1)
         ),
     )
@@ -153,7 +160,9 @@ def _check(model: ScoringModel, candidates: Sequence[Candidate]) -> None:
     for candidate in candidates:
         unknown = sorted(set(candidate.values) - known)
         if unknown:
-            raise ValueError(f"Candidate {candidate.key!r}: {', '.join(unknown)} is not a criterion of the model.")
+            raise ValueError(
+                f"Candidate {candidate.key!r}: {', '.join(unknown)} is not a criterion of the model."
+            )
 
 
 def _order(mandatory: bool, score: float | None, key: str) -> tuple[bool, bool, float, str]:
@@ -203,7 +212,9 @@ def _score(
         for c in counted
     )
     score = sum(item.points for item in contributions) if counted else None
-    return RankedCandidate(0, candidate.key, candidate.title, candidate.mandatory, score, contributions, missing)
+    return RankedCandidate(
+        0, candidate.key, candidate.title, candidate.mandatory, score, contributions, missing
+    )
 
 
 # WSJF -------------------------------------------------------------------------------------------------------
@@ -251,7 +262,11 @@ def rank_wsjf(items: Sequence[WsjfItem]) -> tuple[WsjfRanked, ...]:
     if len({item.key for item in items}) != len(items):
         raise ValueError("Each item must have its own key.")
     figures = [
-        (item, cost := item.business_value + item.time_criticality + item.risk_reduction, cost / item.job_size)
+        (
+            item,
+            cost := item.business_value + item.time_criticality + item.risk_reduction,
+            cost / item.job_size,
+        )
         for item in items
     ]
     figures.sort(key=lambda entry: _order(entry[0].mandatory, entry[2], entry[0].key))
@@ -305,7 +320,9 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
     if leader is None:
         return Sensitivity(None, ())
     normalised = _normalise(model, candidates)
-    contenders = [c for c in candidates if c.mandatory == leader.mandatory and _has_score(model, normalised[c.key])]
+    contenders = [
+        c for c in candidates if c.mandatory == leader.mandatory and _has_score(model, normalised[c.key])
+    ]
     base = model.weights()
     report = []
     for criterion in model.criteria:
@@ -315,9 +332,6 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
             continue
         lines = {c.key: _ratio_line(base, criterion.key, normalised[c.key]) for c in contenders}
 
-        def leader_at(w: float, lines: Mapping[str, tuple[float, float, float, float]] = lines) -> str:
-            return min(lines, key=lambda key: _order(False, _at(lines[key], w), key))
-
         roots = sorted(
             {root for key in lines if key != leader.key for root in _crossings(lines[key], lines[leader.key])}
         )
@@ -325,8 +339,8 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
             CriterionSensitivity(
                 criterion.key,
                 w0,
-                _first_change(leader.key, w0, [r for r in roots if r > w0], 1.0, leader_at),
-                _first_change(leader.key, w0, [r for r in reversed(roots) if r < w0], 0.0, leader_at),
+                _first_change(lines, leader.key, w0, [r for r in roots if r > w0], 1.0),
+                _first_change(lines, leader.key, w0, [r for r in reversed(roots) if r < w0], 0.0),
             )
         )
     return Sensitivity(leader.key, tuple(report))
@@ -337,9 +351,7 @@ def _has_score(model: ScoringModel, values: Mapping[str, float]) -> bool:
     return any(weights[key] > 0 for key in values)
 
 
-def _ratio_line(
-    weights: Mapping[str, float], moved: str, values: Mapping[str, float]
-) -> tuple[float, float, float, float]:
+def _ratio_line(weights: Mapping[str, float], moved: str, values: Mapping[str, float]) -> Line:
     """(a, b, c, d) with the candidate's score fraction = (a + b·w) / (c + d·w) when `moved` has weight w.
 
     With k = (1 - w) / (1 - w0), N(w) = w·v_m·[m present] + k·P and D(w) = w·[m present] + k·Q, P and Q
@@ -357,13 +369,13 @@ def _ratio_line(
     return a, b, c, d
 
 
-def _at(line: tuple[float, float, float, float], w: float) -> float:
+def _at(line: Line, w: float) -> float:
     a, b, c, d = line
     denominator = c + d * w
     return 100 * (a + b * w) / denominator if denominator > 0 else 0.0
 
 
-def _crossings(line: tuple[float, float, float, float], leader: tuple[float, float, float, float]) -> list[float]:
+def _crossings(line: Line, leader: Line) -> list[float]:
     """Weights in [0, 1] where the two scores are equal: roots of N_i·D_L - N_L·D_i (degree 2 at most)."""
     a1, b1, c1, d1 = line
     a2, b2, c2, d2 = leader
@@ -382,8 +394,12 @@ def _crossings(line: tuple[float, float, float, float], leader: tuple[float, flo
     return [min(1.0, max(0.0, r)) for r in roots if -1e-12 <= r <= 1 + 1e-12]
 
 
+def _leader_at(lines: Mapping[str, Line], w: float) -> str:
+    return min(lines, key=lambda key: _order(False, _at(lines[key], w), key))
+
+
 def _first_change(
-    leader: str, w0: float, roots: list[float], end: float, leader_at: Callable[[float], str]
+    lines: Mapping[str, Line], leader: str, w0: float, roots: list[float], end: float
 ) -> Crossing | None:
     """The first root, walking from w0 towards `end`, past which another candidate leads.
 
@@ -394,7 +410,7 @@ def _first_change(
     for position, root in enumerate(points):
         following = points[position + 1] if position + 1 < len(points) else end
         probe = (root + following) / 2 if following != root else root
-        new_leader = leader_at(probe)
+        new_leader = _leader_at(lines, probe)
         if new_leader != leader:
             return Crossing(weight=root, change=root - w0, new_leader=new_leader)
     return None
