@@ -184,7 +184,7 @@ def _normalise(model: ScoringModel, candidates: Sequence[Candidate]) -> dict[str
             for key, value in present.items():
                 if not low <= value <= high:
                     raise ValueError(
-                        f"Candidate {key!r}: {criterion.label} {value} is outside its scale {low:g} to {high:g}."
+                        f"Candidate {key!r}: {criterion.label} {value:g} is outside its scale {low:g} to {high:g}."
                     )
         else:
             low, high = min(present.values(), default=0.0), max(present.values(), default=0.0)
@@ -316,13 +316,11 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
     nothing to move against and reports None both ways.
     """
     ranking = rank_candidates(model, candidates)
-    leader = ranking.items[0] if ranking.items and ranking.items[0].score is not None else None
-    if leader is None:
+    if not ranking.items:
         return Sensitivity(None, ())
+    leader = ranking.items[0]
     normalised = _normalise(model, candidates)
-    contenders = [
-        c for c in candidates if c.mandatory == leader.mandatory and _has_score(model, normalised[c.key])
-    ]
+    contenders = [c for c in candidates if c.mandatory == leader.mandatory]
     base = model.weights()
     report = []
     for criterion in model.criteria:
@@ -346,11 +344,6 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
     return Sensitivity(leader.key, tuple(report))
 
 
-def _has_score(model: ScoringModel, values: Mapping[str, float]) -> bool:
-    weights = model.weights()
-    return any(weights[key] > 0 for key in values)
-
-
 def _ratio_line(weights: Mapping[str, float], moved: str, values: Mapping[str, float]) -> Line:
     """(a, b, c, d) with the candidate's score fraction = (a + b·w) / (c + d·w) when `moved` has weight w.
 
@@ -369,10 +362,11 @@ def _ratio_line(weights: Mapping[str, float], moved: str, values: Mapping[str, f
     return a, b, c, d
 
 
-def _at(line: Line, w: float) -> float:
+def _at(line: Line, w: float) -> float | None:
+    """The score at weight w; None where the candidate has no weighted criterion left (it then ranks last)."""
     a, b, c, d = line
     denominator = c + d * w
-    return 100 * (a + b * w) / denominator if denominator > 0 else 0.0
+    return 100 * (a + b * w) / denominator if denominator > 1e-15 else None
 
 
 def _crossings(line: Line, leader: Line) -> list[float]:
@@ -395,6 +389,7 @@ def _crossings(line: Line, leader: Line) -> list[float]:
 
 
 def _leader_at(lines: Mapping[str, Line], w: float) -> str:
+    """The first-ranked contender at weight w, ordered as `rank_candidates` orders them."""
     return min(lines, key=lambda key: _order(False, _at(lines[key], w), key))
 
 
@@ -404,7 +399,8 @@ def _first_change(
     """The first root, walking from w0 towards `end`, past which another candidate leads.
 
     w0 itself is tried first: when the leader is tied at the base weights (and leads by its key), the
-    smallest move may already hand the lead over.
+    smallest move may already hand the lead over. The end of the range is tried last: there a criterion,
+    or all the others, weigh nothing, and a candidate may lose its score without any crossing.
     """
     points = [w0, *roots]
     for position, root in enumerate(points):
@@ -413,4 +409,7 @@ def _first_change(
         new_leader = _leader_at(lines, probe)
         if new_leader != leader:
             return Crossing(weight=root, change=root - w0, new_leader=new_leader)
+    new_leader = _leader_at(lines, end)
+    if new_leader != leader:
+        return Crossing(weight=end, change=end - w0, new_leader=new_leader)
     return None
