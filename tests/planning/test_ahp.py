@@ -6,10 +6,11 @@ from fractions import Fraction
 
 import pytest
 
-from planning.ahp import InconsistentPair, nearest_scale_value, pairwise_weights, scale_value
+from planning.ahp import nearest_scale_value, pairwise_weights, scale_value
 
 LEADER_CRITERIA = ("Experience", "Education", "Charisma", "Age")
-LEADER_JUDGEMENTS = {
+Judgement = int | Fraction
+LEADER_JUDGEMENTS: dict[tuple[str, str], Judgement] = {
     ("Experience", "Education"): 4,
     ("Experience", "Charisma"): 3,
     ("Experience", "Age"): 7,
@@ -19,7 +20,7 @@ LEADER_JUDGEMENTS = {
 }
 CANDIDATES = ("Tom", "Dick", "Harry")
 # (Tom vs Dick, Tom vs Harry, Dick vs Harry) per criterion
-LEADER_ALTERNATIVES = {
+LEADER_ALTERNATIVES: dict[str, tuple[Judgement, Judgement, Judgement]] = {
     "Experience": (Fraction(1, 4), 4, 9),
     "Education": (3, Fraction(1, 5), Fraction(1, 7)),
     "Charisma": (5, 9, 4),
@@ -156,9 +157,10 @@ def test_a_circular_judgement_is_flagged_and_names_the_first_pair():
 
     assert result.weights == pytest.approx([1 / 3, 1 / 3, 1 / 3], abs=1e-12)
     assert result.inconsistent is True
-    assert result.most_inconsistent == InconsistentPair(
-        "A", "B", Fraction(9), pytest.approx(9.0), Fraction(1)
-    )
+    pair = result.most_inconsistent
+    assert pair is not None
+    assert (pair.first, pair.second, pair.judgement, pair.suggested) == ("A", "B", Fraction(9), Fraction(1))
+    assert pair.deviation == pytest.approx(9.0, abs=1e-9)
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ def test_the_worked_example_ranks_and_explains_each_candidate():
 
     # then the mandatory item comes first whatever its score, then the others by score
     assert ranking.model_version == 1
-    assert [(i.rank, i.key, i.mandatory, round(i.score, 4)) for i in ranking.items] == [
+    assert [(i.rank, i.key, i.mandatory, i.score and round(i.score, 4)) for i in ranking.items] == [
         (1, "REC", True, 39.6705),
         (2, "ERP", False, 77.125),
         (3, "CRM", False, 66.7159),
