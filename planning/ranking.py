@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import TypeAlias
 
@@ -92,11 +93,14 @@ def default_scoring_model() -> ScoringModel:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A candidate initiative: its key, title, raw value per criterion (None = missing) and mandatory flag."""
+    """A candidate initiative: its key, title, raw value per criterion (None = missing) and mandatory flag.
+
+    Values may be Decimals (an NPV from portfolio.finance); they are scored as floats.
+    """
 
     key: str
     title: str
-    values: Mapping[str, float | None]
+    values: Mapping[str, float | Decimal | None]
     mandatory: bool = False
 
 
@@ -130,6 +134,8 @@ class RankedCandidate:
 
 @dataclass(frozen=True)
 class Ranking:
+    """The candidates in rank order under one scoring model version."""
+
     model_version: int
     items: tuple[RankedCandidate, ...]
 
@@ -299,6 +305,8 @@ class CriterionSensitivity:
 
 @dataclass(frozen=True)
 class Sensitivity:
+    """The first-ranked candidate (None when there are no candidates) and each criterion's sensitivity."""
+
     leader: str | None
     criteria: tuple[CriterionSensitivity, ...]
 

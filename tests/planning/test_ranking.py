@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -105,6 +106,21 @@ def test_equal_values_under_min_max_count_as_a_half_and_ties_rank_by_key():
     )
 
     assert [(i.rank, i.key, i.score) for i in ranking.items] == [(1, "A", 50.0), (2, "B", 50.0)]
+
+
+def test_an_npv_from_the_business_case_is_scored_as_a_number():
+    model = ScoringModel(1, (Criterion("financial_value", "NPV", 1.0, Normalisation.MIN_MAX),))
+
+    ranking = rank_candidates(
+        model,
+        [
+            Candidate("A", "Ay", {"financial_value": Decimal("114108.15")}),
+            Candidate("B", "Bee", {"financial_value": Decimal("-100.00")}),
+        ],
+    )
+
+    assert [(i.key, i.score) for i in ranking.items] == [("A", 100.0), ("B", 0.0)]
+    assert ranking.items[0].contributions[0].raw == 114108.15
 
 
 def test_weights_are_used_in_proportion():
@@ -243,7 +259,8 @@ def test_a_tie_at_the_base_weights_hands_over_the_lead_at_once():
     result = sensitivity(model, candidates)
 
     fit = result.criteria[0]
-    assert (fit.up and fit.up.weight, fit.up and fit.up.new_leader) == (0.5, "B")
+    assert fit.up is not None
+    assert (fit.up.weight, fit.up.change, fit.up.new_leader) == (0.5, 0.0, "B")
     assert fit.down is None
 
 

@@ -322,3 +322,18 @@ def test_a_negative_amount_is_refused_with_its_line_and_year():
 def test_a_policy_out_of_bounds_is_refused(rate, horizon, message):
     with pytest.raises(ValueError, match=message):
         FinancialPolicy(version=1, discount_rate=Decimal(rate), horizon_years=horizon)
+
+
+def test_money_in_before_money_out_gives_the_borrowing_rate():
+    # given 100 received now and 50 paid a year later: 100 - 50 / (1 + r) = 0 at r = -50 %
+    irr, note, _ = internal_rate_of_return(flows(100, -50))
+
+    assert (irr, note) == (Decimal("-0.500000"), "")
+
+
+def test_a_flow_paid_back_once_at_the_end_has_the_textbook_rate():
+    # given -100 now and 500 in year 9: (1 + r)^9 = 5, r = 5^(1/9) - 1 = 19.5813 %
+    irr, _, _ = internal_rate_of_return(flows(-100, 0, 0, 0, 0, 0, 0, 0, 0, 500))
+
+    assert irr == Decimal("0.195813")
+    assert_is_a_root(Decimal("0.195813"), flows(-100, 0, 0, 0, 0, 0, 0, 0, 0, 500))
