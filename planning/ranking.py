@@ -320,7 +320,8 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
     changes sign only at the roots of a polynomial of degree 2 at most, found exactly. Between consecutive
     roots the order against the leader cannot change, so the leader is tested at their midpoints. Only
     candidates in the leader's group can take the lead (a mandatory leader is never displaced by an optional
-    candidate), and candidates without a score never can. A criterion holding all the weight (w0 = 1) has
+    candidate). A candidate without a score at some weight (at 0 or 1 a criterion, or all the others, weigh
+    nothing) ranks last there, as in `rank_candidates`. A criterion holding all the weight (w0 = 1) has
     nothing to move against and reports None both ways.
     """
     ranking = rank_candidates(model, candidates)
@@ -337,7 +338,6 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
             report.append(CriterionSensitivity(criterion.key, w0, None, None))
             continue
         lines = {c.key: _ratio_line(base, criterion.key, normalised[c.key]) for c in contenders}
-
         roots = sorted(
             {root for key in lines if key != leader.key for root in _crossings(lines[key], lines[leader.key])}
         )
