@@ -72,6 +72,11 @@ def test_three_items_match_the_closed_form_geometric_mean_and_lambda_max():
     assert result.lambda_max == pytest.approx(1 + (5 / 3) ** (1 / 3) + (3 / 5) ** (1 / 3), abs=1e-12)
     # CI = (λmax - 3) / 2, RI(3) = 0.58
     assert round(result.consistency_ratio, 4) == 0.0251
+    # and with three items every judgement deviates by (a12 a23 / a13)^(1/3) or its inverse: the first is named
+    pair = result.most_inconsistent
+    assert pair is not None
+    assert (pair.first, pair.second, pair.suggested) == ("A", "B", Fraction(4))
+    assert pair.deviation == pytest.approx((5 / 3) ** (1 / 3), abs=1e-12)
 
 
 def test_the_worked_example_of_the_docs_is_flagged_with_its_most_inconsistent_pair():
