@@ -77,10 +77,10 @@ def feasible_values(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     pick = np.array(list(itertools.product([0, 1], repeat=n)), dtype=np.int64).reshape(-1, n)
     col = {cid: k for k, cid in enumerate(ids)}
     ok = np.ones(len(pick), dtype=bool)
-    for y, b in scenario.budgets.items():
+    for y, year in scenario.budgets.items():
         capex = np.array([c.costs.get(y, (0, 0))[0] for c in scenario.candidates])
         opex = np.array([c.costs.get(y, (0, 0))[1] for c in scenario.candidates])
-        for limit, spend in ((b.capex, capex), (b.opex, opex), (b.total, capex + opex)):
+        for limit, spend in ((year.capex, capex), (year.opex, opex), (year.total, capex + opex)):
             if limit is not None:
                 ok &= pick @ spend <= limit
     for row, limit in scenario.capacity.items():
