@@ -56,13 +56,15 @@ def frontier(
 ) -> Frontier:
     """Solve the scenario at `points` budget levels (at least 2), calling progress(done, total) after each,
     so a tracked job can report how far it is; each point is proven within the relative `gap` (exact by
-    default) or stops at `time_limit` seconds. One program is built and only its budget row changes."""
+    default) or stops at `time_limit` seconds. A level never shows less than the level before it: when the
+    solver stops (within its gap) below it, the earlier selection, which fits the larger budget, is kept.
+    One program is built and only its budget row changes."""
     if points < 2:
         raise ValueError("A frontier needs at least two budget levels.")
     model = Model(replace(scenario, budget=None))
     program = Program(model)
     demand = float(model.total_cost.sum())
-    result = []
+    result: list[FrontierPoint] = []
     for k in range(points):
         budget = demand * k / (points - 1)
         status, x, proven = program.run(cap=budget, time_limit=time_limit, gap=gap)
@@ -73,6 +75,15 @@ def frontier(
             selected = tuple(cid for i, cid in enumerate(model.ids) if chosen[i])
             value = float(model.values[chosen].sum())
             cost = float(model.total_cost[chosen].sum())
+            before = result[-1] if result else None
+            if (
+                before is not None
+                and before.value is not None
+                and before.cost is not None
+                and before.value > value
+            ):
+                # within a gap a level may stop below the level before it, whose selection fits here too
+                value, cost, selected = before.value, before.cost, before.selected
             result.append(FrontierPoint(budget, status, value, cost, selected, proven))
         if progress is not None:
             progress(k + 1, points)

@@ -17,10 +17,6 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-# Limit kinds (a row of the model with a right-hand side) and rule kinds (force, mandatory, dependencies).
-LIMIT_KINDS = ("capex", "opex", "total", "capacity", "budget")
-RULE_KINDS = ("mandatory", "force_in", "force_out", "requires", "excludes")
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -64,8 +60,9 @@ class Scenario:
 
 @dataclass(frozen=True, order=True)
 class Constraint:
-    """One named constraint group: a limit (kind in LIMIT_KINDS, with its year or capacity row) or a rule
-    (kind in RULE_KINDS, with the candidate ids it names). Explanations and conflicts are made of these."""
+    """One named constraint group: a limit (kind capex, opex or total with its year; capacity with its row;
+    budget, over the horizon) or a rule (kind mandatory, force_in, force_out, requires or excludes, with the
+    candidate ids it names). Explanations and conflicts are made of these."""
 
     kind: str
     year: int | None = None

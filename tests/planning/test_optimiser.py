@@ -4,6 +4,7 @@ greedy baseline and the input it refuses."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from planning.optimiser import (
@@ -12,6 +13,7 @@ from planning.optimiser import (
     Breach,
     Candidate,
     Constraint,
+    Program,
     Scenario,
     YearBudget,
     frontier,
@@ -308,3 +310,24 @@ def test_a_frontier_needs_two_levels_and_a_solve_a_gap_of_at_least_zero() -> Non
         frontier(worked_example(), points=1)
     with pytest.raises(ValueError, match="gap cannot be negative"):
         solve(worked_example(), gap=-0.1)
+
+
+def test_a_frontier_level_stopped_within_its_gap_keeps_the_better_selection_of_the_level_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a solver that, within a gap, stops at a worse selection (the patch alone) at the higher level
+    answers = iter([[1, 0, 0, 0, 1, 0], [0, 0, 0, 0, 1, 0]])
+
+    def run(self: object, **kwargs: object) -> tuple[str, np.ndarray, float]:
+        return OPTIMAL, np.array(next(answers), dtype=np.float64), 0.01
+
+    monkeypatch.setattr(Program, "run", run)
+
+    # when the worked example's frontier is computed at two levels
+    curve = frontier(worked_example(), points=2, gap=0.01)
+
+    # then the higher level keeps the lower level's selection, which fits its larger budget too
+    assert [(p.value, p.cost, p.selected, p.gap) for p in curve.points] == [
+        (50, 10, (1, 5), 0.01),
+        (50, 10, (1, 5), 0.01),
+    ]
