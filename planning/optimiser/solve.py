@@ -68,7 +68,7 @@ class LimitUse:
 @dataclass(frozen=True)
 class Solution:
     """The optimiser's answer. status: optimal (proven within the gap asked for), time_limit (the best
-    selection found when time ran out) or infeasible (then `conflicts` names a minimal conflicting set).
+    selection found when time ran out, or none if none was found) or infeasible (then `conflicts` names a minimal conflicting set).
     `gap` is the relative distance proven between `value` and the best value possible."""
 
     status: str
