@@ -116,6 +116,8 @@ class Program:
     ) -> tuple[str, FloatArray | None, float | None]:
         """Solve (the LP relaxation with `relax`) within a relative gap: the status, x (None when none was
         found) and the relative gap proven between x's value and HiGHS's bound."""
+        if gap < 0:
+            raise ValueError("The relative gap cannot be negative.")
         n = len(self.model.ids)
         upper = self.upper.copy()
         upper[-1] = np.inf if cap is None else cap
@@ -133,6 +135,9 @@ class Program:
         )
         if result.status == 2:
             return INFEASIBLE, None, None
+        if result.status not in (0, 1):
+            # 3 (unbounded) cannot happen with bounded binaries; 4 is HiGHS failing, which no caller can fix
+            raise RuntimeError(f"HiGHS could not solve the scenario: {result.message}")
         if result.x is None:
             return TIME_LIMIT, None, None
         x = result.x if relax else np.round(result.x)
@@ -143,8 +148,6 @@ class Program:
 def solve(scenario: Scenario, *, time_limit: float = 60.0, gap: float = 0.0) -> Solution:
     """The best selection of a scenario (proven within the relative `gap`, exact by default), every
     candidate's decision and every limit's use; when infeasible, a minimal set of conflicting constraints."""
-    if gap < 0:
-        raise ValueError("The relative gap cannot be negative.")
     started = time.perf_counter()
     model = Model(scenario)
     program = Program(model)

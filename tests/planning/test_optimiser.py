@@ -305,11 +305,13 @@ def test_input_without_meaning_is_refused_with_the_culprit_named(
         solve(Scenario(**fields))  # type: ignore[arg-type]
 
 
-def test_a_frontier_needs_two_levels_and_a_solve_a_gap_of_at_least_zero() -> None:
+def test_a_frontier_needs_two_levels_and_both_a_gap_of_at_least_zero() -> None:
     with pytest.raises(ValueError, match="at least two budget levels"):
         frontier(worked_example(), points=1)
     with pytest.raises(ValueError, match="gap cannot be negative"):
         solve(worked_example(), gap=-0.1)
+    with pytest.raises(ValueError, match="gap cannot be negative"):
+        frontier(worked_example(), gap=-0.1)
 
 
 def test_a_frontier_level_stopped_within_its_gap_keeps_the_better_selection_of_the_level_before(
