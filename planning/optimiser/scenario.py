@@ -119,6 +119,10 @@ class Model:
 
         self.usage: FloatArray = np.zeros((n, len(limits)), dtype=np.float64)
         self.total_cost: FloatArray = np.zeros(n, dtype=np.float64)
+        # spend[i, j] = (capex, opex) of candidate i in the horizon's j-th year, for the per-year report
+        self.years: list[int] = years
+        self.spend: FloatArray = np.zeros((n, len(years), 2), dtype=np.float64)
+        position = {y: j for j, y in enumerate(years)}
         for i, c in enumerate(scenario.candidates):
             for year, (capex, opex) in c.costs.items():
                 if not (math.isfinite(capex) and math.isfinite(opex)) or capex < 0 or opex < 0:
@@ -126,6 +130,7 @@ class Model:
                 if year not in horizon:
                     continue
                 self.total_cost[i] += capex + opex
+                self.spend[i, position[year]] += (capex, opex)
                 for kind, spent in (("capex", capex), ("opex", opex), ("total", capex + opex)):
                     k = column.get(Constraint(kind, year=year))
                     if k is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -69,7 +69,8 @@ class LimitUse:
 class Solution:
     """The optimiser's answer. status: optimal (proven within the gap asked for), time_limit (the best
     selection found when time ran out, or none if none was found) or infeasible (then `conflicts` names a minimal conflicting set).
-    `gap` is the relative distance proven between `value` and the best value possible."""
+    `gap` is the relative distance proven between `value` and the best value possible; `spend` the
+    selection's (capex, opex) in each year of the horizon, limited or not."""
 
     status: str
     value: float | None
@@ -79,6 +80,7 @@ class Solution:
     conflicts: tuple[Conflict, ...]
     gap: float | None
     seconds: float
+    spend: Mapping[int, tuple[float, float]] = field(default_factory=dict)
 
 
 class Program:
@@ -222,4 +224,7 @@ def explain(model: Model, chosen: np.ndarray, *, status: str, gap: float | None,
     )
     selected = tuple(sorted(cid for cid in model.ids if is_in[cid]))
     value = float(model.values[chosen].sum())
-    return Solution(status, value, selected, decisions, uses, (), gap, time.perf_counter() - started)
+    spent = model.spend[chosen].sum(axis=0)
+    spend = {y: (float(spent[j, 0]), float(spent[j, 1])) for j, y in enumerate(model.years)}
+    seconds = time.perf_counter() - started
+    return Solution(status, value, selected, decisions, uses, (), gap, seconds, spend)

@@ -80,6 +80,7 @@ def test_worked_example_chooses_crm_and_data_platform_with_the_mandatory_patch()
         ("2028 opex", 3, 4, False),
         ("capacity dev:2027", 10, 12, True),
     ]
+    assert solution.spend == {2027: (9, 3), 2028: (6, 3)}
     assert solution.conflicts == ()
 
 
@@ -177,6 +178,7 @@ def test_costs_outside_the_horizon_and_effort_on_rows_without_limit_are_not_coun
         ("2027 opex", 1),
         ("capacity dev:2027", 0),
     ]
+    assert solution.spend == {2027: (1, 1)}
 
 
 def test_two_mandatory_items_that_exclude_each_other_are_named_as_the_conflict() -> None:

@@ -155,6 +155,13 @@ def test_optimiser_equals_exhaustive_search(seed: int) -> None:
     chosen = np.array([int(c.id in solution.selected) for c in scenario.candidates])
     assert any((row == chosen).all() for row in picks)
     assert sum(c.value for c in scenario.candidates if c.id in solution.selected) == solution.value
+    assert solution.spend == {
+        y: (
+            sum(c.costs.get(y, (0, 0))[0] for c in scenario.candidates if c.id in solution.selected),
+            sum(c.costs.get(y, (0, 0))[1] for c in scenario.candidates if c.id in solution.selected),
+        )
+        for y in scenario.years
+    }
     # and every out-candidate's explanation holds
     for cid, decision in solution.decisions.items():
         assert decision.selected == (cid in solution.selected)
