@@ -1,4 +1,4 @@
-"""Django's user admin, with what it changes about an account written to the audit log as the account pages
+"""Bearing's user admin (core.admin), with what it changes about an account written to the audit log as the account pages
 write it: roles (old -> new), deactivation (every session ended) and reactivation, by the admin who saved."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
+from core.admin import BearingUserAdmin
 from identity import services
 from identity.models import EventKind
 
@@ -17,7 +17,7 @@ User = get_user_model()
 BEFORE = "_identity_account_before"  # the request attribute holding the account as it was before the save
 
 
-class AuditedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs: UserAdmin is generic over the user
+class AuditedUserAdmin(BearingUserAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         stored = User.objects.filter(pk=obj.pk).first() if change and obj.pk else None
         before = (services.roles_held(stored), stored.is_active) if stored is not None else (set(), True)
