@@ -210,8 +210,8 @@ def impact_rows(impact: dict[str, Any]) -> list[tuple[str, Any, Any, str]]:
         ),
         (
             "Misallocation (½ Σ |spend share − weight share|)",
-            before.get("misallocation"),
-            after.get("misallocation"),
+            percent(before.get("misallocation")),
+            percent(after.get("misallocation")),
             "%",
         ),
         ("Objective coverage", percent(before.get("coverage")), percent(after.get("coverage")), "%"),

@@ -26,7 +26,9 @@ def tree(db):
     return {
         "A": ObjectiveFactory(code="A", title="Grow", local_weight=Decimal("1")),
         "B": ObjectiveFactory(code="B", title="Run", local_weight=Decimal("1")),
-        "C": ObjectiveFactory(code="C", title="Old", local_weight=Decimal("2"), status=ObjectiveStatus.RETIRED),
+        "C": ObjectiveFactory(
+            code="C", title="Old", local_weight=Decimal("2"), status=ObjectiveStatus.RETIRED
+        ),
     }
 
 
@@ -144,9 +146,18 @@ def test_a_proposed_objective_is_checked(pmo, tree):
     draft = services.strategy_draft(user=pmo, title="New")
     with pytest.raises(ApplicationError) as refused:
         services.strategy_objective_propose(
-            user=pmo, strategy_id=draft.pk, version=draft.version, code="A", title="", parent_id=None, weight="1"
+            user=pmo,
+            strategy_id=draft.pk,
+            version=draft.version,
+            code="A",
+            title="",
+            parent_id=None,
+            weight="1",
         )
-    assert refused.value.field_errors == {"code": ["The code A is taken."], "title": ["Give the new objective a title."]}
+    assert refused.value.field_errors == {
+        "code": ["The code A is taken."],
+        "title": ["Give the new objective a title."],
+    }
     assert draft.weights.count() == 3
 
 
@@ -176,7 +187,8 @@ def test_the_what_if_scores_every_initiative_both_ways(pmo, portfolio):
     assert impact.initiative_id == y.pk
     assert (impact.fit_before, impact.fit_after, impact.fit_change) == (100.0, 33.33, -66.67)
     assert impact.budget == Decimal("300000.00")
-    assert impact.alignment_change is not None and impact.alignment_change < 0
+    assert impact.alignment_change is not None
+    assert impact.alignment_change < 0
     assert (summary["initiatives"], summary["gaining"], summary["losing"]) == (2, 0, 1)
     assert (summary["budget_gaining"], summary["budget_losing"]) == (0.0, 300000.0)
     a, b = Objective.objects.get(code="A").pk, Objective.objects.get(code="B").pk
@@ -198,7 +210,11 @@ def test_changing_the_draft_drops_its_what_if(pmo, portfolio):
         user=pmo, strategy_id=draft.pk, version=draft.version, values=weights_of(draft, A=("2", "active"))
     )
     draft.refresh_from_db()
-    assert (draft.impact, draft.impact_at, StrategyImpact.objects.filter(strategy=draft).count()) == ({}, None, 0)
+    assert (draft.impact, draft.impact_at, StrategyImpact.objects.filter(strategy=draft).count()) == (
+        {},
+        None,
+        0,
+    )
 
 
 def test_publishing_writes_the_draft_onto_the_objectives(pmo, tree):
@@ -262,3 +278,26 @@ def test_only_the_pmo_publishes(persona, pmo, tree):
         services.strategy_discard(user=persona, strategy_id=draft.pk, version=draft.version)
     assert Objective.objects.get(code="A").local_weight == Decimal("1.00")
     assert StrategyVersion.objects.get(pk=draft.pk).status == VersionStatus.DRAFT
+
+
+def test_the_what_ifs_now_is_the_engines_own_index(pmo, portfolio):
+    # given the engine's stored indices of today
+    from alignment import services as alignment_services
+    from alignment.models import PortfolioIndex
+
+    alignment_services.recompute_and_render(today=TODAY)
+    stored = PortfolioIndex.objects.get(scope="all", date=TODAY)
+    draft = services.strategy_draft(user=pmo, title="Unchanged")
+
+    # when the what-if of a draft is computed
+    summary = compute_impact(draft, today=TODAY)
+
+    # then its "now" is what the engine stored, and an unchanged draft moves nothing
+    assert summary["before"] == {
+        "alignment_index": round(stored.alignment_index, 2),
+        "top_share": round(stored.top_share, 4),
+        "misallocation": round(stored.misallocation, 4),
+        "coverage": round(stored.coverage, 4),
+    }
+    assert summary["after"] == summary["before"]
+    assert (summary["gaining"], summary["losing"], StrategyImpact.objects.count()) == (0, 0, 0)
