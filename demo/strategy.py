@@ -37,8 +37,8 @@ def build_strategy(*, today: datetime.date, users: dict[str, Any] | None = None)
         "supply chain, and a sustainability theme.",
     )
     values = {
-        entry.pk: (DRAFT_WEIGHTS.get(entry.objective.code, str(entry.local_weight)), entry.status)
-        for entry in draft.weights.select_related("objective")
+        entry.pk: (DRAFT_WEIGHTS.get(entry.code, str(entry.local_weight)), entry.status)
+        for entry in draft.weights.all()
     }
     services.strategy_weights_set(user=pmo, strategy_id=draft.pk, version=draft.version, values=values)
     draft.refresh_from_db()

@@ -72,7 +72,7 @@ class ImportFormMixin:
             return
         cleaner = self._cleaner()
         data, files, cleaned, prefixed = form.data, form.files, form.cleaned_data, bool(form.prefix)
-        own = own_cleaners(type(form))
+        own = own_cleaners(form.__class__)
         for name, field in form.fields.items():
             try:
                 value = field.widget.value_from_datadict(

@@ -122,6 +122,7 @@ def test_pairwise_judgements_weight_a_group_of_siblings(pmo, db):
     assert all(entry(draft, code).from_pairwise for code in ("X", "Y", "Z"))
     comparison = PairwiseComparison.objects.get(strategy=draft, parent=None)
     assert comparison.judgements == judgements
+    assert comparison.consistency_ratio is not None
     assert round(comparison.consistency_ratio, 4) == round(result.consistency_ratio, 4) == 0.0032
 
 
@@ -293,11 +294,14 @@ def test_the_what_ifs_now_is_the_engines_own_index(pmo, portfolio):
     summary = compute_impact(draft, today=TODAY)
 
     # then its "now" is what the engine stored, and an unchanged draft moves nothing
+    figures = (stored.alignment_index, stored.top_share, stored.misallocation, stored.coverage)
+    assert None not in figures
+    index, top_share, misallocation, coverage = (float(figure or 0) for figure in figures)
     assert summary["before"] == {
-        "alignment_index": round(stored.alignment_index, 2),
-        "top_share": round(stored.top_share, 4),
-        "misallocation": round(stored.misallocation, 4),
-        "coverage": round(stored.coverage, 4),
+        "alignment_index": round(index, 2),
+        "top_share": round(top_share, 4),
+        "misallocation": round(misallocation, 4),
+        "coverage": round(coverage, 4),
     }
     assert summary["after"] == summary["before"]
     assert (summary["gaining"], summary["losing"], StrategyImpact.objects.count()) == (0, 0, 0)
