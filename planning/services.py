@@ -328,7 +328,11 @@ def run_whatif(*, job_id: int | None, strategy_id: int) -> dict[str, Any] | None
     return jobs.run_job(
         job_id,
         work,
-        lambda summary: f"{summary['gaining']:,} initiatives gain and {summary['losing']:,} lose",
+        lambda summary: (
+            "The draft changed while this ran: run it again"
+            if summary.get("stale")
+            else f"{summary['gaining']:,} initiatives gain and {summary['losing']:,} lose"
+        ),
         lambda summary: {"gaining": summary["gaining"], "losing": summary["losing"]},
     )
 

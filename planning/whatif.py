@@ -90,8 +90,10 @@ def compute_impact(
     strategy: StrategyVersion, *, today: datetime.date | None = None, progress: Progress | None = None
 ) -> dict[str, Any]:
     """Score every initiative against the tree now and under `strategy`; store the initiatives that move
-    (replacing the version's earlier what-if) and the summary on the version; return the summary."""
+    (replacing the version's earlier what-if) and the summary on the version; return the summary. When the
+    version changed while this ran, nothing is stored and the summary says it is stale."""
     today = today or timezone.localdate()
+    drafted = StrategyVersion.objects.filter(pk=strategy.pk).values_list("version", flat=True).first()
     policy = current_policy()
     now_context = load_context(today=today, policy=policy)
     kpis = assess_kpis(now_context)
@@ -156,5 +158,10 @@ def compute_impact(
                 for pk in sorted(set(now_context.objectives) | set(then_context.objectives))
             },
         }
-        StrategyVersion.objects.filter(pk=strategy.pk).update(impact=summary, impact_at=timezone.now())
+        # a draft changed while this ran keeps no what-if of weights it no longer has
+        if not StrategyVersion.objects.filter(pk=strategy.pk, version=drafted).update(
+            impact=summary, impact_at=timezone.now()
+        ):
+            transaction.set_rollback(True)
+            summary["stale"] = True
     return summary

@@ -305,3 +305,23 @@ def test_the_what_ifs_now_is_the_engines_own_index(pmo, portfolio):
     }
     assert summary["after"] == summary["before"]
     assert (summary["gaining"], summary["losing"], StrategyImpact.objects.count()) == (0, 0, 0)
+
+
+def test_a_what_if_overtaken_by_a_change_to_its_draft_stores_nothing(pmo, portfolio):
+    # given a draft whose what-if is running
+    draft = services.strategy_draft(user=pmo, title="Grow first")
+    services.strategy_weights_set(
+        user=pmo, strategy_id=draft.pk, version=draft.version, values=weights_of(draft, A=("3", "active"))
+    )
+    draft.refresh_from_db()
+
+    def meanwhile(_percent: int, _message: str) -> None:
+        # when someone changes the draft before the what-if is stored
+        StrategyVersion.objects.filter(pk=draft.pk).update(version=draft.version + 1)
+
+    summary = compute_impact(draft, today=TODAY, progress=meanwhile)
+
+    # then it stores neither its initiatives nor its summary, and says it is stale
+    assert summary["stale"] is True
+    draft.refresh_from_db()
+    assert (draft.impact, StrategyImpact.objects.filter(strategy=draft).count()) == ({}, 0)
