@@ -93,7 +93,7 @@ def compute_impact(
     (replacing the version's earlier what-if) and the summary on the version; return the summary. When the
     version changed while this ran, nothing is stored and the summary says it is stale."""
     today = today or timezone.localdate()
-    drafted = StrategyVersion.objects.filter(pk=strategy.pk).values_list("version", flat=True).first()
+    drafted = StrategyVersion.objects.filter(pk=strategy.pk).values_list("version", flat=True).first() or 0
     policy = current_policy()
     now_context = load_context(today=today, policy=policy)
     kpis = assess_kpis(now_context)
