@@ -17,7 +17,7 @@ from portfolio.selectors import global_weights
 
 @dataclass
 class TreeRow:
-    entry: StrategyWeight
+    entry: StrategyWeight | None  # None: an objective added after the draft was made (kept as it stands)
     key: int  # the objective's id in the version's tree (negative for a proposed one)
     code: str
     title: str
@@ -55,7 +55,8 @@ def version_tree(
     version: StrategyVersion, *, posted: Any = None, errors: dict[str, list[str]] | None = None
 ) -> list[TreeRow]:
     """The version's objectives in tree order (themes, then what is under each), with global weights as the
-    tree stands and as the version has it."""
+    tree stands and as the version has it. A draft also shows the objectives added since it was made, which it
+    leaves as they stand (a published version shows only what it held)."""
     errors = errors or {}
     entries = list(version.weights.select_related("objective"))
     live = load_objectives()
@@ -66,15 +67,19 @@ def version_tree(
         by_key[entry.objective_id if entry.objective_id is not None else -entry.pk] = entry
     children: dict[int | None, list[ObjectiveRow]] = {}
     for row in then.values():
-        if row.id in by_key:
+        if row.id in by_key or version.is_draft:
             children.setdefault(row.parent_id, []).append(row)
     ordered: list[TreeRow] = []
 
     def walk(parent: int | None, depth: int) -> None:
         for row in sorted(children.get(parent, []), key=lambda r: r.code):
-            entry = by_key[row.id]
+            entry = by_key.get(row.id)
             objective = live.get(row.id)
-            shown = posted.get(f"weight-{entry.pk}", "") if posted is not None else ""
+            live_weight = (
+                Decimal(str(objective.local_weight)).quantize(Decimal("0.01")) if objective else None
+            )
+            weight = entry.local_weight if entry is not None else live_weight or Decimal("0")
+            shown = posted.get(f"weight-{entry.pk}", "") if posted is not None and entry is not None else ""
             ordered.append(
                 TreeRow(
                     entry=entry,
@@ -83,23 +88,23 @@ def version_tree(
                     title=row.title,
                     depth=depth,
                     parent_key=parent,
-                    weight=entry.local_weight,
-                    status=entry.status,
-                    live_weight=Decimal(str(objective.local_weight)).quantize(Decimal("0.01"))
-                    if objective
-                    else None,
+                    weight=weight,
+                    status=entry.status if entry is not None else row.status,
+                    live_weight=live_weight,
                     live_status=objective.status if objective else "",
                     moved_since_drafted=bool(
                         version.is_draft
                         and objective is not None
+                        and entry is not None
                         and entry.base_weight is not None
-                        and (entry.base_weight, entry.base_status)
-                        != (Decimal(str(objective.local_weight)).quantize(Decimal("0.01")), objective.status)
+                        and (entry.base_weight, entry.base_status) != (live_weight, objective.status)
                     ),
                     global_now=now_weights.get(row.id, 0.0),
                     global_then=then_weights.get(row.id, 0.0),
-                    shown_weight=shown or f"{entry.local_weight}",
-                    error=" ".join(
+                    shown_weight=shown or f"{weight}",
+                    error=""
+                    if entry is None
+                    else " ".join(
                         errors.get(f"weight-{entry.pk}", []) + errors.get(f"status-{entry.pk}", [])
                     ),
                 )

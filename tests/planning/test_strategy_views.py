@@ -145,3 +145,16 @@ def test_publishing_a_stale_page_is_refused(pmo, draft):
 def test_a_bad_comparison_is_refused_plainly(executive, draft, query):
     answer = browser(executive).get(f"/planning/strategy/compare/?{query}")
     assert answer.status_code in (400, 404)
+
+
+def test_an_objective_added_after_the_draft_is_shown_as_it_stands(pmo, draft):
+    # given an objective created directly after the draft was made
+    ObjectiveFactory(code="C", title="Comply", local_weight=Decimal("2"))
+
+    # when the draft is opened
+    page = browser(pmo).get(f"/planning/strategy/{draft.pk}/").content.decode()
+
+    # then it is listed, not editable, kept as it stands
+    assert "Comply" in page
+    assert "Added after this draft was made: it keeps its weight and status." in page
+    assert page.count('name="weight-') == 2
