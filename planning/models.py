@@ -85,7 +85,7 @@ class StrategyWeight(models.Model):
     status = models.CharField(max_length=10, choices=ObjectiveStatus.choices, default=ObjectiveStatus.ACTIVE)
     # what the objective held when the draft was made (None for a proposed one): a later direct change shows
     base_weight = models.DecimalField(null=True, blank=True, max_digits=7, decimal_places=2)
-    base_status = models.CharField(max_length=10, blank=True)
+    base_status = models.CharField(max_length=10, blank=True, choices=ObjectiveStatus.choices)
     from_pairwise = models.BooleanField(default=False)
 
     class Meta:
