@@ -65,9 +65,14 @@ def _version(pk: int) -> StrategyVersion:
     return get_object_or_404(StrategyVersion.objects.select_related("created_by", "published_by"), pk=pk)
 
 
+def _is_id(text: str) -> bool:
+    """Digits short enough to be an id (a longer number would overflow the database's integer)."""
+    return text.isdigit() and len(text) < 10
+
+
 def _posted_version(request: Any) -> int | None:
     raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if _is_id(raw) else None
 
 
 def _refused(request: Any, error: ApplicationError, url: str) -> HttpResponseRedirect:
@@ -130,7 +135,7 @@ def strategy_detail(request: Any, pk: int) -> HttpResponse:
                 request.POST.get(f"status-{key.removeprefix('weight-')}", ""),
             )
             for key, value in request.POST.items()
-            if key.startswith("weight-") and key.removeprefix("weight-").isdigit()
+            if key.startswith("weight-") and _is_id(key.removeprefix("weight-"))
         }
         number = _posted_version(request)
         url = reverse("planning:strategy-detail", args=[version.pk])
@@ -386,7 +391,7 @@ def strategy_compare(request: Any) -> HttpResponse:
     comparison = None
     status = 200
     if first or second:
-        if not (first.isdigit() and second.isdigit() and len(first) < 10 and len(second) < 10):
+        if not (_is_id(first) and _is_id(second)):
             status = 400
         else:
             a = StrategyVersion.objects.filter(pk=int(first)).first()

@@ -158,3 +158,11 @@ def test_an_objective_added_after_the_draft_is_shown_as_it_stands(pmo, draft):
     assert "Comply" in page
     assert "Added after this draft was made: it keeps its weight and status." in page
     assert page.count('name="weight-') == 2
+
+
+def test_a_weight_of_an_entry_that_does_not_exist_is_refused_at_its_field(pmo, draft):
+    data = {**form_of(draft), "weight-99999999999999999999": "2", "weight-999999": "2"}
+    answer = browser(pmo).post(f"/planning/strategy/{draft.pk}/", data)
+    assert answer.status_code == 422
+    assert "Nothing was saved: correct the weights marked." in answer.content.decode()
+    assert draft.weights.filter(local_weight=Decimal("2")).count() == 0
