@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -69,10 +69,7 @@ def strategy_draft(*, user: Any, title: str, rationale: str = "") -> StrategyVer
             "Name the draft.", field_errors={"title": ["Name the draft, e.g. “2027 refresh”."]}
         )
     with transaction.atomic():
-        number = (StrategyVersion.objects.select_for_update().aggregate(top=Max("number"))["top"] or 0) + 1
-        strategy = StrategyVersion.objects.create(
-            number=number, title=title[:120], rationale=rationale.strip()[:2000], created_by=user
-        )
+        strategy = _numbered(title=title[:120], rationale=rationale.strip()[:2000], created_by=user)
         StrategyWeight.objects.bulk_create(
             StrategyWeight(
                 strategy=strategy,
@@ -88,6 +85,19 @@ def strategy_draft(*, user: Any, title: str, rationale: str = "") -> StrategyVer
             )
         )
     return strategy
+
+
+def _numbered(**fields: Any) -> StrategyVersion:
+    """A new version numbered one above the last; two drafts started at the same moment cannot take the same
+    number (the unique number refuses the second, which takes the next)."""
+    for _attempt in range(5):
+        number = (StrategyVersion.objects.aggregate(top=Max("number"))["top"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return StrategyVersion.objects.create(number=number, **fields)
+        except IntegrityError:
+            continue
+    raise ApplicationError("Another draft was being started at the same moment: try again.")
 
 
 def _weight(value: Any, field: str) -> Decimal:

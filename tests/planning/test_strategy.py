@@ -325,3 +325,27 @@ def test_a_what_if_overtaken_by_a_change_to_its_draft_stores_nothing(pmo, portfo
     assert summary["stale"] is True
     draft.refresh_from_db()
     assert (draft.impact, StrategyImpact.objects.filter(strategy=draft).count()) == ({}, 0)
+
+
+def test_a_draft_started_at_the_same_moment_takes_the_next_number(pmo, tree, monkeypatch):
+    # given another draft numbered 1 that appears between reading the last number and writing this one
+    from django.db.models import QuerySet
+
+    real_aggregate = QuerySet.aggregate
+    calls = []
+
+    def late(self, *args, **kwargs):
+        result = real_aggregate(self, *args, **kwargs)
+        if not calls and self.model is StrategyVersion:
+            calls.append(1)
+            StrategyVersion.objects.create(number=1, title="Theirs", created_by=pmo)
+        return result
+
+    monkeypatch.setattr(QuerySet, "aggregate", late)
+
+    # when a draft is started
+    draft = services.strategy_draft(user=pmo, title="Mine")
+
+    # then it takes number 2
+    assert dict(StrategyVersion.objects.values_list("title", "number")) == {"Theirs": 1, "Mine": 2}
+    assert draft.weights.count() == 3
