@@ -3,6 +3,7 @@ retire objectives, compute the what-if, publish, discard. The PMO (and admins) w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -15,6 +16,7 @@ from django.utils import timezone
 from core import jobs
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.roles import can_edit_portfolio
+from core.validators import CODE_VALIDATOR
 from planning import ahp
 from planning.models import (
     PairwiseComparison,
@@ -29,6 +31,7 @@ from portfolio.services.objectives import objective_create, objective_update
 
 PMO_ONLY = "Only the PMO drafts and publishes strategy versions."
 MIN_WEIGHT, MAX_WEIGHT = Decimal("0.01"), Decimal("1000")
+CODE_LENGTH = 20  # an objective's code (portfolio.models.Objective.code)
 PAIRWISE_SCALE = Decimal("100")  # pairwise weights (summing to 1) are stored as percentages of the group
 
 
@@ -160,6 +163,8 @@ def strategy_objective_propose(
         errors: dict[str, list[str]] = {}
         if not code:
             errors["code"] = ["Give the new objective a code, e.g. O4."]
+        elif not re.match(CODE_VALIDATOR.regex, code) or len(code) > CODE_LENGTH:
+            errors["code"] = [f"{CODE_VALIDATOR.message} At most {CODE_LENGTH} characters."]
         elif (
             Objective.objects.filter(code__iexact=code).exists()
             or strategy.weights.filter(objective__isnull=True, code__iexact=code).exists()

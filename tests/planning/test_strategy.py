@@ -332,7 +332,7 @@ def test_a_draft_started_at_the_same_moment_takes_the_next_number(pmo, tree, mon
     from django.db.models import QuerySet
 
     real_aggregate = QuerySet.aggregate
-    calls = []
+    calls: list[int] = []
 
     def late(self, *args, **kwargs):
         result = real_aggregate(self, *args, **kwargs)
