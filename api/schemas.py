@@ -160,6 +160,19 @@ class ContributionBrief(Out):
     strength: str
 
 
+class BusinessCaseFiguresOut(Out):
+    """The figures stored from an initiative's business case (docs/business-case.md)."""
+
+    policy_version: int | None = Field(description="The financial policy they were computed under.")
+    npv: Decimal | None
+    irr: Decimal | None = Field(description="A fraction (0.2261 is 22.61 %); none when undefined.")
+    payback_years: Decimal | None
+    discounted_payback_years: Decimal | None
+    roi: Decimal | None = Field(description="A fraction, undiscounted; none when there are no costs.")
+    total_cost: Decimal
+    total_benefit: Decimal
+
+
 class InitiativeOut(Out):
     id: int
     code: str
@@ -181,7 +194,7 @@ class InitiativeOut(Out):
     budget_opex: Decimal
     actual_cost: Decimal
     forecast_cost: Decimal | None
-    expected_annual_benefit: Decimal
+    business_case: BusinessCaseFiguresOut | None
     requirements_clarity: int | None
     criticality: int
     score: ScoreOut | None
@@ -210,7 +223,6 @@ class InitiativeFields(In):
     budget_opex: Money | None = None
     actual_cost: Money | None = None
     forecast_cost: Money | None = None
-    expected_annual_benefit: Money | None = None
     requirements_clarity: int | None = Field(default=None, ge=1, le=5)
     criticality: int | None = Field(default=None, ge=1, le=5)
 

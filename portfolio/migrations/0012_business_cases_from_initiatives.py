@@ -141,23 +141,7 @@ def forward(apps, schema_editor):
         history = {"history_date": now, "history_type": "+", "history_change_reason": REASON}
         HistoricalCase.objects.bulk_create(
             [
-                HistoricalCase(
-                    initiative_id=case.initiative_id,
-                    first_year=case.first_year,
-                    created_at=now,
-                    updated_at=now,
-                    version=1,
-                    policy_version=case.policy_version,
-                    npv=case.npv,
-                    irr=case.irr,
-                    irr_note=case.irr_note,
-                    payback_years=case.payback_years,
-                    discounted_payback_years=case.discounted_payback_years,
-                    roi=case.roi,
-                    total_cost=case.total_cost,
-                    total_benefit=case.total_benefit,
-                    **history,
-                )
+                HistoricalCase(initiative_id=case.initiative_id, first_year=case.first_year, **history)
                 for case in cases
             ]
         )

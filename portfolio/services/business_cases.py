@@ -7,10 +7,11 @@ version and recomputes every case's figures under it, set-based, in a tracked jo
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -50,11 +51,19 @@ class LineInput:
     kpi: Any = None
 
 
+DEFAULT_POLICY = {
+    "discount_rate": Decimal("8"),
+    "horizon_years": 5,
+    "note": "Bearing's default policy (see docs/business-case.md).",
+}
+
+
 def current_policy() -> FinancialPolicy:
-    """The current financial policy: the latest version (migration 0012 creates version 1)."""
+    """The current financial policy: the latest version. Migration 0012 publishes the default as version 1;
+    a database emptied since (a flush) gets it back here, so there always is one."""
     policy = FinancialPolicy.objects.order_by("-version").first()
     if policy is None:
-        raise ApplicationError("No financial policy has been published.")
+        policy, _ = FinancialPolicy.objects.get_or_create(version=1, defaults=DEFAULT_POLICY)
     return policy
 
 
@@ -355,3 +364,98 @@ def start_figures_recompute(*, user: Any = None) -> Any:
     from portfolio import tasks
 
     return jobs.start(FIGURES_JOB, user=user, task=tasks.recompute_case_figures, run=run_figures_recompute)
+
+
+BENEFIT_LABEL = "Expected annual benefit (entered before business cases)"
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What a business case is seeded from: an initiative's dates, approved budget and expected annual benefit
+    (the data a loader or an older database has, before anyone entered a case)."""
+
+    initiative_id: int
+    first_year: int
+    planned_end: datetime.date | None
+    go_live_date: datetime.date | None
+    capex: Decimal
+    opex: Decimal
+    annual_benefit: Decimal
+
+
+def seeded_lines(seed: Seed, horizon: int) -> list[tuple[str, str, dict[int, Decimal]]]:
+    """The lines a case is seeded with (kind, label, amounts by calendar year), as portfolio migration 0012
+    seeded them: the capex in the first year; the opex spread evenly over the calendar years to the planned
+    end (the last year takes the cents left over); the expected annual benefit as a cost saving every year
+    from the year after go-live (else the planned end) to the horizon's last year (docs/business-case.md)."""
+    first = seed.first_year
+    lines: list[tuple[str, str, dict[int, Decimal]]] = []
+    if seed.capex > 0:
+        lines.append((finance.LineKind.CAPEX.value, "Budget (capex)", {first: seed.capex}))
+    if seed.opex > 0:
+        spread = list(range(first, max(first, seed.planned_end.year if seed.planned_end else first) + 1))
+        share = (seed.opex / len(spread)).quantize(finance.CENT, rounding=ROUND_DOWN)
+        amounts = dict.fromkeys(spread, share)
+        amounts[spread[-1]] = seed.opex - share * (len(spread) - 1)
+        lines.append((finance.LineKind.OPEX.value, "Budget (opex)", amounts))
+    if seed.annual_benefit > 0:
+        live = seed.go_live_date or seed.planned_end
+        start = live.year + 1 if live else first + 1
+        end = max(start, first + horizon - 1)
+        lines.append(
+            (
+                finance.LineKind.COST_SAVING.value,
+                BENEFIT_LABEL,
+                dict.fromkeys(range(start, end + 1), seed.annual_benefit),
+            )
+        )
+    return lines
+
+
+def business_cases_seed(
+    seeds: Sequence[Seed], *, user: Any = None, when: datetime.datetime | None = None
+) -> int:
+    """Create the seeded business cases of initiatives that have none (a loader's: the demo, the scale data),
+    set-based: a handful of bulk inserts per thousand, each row with its "created" entry in the audit trail
+    (by `user`, at `when`), then the figures under the current policy."""
+    policy = current_policy()
+    existing = set(
+        BusinessCase.objects.filter(pk__in=[s.initiative_id for s in seeds]).values_list("pk", flat=True)
+    )
+    made = 0
+    for start in range(0, len(seeds), RECOMPUTE_BATCH):
+        batch = [s for s in seeds[start : start + RECOMPUTE_BATCH] if s.initiative_id not in existing]
+        seeded = {s.initiative_id: seeded_lines(s, policy.horizon_years) for s in batch}
+        cases = [
+            BusinessCase(initiative_id=s.initiative_id, first_year=s.first_year)
+            for s in batch
+            if seeded[s.initiative_id]
+        ]
+        BusinessCase.objects.bulk_create(cases)
+        history = {"default_user": user, "default_date": when}
+        BusinessCase.history.bulk_history_create(cases, **history)  # type: ignore[attr-defined]
+        lines = [
+            BusinessCaseLine(case_id=case.pk, position=n, kind=kind, label=label)
+            for case in cases
+            for n, (kind, label, _amounts) in enumerate(seeded[case.pk])
+        ]
+        BusinessCaseLine.objects.bulk_create(lines)
+        ids = {
+            (case_id, position): pk
+            for pk, case_id, position in BusinessCaseLine.objects.filter(
+                case_id__in=[c.pk for c in cases]
+            ).values_list("pk", "case_id", "position")
+        }
+        for line in lines:
+            line.pk = ids[(line.case_id, line.position)]
+        BusinessCaseLine.history.bulk_history_create(lines, **history)  # type: ignore[attr-defined]
+        amounts = BusinessCaseAmount.objects.bulk_create(
+            BusinessCaseAmount(line_id=ids[(case.pk, n)], year=year, amount=amount)
+            for case in cases
+            for n, (_kind, _label, by_year) in enumerate(seeded[case.pk])
+            for year, amount in by_year.items()
+        )
+        BusinessCaseAmount.history.bulk_history_create(amounts, **history)  # type: ignore[attr-defined]
+        made += len(cases)
+    recompute_figures()
+    return made
