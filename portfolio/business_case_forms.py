@@ -10,13 +10,10 @@ from django import forms
 from django.forms import BaseFormSet, formset_factory
 
 from core.fields import DecimalInput
-from portfolio import finance
-from portfolio.models import KPI
+from portfolio.models import KPI, business_cases
 from portfolio.services.business_cases import LineInput
 
-KIND_CHOICES = [("", "Choose…")] + [
-    (k.value, k.name.replace("_", " ").capitalize()) for k in finance.LineKind
-]
+KIND_CHOICES = [("", "Choose…"), *business_cases.KIND_CHOICES]
 MAX_YEARS_SHOWN = 60
 
 

@@ -2,7 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import portfolio.finance
 import simple_history.models
 from decimal import Decimal
 from django.conf import settings
@@ -44,7 +43,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('position', models.PositiveSmallIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('capex', 'Capex'), ('opex', 'Opex'), ('revenue', 'Revenue'), ('cost_saving', 'Cost saving'), ('cost_avoidance', 'Cost avoidance'), ('risk_reduction', 'Risk reduction'), ('non_financial', 'Non financial')], max_length=16)),
+                ('kind', models.CharField(choices=[('capex', 'Capex'), ('opex', 'Opex'), ('revenue', 'Revenue'), ('cost_saving', 'Cost saving'), ('cost_avoidance', 'Cost avoidance'), ('risk_reduction', 'Risk reduction'), ('non_financial', 'Non-financial')], max_length=16)),
                 ('label', models.CharField(max_length=200)),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='portfolio.businesscase')),
                 ('kpi', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='business_case_lines', to='portfolio.kpi', verbose_name='KPI')),
@@ -126,7 +125,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('position', models.PositiveSmallIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('capex', 'Capex'), ('opex', 'Opex'), ('revenue', 'Revenue'), ('cost_saving', 'Cost saving'), ('cost_avoidance', 'Cost avoidance'), ('risk_reduction', 'Risk reduction'), ('non_financial', 'Non financial')], max_length=16)),
+                ('kind', models.CharField(choices=[('capex', 'Capex'), ('opex', 'Opex'), ('revenue', 'Revenue'), ('cost_saving', 'Cost saving'), ('cost_avoidance', 'Cost avoidance'), ('risk_reduction', 'Risk reduction'), ('non_financial', 'Non-financial')], max_length=16)),
                 ('label', models.CharField(max_length=200)),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -154,7 +153,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='businesscaseline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', portfolio.finance.LineKind['NON_FINANCIAL']), ('kpi__isnull', False)), models.Q(models.Q(('kind', portfolio.finance.LineKind['NON_FINANCIAL']), _negated=True), ('kpi__isnull', True)), _connector='OR'), name='business_case_line_kpi_iff_non_financial', violation_error_message='A non-financial line names its KPI; other lines name none.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'non_financial'), ('kpi__isnull', False)), models.Q(models.Q(('kind', 'non_financial'), _negated=True), ('kpi__isnull', True)), _connector='OR'), name='business_case_line_kpi_iff_non_financial', violation_error_message='A non-financial line names its KPI; other lines name none.'),
         ),
         migrations.AddConstraint(
             model_name='businesscaseamount',

@@ -72,6 +72,17 @@ class FinancialPolicy(models.Model):
         )
 
 
+KIND_LABELS = {
+    finance.LineKind.CAPEX: "Capex",
+    finance.LineKind.OPEX: "Opex",
+    finance.LineKind.REVENUE: "Revenue",
+    finance.LineKind.COST_SAVING: "Cost saving",
+    finance.LineKind.COST_AVOIDANCE: "Cost avoidance",
+    finance.LineKind.RISK_REDUCTION: "Risk reduction",
+    finance.LineKind.NON_FINANCIAL: "Non-financial",
+}
+KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
+
 # The stored figures are derived (rewritten by every recompute); the audit trail keeps what was entered.
 FIGURE_FIELDS = [
     "policy_version",
@@ -135,9 +146,7 @@ class BusinessCaseLine(models.Model):
 
     case = models.ForeignKey(BusinessCase, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=0)
-    kind = models.CharField(
-        max_length=16, choices=[(k.value, k.name.replace("_", " ").capitalize()) for k in finance.LineKind]
-    )
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
     label = models.CharField(max_length=200)
     kpi = models.ForeignKey(
         KPI,
@@ -154,8 +163,8 @@ class BusinessCaseLine(models.Model):
             models.UniqueConstraint(fields=["case", "position"], name="business_case_line_position"),
             models.CheckConstraint(condition=~Q(label=""), name="business_case_line_label_required"),
             models.CheckConstraint(
-                condition=Q(kind=finance.LineKind.NON_FINANCIAL, kpi__isnull=False)
-                | (~Q(kind=finance.LineKind.NON_FINANCIAL) & Q(kpi__isnull=True)),
+                condition=Q(kind=finance.LineKind.NON_FINANCIAL.value, kpi__isnull=False)
+                | (~Q(kind=finance.LineKind.NON_FINANCIAL.value) & Q(kpi__isnull=True)),
                 name="business_case_line_kpi_iff_non_financial",
                 violation_error_message="A non-financial line names its KPI; other lines name none.",
             ),

@@ -41,7 +41,7 @@ def _initial(
             "kind": line.kind,
             "label": line.label,
             "kpi": line.kpi_id,
-            **{f"y{a.year}": a.amount for a in line.amounts.all()},
+            **{f"y{a.year}": f"{a.amount.normalize():f}" for a in line.amounts.all()},
         }
         for line in lines
     ]
