@@ -173,6 +173,43 @@ class BusinessCaseFiguresOut(Out):
     total_benefit: Decimal
 
 
+class CaseLineOut(Out):
+    kind: str = Field(
+        description="capex, opex, revenue, cost_saving, cost_avoidance, risk_reduction or non_financial"
+    )
+    label: str
+    kpi_id: int | None = Field(description="The KPI of a non-financial line (only then).")
+    amounts: dict[str, Decimal] = Field(
+        description="Amount by calendar year (a KPI value on a non-financial line)."
+    )
+
+
+class BusinessCaseOut(Out):
+    initiative_id: int
+    first_year: int = Field(description="Year 0 of the financial policy.")
+    version: int
+    lines: list[CaseLineOut]
+    figures: BusinessCaseFiguresOut
+    irr_note: str = Field(description="Why there is no IRR, or how it was chosen among several.")
+
+
+class CaseLineIn(In):
+    kind: str = Field(max_length=16)
+    label: str = Field(max_length=200)
+    kpi_id: int | None = None
+    amounts: dict[str, Value] = Field(
+        default_factory=dict, description='Amount by calendar year, e.g. {"2027": 1000}.'
+    )
+
+
+class BusinessCaseIn(In):
+    first_year: int = Field(ge=1900, le=2200)
+    lines: list[CaseLineIn] = Field(max_length=50)
+    version: int | None = Field(
+        default=None, description="The version you read (or If-Match); none to create."
+    )
+
+
 class InitiativeOut(Out):
     id: int
     code: str
