@@ -92,7 +92,7 @@ def bulk_insert(
         def copy(sql: str, params: Any, many: bool, context: Any) -> None:
             with cursor.cursor.copy(sql) as stream:
                 for record in records:
-                    row = values(record)
+                    row: Any = values(record)
                     if prepared:
                         row = list(row)
                         for index, field in prepared:

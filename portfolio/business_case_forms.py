@@ -74,7 +74,7 @@ class BaseLineFormSet(BaseFormSet):
         """The rows to save, in order: neither blank nor ticked for removal."""
         rows = []
         for form in self.forms:
-            if not form.cleaned_data or self._should_delete_form(form) or form.is_blank():
+            if not form.cleaned_data or form.cleaned_data.get("DELETE") or form.is_blank():
                 continue
             rows.append((form, form.line()))
         return rows

@@ -72,7 +72,7 @@ class ImportFormMixin:
             return
         cleaner = self._cleaner()
         data, files, cleaned, prefixed = form.data, form.files, form.cleaned_data, bool(form.prefix)
-        own = own_cleaners(type(form))
+        own = own_cleaners(type(form))  # type: ignore[arg-type]  # a form class is hashable
         for name, field in form.fields.items():
             try:
                 value = field.widget.value_from_datadict(

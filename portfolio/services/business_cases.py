@@ -273,7 +273,7 @@ def recompute_figures(*, progress: Progress | None = None) -> int:
         if not cases:
             break
         low, last = cases[0].pk, cases[-1].pk
-        lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        lines: defaultdict[int, list[Any]] = defaultdict(list)
         for line in (
             BusinessCaseLine.objects.filter(case_id__gte=low, case_id__lte=last)
             .order_by("case_id", "position")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -15,7 +15,7 @@ from core import roles
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.jobs import latest_job
 from core.views import HtmxHttpRequest, job_context, render_page, require, viewer_required
-from portfolio.business_case_forms import CaseForm, LineFormSet, parse_years, put_errors
+from portfolio.business_case_forms import BaseLineFormSet, CaseForm, LineFormSet, parse_years, put_errors
 from portfolio.models import KPI, BusinessCase, FinancialPolicy, Initiative
 from portfolio.services import business_cases as service
 
@@ -67,7 +67,7 @@ def business_case_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     kpis = KPI.objects.select_related("objective").order_by("name")
     status = 200
     if request.method == "POST":
-        data = request.POST
+        data = request.POST.copy()
         case_form = CaseForm(data)
         years = parse_years(data.get("years", ""))
         if case_form.is_valid():  # the columns follow a changed first year, and keep the amounts entered
@@ -81,11 +81,10 @@ def business_case_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 }
             )
         if "add_line" in data:
-            data = data.copy()
             data["lines-TOTAL_FORMS"] = str(int(data.get("lines-TOTAL_FORMS") or 0) + 1)
         formset = LineFormSet(data, prefix="lines", form_kwargs={"years": years, "kpis": kpis})
         if "add_line" not in data and case_form.is_valid() and formset.is_valid():
-            rows = formset.entered()
+            rows = cast(BaseLineFormSet, formset).entered()
             try:
                 service.business_case_save(
                     user=request.user,
@@ -110,9 +109,11 @@ def business_case_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         elif "add_line" not in data:
             status = 422
     else:
-        initial, rows, years = _initial(case, initiative, policy.horizon_years)
+        initial, initial_rows, years = _initial(case, initiative, policy.horizon_years)
         case_form = CaseForm(initial=initial)
-        formset = LineFormSet(prefix="lines", initial=rows, form_kwargs={"years": years, "kpis": kpis})
+        formset = LineFormSet(
+            prefix="lines", initial=initial_rows, form_kwargs={"years": years, "kpis": kpis}
+        )
     return render_page(
         request,
         EDIT_TEMPLATE,

@@ -3,6 +3,8 @@ version, refused at the line's field, and nothing changed by a refused request."
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from portfolio.models import BusinessCase
@@ -11,7 +13,7 @@ from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.usefixtures("today")
 
-WORKED = {
+WORKED: dict[str, Any] = {
     "first_year": 2027,
     "lines": [
         {"kind": "capex", "label": "Platform build", "amounts": {"2027": 250000, "2028": 40000}},

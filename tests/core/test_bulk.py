@@ -53,7 +53,8 @@ def test_records_get_ids_and_dates_and_are_stored_as_they_were():
     assert stored == [tuple(getattr(record, name) for name in STORED) for record in records]
     assert stored[1][2] == "Tab\there, a quote ', a backslash \\ and a line\nbreak 1"
     assert stored[0][3] == "Ünïcödé ✓ \\N"  # not read back as a NULL
-    assert stored[1][6] == D(2026, 1, 2) and stored[0][6] is None
+    assert stored[1][6] == D(2026, 1, 2)
+    assert stored[0][6] is None
     # auto_now and auto_now_add stamped as bulk_create stamps them
     moment = datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.UTC)
     assert set(Initiative.objects.values_list("created_at", "updated_at")) == {(moment, moment)}
