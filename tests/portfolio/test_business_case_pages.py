@@ -245,3 +245,25 @@ def test_everyone_reads_the_policy_history_and_only_the_pmo_publishes(
     page = client.get(reverse("portfolio:financial-policy")).content.decode()
     assert "&lt;b&gt;CFO&lt;/b&gt;" in page
     assert "0 business cases recomputed" in page
+
+
+def test_the_initiative_history_lists_the_case_its_lines_and_amounts(client, pmo, case_of):
+    # given a case saved, then one amount changed
+    initiative = InitiativeFactory()
+    case_of(initiative, lines=[LineInput("capex", "Platform build", {2027: "1000"})])
+    business_case_save(
+        user=pmo,
+        initiative_id=initiative.pk,
+        version=1,
+        first_year=2027,
+        lines=[LineInput("capex", "Platform build", {2027: "1500"})],
+    )
+    client.force_login(pmo)
+
+    # when the initiative's history is read
+    page = client.get(reverse("portfolio:initiative-detail", args=[initiative.pk])).content.decode()
+
+    # then the line's creation and the amount's change are in it
+    assert "Business case line “Platform build”" in page
+    assert "1000.0000" in page or "1,000" in page
+    assert "1500.0000" in page or "1,500" in page
