@@ -415,47 +415,51 @@ def seeded_lines(seed: Seed, horizon: int) -> list[tuple[str, str, dict[int, Dec
 def business_cases_seed(
     seeds: Sequence[Seed], *, user: Any = None, when: datetime.datetime | None = None
 ) -> int:
-    """Create the seeded business cases of initiatives that have none (a loader's: the demo, the scale data),
-    set-based: a handful of bulk inserts per thousand, each row with its "created" entry in the audit trail
-    (by `user`, at `when`), then the figures under the current policy."""
+    """Create the seeded business cases of initiatives that have none (a loader's: the demo, the scale data)
+    with their figures under the current policy, set-based: one bulk insert each for the cases, their lines
+    and their amounts, and one for each of their audit trails' "created" entries (by `user`, at `when`),
+    whatever the number of cases (PostgreSQL inserts each list in one statement)."""
+    if not seeds:
+        return 0
     policy = current_policy()
+    rules = policy.policy()
+    ids = [s.initiative_id for s in seeds]
     existing = set(
-        BusinessCase.objects.filter(pk__in=[s.initiative_id for s in seeds]).values_list("pk", flat=True)
+        BusinessCase.objects.filter(pk__gte=min(ids), pk__lte=max(ids)).values_list("pk", flat=True)
     )
-    made = 0
-    for start in range(0, len(seeds), RECOMPUTE_BATCH):
-        batch = [s for s in seeds[start : start + RECOMPUTE_BATCH] if s.initiative_id not in existing]
-        seeded = {s.initiative_id: seeded_lines(s, policy.horizon_years) for s in batch}
-        cases = [
-            BusinessCase(initiative_id=s.initiative_id, first_year=s.first_year)
-            for s in batch
-            if seeded[s.initiative_id]
-        ]
-        BusinessCase.objects.bulk_create(cases)
-        history = {"default_user": user, "default_date": when}
-        BusinessCase.history.bulk_history_create(cases, **history)  # type: ignore[attr-defined]
-        lines = [
-            BusinessCaseLine(case_id=case.pk, position=n, kind=kind, label=label)
-            for case in cases
-            for n, (kind, label, _amounts) in enumerate(seeded[case.pk])
-        ]
-        BusinessCaseLine.objects.bulk_create(lines)
-        ids = {
-            (case_id, position): pk
-            for pk, case_id, position in BusinessCaseLine.objects.filter(
-                case_id__in=[c.pk for c in cases]
-            ).values_list("pk", "case_id", "position")
-        }
-        for line in lines:
-            line.pk = ids[(line.case_id, line.position)]
-        BusinessCaseLine.history.bulk_history_create(lines, **history)  # type: ignore[attr-defined]
-        amounts = BusinessCaseAmount.objects.bulk_create(
-            BusinessCaseAmount(line_id=ids[(case.pk, n)], year=year, amount=amount)
-            for case in cases
-            for n, (_kind, _label, by_year) in enumerate(seeded[case.pk])
-            for year, amount in by_year.items()
+    seeded: dict[int, list[tuple[str, str, dict[int, Decimal]]]] = {}
+    cases = []
+    for seed in seeds:
+        entered = seeded_lines(seed, policy.horizon_years)
+        if seed.initiative_id in existing or not entered:
+            continue
+        seeded[seed.initiative_id] = entered
+        case = BusinessCase(initiative_id=seed.initiative_id, first_year=seed.first_year)
+        result = finance.evaluate_business_case(
+            [
+                finance.CaseLine(
+                    finance.LineKind(kind), label, {year - seed.first_year: a for year, a in amounts.items()}
+                )
+                for kind, label, amounts in entered
+            ],
+            rules,
         )
-        BusinessCaseAmount.history.bulk_history_create(amounts, **history)  # type: ignore[attr-defined]
-        made += len(cases)
-    recompute_figures()
-    return made
+        _set_figures(case, result)
+        cases.append(case)
+    history = {"default_user": user, "default_date": when}
+    BusinessCase.objects.bulk_create(cases)
+    BusinessCase.history.bulk_history_create(cases, **history)  # type: ignore[attr-defined]
+    lines = BusinessCaseLine.objects.bulk_create(
+        BusinessCaseLine(case_id=case.pk, position=n, kind=kind, label=label)
+        for case in cases
+        for n, (kind, label, _amounts) in enumerate(seeded[case.pk])
+    )
+    BusinessCaseLine.history.bulk_history_create(lines, **history)  # type: ignore[attr-defined]
+    # bulk_create sets the lines' ids (PostgreSQL and SQLite return them)
+    amounts = BusinessCaseAmount.objects.bulk_create(
+        BusinessCaseAmount(line_id=line.pk, year=year, amount=amount)
+        for line in lines
+        for year, amount in seeded[line.case_id][line.position][2].items()
+    )
+    BusinessCaseAmount.history.bulk_history_create(amounts, **history)  # type: ignore[attr-defined]
+    return len(cases)

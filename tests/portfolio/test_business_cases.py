@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,9 @@ from portfolio import finance
 from portfolio.models import BusinessCase, BusinessCaseAmount, BusinessCaseLine, FinancialPolicy
 from portfolio.services.business_cases import (
     LineInput,
+    Seed,
     business_case_save,
+    business_cases_seed,
     financial_policy_publish,
     recompute_figures,
 )
@@ -325,3 +328,38 @@ def test_the_recompute_takes_the_same_queries_for_3_and_30_cases(pmo):
     BusinessCase.objects.all().delete()
     FinancialPolicy.objects.filter(version=2).delete()
     assert _recompute_queries(pmo, 30) == 7
+
+
+def test_seeded_cases_carry_the_figures_a_recompute_gives(pmo):
+    # given two initiatives seeded from their budget and expected annual benefit (as the demo's are)
+    first, second = InitiativeFactory(), InitiativeFactory()
+    made = business_cases_seed(
+        [
+            Seed(
+                first.pk,
+                2026,
+                datetime.date(2027, 6, 30),
+                None,
+                Decimal("250000"),
+                Decimal("30000.01"),
+                Decimal("120000"),
+            ),
+            Seed(second.pk, 2026, None, None, Decimal("0"), Decimal("0"), Decimal("0")),
+        ],
+        user=pmo,
+    )
+
+    # then one case (the second has nothing to seed), with migration 0012's lines and figures
+    assert made == 1
+    case = BusinessCase.objects.get()
+    seeded = _figures(case)
+    assert (seeded["npv"], seeded["total_cost"], seeded["total_benefit"]) == (
+        Decimal("7455.21"),
+        Decimal("280000.01"),
+        Decimal("360000.00"),
+    )
+    assert case.history.get().history_user == pmo
+
+    # and a recompute finds the same
+    recompute_figures()
+    assert _figures(case) == seeded
