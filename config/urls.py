@@ -56,6 +56,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("alignment.urls")),
     path("", include("steering.urls")),
+    path("", include("planning.urls")),
     path("", include("api.urls")),
     *api_urlpatterns,
 ]

@@ -306,10 +306,18 @@ def account_deactivate(*, actor: Any, user_id: int, request: HttpRequest | None 
             return user
         user.is_active = False
         user.save(update_fields=["is_active"])
-        ended = _end_sessions(user)
-        detail = f"{ended} session{'' if ended == 1 else 's'} ended"
-        event_record(kind=EventKind.DEACTIVATED, subject=user, actor=actor, request=request, detail=detail)
+        account_sessions_ended_on_deactivation(user=user, actor=actor, request=request)
     return user
+
+
+def account_sessions_ended_on_deactivation(
+    *, user: Any, actor: Any, request: HttpRequest | None = None, where: str = ""
+) -> None:
+    """An account just deactivated (here, or in the admin): every session of it ends now, and the log says
+    so."""
+    ended = _end_sessions(user)
+    detail = f"{ended} session{'' if ended == 1 else 's'} ended{where}"
+    event_record(kind=EventKind.DEACTIVATED, subject=user, actor=actor, request=request, detail=detail)
 
 
 def account_reactivate(*, actor: Any, user_id: int, request: HttpRequest | None = None) -> AbstractUser:

@@ -7,3 +7,6 @@ class PlanningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "planning"
     verbose_name = "Portfolio planning"
+
+    def ready(self) -> None:
+        from planning import tasks  # noqa: F401  # registers the what-if's kind of job

@@ -72,7 +72,7 @@ class ImportFormMixin:
             return
         cleaner = self._cleaner()
         data, files, cleaned, prefixed = form.data, form.files, form.cleaned_data, bool(form.prefix)
-        own = own_cleaners(type(form))  # type: ignore[arg-type]  # a form class is hashable
+        own = own_cleaners(form.__class__)
         for name, field in form.fields.items():
             try:
                 value = field.widget.value_from_datadict(
@@ -276,8 +276,10 @@ class FormKind(ImportKind):
 
     def _may_be_empty(self, name: str, data: dict[str, str]) -> bool:
         """An empty cell clears the field when the field may be empty; else the record's value is kept."""
+        if name not in data:
+            return False
         model_field: Any = self.model._meta.get_field(name)
-        return name in data and (model_field.blank or not model_field.has_default())
+        return bool(model_field.blank or not model_field.has_default())
 
     def form_fields(self) -> list[str]:
         return list(self.form_class._meta.fields)  # type: ignore[attr-defined,arg-type]  # every form here lists them

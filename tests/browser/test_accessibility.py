@@ -15,6 +15,8 @@ from django.utils import timezone
 from alignment import services
 from demo import northwind as demo
 from demo.northwind import DEMO_PASSWORD, build_demo
+from demo.strategy import build_strategy
+from planning.models import StrategyVersion, VersionStatus
 from portfolio.models import KPI, Initiative, Objective, Program
 from risk.models import TierPolicy
 from steering.models import ActionItem, AgendaItem, CheckpointReview, MeetingStatus, SteeringMeeting
@@ -42,6 +44,7 @@ def demo_portfolio() -> None:
     build_demo(as_of=today)
     services.backfill_history(today=today, months=2)
     demo.prepare_meetings()
+    build_strategy(today=today)
 
 
 def pages() -> list[str]:
@@ -54,6 +57,7 @@ def pages() -> list[str]:
     review = CheckpointReview.objects.order_by("pk")[0]
     action = ActionItem.objects.order_by("pk")[0]
     milestone = initiative.milestones.order_by("pk")[0]
+    draft = StrategyVersion.objects.get(status=VersionStatus.DRAFT)
     return [
         "/dashboard/",
         "/initiatives/",
@@ -87,6 +91,8 @@ def pages() -> list[str]:
         f"/steering/actions/{action.pk}/edit/",
         f"/steering/meetings/{meeting.pk}/pack/",
         "/accounts/password/change/",
+        f"/planning/strategy/{draft.pk}/",
+        f"/planning/strategy/{draft.pk}/pairwise/themes/",
     ]
 
 

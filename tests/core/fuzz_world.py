@@ -174,7 +174,9 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     recovery = StaticDevice.objects.create(user=invitee, name="Recovery codes", confirmed=True)
     StaticToken.objects.create(device=recovery, token="fuzzcode")
     token, _raw = token_create(user=pmo, name="Nightly report", scope="read", expires_in_days=30)
+    strategy = _strategy_draft(pmo, theme)
     return {
+        "strategy": strategy,
         "token": token,
         "contribution": contribution,
         "milestone": milestone,
@@ -195,6 +197,47 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
         "pending_change": pending_change,
         "content_type": ContentType.objects.get_for_model(pm.Program),
     }
+
+
+def _strategy_draft(pmo: Any, theme: Any) -> Any:
+    """A strategy draft proposing a second theme, weighted three times the first by pairwise comparison, and
+    a second objective under the first (so both groups can be compared); its what-if computed (the
+    initiatives under the first theme lose fit)."""
+    from planning import services as planning
+    from planning.models import StrategyVersion
+    from planning.whatif import compute_impact
+
+    draft = planning.strategy_draft(user=pmo, title="Refresh", rationale="Board offsite")
+    proposed = planning.strategy_objective_propose(
+        user=pmo,
+        strategy_id=draft.pk,
+        version=draft.version,
+        code="T2",
+        title="Run",
+        parent_id=None,
+        weight="1",
+    )
+    draft.refresh_from_db()
+    planning.strategy_objective_propose(
+        user=pmo,
+        strategy_id=draft.pk,
+        version=draft.version,
+        code="O9",
+        title="Mobile",
+        parent_id=theme.pk,
+        weight="1",
+    )
+    draft.refresh_from_db()
+    first = draft.weights.get(objective=theme)
+    planning.strategy_pairwise_apply(
+        user=pmo,
+        strategy_id=draft.pk,
+        version=draft.version,
+        parent_id=None,
+        judgements={f"{proposed.pk}:{first.pk}": "3"},
+    )
+    compute_impact(StrategyVersion.objects.get(pk=draft.pk), today=D(2026, 10, 1))
+    return StrategyVersion.objects.get(pk=draft.pk)
 
 
 def empty_models() -> list[str]:

@@ -35,6 +35,9 @@ from core import roles
 from core.extensions import registry
 from core.models import ImportRun, Job, VersionedModel
 from core.stages import Stage
+from planning import models as planning_models
+from planning import services as planning
+from planning.whatif import compute_impact
 from portfolio import models as pm
 from portfolio.imports import runs as import_runs
 from portfolio.imports.registry import KINDS as import_kinds
@@ -63,7 +66,7 @@ from tests.factories import (
 TODAY = datetime.date(2026, 11, 21)
 NOW = datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
-ENTERED_APPS = ("portfolio", "risk", "steering", "surveys", "api")
+ENTERED_APPS = ("portfolio", "risk", "steering", "surveys", "api", "planning")
 # The survey's records people type into that are not versioned (questions, scale items, leaders, answers).
 ENTERED_PLAIN = (
     "surveys.Question",
@@ -72,6 +75,7 @@ ENTERED_PLAIN = (
     "surveys.Answer",
     "api.ApiToken",
     "portfolio.BusinessCaseLine",
+    "planning.StrategyWeight",
 )
 # Text no page shows by design (a personal link's hash, an API token's) or no one types (a token's prefix,
 # eight hex digits Bearing draws).
@@ -317,6 +321,17 @@ def build() -> Hostile:
     steering.agenda_add(user=pmo, meeting=planned, initiative=proposed, note="Asked by the CFO")
     to_close = survey_rounds(pmo, program, users)
     api_tokens.token_create(user=users["admin"], name="Nightly report", scope="read", expires_in_days=None)
+    # a strategy draft re-weighting the tree, with a new objective proposed under the theme
+    draft = planning.strategy_draft(user=pmo, title="Refresh", rationale="Board offsite")
+    planning.strategy_objective_propose(
+        user=pmo,
+        strategy_id=draft.pk,
+        version=draft.version,
+        code="N1",
+        title="New",
+        parent_id=theme.pk,
+        weight="3",
+    )
 
     attack(hostile, pmo)
 
@@ -337,6 +352,7 @@ def build() -> Hostile:
         conditions=[{"title": f"@{n + 1}<svg onload=window.__xss={n + 1}>", "owner": manager}],
     )
     alignment_services.recompute_and_render(today=TODAY)
+    compute_impact(planning_models.StrategyVersion.objects.get(), today=TODAY)
     # an upload whose name, columns and cells are payloads, checked by a dry run that reports them back
     script = SCRIPTS[0].format(n=2000)
     upload = import_runs.import_run_create(
@@ -442,6 +458,19 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "steering:agenda-move": sm.AgendaItem,
     "steering:agenda-remove": sm.AgendaItem,
     "steering:agenda-plan": sm.AgendaItem,
+    **{
+        f"planning:strategy-{name}": planning_models.StrategyVersion
+        for name in (
+            "detail",
+            "propose",
+            "whatif",
+            "impact",
+            "impact-export",
+            "publish",
+            "discard",
+            "pairwise-themes",
+        )
+    },
     "steering:review-create": sm.AgendaItem,
     "steering:review-detail": sm.CheckpointReview,
     "steering:action-edit": sm.ActionItem,
@@ -549,6 +578,14 @@ def app_urls(records: int | None = None) -> list[str]:
                 reverse(name, args=[pk, kind])
                 for pk in pks(survey_models.SurveyRound)
                 for kind in ("shared", "business_only", "it_only")
+            ]
+        elif name == "planning:strategy-pairwise":
+            found += [
+                reverse(name, args=[pk, parent])
+                for pk in pks(planning_models.StrategyVersion)
+                for parent in pm.Objective.objects.filter(children__isnull=False)
+                .distinct()
+                .values_list("pk", flat=True)
             ]
         elif set(converters) == {"kind", "pk"}:
             for kind, child in registry.child_kinds.items():

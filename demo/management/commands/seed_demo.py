@@ -11,6 +11,7 @@ from django.utils import timezone
 from alignment import services
 from alignment.models import InitiativeScore
 from demo.northwind import build_demo, freeze_review_figures, prepare_meetings
+from demo.strategy import build_strategy
 from demo.surveys import build_surveys
 
 HISTORY_MONTHS = 6
@@ -48,6 +49,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Scores computed, with monthly history back to {months[0].isoformat()}.")
         elif rounds:  # surveys added to a scored demo: their signals and the programs' dashboards follow
             services.recompute_and_render(today=as_of)
+        if build_strategy(today=as_of):
+            self.stdout.write("Strategy versions: the one adopted, and a 2027 draft with its what-if.")
         if result.created:
             proposed = prepare_meetings()
             self.stdout.write(f"Today's steering meeting has {proposed} initiatives on its proposed agenda.")
