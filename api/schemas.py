@@ -160,6 +160,56 @@ class ContributionBrief(Out):
     strength: str
 
 
+class BusinessCaseFiguresOut(Out):
+    """The figures stored from an initiative's business case (docs/business-case.md)."""
+
+    policy_version: int | None = Field(description="The financial policy they were computed under.")
+    npv: Decimal | None
+    irr: Decimal | None = Field(description="A fraction (0.2261 is 22.61 %); none when undefined.")
+    payback_years: Decimal | None
+    discounted_payback_years: Decimal | None
+    roi: Decimal | None = Field(description="A fraction, undiscounted; none when there are no costs.")
+    total_cost: Decimal
+    total_benefit: Decimal
+
+
+class CaseLineOut(Out):
+    kind: str = Field(
+        description="capex, opex, revenue, cost_saving, cost_avoidance, risk_reduction or non_financial"
+    )
+    label: str
+    kpi_id: int | None = Field(description="The KPI of a non-financial line (only then).")
+    amounts: dict[str, Decimal] = Field(
+        description="Amount by calendar year (a KPI value on a non-financial line)."
+    )
+
+
+class BusinessCaseOut(Out):
+    initiative_id: int
+    first_year: int = Field(description="Year 0 of the financial policy.")
+    version: int
+    lines: list[CaseLineOut]
+    figures: BusinessCaseFiguresOut
+    irr_note: str = Field(description="Why there is no IRR, or how it was chosen among several.")
+
+
+class CaseLineIn(In):
+    kind: str = Field(max_length=16)
+    label: str = Field(max_length=200)
+    kpi_id: int | None = None
+    amounts: dict[str, Value] = Field(
+        default_factory=dict, description='Amount by calendar year, e.g. {"2027": 1000}.'
+    )
+
+
+class BusinessCaseIn(In):
+    first_year: int = Field(ge=1900, le=2200)
+    lines: list[CaseLineIn] = Field(max_length=50)
+    version: int | None = Field(
+        default=None, description="The version you read (or If-Match); none to create."
+    )
+
+
 class InitiativeOut(Out):
     id: int
     code: str
@@ -181,7 +231,7 @@ class InitiativeOut(Out):
     budget_opex: Decimal
     actual_cost: Decimal
     forecast_cost: Decimal | None
-    expected_annual_benefit: Decimal
+    business_case: BusinessCaseFiguresOut | None
     requirements_clarity: int | None
     criticality: int
     score: ScoreOut | None
@@ -210,7 +260,6 @@ class InitiativeFields(In):
     budget_opex: Money | None = None
     actual_cost: Money | None = None
     forecast_cost: Money | None = None
-    expected_annual_benefit: Money | None = None
     requirements_clarity: int | None = Field(default=None, ge=1, le=5)
     criticality: int | None = Field(default=None, ge=1, le=5)
 

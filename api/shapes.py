@@ -122,6 +122,16 @@ SCORE_PARTS = (
     "stale",
     "computed_at",
 )
+CASE_FIGURES = (
+    "policy_version",
+    "npv",
+    "irr",
+    "payback_years",
+    "discounted_payback_years",
+    "roi",
+    "total_cost",
+    "total_benefit",
+)
 INITIATIVE_FIELDS = (
     "id",
     "code",
@@ -141,13 +151,14 @@ INITIATIVE_FIELDS = (
     "budget_opex",
     "actual_cost",
     "forecast_cost",
-    "expected_annual_benefit",
     "requirements_clarity",
     "criticality",
     "version",
     *(f"{who}_id" for who in PEOPLE),
     "score__initiative_id",
     *(f"score__{part}" for part in SCORE_PARTS),
+    "business_case__initiative_id",
+    *(f"business_case__{figure}" for figure in CASE_FIGURES),
 )
 # an initiative read as plain values (no model instances: a page of 100 would make 1,200 of them); its people
 # are read by a query of their own (three joins to the users' table cost the planner more than the query)
@@ -180,6 +191,11 @@ def initiative_from_values(
         score = {part: row[f"score__{part}"] for part in SCORE_PARTS}
         score["missing"] = sorted(score["missing"] or {})
         out["score"] = score
+    out["business_case"] = (
+        {figure: row[f"business_case__{figure}"] for figure in CASE_FIGURES}
+        if row["business_case__initiative_id"] is not None
+        else None
+    )
     out["contributions"] = [
         {
             "id": c["id"],

@@ -30,6 +30,9 @@ from portfolio.models import (
     KPI,
     Artefact,
     ArtefactKind,
+    BusinessCase,
+    BusinessCaseAmount,
+    BusinessCaseLine,
     Category,
     Contribution,
     Direction,
@@ -44,6 +47,7 @@ from portfolio.models import (
     ScopeChangeStatus,
     Strength,
 )
+from portfolio.services.business_cases import Seed, business_cases_seed
 from risk.models import Risk, RiskCategory, RiskStatus
 from risk.services import tier_policies_ensure
 from steering.models import (
@@ -1586,7 +1590,6 @@ class _Builder:
                     stage=spec.stage,
                     budget_capex=_money(spec.capex),
                     budget_opex=_money(spec.opex),
-                    expected_annual_benefit=_money(spec.benefit),
                     requirements_clarity=spec.clarity,
                     criticality=spec.criticality,
                     sustainment_owner=self._user(spec.sustainment),
@@ -1596,6 +1599,27 @@ class _Builder:
             ],
             "initiatives",
         )
+        # each initiative's business case, seeded from its budget and expected annual benefit
+        by_code = {spec.code: spec for spec in INITIATIVES}
+        business_cases_seed(
+            [
+                Seed(
+                    initiative_id=initiative.pk,
+                    first_year=(initiative.planned_start or self.as_of).year,
+                    planned_end=initiative.planned_end,
+                    go_live_date=initiative.go_live_date,
+                    capex=initiative.budget_capex,
+                    opex=initiative.budget_opex,
+                    annual_benefit=_money(by_code[initiative.code].benefit),
+                )
+                for initiative in created
+            ],
+            user=self.pmo,
+            when=self.stamp,
+        )
+        self.counts["business cases"] = BusinessCase.objects.count()
+        self.counts["business case lines"] = BusinessCaseLine.objects.count()
+        self.counts["business case amounts"] = BusinessCaseAmount.objects.count()
         return {initiative.code: initiative for initiative in created}
 
     def _contributions(self) -> None:

@@ -50,6 +50,7 @@ from portfolio.models import (
     Strength,
 )
 from portfolio.models.initiatives import stage_since_from_dates
+from portfolio.services.business_cases import Seed, business_cases_seed
 from risk.models import Risk, RiskCategory, RiskStatus, TierPolicy
 
 BATCH_SIZE = 5000
@@ -313,7 +314,6 @@ INITIATIVE_COLUMNS = (
     "budget_opex",
     "actual_cost",
     "forecast_cost",
-    "expected_annual_benefit",
     "requirements_clarity",
     "criticality",
     "sustainment_owner_id",
@@ -513,6 +513,7 @@ class _ScaleBuilder:
         spent_share = {Stage.IN_DELIVERY: 0.5, Stage.LIVE: 0.95, Stage.CLOSED: 1.0, Stage.CANCELLED: 0.3}
         day_after = as_of + datetime.timedelta(days=1)
         rows = []
+        benefits: list[Decimal] = []
         for i in range(self.n):
             stage = stages[i]
             months = randint(3, 30)
@@ -545,7 +546,7 @@ class _ScaleBuilder:
                 if stage in (Stage.IDEA, Stage.PROPOSED)
                 else max(actual, Decimal(round(float(capex + opex) * uniform(0.9, 1.4), -2)))
             )
-            benefit = Decimal(randint(0, 4000) * 1000)
+            benefits.append(Decimal(randint(0, 4000) * 1000))  # seeds the business case
             clarity = randint(1, 5)
             criticality = randint(1, 5)
             sustainment_owner = choice(self.manager_ids) if random_() < 0.7 else None
@@ -575,7 +576,6 @@ class _ScaleBuilder:
                     opex,
                     actual,
                     forecast,
-                    benefit,
                     clarity,
                     criticality,
                     sustainment_owner,
@@ -588,6 +588,12 @@ class _ScaleBuilder:
             for pk, row in zip(ids, rows, strict=True)
         ]
         self.counts["initiatives"] = len(rows)
+        self.counts["business cases"] = business_cases_seed(
+            [
+                Seed(pk, row[9].year, row[10], row[20], row[13], row[14], benefit)
+                for pk, row, benefit in zip(ids, rows, benefits, strict=True)
+            ]
+        )
 
     def _contributions(self) -> None:
         rng = self.rng

@@ -37,11 +37,15 @@ INITIATIVE_COLUMNS = (
     Column("budget_opex", "budget_opex"),
     Column("actual_cost", "actual_cost"),
     Column("forecast_cost", "forecast_cost"),
-    Column("expected_annual_benefit", "expected_annual_benefit"),
     Column("requirements_clarity", "requirements_clarity"),
     Column("criticality", "criticality"),
     Column("sustainment_owner", "sustainment_owner__username"),
     Column("go_live_date", "go_live_date"),
+    # the business case's stored figures (docs/business-case.md): IRR and ROI as fractions, paybacks in years
+    Column("npv", "business_case__npv"),
+    Column("irr", "business_case__irr"),
+    Column("payback_years", "business_case__payback_years"),
+    Column("roi", "business_case__roi"),
 )
 
 
@@ -177,4 +181,6 @@ def milestone_export(rows: QuerySet[Any]) -> Export:
 
 
 # read-only columns: what the lists compute, which an import of the same file reads past
-IMPORT_IGNORED = frozenset({"global_weight", "latest_value", "latest_date", "exposure"})
+IMPORT_IGNORED = frozenset(
+    {"global_weight", "latest_value", "latest_date", "exposure", "npv", "irr", "payback_years", "roi"}
+)

@@ -87,7 +87,6 @@ class InitiativeForm(VersionedModelForm):
             "budget_opex",
             "actual_cost",
             "forecast_cost",
-            "expected_annual_benefit",
             "requirements_clarity",
             "criticality",
         ]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core import roles
 from core.extensions import PageSection, registry
 from portfolio import selectors
-from portfolio.models import Initiative, Milestone
+from portfolio.models import BusinessCase, Initiative, Milestone
 
 HISTORY_PREVIEW = 40
 
@@ -48,7 +48,14 @@ def overview(initiative: Initiative, user: Any) -> dict[str, Any]:
     variance = (forecast - budget) if forecast is not None else None
     variance_pct = (variance / budget * 100) if variance is not None and budget > 0 else None
     spent_pct = (initiative.actual_cost / budget * 100) if budget > 0 else None
-    return {"budget": budget, "variance": variance, "variance_pct": variance_pct, "spent_pct": spent_pct}
+    case_npv = BusinessCase.objects.filter(pk=initiative.pk).values_list("npv", flat=True).first()
+    return {
+        "budget": budget,
+        "variance": variance,
+        "variance_pct": variance_pct,
+        "spent_pct": spent_pct,
+        "case_npv": case_npv,
+    }
 
 
 def contributions(initiative: Initiative, user: Any) -> dict[str, Any]:

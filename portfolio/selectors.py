@@ -36,6 +36,9 @@ from core.stages import STAGE_GROUPS, STAGE_ORDER
 from portfolio.models import (
     KPI,
     Artefact,
+    BusinessCase,
+    BusinessCaseAmount,
+    BusinessCaseLine,
     Contribution,
     Initiative,
     Milestone,
@@ -468,7 +471,7 @@ class HistoryEntry:
 
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-LABEL_FIELDS = ("title", "name", "code")
+LABEL_FIELDS = ("title", "name", "code", "label")
 # (model, pk) -> the record, for showing related records by name
 RelatedRecords = dict[tuple[type[models.Model], Any], Any]
 
@@ -570,6 +573,13 @@ def initiative_history(initiative: Initiative, *, limit: int | None = None) -> l
         Milestone.history.filter(initiative_id=initiative.pk),
         ScopeChange.history.filter(initiative_id=initiative.pk),
         Artefact.history.filter(initiative_id=initiative.pk),
+        # the business case shares its initiative's id; its lines name the case, its amounts a line
+        # (history_entries tells records apart by id: the case's is its initiative's)
+        BusinessCase.history.filter(initiative_id=initiative.pk).annotate(id=F("initiative_id")),
+        BusinessCaseLine.history.filter(case_id=initiative.pk),
+        BusinessCaseAmount.history.filter(
+            line_id__in=BusinessCaseLine.history.filter(case_id=initiative.pk).values("id")
+        ),
     ]
     for source in registry.history_sources:
         querysets.extend(source(initiative))

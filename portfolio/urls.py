@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portfolio.views import exports, imports, initiatives, objectives, worklist
+from portfolio.views import business_cases, exports, imports, initiatives, objectives, worklist
 
 app_name = "portfolio"
 
@@ -21,6 +21,8 @@ urlpatterns = [
         initiatives.initiative_sustainment_owner,
         name="initiative-sustainment-owner",
     ),
+    path("initiatives/<id:pk>/business-case/", business_cases.business_case_edit, name="business-case-edit"),
+    path("financial-policy/", business_cases.financial_policy, name="financial-policy"),
     path("initiatives/<id:pk>/<slug:kind>/new/", initiatives.record_create, name="record-create"),
     path("records/<slug:kind>/<id:pk>/edit/", initiatives.record_edit, name="record-edit"),
     path("records/<slug:kind>/<id:pk>/delete/", initiatives.record_delete, name="record-delete"),

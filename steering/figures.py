@@ -47,7 +47,8 @@ MONEY_KEYS = {
     "actual_cost",
     "forecast_cost",
     "variance",
-    "expected_annual_benefit",
+    "expected_annual_benefit",  # in the figures frozen before business cases (portfolio migration 0013)
+    "npv",
     "pending_cost",
     "cost_impact",
 }
@@ -68,7 +69,16 @@ FIGURE_ORDER: dict[str, tuple[str, ...]] = {
         "actual_end",
         "go_live_date",
     ),
-    "spend": ("budget", "actual_cost", "forecast_cost", "variance", "spent_pct", "expected_annual_benefit"),
+    "spend": (
+        "budget",
+        "actual_cost",
+        "forecast_cost",
+        "variance",
+        "spent_pct",
+        "npv",
+        "roi_pct",
+        "expected_annual_benefit",
+    ),
     "milestones": ("name", "baseline", "forecast", "actual"),
     "scope_changes": (
         "pending",
@@ -102,6 +112,8 @@ KEY_LABELS = {
     "forecast_cost": "forecast cost",
     "spent_pct": "spent",
     "expected_annual_benefit": "expected annual benefit",
+    "npv": "NPV",
+    "roi_pct": "ROI",
     "pending": "pending scope changes",
     "pending_cost": "cost of pending scope changes",
     "pending_days": "days added by pending scope changes",

@@ -113,6 +113,27 @@ def _change_log(fields: list[str], rows: list[list[Any]]) -> tuple[list[list[Any
     return kept, [ends.get(id(row)) for row in kept]
 
 
+def _benefits(state_apps: Apps) -> dict[int, set[str]]:
+    """portfolio 0012: each initiative's expected annual benefit is its business case's benefit line; the
+    amounts of that line by initiative."""
+    Amount = state_apps.get_model("portfolio", "BusinessCaseAmount")
+    amounts: dict[int, set[str]] = {}
+    for case_id, amount in Amount.objects.filter(
+        line__kind="cost_saving", line__label="Expected annual benefit (entered before business cases)"
+    ).values_list("line__case_id", "amount"):
+        amounts.setdefault(case_id, set()).add(_plain(amount))
+    return amounts
+
+
+# Columns a later migration removed, their data carried elsewhere (checked apart): table -> columns.
+DROPPED_COLUMNS = {
+    # portfolio 0013: the expected annual benefit lives in the business case (0012), see _benefits
+    "portfolio_initiative": {"expected_annual_benefit"},
+    # ... and its past values leave the audit trail with the column
+    "portfolio_historicalinitiative": {"expected_annual_benefit"},
+}
+
+
 # Computed tables that a later migration changed on purpose (computed rows are rebuilt by a recompute): the
 # columns it rewrote, and what every row must hold in them after the migration.
 RECOMPUTE_MARKS = {
@@ -230,6 +251,16 @@ def test_a_database_at_the_2026_12_layout_migrates_forward_with_every_row():
                 rows = [[row[n] for n in kept] for row in rows]
                 fields = [fields[n] for n in kept]
                 assert _read(new_apps, now, list(marks)) == [list(marks.values())] * len(rows), table
+            dropped_columns = DROPPED_COLUMNS.get(table, set())
+            if now == "portfolio_initiative":  # the benefit came through into the business cases
+                benefit = fields.index("expected_annual_benefit")
+                assert _benefits(new_apps) == {
+                    row[0]: {f"{row[benefit]}00"} for row in rows if row[benefit] not in ("0", "0.00")
+                }
+            if dropped_columns:
+                kept = [n for n, name in enumerate(fields) if name not in dropped_columns]
+                rows = [[row[n] for n in kept] for row in rows]
+                fields = [fields[n] for n in kept]
             renamed = RENAMED_COLUMNS.get(now, {})
             assert _read(new_apps, now, [renamed.get(name, name) for name in fields]) == rows, (
                 f"{table} -> {now}"

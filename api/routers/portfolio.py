@@ -35,6 +35,7 @@ from core.roles import can_edit_portfolio
 from portfolio import forms, selectors, services
 from portfolio.models import (
     KPI,
+    BusinessCase,
     Contribution,
     Initiative,
     Milestone,
@@ -43,6 +44,7 @@ from portfolio.models import (
     Reading,
     ScopeChange,
 )
+from portfolio.services import business_cases
 
 router = Router(tags=["portfolio"])
 
@@ -457,3 +459,92 @@ def scope_change_list(
 @router.get("/scope-changes/{id}", response={200: s.ScopeChangeOut, **READ}, summary="Read a scope change")
 def scope_change_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
     return record(_scope_changes(), id, shapes.scope_change_out, response)
+
+
+# -- business cases -----------------------------------------------------------------------------------------
+
+
+def _business_case(pk: int) -> dict[str, Any]:
+    case = BusinessCase.objects.filter(pk=pk).first()
+    if case is None:
+        raise Http404
+    lines = list(case.lines.prefetch_related("amounts"))
+    result = business_cases.evaluate(case)
+    return {
+        "initiative_id": case.pk,
+        "first_year": case.first_year,
+        "version": case.version,
+        "lines": [
+            {
+                "kind": line.kind,
+                "label": line.label,
+                "kpi_id": line.kpi_id,
+                "amounts": {str(a.year): a.amount for a in line.amounts.all()},
+            }
+            for line in lines
+        ],
+        "figures": {
+            "policy_version": result.policy_version,
+            "npv": result.npv,
+            "irr": result.irr,
+            "payback_years": result.payback_years,
+            "discounted_payback_years": result.discounted_payback_years,
+            "roi": result.roi,
+            "total_cost": result.total_costs,
+            "total_benefit": result.total_benefits,
+        },
+        "irr_note": result.irr_note,
+    }
+
+
+@router.get(
+    "/initiatives/{id}/business-case",
+    response={200: s.BusinessCaseOut, **READ},
+    summary="Read an initiative's business case and its figures",
+)
+def business_case_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
+    case = _business_case(id)
+    etag(response, case["version"])
+    return case
+
+
+@router.put(
+    "/initiatives/{id}/business-case",
+    response={200: s.BusinessCaseOut, **WRITE},
+    summary="Enter or replace an initiative's business case (PMO, or its manager)",
+    description="Send the whole case. To replace one, send the version you read: "
+    '`If-Match: "<version>"` (412 when stale) or `version` in the body (409 when stale).',
+)
+def business_case_put(request: HttpRequest, id: Id, body: s.BusinessCaseIn, response: HttpResponse) -> Any:
+    initiative = get_object_or_404(Initiative, pk=id)
+    current = BusinessCase.objects.filter(pk=id).first()
+    version = None
+    if current is not None or request.headers.get("If-Match") is not None:
+        version, from_header = version_of(request, body.version)
+        if current is not None:
+            check_version(current, version, from_header)
+    bad = {
+        f"lines-{n}-amounts": [f"{year!r} is not a calendar year."]
+        for n, line in enumerate(body.lines)
+        for year in line.amounts
+        if not year.isdigit()
+    }
+    if bad:
+        raise Refused(422, "The request is not valid.", fields=bad)
+    saved = business_cases.business_case_save(
+        user=request.user,
+        initiative_id=initiative.pk,
+        version=version,
+        first_year=body.first_year,
+        lines=[
+            business_cases.LineInput(
+                kind=line.kind,
+                label=line.label,
+                amounts={int(year): amount for year, amount in line.amounts.items()},
+                kpi=line.kpi_id,
+            )
+            for line in body.lines
+        ],
+    )
+    etag(response, saved.version)
+    return _business_case(saved.pk)

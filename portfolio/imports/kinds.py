@@ -96,12 +96,6 @@ class InitiativeKind(FormKind):
             "actual_cost", "Actual cost to date", ("Actual cost", "Spent", "Cost to date"), example="0"
         ),
         ImportField("forecast_cost", "Forecast cost at completion", ("Forecast cost", "Forecast", "EAC")),
-        ImportField(
-            "expected_annual_benefit",
-            "Expected annual benefit",
-            ("Annual benefit", "Benefit"),
-            example="120000",
-        ),
         ImportField("requirements_clarity", "Requirements clarity", ("Clarity",), choices=CLARITY),
         ImportField(
             "criticality", "Business criticality", ("Criticality",), choices=CRITICALITY, example="3"

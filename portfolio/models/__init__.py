@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+from portfolio.models.business_cases import (
+    BusinessCase,
+    BusinessCaseAmount,
+    BusinessCaseLine,
+    FinancialPolicy,
+)
 from portfolio.models.initiatives import (
     Artefact,
     ArtefactKind,
@@ -18,9 +24,13 @@ __all__ = [
     "KPI",
     "Artefact",
     "ArtefactKind",
+    "BusinessCase",
+    "BusinessCaseAmount",
+    "BusinessCaseLine",
     "Category",
     "Contribution",
     "Direction",
+    "FinancialPolicy",
     "Initiative",
     "InterimTarget",
     "Milestone",

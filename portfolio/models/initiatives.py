@@ -119,7 +119,6 @@ class Initiative(VersionedModel):
     budget_opex = MoneyField("budget (opex)", default=Decimal("0"), validators=NON_NEGATIVE)
     actual_cost = MoneyField("actual cost to date", default=Decimal("0"), validators=NON_NEGATIVE)
     forecast_cost = MoneyField("forecast cost at completion", null=True, blank=True, validators=NON_NEGATIVE)
-    expected_annual_benefit = MoneyField(default=Decimal("0"), validators=NON_NEGATIVE)
     requirements_clarity = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=one_to_five(), help_text="1 = vague, 5 = signed-off and stable."
     )
@@ -164,7 +163,6 @@ class Initiative(VersionedModel):
                 condition=Q(budget_capex__gte=0)
                 & Q(budget_opex__gte=0)
                 & Q(actual_cost__gte=0)
-                & Q(expected_annual_benefit__gte=0)
                 & (Q(forecast_cost__isnull=True) | Q(forecast_cost__gte=0)),
                 name="initiative_money_not_negative",
                 violation_error_message="Amounts of money cannot be negative.",

@@ -18,7 +18,15 @@ from django.utils import timezone
 from alignment.engine.formulas import KPI_STATUS_LABELS, NO_DATA
 from alignment.models import InitiativeScore, KPIScore, Signal
 from alignment.selectors import COMPONENTS
-from portfolio.models import KPI, Contribution, Initiative, Milestone, ScopeChange, ScopeChangeStatus
+from portfolio.models import (
+    KPI,
+    BusinessCase,
+    Contribution,
+    Initiative,
+    Milestone,
+    ScopeChange,
+    ScopeChangeStatus,
+)
 from steering.figures import by_severity, comparable
 
 # The scores a review freezes: the alignment score and its components, as the engine names them.
@@ -52,6 +60,10 @@ def initiative_figures(
     return {pk: _plain({"as_of": day, **portfolio[pk], **engine[pk]}) for pk in (i.pk for i in initiatives)}
 
 
+def _roi_pct(roi: Decimal | None) -> float | None:
+    return None if roi is None else round(float(roi * 100), 1)
+
+
 def _person(user: Any) -> str | None:
     if user is None:
         return None
@@ -78,6 +90,10 @@ def _portfolio_parts(initiatives: Sequence[Initiative], day: datetime.date) -> d
         initiative_id__in=ids, status=ScopeChangeStatus.PENDING, date__lte=day
     ).order_by("initiative_id", "date", "pk"):
         pending[change.initiative_id].append(change)
+    cases = {
+        pk: (npv, roi)
+        for pk, npv, roi in BusinessCase.objects.filter(pk__in=ids).values_list("pk", "npv", "roi")
+    }
     parts = {}
     for initiative in initiatives:
         budget = initiative.budget_total
@@ -104,7 +120,9 @@ def _portfolio_parts(initiatives: Sequence[Initiative], day: datetime.date) -> d
                 "forecast_cost": forecast,
                 "variance": (forecast - budget) if forecast is not None else None,
                 "spent_pct": round(float(initiative.actual_cost / budget * 100), 1) if budget > 0 else None,
-                "expected_annual_benefit": initiative.expected_annual_benefit,
+                # the business case's stored figures (NPV in money, ROI in per cent); none without a case
+                "npv": cases.get(initiative.pk, (None, None))[0],
+                "roi_pct": _roi_pct(cases.get(initiative.pk, (None, None))[1]),
             },
             "milestones": milestones[initiative.pk],
             "scope_changes": {

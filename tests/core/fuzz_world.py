@@ -27,6 +27,7 @@ from core.stages import Stage
 from identity import services as identity
 from portfolio import models as pm
 from portfolio.imports import runs as import_runs
+from portfolio.services import business_cases
 from risk.models import TierPolicy
 from steering import models as sm
 from steering import reminders
@@ -77,6 +78,17 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     ScopeChangeFactory(initiative=initiative, status=pm.ScopeChangeStatus.APPROVED, approved_by=steering)
     pending_change = ScopeChangeFactory(initiative=initiative, status=pm.ScopeChangeStatus.PENDING)
     ArtefactFactory(initiative=initiative)
+    business_cases.business_case_save(
+        user=pmo,
+        initiative_id=initiative.pk,
+        version=None,
+        first_year=2026,
+        lines=[
+            business_cases.LineInput("capex", "Platform build", {2026: "100000"}),
+            business_cases.LineInput("revenue", "Online sales", {2027: "80000", 2028: "90000"}),
+            business_cases.LineInput("non_financial", "Happier buyers", {2027: "5"}, kpi=kpi.pk),
+        ],
+    )
     risk = RiskFactory(initiative=initiative, owner=manager, probability=5, impact=5, mitigation="")
     committee = CommitteeFactory(name="Portfolio board", chair=executive)
     committee.members.set([executive, steering, pmo])

@@ -41,6 +41,7 @@ from planning.whatif import compute_impact
 from portfolio import models as pm
 from portfolio.imports import runs as import_runs
 from portfolio.imports.registry import KINDS as import_kinds
+from portfolio.services import business_cases
 from risk import models as rm
 from steering import models as sm
 from steering import services as steering
@@ -73,11 +74,17 @@ ENTERED_PLAIN = (
     "surveys.Respondent",
     "surveys.Answer",
     "api.ApiToken",
+    "portfolio.BusinessCaseLine",
     "planning.StrategyWeight",
 )
 # Text no page shows by design (a personal link's hash, an API token's) or no one types (a token's prefix,
 # eight hex digits Bearing draws).
-NEVER_SHOWN = {("surveys.Respondent", "token_hash"), ("api.ApiToken", "digest"), ("api.ApiToken", "prefix")}
+NEVER_SHOWN = {
+    ("surveys.Respondent", "token_hash"),
+    ("api.ApiToken", "digest"),
+    ("api.ApiToken", "prefix"),
+    ("portfolio.BusinessCase", "irr_note"),  # computed, never typed (the page shows the one computed now)
+}
 PASSWORD = "correct horse battery staple"
 
 # {n} makes each value unique (codes and names are unique) and says which field it came from
@@ -276,6 +283,17 @@ def build() -> Hostile:
         approved_by=executive,
     )
     ArtefactFactory(initiative=delivering, reference="https://intranet.example/cases/1")
+    business_cases.business_case_save(
+        user=pmo,
+        initiative_id=delivering.pk,
+        version=None,
+        first_year=2026,
+        lines=[
+            business_cases.LineInput("capex", "Platform build", {2026: "100000"}),
+            business_cases.LineInput("revenue", "Online sales", {2027: "80000", 2028: "90000"}),
+            business_cases.LineInput("non_financial", "Happier buyers", {2027: "5"}, kpi=kpis[0].pk),
+        ],
+    )
     RiskFactory(initiative=delivering, probability=5, impact=5, mitigation="", owner=manager)
     RiskFactory(initiative=live, probability=3, impact=3, owner=manager)
     committee = CommitteeFactory(chair=users["steering"])
@@ -395,6 +413,7 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "portfolio:initiative-detail": pm.Initiative,
     "portfolio:initiative-edit": pm.Initiative,
     "portfolio:initiative-sustainment-owner": pm.Initiative,
+    "portfolio:business-case-edit": pm.Initiative,
     "portfolio:record-create": pm.Initiative,
     "portfolio:record-edit": None,  # the child kind's model
     "portfolio:record-delete": None,

@@ -146,6 +146,7 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
                 ("programs", "program", ""),
                 ("initiatives", "initiative", ""),
                 ("initiatives", "initiative", "/score"),
+                ("initiatives", "initiative", "/business-case"),
                 ("contributions", "contribution", ""),
                 ("milestones", "milestone", ""),
                 ("scope-changes", "pending_change", ""),

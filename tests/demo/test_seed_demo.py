@@ -22,7 +22,19 @@ from core import roles
 from core.stages import Stage
 from demo.northwind import ALREADY_PRESENT, DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo
 from demo.scale import clear_portfolio
-from portfolio.models import KPI, Contribution, Initiative, Milestone, Objective, Reading, ScopeChange
+from portfolio.models import (
+    KPI,
+    BusinessCase,
+    BusinessCaseAmount,
+    BusinessCaseLine,
+    Contribution,
+    FinancialPolicy,
+    Initiative,
+    Milestone,
+    Objective,
+    Reading,
+    ScopeChange,
+)
 from risk.models import Risk, TierPolicy
 from steering.models import ActionItem, CheckpointReview, Committee
 
@@ -47,7 +59,10 @@ def fingerprint() -> list[str]:
         for model in apps.get_app_config(label).get_models()
         if not model.__name__.startswith("Historical")
     ]
-    rows = {model: {row["id"]: row for row in model._default_manager.values()} for model in entered}
+    rows = {
+        model: {row[model._meta.pk.attname]: row for row in model._default_manager.values()}
+        for model in entered
+    }
     usernames = dict(User.objects.values_list("pk", "username"))
     memo: dict[tuple[ModelClass, int], tuple[Any, ...]] = {}
 
@@ -60,7 +75,10 @@ def fingerprint() -> list[str]:
             row = rows[model][pk]
             parts: list[tuple[str, Any]] = []
             for field in model._meta.concrete_fields:
-                if field.primary_key or field.name in {"created_at", "updated_at"}:
+                if (field.primary_key and not field.is_relation) or field.name in {
+                    "created_at",
+                    "updated_at",
+                }:
                     continue
                 value = row[field.attname]
                 if field.is_relation:
@@ -106,6 +124,9 @@ def test_demo_loads_the_documented_number_of_records(demo):
         "readings": 152,
         "interim targets": 2,
         "initiatives": 40,
+        "business cases": 40,
+        "business case lines": 112,
+        "business case amounts": 214,
         "contributions": 62,
         "milestones": 143,
         "scope changes": 17,
@@ -391,6 +412,9 @@ def test_every_demo_record_has_one_created_history_entry_by_the_pmo(demo):
         ScopeChange,
         Risk,
         CheckpointReview,
+        BusinessCase,
+        BusinessCaseLine,
+        BusinessCaseAmount,
     ):
         history = model.history.all()
         assert history.count() == model.objects.count(), model.__name__
@@ -427,7 +451,12 @@ def test_demo_is_deterministic_for_the_same_as_of(demo):
     second_result = build_demo(as_of=AS_OF)
     # then every row is identical
     assert second_result.created is True
-    assert len(first) == sum(demo.counts.values()) + TierPolicy.objects.count() + len(DEMO_ACCOUNTS)
+    assert len(first) == (
+        sum(demo.counts.values())
+        + TierPolicy.objects.count()
+        + FinancialPolicy.objects.count()
+        + len(DEMO_ACCOUNTS)
+    )
     assert fingerprint() == first
 
 

@@ -16,6 +16,7 @@ from demo.northwind import build_demo
 from demo.scale import PortfolioNotEmpty, build_scale, clear_portfolio
 from portfolio.models import (
     KPI,
+    BusinessCase,
     Contribution,
     Initiative,
     Milestone,
@@ -43,6 +44,7 @@ def table_counts() -> dict[str, int]:
         "milestones": Milestone.objects.count(),
         "risks": Risk.objects.count(),
         "scope changes": ScopeChange.objects.count(),
+        "business cases": BusinessCase.objects.count(),
     }
 
 
@@ -60,6 +62,7 @@ def test_build_scale_at_200_initiatives_creates_exact_proportional_counts():
         "milestones": 400,
         "risks": 400,
         "scope changes": 100,
+        "business cases": 200,
     }
     assert table_counts() == expected
     assert counts == {"users": 18, **expected}
@@ -207,6 +210,7 @@ def test_seed_scale_command_with_replace_deletes_the_portfolio_and_keeps_users_g
         "milestones": 40,
         "risks": 40,
         "scope changes": 10,
+        "business cases": 20,
     }
     assert not Initiative.objects.exclude(code__startswith="SC-").exists()
     assert Initiative.history.count() == 0

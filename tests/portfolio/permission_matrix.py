@@ -27,7 +27,9 @@ from portfolio.forms import (
 from portfolio.models import (
     KPI,
     Artefact,
+    BusinessCaseLine,
     Contribution,
+    FinancialPolicy,
     Initiative,
     InterimTarget,
     Milestone,
@@ -212,6 +214,7 @@ class Endpoint:
     done: Callable[[World], bool]  # the change the POST makes is in the database
     has_form: bool = True
     open_to_read: bool = False  # every role may GET the page; only `allowed` get the form
+    form_id: str = "decision-form"  # the id of that form
 
     def __str__(self) -> str:
         return self.id
@@ -346,7 +349,6 @@ ENDPOINTS = [
             "budget_capex": "0",
             "budget_opex": "0",
             "actual_cost": "0",
-            "expected_annual_benefit": "0",
             "criticality": "3",
         },
         lambda w: Initiative.objects.filter(code="NEW-9", title="Self-service returns").exists(),
@@ -364,6 +366,33 @@ ENDPOINTS = [
         PMO_OR_OWNER,
         lambda w: {"sustainment_owner": w.initiative.manager_id, "version": w.initiative.version},
         lambda w: _reload(w.initiative).sustainment_owner_id == w.initiative.manager_id,
+    ),
+    Endpoint(
+        "business case edit",
+        lambda w: reverse("portfolio:business-case-edit", args=[w.initiative.pk]),
+        PMO_OR_OWNER,
+        lambda w: {
+            "version": "",
+            "first_year": "2026",
+            "years": "2026,2027,2028,2029,2030",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-kind": "capex",
+            "lines-0-label": "Checkout platform",
+            "lines-0-y2026": "100000",
+        },
+        lambda w: BusinessCaseLine.objects.filter(
+            case_id=w.initiative.pk, label="Checkout platform"
+        ).exists(),
+    ),
+    Endpoint(
+        "financial policy publish",
+        lambda w: reverse("portfolio:financial-policy"),
+        PMO,
+        lambda w: {"discount_rate": "9.5", "horizon_years": "6", "note": "Board, 2026-12"},
+        lambda w: FinancialPolicy.objects.filter(version=2, discount_rate="9.5", horizon_years=6).exists(),
+        open_to_read=True,
+        form_id="policy-form",
     ),
     *[endpoint for kind in KIND_FORMS for endpoint in _record_endpoints(kind)],
     Endpoint(

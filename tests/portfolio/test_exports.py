@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from core.stages import Stage
+from portfolio.models import BusinessCase
 from tests.export_support import body, csv_rows, download_counts, xlsx_cells, xlsx_values
 from tests.factories import (
     InitiativeFactory,
@@ -39,11 +40,14 @@ INITIATIVE_HEADER = [
     "budget_opex",
     "actual_cost",
     "forecast_cost",
-    "expected_annual_benefit",
     "requirements_clarity",
     "criticality",
     "sustainment_owner",
     "go_live_date",
+    "npv",
+    "irr",
+    "payback_years",
+    "roi",
 ]
 
 
@@ -73,9 +77,17 @@ def export(client, name, fmt, query=None):
     return client.get(reverse(f"portfolio:{name}-export", args=[fmt]), query or {})
 
 
-def test_register_csv_holds_every_field_by_its_import_name(register, client, executive):
-    # given
+def test_register_csv_holds_every_field_by_its_import_name(register, client, executive, initiative):
+    # given: ECOM-1 has a business case (its stored figures: docs/business-case.md's worked example)
     client.force_login(executive)
+    BusinessCase.objects.create(
+        initiative=initiative,
+        first_year=2026,
+        npv=Decimal("114108.15"),
+        irr=Decimal("0.226110"),
+        payback_years=Decimal("2.7500"),
+        roi=Decimal("0.512195"),
+    )
 
     # when
     response = export(client, "initiative", "csv")
@@ -90,17 +102,17 @@ def test_register_csv_holds_every_field_by_its_import_name(register, client, exe
         [
             "ECOM-1", "Checkout rebuild", "A test initiative.", "Digital commerce", "grow", "in_delivery",
             "exec", "manager", "2026-01-01", "2026-12-31", "2026-01-15", "", "100000.00", "20000.00",
-            "50000.00", "", "0.00", "4", "3", "", "",
+            "50000.00", "", "4", "3", "", "", "114108.15", "0.226110", "2.7500", "0.512195",
         ],
         [
             "EVIL-1", "'" + HYPERLINK, "'-1+2\x07bell", "", "grow", "in_delivery", "'@boss", "",
             "2026-01-01", "2026-12-31", "2026-01-15", "", "100000.00", "20000.00", "50000.00", "0.00",
-            "0.00", "4", "3", "", "",
+            "4", "3", "", "", "", "", "", "",
         ],
         [
             "OPS-7", "Keep the lights on", "A test initiative.", "", "run", "live", "exec", "", "2026-01-01",
-            "2026-12-31", "2026-01-15", "", "0.00", "45000.50", "50000.00", "", "0.00", "4", "3", "",
-            "2026-05-01",
+            "2026-12-31", "2026-01-15", "", "0.00", "45000.50", "50000.00", "", "4", "3", "",
+            "2026-05-01", "", "", "", "",
         ],
     ]  # fmt: skip
 

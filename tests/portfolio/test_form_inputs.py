@@ -136,7 +136,7 @@ def test_the_quick_reading_date_is_a_date_picker_with_today(client, pmo, dated, 
     assert re.search(r'<input type="date" name="date" value="2026-11-21"', html)
 
 
-MONEY_FIELDS = ["budget_capex", "budget_opex", "actual_cost", "forecast_cost", "expected_annual_benefit"]
+MONEY_FIELDS = ["budget_capex", "budget_opex", "actual_cost", "forecast_cost"]
 
 
 @pytest.mark.parametrize(("currency", "symbol"), [("EUR", "€"), ("USD", "$"), ("SEK", "SEK")])
@@ -178,7 +178,6 @@ def test_a_refused_money_input_keeps_its_prefix_and_its_message(client, pmo, dat
             "budget_capex": "-5",
             "budget_opex": "0",
             "actual_cost": "0",
-            "expected_annual_benefit": "0",
             "criticality": "3",
             "version": "1",
         },

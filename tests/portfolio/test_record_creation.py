@@ -65,7 +65,6 @@ CREATES = [
             "budget_opex": Decimal("40000.50"),
             "actual_cost": Decimal("0.00"),
             "forecast_cost": Decimal("300000.00"),
-            "expected_annual_benefit": Decimal("120000.00"),
             "requirements_clarity": 3,
             "criticality": 4,
         },

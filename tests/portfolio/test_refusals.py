@@ -138,11 +138,6 @@ REFUSALS = [
         "negative opex", _create_initiative(budget_opex=Decimal("-1")), {"budget_opex": GREATER_OR_EQUAL_0}
     ),
     RefusalCase(
-        "negative expected benefit",
-        _create_initiative(expected_annual_benefit=Decimal("-1")),
-        {"expected_annual_benefit": GREATER_OR_EQUAL_0},
-    ),
-    RefusalCase(
         "negative forecast cost on update",
         _update_initiative(forecast_cost=Decimal("-100")),
         {"forecast_cost": GREATER_OR_EQUAL_0},

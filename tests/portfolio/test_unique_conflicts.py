@@ -66,7 +66,7 @@ CASES: list[
         lambda w: (
             reverse("portfolio:initiative-create"),
             {"code": "ECOM-9", "title": "Ours", "category": "grow", "stage": "idea", "criticality": "3"}
-            | {"budget_capex": "0", "budget_opex": "0", "actual_cost": "0", "expected_annual_benefit": "0"},
+            | {"budget_capex": "0", "budget_opex": "0", "actual_cost": "0"},
         ),
         lambda w: InitiativeFactory(code="ECOM-9", title="Racer"),
         "code",
@@ -262,7 +262,7 @@ def test_two_people_creating_the_same_code_at_once_on_postgresql(postgres, clien
         response = client.post(
             reverse("portfolio:initiative-create"),
             {"code": "ECOM-9", "title": "Ours", "category": "grow", "stage": "idea", "criticality": "3"}
-            | {"budget_capex": "0", "budget_opex": "0", "actual_cost": "0", "expected_annual_benefit": "0"},
+            | {"budget_capex": "0", "budget_opex": "0", "actual_cost": "0"},
         )
 
     # then

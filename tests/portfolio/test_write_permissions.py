@@ -65,6 +65,8 @@ def test_the_matrix_covers_every_write_url_of_the_portfolio_and_steering():
         "initiative-create",
         "initiative-edit",
         "initiative-sustainment-owner",
+        "business-case-edit",
+        "financial-policy",
         "objective-create",
         "objective-edit",
         "kpi-create",
@@ -93,7 +95,7 @@ def test_the_matrix_covers_every_write_url_of_the_portfolio_and_steering():
     }
     assert writes == covered
     assert set(registry.child_kinds) == set(KIND_FORMS)
-    assert len(ENDPOINTS) == 13 + 3 * len(KIND_FORMS) + 12
+    assert len(ENDPOINTS) == 15 + 3 * len(KIND_FORMS) + 12
 
 
 @pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.has_form], ids=str)
@@ -111,7 +113,7 @@ def test_get_of_a_write_form(endpoint, actor, request, client, world):
         assert login_redirect(response, url)
     elif endpoint.open_to_read and role != "outsider":
         assert response.status_code == 200
-        assert ('id="decision-form"' in response.content.decode()) is (role in endpoint.allowed)
+        assert (f'id="{endpoint.form_id}"' in response.content.decode()) is (role in endpoint.allowed)
     elif role in endpoint.allowed:
         assert response.status_code == 200
         assert '<input type="hidden" name="csrfmiddlewaretoken"' in response.content.decode()

@@ -130,7 +130,6 @@ def initiative_post(**changes: Any) -> dict[str, Any]:
         "budget_capex": "0",
         "budget_opex": "0",
         "actual_cost": "0",
-        "expected_annual_benefit": "0",
         "criticality": "3",
     }
     return data | changes

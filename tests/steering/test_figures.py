@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from alignment.models import InitiativeScore, KPIScore
-from portfolio.models import Contribution, Initiative
+from portfolio.models import BusinessCase, Contribution, Initiative
 from portfolio.sections import MilestoneState
 from steering.figures import FigureChange, figure_changes, milestone_rows
 from steering.services import figures_digest, initiative_figures
@@ -161,7 +161,9 @@ def test_the_figures_hold_the_portfolios_facts_as_json(initiative, pmo):
     Initiative.objects.filter(pk=initiative.pk).update(
         forecast_cost=Decimal("130000.50"),
         stage_since=D(2026, 1, 15),
-        expected_annual_benefit=Decimal("40000"),
+    )
+    BusinessCase.objects.create(
+        initiative=initiative, first_year=2026, npv=Decimal("40000.25"), roi=Decimal("0.512195")
     )
     MilestoneFactory(
         initiative=initiative, name="Go-live", baseline_date=D(2026, 9, 30), forecast_date=D(2026, 10, 30)
@@ -201,7 +203,8 @@ def test_the_figures_hold_the_portfolios_facts_as_json(initiative, pmo):
             "forecast_cost": 130000.5,
             "variance": 10000.5,
             "spent_pct": 41.7,
-            "expected_annual_benefit": 40000,
+            "npv": 40000.25,
+            "roi_pct": 51.2,
         },
         "milestones": [
             {"name": "Design", "baseline": "2026-03-31", "forecast": None, "actual": "2026-04-02"},
@@ -276,7 +279,7 @@ def portfolio_of(size: int) -> list[Initiative]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("size", [2, 10])
-def test_the_figures_of_many_initiatives_take_five_queries_and_equal_them_one_by_one(size):
+def test_the_figures_of_many_initiatives_take_six_queries_and_equal_them_one_by_one(size):
     # given a portfolio of 2 or 10 scored initiatives
     initiatives = portfolio_of(size)
 
@@ -284,8 +287,9 @@ def test_the_figures_of_many_initiatives_take_five_queries_and_equal_them_one_by
     with CaptureQueriesContext(connection) as queries:
         frozen = initiative_figures(initiatives)
 
-    # then: milestones, scope changes, scores, signals, and the named KPIs with their statuses: five queries
-    assert len(queries) == 5
+    # then: milestones, scope changes, business cases, scores, signals, and the named KPIs with their
+    # statuses: six queries
+    assert len(queries) == 6
     assert list(frozen) == [initiative.pk for initiative in initiatives]
     assert {pk: frozen[pk]["tier"] for pk in frozen} == {i.pk: 1 + n % 3 for n, i in enumerate(initiatives)}
     for initiative in initiatives:
@@ -480,5 +484,5 @@ def test_the_figures_take_the_same_queries_whether_or_not_a_kpi_is_named():
         figures = initiative_figures(named)
 
     # then
-    assert len(without_kpis) == len(with_kpis) == 5
+    assert len(without_kpis) == len(with_kpis) == 6
     assert all(figures[i.pk]["kpis"] for i in named)

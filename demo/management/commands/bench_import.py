@@ -47,7 +47,6 @@ HEADER = [
     "planned_end",
     "budget_capex",
     "budget_opex",
-    "expected_annual_benefit",
     "criticality",
 ]
 
@@ -68,7 +67,6 @@ def rows(size: int) -> Iterator[list[Any]]:
             (start + datetime.timedelta(days=300 + n % 200)).isoformat(),
             f"{10000 + n}.00",
             f"{n % 5000}.50",
-            "25000",
             1 + n % 5,
         ]
 
@@ -189,8 +187,7 @@ class Command(BaseCommand):
                                         planned_end=datetime.date.fromisoformat(r[8]),
                                         budget_capex=Decimal(r[9]),
                                         budget_opex=Decimal(r[10]),
-                                        expected_annual_benefit=Decimal(r[11]),
-                                        criticality=r[12],
+                                        criticality=r[11],
                                         stage_since=datetime.date(2025, 12, 1),
                                     )
                                     for r in batch
