@@ -33,6 +33,8 @@ def test_pmo_reweights_the_themes_pairwise_reads_the_what_if_and_publishes(page)
 
     # and compares the themes: growing online strongly more important than running stores
     page.get_by_role("link", name="Strategic themes").click()
+    page.wait_for_url("**/pairwise/themes/")
+    page.wait_for_load_state("load")  # htmx has taken the form over (its script ends the page)
     page.get_by_label("T1 Grow online compared with T2 Run stores").select_option("5")
 
     # then the weights and the consistency ratio show as the judgement is chosen (htmx), before any save
