@@ -26,17 +26,23 @@ from planning.tasks import WHATIF
 T = "planning/"
 IMPACT_PAGE = 50
 MOVERS = 10  # the initiatives gaining most and losing most, shown on a version's page
-SAATY = [
+SAATY = [  # Saaty's scale: the odd values named, the even ones between them
     ("9", "9: extremely more"),
+    ("8", "8"),
     ("7", "7: very strongly more"),
+    ("6", "6"),
     ("5", "5: strongly more"),
+    ("4", "4"),
     ("3", "3: moderately more"),
     ("2", "2"),
     ("1", "1: equally important"),
     ("1/2", "1/2"),
     ("1/3", "1/3: moderately less"),
+    ("1/4", "1/4"),
     ("1/5", "1/5: strongly less"),
+    ("1/6", "1/6"),
     ("1/7", "1/7: very strongly less"),
+    ("1/8", "1/8"),
     ("1/9", "1/9: extremely less"),
 ]
 
