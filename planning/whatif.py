@@ -116,7 +116,8 @@ def compute_impact(
                 alignment_change = then_score.alignment - now_score.alignment
                 if abs(fit_change) < MOVED and abs(alignment_change) < MOVED:
                     continue
-                change = alignment_change if abs(alignment_change) >= MOVED else fit_change
+                # gaining or losing is said of the fit, which the weights move (the alignment follows it)
+                change = fit_change if abs(fit_change) >= MOVED else alignment_change
                 if change > 0:
                     gaining, budget_gaining = gaining + 1, budget_gaining + row.budget
                 else:
