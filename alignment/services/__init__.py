@@ -9,7 +9,6 @@ from alignment.services.history import backfill_history, record_history
 from alignment.services.policy import current_policy, policy_version
 from alignment.services.scores import (
     RecomputeSummary,
-    collector_paused,
     explain_initiative,
     full_recompute_reads,
     portfolio_is_stale,
@@ -24,7 +23,6 @@ __all__ = [
     "RecomputeSummary",
     "affected_initiatives",
     "backfill_history",
-    "collector_paused",
     "current_policy",
     "explain_initiative",
     "full_recompute_reads",

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime
-import gc
 import logging
 from collections import Counter
 from collections.abc import Collection, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,6 +36,7 @@ from alignment.models import (
 )
 from alignment.services.dashboards import render_dashboards
 from alignment.services.policy import current_policy
+from core.bulk import collector_paused
 from core.jobs import PROGRESS_STEPS, Progress, run_job
 from portfolio.models import Initiative
 from surveys import selectors as survey_selectors
@@ -61,19 +60,6 @@ class RecomputeSummary:
             "signals": self.signals,
             "dashboards": self.dashboards,
         }
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a recompute builds its hundreds of thousands of small
-    objects (none of them cyclic): each automatic full collection would rescan the whole input set."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def recompute(

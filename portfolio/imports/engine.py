@@ -9,17 +9,15 @@ what is stored are left alone: importing the same file twice changes nothing and
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.db import models, transaction
 
-from core import sheets
+from core import bulk, sheets
 from core.errors import NotAllowed
 from core.roles import can_edit_portfolio
 from core.tabular import FORMULA_TRIGGERS
@@ -279,22 +277,6 @@ def chunks(rows: Iterable[Row], size: int | None = None) -> Iterator[list[Row]]:
         yield batch
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while rows are checked, and run once after: its full
-    collections walk every object alive, a cost that grows with the file (an import of 100,000 rows spends a
-    tenth of its time in them) though a row leaves no cycle behind (the form and the cleaner are reused; a
-    row's record, form data and problems are freed by reference counting)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-        gc.collect()
-
-
 def run(
     kind: ImportKind,
     table: sheets.Table,
@@ -338,7 +320,10 @@ def run(
             seen[key] = number
             yield number, values
 
-    with transaction.atomic(), collector_paused():
+    # the collector paused: a row leaves no cycle behind (the form and the cleaner are reused; a row's record,
+    # form data and problems are freed by reference counting), and its full collections cost a tenth of a
+    # 100,000-row import
+    with transaction.atomic(), bulk.collector_paused(collect_after=True):
         done = 0
         for batch in kind.batches(unique_rows()):
             checked = kind.check_chunk(batch, columns, outcome)
