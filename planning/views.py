@@ -3,6 +3,7 @@ comparison of a group of siblings, the initiatives a version moves, and two vers
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -232,40 +233,48 @@ def strategy_whatif(request: Any, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("planning:strategy-detail", args=[version.pk]) + "#whatif")
 
 
-@viewer_required
-@require_POST
-def strategy_publish(request: Any, pk: int) -> HttpResponse:
+def _version_action(
+    request: Any, pk: int, action: Callable[..., Any], *, verb: str, done: str, then: str = ""
+) -> HttpResponse:
+    """Run a service on the version the form was filled in for (its posted version number), then say so;
+    a refusal, a stale form or an incomplete one is said on the version's page and changes nothing."""
     version = _version(pk)
     url = reverse("planning:strategy-detail", args=[version.pk])
     number = _posted_version(request)
     if number is None:
-        messages.error(request, "The form was incomplete: nothing was published.")
+        messages.error(request, f"The form was incomplete: nothing was {verb}.")
         return HttpResponseRedirect(url)
     try:
-        services.strategy_publish(user=request.user, strategy_id=version.pk, version=number)
+        action(user=request.user, strategy_id=version.pk, version=number)
     except ApplicationError as error:
         return _refused(request, error, url)
-    messages.success(
-        request, f"Version {version.number} is now the strategy; the scores are being recomputed."
+    messages.success(request, done.format(number=version.number))
+    return HttpResponseRedirect(then or url)
+
+
+@viewer_required
+@require_POST
+def strategy_publish(request: Any, pk: int) -> HttpResponse:
+    return _version_action(
+        request,
+        pk,
+        services.strategy_publish,
+        verb="published",
+        done="Version {number} is now the strategy; the scores are being recomputed.",
     )
-    return HttpResponseRedirect(url)
 
 
 @viewer_required
 @require_POST
 def strategy_discard(request: Any, pk: int) -> HttpResponse:
-    version = _version(pk)
-    url = reverse("planning:strategy-detail", args=[version.pk])
-    number = _posted_version(request)
-    if number is None:
-        messages.error(request, "The form was incomplete: nothing was discarded.")
-        return HttpResponseRedirect(url)
-    try:
-        services.strategy_discard(user=request.user, strategy_id=version.pk, version=number)
-    except ApplicationError as error:
-        return _refused(request, error, url)
-    messages.success(request, f"Draft {version.number} discarded.")
-    return HttpResponseRedirect(reverse("planning:strategy-list"))
+    return _version_action(
+        request,
+        pk,
+        services.strategy_discard,
+        verb="discarded",
+        done="Draft {number} discarded.",
+        then=reverse("planning:strategy-list"),
+    )
 
 
 @viewer_required
