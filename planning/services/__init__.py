@@ -1,0 +1,31 @@
+"""Planning's writes and use cases, one module per concern: strategy versions (strategy.py)."""
+
+from __future__ import annotations
+
+from planning.services.strategy import (
+    PMO_ONLY,
+    pairwise_result,
+    run_whatif,
+    siblings,
+    strategy_discard,
+    strategy_draft,
+    strategy_objective_propose,
+    strategy_pairwise_apply,
+    strategy_publish,
+    strategy_weights_set,
+    whatif_start,
+)
+
+__all__ = [
+    "PMO_ONLY",
+    "pairwise_result",
+    "run_whatif",
+    "siblings",
+    "strategy_discard",
+    "strategy_draft",
+    "strategy_objective_propose",
+    "strategy_pairwise_apply",
+    "strategy_publish",
+    "strategy_weights_set",
+    "whatif_start",
+]

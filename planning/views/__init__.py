@@ -1,0 +1,1 @@
+"""Planning's pages, one module per concern: strategy versions (strategy.py)."""
