@@ -21,9 +21,13 @@ urlpatterns = [
     path("planning/strategy/<id:pk>/publish/", strategy.strategy_publish, name="strategy-publish"),
     path("planning/strategy/<id:pk>/discard/", strategy.strategy_discard, name="strategy-discard"),
     path(
-        "planning/strategy/<id:pk>/pairwise/themes/", strategy.strategy_pairwise, name="strategy-pairwise-themes"
+        "planning/strategy/<id:pk>/pairwise/themes/",
+        strategy.strategy_pairwise,
+        name="strategy-pairwise-themes",
     ),
     path(
-        "planning/strategy/<id:pk>/pairwise/<id:parent>/", strategy.strategy_pairwise, name="strategy-pairwise"
+        "planning/strategy/<id:pk>/pairwise/<id:parent>/",
+        strategy.strategy_pairwise,
+        name="strategy-pairwise",
     ),
 ]
