@@ -26,7 +26,7 @@ def test_pmo_reweights_the_themes_pairwise_reads_the_what_if_and_publishes(page)
 
     # when the analyst starts a draft
     login(page, "pat")
-    page.get_by_role("link", name="Strategy").click()
+    page.get_by_role("link", name="Planning").click()
     page.get_by_label("Name of the draft").fill("Digital first")
     page.get_by_role("button", name="Start the draft").click()
     expect(page.get_by_role("heading", name="Version 1: Digital first")).to_be_visible()
