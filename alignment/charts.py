@@ -57,7 +57,7 @@ def named(code: Any, title: Any, limit: int) -> str:
     return plain(f"{code} {short(title, limit)}")
 
 
-def _layout(title: str, **extra: Any) -> dict[str, Any]:
+def layout(title: str, **extra: Any) -> dict[str, Any]:
     """The common layout; `title` is plain text."""
     layout: dict[str, Any] = {
         "title": {"text": plain(title), "x": 0.01, "xanchor": "left", "font": {"size": 15}},
@@ -74,7 +74,7 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
-def _axis(title: str, **extra: Any) -> dict[str, Any]:
+def axis(title: str, **extra: Any) -> dict[str, Any]:
     """An axis titled with plain text."""
     return {
         "title": {"text": plain(title)},
@@ -143,10 +143,10 @@ def alignment_heatmap(data: dict[str, Any], link: Callable[[int], str]) -> Chart
                 },
             }
         ],
-        "layout": _layout(
+        "layout": layout(
             "Who serves which objective: contribution strength × objective weight",
-            xaxis=_axis("Initiatives, largest budget first", tickangle=-45),
-            yaxis=_axis("Objectives", autorange="reversed"),
+            xaxis=axis("Initiatives, largest budget first", tickangle=-45),
+            yaxis=axis("Objectives", autorange="reversed"),
             margin={"l": 80, "r": 20, "t": 50, "b": 110},
         ),
     }
@@ -229,10 +229,10 @@ def value_risk_bubbles(data: dict[str, Any], link: Callable[[int], str], symbol:
         )
     figure = {
         "data": traces,
-        "layout": _layout(
+        "layout": layout(
             "Value against risk: strategic fit and risk exposure (bubble size = budget)",
-            xaxis=_axis("Strategic fit (0-100)", range=[-8, 108]),
-            yaxis=_axis(
+            xaxis=axis("Strategic fit (0-100)", range=[-8, 108]),
+            yaxis=axis(
                 "Risk exposure (sum of the top three risks, P × I)",
                 range=[-pad, top + pad + 0.08 * top],  # headroom for the labels of the highest bubbles
                 tick0=0,
@@ -348,18 +348,18 @@ def investment_vs_priority(data: dict[str, Any], link: Callable[[int], str], sym
                 "cliponaxis": False,
             },
         ],
-        "layout": _layout(
+        "layout": layout(
             "Investment against priority: where the money goes, where the strategy points"
             if whole
             else f"Investment against priority within {theme['code']} {short(theme['title'], 40)}",
             barmode="group",
             bargap=0.25,
-            xaxis=_axis(
+            xaxis=axis(
                 "Share (%)" if whole else f"Share within {theme['code']} (%)",
                 rangemode="tozero",
                 ticksuffix="%",
             ),
-            yaxis=_axis("Priority objectives", autorange="reversed"),
+            yaxis=axis("Priority objectives", autorange="reversed"),
         ),
     }
     table = Table(
@@ -452,11 +452,11 @@ def category_mix(data: dict[str, Any], link: Callable[[str], str], symbol: str =
                 "textposition": "outside",
             },
         ],
-        "layout": _layout(
+        "layout": layout(
             "Run / Grow / Transform: budget mix against target",
             barmode="group",
-            xaxis=_axis("Category"),
-            yaxis=_axis("Share of funded budget (%)", rangemode="tozero", ticksuffix="%"),
+            xaxis=axis("Category"),
+            yaxis=axis("Share of funded budget (%)", rangemode="tozero", ticksuffix="%"),
         ),
     }
     table = Table(
@@ -624,7 +624,7 @@ def kpi_small_multiples(
         )
     figure = {
         "data": traces,
-        "layout": _layout(
+        "layout": layout(
             title,
             annotations=annotations,
             margin={"l": 50, "r": 20, "t": top_px, "b": bottom_px},
@@ -674,11 +674,11 @@ def alignment_history(data: dict[str, Any], link: str) -> Chart:
                 "cliponaxis": False,  # a point at 0 or 100 is drawn whole on the edge of the scale
             }
         ],
-        "layout": _layout(
+        "layout": layout(
             "Alignment index over time (budget-weighted, 0-100)",
-            xaxis=_axis("Date", tickformat="%d %b %Y"),
+            xaxis=axis("Date", tickformat="%d %b %Y"),
             # the whole scale: an axis zoomed to the data drew a move from 93.21 to 93.25 as a cliff
-            yaxis=_axis("Alignment index (0-100)", range=[0, 100], dtick=20),
+            yaxis=axis("Alignment index (0-100)", range=[0, 100], dtick=20),
             showlegend=True,
         ),
     }
@@ -739,10 +739,10 @@ def risk_heatmap(data: dict[str, Any], link: Callable[[int, int], str]) -> Chart
                 "showscale": False,
             },
         ],
-        "layout": _layout(
+        "layout": layout(
             "Risk heat map: active risks by probability and impact",
-            xaxis=_axis("Impact (1 minor … 5 severe)"),
-            yaxis=_axis("Probability (1 rare … 5 almost certain)"),
+            xaxis=axis("Impact (1 minor … 5 severe)"),
+            yaxis=axis("Probability (1 rare … 5 almost certain)"),
         ),
     }
     table = Table(
@@ -789,10 +789,10 @@ def score_history(data: dict[str, Any], link: str) -> Chart:
     ]
     figure = {
         "data": traces,
-        "layout": _layout(
+        "layout": layout(
             "Scores over time (0-100)",
-            xaxis=_axis("Date", tickformat="%b %Y"),
-            yaxis=_axis("Score (0-100)", range=[0, 100]),
+            xaxis=axis("Date", tickformat="%b %Y"),
+            yaxis=axis("Score (0-100)", range=[0, 100]),
         ),
     }
     table = Table(

@@ -322,6 +322,8 @@ BEARING_IN_PROCESS_SCHEDULE = env_bool("BEARING_IN_PROCESS_SCHEDULE", True)
 # no heartbeat, or a queued one no worker took, for longer than the limit is lost and marked failed (every
 # 15 s by beat, by the page showing it, and when a new one is asked for), so a new request starts afresh.
 BEARING_JOB_HEARTBEAT = env_int("BEARING_JOB_HEARTBEAT", 5)
+# the seconds the scenario optimiser may take for one answer, and for each point of a frontier
+BEARING_SCENARIO_TIME_LIMIT = env_int("BEARING_SCENARIO_TIME_LIMIT", 60)
 BEARING_JOB_SILENCE_LIMIT = env_int("BEARING_JOB_SILENCE_LIMIT", 45)
 if not 0 < BEARING_JOB_HEARTBEAT * 3 <= BEARING_JOB_SILENCE_LIMIT:
     raise ConfigurationError(

@@ -33,3 +33,44 @@ def strategy_whatif(job_id: int, strategy_id: int) -> None:
     from planning import services
 
     services.run_whatif(job_id=job_id, strategy_id=strategy_id)
+
+
+def _scenario_link(job: Job) -> jobs.DoneLink | None:
+    _, _, pk = job.target.partition(":")
+    return (
+        jobs.DoneLink(reverse("planning:scenario-detail", args=[int(pk)]), "See the scenario")
+        if pk.isdigit()
+        else None
+    )
+
+
+SOLVE = jobs.register_kind("scenario_solve", "Scenario answer", done_link=_scenario_link)
+FRONTIER = jobs.register_kind("scenario_frontier", "Efficient frontier", done_link=_scenario_link)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=15 * 60,
+    soft_time_limit=14 * 60,
+)
+def scenario_solve(job_id: int, scenario_id: int) -> None:
+    """Solve a scenario and store its answer."""
+    from planning.services import scenarios
+
+    scenarios.run_solve(job_id=job_id, scenario_id=scenario_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=60 * 60,
+    soft_time_limit=59 * 60,
+)
+def scenario_frontier(job_id: int, scenario_id: int) -> None:
+    """Draw a scenario's efficient frontier."""
+    from planning.services import scenarios
+
+    scenarios.run_frontier(job_id=job_id, scenario_id=scenario_id)

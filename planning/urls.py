@@ -2,11 +2,31 @@ from __future__ import annotations
 
 from django.urls import path
 
-from planning.views import strategy
+from planning.views import scenarios, strategy
 
 app_name = "planning"
 
 urlpatterns = [
+    path("planning/scenarios/", scenarios.scenario_list, name="scenario-list"),
+    path("planning/scenarios/compare/", scenarios.scenario_compare, name="scenario-compare"),
+    path("planning/scenarios/<id:pk>/", scenarios.scenario_detail, name="scenario-detail"),
+    path("planning/scenarios/<id:pk>/rules/", scenarios.scenario_rule_add, name="scenario-rule-add"),
+    path(
+        "planning/scenarios/<id:pk>/rules/remove/",
+        scenarios.scenario_rule_remove,
+        name="scenario-rule-remove",
+    ),
+    path("planning/scenarios/<id:pk>/solve/", scenarios.scenario_solve, name="scenario-solve"),
+    path("planning/scenarios/<id:pk>/frontier/", scenarios.scenario_frontier, name="scenario-frontier"),
+    path("planning/scenarios/<id:pk>/copy/", scenarios.scenario_copy, name="scenario-copy"),
+    path("planning/scenarios/<id:pk>/delete/", scenarios.scenario_delete, name="scenario-delete"),
+    path("planning/scenarios/<id:pk>/approve/", scenarios.scenario_approve, name="scenario-approve"),
+    path(
+        "planning/scenarios/<id:pk>/answer.csv", scenarios.scenario_decisions_csv, name="scenario-answer-csv"
+    ),
+    path(
+        "planning/scenarios/<id:pk>/<str:chart>.csv", scenarios.scenario_chart_csv, name="scenario-chart-csv"
+    ),
     path("planning/strategy/", strategy.strategy_list, name="strategy-list"),
     path("planning/strategy/compare/", strategy.strategy_compare, name="strategy-compare"),
     path("planning/strategy/<id:pk>/", strategy.strategy_detail, name="strategy-detail"),

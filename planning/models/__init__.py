@@ -1,7 +1,17 @@
-"""Planning's records, one module per concern: strategy versions (strategy.py)."""
+"""Planning's records, one module per concern: strategy versions (strategy.py), scenarios (scenarios.py)."""
 
 from __future__ import annotations
 
+from planning.models.scenarios import (
+    Maximise,
+    RuleKind,
+    RunKind,
+    Scenario,
+    ScenarioRule,
+    ScenarioRun,
+    ScenarioStatus,
+    ScenarioYear,
+)
 from planning.models.strategy import (
     WEIGHT_FIELD,
     PairwiseComparison,
@@ -12,6 +22,14 @@ from planning.models.strategy import (
 )
 
 __all__ = [
+    "Maximise",
+    "RuleKind",
+    "RunKind",
+    "Scenario",
+    "ScenarioRule",
+    "ScenarioRun",
+    "ScenarioStatus",
+    "ScenarioYear",
     "WEIGHT_FIELD",
     "PairwiseComparison",
     "StrategyImpact",

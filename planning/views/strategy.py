@@ -23,6 +23,7 @@ from core.views import job_context, render_page, viewer_required
 from planning import ahp, services, strategy
 from planning.models import PairwiseComparison, StrategyImpact, StrategyVersion, VersionStatus
 from planning.tasks import WHATIF
+from planning.views.common import is_id, posted_version, refused
 
 T = "planning/"
 IMPACT_PAGE = 50
@@ -70,28 +71,6 @@ class ProposeForm(forms.Form):
 
 def _version(pk: int) -> StrategyVersion:
     return get_object_or_404(StrategyVersion.objects.select_related("created_by", "published_by"), pk=pk)
-
-
-def _is_id(text: str) -> bool:
-    """Digits short enough to be an id (a longer number would overflow the database's integer)."""
-    return text.isdigit() and len(text) < 10
-
-
-def _posted_version(request: Any) -> int | None:
-    raw = request.POST.get("version", "")
-    return int(raw) if _is_id(raw) else None
-
-
-def _refused(request: Any, error: ApplicationError, url: str) -> HttpResponseRedirect:
-    if isinstance(error, NotAllowed):
-        raise PermissionDenied(error.message)
-    if isinstance(error, StaleEdit):
-        messages.error(
-            request, "Someone changed this draft since you opened it: here it is as it stands now."
-        )
-    else:
-        messages.error(request, error.message)
-    return HttpResponseRedirect(url)
 
 
 @viewer_required
@@ -142,9 +121,9 @@ def strategy_detail(request: Any, pk: int) -> HttpResponse:
                 request.POST.get(f"status-{key.removeprefix('weight-')}", ""),
             )
             for key, value in request.POST.items()
-            if key.startswith("weight-") and _is_id(key.removeprefix("weight-"))
+            if key.startswith("weight-") and is_id(key.removeprefix("weight-"))
         }
-        number = _posted_version(request)
+        number = posted_version(request)
         url = reverse("planning:strategy-detail", args=[version.pk])
         if number is None:
             messages.error(request, "The form was incomplete: nothing was saved.")
@@ -154,7 +133,7 @@ def strategy_detail(request: Any, pk: int) -> HttpResponse:
                 user=request.user, strategy_id=version.pk, version=number, values=values
             )
         except StaleEdit as error:
-            return _refused(request, error, url)
+            return refused(request, error, url)
         except NotAllowed as error:
             raise PermissionDenied(error.message) from None
         except ApplicationError as error:
@@ -216,7 +195,7 @@ def strategy_propose(request: Any, pk: int) -> HttpResponse:
                 "The objective was not proposed: "
                 + "; ".join(" ".join(m) for m in error.field_errors.values())
             )
-        return _refused(request, error, url)
+        return refused(request, error, url)
     messages.success(request, f"{entry.code} proposed: it is created when this draft is published.")
     return HttpResponseRedirect(url)
 
@@ -240,14 +219,14 @@ def _version_action(
     a refusal, a stale form or an incomplete one is said on the version's page and changes nothing."""
     version = _version(pk)
     url = reverse("planning:strategy-detail", args=[version.pk])
-    number = _posted_version(request)
+    number = posted_version(request)
     if number is None:
         messages.error(request, f"The form was incomplete: nothing was {verb}.")
         return HttpResponseRedirect(url)
     try:
         action(user=request.user, strategy_id=version.pk, version=number)
     except ApplicationError as error:
-        return _refused(request, error, url)
+        return refused(request, error, url)
     messages.success(request, done.format(number=version.number))
     return HttpResponseRedirect(then or url)
 
@@ -304,7 +283,7 @@ def strategy_pairwise(request: Any, pk: int, parent: int | None = None) -> HttpR
         if bad:
             problem, status = "Choose a judgement for every pair: " + ", ".join(bad) + ".", 422
         elif request.POST.get("apply") and version.is_draft:
-            number = _posted_version(request)
+            number = posted_version(request)
             url = reverse("planning:strategy-detail", args=[version.pk])
             if number is None:
                 messages.error(request, "The form was incomplete: nothing was saved.")
@@ -318,7 +297,7 @@ def strategy_pairwise(request: Any, pk: int, parent: int | None = None) -> HttpR
                     judgements=judgements,
                 )
             except ApplicationError as error:
-                return _refused(request, error, url)
+                return refused(request, error, url)
             flag = " (above 0.10: reconsider the judgements)" if applied.inconsistent else ""
             messages.success(
                 request,
@@ -406,7 +385,7 @@ def strategy_compare(request: Any) -> HttpResponse:
     comparison = None
     status = 200
     if first or second:
-        if not (_is_id(first) and _is_id(second)):
+        if not (is_id(first) and is_id(second)):
             status = 400
         else:
             a = StrategyVersion.objects.filter(pk=int(first)).first()

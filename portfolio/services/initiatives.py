@@ -71,6 +71,32 @@ def initiative_update(*, user: Any, initiative_id: int, version: int, data: dict
                 raise NotAllowed(f"Only the PMO can change the {field} of an initiative.")
         return True
 
+    return _initiative_write(
+        user=user, initiative_id=initiative_id, version=version, data=data, authorize=authorize
+    )
+
+
+def initiative_stage_decided(*, user: Any, initiative_id: int, version: int, stage: str) -> Initiative:
+    """Move an initiative to the stage a recorded decision gives it (a plan approved by a portfolio board, a
+    proposal approved at review): the decision-maker's act, so a steering member may make it as the PMO may.
+    Dated, gated and audited like any change of stage; the model's rules for the stage still apply."""
+
+    def authorize(user: Any, current: Initiative) -> bool:
+        return can_record_decisions(user) or can_edit_portfolio(user)
+
+    return _initiative_write(
+        user=user, initiative_id=initiative_id, version=version, data={"stage": stage}, authorize=authorize
+    )
+
+
+def _initiative_write(
+    *,
+    user: Any,
+    initiative_id: int,
+    version: int,
+    data: dict[str, Any],
+    authorize: Callable[[Any, Initiative], bool],
+) -> Initiative:
     moved: list[Initiative] = []
 
     def stamp_stage(before: Initiative, after: Initiative) -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from alignment import services
 from alignment.models import InitiativeScore
 from demo.northwind import build_demo, freeze_review_figures, prepare_meetings
+from demo.scenarios import build_scenarios
 from demo.strategy import build_strategy
 from demo.surveys import build_surveys
 
@@ -51,6 +52,8 @@ class Command(BaseCommand):
             services.recompute_and_render(today=as_of)
         if build_strategy(today=as_of):
             self.stdout.write("Strategy versions: the one adopted, and a 2027 draft with its what-if.")
+        if build_scenarios(today=as_of):
+            self.stdout.write("Scenarios: a balanced plan and an NPV-first variant, both solved.")
         if result.created:
             proposed = prepare_meetings()
             self.stdout.write(f"Today's steering meeting has {proposed} initiatives on its proposed agenda.")

@@ -1,0 +1,279 @@
+"""What a scenario is solved from and what its answers mean: the candidates read from the database with their
+values and costs (compiled into the optimiser's plain Scenario), the fingerprint of those inputs, and the
+portfolio's indices as a selection would fund it, worked out by the engine's own code (issue 12, part 5).
+See docs/planning-scenarios.md.
+
+- **Candidates**: every initiative not yet finished (idea, proposed, approved, in delivery), read with a fixed
+  number of queries whatever their number.
+- **Value** of a candidate, by what the scenario maximises: its strategic fit (0-100, the engine's stored
+  score), its NPV (the business case's stored figure), or its priority score (the current scoring model, 0-100).
+  A candidate without the figure is worth 0 and counted in `missing`.
+- **Cost** of a candidate in a year: its business case's capex and opex lines in that year. A candidate whose
+  business case has no cost line at all falls back on its budget (capex, opex), spread evenly over the calendar
+  years from its planned start to its planned end (its planned start's year alone without an end; the
+  scenario's first year without dates). Years outside the horizon are not counted.
+- **Rules**: the scenario's rules; with `keep_committed`, every candidate in delivery is forced in (a rule forcing
+  one out wins). A rule naming an initiative that is no longer a candidate is left out and reported.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from alignment.engine.compute import Indices, assess_kpis, score_initiative
+from alignment.engine.inputs import load_context, stream_initiatives
+from alignment.models import InitiativeScore
+from alignment.services.policy import current_policy
+from core.stages import Stage
+from planning import optimiser
+from planning.models.scenarios import Maximise, RuleKind, Scenario, ScenarioRule
+from portfolio.finance import LineKind
+from portfolio.models import BusinessCase, BusinessCaseAmount, BusinessCaseLine, Initiative
+
+CANDIDATE_STAGES = (Stage.IDEA, Stage.PROPOSED, Stage.APPROVED, Stage.IN_DELIVERY)
+COST_KINDS = (LineKind.CAPEX.value, LineKind.OPEX.value)
+PLACES = 6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    code: str
+    title: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A scenario's optimiser input and what the pages say about it."""
+
+    problem: optimiser.Scenario
+    candidates: dict[int, Candidate]
+    committed: frozenset[int]
+    ignored: tuple[str, ...]  # rules left out, as sentences
+    missing: int  # candidates without the value the scenario maximises
+    fingerprint: str
+    npv: dict[int, float]
+    fit: dict[int, float]
+
+
+def candidates() -> dict[int, Candidate]:
+    rows = Initiative.objects.filter(stage__in=CANDIDATE_STAGES).order_by("pk")
+    return {
+        pk: Candidate(pk, code, title, stage)
+        for pk, code, title, stage in rows.values_list("pk", "code", "title", "stage")
+    }
+
+
+def _costs(scenario: Scenario, pool: Mapping[int, Candidate]) -> dict[int, dict[int, tuple[float, float]]]:
+    """Each candidate's (capex, opex) per year of the horizon: from its business case, else its budget."""
+    years = scenario.horizon
+    costs: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
+    amounts = (
+        BusinessCaseAmount.objects.filter(
+            line__case__initiative__stage__in=CANDIDATE_STAGES,
+            line__kind__in=COST_KINDS,
+            year__gte=years[0],
+            year__lte=years[-1],
+        )
+        .values_list("line__case_id", "year", "line__kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for pk, year, kind, total in amounts:
+        costs[pk][year][0 if kind == LineKind.CAPEX else 1] += float(total or 0)
+    with_lines = set(
+        BusinessCaseLine.objects.filter(
+            case__initiative__stage__in=CANDIDATE_STAGES, kind__in=COST_KINDS
+        ).values_list("case_id", flat=True)
+    )
+    budgets = Initiative.objects.filter(stage__in=CANDIDATE_STAGES).values_list(
+        "pk", "budget_capex", "budget_opex", "planned_start", "planned_end"
+    )
+    for pk, capex, opex, start, end in budgets:
+        if pk in with_lines or pk not in pool:
+            continue
+        spread = budget_years(start, end, years[0])
+        for year in spread:
+            if years[0] <= year <= years[-1]:
+                costs[pk][year][0] += float(capex) / len(spread)
+                costs[pk][year][1] += float(opex) / len(spread)
+    return {
+        pk: {y: (round(c, 2), round(o, 2)) for y, (c, o) in by_year.items()} for pk, by_year in costs.items()
+    }
+
+
+def budget_years(start: datetime.date | None, end: datetime.date | None, default: int) -> list[int]:
+    """The calendar years a budget without a business case is spread over."""
+    if start is None:
+        return [default]
+    if end is None or end.year < start.year:
+        return [start.year]
+    return list(range(start.year, end.year + 1))
+
+
+def _values(
+    maximise: str, ids: Collection[int]
+) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
+    """The value of each candidate under the scenario's measure, and their fit and NPV (for the figures)."""
+    fit = {
+        pk: round(value, PLACES)
+        for pk, value in InitiativeScore.objects.filter(initiative__stage__in=CANDIDATE_STAGES).values_list(
+            "initiative_id", "fit"
+        )
+    }
+    npv = {
+        pk: float(value)
+        for pk, value in BusinessCase.objects.filter(
+            initiative__stage__in=CANDIDATE_STAGES, npv__isnull=False
+        ).values_list("initiative_id", "npv")
+    }
+    if maximise == Maximise.NPV:
+        chosen = npv
+    elif maximise == Maximise.PRIORITY:
+        chosen = priority_values(ids)
+    else:
+        chosen = fit
+    return chosen, fit, npv
+
+
+def priority_values(ids: Collection[int]) -> dict[int, float]:
+    """The candidates' priority scores (0-100) under the current scoring model."""
+    from planning.services.ranking import priority_scores
+
+    return {pk: round(float(score), PLACES) for pk, score in priority_scores(ids).items()}
+
+
+def load_inputs(scenario: Scenario) -> Inputs:
+    """The scenario's candidates, values, costs, limits and rules, compiled for the optimiser."""
+    pool = candidates()
+    values, fit, npv = _values(scenario.maximise, list(pool))
+    costs = _costs(scenario, pool)
+    problem_candidates = [
+        optimiser.Candidate(pk, c.code, values.get(pk, 0.0), costs.get(pk, {})) for pk, c in pool.items()
+    ]
+    missing = sum(1 for pk in pool if pk not in values)
+    rules: dict[str, list[Any]] = defaultdict(list)
+    ignored: list[str] = []
+    for kind, a, b, a_code, b_code in ScenarioRule.objects.filter(scenario=scenario).values_list(
+        "kind", "initiative_id", "other_id", "initiative__code", "other__code"
+    ):
+        absent = [code for pk, code in ((a, a_code), (b, b_code)) if pk is not None and pk not in pool]
+        if absent:
+            ignored.append(
+                f"{RuleKind(kind).label} on {' and '.join(absent)}: no longer a candidate (finished or cancelled)."
+            )
+            continue
+        rules[kind].append((a, b) if b is not None else a)
+    forced_out = set(rules[RuleKind.FORCE_OUT])
+    committed = frozenset(
+        pk
+        for pk, c in pool.items()
+        if scenario.keep_committed and c.stage == Stage.IN_DELIVERY and pk not in forced_out
+    )
+    limits = {
+        row.year: optimiser.YearBudget(
+            capex=_float(row.capex), opex=_float(row.opex), total=_float(row.total)
+        )
+        for row in scenario.limits.all()
+        if row.year in scenario.horizon
+    }
+    problem = optimiser.Scenario(
+        candidates=problem_candidates,
+        years=scenario.horizon,
+        budgets=limits,
+        force_in=sorted(set(rules[RuleKind.FORCE_IN]) | committed),
+        force_out=sorted(forced_out),
+        mandatory=sorted(set(rules[RuleKind.MANDATORY])),
+        requires=rules[RuleKind.REQUIRES],
+        excludes=rules[RuleKind.EXCLUDES],
+        budget=_float(scenario.budget),
+    )
+    return Inputs(problem, pool, committed, tuple(ignored), missing, fingerprint(problem), npv, fit)
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def fingerprint(problem: optimiser.Scenario) -> str:
+    """A digest of everything the answer depends on: the same inputs give the same digest."""
+    data = {
+        "years": list(problem.years),
+        "budgets": {str(y): [b.capex, b.opex, b.total] for y, b in sorted(problem.budgets.items())},
+        "budget": problem.budget,
+        "candidates": [
+            [c.id, round(c.value, PLACES), sorted([y, *v] for y, v in c.costs.items())]
+            for c in problem.candidates
+        ],
+        "rules": [
+            sorted(problem.force_in),
+            sorted(problem.force_out),
+            sorted(problem.mandatory),
+            sorted(problem.requires),
+            sorted(problem.excludes),
+        ],
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------ indices of a plan
+
+
+def plan_figures(
+    selections: Mapping[str, Collection[int]], pool: Collection[int], *, today: datetime.date
+) -> dict[str, dict[str, Any]]:
+    """The portfolio's indices as each selection would fund it, by the engine's own code: a candidate in the
+    selection counts as funded (approved, or still in delivery), a candidate out of it as not funded; finished
+    initiatives count as they are. One pass scores every initiative once and adds it to every selection's sums."""
+    policy = current_policy()
+    context = load_context(today=today, policy=policy)
+    kpis = assess_kpis(context)
+    chosen = {name: set(ids) for name, ids in selections.items()}
+    candidates_ = set(pool)
+    sums = {name: Indices(context) for name in chosen}
+    exposure = dict.fromkeys(chosen, 0)
+    for chunk in stream_initiatives(today=today, policy=policy):
+        for row in chunk:
+            score = score_initiative(row, context, kpis)
+            for name, ids in chosen.items():
+                plan_row = row
+                if row.id in candidates_:
+                    if row.id in ids:
+                        stage = row.stage if row.stage == Stage.IN_DELIVERY else Stage.APPROVED
+                    else:
+                        stage = Stage.CANCELLED if row.stage == Stage.IN_DELIVERY else Stage.IDEA
+                    plan_row = replace(row, stage=stage)
+                if plan_row.stage in (Stage.APPROVED, Stage.IN_DELIVERY, Stage.LIVE):
+                    exposure[name] += score.exposure
+                sums[name].add(plan_row, score)
+    figures: dict[str, dict[str, Any]] = {}
+    for name, indices in sums.items():
+        result = indices.portfolio_result()
+        units = result.details["units"]
+        figures[name] = {
+            "alignment_index": _round(result.alignment_index, 2),
+            "top_share": _round(result.top_share, 4),
+            "misallocation": _round(result.misallocation, 4),
+            "coverage": _round(result.coverage, 4),
+            "covered": len(result.details["covered_units"]),
+            "units": len(units),
+            "funded_budget": round(result.funded_budget, 2),
+            "mix": result.details["mix"],
+            "target_mix": result.details["target_mix"],
+            "risk_exposure": exposure[name],
+        }
+    return figures
+
+
+def _round(value: float | None, places: int) -> float | None:
+    return None if value is None else round(value, places)
