@@ -31,7 +31,7 @@ from planning.models.scenarios import (
 )
 from planning.scenarios import Inputs, load_inputs, plan_figures
 from portfolio.models import Initiative
-from portfolio.services.initiatives import initiative_stage_decided
+from portfolio.services.initiatives import initiative_stage_decide
 
 PMO_ONLY = "Only the PMO creates and changes scenarios."
 APPROVERS_ONLY = "Only a steering member or the PMO approves a scenario as the plan."
@@ -610,7 +610,7 @@ def scenario_approve(*, user: Any, scenario_id: int, version: int, rationale: st
         for pk, stage in moves:
             try:
                 with transaction.atomic():
-                    initiative_stage_decided(user=user, initiative_id=pk, version=versions[pk], stage=stage)
+                    initiative_stage_decide(user=user, initiative_id=pk, version=versions[pk], stage=stage)
             except ApplicationError as error:
                 said = [m for ms in (error.field_errors or {}).values() for m in ms] or [error.message]
                 problems.append(f"{inputs.candidates[pk].code}: {' '.join(said)}")
@@ -644,7 +644,7 @@ def _record_decision(user: Any, scenario: Scenario, rationale: str, funded: int,
 
     portfolio_decision_record(
         user=user,
-        kind="plan",
+        kind="plan_approval",
         outcome="approved",
         subject=f"Plan approved: {scenario.name} ({funded:,} initiatives funded, {moved:,} stages changed)",
         rationale=rationale,

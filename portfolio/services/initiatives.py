@@ -76,16 +76,18 @@ def initiative_update(*, user: Any, initiative_id: int, version: int, data: dict
     )
 
 
-def initiative_stage_decided(*, user: Any, initiative_id: int, version: int, stage: str) -> Initiative:
-    """Move an initiative to the stage a recorded decision gives it (a plan approved by a portfolio board, a
-    proposal approved at review): the decision-maker's act, so a steering member may make it as the PMO may.
-    Dated, gated and audited like any change of stage; the model's rules for the stage still apply."""
-
-    def authorize(user: Any, current: Initiative) -> bool:
-        return can_record_decisions(user) or can_edit_portfolio(user)
-
+def initiative_stage_decide(*, user: Any, initiative_id: int, version: int, stage: str) -> Initiative:
+    """Move an initiative to the stage a decision gave it (a proposal approved at intake, a plan approved):
+    allowed to whoever records decisions (steering members, the PMO, admins) as well as to its editors. Dated,
+    audited and passed through the stage gates as any stage change."""
+    if stage not in Stage.values:
+        raise ApplicationError("Not a stage.", field_errors={"stage": ["Choose a lifecycle stage."]})
     return _initiative_write(
-        user=user, initiative_id=initiative_id, version=version, data={"stage": stage}, authorize=authorize
+        user=user,
+        initiative_id=initiative_id,
+        version=version,
+        data={"stage": stage},
+        authorize=lambda user, current: can_record_decisions(user) or can_edit_initiative(user, current),
     )
 
 

@@ -18,9 +18,8 @@ from planning.models import RuleKind, RunKind, Scenario, ScenarioRule, ScenarioR
 from planning.scenarios import budget_years, load_inputs
 from planning.services import scenarios as services
 from portfolio.models import Initiative
-from portfolio.services.business_cases import LineInput, business_case_save
 from tests.conftest import PERSONAS
-from tests.factories import InitiativeFactory
+from tests.planning.scenario_world import build_world, candidate
 
 NOW = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
 
@@ -31,42 +30,9 @@ def _clock():
         yield
 
 
-def candidate(code: str, stage: str, fit: float, costs: dict[int, tuple[int, int]] | None = None, *, by=None, **fields):
-    """An initiative with a stored strategic fit and, when `costs` is given, a business case with those
-    capex and opex amounts per year."""
-    initiative = InitiativeFactory(code=code, title=f"Title of {code}", stage=stage, actual_start=None, **fields)
-    InitiativeScore.objects.create(initiative=initiative, fit=fit)
-    if costs is not None:
-        lines = [
-            LineInput("capex", "Build", {y: Decimal(c) for y, (c, _) in costs.items()}),
-            LineInput("opex", "Run", {y: Decimal(o) for y, (_, o) in costs.items()}),
-        ]
-        business_case_save(
-            user=by, initiative_id=initiative.pk, version=None, first_year=min(costs), lines=lines
-        )
-    return initiative
-
-
 @pytest.fixture
 def world(db, pmo):
-    """Four candidates for 2027-2028 and one finished initiative (not a candidate)."""
-    return {
-        "A1": candidate("A1", Stage.PROPOSED, 80, {2027: (300, 0), 2028: (0, 100)}, by=pmo),
-        "B1": candidate("B1", Stage.PROPOSED, 60, {2027: (200, 0), 2028: (0, 50)}, by=pmo),
-        "C1": candidate("C1", Stage.IDEA, 50, {2027: (100, 0)}, sponsor=None, by=pmo),
-        # no business case: its budget (1,200 capex, 600 opex) over 2026-2028, a third a year
-        "D1": candidate(
-            "D1",
-            Stage.APPROVED,
-            30,
-            None,
-            budget_capex=Decimal("1200"),
-            budget_opex=Decimal("600"),
-            planned_start=datetime.date(2026, 3, 1),
-            planned_end=datetime.date(2028, 6, 30),
-        ),
-        "L1": candidate("L1", Stage.LIVE, 90, {2027: (0, 10)}, by=pmo, go_live_date=datetime.date(2026, 1, 1)),
-    }
+    return build_world(pmo)
 
 
 def make(pmo, **fields) -> Scenario:
@@ -87,7 +53,8 @@ def test_the_candidates_costs_come_from_business_cases_or_else_their_budgets(wor
     assert by_code["A1"].costs == {2027: (300.0, 0.0), 2028: (0.0, 100.0)}
     assert by_code["C1"].costs == {2027: (100.0, 0.0)}
     assert by_code["D1"].costs == {2027: (400.0, 200.0), 2028: (400.0, 200.0)}
-    assert inputs.missing == 0 and inputs.committed == frozenset()
+    assert inputs.missing == 0
+    assert inputs.committed == frozenset()
 
 
 def test_budget_years():
@@ -100,8 +67,10 @@ def test_npv_is_read_from_the_business_case(world, pmo):
     inputs = load_inputs(make(pmo, maximise="npv"))
     # costs only, no benefit: a negative NPV; D has no business case and counts as 0 (missing)
     values = {c.label: c.value for c in inputs.problem.candidates}
-    assert values["D1"] == 0.0 and inputs.missing == 1
-    assert values["A1"] < 0 and values["C1"] == pytest.approx(-100.0)
+    assert values["D1"] == 0.0
+    assert inputs.missing == 1
+    assert values["A1"] == -392.59  # -300 in year 0, -100 in year 1 at 8 %: -300 - 100 / 1.08
+    assert values["C1"] == -100.0
 
 
 def test_solving_stores_the_answer_explained(world, pmo):
@@ -113,13 +82,21 @@ def test_solving_stores_the_answer_explained(world, pmo):
     # then the best selection under 700 in 2027 is A + B + C (fit 190; D alone costs 600 in 2027)
     run = ScenarioRun.objects.get(scenario=scenario, kind=RunKind.SOLVE)
     codes = {row["code"]: (row["in"], row["reason"], row["text"]) for row in run.decisions}
-    assert run.status == "optimal" and summary["value"] == 190.0
-    assert sorted(Initiative.objects.filter(pk__in=run.selected).values_list("code", flat=True)) == ["A1", "B1", "C1"]
+    assert run.status == "optimal"
+    assert summary["value"] == 190.0
+    assert sorted(Initiative.objects.filter(pk__in=run.selected).values_list("code", flat=True)) == [
+        "A1",
+        "B1",
+        "C1",
+    ]
     assert codes["D1"] == (False, "limits", "would break 2027 total cost: 500 over the 700 limit")
     assert codes["A1"] == (True, "chosen", "chosen")
     assert summary["spend"] == {"2027": [600.0, 0.0], "2028": [0.0, 150.0]}
     assert summary["limits"] == [{"name": "2027 total cost", "used": 600.0, "limit": 700.0, "binding": True}]
-    assert summary["totals"]["plan"] == {"strategic_value": 190.0, "npv": pytest.approx(summary["totals"]["plan"]["npv"])}
+    assert summary["totals"]["plan"] == {
+        "strategic_value": 190.0,
+        "npv": pytest.approx(summary["totals"]["plan"]["npv"]),
+    }
     # today's plan funds D only (approved); the answer's indices are the engine's over the plan's funding
     assert summary["totals"]["current"]["strategic_value"] == 30.0
     assert summary["figures"]["plan"]["funded_budget"] > 0
@@ -127,8 +104,12 @@ def test_solving_stores_the_answer_explained(world, pmo):
 
 def test_the_answer_equals_exhaustive_search(world, pmo):
     scenario = make(pmo, limits=[{"year": 2027, "capex": "650"}, {"year": 2028, "opex": "300"}])
-    ScenarioRule.objects.create(scenario=scenario, kind=RuleKind.REQUIRES, initiative=world["C1"], other=world["D1"])
-    ScenarioRule.objects.create(scenario=scenario, kind=RuleKind.EXCLUDES, initiative=world["A1"], other=world["B1"])
+    ScenarioRule.objects.create(
+        scenario=scenario, kind=RuleKind.REQUIRES, initiative=world["C1"], other=world["D1"]
+    )
+    ScenarioRule.objects.create(
+        scenario=scenario, kind=RuleKind.EXCLUDES, initiative=world["A1"], other=world["B1"]
+    )
 
     summary = services.solve_scenario(scenario)
 
@@ -155,7 +136,8 @@ def test_an_infeasible_scenario_names_the_conflict(world, pmo):
 
     summary = services.solve_scenario(scenario)
 
-    assert summary["status"] == "infeasible" and summary["value"] is None
+    assert summary["status"] == "infeasible"
+    assert summary["value"] is None
     assert len(summary["conflicts"]) == 3
     assert any("2027 capex" in text for text in summary["conflicts"])
 
@@ -165,7 +147,8 @@ def test_in_delivery_is_kept_unless_forced_out(world, pmo):
     scenario = make(pmo, limits=[{"year": 2027, "capex": "5000"}])
     summary = services.solve_scenario(scenario)
     run = ScenarioRun.objects.get(scenario=scenario, kind=RunKind.SOLVE)
-    assert running.pk in run.selected and summary["selected"] == 1
+    assert running.pk in run.selected
+    assert summary["selected"] == 1
     assert next(r for r in run.decisions if r["code"] == "R1")["text"] == "in delivery: kept"
 
     services.scenario_rule_add(
@@ -179,17 +162,25 @@ def test_in_delivery_is_kept_unless_forced_out(world, pmo):
 def test_rules_are_checked_at_their_field(world, pmo):
     scenario = make(pmo)
     with pytest.raises(ApplicationError) as error:
-        services.scenario_rule_add(user=pmo, scenario_id=scenario.pk, version=1, kind="requires", initiative="A1", other="A1")
+        services.scenario_rule_add(
+            user=pmo, scenario_id=scenario.pk, version=1, kind="requires", initiative="A1", other="A1"
+        )
     assert error.value.field_errors == {"other": ["Choose another initiative than the first."]}
     with pytest.raises(ApplicationError) as error:
-        services.scenario_rule_add(user=pmo, scenario_id=scenario.pk, version=1, kind="force_in", initiative="NOPE")
+        services.scenario_rule_add(
+            user=pmo, scenario_id=scenario.pk, version=1, kind="force_in", initiative="NOPE"
+        )
     assert error.value.field_errors == {"initiative": ["No initiative has this code."]}
     services.scenario_rule_add(user=pmo, scenario_id=scenario.pk, version=1, kind="force_in", initiative="a1")
     with pytest.raises(ApplicationError) as error:
-        services.scenario_rule_add(user=pmo, scenario_id=scenario.pk, version=2, kind="force_out", initiative="A1")
+        services.scenario_rule_add(
+            user=pmo, scenario_id=scenario.pk, version=2, kind="force_out", initiative="A1"
+        )
     assert error.value.message == "A1 is already force in: remove that rule first."
     with pytest.raises(StaleEdit):
-        services.scenario_rule_add(user=pmo, scenario_id=scenario.pk, version=1, kind="mandatory", initiative="B1")
+        services.scenario_rule_add(
+            user=pmo, scenario_id=scenario.pk, version=1, kind="mandatory", initiative="B1"
+        )
     assert ScenarioRule.objects.filter(scenario=scenario).count() == 1
 
 
@@ -209,8 +200,12 @@ def test_only_the_pmo_creates_and_changes_scenarios(world, pmo, persona):
     scenario = make(pmo)
     calls = [
         lambda: services.scenario_create(user=persona, data={"name": "X", "first_year": 2027}),
-        lambda: services.scenario_update(user=persona, scenario_id=scenario.pk, version=1, data={"name": "Y"}),
-        lambda: services.scenario_rule_add(user=persona, scenario_id=scenario.pk, version=1, kind="force_in", initiative="A1"),
+        lambda: services.scenario_update(
+            user=persona, scenario_id=scenario.pk, version=1, data={"name": "Y"}
+        ),
+        lambda: services.scenario_rule_add(
+            user=persona, scenario_id=scenario.pk, version=1, kind="force_in", initiative="A1"
+        ),
         lambda: services.scenario_delete(user=persona, scenario_id=scenario.pk, version=1),
     ]
     allowed = persona.username in ("pmo", "admin")
@@ -222,7 +217,8 @@ def test_only_the_pmo_creates_and_changes_scenarios(world, pmo, persona):
     if not allowed:
         with pytest.raises(NotAllowed):
             calls[3]()
-        assert Scenario.objects.get(pk=scenario.pk).version == 1 and Scenario.objects.count() == 1
+        assert Scenario.objects.get(pk=scenario.pk).version == 1
+        assert Scenario.objects.count() == 1
 
 
 @pytest.mark.parametrize("persona", PERSONAS, indirect=True)
@@ -233,11 +229,15 @@ def test_only_those_who_record_decisions_approve_a_plan(world, pmo, persona):
     services.solve_scenario(scenario)
     allowed = persona.username in ("steer", "pmo", "admin")
     if allowed:
-        services.scenario_approve(user=persona, scenario_id=scenario.pk, version=scenario.version, rationale="Board, 1 Dec")
+        services.scenario_approve(
+            user=persona, scenario_id=scenario.pk, version=scenario.version, rationale="Board, 1 Dec"
+        )
         assert Scenario.objects.get(pk=scenario.pk).status == ScenarioStatus.APPROVED
     else:
         with pytest.raises(NotAllowed):
-            services.scenario_approve(user=persona, scenario_id=scenario.pk, version=scenario.version, rationale="x")
+            services.scenario_approve(
+                user=persona, scenario_id=scenario.pk, version=scenario.version, rationale="x"
+            )
         assert Scenario.objects.get(pk=scenario.pk).status == ScenarioStatus.DRAFT
         assert Initiative.objects.get(code="A1").stage == Stage.PROPOSED
 
@@ -249,13 +249,19 @@ def test_approving_moves_the_stages_and_supersedes_the_plan_before(world, pmo, s
     services.solve_scenario(first)
 
     # when the answer (A, B, C in; D out) is approved
-    services.scenario_approve(user=steering_member, scenario_id=first.pk, version=first.version, rationale="Board, 1 Dec")
+    services.scenario_approve(
+        user=steering_member, scenario_id=first.pk, version=first.version, rationale="Board, 1 Dec"
+    )
 
     # then the ideas and proposals in it are approved and the approved one out of it goes back to proposed
     stages = dict(Initiative.objects.values_list("code", "stage"))
     assert stages == {"A1": "approved", "B1": "approved", "C1": "approved", "D1": "proposed", "L1": "live"}
     first.refresh_from_db()
-    assert (first.status, first.approved_by, first.approval_rationale) == (ScenarioStatus.APPROVED, steering_member, "Board, 1 Dec")
+    assert (first.status, first.approved_by, first.approval_rationale) == (
+        ScenarioStatus.APPROVED,
+        steering_member,
+        "Board, 1 Dec",
+    )
     assert sorted(first.approved_selection) == sorted([world[c].pk for c in ("A1", "B1", "C1")])
     assert Initiative.history.filter(code="A1", stage="approved", history_user=steering_member).count() == 1
 
@@ -263,7 +269,9 @@ def test_approving_moves_the_stages_and_supersedes_the_plan_before(world, pmo, s
     second = make(pmo, name="Lean")
     summary = services.solve_scenario(second)
     assert summary["against_approved"]["scenario"] == first.pk
-    services.scenario_approve(user=steering_member, scenario_id=second.pk, version=second.version, rationale="Re-plan")
+    services.scenario_approve(
+        user=steering_member, scenario_id=second.pk, version=second.version, rationale="Re-plan"
+    )
     assert Scenario.objects.get(pk=first.pk).status == ScenarioStatus.SUPERSEDED
 
 
@@ -272,7 +280,9 @@ def test_an_answer_older_than_the_data_is_not_approved(world, pmo, steering_memb
     services.solve_scenario(scenario)
     InitiativeScore.objects.filter(initiative=world["A1"]).update(fit=10)
     with pytest.raises(ApplicationError) as error:
-        services.scenario_approve(user=steering_member, scenario_id=scenario.pk, version=scenario.version, rationale="x")
+        services.scenario_approve(
+            user=steering_member, scenario_id=scenario.pk, version=scenario.version, rationale="x"
+        )
     assert error.value.message == (
         "The portfolio's data changed since the answer (values, costs or candidates): solve it again."
     )
@@ -284,10 +294,18 @@ def test_a_plan_that_cannot_move_an_initiative_changes_nothing(world, pmo, steer
     scenario = make(pmo)
     services.solve_scenario(scenario)
     with pytest.raises(ApplicationError) as error:
-        services.scenario_approve(user=steering_member, scenario_id=scenario.pk, version=scenario.version, rationale="x")
-    assert error.value.message.startswith("The plan cannot be approved as it stands; nothing was changed. C1: ")
+        services.scenario_approve(
+            user=steering_member, scenario_id=scenario.pk, version=scenario.version, rationale="x"
+        )
+    assert error.value.message.startswith(
+        "The plan cannot be approved as it stands; nothing was changed. C1: "
+    )
     assert dict(Initiative.objects.values_list("code", "stage")) == {
-        "A1": "proposed", "B1": "proposed", "C1": "idea", "D1": "approved", "L1": "live"
+        "A1": "proposed",
+        "B1": "proposed",
+        "C1": "idea",
+        "D1": "approved",
+        "L1": "live",
     }
     assert Scenario.objects.get(pk=scenario.pk).status == ScenarioStatus.DRAFT
 
@@ -299,7 +317,9 @@ def test_the_frontier_rises_and_marks_the_plans(world, pmo):
     summary = services.frontier_of(scenario)
 
     points = summary["points"]
-    assert len(points) == 25 and points[0]["value"] == 0.0 and points[-1]["value"] == 220.0
+    assert len(points) == 25
+    assert points[0]["value"] == 0.0
+    assert points[-1]["value"] == 220.0
     assert all(a["value"] <= b["value"] for a, b in itertools.pairwise(points))
     assert summary["demand"] == 1950.0
     marks = {m["label"]: (m["value"], m["cost"]) for m in summary["marks"]}
@@ -308,7 +328,11 @@ def test_the_frontier_rises_and_marks_the_plans(world, pmo):
 
 def test_a_copy_keeps_limits_and_rules(world, pmo):
     scenario = make(pmo, limits=[{"year": 2027, "capex": "650"}])
-    services.scenario_rule_add(user=pmo, scenario_id=scenario.pk, version=1, kind="excludes", initiative="A1", other="B1")
+    services.scenario_rule_add(
+        user=pmo, scenario_id=scenario.pk, version=1, kind="excludes", initiative="A1", other="B1"
+    )
     copy = services.scenario_copy(user=pmo, scenario_id=scenario.pk, name="Variant")
     assert list(copy.limits.values_list("year", "capex")) == [(2027, Decimal("650.00")), (2028, None)]
-    assert list(copy.rules.values_list("kind", "initiative__code", "other__code")) == [("excludes", "A1", "B1")]
+    assert list(copy.rules.values_list("kind", "initiative__code", "other__code")) == [
+        ("excludes", "A1", "B1")
+    ]
