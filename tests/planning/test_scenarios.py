@@ -92,6 +92,7 @@ def test_solving_stores_the_answer_explained(world, pmo):
     assert codes["D1"] == (False, "limits", "would break 2027 total cost: 500 over the 700 limit")
     assert codes["A1"] == (True, "chosen", "chosen")
     assert summary["spend"] == {"2027": [600.0, 0.0], "2028": [0.0, 150.0]}
+    assert summary["greedy"] == {"feasible": True, "value": 190.0}
     assert summary["limits"] == [{"name": "2027 total cost", "used": 600.0, "limit": 700.0, "binding": True}]
     assert summary["totals"]["plan"] == {
         "strategic_value": 190.0,
