@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from alignment.models import InitiativeScore
 from core.errors import ApplicationError, NotAllowed, StaleEdit
@@ -337,3 +339,20 @@ def test_a_copy_keeps_limits_and_rules(world, pmo):
     assert list(copy.rules.values_list("kind", "initiative__code", "other__code")) == [
         ("excludes", "A1", "B1")
     ]
+
+
+def test_reading_the_candidates_takes_the_same_queries_whatever_their_number(
+    world, pmo, django_assert_max_num_queries
+):
+    scenario = make(pmo, limits=[{"year": 2027, "capex": "650"}])
+    services.scenario_rule_add(user=pmo, scenario_id=scenario.pk, version=1, kind="force_in", initiative="A1")
+    scenario = Scenario.objects.get(pk=scenario.pk)
+
+    with CaptureQueriesContext(connection) as few:
+        load_inputs(scenario)
+    for n in range(12):
+        candidate(f"MORE-{n}", Stage.PROPOSED, n, {2027: (n, 1)}, by=pmo)
+    with CaptureQueriesContext(connection) as many:
+        inputs = load_inputs(scenario)
+    assert len(inputs.candidates) == 16
+    assert len(many) == len(few) == 8
