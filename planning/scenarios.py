@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Max, Sum
 
 from alignment.engine.compute import Indices, assess_kpis, score_initiative
 from alignment.engine.inputs import load_context, stream_initiatives
@@ -38,6 +38,7 @@ from planning import optimiser
 from planning.models.scenarios import Maximise, RuleKind, Scenario, ScenarioRule
 from portfolio.finance import LineKind
 from portfolio.models import BusinessCase, BusinessCaseAmount, BusinessCaseLine, Initiative
+from risk.models import Risk
 
 CANDIDATE_STAGES = (Stage.IDEA, Stage.PROPOSED, Stage.APPROVED, Stage.IN_DELIVERY)
 COST_KINDS = (LineKind.CAPEX.value, LineKind.OPEX.value)
@@ -203,6 +204,20 @@ def load_inputs(scenario: Scenario) -> Inputs:
 
 def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
+
+
+def data_stamp() -> str:
+    """A cheap mark of the data an answer is solved from (initiatives, business cases, scores, risks: their
+    number and latest change). When it is unchanged since an answer was last found current, the answer still
+    stands without reading every candidate again; when it moved, the fingerprint decides (a recompute that
+    changes no figure moves the stamp, not the fingerprint)."""
+    parts = [
+        Initiative.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+        BusinessCase.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+        InitiativeScore.objects.aggregate(n=Count("pk"), at=Max("computed_at")),
+        Risk.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+    ]
+    return hashlib.sha256(repr([sorted(p.items()) for p in parts]).encode()).hexdigest()[:32]
 
 
 def fingerprint(problem: optimiser.Scenario) -> str:

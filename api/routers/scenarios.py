@@ -276,7 +276,7 @@ def _run(scenario_id: int, kind: str) -> tuple[Scenario, ScenarioRun]:
 )
 def scenario_result(request: HttpRequest, id: Id) -> Any:
     scenario, run = _run(id, RunKind.SOLVE)
-    why = services.answer_is_current(scenario, run)
+    why = services.answer_standing(scenario, run)
     return answer(
         ResultOut,
         {

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +30,7 @@ from planning.models.scenarios import (
     ScenarioStatus,
     ScenarioYear,
 )
-from planning.scenarios import Inputs, load_inputs, plan_figures
+from planning.scenarios import Inputs, data_stamp, load_inputs, plan_figures
 from portfolio.models import Initiative
 from portfolio.services.initiatives import initiative_stage_decide
 
@@ -39,6 +40,7 @@ FIELDS = ("name", "description", "first_year", "years", "maximise", "budget", "k
 LIMIT_KINDS = ("capex", "opex", "total")
 FRONTIER_POINTS = 25
 SHOWN_CONFLICTS = 20
+STANDING_SECONDS = 3600  # how long a page trusts an unchanged data stamp
 
 
 def _require_pmo(user: Any) -> None:
@@ -567,6 +569,21 @@ def answer_is_current(
     if run.fingerprint != inputs.fingerprint:
         return "The portfolio's data changed since the answer (values, costs or candidates): solve it again."
     return None
+
+
+def answer_standing(scenario: Scenario, run: ScenarioRun | None) -> str | None:
+    """answer_is_current for the pages: the candidates are read again only when the data moved since the
+    answer was last found current (planning.scenarios.data_stamp), so a page view stays cheap however large
+    the portfolio. Approval always checks in full."""
+    if run is None or run.scenario_version != scenario.version:
+        return answer_is_current(scenario, run)
+    key = f"bearing:scenario-current:{run.pk}:{run.fingerprint}:{data_stamp()}"
+    if cache.get(key):
+        return None
+    why = answer_is_current(scenario, run)
+    if why is None:
+        cache.set(key, True, STANDING_SECONDS)
+    return why
 
 
 def scenario_approve(*, user: Any, scenario_id: int, version: int, rationale: str) -> Scenario:

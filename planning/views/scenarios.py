@@ -278,7 +278,7 @@ def scenario_detail(request: Any, pk: int) -> HttpResponse:
             status = 422
     run = ScenarioRun.objects.filter(scenario=scenario, kind=RunKind.SOLVE).first()
     frontier_run = ScenarioRun.objects.filter(scenario=scenario, kind=RunKind.FRONTIER).first()
-    stale = services.answer_is_current(scenario, run) if run is not None else None
+    stale = services.answer_standing(scenario, run) if run is not None else None
     show = request.GET.get("show", "")
     query = request.GET.get("q", "")[:100].strip()
     decisions = Paginator(_decisions_filtered(run, show, query) if run else [], DECISIONS_PAGE).get_page(

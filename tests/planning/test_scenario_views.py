@@ -12,10 +12,12 @@ import pytest
 import time_machine
 from django.test import Client
 
+from alignment.models import InitiativeScore
 from planning.models import Scenario, ScenarioRule, ScenarioStatus
 from planning.services import scenarios as services
 from portfolio.models import Initiative
 from tests.conftest import PERSONAS
+from tests.factories import InitiativeFactory
 from tests.planning.scenario_world import build_world
 
 READERS = [p for p in PERSONAS if p != "outsider"]
@@ -282,3 +284,29 @@ def test_compare_sets_scenarios_side_by_side(pmo, executive, scenario):
 def test_malformed_addresses_are_answered(executive, scenario, url):
     response = browser(executive).get(url.format(pk=scenario.pk))
     assert response.status_code in (200, 302)
+
+
+def test_the_page_says_when_the_data_moved_since_the_answer(executive, scenario, world):
+    client = browser(executive)
+    assert "solve it again" not in client.get(f"/planning/scenarios/{scenario.pk}/").content.decode()
+
+    # when a recompute changes a candidate's fit
+    InitiativeScore.objects.filter(initiative=world["A1"]).update(fit=10, computed_at=NOW)
+
+    page = client.get(f"/planning/scenarios/{scenario.pk}/").content.decode()
+    assert (
+        "The portfolio&#x27;s data changed since the answer (values, costs or candidates): solve it again."
+        in page
+    )
+
+
+def test_a_page_view_does_not_read_every_candidate_again_while_the_data_stands(
+    executive, scenario, django_assert_max_num_queries
+):
+    client = browser(executive)
+    client.get(f"/planning/scenarios/{scenario.pk}/")  # finds the answer current once
+    for n in range(20):
+        InitiativeFactory(code=f"X-{n}", stage="live", go_live_date=datetime.date(2026, 1, 1))
+    client.get(f"/planning/scenarios/{scenario.pk}/")  # the stamp moved: checked in full, still current
+    with django_assert_max_num_queries(15):  # 23 when the candidates are read again
+        client.get(f"/planning/scenarios/{scenario.pk}/")
