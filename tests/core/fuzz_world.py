@@ -175,8 +175,11 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     StaticToken.objects.create(device=recovery, token="fuzzcode")
     token, _raw = token_create(user=pmo, name="Nightly report", scope="read", expires_in_days=30)
     strategy = _strategy_draft(pmo, theme)
+    scenario, scenario_job = _scenario(pmo, initiative)
     return {
         "strategy": strategy,
+        "scenario": scenario,
+        "scenario_job": scenario_job,
         "token": token,
         "contribution": contribution,
         "milestone": milestone,
@@ -197,6 +200,28 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
         "pending_change": pending_change,
         "content_type": ContentType.objects.get_for_model(pm.Program),
     }
+
+
+def _scenario(pmo: Any, initiative: Any) -> tuple[Any, Any]:
+    """A scenario with a limit and a rule, solved (the job kept) and its frontier drawn."""
+    from planning.models import Scenario
+    from planning.services import scenarios
+
+    scenario = scenarios.scenario_create(
+        user=pmo,
+        data={"name": "Lean", "first_year": 2027, "years": 2},
+        limits=[{"year": 2027, "total": "500000"}],
+    )
+    scenarios.scenario_rule_add(
+        user=pmo,
+        scenario_id=scenario.pk,
+        version=scenario.version,
+        kind="force_in",
+        initiative=initiative.code,
+    )
+    job = scenarios.solve_start(user=pmo, scenario_id=scenario.pk)
+    scenarios.frontier_of(Scenario.objects.get(pk=scenario.pk))
+    return scenario, job
 
 
 def _strategy_draft(pmo: Any, theme: Any) -> Any:

@@ -37,6 +37,7 @@ from core.models import ImportRun, Job, VersionedModel
 from core.stages import Stage
 from planning import models as planning_models
 from planning import services as planning
+from planning.services import scenarios
 from planning.whatif import compute_impact
 from portfolio import models as pm
 from portfolio.imports import runs as import_runs
@@ -76,6 +77,7 @@ ENTERED_PLAIN = (
     "api.ApiToken",
     "portfolio.BusinessCaseLine",
     "planning.StrategyWeight",
+    "planning.ScenarioRule",
 )
 # Text no page shows by design (a personal link's hash, an API token's) or no one types (a token's prefix,
 # eight hex digits Bearing draws).
@@ -333,6 +335,25 @@ def build() -> Hostile:
         weight="3",
     )
 
+    # two scenarios: a draft with a rule and a limit, and the plan approved before it
+    lean = scenarios.scenario_create(
+        user=pmo, data={"name": "Lean", "first_year": 2027, "years": 2}, limits=[{"year": 2027, "total": "1"}]
+    )
+    scenarios.scenario_rule_add(
+        user=pmo,
+        scenario_id=lean.pk,
+        version=lean.version,
+        kind="force_out",
+        initiative=delivering.code,
+        note="x",
+    )
+    planning_models.Scenario.objects.create(
+        name="Plan",
+        first_year=2027,
+        status=planning_models.ScenarioStatus.APPROVED,
+        approval_rationale="Board",
+    )
+
     attack(hostile, pmo)
 
     # closed after the attack, so the analysis it stores holds the hostile questions, names and answers
@@ -353,6 +374,10 @@ def build() -> Hostile:
     )
     alignment_services.recompute_and_render(today=TODAY)
     compute_impact(planning_models.StrategyVersion.objects.get(), today=TODAY)
+    # answered after the attack, so the answers and the frontier hold hostile codes, titles and names
+    for scenario in planning_models.Scenario.objects.all():
+        scenarios.solve_scenario(scenario)
+        scenarios.frontier_of(scenario)
     # an upload whose name, columns and cells are payloads, checked by a dry run that reports them back
     script = SCRIPTS[0].format(n=2000)
     upload = import_runs.import_run_create(
@@ -471,6 +496,20 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
             "pairwise-themes",
         )
     },
+    **{
+        f"planning:scenario-{name}": planning_models.Scenario
+        for name in (
+            "detail",
+            "rule-add",
+            "rule-remove",
+            "solve",
+            "frontier",
+            "copy",
+            "delete",
+            "approve",
+            "answer-csv",
+        )
+    },
     "steering:review-create": sm.AgendaItem,
     "steering:review-detail": sm.CheckpointReview,
     "steering:action-edit": sm.ActionItem,
@@ -516,6 +555,7 @@ API_MODELS: dict[str, type[models.Model]] = {
     "meetings": sm.SteeringMeeting,
     "reviews": sm.CheckpointReview,
     "actions": sm.ActionItem,
+    "planning": planning_models.Scenario,  # /planning/scenarios/<id>
 }
 NOT_VISITED = {"logout", "identity:sign-out-everywhere"}  # they would end the session the walk uses
 # a password reset link's arguments come from an e-mail, and its page shows no stored text
@@ -579,6 +619,12 @@ def app_urls(records: int | None = None) -> list[str]:
                 for pk in pks(survey_models.SurveyRound)
                 for kind in ("shared", "business_only", "it_only")
             ]
+        elif name == "planning:scenario-chart-csv":
+            found += [
+                reverse(name, args=[pk, chart])
+                for pk in pks(planning_models.Scenario)
+                for chart in ("spend", "frontier")
+            ]
         elif name == "planning:strategy-pairwise":
             found += [
                 reverse(name, args=[pk, parent])
@@ -590,6 +636,9 @@ def app_urls(records: int | None = None) -> list[str]:
         elif set(converters) == {"kind", "pk"}:
             for kind, child in registry.child_kinds.items():
                 found += [reverse(name, args=[kind, pk]) for pk in pks(child.model)]
+        elif name.startswith("api-v1:") and set(converters) == {"id", "job_id"}:  # a scenario's jobs
+            jobs = Job.objects.filter(target__startswith="scenario:").values_list("target", "pk")
+            found += [reverse(name, args=[int(target.split(":")[1]), pk]) for target, pk in jobs]
         elif name.startswith("api-v1:") and set(converters) == {"id"}:
             segment = str(pattern.pattern).split("/")[0]
             assert segment in API_MODELS, f"{name}: say in API_MODELS which records fill /{segment}/<id>"

@@ -154,7 +154,15 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
                 ("meetings", "meeting", ""),
                 ("reviews", "review", ""),
                 ("actions", "action", ""),
+                *[
+                    ("planning/scenarios", "scenario", tail)
+                    for tail in ("", "/solve", "/frontier", "/result", "/result/decisions", "/approve")
+                ],
             ]
+        },
+        "api/v1/planning/scenarios/<id>/jobs/<job_id>": {
+            "id": str(world["scenario"].pk),
+            "job_id": str(world["scenario_job"].pk),
         },
     }
     missing = []
