@@ -15,8 +15,9 @@ from django.utils import timezone
 from alignment import services
 from demo import northwind as demo
 from demo.northwind import DEMO_PASSWORD, build_demo
+from demo.scenarios import build_scenarios
 from demo.strategy import build_strategy
-from planning.models import StrategyVersion, VersionStatus
+from planning.models import Scenario, StrategyVersion, VersionStatus
 from portfolio.models import KPI, Initiative, Objective, Program
 from risk.models import TierPolicy
 from steering.models import ActionItem, AgendaItem, CheckpointReview, MeetingStatus, SteeringMeeting
@@ -45,6 +46,7 @@ def demo_portfolio() -> None:
     services.backfill_history(today=today, months=2)
     demo.prepare_meetings()
     build_strategy(today=today)
+    build_scenarios(today=today)
 
 
 def pages() -> list[str]:
@@ -58,6 +60,7 @@ def pages() -> list[str]:
     action = ActionItem.objects.order_by("pk")[0]
     milestone = initiative.milestones.order_by("pk")[0]
     draft = StrategyVersion.objects.get(status=VersionStatus.DRAFT)
+    scenarios = list(Scenario.objects.order_by("pk").values_list("pk", flat=True))
     return [
         "/dashboard/",
         "/initiatives/",
@@ -93,6 +96,9 @@ def pages() -> list[str]:
         "/accounts/password/change/",
         f"/planning/strategy/{draft.pk}/",
         f"/planning/strategy/{draft.pk}/pairwise/themes/",
+        "/planning/scenarios/",
+        f"/planning/scenarios/{scenarios[0]}/",
+        f"/planning/scenarios/compare/?s={scenarios[0]}&s={scenarios[1]}",
     ]
 
 
