@@ -1,7 +1,9 @@
-"""Planning's records, one module per concern: strategy versions (strategy.py)."""
+"""Planning's records, one module per concern: strategy versions (strategy.py), the ranking's scoring model
+(ranking.py)."""
 
 from __future__ import annotations
 
+from planning.models.ranking import ScoringModelVersion
 from planning.models.strategy import (
     WEIGHT_FIELD,
     PairwiseComparison,
@@ -14,6 +16,7 @@ from planning.models.strategy import (
 __all__ = [
     "WEIGHT_FIELD",
     "PairwiseComparison",
+    "ScoringModelVersion",
     "StrategyImpact",
     "StrategyVersion",
     "StrategyWeight",
