@@ -2,11 +2,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from planning.views import strategy
+from planning.views import ranking, strategy
 
 app_name = "planning"
 
 urlpatterns = [
+    path("planning/priorities/", ranking.priorities, name="priorities"),
+    path("planning/priorities.csv", ranking.priorities_export, name="priorities-export"),
+    path("planning/priorities/scoring-model/", ranking.scoring_model, name="scoring-model"),
+    path("planning/priorities/sensitivity/", ranking.priorities_sensitivity, name="priorities-sensitivity"),
+    path(
+        "planning/priorities/sensitivity.csv",
+        ranking.priorities_sensitivity_export,
+        name="priorities-sensitivity-export",
+    ),
     path("planning/strategy/", strategy.strategy_list, name="strategy-list"),
     path("planning/strategy/compare/", strategy.strategy_compare, name="strategy-compare"),
     path("planning/strategy/<id:pk>/", strategy.strategy_detail, name="strategy-detail"),
