@@ -50,6 +50,10 @@ MISSING_REASONS = {
 WSJF_PARTS = ("wsjf_business_value", "wsjf_time_criticality", "wsjf_risk_reduction", "wsjf_job_size")
 
 
+class ModelMoved(ApplicationError):
+    """The scoring model gained a version since the one the change was based on; nothing was saved."""
+
+
 @dataclass(frozen=True)
 class CandidateFilters:
     """Which initiatives are candidates: stages (default Idea, Proposed, Approved), a program, a category."""
@@ -343,7 +347,7 @@ def scoring_model_create(
         current = current_scoring_model()
         current = ScoringModelVersion.objects.select_for_update().get(pk=current.pk)
         if current.number != based_on:
-            raise ApplicationError(
+            raise ModelMoved(
                 f"Version {current.number} of the scoring model was saved since you opened version "
                 f"{based_on}: review it and change it again if yours should win."
             )
@@ -408,6 +412,7 @@ __all__ = [
     "CRITERIA",
     "DEFAULT_STAGES",
     "METHODS",
+    "ModelMoved",
     "MISSING_REASONS",
     "PMO_ONLY_MODEL",
     "CandidateFilters",
