@@ -132,6 +132,7 @@ def test_the_csv_holds_every_rank_with_its_explanation_and_inert_cells(executive
     assert dat["missing"] == "financial_value"
     erp = dict(zip(header, body[1], strict=True))
     assert (erp["risk_raw"], erp["risk_normalised"], erp["risk_points"]) == ("6", "0.791667", "11.875")
+    assert body[1][8:13] == ["77.125", "60.0", "0.6", "0.4", "24.0"]  # docs/planning-priorities.md
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_made_inert(executive):
