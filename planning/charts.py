@@ -54,8 +54,12 @@ def sensitivity_chart(ranges: Sequence[WeightRange], top: int) -> Chart:
                 "base": lows,
                 "marker": {"color": colour, "pattern": {"shape": pattern}},
                 "opacity": 0.75,
-                "customdata": [[round(low, 1), round(high, 1)] for low, high in zip(lows, highs, strict=True)],
-                "hovertemplate": "%{y}: from %{customdata[0]}% to %{customdata[1]}%<extra>" + name + "</extra>",
+                "customdata": [
+                    [round(low, 1), round(high, 1)] for low, high in zip(lows, highs, strict=True)
+                ],
+                "hovertemplate": "%{y}: from %{customdata[0]}% to %{customdata[1]}%<extra>"
+                + name
+                + "</extra>",
             }
         )
     figure_data.append(

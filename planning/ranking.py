@@ -494,13 +494,17 @@ def top_sensitivity(model: ScoringModel, candidates: Sequence[Candidate], top: i
         if w0 >= 1:
             report.append(TopCriterionSensitivity(criterion.key, w0, None, None))
             continue
-        lines = np.array([_ratio_line(base, criterion.key, normalised[key]) for key in contenders], dtype=float)
+        lines = np.array(
+            [_ratio_line(base, criterion.key, normalised[key]) for key in contenders], dtype=float
+        )
 
         def top_at(w: float, lines: Any = lines) -> list[int]:
             denominator = lines[:, 2] + lines[:, 3] * w
             scored = denominator > 1e-15
             safe = np.where(scored, denominator, 1.0)
-            scores = np.where(scored, np.round(100 * (lines[:, 0] + lines[:, 1] * w) / safe, SCORE_PLACES), 0.0)
+            scores = np.where(
+                scored, np.round(100 * (lines[:, 0] + lines[:, 1] * w) / safe, SCORE_PLACES), 0.0
+            )
             ranked = np.lexsort((key_rank, -scores, ~scored))
             return [int(index) for index in ranked[:slots]]
 
@@ -512,7 +516,9 @@ def top_sensitivity(model: ScoringModel, candidates: Sequence[Candidate], top: i
                 criterion.key,
                 w0,
                 _first_shift(top_at, contenders, inside, w0, sorted(r for r in roots if r > w0), 1.0),
-                _first_shift(top_at, contenders, inside, w0, sorted((r for r in roots if r < w0), reverse=True), 0.0),
+                _first_shift(
+                    top_at, contenders, inside, w0, sorted((r for r in roots if r < w0), reverse=True), 0.0
+                ),
             )
         )
     return TopSensitivity(top, members, tuple(report))

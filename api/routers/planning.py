@@ -9,10 +9,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from api import schemas as s
-from api.common import DEFAULT_LIMIT
+from api.common import DEFAULT_LIMIT, page_of
 from api.errors import Refused
 from api.routers.portfolio import READ, WRITE, Cursor, Limit
-from api.common import page_of
 from planning.models import ScoringModelVersion
 from planning.services import ranking as services
 
@@ -83,7 +82,9 @@ def ranking_list(
     filters = services.CandidateFilters.from_query(query)
     unknown = [value for value in stage or [] if value not in filters.stages]
     if unknown:
-        raise Refused(400, "Unknown stage.", fields={"stage": [f"“{value}” is not a stage." for value in unknown[:5]]})
+        raise Refused(
+            400, "Unknown stage.", fields={"stage": [f"“{value}” is not a stage." for value in unknown[:5]]}
+        )
     chosen = services.scoring_model(version)
     result = services.candidate_ranking(filters, method=method, version=chosen)
     labels = {c.key: c.label for c in chosen.model().criteria}
@@ -160,7 +161,9 @@ def scoring_model_create(request: HttpRequest, body: s.ScoringModelCreate) -> An
     unknown = sorted((set(body.weights) | set(body.normalisations)) - set(services.CRITERIA))
     if unknown:
         raise Refused(
-            422, "Unknown criterion.", fields={"weights": [f"“{key}” is not a criterion." for key in unknown[:5]]}
+            422,
+            "Unknown criterion.",
+            fields={"weights": [f"“{key}” is not a criterion." for key in unknown[:5]]},
         )
     try:
         created = services.scoring_model_create(

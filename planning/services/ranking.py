@@ -140,20 +140,24 @@ def _exposure() -> Subquery:
 def _rows(initiatives: QuerySet[Initiative]) -> list[CandidateRow]:
     # one query whatever the number of candidates: the engine's fit, the NPV and the largest active risk are
     # joined or computed in it
-    values = initiatives.order_by("code").annotate(exposure=_exposure()).values_list(
-        "pk",
-        "code",
-        "title",
-        "stage",
-        "program__name",
-        "category",
-        "mandatory",
-        "mandatory_reason",
-        "score__fit",
-        "business_case__npv",
-        "urgency",
-        *WSJF_PARTS,
-        "exposure",
+    values = (
+        initiatives.order_by("code")
+        .annotate(exposure=_exposure())
+        .values_list(
+            "pk",
+            "code",
+            "title",
+            "stage",
+            "program__name",
+            "category",
+            "mandatory",
+            "mandatory_reason",
+            "score__fit",
+            "business_case__npv",
+            "urgency",
+            *WSJF_PARTS,
+            "exposure",
+        )
     )
     return [
         CandidateRow(
@@ -255,13 +259,23 @@ def rank_by_wsjf(rows: list[CandidateRow]) -> RankingResult:
     sized = [row for row in rows if all(part is not None for part in row.wsjf)]
     items = ranking.rank_wsjf(
         [
-            ranking.WsjfItem(row.code, row.title, *(int(part or 0) for part in row.wsjf), row.mandatory)
+            ranking.WsjfItem(
+                key=row.code,
+                title=row.title,
+                business_value=int(row.wsjf[0] or 0),
+                time_criticality=int(row.wsjf[1] or 0),
+                risk_reduction=int(row.wsjf[2] or 0),
+                job_size=int(row.wsjf[3] or 0),
+                mandatory=row.mandatory,
+            )
             for row in sized
         ]
     )
     by_code = {row.code: row for row in rows}
     ranked = [
-        RankedRow(rank=item.rank, row=by_code[item.item.key], cost_of_delay=item.cost_of_delay, wsjf=item.wsjf)
+        RankedRow(
+            rank=item.rank, row=by_code[item.item.key], cost_of_delay=item.cost_of_delay, wsjf=item.wsjf
+        )
         for item in items
     ]
     unsized = [RankedRow(rank=None, row=row) for row in rows if any(part is None for part in row.wsjf)]
@@ -365,7 +379,9 @@ def scoring_model_create(
                 if chosen not in {n.value for n in ranking.Normalisation} or (
                     chosen == ranking.Normalisation.FIXED and criterion.key not in FIXED_SCALES
                 ):
-                    errors[f"normalisation_{criterion.key}"] = ["Choose a normalisation this criterion allows."]
+                    errors[f"normalisation_{criterion.key}"] = [
+                        "Choose a normalisation this criterion allows."
+                    ]
                     continue
                 normalisation = ranking.Normalisation(chosen)
             low, high = FIXED_SCALES.get(criterion.key, (criterion.low, criterion.high))
@@ -400,9 +416,7 @@ def versions_page_rows(versions: Iterable[ScoringModelVersion]) -> list[dict[str
         rows.append(
             {
                 "version": version,
-                "criteria": [
-                    {"criterion": c, "share": shares[c.key]} for c in model.criteria
-                ],
+                "criteria": [{"criterion": c, "share": shares[c.key]} for c in model.criteria],
             }
         )
     return rows

@@ -133,7 +133,15 @@ def priorities_export(request: Any) -> HttpResponseBase:
     result = services.candidate_ranking(context["filters"], method=context["method"], version=version)
     base = ["rank", "code", "title", "stage", "program", "category", "mandatory", "mandatory_reason"]
     if context["method"] == "wsjf":
-        header = [*base, "business_value", "time_criticality", "risk_reduction", "job_size", "cost_of_delay", "wsjf"]
+        header = [
+            *base,
+            "business_value",
+            "time_criticality",
+            "risk_reduction",
+            "job_size",
+            "cost_of_delay",
+            "wsjf",
+        ]
 
         def wsjf_rows() -> Any:
             for item in result.rows:
@@ -214,7 +222,9 @@ class ScoringModelForm(forms.Form):
             {
                 "criterion": c,
                 "weight": self[f"weight_{c.key}"],
-                "normalisation": self[f"normalisation_{c.key}"] if f"normalisation_{c.key}" in self.fields else None,
+                "normalisation": self[f"normalisation_{c.key}"]
+                if f"normalisation_{c.key}" in self.fields
+                else None,
             }
             for c in self.criteria
         ]

@@ -29,7 +29,12 @@ def test_the_ranking_explains_each_rank(executive):
     # then
     assert response.status_code == 200
     data = response.data
-    assert (data["method"], data["scoring_model_version"], data["total"], data["offset"]) == ("score", 1, 5, 0)
+    assert (data["method"], data["scoring_model_version"], data["total"], data["offset"]) == (
+        "score",
+        1,
+        5,
+        0,
+    )
     assert [(item["rank"], item["code"], round(item["score"], 4)) for item in data["items"]] == [
         (1, "REC", 39.6705),
         (2, "ERP", 77.125),
@@ -55,14 +60,19 @@ def test_wsjf_a_stage_filter_and_a_page(executive):
     response = api_as(executive, "read").get("planning/rankings?method=wsjf&stage=proposed&limit=2&offset=1")
     assert response.status_code == 200
     assert response.data["total"] == 5
-    assert [(item["rank"], item["code"], item["wsjf"]["cost_of_delay"], item["wsjf"]["wsjf"]) for item in response.data["items"]] == [
+    assert [
+        (item["rank"], item["code"], item["wsjf"]["cost_of_delay"], item["wsjf"]["wsjf"])
+        for item in response.data["items"]
+    ] == [
         (2, "MOB", 20, 4.0),
         (3, "CRM", 26, 2.0),
     ]
     assert api_as(executive, "read").get("planning/rankings?stage=idea").data["total"] == 0
 
 
-@pytest.mark.parametrize("query", ["method=x", "stage=nope", "version=99", "limit=0", "offset=-1", "program=0"])
+@pytest.mark.parametrize(
+    "query", ["method=x", "stage=nope", "version=99", "limit=0", "offset=-1", "program=0"]
+)
 def test_a_bad_query_is_refused_with_the_one_error_shape(executive, query):
     response = api_as(executive, "read").get(f"planning/rankings?{query}")
     assert response.status_code in (400, 422)

@@ -45,7 +45,7 @@ def test_the_worked_example_ranks_from_the_database_as_in_the_docs():
         (4, "MOB"),
         (5, "DAT"),
     ]
-    assert [(item.row.code, round(item.score, 4)) for item in result.rows] == EXPECTED_SCORES
+    assert [(item.row.code, round(item.score or 0, 4)) for item in result.rows] == EXPECTED_SCORES
     dat = result.rows[4]
     assert dat.missing == ("financial_value",)
     assert [(c.criterion, round(c.weight, 4), round(c.points, 2)) for c in dat.contributions] == [
@@ -198,9 +198,7 @@ def test_the_pmo_saves_a_new_version_and_it_becomes_current(pmo):
 @pytest.mark.parametrize("persona", ["executive", "manager", "steering_member", "outsider"], indirect=True)
 def test_only_the_pmo_changes_the_scoring_model(persona):
     with pytest.raises(NotAllowed):
-        services.scoring_model_create(
-            user=persona, weights={"urgency": "50"}, rationale="Mine", based_on=1
-        )
+        services.scoring_model_create(user=persona, weights={"urgency": "50"}, rationale="Mine", based_on=1)
     assert ScoringModelVersion.objects.count() == 1
 
 
@@ -211,14 +209,16 @@ def test_only_the_pmo_changes_the_scoring_model(persona):
         ({"urgency": "NaN"}, {}, "Why", 1, "weight_urgency"),
         ({"urgency": "abc"}, {}, "Why", 1, "weight_urgency"),
         ({"urgency": "1001"}, {}, "Why", 1, "weight_urgency"),
-        ({k: "0" for k in services.CRITERIA}, {}, "Why", 1, "weight_strategic_fit"),
+        (dict.fromkeys(services.CRITERIA, "0"), {}, "Why", 1, "weight_strategic_fit"),
         ({}, {"financial_value": "fixed"}, "Why", 1, "normalisation_financial_value"),
         ({}, {"urgency": "log"}, "Why", 1, "normalisation_urgency"),
         ({}, {}, "  ", 1, "rationale"),
         ({}, {}, "Why", 7, None),
     ],
 )
-def test_a_refused_version_names_its_field_and_writes_nothing(pmo, weights, normalisations, rationale, based_on, field):
+def test_a_refused_version_names_its_field_and_writes_nothing(
+    pmo, weights, normalisations, rationale, based_on, field
+):
     with pytest.raises(ApplicationError) as refused:
         services.scoring_model_create(
             user=pmo, weights=weights, normalisations=normalisations, rationale=rationale, based_on=based_on

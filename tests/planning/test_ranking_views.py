@@ -87,7 +87,8 @@ def test_wsjf_ranks_by_cost_of_delay_over_job_size(executive):
     page = browser(executive).get("/planning/priorities/?method=wsjf").content.decode()
     assert page.index('id="rank-REC"') < page.index('id="rank-MOB"') < page.index('id="rank-CRM"')
     assert page.index('id="rank-CRM"') < page.index('id="rank-ERP"') < page.index('id="rank-DAT"')
-    assert ">3.88<" in page and ">4.00<" in page and ">0.90<" in page
+    for wsjf in (">3.88<", ">4.00<", ">0.90<"):
+        assert wsjf in page
 
 
 def test_the_list_is_also_served_as_a_fragment(executive):
@@ -139,7 +140,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_made_inert(executive):
     example_world()
     from portfolio.models import Initiative
 
-    Initiative.objects.filter(code="ERP").update(title="=HYPERLINK(\"x\")")
+    Initiative.objects.filter(code="ERP").update(title='=HYPERLINK("x")')
     rows = rows_of(browser(executive).get("/planning/priorities.csv"))
     assert rows[2][2].startswith("'=")
 
