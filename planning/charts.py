@@ -33,13 +33,14 @@ def _percent(value: float | None) -> str:
     return "never" if value is None else f"{100 * value:.1f}%"
 
 
-def sensitivity_chart(ranges: Sequence[WeightRange], top: int) -> Chart:
-    """Each criterion's weight as a diamond, and the range of weights within which the first place (and the
-    top N) stays as it is, as bars; an end that is never reached runs to 0% or 100%."""
+def sensitivity_chart(ranges: Sequence[WeightRange], top: int, first: str = "First place") -> Chart:
+    """Each criterion's weight as a diamond, and the range of weights within which the first place (`first`
+    names it: the first optional place when mandatory initiatives lead) and the top N stay as they are, as
+    bars; an end that is never reached runs to 0% or 100%."""
     labels = [plain(item.label) for item in ranges]
     figure_data = []
     for name, colour, pattern, low_of, high_of in (
-        ("First place unchanged", BLUE, "", lambda r: r.first_down, lambda r: r.first_up),
+        (f"{first} unchanged", BLUE, "", lambda r: r.first_down, lambda r: r.first_up),
         (f"Top {top} unchanged", ORANGE, "/", lambda r: r.top_down, lambda r: r.top_up),
     ):
         lows = [100 * (low_of(r) if low_of(r) is not None else 0.0) for r in ranges]
@@ -103,9 +104,9 @@ def sensitivity_chart(ranges: Sequence[WeightRange], top: int) -> Chart:
         columns=[
             "Criterion",
             "Weight now",
-            "First place: lowest weight",
+            f"{first}: lowest weight",
             "Then leads",
-            "First place: highest weight",
+            f"{first}: highest weight",
             "Then leads",
             f"Top {top}: lowest weight",
             "Then enters",
@@ -132,7 +133,7 @@ def sensitivity_chart(ranges: Sequence[WeightRange], top: int) -> Chart:
         key="sensitivity",
         title="Sensitivity of the ranking to each weight",
         description=(
-            f"For each criterion, the bars span the weights (in % of the total) within which the first place and "
+            f"For each criterion, the bars span the weights (in % of the total) within which the {first.lower()} and "
             f"the top {top} stay as they are; past either end another initiative enters. The diamond is the "
             "weight now. A bar reaching 0% or 100% means no change that way."
         ),

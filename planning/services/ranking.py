@@ -16,7 +16,7 @@ The mandatory flag and WSJF's four parts are entered on the initiative.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -101,6 +101,10 @@ class CandidateRow:
 
     def candidate(self) -> ranking.Candidate:
         return ranking.Candidate(self.code, self.title, self.values, self.mandatory)
+
+    @property
+    def stage_label(self) -> str:
+        return str(Stage(self.stage).label)
 
 
 @dataclass(frozen=True)
@@ -293,13 +297,15 @@ def candidate_ranking(
 
 
 def ranking_sensitivity(
-    filters: CandidateFilters, *, top: int, version: ScoringModelVersion | None = None
-) -> tuple[ranking.TopSensitivity, dict[str, CandidateRow]]:
-    """How far each criterion's weight must move, down and up, before the first `top` candidates change."""
+    filters: CandidateFilters, *, tops: Sequence[int], version: ScoringModelVersion | None = None
+) -> tuple[list[ranking.TopSensitivity], list[CandidateRow]]:
+    """For each N in `tops`: how far each criterion's weight must move, down and up, before the first N
+    candidates change (the candidates read once)."""
     version = version or current_scoring_model()
     rows = candidate_rows(filters)
-    report = ranking.top_sensitivity(version.model(), [row.candidate() for row in rows], top)
-    return report, {row.code: row for row in rows}
+    candidates = [row.candidate() for row in rows]
+    model = version.model()
+    return [ranking.top_sensitivity(model, candidates, top) for top in tops], rows
 
 
 def priority_scores(initiative_ids: Collection[int]) -> dict[int, float]:

@@ -297,13 +297,22 @@ def scoring_model(request: Any) -> HttpResponse:
 def _sensitivity(request: Any) -> tuple[dict[str, Any], list[charts.WeightRange]]:
     context = _context(request)
     version = _version_asked(request)
-    top = _number(request.GET.get("top"), default=DEFAULT_TOP, low=1, high=MAX_TOP) or DEFAULT_TOP
-    first, rows = services.ranking_sensitivity(context["filters"], top=1, version=version)
-    top_n, _rows = services.ranking_sensitivity(context["filters"], top=top, version=version)
+    rows = services.candidate_rows(context["filters"])
+    mandatory = sum(1 for row in rows if row.mandatory)
+    # with mandatory initiatives ahead of everything, the first place worth asking about is the first
+    # optional one (the place right after them); a top N holding every candidate can never change, so the
+    # default N is at most half of them
+    first_top = mandatory + 1 if 0 < mandatory < len(rows) else 1
+    default_top = min(DEFAULT_TOP, max(1, len(rows) // 2))
+    top = _number(request.GET.get("top"), default=default_top, low=1, high=MAX_TOP) or default_top
+    (first, top_n), _rows = services.ranking_sensitivity(
+        context["filters"], tops=(first_top, top), version=version
+    )
+    by_code = {row.code: row for row in rows}
     labels = {c.key: c.label for c in version.model().criteria}
 
     def name(code: str | None) -> str:
-        return "" if code is None else f"{code} {rows[code].title}"
+        return "" if code is None else f"{code} {by_code[code].title}"
 
     ranges = [
         charts.WeightRange(
@@ -320,13 +329,18 @@ def _sensitivity(request: Any) -> tuple[dict[str, Any], list[charts.WeightRange]
         )
         for one, many in zip(first.criteria, top_n.criteria, strict=True)
     ]
+    first_label = "First optional place" if first_top > 1 else "First place"
+    leader_code = first.members[-1] if first.members else None
     context.update(
         {
             "tab": "priorities",
             "version": version,
             "top": top,
-            "leader": rows[first.members[0]] if first.members else None,
-            "members": [rows[code] for code in top_n.members],
+            "leader": by_code[leader_code] if leader_code else None,
+            "mandatory_first": [by_code[code] for code in first.members[:-1]],
+            "first_label": first_label,
+            "candidates": len(rows),
+            "members": [by_code[code] for code in top_n.members],
             "first": first,
             "top_n": top_n,
             "ranges": ranges,
@@ -344,7 +358,7 @@ def priorities_sensitivity(request: Any) -> HttpResponse:
     """For each criterion, how far its weight must move down and up before the first place, and the top N,
     change, and who then enters: a table and a chart (with its table and CSV)."""
     context, ranges = _sensitivity(request)
-    chart = charts.sensitivity_chart(ranges, context["top"])
+    chart = charts.sensitivity_chart(ranges, context["top"], context["first_label"])
     context["chart"] = chart_dict(
         chart, csv_url=reverse("planning:priorities-sensitivity-export") + "?" + context["query"]
     )
@@ -355,7 +369,7 @@ def priorities_sensitivity(request: Any) -> HttpResponse:
 @require_GET
 def priorities_sensitivity_export(request: Any) -> HttpResponseBase:
     context, ranges = _sensitivity(request)
-    chart = charts.sensitivity_chart(ranges, context["top"])
+    chart = charts.sensitivity_chart(ranges, context["top"], context["first_label"])
     return csv_stream(
         f"bearing-priorities-sensitivity-top-{context['top']}", chart.table.columns, chart.table.rows
     )

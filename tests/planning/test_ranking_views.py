@@ -221,6 +221,27 @@ def test_the_sensitivity_names_the_thresholds_and_who_enters(executive):
     assert 'id="figure-sensitivity"' in page
 
 
+def test_with_a_mandatory_leader_the_sensitivity_asks_about_the_first_optional_place(executive):
+    # given: the five candidates, REC mandatory (its NPV lies inside the others' range: the same thresholds)
+    example_world()
+
+    # when
+    page = browser(executive).get("/planning/priorities/sensitivity/").content.decode()
+
+    # then: the default N is half the candidates (2), the first optional place is ERP's
+    assert "Mandatory initiatives rank first whatever the weights (REC)" in page
+    assert "first optional one: <strong>ERP</strong>" in page
+    assert "First optional place changes" in page
+    assert "0.557 → <strong>MOB Mobile field app</strong> leads" in page
+    assert "Top 2 now: REC, ERP." in page
+
+
+def test_a_top_holding_every_candidate_says_so(executive):
+    example_world()
+    page = browser(executive).get("/planning/priorities/sensitivity/?top=5").content.decode()
+    assert "The top 5 holds every candidate (5), so no weight can change it" in page
+
+
 @pytest.mark.parametrize(
     "query",
     [
