@@ -205,6 +205,7 @@ class ScoringModelForm(forms.Form):
                 max_value=1000,
                 decimal_places=4,
                 initial=round(criterion.weight, 4),
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "any"}),
             )
             if criterion.key in services.FIXED_SCALES:
                 low, high = services.FIXED_SCALES[criterion.key]
@@ -215,6 +216,7 @@ class ScoringModelForm(forms.Form):
                         ("min_max", "Relative (lowest to highest candidate)"),
                     ],
                     initial=criterion.normalisation.value,
+                    widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
                 )
 
     def rows(self) -> list[dict[str, Any]]:
