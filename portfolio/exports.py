@@ -42,7 +42,7 @@ INITIATIVE_COLUMNS = (
     Column("sustainment_owner", "sustainment_owner__username"),
     Column("go_live_date", "go_live_date"),
     Column("urgency", "urgency"),
-    Column("mandatory", "mandatory"),
+    Column("mandatory", "mandatory", lambda flag: "true" if flag else "false"),  # as the import reads it
     Column("mandatory_reason", "mandatory_reason"),
     Column("wsjf_business_value", "wsjf_business_value"),
     Column("wsjf_time_criticality", "wsjf_time_criticality"),
