@@ -23,6 +23,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 SCORE_PLACES = 9
+ROOT_TOLERANCE = 1e-12  # roots of the sensitivity closer than this are one crossing
 # A candidate's score fraction as (a, b, c, d) = (a + b·w) / (c + d·w) in a moved weight w (see sensitivity).
 Line: TypeAlias = tuple[float, float, float, float]
 
@@ -347,11 +348,21 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
             CriterionSensitivity(
                 criterion.key,
                 w0,
-                _first_change(lines, leader.key, w0, [r for r in roots if r > w0], 1.0),
-                _first_change(lines, leader.key, w0, [r for r in reversed(roots) if r < w0], 0.0),
+                _first_change(lines, leader.key, w0, _distinct([r for r in roots if r > w0]), 1.0),
+                _first_change(lines, leader.key, w0, _distinct([r for r in reversed(roots) if r < w0]), 0.0),
             )
         )
     return Sensitivity(leader.key, tuple(report))
+
+
+def _distinct(roots: list[float]) -> list[float]:
+    """The roots in walking order without near-duplicates: three scores meeting at one weight give roots that
+    differ in the last bits, and a probe between two of them would sit on the crossing itself."""
+    kept: list[float] = []
+    for root in roots:
+        if not kept or abs(root - kept[-1]) > ROOT_TOLERANCE:
+            kept.append(root)
+    return kept
 
 
 def _ratio_line(weights: Mapping[str, float], moved: str, values: Mapping[str, float]) -> Line:
@@ -515,9 +526,16 @@ def top_sensitivity(model: ScoringModel, candidates: Sequence[Candidate], top: i
             TopCriterionSensitivity(
                 criterion.key,
                 w0,
-                _first_shift(top_at, contenders, inside, w0, sorted(r for r in roots if r > w0), 1.0),
                 _first_shift(
-                    top_at, contenders, inside, w0, sorted((r for r in roots if r < w0), reverse=True), 0.0
+                    top_at, contenders, inside, w0, _distinct(sorted(r for r in roots if r > w0)), 1.0
+                ),
+                _first_shift(
+                    top_at,
+                    contenders,
+                    inside,
+                    w0,
+                    _distinct(sorted((r for r in roots if r < w0), reverse=True)),
+                    0.0,
                 ),
             )
         )
