@@ -234,12 +234,20 @@ class InitiativeOut(Out):
     business_case: BusinessCaseFiguresOut | None
     requirements_clarity: int | None
     criticality: int
+    urgency: int | None
+    mandatory: bool
+    mandatory_reason: str
+    wsjf_business_value: int | None
+    wsjf_time_criticality: int | None
+    wsjf_risk_reduction: int | None
+    wsjf_job_size: int | None
     score: ScoreOut | None
     contributions: list[ContributionBrief]
     version: int
 
 
 Category = Literal["run", "grow", "transform"]
+WsjfPart = Literal[1, 2, 3, 5, 8, 13, 20]
 
 
 class InitiativeFields(In):
@@ -262,6 +270,13 @@ class InitiativeFields(In):
     forecast_cost: Money | None = None
     requirements_clarity: int | None = Field(default=None, ge=1, le=5)
     criticality: int | None = Field(default=None, ge=1, le=5)
+    urgency: int | None = Field(default=None, ge=1, le=5)
+    mandatory: bool | None = None
+    mandatory_reason: str | None = Field(default=None, max_length=300)
+    wsjf_business_value: WsjfPart | None = None
+    wsjf_time_criticality: WsjfPart | None = None
+    wsjf_risk_reduction: WsjfPart | None = None
+    wsjf_job_size: WsjfPart | None = None
 
 
 class InitiativeCreate(InitiativeFields):

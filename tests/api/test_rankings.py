@@ -138,3 +138,41 @@ def test_a_refused_version_saves_nothing(pmo, body, status):
 def test_a_read_only_token_may_not_save_a_version(pmo):
     assert api_as(pmo, "read").post("planning/scoring-models", NEW).status_code == 403
     assert ScoringModelVersion.objects.count() == 1
+
+
+def test_the_ranking_inputs_are_read_and_written_on_the_initiative(pmo):
+    # given
+    api = api_as(pmo)
+    created = api.post(
+        "initiatives",
+        {
+            "code": "REG-1",
+            "title": "Records",
+            "urgency": 5,
+            "mandatory": True,
+            "mandatory_reason": "Records law",
+        },
+    )
+    assert created.status_code == 201
+
+    # when a WSJF part off the scale, then a valid one, is sent
+    off = api.patch(
+        f"initiatives/{created.data['id']}", {"wsjf_job_size": 7, "version": created.data["version"]}
+    )
+    sized = api.patch(
+        f"initiatives/{created.data['id']}", {"wsjf_job_size": 8, "version": created.data["version"]}
+    )
+
+    # then
+    assert off.status_code == 422
+    assert sized.status_code == 200
+    data = api.get(f"initiatives/{created.data['id']}").data
+    assert (data["urgency"], data["mandatory"], data["mandatory_reason"], data["wsjf_job_size"]) == (
+        5,
+        True,
+        "Records law",
+        8,
+    )
+    refused = api.post("initiatives", {"code": "REG-2", "title": "No reason", "mandatory": True})
+    assert refused.status_code == 422
+    assert "mandatory_reason" in refused.data["error"]["fields"]
