@@ -23,10 +23,11 @@ EXAMPLE: dict[str, tuple[Any, ...]] = {
 EXPECTED_SCORES = [("REC", 39.6705), ("ERP", 77.125), ("CRM", 66.7159), ("MOB", 54.125), ("DAT", 46.9643)]
 
 
-def candidate(code: str, *, stage: str = Stage.PROPOSED, **extra: Any) -> Any:
-    title, fit, npv, (probability, impact), urgency, mandatory, wsjf = EXAMPLE[code]
+def candidate(key: str, *, code: str = "", stage: str = Stage.PROPOSED, **extra: Any) -> Any:
+    """The example's candidate `key` as an initiative (under `code` when given: a copy of its figures)."""
+    title, fit, npv, (probability, impact), urgency, mandatory, wsjf = EXAMPLE[key]
     initiative = InitiativeFactory(
-        code=code,
+        code=code or key,
         title=title,
         stage=stage,
         urgency=urgency,

@@ -264,3 +264,22 @@ def test_malformed_queries_never_fail(executive, query):
     for url in ("/planning/priorities/", "/planning/priorities.csv", "/planning/priorities/sensitivity/"):
         assert client.get(url + query).status_code == 200, url + query
     assert client.get("/planning/priorities/scoring-model/" + query).status_code == 200
+
+
+def test_the_pages_read_a_constant_number_of_queries(executive, django_assert_max_num_queries):
+    # given the example, then forty more candidates with risks
+    example_world()
+    client = browser(executive)
+    urls = ("/planning/priorities/", "/planning/priorities/?method=wsjf", "/planning/priorities/sensitivity/")
+    counts = {}
+    for url in urls:
+        with django_assert_max_num_queries(20) as captured:
+            client.get(url)
+        counts[url] = len(captured)
+    for n in range(40):
+        candidate(("CRM", "ERP", "MOB", "DAT")[n % 4], code=f"MORE-{n:02d}")
+
+    # then each page reads as many queries as before
+    for url in urls:
+        with django_assert_max_num_queries(counts[url]):
+            assert client.get(url).status_code == 200
