@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from planning.models import ScoringModelVersion
 from tests.conftest import PERSONAS
@@ -283,3 +284,15 @@ def test_the_pages_read_a_constant_number_of_queries(executive, django_assert_ma
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_the_initiative_page_shows_its_ranking_inputs(executive):
+    world = example_world()
+    page = (
+        browser(executive)
+        .get(reverse("portfolio:initiative-detail", args=[world["REC"].pk]))
+        .content.decode()
+    )
+    assert "5 / 5" in page
+    assert "Records law &lt;b&gt;art. 5&lt;/b&gt;" in page
+    assert "value 3 · time 20 · risk 8 · size 8" in page
