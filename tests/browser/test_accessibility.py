@@ -93,6 +93,10 @@ def pages() -> list[str]:
         "/accounts/password/change/",
         f"/planning/strategy/{draft.pk}/",
         f"/planning/strategy/{draft.pk}/pairwise/themes/",
+        "/planning/priorities/",
+        "/planning/priorities/?method=wsjf",
+        "/planning/priorities/scoring-model/",
+        "/planning/priorities/sensitivity/",
     ]
 
 
