@@ -1,8 +1,9 @@
 """Ranking candidate initiatives: a weighted scoring model, WSJF, and the ranking's sensitivity (issue 12, part 3).
 
-Pure functions, no database: a later step reads the candidates' figures (strategic fit from the engine, NPV
-from the business case, risk, urgency, the mandatory flag) and calls these. docs/planning-priorities.md holds
-the definitions and worked examples that tests/planning/test_ranking.py reproduces.
+Pure functions, no database: planning/services/ranking.py reads the candidates' figures (strategic fit from
+the engine, NPV from the business case, risk, urgency, the mandatory flag) and calls these.
+docs/planning-priorities.md holds the definitions and worked examples that tests/planning/test_ranking.py
+and tests/planning/test_ranking_top.py reproduce.
 
 Rules shared by both methods:
 
