@@ -234,12 +234,20 @@ class InitiativeOut(Out):
     business_case: BusinessCaseFiguresOut | None
     requirements_clarity: int | None
     criticality: int
+    urgency: int | None
+    mandatory: bool
+    mandatory_reason: str
+    wsjf_business_value: int | None
+    wsjf_time_criticality: int | None
+    wsjf_risk_reduction: int | None
+    wsjf_job_size: int | None
     score: ScoreOut | None
     contributions: list[ContributionBrief]
     version: int
 
 
 Category = Literal["run", "grow", "transform"]
+WsjfPart = Literal[1, 2, 3, 5, 8, 13, 20]
 
 
 class InitiativeFields(In):
@@ -262,6 +270,13 @@ class InitiativeFields(In):
     forecast_cost: Money | None = None
     requirements_clarity: int | None = Field(default=None, ge=1, le=5)
     criticality: int | None = Field(default=None, ge=1, le=5)
+    urgency: int | None = Field(default=None, ge=1, le=5)
+    mandatory: bool | None = None
+    mandatory_reason: str | None = Field(default=None, max_length=300)
+    wsjf_business_value: WsjfPart | None = None
+    wsjf_time_criticality: WsjfPart | None = None
+    wsjf_risk_reduction: WsjfPart | None = None
+    wsjf_job_size: WsjfPart | None = None
 
 
 class InitiativeCreate(InitiativeFields):
@@ -531,3 +546,77 @@ IndexPage = Page[IndexOut]
 MeetingPage = Page[MeetingOut]
 ReviewPage = Page[ReviewOut]
 ActionPage = Page[ActionOut]
+
+
+# Planning: prioritisation ------------------------------------------------------------------------------------
+
+
+class RankCriterionOut(BaseModel):
+    criterion: str
+    label: str
+    raw: float
+    normalised: float = Field(description="The raw value on 0..1 under the criterion's normalisation.")
+    weight: float = Field(description="The criterion's share of the weight, renormalised over those present.")
+    points: float = Field(description="100 × weight × normalised; the points add up to the score.")
+
+
+class RankWsjfOut(BaseModel):
+    business_value: int | None
+    time_criticality: int | None
+    risk_reduction: int | None
+    job_size: int | None
+    cost_of_delay: int | None
+    wsjf: float | None
+
+
+class RankOut(BaseModel):
+    rank: int | None = Field(description="Null for a candidate WSJF cannot rank (not all four parts sized).")
+    initiative_id: int
+    code: str
+    title: str
+    stage: str
+    mandatory: bool
+    mandatory_reason: str
+    score: float | None = Field(description="Scoring model: 0-100; null when no weighted figure is known.")
+    missing: list[str]
+    criteria: list[RankCriterionOut]
+    wsjf: RankWsjfOut | None
+
+
+class RankingOut(BaseModel):
+    method: Literal["score", "wsjf"]
+    scoring_model_version: int | None
+    total: int
+    offset: int
+    items: list[RankOut]
+
+
+class ScoringCriterionOut(BaseModel):
+    key: str
+    label: str
+    weight: float
+    share: float
+    normalisation: Literal["fixed", "min_max"]
+    higher_is_better: bool
+    low: float
+    high: float
+
+
+class ScoringModelOut(BaseModel):
+    number: int
+    current: bool
+    rationale: str
+    created_at: datetime.datetime
+    created_by: int | None
+    criteria: list[ScoringCriterionOut]
+
+
+class ScoringModelCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    based_on: int = Field(ge=1, description="The current version's number (409 if another was saved since).")
+    weights: dict[str, Decimal] = Field(
+        default_factory=dict, description="New weights by criterion key (0 to 1000, used in proportion)."
+    )
+    normalisations: dict[str, Literal["fixed", "min_max"]] = Field(default_factory=dict)
+    rationale: str = Field(min_length=1, max_length=2000)

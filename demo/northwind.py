@@ -1241,6 +1241,37 @@ class Writer(Protocol):
     def write(self, text: str, /) -> Any: ...
 
 
+# Prioritisation inputs of the candidates (idea, proposed, approved): urgency 1-5, the obligation that makes one
+# mandatory, and WSJF's business value, time criticality, risk reduction and job size (1, 2, 3, 5, 8, 13, 20).
+PRIORITISATION: dict[str, tuple[int, str, tuple[int, int, int, int]]] = {
+    "ECOM-06": (4, "", (13, 8, 3, 5)),
+    "ECOM-07": (2, "", (8, 2, 5, 13)),
+    "STORE-02": (3, "", (5, 3, 2, 8)),
+    "STORE-06": (2, "", (3, 2, 5, 5)),
+    "SCM-04": (3, "", (8, 5, 5, 13)),
+    "SCM-06": (3, "", (8, 5, 3, 8)),
+    "CRM-04": (4, "", (13, 5, 8, 20)),
+    "DATA-02": (3, "", (5, 3, 3, 5)),
+    "DATA-04": (4, "", (8, 8, 2, 5)),
+    "SEC-04": (5, "NIS2 directive: detect and report significant incidents within 24 hours", (5, 20, 13, 8)),
+}
+
+
+def _prioritisation(code: str) -> dict[str, Any]:
+    if code not in PRIORITISATION:
+        return {}
+    urgency, obligation, (value, time, risk, size) = PRIORITISATION[code]
+    return {
+        "urgency": urgency,
+        "mandatory": bool(obligation),
+        "mandatory_reason": obligation,
+        "wsjf_business_value": value,
+        "wsjf_time_criticality": time,
+        "wsjf_risk_reduction": risk,
+        "wsjf_job_size": size,
+    }
+
+
 def build_demo(*, as_of: datetime.date, stdout: Writer | None = None) -> DemoResult:
     """Load the Northwind Retail demo portfolio dated `as_of`, unless the portfolio already has initiatives.
 
@@ -1594,6 +1625,7 @@ class _Builder:
                     criticality=spec.criticality,
                     sustainment_owner=self._user(spec.sustainment),
                     **self.schedules[spec.code],
+                    **_prioritisation(spec.code),
                 )
                 for spec in INITIATIVES
             ],

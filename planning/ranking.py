@@ -1,8 +1,9 @@
 """Ranking candidate initiatives: a weighted scoring model, WSJF, and the ranking's sensitivity (issue 12, part 3).
 
-Pure functions, no database: a later step reads the candidates' figures (strategic fit from the engine, NPV
-from the business case, risk, urgency, the mandatory flag) and calls these. docs/planning-priorities.md holds
-the definitions and worked examples that tests/planning/test_ranking.py reproduces.
+Pure functions, no database: planning/services/ranking.py reads the candidates' figures (strategic fit from
+the engine, NPV from the business case, risk, urgency, the mandatory flag) and calls these.
+docs/planning-priorities.md holds the definitions and worked examples that tests/planning/test_ranking.py
+and tests/planning/test_ranking_top.py reproduce.
 
 Rules shared by both methods:
 
@@ -18,9 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Any, TypeAlias
+
+import numpy as np
 
 SCORE_PLACES = 9
+ROOT_TOLERANCE = 1e-12  # roots of the sensitivity closer than this are one crossing
 # A candidate's score fraction as (a, b, c, d) = (a + b·w) / (c + d·w) in a moved weight w (see sensitivity).
 Line: TypeAlias = tuple[float, float, float, float]
 
@@ -345,11 +349,21 @@ def sensitivity(model: ScoringModel, candidates: Sequence[Candidate]) -> Sensiti
             CriterionSensitivity(
                 criterion.key,
                 w0,
-                _first_change(lines, leader.key, w0, [r for r in roots if r > w0], 1.0),
-                _first_change(lines, leader.key, w0, [r for r in reversed(roots) if r < w0], 0.0),
+                _first_change(lines, leader.key, w0, _distinct([r for r in roots if r > w0]), 1.0),
+                _first_change(lines, leader.key, w0, _distinct([r for r in reversed(roots) if r < w0]), 0.0),
             )
         )
     return Sensitivity(leader.key, tuple(report))
+
+
+def _distinct(roots: list[float]) -> list[float]:
+    """The roots in walking order without near-duplicates: three scores meeting at one weight give roots that
+    differ in the last bits, and a probe between two of them would sit on the crossing itself."""
+    kept: list[float] = []
+    for root in roots:
+        if not kept or abs(root - kept[-1]) > ROOT_TOLERANCE:
+            kept.append(root)
+    return kept
 
 
 def _ratio_line(weights: Mapping[str, float], moved: str, values: Mapping[str, float]) -> Line:
@@ -421,3 +435,158 @@ def _first_change(
     if new_leader != leader:
         return Crossing(weight=end, change=end - w0, new_leader=new_leader)
     return None
+
+
+# Sensitivity of the top N --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopShift:
+    """The weight at which the top N changes: `entering` joins it, `leaving` drops out of it."""
+
+    weight: float
+    change: float
+    entering: str
+    leaving: str
+
+
+@dataclass(frozen=True)
+class TopCriterionSensitivity:
+    """How far one criterion's weight can move (up, down) before the top N changes; None = never."""
+
+    criterion: str
+    weight: float
+    up: TopShift | None
+    down: TopShift | None
+
+
+@dataclass(frozen=True)
+class TopSensitivity:
+    """The top N (in rank order) and each criterion's sensitivity; `top` is the N asked for."""
+
+    top: int
+    members: tuple[str, ...]
+    criteria: tuple[TopCriterionSensitivity, ...]
+
+
+def top_sensitivity(model: ScoringModel, candidates: Sequence[Candidate], top: int = 1) -> TopSensitivity:
+    """For each criterion, the weight at which the set of the first `top` candidates changes, up and down.
+
+    The generalisation of `sensitivity` (equal to it for top = 1, which a test pins): weights move as there,
+    each candidate's score is the same ratio of two linear functions of the moved weight, and until the set
+    changes every member ranks above every non-member, so the first change is at a root of some
+    (non-member, member) pair's difference, found exactly (degree 2 at most). The roots are walked from the
+    base weight and the set tested just past each, then at the end of the range. Mandatory precedence holds:
+    only candidates of the group that straddles the boundary (the N-th and the N+1-th are both mandatory or
+    both optional) can enter or leave; when the boundary falls between the groups, nothing moves the set.
+    Work is O(n × N) per criterion in numpy, so it holds at many thousand candidates.
+    """
+    if top < 1:
+        raise ValueError("The top must hold at least one candidate.")
+    ranking = rank_candidates(model, candidates)
+    order = [item.key for item in ranking.items]
+    members = tuple(order[:top])
+    base = model.weights()
+    never = tuple(TopCriterionSensitivity(c.key, base[c.key], None, None) for c in model.criteria)
+    if len(order) <= top:
+        return TopSensitivity(top, members, never)
+    mandatory = {item.key: item.mandatory for item in ranking.items}
+    group = mandatory[order[top - 1]]
+    if mandatory[order[top]] != group:
+        return TopSensitivity(top, members, never)
+    contenders = [key for key in order if mandatory[key] == group]
+    slots = top - sum(1 for key in members if mandatory[key] != group)
+    normalised = _normalise(model, candidates)
+    # the tie-break: equal rounded scores rank by key (ascending)
+    position = {key: index for index, key in enumerate(sorted(contenders))}
+    key_rank = np.array([position[key] for key in contenders])
+    report = []
+    for criterion in model.criteria:
+        w0 = base[criterion.key]
+        if w0 >= 1:
+            report.append(TopCriterionSensitivity(criterion.key, w0, None, None))
+            continue
+        lines = np.array(
+            [_ratio_line(base, criterion.key, normalised[key]) for key in contenders], dtype=float
+        )
+
+        def top_at(w: float, lines: Any = lines) -> list[int]:
+            denominator = lines[:, 2] + lines[:, 3] * w
+            scored = denominator > 1e-15
+            safe = np.where(scored, denominator, 1.0)
+            scores = np.where(
+                scored, np.round(100 * (lines[:, 0] + lines[:, 1] * w) / safe, SCORE_PLACES), 0.0
+            )
+            ranked = np.lexsort((key_rank, -scores, ~scored))
+            return [int(index) for index in ranked[:slots]]
+
+        inside = top_at(w0)
+        outside = np.setdiff1d(np.arange(len(contenders)), inside)
+        roots = _pair_roots(lines[outside], lines[inside])
+        report.append(
+            TopCriterionSensitivity(
+                criterion.key,
+                w0,
+                _first_shift(
+                    top_at, contenders, inside, w0, _distinct(sorted(r for r in roots if r > w0)), 1.0
+                ),
+                _first_shift(
+                    top_at,
+                    contenders,
+                    inside,
+                    w0,
+                    _distinct(sorted((r for r in roots if r < w0), reverse=True)),
+                    0.0,
+                ),
+            )
+        )
+    return TopSensitivity(top, members, tuple(report))
+
+
+def _pair_roots(outside: Any, inside: Any) -> set[float]:
+    """Every weight in [0, 1] where a non-member's score equals a member's (as `_crossings`, for all pairs)."""
+    a1, b1, c1, d1 = (outside[:, None, k] for k in range(4))
+    a2, b2, c2, d2 = (inside[None, :, k] for k in range(4))
+    constant = (a1 * c2 - a2 * c1).ravel()
+    linear = (a1 * d2 + b1 * c2 - a2 * d1 - b2 * c1).ravel()
+    quadratic = (b1 * d2 - b2 * d1).ravel()
+    tolerance = 1e-15
+    found: list[Any] = []
+    flat = np.abs(quadratic) <= tolerance
+    straight = flat & (np.abs(linear) > tolerance)
+    found.append(-constant[straight] / linear[straight])
+    curved = ~flat
+    discriminant = linear[curved] ** 2 - 4 * quadratic[curved] * constant[curved]
+    real = discriminant >= 0
+    root = np.sqrt(discriminant[real])
+    q, lin = quadratic[curved][real], linear[curved][real]
+    found.append((-lin - root) / (2 * q))
+    found.append((-lin + root) / (2 * q))
+    values = np.concatenate(found) if found else np.array([])
+    values = values[(values >= -1e-12) & (values <= 1 + 1e-12)]
+    return {min(1.0, max(0.0, float(value))) for value in values}
+
+
+def _first_shift(
+    top_at: Any, keys: Sequence[str], inside: list[int], w0: float, roots: list[float], end: float
+) -> TopShift | None:
+    """The first root, walking from w0 towards `end`, past which the top set differs (as `_first_change`)."""
+    before = set(inside)
+    points = [w0, *roots]
+    for position, root in enumerate(points):
+        following = points[position + 1] if position + 1 < len(points) else end
+        probe = (root + following) / 2 if following != root else root
+        shift = _shift(top_at(probe), inside, before, keys, root, w0)
+        if shift is not None:
+            return shift
+    return _shift(top_at(end), inside, before, keys, end, w0)
+
+
+def _shift(
+    now: list[int], inside: list[int], before: set[int], keys: Sequence[str], at: float, w0: float
+) -> TopShift | None:
+    if set(now) == before:
+        return None
+    entering = next(index for index in now if index not in before)
+    leaving = next(index for index in reversed(inside) if index not in set(now))
+    return TopShift(weight=at, change=at - w0, entering=keys[entering], leaving=keys[leaving])

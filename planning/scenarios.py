@@ -12,8 +12,9 @@ See docs/planning-scenarios.md.
   business case has no cost line at all falls back on its budget (capex, opex), spread evenly over the calendar
   years from its planned start to its planned end (its planned start's year alone without an end; the
   scenario's first year without dates). Years outside the horizon are not counted.
-- **Rules**: the scenario's rules; with `keep_committed`, every candidate in delivery is forced in (a rule forcing
-  one out wins). A rule naming an initiative that is no longer a candidate is left out and reported.
+- **Rules**: the scenario's rules; every candidate flagged mandatory (regulatory) is mandatory; with
+  `keep_committed`, every candidate in delivery is forced in (a rule forcing one out wins). A rule naming an
+  initiative that is no longer a candidate is left out and reported.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Candidate:
     code: str
     title: str
     stage: str
+    mandatory: bool = False  # required by law, regulation or contract (the initiative's flag)
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ class Inputs:
 def candidates() -> dict[int, Candidate]:
     rows = Initiative.objects.filter(stage__in=CANDIDATE_STAGES).order_by("pk")
     return {
-        pk: Candidate(pk, code, title, stage)
-        for pk, code, title, stage in rows.values_list("pk", "code", "title", "stage")
+        pk: Candidate(pk, code, title, stage, mandatory)
+        for pk, code, title, stage, mandatory in rows.values_list("pk", "code", "title", "stage", "mandatory")
     }
 
 
@@ -194,7 +196,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
         budgets=limits,
         force_in=sorted(set(rules[RuleKind.FORCE_IN]) | committed),
         force_out=sorted(forced_out),
-        mandatory=sorted(set(rules[RuleKind.MANDATORY])),
+        mandatory=sorted(set(rules[RuleKind.MANDATORY]) | {pk for pk, c in pool.items() if c.mandatory}),
         requires=rules[RuleKind.REQUIRES],
         excludes=rules[RuleKind.EXCLUDES],
         budget=_float(scenario.budget),

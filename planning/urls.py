@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from planning.views import scenarios, strategy
+from planning.views import ranking, scenarios, strategy
 
 app_name = "planning"
 
@@ -26,6 +26,15 @@ urlpatterns = [
     ),
     path(
         "planning/scenarios/<id:pk>/<str:chart>.csv", scenarios.scenario_chart_csv, name="scenario-chart-csv"
+    ),
+    path("planning/priorities/", ranking.priorities, name="priorities"),
+    path("planning/priorities.csv", ranking.priorities_export, name="priorities-export"),
+    path("planning/priorities/scoring-model/", ranking.scoring_model, name="scoring-model"),
+    path("planning/priorities/sensitivity/", ranking.priorities_sensitivity, name="priorities-sensitivity"),
+    path(
+        "planning/priorities/sensitivity.csv",
+        ranking.priorities_sensitivity_export,
+        name="priorities-sensitivity-export",
     ),
     path("planning/strategy/", strategy.strategy_list, name="strategy-list"),
     path("planning/strategy/compare/", strategy.strategy_compare, name="strategy-compare"),

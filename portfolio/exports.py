@@ -41,6 +41,13 @@ INITIATIVE_COLUMNS = (
     Column("criticality", "criticality"),
     Column("sustainment_owner", "sustainment_owner__username"),
     Column("go_live_date", "go_live_date"),
+    Column("urgency", "urgency"),
+    Column("mandatory", "mandatory", lambda flag: "true" if flag else "false"),  # as the import reads it
+    Column("mandatory_reason", "mandatory_reason"),
+    Column("wsjf_business_value", "wsjf_business_value"),
+    Column("wsjf_time_criticality", "wsjf_time_criticality"),
+    Column("wsjf_risk_reduction", "wsjf_risk_reduction"),
+    Column("wsjf_job_size", "wsjf_job_size"),
     # the business case's stored figures (docs/business-case.md): IRR and ROI as fractions, paybacks in years
     Column("npv", "business_case__npv"),
     Column("irr", "business_case__irr"),

@@ -89,6 +89,13 @@ class InitiativeForm(VersionedModelForm):
             "forecast_cost",
             "requirements_clarity",
             "criticality",
+            "urgency",
+            "mandatory",
+            "mandatory_reason",
+            "wsjf_business_value",
+            "wsjf_time_criticality",
+            "wsjf_risk_reduction",
+            "wsjf_job_size",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
@@ -117,6 +124,16 @@ class InitiativeForm(VersionedModelForm):
                 (3, "3"),
                 (4, "4"),
                 (5, "5: business stops without it"),
+            ]
+        )
+        self.fields["urgency"].widget = forms.Select(
+            choices=[
+                ("", "Not assessed"),
+                (1, "1: can wait a year or more"),
+                (2, "2"),
+                (3, "3"),
+                (4, "4"),
+                (5, "5: needed now"),
             ]
         )
         if user is not None and not roles.can_edit_portfolio(user):

@@ -10,8 +10,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('planning', '0001_initial'),
-        ('portfolio', '0013_remove_expected_annual_benefit'),
+        ('planning', '0003_ranking'),
+        ('portfolio', '0014_ranking_inputs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,7 +1,9 @@
-"""Planning's records, one module per concern: strategy versions (strategy.py), scenarios (scenarios.py)."""
+"""Planning's records, one module per concern: strategy versions (strategy.py), the ranking's scoring model
+(ranking.py), scenarios (scenarios.py)."""
 
 from __future__ import annotations
 
+from planning.models.ranking import ScoringModelVersion
 from planning.models.scenarios import (
     Maximise,
     RuleKind,
@@ -32,6 +34,7 @@ __all__ = [
     "ScenarioYear",
     "WEIGHT_FIELD",
     "PairwiseComparison",
+    "ScoringModelVersion",
     "StrategyImpact",
     "StrategyVersion",
     "StrategyWeight",

@@ -1,7 +1,9 @@
-"""Planning's writes and use cases, one module per concern: strategy versions (strategy.py)."""
+"""Planning's writes and use cases, one module per concern: strategy versions (strategy.py), prioritisation
+(ranking.py: the ranking, its sensitivity, the scoring model's versions and `priority_scores`)."""
 
 from __future__ import annotations
 
+from planning.services.ranking import priority_scores
 from planning.services.strategy import (
     PMO_ONLY,
     pairwise_result,
@@ -19,6 +21,7 @@ from planning.services.strategy import (
 __all__ = [
     "PMO_ONLY",
     "pairwise_result",
+    "priority_scores",
     "run_whatif",
     "siblings",
     "strategy_discard",

@@ -16,6 +16,7 @@ from portfolio.imports import registry
 from portfolio.imports.base import FormKind, ImportFormMixin, Reference, choices_of, person_reference
 from portfolio.imports.engine import ImportField, Row, chunks
 from portfolio.models import Category, Initiative, Objective, ObjectiveStatus, Program
+from portfolio.models.initiatives import WSJF_CHOICES
 from portfolio.services.initiatives import check_stage_move
 
 
@@ -25,6 +26,9 @@ class InitiativeImportForm(ImportFormMixin, forms.InitiativeForm):
 
 CLARITY = (("1", "1: vague"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5: signed off"))
 CRITICALITY = (("1", "1: nice to have"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5: business stops"))
+URGENCY = (("1", "1: can wait"), ("2", "2"), ("3", "3"), ("4", "4"), ("5", "5: needed now"))
+WSJF = tuple((str(value), label) for value, label in WSJF_CHOICES)
+YES_NO = (("true", "mandatory"), ("false", "optional"))
 
 
 class InitiativeKind(FormKind):
@@ -107,6 +111,13 @@ class InitiativeKind(FormKind):
             accepts="the username of a person",
         ),
         ImportField("go_live_date", "Go-live date", ("Go live", "Go-live", "Launch date"), is_date=True),
+        ImportField("urgency", "Urgency", choices=URGENCY),
+        ImportField("mandatory", "Mandatory (regulatory)", ("Mandatory", "Regulatory"), choices=YES_NO),
+        ImportField("mandatory_reason", "Why it is mandatory", ("Mandatory reason", "Obligation")),
+        ImportField("wsjf_business_value", "WSJF business value", ("Business value",), choices=WSJF),
+        ImportField("wsjf_time_criticality", "WSJF time criticality", ("Time criticality",), choices=WSJF),
+        ImportField("wsjf_risk_reduction", "WSJF risk reduction", ("Risk reduction",), choices=WSJF),
+        ImportField("wsjf_job_size", "WSJF job size", ("Job size",), choices=WSJF),
     )
     references = {  # noqa: RUF012 - read only
         "program": Reference(lambda: Program.objects.all(), "name", "No program is named “{value}”."),

@@ -62,6 +62,10 @@ class Program(VersionedModel):
         return self.name
 
 
+# WSJF's relative estimates: the modified Fibonacci scale (planning.ranking.WSJF_SCALE, which a test pins)
+WSJF_CHOICES = [(value, str(value)) for value in (1, 2, 3, 5, 8, 13, 20)]
+
+
 class Category(models.TextChoices):
     RUN = "run", "Run"
     GROW = "grow", "Grow"
@@ -137,6 +141,36 @@ class Initiative(VersionedModel):
         help_text="Who owns the solution and its benefits after go-live.",
     )
     go_live_date = models.DateField(null=True, blank=True)
+    # prioritisation inputs (planning's scoring model and WSJF: docs/planning-priorities.md)
+    urgency = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=one_to_five(),
+        help_text="1 = can wait a year or more, 5 = needed now. Used by the priority ranking.",
+    )
+    mandatory = models.BooleanField(
+        "mandatory (regulatory)",
+        default=False,
+        help_text="Required by law, regulation or contract: ranked ahead of every optional initiative.",
+    )
+    mandatory_reason = models.CharField(
+        "why it is mandatory",
+        max_length=300,
+        blank=True,
+        help_text="The obligation, e.g. “GDPR art. 30 records of processing”.",
+    )
+    wsjf_business_value = models.PositiveSmallIntegerField(
+        "WSJF business value", null=True, blank=True, choices=WSJF_CHOICES
+    )
+    wsjf_time_criticality = models.PositiveSmallIntegerField(
+        "WSJF time criticality", null=True, blank=True, choices=WSJF_CHOICES
+    )
+    wsjf_risk_reduction = models.PositiveSmallIntegerField(
+        "WSJF risk reduction / opportunity enablement", null=True, blank=True, choices=WSJF_CHOICES
+    )
+    wsjf_job_size = models.PositiveSmallIntegerField(
+        "WSJF job size", null=True, blank=True, choices=WSJF_CHOICES
+    )
 
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED)
     objects = InitiativeQuerySet.as_manager()
@@ -174,6 +208,10 @@ class Initiative(VersionedModel):
             ),
             models.CheckConstraint(
                 condition=Q(criticality__gte=1, criticality__lte=5), name="initiative_criticality_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(urgency__isnull=True) | Q(urgency__gte=1, urgency__lte=5),
+                name="initiative_urgency_range",
             ),
             models.CheckConstraint(
                 condition=Q(planned_start__isnull=True)
@@ -225,6 +263,8 @@ class Initiative(VersionedModel):
                 errors.setdefault("planned_start", "An approved initiative needs a planned start.")
             if not self.planned_end:
                 errors.setdefault("planned_end", "An approved initiative needs a planned end.")
+        if self.mandatory and not self.mandatory_reason.strip():
+            errors["mandatory_reason"] = "Name the obligation that makes this initiative mandatory."
         if self.stage == Stage.LIVE and not self.go_live_date:
             errors["go_live_date"] = "A live initiative needs its go-live date."
         actual = [

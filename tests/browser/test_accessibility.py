@@ -99,6 +99,10 @@ def pages() -> list[str]:
         "/planning/scenarios/",
         f"/planning/scenarios/{scenarios[0]}/",
         f"/planning/scenarios/compare/?s={scenarios[0]}&s={scenarios[1]}",
+        "/planning/priorities/",
+        "/planning/priorities/?method=wsjf",
+        "/planning/priorities/scoring-model/",
+        "/planning/priorities/sensitivity/",
     ]
 
 

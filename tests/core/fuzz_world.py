@@ -176,6 +176,7 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     token, _raw = token_create(user=pmo, name="Nightly report", scope="read", expires_in_days=30)
     strategy = _strategy_draft(pmo, theme)
     scenario, scenario_job = _scenario(pmo, initiative)
+    _scoring_model(pmo, initiative)
     return {
         "strategy": strategy,
         "scenario": scenario,
@@ -263,6 +264,30 @@ def _strategy_draft(pmo: Any, theme: Any) -> Any:
     )
     compute_impact(StrategyVersion.objects.get(pk=draft.pk), today=D(2026, 10, 1))
     return StrategyVersion.objects.get(pk=draft.pk)
+
+
+def _scoring_model(pmo: Any, initiative: Any) -> None:
+    """A second version of the scoring model, and a mandatory proposed candidate sized for WSJF, so the
+    priorities pages (list, explanation, sensitivity, versions) have rows to show."""
+    from planning.services import ranking
+
+    ranking.scoring_model_create(
+        user=pmo, weights={"urgency": "0.3"}, rationale="Urgency counts more", based_on=1
+    )
+    InitiativeFactory(
+        code="REG-1",
+        title="Records retention",
+        stage="proposed",
+        program=initiative.program,
+        urgency=5,
+        mandatory=True,
+        mandatory_reason="Records law",
+        wsjf_business_value=3,
+        wsjf_time_criticality=20,
+        wsjf_risk_reduction=8,
+        wsjf_job_size=8,
+        actual_start=None,
+    )
 
 
 def empty_models() -> list[str]:

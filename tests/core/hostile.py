@@ -78,6 +78,7 @@ ENTERED_PLAIN = (
     "portfolio.BusinessCaseLine",
     "planning.StrategyWeight",
     "planning.ScenarioRule",
+    "planning.ScoringModelVersion",
 )
 # Text no page shows by design (a personal link's hash, an API token's) or no one types (a token's prefix,
 # eight hex digits Bearing draws).
@@ -269,7 +270,19 @@ def build() -> Hostile:
         actual_end=TODAY - 90 * DAY,
         go_live_date=TODAY - 90 * DAY,
     )
-    proposed = InitiativeFactory(code="C-1", sponsor=executive, manager=manager, stage=Stage.PROPOSED)
+    proposed = InitiativeFactory(
+        code="C-1",
+        sponsor=executive,
+        manager=manager,
+        stage=Stage.PROPOSED,
+        urgency=4,
+        mandatory=True,
+        mandatory_reason="Regulation",
+        wsjf_business_value=5,
+        wsjf_time_criticality=8,
+        wsjf_risk_reduction=3,
+        wsjf_job_size=5,
+    )
     ContributionFactory(
         initiative=delivering, objective=objective, kpi=kpis[0], strength="strong", expected_change=Decimal(5)
     )
@@ -352,6 +365,10 @@ def build() -> Hostile:
         first_year=2027,
         status=planning_models.ScenarioStatus.APPROVED,
         approval_rationale="Board",
+    )
+    # a second version of the scoring model, whose rationale is attacked with the rest (the priorities pages)
+    planning.ranking.scoring_model_create(
+        user=pmo, weights={"urgency": "0.3"}, rationale="Board offsite", based_on=1
     )
 
     attack(hostile, pmo)

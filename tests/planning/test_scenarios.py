@@ -356,3 +356,27 @@ def test_reading_the_candidates_takes_the_same_queries_whatever_their_number(
         inputs = load_inputs(scenario)
     assert len(inputs.candidates) == 16
     assert len(many) == len(few) == 8
+
+
+def test_priority_score_is_the_current_scoring_models(world, pmo):
+    from planning.services.ranking import priority_scores
+
+    inputs = load_inputs(make(pmo, maximise="priority"))
+    expected = priority_scores(list(inputs.candidates))
+    assert {c.id: c.value for c in inputs.problem.candidates} == {
+        pk: round(v, 6) for pk, v in expected.items()
+    }
+    assert len(expected) == 4
+
+
+def test_a_mandatory_initiative_is_in_every_plan(world, pmo):
+    Initiative.objects.filter(pk=world["D1"].pk).update(mandatory=True, mandatory_reason="GDPR records")
+    scenario = make(pmo, limits=[{"year": 2027, "total": "700"}])
+
+    summary = services.solve_scenario(scenario)
+
+    run = ScenarioRun.objects.get(scenario=scenario, kind=RunKind.SOLVE)
+    reasons = {row["code"]: (row["in"], row["reason"]) for row in run.decisions}
+    assert summary["value"] == 80.0  # D1 (30) and the one other that still fits 2027: C1 (50)
+    assert reasons["D1"] == (True, "mandatory")
+    assert reasons["C1"] == (True, "chosen")

@@ -44,6 +44,13 @@ INITIATIVE_HEADER = [
     "criticality",
     "sustainment_owner",
     "go_live_date",
+    "urgency",
+    "mandatory",
+    "mandatory_reason",
+    "wsjf_business_value",
+    "wsjf_time_criticality",
+    "wsjf_risk_reduction",
+    "wsjf_job_size",
     "npv",
     "irr",
     "payback_years",
@@ -102,17 +109,18 @@ def test_register_csv_holds_every_field_by_its_import_name(register, client, exe
         [
             "ECOM-1", "Checkout rebuild", "A test initiative.", "Digital commerce", "grow", "in_delivery",
             "exec", "manager", "2026-01-01", "2026-12-31", "2026-01-15", "", "100000.00", "20000.00",
-            "50000.00", "", "4", "3", "", "", "114108.15", "0.226110", "2.7500", "0.512195",
+            "50000.00", "", "4", "3", "", "", "", "false", "", "", "", "", "",
+            "114108.15", "0.226110", "2.7500", "0.512195",
         ],
         [
             "EVIL-1", "'" + HYPERLINK, "'-1+2\x07bell", "", "grow", "in_delivery", "'@boss", "",
             "2026-01-01", "2026-12-31", "2026-01-15", "", "100000.00", "20000.00", "50000.00", "0.00",
-            "4", "3", "", "", "", "", "", "",
+            "4", "3", "", "", "", "false", "", "", "", "", "", "", "", "", "",
         ],
         [
             "OPS-7", "Keep the lights on", "A test initiative.", "", "run", "live", "exec", "", "2026-01-01",
             "2026-12-31", "2026-01-15", "", "0.00", "45000.50", "50000.00", "", "4", "3", "",
-            "2026-05-01", "", "", "", "",
+            "2026-05-01", "", "false", "", "", "", "", "", "", "", "", "",
         ],
     ]  # fmt: skip
 

@@ -300,3 +300,33 @@ def test_a_file_over_the_row_limit_is_refused_and_nothing_is_saved(today, people
         run_import("initiatives", content, people["pmo"])
 
     assert not Initiative.objects.exists()
+
+
+def test_prioritisation_inputs_import_and_a_mandatory_one_needs_its_reason(today, people):
+    # given urgency, the mandatory flag (as the register's export writes it) and WSJF's parts
+    header = [
+        "code",
+        "title",
+        "urgency",
+        "mandatory",
+        "mandatory_reason",
+        "wsjf_business_value",
+        "wsjf_job_size",
+    ]
+    content = csv_file(
+        header,
+        ["REG-1", "Records retention", "5", "true", "Records law", "3", "8"],
+        ["OPT-1", "Nice to have", "2", "false", "", "", ""],
+        ["BAD-1", "No reason", "4", "true", "", "13", "7"],
+    )
+
+    # when
+    outcome = run_import("initiatives", content, people["pmo"], only_valid=True)
+
+    # then the valid rows are written; the mandatory one without a reason and the size off the scale are named
+    assert (outcome.created, outcome.problem_count) == (2, 2)
+    assert sorted(problem[1] for problem in problems(outcome)) == ["mandatory_reason", "wsjf_job_size"]
+    regulated = Initiative.objects.get(code="REG-1")
+    assert (regulated.urgency, regulated.mandatory, regulated.mandatory_reason) == (5, True, "Records law")
+    assert (regulated.wsjf_business_value, regulated.wsjf_job_size) == (3, 8)
+    assert Initiative.objects.get(code="OPT-1").mandatory is False
