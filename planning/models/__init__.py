@@ -1,7 +1,16 @@
-"""Planning's records, one module per concern: strategy versions (strategy.py)."""
+"""Planning's records, one module per concern: strategy versions (strategy.py), intake (intake.py)."""
 
 from __future__ import annotations
 
+from planning.models.intake import (
+    NEXT_STAGE,
+    OPEN_STATUSES,
+    IntakePolicy,
+    Proposal,
+    ProposalEvent,
+    ProposalEventKind,
+    ProposalStatus,
+)
 from planning.models.strategy import (
     WEIGHT_FIELD,
     PairwiseComparison,
@@ -12,6 +21,13 @@ from planning.models.strategy import (
 )
 
 __all__ = [
+    "NEXT_STAGE",
+    "OPEN_STATUSES",
+    "IntakePolicy",
+    "Proposal",
+    "ProposalEvent",
+    "ProposalEventKind",
+    "ProposalStatus",
     "WEIGHT_FIELD",
     "PairwiseComparison",
     "StrategyImpact",

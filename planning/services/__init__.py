@@ -1,7 +1,17 @@
-"""Planning's writes and use cases, one module per concern: strategy versions (strategy.py)."""
+"""Planning's writes and use cases, one module per concern: strategy versions (strategy.py), intake
+(intake.py)."""
 
 from __future__ import annotations
 
+from planning.services.intake import (
+    can_review,
+    can_submit,
+    current_policy,
+    intake_policy_publish,
+    missing_for,
+    proposal_decide,
+    proposal_submit,
+)
 from planning.services.strategy import (
     PMO_ONLY,
     pairwise_result,
@@ -18,6 +28,13 @@ from planning.services.strategy import (
 
 __all__ = [
     "PMO_ONLY",
+    "can_review",
+    "can_submit",
+    "current_policy",
+    "intake_policy_publish",
+    "missing_for",
+    "proposal_decide",
+    "proposal_submit",
     "pairwise_result",
     "run_whatif",
     "siblings",

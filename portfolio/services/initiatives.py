@@ -71,6 +71,34 @@ def initiative_update(*, user: Any, initiative_id: int, version: int, data: dict
                 raise NotAllowed(f"Only the PMO can change the {field} of an initiative.")
         return True
 
+    return _initiative_write(
+        user=user, initiative_id=initiative_id, version=version, data=data, authorize=authorize
+    )
+
+
+def initiative_stage_decide(*, user: Any, initiative_id: int, version: int, stage: str) -> Initiative:
+    """Move an initiative to the stage a decision gave it (a proposal approved at intake, a plan approved):
+    allowed to whoever records decisions (steering members, the PMO, admins) as well as to its editors. Dated,
+    audited and passed through the stage gates as any stage change."""
+    if stage not in Stage.values:
+        raise ApplicationError("Not a stage.", field_errors={"stage": ["Choose a lifecycle stage."]})
+    return _initiative_write(
+        user=user,
+        initiative_id=initiative_id,
+        version=version,
+        data={"stage": stage},
+        authorize=lambda user, current: can_record_decisions(user) or can_edit_initiative(user, current),
+    )
+
+
+def _initiative_write(
+    *,
+    user: Any,
+    initiative_id: int,
+    version: int,
+    data: dict[str, Any],
+    authorize: Callable[[Any, Initiative], bool],
+) -> Initiative:
     moved: list[Initiative] = []
 
     def stamp_stage(before: Initiative, after: Initiative) -> None:
