@@ -6,7 +6,7 @@ from ninja import NinjaAPI, Swagger
 
 from api import errors
 from api.auth import RoleSessionAuth, TokenAuth
-from api.routers import engine, portfolio, steering
+from api.routers import engine, planning, portfolio, steering
 
 DESCRIPTION = """Bearing's data and what its engine computed, for scripts, reports and other systems.
 
@@ -35,3 +35,4 @@ errors.install(api)
 api.add_router("", portfolio.router)
 api.add_router("", engine.router)
 api.add_router("", steering.router)
+api.add_router("", planning.router)
