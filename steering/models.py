@@ -8,6 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.models import HISTORY_EXCLUDED, RAG, VersionedModel
+from core.redirects import is_local_path
 from portfolio.models.initiatives import Initiative
 
 # The four dimensions a committee rates at a review, in the order every page shows them.
@@ -297,3 +298,9 @@ class PortfolioDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject} ({self.get_outcome_display().lower()})"
+
+    @property
+    def safe_link(self) -> str:
+        """The link if it is a path on this site (the service allows no other; a row written otherwise is
+        not followed)."""
+        return self.link if is_local_path(self.link) else ""

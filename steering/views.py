@@ -44,7 +44,6 @@ from steering import boardpack, exports, rules, selectors, services
 from steering import jobs as steering_jobs
 from steering.figures import FigureChange, by_severity, figure_changes, humanize, milestone_rows
 from steering.forms import (
-    PortfolioDecisionFilterForm,
     ActionFilterForm,
     ActionForm,
     ActionStatusForm,
@@ -56,6 +55,7 @@ from steering.forms import (
     ConditionFormSet,
     DecisionLogFilterForm,
     MeetingForm,
+    PortfolioDecisionFilterForm,
     ReviewForm,
     ScopeChangeDecisionForm,
     VersionForm,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
@@ -15,12 +14,13 @@ from api.errors import Refused
 from api.routers.portfolio import READ, WRITE, Cursor, Id, Limit, QueryId
 from planning import services
 from planning.models import Proposal, ProposalStatus
+from planning.models.intake import ProposalQuerySet
 from portfolio.models import Initiative
 
 router = Router(tags=["planning"])
 
 
-def _proposals() -> QuerySet[Proposal]:
+def _proposals() -> ProposalQuerySet:
     return Proposal.objects.select_related("initiative", "submitted_by", "decided_by").prefetch_related(
         "events__by"
     )

@@ -175,7 +175,9 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     StaticToken.objects.create(device=recovery, token="fuzzcode")
     token, _raw = token_create(user=pmo, name="Nightly report", scope="read", expires_in_days=30)
     strategy = _strategy_draft(pmo, theme)
+    proposal = _intake(pmo, manager, steering, objective)
     return {
+        "proposal": proposal,
         "strategy": strategy,
         "token": token,
         "contribution": contribution,
@@ -197,6 +199,19 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
         "pending_change": pending_change,
         "content_type": ContentType.objects.get_for_model(pm.Program),
     }
+
+
+def _intake(pmo: Any, manager: Any, reviewer: Any, objective: Any) -> Any:
+    """An idea returned with a reason and resubmitted (a portfolio decision in the log), awaiting review."""
+    from planning import services as planning
+
+    idea = InitiativeFactory(code="IDEA-1", title="Store pickup", manager=manager, stage=Stage.IDEA)
+    ContributionFactory(initiative=idea, objective=objective)
+    proposal = planning.proposal_submit(user=manager, initiative_id=idea.pk, note="First go")
+    planning.proposal_decide(
+        user=reviewer, proposal_id=proposal.pk, version=proposal.version, outcome="returned", rationale="Why?"
+    )
+    return planning.proposal_submit(user=manager, initiative_id=idea.pk, note="Because")
 
 
 def _strategy_draft(pmo: Any, theme: Any) -> Any:

@@ -5,6 +5,7 @@ malformed input, escaping."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -45,7 +46,7 @@ def submitted(manager):
 @pytest.mark.parametrize("htmx", [False, True])
 def test_everyone_with_a_role_reads_the_pages(persona, submitted, htmx):
     client = browser(persona)
-    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    headers: dict[str, Any] = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     for url in (
         "/planning/proposals/",
         "/planning/proposals/?show=awaiting",

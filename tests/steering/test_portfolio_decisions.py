@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from typing import Any
 
 import pytest
 import time_machine
@@ -111,7 +112,7 @@ def decisions(steering_member, pmo):
 
 @pytest.mark.parametrize("htmx", [False, True])
 def test_the_log_lists_them_newest_first(executive, decisions, htmx):
-    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    headers: dict[str, Any] = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     response = browser(executive).get("/steering/decisions/portfolio/", **headers)
     assert response.status_code == 200
     html = response.content.decode()
@@ -163,7 +164,7 @@ def test_the_log_is_paged(executive, steering_member, django_assert_max_num_quer
 
 
 def test_the_export_has_every_decision_with_inert_cells(executive, decisions):
-    response = browser(executive).get("/steering/decisions/portfolio/export.csv")
+    response: Any = browser(executive).get("/steering/decisions/portfolio/export.csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == [
         "decided_at",
