@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from alignment import services
 from alignment.models import InitiativeScore
+from demo.intake import build_intake
 from demo.northwind import build_demo, freeze_review_figures, prepare_meetings
 from demo.strategy import build_strategy
 from demo.surveys import build_surveys
@@ -51,6 +52,9 @@ class Command(BaseCommand):
             services.recompute_and_render(today=as_of)
         if build_strategy(today=as_of):
             self.stdout.write("Strategy versions: the one adopted, and a 2027 draft with its what-if.")
+        proposals = build_intake()
+        if proposals:
+            self.stdout.write(f"Intake: {proposals} proposals submitted, one returned for more.")
         if result.created:
             proposed = prepare_meetings()
             self.stdout.write(f"Today's steering meeting has {proposed} initiatives on its proposed agenda.")
