@@ -1,28 +1,26 @@
-"""The demo's intake: an idea awaiting review, one returned for more with the reviewer's reason, and (when
-its business case holds what Approved requires) a proposal awaiting approval."""
+"""The demo's intake: an idea returned for more with the reviewer's reason, and two proposals awaiting
+approval (the PMO names their benefit owners first, as the intake policy requires for Approved)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
 
 from core.errors import ApplicationError
+from core.stages import Stage
 from planning import services
 from planning.models import Proposal
 from portfolio.models import Initiative
+from portfolio.services import initiative_update
 
 # (initiative code, the submitter's note, the reviewer's reason to return it, or "" to leave it awaiting)
 SUBMISSIONS = (
     (
         "ECOM-07",
-        "A three-month pilot on the gift category; the vendor's quote is attached to the business case.",
-        "",
-    ),
-    (
-        "SCM-06",
-        "Route optimisation should cut delivery mileage; the carriers are keen.",
-        "Say which depots pilot it and what the carriers' contracts allow us to change before we propose it.",
+        "A three-month pilot on the gift category, with the vendor's quote.",
+        "Name the pilot stores and what the vendor's contract lets us stop after three months, then resubmit.",
     ),
     ("ECOM-06", "Costed with the payment provider's terms; the CFO's office reviewed the figures.", ""),
+    ("DATA-04", "Pricing analytics for the top 500 products first; the case is in the business case.", ""),
 )
 
 
@@ -42,6 +40,13 @@ def build_intake() -> int:
             continue
         submitter = initiative.manager or pmo
         try:
+            if initiative.stage == Stage.PROPOSED and initiative.sustainment_owner_id is None:
+                initiative_update(
+                    user=pmo,
+                    initiative_id=initiative.pk,
+                    version=initiative.version,
+                    data={"sustainment_owner": submitter},
+                )
             proposal = services.proposal_submit(user=submitter, initiative_id=initiative.pk, note=note)
             if reason:
                 services.proposal_decide(

@@ -54,7 +54,7 @@ class Command(BaseCommand):
             self.stdout.write("Strategy versions: the one adopted, and a 2027 draft with its what-if.")
         proposals = build_intake()
         if proposals:
-            self.stdout.write(f"Intake: {proposals} proposals submitted, one returned for more.")
+            self.stdout.write(f"Intake: {proposals} proposals submitted (see Planning, Proposals).")
         if result.created:
             proposed = prepare_meetings()
             self.stdout.write(f"Today's steering meeting has {proposed} initiatives on its proposed agenda.")
