@@ -153,6 +153,8 @@ def proposal_submit(*, user: Any, initiative_id: int, note: str = "") -> Proposa
                 status=ProposalStatus.SUBMITTED,
                 submitted_by=user,
                 submitted_at=now,
+                decided_by=None,
+                decided_at=None,
                 version=F("version") + 1,
                 updated_at=now,
             )

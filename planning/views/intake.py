@@ -21,7 +21,7 @@ from core.views import HtmxHttpRequest, render_page, viewer_required
 from planning import intake, services
 from planning.models import Proposal, ProposalStatus
 from planning.services.intake import NOTE_LENGTH, POLICY_EDITORS, REVIEWERS, SUBMITTERS
-from portfolio.models import Initiative
+from portfolio.models import BusinessCase, Initiative
 from steering.models import DecisionOutcome
 
 T = "planning/"
@@ -36,7 +36,15 @@ SHOWS = {
 
 class DecideForm(forms.Form):
     version = forms.IntegerField(min_value=1, max_value=2_000_000_000, widget=forms.HiddenInput)
-    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect, label="Decision")
+    outcome = forms.ChoiceField(
+        choices=[
+            (DecisionOutcome.APPROVED.value, "Approve: the stage moves on"),
+            (DecisionOutcome.RETURNED.value, "Return for more: the submitter answers and resubmits"),
+            (DecisionOutcome.REJECTED.value, "Reject: the initiative is cancelled"),
+        ],
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        label="Decision",
+    )
     rationale = forms.CharField(
         max_length=NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -65,7 +73,7 @@ class PolicyForm(forms.Form):
 
 
 def _proposals() -> Any:
-    return Proposal.objects.select_related("initiative", "submitted_by", "decided_by")
+    return Proposal.objects.select_related("initiative__program", "submitted_by", "decided_by")
 
 
 @viewer_required
@@ -108,9 +116,11 @@ def _proposal_context(request: HtmxHttpRequest, proposal: Proposal, **extra: Any
     initiative = proposal.initiative
     policy = services.current_policy()
     can_decide = proposal.status == ProposalStatus.SUBMITTED and services.can_review(request.user, proposal)
+    case = BusinessCase.objects.filter(pk=initiative.pk).first()
     return {
         "proposal": proposal,
         "initiative": initiative,
+        "case": case,
         "checklist": intake.checklist(initiative, policy.required(proposal.target_stage)),
         "policy": policy,
         "events": list(proposal.events.select_related("by", "decision")),
