@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -19,7 +20,7 @@ from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.redirects import safe_next
 from core.views import HtmxHttpRequest, render_page, viewer_required
 from planning import intake, services
-from planning.models import Proposal, ProposalStatus
+from planning.models import Proposal, ProposalEvent, ProposalEventKind, ProposalStatus
 from planning.services.intake import NOTE_LENGTH, POLICY_EDITORS, REVIEWERS, SUBMITTERS
 from portfolio.models import BusinessCase, Initiative
 from steering.models import DecisionOutcome
@@ -76,6 +77,12 @@ def _proposals() -> Any:
     return Proposal.objects.select_related("initiative__program", "submitted_by", "decided_by")
 
 
+def _with_reason(rows: Any) -> Any:
+    """Each proposal with the reason it was last returned for (one subquery, whatever the page's size)."""
+    returned = ProposalEvent.objects.filter(proposal=OuterRef("pk"), kind=ProposalEventKind.RETURNED)
+    return rows.annotate(last_reason=Subquery(returned.order_by("-at", "-pk").values("note")[:1]))
+
+
 @viewer_required
 @require_GET
 def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -96,7 +103,7 @@ def proposal_list(request: HtmxHttpRequest) -> HttpResponse:
         )
     else:
         rows = rows.order_by("-submitted_at", "-pk")
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(_with_reason(rows), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     counts = {
         "awaiting": Proposal.objects.awaiting_review().count(),
         "mine": Proposal.objects.of_submitter(request.user).filter(status__in=ProposalStatus.values).count(),

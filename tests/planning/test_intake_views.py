@@ -269,3 +269,15 @@ def test_an_unknown_requirement_on_the_policy_page_is_refused(pmo):
 def test_others_may_not_publish_the_policy(persona):
     assert browser(persona).post("/planning/proposals/policy/", {"proposed": ["sponsor"]}).status_code == 403
     assert IntakePolicy.objects.count() == 0
+
+
+def test_the_list_says_why_a_proposal_was_returned(manager, steering_member, submitted):
+    services.proposal_decide(
+        user=steering_member,
+        proposal_id=submitted.pk,
+        version=submitted.version,
+        outcome="returned",
+        rationale="Name the <vendor>",
+    )
+    html = browser(manager).get("/planning/proposals/?show=mine").content.decode()
+    assert "Reason:</span> Name the &lt;vendor&gt;" in html
