@@ -48,6 +48,7 @@ class ProposalStatus(models.TextChoices):
     RETURNED = "returned", "Returned for more"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    CLOSED = "closed", "Closed: the stage moved on"
 
 
 OPEN_STATUSES = (ProposalStatus.SUBMITTED, ProposalStatus.RETURNED)
@@ -111,6 +112,7 @@ class ProposalEventKind(models.TextChoices):
     RETURNED = "returned", "Returned for more"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    CLOSED = "closed", "Closed: the stage moved on without it"
 
 
 class ProposalEvent(models.Model):

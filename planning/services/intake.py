@@ -162,7 +162,10 @@ def proposal_submit(*, user: Any, initiative_id: int, note: str = "") -> Proposa
         else:
             if open_proposal is not None:  # returned for a stage it has since left: that proposal is over
                 Proposal.objects.filter(pk=open_proposal.pk).update(
-                    status=ProposalStatus.REJECTED, version=F("version") + 1, updated_at=now
+                    status=ProposalStatus.CLOSED, version=F("version") + 1, updated_at=now
+                )
+                ProposalEvent.objects.create(
+                    proposal=open_proposal, kind=ProposalEventKind.CLOSED, by=user, at=now
                 )
             proposal = Proposal(
                 initiative=initiative, target_stage=target, submitted_by=user, submitted_at=now
@@ -211,6 +214,11 @@ def proposal_decide(*, user: Any, proposal_id: int, version: int, outcome: str, 
                 "decided."
             )
         initiative = proposal.initiative
+        if NEXT_STAGE.get(initiative.stage) != proposal.target_stage:
+            raise ApplicationError(
+                f"{initiative.code} is now {initiative.get_stage_display().lower()}: this proposal for "
+                f"{proposal.get_target_stage_display()} no longer applies. Nothing was decided."
+            )
         if outcome == DecisionOutcome.APPROVED:
             _refuse_missing(initiative, proposal.target_stage, "approved")
             initiative_stage_decide(

@@ -202,9 +202,13 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
 
 
 def _intake(pmo: Any, manager: Any, reviewer: Any, objective: Any) -> Any:
-    """An idea returned with a reason and resubmitted (a portfolio decision in the log), awaiting review."""
+    """An intake policy; an idea returned with a reason and resubmitted (a portfolio decision in the log),
+    awaiting review."""
     from planning import services as planning
 
+    planning.intake_policy_publish(
+        user=pmo, proposed=["description", "sponsor"], approved=["npv"], note="Board"
+    )
     idea = InitiativeFactory(code="IDEA-1", title="Store pickup", manager=manager, stage=Stage.IDEA)
     ContributionFactory(initiative=idea, objective=objective)
     proposal = planning.proposal_submit(user=manager, initiative_id=idea.pk, note="First go")

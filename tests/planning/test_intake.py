@@ -364,3 +364,36 @@ def test_a_decided_proposal_is_not_decided_again(steering_member, pmo, submitted
             user=pmo, proposal_id=decided.pk, version=decided.version, outcome="rejected", rationale="No"
         )
     assert PortfolioDecision.objects.count() == 1
+
+
+def test_a_proposal_whose_initiative_moved_on_is_not_decided(steering_member, pmo, submitted):
+    initiative = Initiative.objects.get(pk=submitted.initiative_id)
+    Initiative.objects.filter(pk=initiative.pk).update(stage=Stage.APPROVED)
+    with pytest.raises(ApplicationError, match="no longer applies"):
+        services.proposal_decide(
+            user=steering_member,
+            proposal_id=submitted.pk,
+            version=submitted.version,
+            outcome="approved",
+            rationale="Go",
+        )
+    assert Initiative.objects.get(pk=initiative.pk).stage == Stage.APPROVED
+    assert PortfolioDecision.objects.count() == 0
+
+
+def test_a_returned_proposal_for_a_stage_left_behind_is_closed_by_the_next_submission(
+    manager, steering_member, pmo, submitted
+):
+    services.proposal_decide(
+        user=steering_member,
+        proposal_id=submitted.pk,
+        version=submitted.version,
+        outcome="returned",
+        rationale="More",
+    )
+    Initiative.objects.filter(pk=submitted.initiative_id).update(stage=Stage.PROPOSED)
+    make_ready_for_approval(Initiative.objects.get(pk=submitted.initiative_id), pmo)
+    fresh = services.proposal_submit(user=manager, initiative_id=submitted.initiative_id)
+    submitted.refresh_from_db()
+    assert (submitted.status, fresh.target_stage, fresh.status) == ("closed", "approved", "submitted")
+    assert list(submitted.events.values_list("kind", flat=True)) == ["submitted", "returned", "closed"]
