@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.test import Client
+
 from core.stages import Stage
 from portfolio.models import Initiative, Strength
 from portfolio.services.business_cases import LineInput, business_case_save
@@ -43,3 +45,10 @@ def make_ready_for_approval(initiative: Initiative, pmo: Any) -> Initiative:
     Initiative.objects.filter(pk=initiative.pk).update(sustainment_owner=UserFactory(username="owner"))
     initiative.refresh_from_db()
     return initiative
+
+
+def browser(user: Any) -> Client:
+    """A client signed in as the user."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 
 from core.stages import Stage
 from planning import services
@@ -17,7 +16,7 @@ from planning.models import IntakePolicy, Proposal, ProposalStatus
 from portfolio.models import Initiative
 from steering.models import PortfolioDecision
 from tests.conftest import PERSONAS
-from tests.planning.intake_support import an_idea
+from tests.planning.intake_support import an_idea, browser
 
 NOW = datetime.datetime(2027, 3, 1, 9, 30, tzinfo=datetime.UTC)
 READERS = [p for p in PERSONAS if p != "outsider"]
@@ -28,12 +27,6 @@ pytestmark = pytest.mark.django_db
 def _clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.test import Client
 
 from core.errors import ApplicationError, NotAllowed
 from steering.models import PortfolioDecision
 from steering.services import portfolio_decision_record
 from tests.api.conftest import api_as
 from tests.factories import InitiativeFactory
+from tests.planning.intake_support import browser
 
 NOW = datetime.datetime(2027, 3, 1, 9, 30, tzinfo=datetime.UTC)
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db
 def _clock():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("persona", ["steering_member", "pmo", "admin_user"], indirect=True)
