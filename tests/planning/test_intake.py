@@ -33,6 +33,13 @@ def nothing_changed(initiative: Initiative) -> None:
     assert PortfolioDecision.objects.count() == 0
 
 
+def decide(user, proposal: Proposal, outcome: str, rationale: str) -> Proposal:
+    """Decide the proposal as the reviewer saw it (its version now)."""
+    return services.proposal_decide(
+        user=user, proposal_id=proposal.pk, version=proposal.version, outcome=outcome, rationale=rationale
+    )
+
+
 # ------------------------------------------------------------------------------------------------ submit
 
 
@@ -151,13 +158,7 @@ def submitted(manager):
 
 @pytest.mark.parametrize("persona", ["steering_member", "pmo", "admin_user"], indirect=True)
 def test_reviewers_approve_and_the_stage_moves_through_the_portfolio_services(persona, submitted):
-    decided = services.proposal_decide(
-        user=persona,
-        proposal_id=submitted.pk,
-        version=submitted.version,
-        outcome="approved",
-        rationale="Fits",
-    )
+    decided = decide(persona, submitted, "approved", "Fits")
     assert (decided.status, decided.decided_by, decided.decided_at) == ("approved", persona, NOW)
     initiative = Initiative.objects.get(pk=submitted.initiative_id)
     assert (initiative.stage, initiative.stage_since) == (Stage.PROPOSED, datetime.date(2027, 3, 1))
@@ -168,13 +169,7 @@ def test_reviewers_approve_and_the_stage_moves_through_the_portfolio_services(pe
 @pytest.mark.parametrize("persona", ["executive", "manager", "other_manager", "outsider"], indirect=True)
 def test_others_may_not_decide_and_nothing_changes(persona, submitted):
     with pytest.raises(NotAllowed):
-        services.proposal_decide(
-            user=persona,
-            proposal_id=submitted.pk,
-            version=submitted.version,
-            outcome="approved",
-            rationale="x",
-        )
+        decide(persona, submitted, "approved", "x")
     submitted.refresh_from_db()
     assert submitted.status == ProposalStatus.SUBMITTED
     assert PortfolioDecision.objects.count() == 0
@@ -185,9 +180,7 @@ def test_the_submitter_may_not_decide_their_own_submission(pmo, manager):
     idea = an_idea(manager)
     proposal = services.proposal_submit(user=pmo, initiative_id=idea.pk)
     with pytest.raises(NotAllowed, match="someone else reviews it"):
-        services.proposal_decide(
-            user=pmo, proposal_id=proposal.pk, version=proposal.version, outcome="approved", rationale="Mine"
-        )
+        decide(pmo, proposal, "approved", "Mine")
     assert Initiative.objects.get(pk=idea.pk).stage == Stage.IDEA
     assert PortfolioDecision.objects.count() == 0
 
@@ -195,26 +188,14 @@ def test_the_submitter_may_not_decide_their_own_submission(pmo, manager):
 @pytest.mark.parametrize("rationale", ["", "   "])
 def test_a_decision_needs_a_rationale(steering_member, submitted, rationale):
     with pytest.raises(ApplicationError) as refused:
-        services.proposal_decide(
-            user=steering_member,
-            proposal_id=submitted.pk,
-            version=submitted.version,
-            outcome="approved",
-            rationale=rationale,
-        )
+        decide(steering_member, submitted, "approved", rationale)
     assert list(refused.value.field_errors) == ["rationale"]
     assert PortfolioDecision.objects.count() == 0
 
 
 def test_an_unknown_outcome_is_refused(steering_member, submitted):
     with pytest.raises(ApplicationError) as refused:
-        services.proposal_decide(
-            user=steering_member,
-            proposal_id=submitted.pk,
-            version=submitted.version,
-            outcome="maybe",
-            rationale="Hmm",
-        )
+        decide(steering_member, submitted, "maybe", "Hmm")
     assert list(refused.value.field_errors) == ["outcome"]
 
 
@@ -236,13 +217,7 @@ def test_two_reviewers_at_once_the_second_is_stale_and_nothing_is_half_saved(ste
 def test_an_approval_rechecks_the_requirements(steering_member, submitted):
     Initiative.objects.filter(pk=submitted.initiative_id).update(description="")
     with pytest.raises(ApplicationError) as refused:
-        services.proposal_decide(
-            user=steering_member,
-            proposal_id=submitted.pk,
-            version=submitted.version,
-            outcome="approved",
-            rationale="Go",
-        )
+        decide(steering_member, submitted, "approved", "Go")
     assert refused.value.field_errors["requirements"] == [
         "A description is missing. Describe it on the initiative's form."
     ]
@@ -252,13 +227,7 @@ def test_an_approval_rechecks_the_requirements(steering_member, submitted):
 
 
 def test_a_rejection_cancels_the_initiative_and_is_logged(steering_member, submitted):
-    services.proposal_decide(
-        user=steering_member,
-        proposal_id=submitted.pk,
-        version=submitted.version,
-        outcome="rejected",
-        rationale="Not this year",
-    )
+    decide(steering_member, submitted, "rejected", "Not this year")
     assert Initiative.objects.get(pk=submitted.initiative_id).stage == Stage.CANCELLED
     assert list(PortfolioDecision.objects.values_list("kind", "outcome", "rationale")) == [
         ("proposal_review", "rejected", "Not this year")
@@ -272,22 +241,10 @@ def test_returned_resubmitted_approved_then_submitted_and_approved_for_approved(
     every decision in the decision log with its exact values."""
     idea = an_idea(manager, code="ECOM-9", title="Checkout <rebuild>")
     first = services.proposal_submit(user=manager, initiative_id=idea.pk, note="First go")
-    services.proposal_decide(
-        user=steering_member,
-        proposal_id=first.pk,
-        version=first.version,
-        outcome="returned",
-        rationale="Name the vendor",
-    )
+    decide(steering_member, first, "returned", "Name the vendor")
     again = services.proposal_submit(user=manager, initiative_id=idea.pk, note="Vendor: Acme")
     assert (again.pk, again.status) == (first.pk, ProposalStatus.SUBMITTED)
-    services.proposal_decide(
-        user=steering_member,
-        proposal_id=again.pk,
-        version=again.version,
-        outcome="approved",
-        rationale="Clear now",
-    )
+    decide(steering_member, again, "approved", "Clear now")
     assert Initiative.objects.get(pk=idea.pk).stage == Stage.PROPOSED
     assert list(first.events.values_list("kind", "by__username", "note")) == [
         ("submitted", "manager", "First go"),
@@ -298,9 +255,7 @@ def test_returned_resubmitted_approved_then_submitted_and_approved_for_approved(
     make_ready_for_approval(Initiative.objects.get(pk=idea.pk), pmo)
     second = services.proposal_submit(user=manager, initiative_id=idea.pk, note="Case costed")
     assert (second.target_stage, second.pk != first.pk) == (Stage.APPROVED, True)
-    services.proposal_decide(
-        user=pmo, proposal_id=second.pk, version=second.version, outcome="approved", rationale="Funded"
-    )
+    decide(pmo, second, "approved", "Funded")
     initiative = Initiative.objects.get(pk=idea.pk)
     assert initiative.stage == Stage.APPROVED
     assert list(
@@ -352,17 +307,9 @@ def test_returned_resubmitted_approved_then_submitted_and_approved_for_approved(
 
 
 def test_a_decided_proposal_is_not_decided_again(steering_member, pmo, submitted):
-    decided = services.proposal_decide(
-        user=steering_member,
-        proposal_id=submitted.pk,
-        version=submitted.version,
-        outcome="approved",
-        rationale="Go",
-    )
+    decided = decide(steering_member, submitted, "approved", "Go")
     with pytest.raises(ApplicationError, match="not awaiting review"):
-        services.proposal_decide(
-            user=pmo, proposal_id=decided.pk, version=decided.version, outcome="rejected", rationale="No"
-        )
+        decide(pmo, decided, "rejected", "No")
     assert PortfolioDecision.objects.count() == 1
 
 
@@ -370,13 +317,7 @@ def test_a_proposal_whose_initiative_moved_on_is_not_decided(steering_member, pm
     initiative = Initiative.objects.get(pk=submitted.initiative_id)
     Initiative.objects.filter(pk=initiative.pk).update(stage=Stage.APPROVED)
     with pytest.raises(ApplicationError, match="no longer applies"):
-        services.proposal_decide(
-            user=steering_member,
-            proposal_id=submitted.pk,
-            version=submitted.version,
-            outcome="approved",
-            rationale="Go",
-        )
+        decide(steering_member, submitted, "approved", "Go")
     assert Initiative.objects.get(pk=initiative.pk).stage == Stage.APPROVED
     assert PortfolioDecision.objects.count() == 0
 
@@ -384,13 +325,7 @@ def test_a_proposal_whose_initiative_moved_on_is_not_decided(steering_member, pm
 def test_a_returned_proposal_for_a_stage_left_behind_is_closed_by_the_next_submission(
     manager, steering_member, pmo, submitted
 ):
-    services.proposal_decide(
-        user=steering_member,
-        proposal_id=submitted.pk,
-        version=submitted.version,
-        outcome="returned",
-        rationale="More",
-    )
+    decide(steering_member, submitted, "returned", "More")
     Initiative.objects.filter(pk=submitted.initiative_id).update(stage=Stage.PROPOSED)
     make_ready_for_approval(Initiative.objects.get(pk=submitted.initiative_id), pmo)
     fresh = services.proposal_submit(user=manager, initiative_id=submitted.initiative_id)
