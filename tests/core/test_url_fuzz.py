@@ -154,8 +154,12 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
                 ("meetings", "meeting", ""),
                 ("reviews", "review", ""),
                 ("actions", "action", ""),
+                ("proposals", "proposal", ""),
+                ("proposals", "proposal", "/decision"),
             ]
         },
+        # the initiative page offers it only while the initiative has a next stage and awaits no review
+        "planning:proposal-submit": {"pk": str(world["initiative"].pk)},
     }
     missing = []
     for route in routes:
