@@ -189,7 +189,14 @@ def proposal_decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
         return HttpResponseRedirect(url)
     except ApplicationError as error:
-        for problem in error.field_errors.get("requirements", []) or [error.message]:
+        problems = error.field_errors.get("requirements")
+        messages.error(
+            request,
+            f"Not approved: {proposal.initiative.code} lacks what the intake policy requires."
+            if problems
+            else error.message,
+        )
+        for problem in problems or []:
             messages.error(request, problem)
         return HttpResponseRedirect(url)
     messages.success(

@@ -274,3 +274,18 @@ def test_the_list_says_why_a_proposal_was_returned(manager, steering_member, sub
     )
     html = browser(manager).get("/planning/proposals/?show=mine").content.decode()
     assert "Reason:</span> Name the &lt;vendor&gt;" in html
+
+
+def test_an_approval_lacking_requirements_is_refused_item_by_item(steering_member, submitted):
+    Initiative.objects.filter(pk=submitted.initiative_id).update(description="")
+    response = browser(steering_member).post(
+        f"/planning/proposals/{submitted.pk}/decide/",
+        {"version": submitted.version, "outcome": "approved", "rationale": "Go"},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "Not approved: ECOM-1 lacks what the intake policy requires.",
+        "A description is missing. Describe it on the initiative's form.",
+    ]
+    assert Proposal.objects.get().status == ProposalStatus.SUBMITTED
+    assert PortfolioDecision.objects.count() == 0
