@@ -6,7 +6,7 @@ from ninja import NinjaAPI, Swagger
 
 from api import errors
 from api.auth import RoleSessionAuth, TokenAuth
-from api.routers import engine, planning, portfolio, scenarios, steering
+from api.routers import engine, intake, portfolio, priorities, scenarios, steering
 
 DESCRIPTION = """Bearing's data and what its engine computed, for scripts, reports and other systems.
 
@@ -36,4 +36,5 @@ api.add_router("", portfolio.router)
 api.add_router("", engine.router)
 api.add_router("", steering.router)
 api.add_router("", scenarios.router)
-api.add_router("", planning.router)
+api.add_router("", priorities.router)
+api.add_router("", intake.router)

@@ -542,10 +542,58 @@ ScopeChangePage = Page[ScopeChangeOut]
 RiskPage = Page[RiskOut]
 ScorePage = Page[ScoreRow]
 SignalPage = Page[SignalOut]
+
+
+class PortfolioDecisionOut(Out):
+    id: int
+    kind: str
+    outcome: str
+    subject: str
+    initiative: InitiativeRef | None
+    rationale: str
+    decided_by: PersonRef | None
+    decided_at: datetime.datetime
+    link: str
+
+
+class ProposalEventOut(Out):
+    kind: str
+    by: PersonRef | None
+    at: datetime.datetime
+    note: str
+    decision_id: int | None
+
+
+class ProposalOut(Out):
+    id: int
+    initiative: InitiativeRef
+    target_stage: str
+    status: str
+    submitted_by: PersonRef | None
+    submitted_at: datetime.datetime
+    decided_by: PersonRef | None
+    decided_at: datetime.datetime | None
+    events: list[ProposalEventOut]
+    version: int
+
+
+class ProposalSubmit(In):
+    initiative_id: int
+    note: str = Field(default="", max_length=5000)
+
+
+class ProposalDecision(In):
+    outcome: str = Field(max_length=10, description="approved, rejected or returned")
+    rationale: str = Field(max_length=5000)
+    version: int | None = None
+
+
 IndexPage = Page[IndexOut]
 MeetingPage = Page[MeetingOut]
 ReviewPage = Page[ReviewOut]
 ActionPage = Page[ActionOut]
+PortfolioDecisionPage = Page[PortfolioDecisionOut]
+ProposalPage = Page[ProposalOut]
 
 
 # Planning: prioritisation ------------------------------------------------------------------------------------

@@ -376,3 +376,41 @@ def action_out(a: Any) -> dict[str, Any]:
         "note": a.note,
         "version": a.version,
     }
+
+
+def portfolio_decision_out(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "kind": d.kind,
+        "outcome": d.outcome,
+        "subject": d.subject,
+        "initiative": initiative_ref(d.initiative) if d.initiative is not None else None,
+        "rationale": d.rationale,
+        "decided_by": person_ref(d.decided_by),
+        "decided_at": d.decided_at,
+        "link": d.link,
+    }
+
+
+def proposal_out(p: Any) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "initiative": initiative_ref(p.initiative),
+        "target_stage": p.target_stage,
+        "status": p.status,
+        "submitted_by": person_ref(p.submitted_by),
+        "submitted_at": p.submitted_at,
+        "decided_by": person_ref(p.decided_by),
+        "decided_at": p.decided_at,
+        "events": [
+            {
+                "kind": e.kind,
+                "by": person_ref(e.by),
+                "at": e.at,
+                "note": e.note,
+                "decision_id": e.decision_id,
+            }
+            for e in p.events.all()
+        ],
+        "version": p.version,
+    }

@@ -9,4 +9,6 @@ class PlanningConfig(AppConfig):
     verbose_name = "Portfolio planning"
 
     def ready(self) -> None:
-        from planning import tasks  # noqa: F401  # registers the what-if's kind of job
+        from planning import extensions, tasks  # noqa: F401  # tasks registers the what-if's kind of job
+
+        extensions.register()

@@ -135,7 +135,7 @@ def _values(
         )
     }
     npv = {
-        pk: float(value)
+        pk: float(value or 0)
         for pk, value in BusinessCase.objects.filter(
             initiative__stage__in=CANDIDATE_STAGES, npv__isnull=False
         ).values_list("initiative_id", "npv")

@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from planning.views import ranking, scenarios, strategy
+from planning.views import intake, ranking, scenarios, strategy
 
 app_name = "planning"
 
 urlpatterns = [
+    path("planning/proposals/", intake.proposal_list, name="proposal-list"),
+    path("planning/proposals/policy/", intake.intake_policy, name="intake-policy"),
+    path("planning/proposals/<id:pk>/", intake.proposal_detail, name="proposal-detail"),
+    path("planning/proposals/<id:pk>/decide/", intake.proposal_decide, name="proposal-decide"),
+    path("planning/initiatives/<id:pk>/submit/", intake.proposal_submit, name="proposal-submit"),
     path("planning/scenarios/", scenarios.scenario_list, name="scenario-list"),
     path("planning/scenarios/compare/", scenarios.scenario_compare, name="scenario-compare"),
     path("planning/scenarios/<id:pk>/", scenarios.scenario_detail, name="scenario-detail"),

@@ -22,6 +22,18 @@ DECISION_COLUMNS = (
     Column("recorded_by", "recorded_by__username"),
 )
 
+PORTFOLIO_DECISION_COLUMNS = (
+    Column("decided_at", "decided_at"),
+    Column("kind", "kind"),
+    Column("outcome", "outcome"),
+    Column("subject", "subject"),
+    Column("initiative", "initiative__code"),
+    Column("initiative_title", "initiative__title"),
+    Column("rationale", "rationale"),
+    Column("decided_by", "decided_by__username"),
+    Column("link", "link"),
+)
+
 ACTION_COLUMNS = (
     Column("initiative", "initiative__code"),
     Column("title", "title"),
@@ -38,6 +50,11 @@ ACTION_COLUMNS = (
 def decision_export(rows: QuerySet[Any]) -> Export:
     """The decision log's rows (selectors.decision_log), newest first as on its page."""
     return Export("bearing-decisions", DECISION_COLUMNS, rows, "Decisions")
+
+
+def portfolio_decision_export(rows: QuerySet[Any]) -> Export:
+    """The portfolio decisions (selectors.portfolio_decision_log), newest first as on the log's page."""
+    return Export("bearing-portfolio-decisions", PORTFOLIO_DECISION_COLUMNS, rows, "Portfolio decisions")
 
 
 def action_export(rows: QuerySet[Any]) -> Export:

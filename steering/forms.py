@@ -23,6 +23,8 @@ from steering.models import (
     AgendaItem,
     Committee,
     Decision,
+    DecisionKind,
+    DecisionOutcome,
     SteeringMeeting,
 )
 from steering.services import Condition, can_run_action
@@ -300,7 +302,18 @@ class ActionStatusForm(SubmissionMixin, BearingForm):
         self.stale_rows = []
 
 
-class DecisionLogFilterForm(BearingForm):
+class DateRangeFilter(BearingForm):
+    """A filter form with a range of days (date_from, date_to): an end before the start is refused."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
+            self.add_error("date_to", "The end of the range is before its start.")
+        return data
+
+
+class DecisionLogFilterForm(DateRangeFilter):
     q = forms.CharField(label="Initiative", max_length=200, required=False, strip=True)
     decision = forms.ChoiceField(choices=[("", "All decisions"), *Decision.choices], required=False)
     committee = forms.ModelChoiceField(
@@ -322,12 +335,24 @@ class DecisionLogFilterForm(BearingForm):
         _choice(self, "program").queryset = Program.objects.order_by("name")
         self.fields["q"].widget.attrs.update(placeholder="Code or title", type="search")
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("date_from"), data.get("date_to")
-        if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
-            self.add_error("date_to", "The end of the range is before its start.")
-        return data
+
+class PortfolioDecisionFilterForm(DateRangeFilter):
+    """The filters of the decision log's portfolio decisions: what about, the outcome, an initiative's code
+    or title or the subject, and the days decided."""
+
+    q = forms.CharField(label="Subject or initiative", max_length=200, required=False, strip=True)
+    kind = forms.ChoiceField(choices=[("", "All kinds"), *DecisionKind.choices], required=False)
+    outcome = forms.ChoiceField(choices=[("", "All outcomes"), *DecisionOutcome.choices], required=False)
+    date_from = forms.DateField(label="From", required=False)
+    date_to = forms.DateField(label="To", required=False)
+    initiative = forms.ModelChoiceField(
+        queryset=Initiative.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update(placeholder="Subject, code or title", type="search")
 
 
 ACTION_STATUS_FILTER = [("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled"), ("all", "All")]

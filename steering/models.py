@@ -8,6 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.models import HISTORY_EXCLUDED, RAG, VersionedModel
+from core.redirects import is_local_path
 from portfolio.models.initiatives import Initiative
 
 # The four dimensions a committee rates at a review, in the order every page shows them.
@@ -250,3 +251,56 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id} on {self.sent_on}"
+
+
+class DecisionKind(models.TextChoices):
+    """What a portfolio decision was about: a proposal reviewed at intake, or a plan approved."""
+
+    PROPOSAL_REVIEW = "proposal_review", "Proposal review"
+    PLAN_APPROVAL = "plan_approval", "Plan approval"
+
+
+class DecisionOutcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned for more"
+
+
+class PortfolioDecision(models.Model):
+    """A decision about the portfolio taken outside a checkpoint review (a proposal approved, a plan
+    approved): what it was about, its outcome, why, who decided and when. Written once by
+    steering.services.decisions.portfolio_decision_record and never edited; `link` is a path on this site
+    the recording app supplies (the proposal, the scenario), so steering never needs to know that app."""
+
+    kind = models.CharField(max_length=20, choices=DecisionKind.choices)
+    outcome = models.CharField(max_length=10, choices=DecisionOutcome.choices)
+    initiative = models.ForeignKey(
+        Initiative, null=True, blank=True, on_delete=models.SET_NULL, related_name="portfolio_decisions"
+    )
+    subject = models.CharField(max_length=300)
+    rationale = models.TextField(max_length=5000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    link = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-decided_at", "-id"], name="portfolio_decision_newest"),
+            models.Index(fields=["kind", "outcome"], name="portfolio_decision_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(rationale=""), name="portfolio_decision_rationale"),
+            models.CheckConstraint(condition=~Q(subject=""), name="portfolio_decision_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject} ({self.get_outcome_display().lower()})"
+
+    @property
+    def safe_link(self) -> str:
+        """The link if it is a path on this site (the service allows no other; a row written otherwise is
+        not followed)."""
+        return self.link if is_local_path(self.link) else ""

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from core.extensions import ReviewFact
-from steering.models import ActionItem, ActionStatus, CheckpointReview, SteeringMeeting
+from steering.models import ActionItem, ActionStatus, CheckpointReview, PortfolioDecision, SteeringMeeting
 
 
 def review_facts(initiative_ids: Collection[int] | None, today: datetime.date) -> Iterator[ReviewFact]:
@@ -84,6 +84,29 @@ def decision_log(values: dict[str, Any]) -> QuerySet[CheckpointReview]:
     if values["date_to"]:
         reviews = reviews.filter(held_on__lte=values["date_to"])
     return reviews.order_by("-held_on", "-pk")
+
+
+def portfolio_decision_log(values: dict[str, Any]) -> QuerySet[PortfolioDecision]:
+    """The portfolio decisions the log's filters select (PortfolioDecisionFilterForm's cleaned data), newest
+    first: its page, its export and the API."""
+    decisions = PortfolioDecision.objects.select_related("initiative", "decided_by")
+    if values.get("kind"):
+        decisions = decisions.filter(kind=values["kind"])
+    if values.get("outcome"):
+        decisions = decisions.filter(outcome=values["outcome"])
+    for word in (values.get("q") or "").split():
+        decisions = decisions.filter(
+            Q(subject__icontains=word)
+            | Q(initiative__code__icontains=word)
+            | Q(initiative__title__icontains=word)
+        )
+    if values.get("initiative"):
+        decisions = decisions.filter(initiative=values["initiative"])
+    if values.get("date_from"):
+        decisions = decisions.filter(decided_at__date__gte=values["date_from"])
+    if values.get("date_to"):
+        decisions = decisions.filter(decided_at__date__lte=values["date_to"])
+    return decisions.order_by("-decided_at", "-pk")
 
 
 def action_list(values: dict[str, Any], *, user: Any, today: datetime.date) -> QuerySet[ActionItem]:

@@ -26,6 +26,12 @@ urlpatterns = [
     path("steering/reviews/<id:pk>/", views.review_detail, name="review-detail"),
     path("steering/decisions/", views.decision_log, name="decision-log"),
     path("steering/decisions/export.<fmt:fmt>", views.decision_log_export, name="decision-log-export"),
+    path("steering/decisions/portfolio/", views.portfolio_decision_log, name="portfolio-decision-log"),
+    path(
+        "steering/decisions/portfolio/export.<fmt:fmt>",
+        views.portfolio_decision_export,
+        name="portfolio-decision-export",
+    ),
     path("steering/actions/", views.action_list, name="action-list"),
     path("steering/actions/export.<fmt:fmt>", views.action_export, name="action-export"),
     path("steering/actions/<id:pk>/edit/", views.action_edit, name="action-edit"),

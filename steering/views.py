@@ -55,6 +55,7 @@ from steering.forms import (
     ConditionFormSet,
     DecisionLogFilterForm,
     MeetingForm,
+    PortfolioDecisionFilterForm,
     ReviewForm,
     ScopeChangeDecisionForm,
     VersionForm,
@@ -825,6 +826,34 @@ def decision_log_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
     if not form.is_valid():
         return filter_errors(form)
     return export_response(exports.decision_export(selectors.decision_log(form.cleaned_data)), fmt)
+
+
+@viewer_required
+@require_GET
+def portfolio_decision_log(request: HtmxHttpRequest) -> HttpResponse:
+    """Decisions taken outside reviews (proposals reviewed at intake, plans approved), newest first,
+    filtered by kind, outcome, subject or initiative and dates."""
+    form = PortfolioDecisionFilterForm(request.GET)
+    context: dict[str, Any] = {"form": form, "page": None}
+    template = T + "portfolio_decision_log.html"
+    if not form.is_valid():
+        return render_page(request, template, context, partial="results", status=400)
+    context["page"] = Paginator(selectors.portfolio_decision_log(form.cleaned_data), ROWS_PER_PAGE).get_page(
+        form.cleaned_data.get("page") or 1
+    )
+    return render_page(request, template, context, partial="results")
+
+
+@viewer_required
+@require_GET
+def portfolio_decision_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    """The portfolio decisions as filtered on their page, every page of them."""
+    form = PortfolioDecisionFilterForm(request.GET)
+    if not form.is_valid():
+        return filter_errors(form)
+    return export_response(
+        exports.portfolio_decision_export(selectors.portfolio_decision_log(form.cleaned_data)), fmt
+    )
 
 
 # ------------------------------------------------------------------------------------------------ actions

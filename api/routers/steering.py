@@ -30,10 +30,10 @@ from api.routers.portfolio import READ, WRITE, Cursor, Id, Limit, QueryId
 from core.errors import NotAllowed
 from core.roles import can_record_decisions
 from steering import services as steering_services
-from steering.forms import ActionFilterForm, ActionForm, DecisionLogFilterForm
+from steering.forms import ActionFilterForm, ActionForm, DecisionLogFilterForm, PortfolioDecisionFilterForm
 from steering.models import ActionItem, AgendaItem, CheckpointReview, SteeringMeeting
 from steering.selectors import action_list as select_actions
-from steering.selectors import decision_log
+from steering.selectors import decision_log, portfolio_decision_log
 from steering.services import AlreadyDecided
 
 router = Router(tags=["steering"])
@@ -185,6 +185,44 @@ def review_create(request: HttpRequest, body: s.ReviewCreate) -> Any:
     except AlreadyDecided as error:
         raise Refused(409, error.message) from None
     return Status(201, shapes.review_out(get_object_or_404(_reviews(), pk=review.pk)))
+
+
+@router.get(
+    "/portfolio-decisions",
+    response={200: s.PortfolioDecisionPage, **READ},
+    summary="Portfolio decisions (proposals reviewed at intake, plans approved), newest first",
+)
+def portfolio_decision_list(
+    request: HttpRequest,
+    q: Annotated[str | None, Query(max_length=200, description="Subject, initiative code or title")] = None,
+    kind: Annotated[str | None, Query(max_length=20, description="proposal_review or plan_approval")] = None,
+    outcome: Annotated[str | None, Query(max_length=10, description="approved, rejected or returned")] = None,
+    initiative: QueryId = None,
+    date_from: s.Day | None = None,
+    date_to: s.Day | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Any:
+    values = filters_of(
+        PortfolioDecisionFilterForm,
+        {
+            "q": q,
+            "kind": kind,
+            "outcome": outcome,
+            "initiative": initiative,
+            "date_from": date_from,
+            "date_to": date_to,
+        },
+    )
+    rows = portfolio_decision_log(values)
+    return page_of(
+        rows,
+        shapes.portfolio_decision_out,
+        s.PortfolioDecisionPage,
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+    )
 
 
 def _people(ids: set[int]) -> dict[int, Any]:

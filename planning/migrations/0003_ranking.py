@@ -34,7 +34,7 @@ def create_default_model(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('planning', '0001_initial'),
+        ('planning', '0002_intake'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,8 +1,17 @@
-"""Planning's records, one module per concern: strategy versions (strategy.py), the ranking's scoring model
-(ranking.py), scenarios (scenarios.py)."""
+"""Planning's records, one module per concern: strategy versions (strategy.py), intake (intake.py), the
+ranking's scoring model (ranking.py), scenarios (scenarios.py)."""
 
 from __future__ import annotations
 
+from planning.models.intake import (
+    NEXT_STAGE,
+    OPEN_STATUSES,
+    IntakePolicy,
+    Proposal,
+    ProposalEvent,
+    ProposalEventKind,
+    ProposalStatus,
+)
 from planning.models.ranking import ScoringModelVersion
 from planning.models.scenarios import (
     Maximise,
@@ -32,6 +41,13 @@ __all__ = [
     "ScenarioRun",
     "ScenarioStatus",
     "ScenarioYear",
+    "NEXT_STAGE",
+    "OPEN_STATUSES",
+    "IntakePolicy",
+    "Proposal",
+    "ProposalEvent",
+    "ProposalEventKind",
+    "ProposalStatus",
     "WEIGHT_FIELD",
     "PairwiseComparison",
     "ScoringModelVersion",

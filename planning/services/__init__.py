@@ -1,8 +1,18 @@
-"""Planning's writes and use cases, one module per concern: strategy versions (strategy.py), prioritisation
-(ranking.py: the ranking, its sensitivity, the scoring model's versions and `priority_scores`)."""
+"""Planning's writes and use cases, one module per concern: strategy versions (strategy.py), intake
+(intake.py), prioritisation (ranking.py: the ranking, its sensitivity, the scoring model's versions and
+`priority_scores`), scenarios (scenarios.py)."""
 
 from __future__ import annotations
 
+from planning.services.intake import (
+    can_review,
+    can_submit,
+    current_policy,
+    intake_policy_publish,
+    missing_for,
+    proposal_decide,
+    proposal_submit,
+)
 from planning.services.ranking import priority_scores
 from planning.services.strategy import (
     PMO_ONLY,
@@ -20,6 +30,13 @@ from planning.services.strategy import (
 
 __all__ = [
     "PMO_ONLY",
+    "can_review",
+    "can_submit",
+    "current_policy",
+    "intake_policy_publish",
+    "missing_for",
+    "proposal_decide",
+    "proposal_submit",
     "pairwise_result",
     "priority_scores",
     "run_whatif",

@@ -240,13 +240,11 @@ def scenario_rule_add(
         )
     with transaction.atomic():
         scenario = _draft(scenario_id, version)
-        pair = (first.pk, second.pk if second else None)
-        same = ScenarioRule.objects.filter(
-            scenario=scenario, kind=kind, initiative_id=pair[0], other_id=pair[1]
-        )
-        if kind == RuleKind.EXCLUDES:
+        same = ScenarioRule.objects.filter(scenario=scenario, kind=kind, initiative=first)
+        same = same.filter(other=second) if second is not None else same.filter(other__isnull=True)
+        if kind == RuleKind.EXCLUDES and second is not None:
             same = same | ScenarioRule.objects.filter(
-                scenario=scenario, kind=kind, initiative_id=pair[1], other_id=pair[0]
+                scenario=scenario, kind=kind, initiative=second, other=first
             )
         if same.exists():
             raise ApplicationError(
@@ -286,7 +284,7 @@ def _decision_rows(inputs: Inputs, solution: optimiser.Solution) -> list[dict[st
     """Every candidate's decision as plain data, the chosen first (by value, then code)."""
     costs = {c.id: sum(a + b for a, b in c.costs.values()) for c in inputs.problem.candidates}
     values = {c.id: c.value for c in inputs.problem.candidates}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pk, decision in solution.decisions.items():
         c = inputs.candidates[pk]
         text = decision.text

@@ -548,7 +548,7 @@ def scenario_compare(request: Any) -> HttpResponse:
     if plan is not None and plan.pk not in chosen:
         order.append(plan)
     runs = {r.scenario_id: r for r in ScenarioRun.objects.filter(scenario__in=order, kind=RunKind.SOLVE)}
-    columns = []
+    columns: list[dict[str, Any]] = []
     for s in order:
         run = runs.get(s.pk)
         summary = run.summary if run else {}
@@ -571,10 +571,11 @@ def scenario_compare(request: Any) -> HttpResponse:
         if len(selections) > 1
         else []
     )
+    shown = set(differ_ids[:DIFFER_SHOWN])
     names: dict[int, tuple[str, str]] = {}
     for c in columns:
         for r in c["run"].decisions if c["run"] else []:
-            if r["id"] in differ_ids[:DIFFER_SHOWN]:
+            if r["id"] in shown:
                 names.setdefault(r["id"], (r["code"], r["title"]))
     differ = [
         (

@@ -15,6 +15,7 @@ from steering.services.agenda import (
     booked_minutes,
     in_order,
 )
+from steering.services.decisions import portfolio_decision_record
 from steering.services.figures import figures_digest, initiative_figures
 from steering.services.meetings import (
     can_manage_any_meeting,
@@ -50,5 +51,6 @@ __all__ = [
     "meeting_create",
     "meeting_record_attendance",
     "meeting_update",
+    "portfolio_decision_record",
     "review_create",
 ]

@@ -4,6 +4,7 @@ and every decision, approve as the plan (steering members and the PMO), with the
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from portfolio.models import Initiative
 from tests.api.conftest import api_as
 from tests.planning.scenario_world import build_world
 
-BODY = {
+BODY: dict[str, Any] = {
     "name": "Lean",
     "first_year": 2027,
     "years": 2,

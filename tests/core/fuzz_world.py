@@ -177,7 +177,9 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     strategy = _strategy_draft(pmo, theme)
     scenario, scenario_job = _scenario(pmo, initiative)
     _scoring_model(pmo, initiative)
+    proposal = _intake(pmo, manager, steering, objective)
     return {
+        "proposal": proposal,
         "strategy": strategy,
         "scenario": scenario,
         "scenario_job": scenario_job,
@@ -223,6 +225,23 @@ def _scenario(pmo: Any, initiative: Any) -> tuple[Any, Any]:
     job = scenarios.solve_start(user=pmo, scenario_id=scenario.pk)
     scenarios.frontier_of(Scenario.objects.get(pk=scenario.pk))
     return scenario, job
+
+
+def _intake(pmo: Any, manager: Any, reviewer: Any, objective: Any) -> Any:
+    """An intake policy; an idea returned with a reason and resubmitted (a portfolio decision in the log),
+    awaiting review."""
+    from planning import services as planning
+
+    planning.intake_policy_publish(
+        user=pmo, proposed=["description", "sponsor"], approved=["npv"], note="Board"
+    )
+    idea = InitiativeFactory(code="IDEA-1", title="Store pickup", manager=manager, stage=Stage.IDEA)
+    ContributionFactory(initiative=idea, objective=objective)
+    proposal = planning.proposal_submit(user=manager, initiative_id=idea.pk, note="First go")
+    planning.proposal_decide(
+        user=reviewer, proposal_id=proposal.pk, version=proposal.version, outcome="returned", rationale="Why?"
+    )
+    return planning.proposal_submit(user=manager, initiative_id=idea.pk, note="Because")
 
 
 def _strategy_draft(pmo: Any, theme: Any) -> Any:

@@ -79,6 +79,9 @@ ENTERED_PLAIN = (
     "planning.StrategyWeight",
     "planning.ScenarioRule",
     "planning.ScoringModelVersion",
+    "planning.ProposalEvent",
+    "planning.IntakePolicy",
+    "steering.PortfolioDecision",
 )
 # Text no page shows by design (a personal link's hash, an API token's) or no one types (a token's prefix,
 # eight hex digits Bearing draws).
@@ -347,6 +350,7 @@ def build() -> Hostile:
         parent_id=theme.pk,
         weight="3",
     )
+    intake_round(pmo, manager, users["steering"], objective)
 
     # two scenarios: a draft with a rule and a limit, and the plan approved before it
     lean = scenarios.scenario_create(
@@ -405,6 +409,24 @@ def build() -> Hostile:
     )
     import_runs.run_import(run_id=upload.pk, write=False)
     return hostile
+
+
+def intake_round(pmo: User, manager: User, reviewer: User, objective: pm.Objective) -> None:
+    """An intake policy, an idea submitted and returned with a reason (a portfolio decision in the log) and
+    resubmitted, and a proposal awaiting review for Approved."""
+    planning.intake_policy_publish(
+        user=pmo, proposed=["description"], approved=["description", "sponsor"], note="Board"
+    )
+    idea = InitiativeFactory(code="D-1", manager=manager, stage=Stage.IDEA)
+    ContributionFactory(initiative=idea, objective=objective, strength="weak")
+    first = planning.proposal_submit(user=manager, initiative_id=idea.pk, note="First go")
+    planning.proposal_decide(
+        user=reviewer, proposal_id=first.pk, version=first.version, outcome="returned", rationale="Why now?"
+    )
+    planning.proposal_submit(user=manager, initiative_id=idea.pk, note="Because")
+    planning.proposal_submit(
+        user=manager, initiative_id=pm.Initiative.objects.get(code="C-1").pk, note="Costed"
+    )
 
 
 def survey_rounds(pmo: User, program: pm.Program, users: dict[str, User]) -> survey_models.SurveyRound:
@@ -527,6 +549,9 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
             "answer-csv",
         )
     },
+    "planning:proposal-detail": planning_models.Proposal,
+    "planning:proposal-decide": planning_models.Proposal,
+    "planning:proposal-submit": pm.Initiative,
     "steering:review-create": sm.AgendaItem,
     "steering:review-detail": sm.CheckpointReview,
     "steering:action-edit": sm.ActionItem,
@@ -573,6 +598,7 @@ API_MODELS: dict[str, type[models.Model]] = {
     "reviews": sm.CheckpointReview,
     "actions": sm.ActionItem,
     "planning": planning_models.Scenario,  # /planning/scenarios/<id>
+    "proposals": planning_models.Proposal,
 }
 NOT_VISITED = {"logout", "identity:sign-out-everywhere"}  # they would end the session the walk uses
 # a password reset link's arguments come from an e-mail, and its page shows no stored text

@@ -154,6 +154,8 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
                 ("meetings", "meeting", ""),
                 ("reviews", "review", ""),
                 ("actions", "action", ""),
+                ("proposals", "proposal", ""),
+                ("proposals", "proposal", "/decision"),
                 *[
                     ("planning/scenarios", "scenario", tail)
                     for tail in ("", "/solve", "/frontier", "/result", "/result/decisions", "/approve")
@@ -164,6 +166,8 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
             "id": str(world["scenario"].pk),
             "job_id": str(world["scenario_job"].pk),
         },
+        # the initiative page offers it only while the initiative has a next stage and awaits no review
+        "planning:proposal-submit": {"pk": str(world["initiative"].pk)},
     }
     missing = []
     for route in routes:

@@ -4,9 +4,7 @@ nothing); the answer, its downloads and the comparison show exact figures, and w
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 
 import pytest
 import time_machine
@@ -17,6 +15,7 @@ from planning.models import Scenario, ScenarioRule, ScenarioStatus
 from planning.services import scenarios as services
 from portfolio.models import Initiative
 from tests.conftest import PERSONAS
+from tests.export_support import csv_rows
 from tests.factories import InitiativeFactory
 from tests.planning.scenario_world import build_world
 
@@ -87,7 +86,7 @@ def test_the_answer_is_explained_on_the_page(executive, scenario):
 
 def test_the_answer_downloads_as_on_the_page(executive, scenario):
     response = browser(executive).get(f"/planning/scenarios/{scenario.pk}/answer.csv?show=out")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = csv_rows(response)
     assert rows[0] == [
         "code",
         "title",
@@ -115,7 +114,7 @@ def test_the_answer_downloads_as_on_the_page(executive, scenario):
 
 def test_the_spend_chart_downloads_its_table(executive, scenario):
     response = browser(executive).get(f"/planning/scenarios/{scenario.pk}/spend.csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = csv_rows(response)
     assert rows == [
         ["Year", "Capex (€)", "Opex (€)", "Total (€)", "Capex limit", "Opex limit", "Total limit"],
         ["2027", "600.0", "0.0", "600.0", "", "", "700.0"],

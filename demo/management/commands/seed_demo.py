@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from alignment import services
 from alignment.models import InitiativeScore
+from demo.intake import build_intake
 from demo.northwind import build_demo, freeze_review_figures, prepare_meetings
 from demo.scenarios import build_scenarios
 from demo.strategy import build_strategy
@@ -52,6 +53,9 @@ class Command(BaseCommand):
             services.recompute_and_render(today=as_of)
         if build_strategy(today=as_of):
             self.stdout.write("Strategy versions: the one adopted, and a 2027 draft with its what-if.")
+        proposals = build_intake()
+        if proposals:
+            self.stdout.write(f"Intake: {proposals} proposals submitted (see Planning, Proposals).")
         if build_scenarios(today=as_of):
             self.stdout.write("Scenarios: a balanced plan and an NPV-first variant, both solved.")
         if result.created:
