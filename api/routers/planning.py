@@ -85,6 +85,8 @@ def ranking_list(
         raise Refused(
             400, "Unknown stage.", fields={"stage": [f"“{value}” is not a stage." for value in unknown[:5]]}
         )
+    if category and filters.category is None:
+        raise Refused(400, "Unknown category.", fields={"category": [f"“{category}” is not a category."]})
     chosen = services.scoring_model(version)
     result = services.candidate_ranking(filters, method=method, version=chosen)
     labels = {c.key: c.label for c in chosen.model().criteria}
