@@ -71,7 +71,7 @@ def test_wsjf_a_stage_filter_and_a_page(executive):
 
 
 @pytest.mark.parametrize(
-    "query", ["method=x", "stage=nope", "version=99", "limit=0", "offset=-1", "program=0"]
+    "query", ["method=x", "stage=nope", "category=nope", "version=99", "limit=0", "offset=-1", "program=0"]
 )
 def test_a_bad_query_is_refused_with_the_one_error_shape(executive, query):
     response = api_as(executive, "read").get(f"planning/rankings?{query}")
