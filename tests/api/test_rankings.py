@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from planning.models import ScoringModelVersion
+from planning.services.ranking import current_scoring_model
 from tests.api.conftest import api_as
 from tests.planning.ranking_world import example_world
 
@@ -17,6 +18,12 @@ NEW = {
     "normalisations": {"urgency": "fixed"},
     "rationale": "Urgency counts more",
 }
+
+
+@pytest.fixture(autouse=True)
+def _version_one(db):
+    """Version 1 of the scoring model, as the migration seeds it (a test before may have emptied the tables)."""
+    current_scoring_model()
 
 
 def test_the_ranking_explains_each_rank(executive):

@@ -17,6 +17,7 @@ EXPORTS = [
     "risk:risk-export",
     "alignment:signal-export",
     "steering:decision-log-export",
+    "steering:portfolio-decision-export",
     "steering:action-export",
 ]
 PAGES = {
@@ -28,6 +29,7 @@ PAGES = {
     "risk:risk-export": "risk:risk-list",
     "alignment:signal-export": "alignment:signal-list",
     "steering:decision-log-export": "steering:decision-log",
+    "steering:portfolio-decision-export": "steering:portfolio-decision-log",
     "steering:action-export": "steering:action-list",
 }
 TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}

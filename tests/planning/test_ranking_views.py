@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from planning.models import ScoringModelVersion
+from planning.services.ranking import current_scoring_model
 from tests.conftest import PERSONAS
 from tests.planning.ranking_world import candidate, example_world
 
@@ -37,6 +38,12 @@ NEW_WEIGHTS = {
     "normalisation_urgency": "fixed",
     "rationale": "Board <script>alert(1)</script>: urgency counts more",
 }
+
+
+@pytest.fixture(autouse=True)
+def _version_one(db):
+    """Version 1 of the scoring model, as the migration seeds it (a test before may have emptied the tables)."""
+    current_scoring_model()
 
 
 def browser(user) -> Client:

@@ -39,6 +39,7 @@ def test_the_matrix_covers_every_write_url_of_the_portfolio_and_steering():
         "meeting-detail",
         "review-detail",
         "decision-log",
+        "portfolio-decision-log",
         "action-list",
         "boardpack-html",
         "boardpack-generate",
@@ -55,6 +56,7 @@ def test_the_matrix_covers_every_write_url_of_the_portfolio_and_steering():
         "reading-export",
         "milestone-export",
         "decision-log-export",
+        "portfolio-decision-export",
         "action-export",
     }
     imports = {name for name in names if name and name.startswith("import-")}
