@@ -33,6 +33,8 @@ from planning.models.scenarios import (
 from planning.scenarios import Inputs, data_stamp, load_inputs, plan_figures
 from portfolio.models import Initiative
 from portfolio.services.initiatives import initiative_stage_decide
+from steering.models import DecisionKind, DecisionOutcome
+from steering.services import portfolio_decision_record
 
 PMO_ONLY = "Only the PMO creates and changes scenarios."
 APPROVERS_ONLY = "Only a steering member or the PMO approves a scenario as the plan."
@@ -655,12 +657,10 @@ def scenario_approve(*, user: Any, scenario_id: int, version: int, rationale: st
 
 def _record_decision(user: Any, scenario: Scenario, rationale: str, funded: int, moved: int) -> None:
     """The approval in the decision log."""
-    from steering.services.decisions import portfolio_decision_record
-
     portfolio_decision_record(
         user=user,
-        kind="plan_approval",
-        outcome="approved",
+        kind=DecisionKind.PLAN_APPROVAL,
+        outcome=DecisionOutcome.APPROVED,
         subject=f"Plan approved: {scenario.name} ({funded:,} initiatives funded, {moved:,} stages changed)",
         rationale=rationale,
         link=reverse("planning:scenario-detail", args=[scenario.pk]),
