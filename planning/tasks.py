@@ -66,8 +66,8 @@ def scenario_solve(job_id: int, scenario_id: int) -> None:
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
-    time_limit=60 * 60,
-    soft_time_limit=59 * 60,
+    time_limit=15 * 60,
+    soft_time_limit=14 * 60,
 )
 def scenario_frontier(job_id: int, scenario_id: int) -> None:
     """Draw a scenario's efficient frontier."""

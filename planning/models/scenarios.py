@@ -157,8 +157,8 @@ class ScenarioRule(models.Model):
                 name="scenario_rule_pair_once",
             ),
             models.CheckConstraint(
-                condition=(Q(kind__in=["requires", "excludes"]) & Q(other__isnull=False))
-                | (~Q(kind__in=["requires", "excludes"]) & Q(other__isnull=True)),
+                condition=((Q(kind="requires") | Q(kind="excludes")) & Q(other__isnull=False))
+                | (~Q(kind="requires") & ~Q(kind="excludes") & Q(other__isnull=True)),
                 name="scenario_rule_pair",
             ),
         ]

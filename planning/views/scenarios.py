@@ -60,6 +60,14 @@ class RuleForm(forms.Form):
     note = forms.CharField(max_length=300, required=False)
 
 
+class CopyForm(forms.Form):
+    name = forms.CharField(max_length=120, required=False)
+
+
+class ApproveForm(forms.Form):
+    rationale = forms.CharField(max_length=2000, required=False)
+
+
 def _scenario(pk: int) -> Scenario:
     return get_object_or_404(Scenario.objects.select_related("created_by", "approved_by"), pk=pk)
 
@@ -431,7 +439,11 @@ def scenario_frontier(request: Any, pk: int) -> HttpResponse:
 @require_POST
 def scenario_copy(request: Any, pk: int) -> HttpResponse:
     scenario = _scenario(pk)
-    name = request.POST.get("name", "").strip()[:120] or f"Copy of {scenario.name}"[:120]
+    form = CopyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"The scenario was not copied: {_problems(form)}")
+        return HttpResponseRedirect(_url(scenario))
+    name = form.cleaned_data["name"] or f"Copy of {scenario.name}"[:120]
     try:
         copy = services.scenario_copy(user=request.user, scenario_id=scenario.pk, name=name)
     except ApplicationError as error:
@@ -460,11 +472,16 @@ def scenario_delete(request: Any, pk: int) -> HttpResponse:
 @viewer_required
 @require_POST
 def scenario_approve(request: Any, pk: int) -> HttpResponse:
-    rationale = request.POST.get("rationale", "")
+    form = ApproveForm(request.POST)
 
     def approve(scenario: Scenario, number: int) -> str:
+        if not form.is_valid():
+            raise ApplicationError(f"The plan was not approved: {_problems(form)}")
         services.scenario_approve(
-            user=request.user, scenario_id=scenario.pk, version=number, rationale=rationale
+            user=request.user,
+            scenario_id=scenario.pk,
+            version=number,
+            rationale=form.cleaned_data["rationale"],
         )
         return f"“{scenario.name}” is now the approved plan; the decision is in the decision log."
 
