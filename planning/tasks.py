@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from celery import shared_task
 from django.urls import reverse
 
@@ -9,16 +11,19 @@ from core import jobs
 from core.models import Job
 
 
-def _version_link(job: Job) -> jobs.DoneLink | None:
-    _, _, pk = job.target.partition(":")
-    return (
-        jobs.DoneLink(reverse("planning:strategy-detail", args=[int(pk)]), "See the what-if")
-        if pk.isdigit()
-        else None
-    )
+def _link_to(route: str, label: str) -> Callable[[Job], jobs.DoneLink | None]:
+    """A job's link to the page of its target ("<kind>:<pk>") once done."""
+
+    def link(job: Job) -> jobs.DoneLink | None:
+        _, _, pk = job.target.partition(":")
+        return jobs.DoneLink(reverse(route, args=[int(pk)]), label) if pk.isdigit() else None
+
+    return link
 
 
-WHATIF = jobs.register_kind("strategy_whatif", "Strategy what-if", done_link=_version_link)
+WHATIF = jobs.register_kind(
+    "strategy_whatif", "Strategy what-if", done_link=_link_to("planning:strategy-detail", "See the what-if")
+)
 
 
 @shared_task(
@@ -35,17 +40,14 @@ def strategy_whatif(job_id: int, strategy_id: int) -> None:
     services.run_whatif(job_id=job_id, strategy_id=strategy_id)
 
 
-def _scenario_link(job: Job) -> jobs.DoneLink | None:
-    _, _, pk = job.target.partition(":")
-    return (
-        jobs.DoneLink(reverse("planning:scenario-detail", args=[int(pk)]), "See the scenario")
-        if pk.isdigit()
-        else None
-    )
-
-
-SOLVE = jobs.register_kind("scenario_solve", "Scenario answer", done_link=_scenario_link)
-FRONTIER = jobs.register_kind("scenario_frontier", "Efficient frontier", done_link=_scenario_link)
+SOLVE = jobs.register_kind(
+    "scenario_solve", "Scenario answer", done_link=_link_to("planning:scenario-detail", "See the scenario")
+)
+FRONTIER = jobs.register_kind(
+    "scenario_frontier",
+    "Efficient frontier",
+    done_link=_link_to("planning:scenario-detail", "See the scenario"),
+)
 
 
 @shared_task(

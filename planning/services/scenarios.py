@@ -434,15 +434,15 @@ def solve_start(*, user: Any, scenario_id: int) -> Any:
     """Start (or join) the solve of a scenario; anyone who reads planning may ask for an answer."""
     from planning import tasks
 
+    return _start(tasks.SOLVE, tasks.scenario_solve, run_solve, user=user, scenario_id=scenario_id)
+
+
+def _start(kind: str, task: Any, run: Any, *, user: Any, scenario_id: int) -> Any:
+    """Start (or join) one of a scenario's jobs (its answer, its frontier)."""
     if not Scenario.objects.filter(pk=scenario_id).exists():
         raise ApplicationError("This scenario no longer exists.")
     return jobs.start(
-        tasks.SOLVE,
-        user=user,
-        task=tasks.scenario_solve,
-        run=run_solve,
-        target=f"scenario:{scenario_id}",
-        scenario_id=scenario_id,
+        kind, user=user, task=task, run=run, target=f"scenario:{scenario_id}", scenario_id=scenario_id
     )
 
 
@@ -547,18 +547,10 @@ def run_frontier(*, job_id: int | None, scenario_id: int) -> dict[str, Any] | No
 
 
 def frontier_start(*, user: Any, scenario_id: int) -> Any:
+    """Start (or join) the drawing of a scenario's efficient frontier; anyone who reads planning may."""
     from planning import tasks
 
-    if not Scenario.objects.filter(pk=scenario_id).exists():
-        raise ApplicationError("This scenario no longer exists.")
-    return jobs.start(
-        tasks.FRONTIER,
-        user=user,
-        task=tasks.scenario_frontier,
-        run=run_frontier,
-        target=f"scenario:{scenario_id}",
-        scenario_id=scenario_id,
-    )
+    return _start(tasks.FRONTIER, tasks.scenario_frontier, run_frontier, user=user, scenario_id=scenario_id)
 
 
 # --------------------------------------------------------------------------------------------- approval
