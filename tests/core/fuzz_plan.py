@@ -108,7 +108,7 @@ class Plan:
             self.add(role, wrong, "wrong method", data=self.data(first), htmx=self.htmx(j + 2))
 
     def bad_ids(self) -> None:
-        count = _budget(6, 2, self.route)
+        count = _budget(4, 2, self.route)
         for p, name in enumerate(self.route.params):
             for k, token in enumerate(fz.rotate(fz.BAD_IDS, self.i + 3 * p, count)):
                 values = {**self.example.values, name: token}
@@ -194,7 +194,7 @@ class Plan:
                     data=self.data(slot, _twice(name, _junk_for(name, self.i + k))),
                     **self.form_kwargs(slot),
                 )
-            for k, junk in enumerate(fz.rotate(fz.JUNK, self.i + slot, _budget(3, 1, self.route))):
+            for k, junk in enumerate(fz.rotate(fz.JUNK, self.i + slot, _budget(2, 1, self.route))):
                 self.add(
                     self.deep(k),
                     "POST",
@@ -209,7 +209,7 @@ class Plan:
         hostile target in turn, the others all at once."""
         for slot in self.forms:
             # "bogus" always (the plainest wrong target), then a share of the others
-            share = _budget(4, 0, self.route)
+            share = _budget(2, 0, self.route)
             targets = [NEXT_JUNK[0], *fz.rotate(NEXT_JUNK[1:], self.i + slot, share)]
             for k, junk in enumerate(targets):
                 self.add(
