@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import time_machine
 
 from core import outbox
 from core.errors import NotAllowed
@@ -23,10 +22,6 @@ from tests.factories import ContributionFactory, InitiativeFactory, KPIFactory, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def initiative_data(**changes: Any) -> dict[str, Any]:
