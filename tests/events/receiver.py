@@ -45,7 +45,13 @@ class Receiver:
                     valid = verify(receiver.secret, self.headers, body, now=receiver.now)
                     event = json.loads(body)
                     receiver.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": body, "valid": valid, "event": event}
+                        {
+                            "path": self.path,
+                            "headers": dict(self.headers),
+                            "body": body,
+                            "valid": valid,
+                            "event": event,
+                        }
                     )
                     if valid and status == 200 and event["id"] not in receiver.processed:
                         receiver.processed.append(event["id"])

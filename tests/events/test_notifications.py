@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def change_title(user: Any, initiative: Any, title: str = "Renamed") -> None:
-    portfolio.initiative_update(user=user, initiative_id=initiative.pk, version=initiative.version, data={"title": title})
+    portfolio.initiative_update(
+        user=user, initiative_id=initiative.pk, version=initiative.version, data={"title": title}
+    )
     outbox.dispatch_pending()
 
 
@@ -34,7 +36,9 @@ def told(kind: str | None = None) -> list[tuple[str, str]]:
 
 def test_the_sponsor_manager_and_program_owner_are_told_and_the_actor_is_not(pmo, manager, executive):
     program = ProgramFactory(name="Finance", owner=pmo)
-    initiative = InitiativeFactory(code="EV-1", title="Ledger", sponsor=executive, manager=manager, program=program)
+    initiative = InitiativeFactory(
+        code="EV-1", title="Ledger", sponsor=executive, manager=manager, program=program
+    )
 
     change_title(pmo, initiative)
 
@@ -44,10 +48,14 @@ def test_the_sponsor_manager_and_program_owner_are_told_and_the_actor_is_not(pmo
     ]
 
 
-def test_someone_who_unwatched_is_not_told_and_someone_who_watches_is(pmo, manager, executive, steering_member):
+def test_someone_who_unwatched_is_not_told_and_someone_who_watches_is(
+    pmo, manager, executive, steering_member
+):
     initiative = InitiativeFactory(code="EV-2", sponsor=executive, manager=manager)
     services.watch_set(user=manager, subject_type="initiative", subject_id=initiative.pk, watching=False)
-    services.watch_set(user=steering_member, subject_type="initiative", subject_id=initiative.pk, watching=True)
+    services.watch_set(
+        user=steering_member, subject_type="initiative", subject_id=initiative.pk, watching=True
+    )
 
     change_title(pmo, initiative)
 
@@ -145,7 +153,13 @@ def test_an_objective_owner_hears_of_a_new_contribution(pmo, executive):
     objective = ObjectiveFactory(title="Grow", owner=executive)
     initiative = InitiativeFactory(code="EV-5", sponsor=None, stage="idea")
     portfolio.contribution_create(
-        user=pmo, initiative=initiative, data={"objective": objective, "strength": "strong", "rationale": "It moves the revenue KPI directly."}
+        user=pmo,
+        initiative=initiative,
+        data={
+            "objective": objective,
+            "strength": "strong",
+            "rationale": "It moves the revenue KPI directly.",
+        },
     )
     outbox.dispatch_pending()
     assert told() == [("exec", "EV-5's contribution to Grow was added")]

@@ -17,11 +17,15 @@ from events.models import Notification
 from portfolio import services as portfolio
 from portfolio.models import Initiative, Strength
 from tests.events.support import NOW, events
-from tests.factories import ContributionFactory, InitiativeFactory, KPIFactory, ObjectiveFactory, ProgramFactory
+from tests.factories import (
+    ContributionFactory,
+    InitiativeFactory,
+    KPIFactory,
+    ObjectiveFactory,
+    ProgramFactory,
+)
 
 pytestmark = pytest.mark.django_db
-
-
 
 
 def initiative_data(**changes: Any) -> dict[str, Any]:
@@ -94,7 +98,10 @@ def test_contribution_and_reading_events(pmo):
     initiative = InitiativeFactory(code="EVT-3")
     contribution = ContributionFactory(initiative=initiative, objective=objective, strength=Strength.WEAK)
     portfolio.contribution_update(
-        user=pmo, contribution_id=contribution.pk, version=contribution.version, data={"strength": Strength.STRONG}
+        user=pmo,
+        contribution_id=contribution.pk,
+        version=contribution.version,
+        data={"strength": Strength.STRONG},
     )
     kpi = KPIFactory(objective=objective, name="Revenue")
     portfolio.reading_record(user=pmo, kpi=kpi, date=datetime.date(2026, 11, 1), value=Decimal("12.5"))
@@ -116,7 +123,9 @@ def test_an_unknown_kind_is_refused():
 
 def test_each_consumer_processes_each_event_once_however_often_dispatch_runs(pmo, manager):
     initiative = InitiativeFactory(manager=manager)
-    portfolio.initiative_update(user=pmo, initiative_id=initiative.pk, version=initiative.version, data={"title": "New"})
+    portfolio.initiative_update(
+        user=pmo, initiative_id=initiative.pk, version=initiative.version, data={"title": "New"}
+    )
 
     first = outbox.dispatch_pending()
     second = outbox.dispatch_pending()
@@ -133,11 +142,16 @@ def test_the_dispatch_runs_after_the_commit_and_not_before(pmo, manager, django_
             user=pmo, initiative_id=initiative.pk, version=initiative.version, data={"title": "New"}
         )
     assert Notification.objects.count() == 0
-    assert [c for c in callbacks if c is outbox.dispatch_now] == [outbox.dispatch_now]  # one dispatch, not one per event
+    assert [c for c in callbacks if c is outbox.dispatch_now] == [
+        outbox.dispatch_now
+    ]  # one dispatch, not one per event
 
     for callback in callbacks:
         callback()
-    assert Notification.objects.get(user=manager, kind="initiative.changed").title == f"{initiative.code} New was changed (title)"
+    assert (
+        Notification.objects.get(user=manager, kind="initiative.changed").title
+        == f"{initiative.code} New was changed (title)"
+    )
 
 
 def test_a_consumer_that_fails_leaves_the_event_pending_and_others_go_on(pmo, manager, caplog):

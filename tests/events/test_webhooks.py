@@ -35,7 +35,9 @@ def receiver(loopback: None):
         yield running
 
 
-def subscribe(admin: Any, receiver: Receiver, kinds: tuple[str, ...] = ("initiative.changed",)) -> WebhookSubscription:
+def subscribe(
+    admin: Any, receiver: Receiver, kinds: tuple[str, ...] = ("initiative.changed",)
+) -> WebhookSubscription:
     hook = services.webhook_create(user=admin, name="Chat", url=receiver.url, kinds=kinds)
     receiver.secret = hook.secret
     return hook
@@ -44,7 +46,9 @@ def subscribe(admin: Any, receiver: Receiver, kinds: tuple[str, ...] = ("initiat
 def rename(user: Any, initiative: Any, *titles: str) -> None:
     for title in titles:
         initiative.refresh_from_db()
-        portfolio.initiative_update(user=user, initiative_id=initiative.pk, version=initiative.version, data={"title": title})
+        portfolio.initiative_update(
+            user=user, initiative_id=initiative.pk, version=initiative.version, data={"title": title}
+        )
 
 
 def test_events_arrive_signed_in_order_and_once(admin_user, pmo, receiver):
@@ -62,7 +66,8 @@ def test_events_arrive_signed_in_order_and_once(admin_user, pmo, receiver):
         "WH-1 Three was changed (title)",
     ]
     ids = [r["event"]["id"] for r in receiver.requests]
-    assert ids == sorted(ids) and receiver.processed == ids
+    assert ids == sorted(ids)
+    assert receiver.processed == ids
     first = receiver.requests[0]
     assert first["path"] == "/hook?source=bearing"
     assert first["headers"]["X-Bearing-Event"] == "initiative.changed"
@@ -83,19 +88,24 @@ def test_events_arrive_signed_in_order_and_once(admin_user, pmo, receiver):
             "url": f"/initiatives/{initiative.pk}/",
         },
     }
-    assert list(WebhookDelivery.objects.filter(subscription=hook).values_list("status", "attempts")) == [
-        ("delivered", 1)
-    ] * 3
+    assert (
+        list(WebhookDelivery.objects.filter(subscription=hook).values_list("status", "attempts"))
+        == [("delivered", 1)] * 3
+    )
     attempt = WebhookAttempt.objects.order_by("pk").first()
     assert (attempt.number, attempt.status_code) == (1, 200)
-    assert attempt.response_ms is not None and attempt.response_ms >= 0
+    assert attempt.response_ms is not None
+    assert attempt.response_ms >= 0
 
 
 def test_the_signature_is_hmac_sha256_of_timestamp_dot_body():
     assert webhooks.sign("s3cret", 1700000000, b'{"id":1}') == (
         "sha256=" + __import__("hmac").new(b"s3cret", b'1700000000.{"id":1}', "sha256").hexdigest()
     )
-    headers = {"X-Bearing-Timestamp": "1700000000", "X-Bearing-Signature": webhooks.sign("s3cret", 1700000000, b"{}")}
+    headers = {
+        "X-Bearing-Timestamp": "1700000000",
+        "X-Bearing-Signature": webhooks.sign("s3cret", 1700000000, b"{}"),
+    }
     assert verify("s3cret", headers, b"{}", now=1700000100) is True
     assert verify("wrong", headers, b"{}", now=1700000100) is False
     assert verify("s3cret", headers, b"{ }", now=1700000100) is False
@@ -110,7 +120,9 @@ def test_kinds_not_subscribed_are_not_sent(admin_user, pmo, receiver):
     assert WebhookDelivery.objects.count() == 0
 
 
-def test_a_failed_delivery_is_retried_with_exponential_backoff_and_holds_later_events(admin_user, pmo, receiver):
+def test_a_failed_delivery_is_retried_with_exponential_backoff_and_holds_later_events(
+    admin_user, pmo, receiver
+):
     hook = subscribe(admin_user, receiver)
     receiver.answers = [500, 503]
     rename(pmo, InitiativeFactory(code="WH-2"), "One", "Two")
@@ -137,11 +149,23 @@ def test_a_failed_delivery_is_retried_with_exponential_backoff_and_holds_later_e
 
 def test_the_backoff_schedule():
     assert [webhooks.backoff(n).total_seconds() for n in range(1, 12)] == [
-        30, 60, 120, 240, 480, 960, 1920, 3840, 7680, 15360, 21600,
+        30,
+        60,
+        120,
+        240,
+        480,
+        960,
+        1920,
+        3840,
+        7680,
+        15360,
+        21600,
     ]
 
 
-def test_a_sender_killed_after_sending_sends_again_and_the_receiver_drops_the_duplicate(admin_user, pmo, receiver):
+def test_a_sender_killed_after_sending_sends_again_and_the_receiver_drops_the_duplicate(
+    admin_user, pmo, receiver
+):
     subscribe(admin_user, receiver)
     rename(pmo, InitiativeFactory(code="WH-3"), "One")
 
@@ -181,7 +205,9 @@ def test_repeated_failures_disable_the_subscription_and_tell_its_owner(admin_use
 
     hook.refresh_from_db()
     assert (hook.active, hook.consecutive_failures) == (False, 3)
-    assert hook.disabled_reason == "Disabled after 3 failed attempts in a row (last: The receiver answered 500)"
+    assert (
+        hook.disabled_reason == "Disabled after 3 failed attempts in a row (last: The receiver answered 500)"
+    )
     (note,) = Notification.objects.filter(kind="webhook.disabled")
     assert (note.user, note.title) == (admin_user, "Webhook “Chat” was disabled after 3 failures")
     assert webhooks.deliver_due(now=NOW + datetime.timedelta(hours=1)) == 0  # a disabled one sends nothing
@@ -193,7 +219,9 @@ def test_an_unreachable_receiver_is_recorded_as_a_failure(admin_user, pmo, loopb
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()
-    services.webhook_create(user=admin_user, name="Gone", url=f"http://127.0.0.1:{port}/", kinds=["initiative.changed"])
+    services.webhook_create(
+        user=admin_user, name="Gone", url=f"http://127.0.0.1:{port}/", kinds=["initiative.changed"]
+    )
     rename(pmo, InitiativeFactory(), "One")
     outbox.dispatch_pending()
     attempt = WebhookAttempt.objects.get()
@@ -213,14 +241,18 @@ def test_an_unreachable_receiver_is_recorded_as_a_failure(admin_user, pmo, loopb
 )
 def test_private_loopback_and_link_local_addresses_are_refused(monkeypatch, addresses, refused):
     monkeypatch.setattr(
-        socket, "getaddrinfo", lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 443)) for a in addresses]
+        socket,
+        "getaddrinfo",
+        lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 443)) for a in addresses],
     )
     with pytest.raises(webhooks.AddressRefused, match=refused.replace(".", r"\.")):
         webhooks.resolve("https://hooks.example.org/x")
 
 
 def test_a_refused_address_is_logged_as_an_attempt_and_retried_later(admin_user, pmo):
-    services.webhook_create(user=admin_user, name="Local", url="http://127.0.0.1:9/", kinds=["initiative.changed"])
+    services.webhook_create(
+        user=admin_user, name="Local", url="http://127.0.0.1:9/", kinds=["initiative.changed"]
+    )
     rename(pmo, InitiativeFactory(), "One")
     outbox.dispatch_pending()
     attempt = WebhookAttempt.objects.get()
@@ -237,5 +269,7 @@ def test_only_http_and_https_urls_are_sent_to(url):
 def test_only_admins_manage_webhooks(pmo, executive):
     for user in (pmo, executive):
         with pytest.raises(services.NotAllowed):
-            services.webhook_create(user=user, name="x", url="https://example.org/", kinds=["initiative.changed"])
+            services.webhook_create(
+                user=user, name="x", url="https://example.org/", kinds=["initiative.changed"]
+            )
     assert WebhookSubscription.objects.count() == 0
