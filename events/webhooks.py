@@ -43,13 +43,19 @@ log = logging.getLogger(__name__)
 CONSUMER = "webhooks"
 BACKOFF_FIRST = 30  # seconds before the first retry; doubled at each further failure
 BACKOFF_CAP = 6 * 3600
-LEASE = 60  # seconds a claimed delivery is left to its sender before another may send it again
+LEASE_MARGIN = 5  # seconds beyond the request's timeout that a claimed delivery is left to its sender
 USER_AGENT = "Bearing-Webhooks/1"
 
 
 def backoff(attempts: int) -> datetime.timedelta:
     """The wait after the `attempts`-th failed attempt: 30 s, 60 s, 120 s, ... at most 6 hours."""
     return datetime.timedelta(seconds=min(BACKOFF_CAP, BACKOFF_FIRST * 2 ** max(0, attempts - 1)))
+
+
+def lease() -> datetime.timedelta:
+    """How long a claimed delivery is left to its sender before another may send it again: longer than the
+    request may take, so a live sender is never doubled; a killed one is covered once it passes."""
+    return datetime.timedelta(seconds=settings.BEARING_WEBHOOK_TIMEOUT + LEASE_MARGIN)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -286,7 +292,7 @@ def deliver_due(*, now: datetime.datetime | None = None, limit: int = 200) -> in
                 break  # the oldest waits for its retry (or its lease): the later ones wait behind it
             claimed = WebhookDelivery.objects.filter(
                 pk=delivery.pk, status=DeliveryStatus.PENDING, next_attempt_at=delivery.next_attempt_at
-            ).update(next_attempt_at=now + datetime.timedelta(seconds=LEASE))
+            ).update(next_attempt_at=now + lease())
             if not claimed:
                 break
             delivery.subscription = subscription

@@ -30,6 +30,8 @@ class Receiver:
         self.requests: list[dict[str, Any]] = []  # every request, as received
         self.processed: list[int] = []  # the event ids acted on, duplicates dropped
         self.answers: list[int] = []  # status codes to answer with, in turn (then 200)
+        self.check_time = True  # False: the sender's clock is not the test's (a worker): signature only
+        self.hold_first: threading.Event | None = None  # the first request waits for it before answering
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?source=bearing"
@@ -40,9 +42,11 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                first = not receiver.requests
                 with receiver.lock:
                     status = receiver.answers.pop(0) if receiver.answers else 200
-                    valid = verify(receiver.secret, self.headers, body, now=receiver.now)
+                    now = receiver.now if receiver.check_time else int(self.headers["X-Bearing-Timestamp"])
+                    valid = verify(receiver.secret, self.headers, body, now=now)
                     event = json.loads(body)
                     receiver.requests.append(
                         {
@@ -53,8 +57,14 @@ class Receiver:
                             "event": event,
                         }
                     )
-                    if valid and status == 200 and event["id"] not in receiver.processed:
+                    if first and receiver.hold_first is not None:
+                        status = 0  # held: its sender is killed before the answer, so it is not acted on
+                    elif valid and status == 200 and event["id"] not in receiver.processed:
                         receiver.processed.append(event["id"])
+                if status == 0:
+                    assert receiver.hold_first is not None
+                    receiver.hold_first.wait(60)
+                    return
                 self.send_response(status if valid else 401)
                 self.end_headers()
                 self.wfile.write(b"ok")

@@ -181,9 +181,10 @@ def test_a_sender_killed_after_sending_sends_again_and_the_receiver_drops_the_du
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("pending", 0)
 
-    assert webhooks.deliver_due(now=NOW + datetime.timedelta(seconds=30)) == 0  # the lease holds it
-    receiver.now = T0 + 60
-    assert webhooks.deliver_due(now=NOW + datetime.timedelta(seconds=60)) == 1
+    # the lease (the request's timeout, 10 s, and 5 s more) holds it, then it goes again
+    assert webhooks.deliver_due(now=NOW + datetime.timedelta(seconds=14)) == 0
+    receiver.now = T0 + 15
+    assert webhooks.deliver_due(now=NOW + datetime.timedelta(seconds=15)) == 1
 
     event_ids = [r["event"]["id"] for r in receiver.requests]
     assert event_ids == [delivery.event_id, delivery.event_id]  # sent twice (at least once) ...
