@@ -82,7 +82,7 @@ def scores_moved(before: Mapping[int, float], rows: Sequence[Mapping[str, Any]])
         if pk not in names:
             continue
         old, new = moved[pk]
-        code, title, program = names[pk]
+        code, title, program_id = names[pk]
         specs.append(
             outbox.EventSpec(
                 outbox.SCORE_MOVED,
@@ -90,7 +90,7 @@ def scores_moved(before: Mapping[int, float], rows: Sequence[Mapping[str, Any]])
                 pk,
                 title=f"{code} {title}: alignment score {old:.0f} → {new:.0f}",
                 url=reverse("portfolio:initiative-detail", args=[pk]),
-                about={"initiative": [pk], "program": [program]},
+                about={"initiative": [pk], "program": [program_id]},
                 data={"initiative_id": pk, "code": code, "before": round(old, 2), "after": round(new, 2)},
             )
         )

@@ -49,7 +49,7 @@ def notification_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read and go to what it is about (only one's own)."""
-    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    notification = get_object_or_404(Notification, pk=pk, user_id=request.user.pk)
     services.notifications_read(user=request.user, ids=[notification.pk])
     target = notification.url if is_local_path(notification.url) else reverse("events:notification-list")
     if request.POST.get("stay"):
@@ -70,7 +70,7 @@ def notifications_read(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HtmxHttpRequest) -> HttpResponse:
     """How the user hears of each kind of event: in the app, by e-mail at once, in a digest, or not."""
-    current = dict(Preference.objects.filter(user=request.user).values_list("kind", "channel"))
+    current = dict(Preference.objects.filter(user_id=request.user.pk).values_list("kind", "channel"))
     form = PreferencesForm(request.POST if request.method == "POST" else None, current=current)
     status = 200
     if request.method == "POST":

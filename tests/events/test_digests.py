@@ -116,7 +116,7 @@ def test_executives_receive_it_in_html_and_text_unless_they_turned_it_off(week, 
         "Slipped milestones: 1\n- CRM-2 CRM <renewal>: Go-live, baseline 2026-12-01, forecast 2026-12-15 (+14 days)"
         in message.body
     )
-    html = message.alternatives[0][0]
+    html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "<td>CRM-2 CRM &lt;renewal&gt;</td>" in html
     assert "<renewal>" not in html
 
@@ -159,7 +159,7 @@ def test_the_daily_digest_sends_each_person_one_email_once(manager, executive):
     assert (
         "- Decision recorded: <b>Decision 2</b>\n  http://127.0.0.1:8000/steering/decisions/" in message.body
     )
-    assert "&lt;b&gt;Decision 0&lt;/b&gt;" in message.alternatives[0][0]
+    assert "&lt;b&gt;Decision 0&lt;/b&gt;" in message.alternatives[0][0]  # type: ignore[attr-defined]
     assert by_person[executive.email].subject == "Bearing: your daily digest (1 notification)"
     assert Notification.objects.filter(channel=Channel.WEEKLY, emailed_at__isnull=True).count() == 2
     assert digests.personal_digests(Channel.WEEKLY, now=NOW) == 1

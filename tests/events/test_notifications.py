@@ -114,7 +114,7 @@ def test_an_email_at_once_escapes_what_people_typed(pmo, manager):
     assert message.to == [manager.email]
     assert message.subject == "Bearing: EV-3 <script>alert(1)</script> & co was changed (title)"
     assert "Initiative changed: EV-3 <script>alert(1)</script> & co was changed (title)" in message.body
-    html = message.alternatives[0][0]
+    html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
     assert "<script>" not in html
     assert f'href="http://127.0.0.1:8000/initiatives/{initiative.pk}/"' in html

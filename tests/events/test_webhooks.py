@@ -92,7 +92,7 @@ def test_events_arrive_signed_in_order_and_once(admin_user, pmo, receiver):
         list(WebhookDelivery.objects.filter(subscription=hook).values_list("status", "attempts"))
         == [("delivered", 1)] * 3
     )
-    attempt = WebhookAttempt.objects.order_by("pk").first()
+    attempt = WebhookAttempt.objects.order_by("pk")[0]
     assert (attempt.number, attempt.status_code) == (1, 200)
     assert attempt.response_ms is not None
     assert attempt.response_ms >= 0
@@ -128,7 +128,7 @@ def test_a_failed_delivery_is_retried_with_exponential_backoff_and_holds_later_e
     rename(pmo, InitiativeFactory(code="WH-2"), "One", "Two")
 
     outbox.dispatch_pending()  # at T0: the first fails (500); the second waits behind it
-    first = WebhookDelivery.objects.filter(subscription=hook).order_by("event_id").first()
+    first = WebhookDelivery.objects.filter(subscription=hook).order_by("event_id")[0]
     assert (first.status, first.attempts, first.last_status_code) == ("pending", 1, 500)
     assert first.next_attempt_at == NOW + datetime.timedelta(seconds=30)
     assert len(receiver.requests) == 1
