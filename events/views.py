@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -70,7 +70,7 @@ def notifications_read(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: HtmxHttpRequest) -> HttpResponse:
     """How the user hears of each kind of event: in the app, by e-mail at once, in a digest, or not."""
-    current = dict(Preference.objects.filter(user_id=request.user.pk).values_list("kind", "channel"))
+    current = dict(Preference.objects.filter(user=cast(Any, request.user)).values_list("kind", "channel"))
     form = PreferencesForm(request.POST if request.method == "POST" else None, current=current)
     status = 200
     if request.method == "POST":
