@@ -11,7 +11,6 @@ from django.conf import settings
 from django.urls import reverse
 
 from core import outbox
-from portfolio.models import Initiative
 
 RAISED = "_raised"  # set on a signal row (store.signal_rows) that was not stored before
 
@@ -58,31 +57,22 @@ def signals_cleared(rows: Iterable[Mapping[str, Any]]) -> None:
     outbox.event_record_many([_signal_spec(outbox.SIGNAL_CLEARED, row) for row in rows])
 
 
-def scores_moved(before: Mapping[int, float], rows: Sequence[Mapping[str, Any]]) -> None:
+def scores_moved(
+    before: Mapping[int, tuple[float, str, str, int | None]], rows: Sequence[Mapping[str, Any]]
+) -> None:
     """Record each initiative whose alignment score moved by at least the threshold since it was stored
-    (`before`: initiative id -> stored alignment score). A first score is not a move."""
+    (`before`: initiative id -> its stored alignment score, code, title and program, read in the store's one
+    query). A first score is not a move."""
     threshold = settings.BEARING_EVENT_SCORE_THRESHOLD
-    moved = {
-        row["initiative"]: (before[row["initiative"]], float(row["alignment"]))
-        for row in rows
-        if row["initiative"] in before
-        and abs(float(row["alignment"]) - before[row["initiative"]]) >= threshold
-    }
-    if not moved:
-        return
-    ids = sorted(moved)
-    names: dict[int, tuple[str, str, int | None]] = {}
-    for start in range(0, len(ids), 1000):
-        for pk, code, title, program in Initiative.objects.filter(
-            pk__in=ids[start : start + 1000]
-        ).values_list("pk", "code", "title", "program_id"):
-            names[pk] = (code, title, program)
     specs = []
-    for pk in ids:
-        if pk not in names:
+    for row in rows:
+        pk = row["initiative"]
+        if pk not in before:
             continue
-        old, new = moved[pk]
-        code, title, program_id = names[pk]
+        old, code, title, program_id = before[pk]
+        new = float(row["alignment"])
+        if abs(new - old) < threshold:
+            continue
         specs.append(
             outbox.EventSpec(
                 outbox.SCORE_MOVED,

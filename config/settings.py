@@ -99,7 +99,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.bearing",
-                "events.context_processors.notifications",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },

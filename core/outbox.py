@@ -15,6 +15,7 @@ broker down at commit time, a worker killed) leaves the events pending: the peri
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,33 +118,44 @@ def event_record(
     "objective", "program", "meeting", "kpi") and ids, for their watchers; `recipients` are users told
     whatever they watch (an action's new owner)."""
     spec = EventSpec(kind, subject_type, subject_id, title, url, about or {}, recipients, data or {})
-    return event_record_many([spec], actor=actor)[0]
-
-
-def event_record_many(specs: Sequence[EventSpec], *, actor: Any = None) -> list[OutboxEvent]:
-    """Record several events in one statement (a recompute that raises many signals)."""
-    if not specs:
-        return []
-    if kind_unknown := {s.kind for s in specs} - set(KINDS):
-        raise ValueError(f"Unknown event kind: {sorted(kind_unknown)}")
-    now = timezone.now()
-    actor_id = _actor_id(actor)
-    events = OutboxEvent.objects.bulk_create(
-        [
-            OutboxEvent(
-                kind=s.kind,
-                subject_type=s.subject_type,
-                subject_id=s.subject_id,
-                payload=_payload(s),
-                actor_id=actor_id,
-                created_at=now,
-            )
-            for s in specs
-        ],
-        batch_size=1000,
+    _check_kinds([spec])
+    event = OutboxEvent.objects.create(
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        payload=_payload(spec),
+        actor_id=_actor_id(actor),
+        created_at=timezone.now(),
     )
     _dispatch_after_commit()
-    return events
+    return event
+
+
+def _check_kinds(specs: Sequence[EventSpec]) -> None:
+    if kind_unknown := {s.kind for s in specs} - set(KINDS):
+        raise ValueError(f"Unknown event kind: {sorted(kind_unknown)}")
+
+
+def event_record_many(specs: Sequence[EventSpec], *, actor: Any = None) -> int:
+    """Record several events in one statement, however many (a recompute that raises many signals: its
+    query count must not grow with the portfolio). Returns how many."""
+    if not specs:
+        return 0
+    _check_kinds(specs)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    actor_id = _actor_id(actor)
+    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(c)
+        for c in ("kind", "subject_type", "subject_id", "payload", "actor_id", "created_at")
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)",
+            [(s.kind, s.subject_type, s.subject_id, json.dumps(_payload(s)), actor_id, now) for s in specs],
+        )
+    _dispatch_after_commit()
+    return len(specs)
 
 
 # ------------------------------------------------------------------------------------------------ consumers

@@ -8,6 +8,7 @@ app_name = "events"
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/bell/", views.bell, name="bell"),
     path("notifications/<id:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
     path("notifications/preferences/", views.preferences, name="preferences"),

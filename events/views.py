@@ -7,7 +7,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,6 +43,20 @@ def notification_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     context["page"] = Paginator(rows, ROWS_PER_PAGE).get_page(form.cleaned_data.get("page") or 1)
     return render_page(request, T + "notification_list.html", context, partial="results")
+
+
+@viewer_required
+@require_GET
+def bell(request: HtmxHttpRequest) -> HttpResponse:
+    """The top bar's bell with the unread count (up to BELL_BOUND, then "99+"): one indexed query. Pages load
+    it after themselves, so no page's own query count includes it."""
+    response = render(
+        request,
+        T + "_bell.html",
+        {"unread": selectors.unread_count(request.user), "bound": selectors.BELL_BOUND, "lazy": False},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @viewer_required

@@ -191,15 +191,22 @@ def upsert_scores(rows: Sequence[dict[str, Any]], *, started: datetime.datetime)
     stale_since = connection.ops.quote_name("stale_since")
     changed = f"t.{stale_since} IS NOT NULL AND t.{stale_since} > %s"
     cutoff = connection.ops.adapt_datetimefield_value(started)
-    before: dict[int, float] = {}
+    before: dict[int, tuple[float, str, str, int | None]] = {}
     if rows:
         ids = [row["initiative"] for row in rows]
-        # one range query (the rows come in initiative order, a chunk at a time): what the scores were
-        before = dict(
-            InitiativeScore.objects.filter(
-                initiative_id__gte=min(ids), initiative_id__lte=max(ids)
-            ).values_list("initiative_id", "alignment")
-        )
+        # one range query (the rows come in initiative order, a chunk at a time): what the scores were, with
+        # what an event about a move needs to say
+        stored = InitiativeScore.objects.filter(initiative_id__gte=min(ids), initiative_id__lte=max(ids))
+        before = {
+            pk: (alignment, code, title, program)
+            for pk, alignment, code, title, program in stored.values_list(
+                "initiative_id",
+                "alignment",
+                "initiative__code",
+                "initiative__title",
+                "initiative__program_id",
+            )
+        }
     upsert(
         InitiativeScore,
         rows,

@@ -52,36 +52,42 @@ def logged_in(client: Client, user: Any) -> Client:
 
 
 @pytest.mark.parametrize("persona", ROLES, indirect=True)
-def test_the_bell_shows_the_unread_count_on_every_page(client, persona):
+def test_every_page_loads_the_bell_and_the_bell_shows_the_unread_count(client, persona):
     notify(persona, 3)
     Notification.objects.filter(user=persona, event_id=1).update(read_at=NOW)
-    page = logged_in(client, persona).get(reverse("portfolio:initiative-list")).content.decode()
+    client = logged_in(client, persona)
+    page = client.get(reverse("portfolio:initiative-list")).content.decode()
+    assert 'hx-get="/notifications/bell/" hx-trigger="load" hx-swap="outerHTML"' in page
+
+    bell = client.get(reverse("events:bell"), headers={"HX-Request": "true"})
+    assert bell["Cache-Control"] == "no-store"
     assert (
-        '<span class="visually-hidden">Notifications:</span> <span class="badge rounded-pill text-bg-warning">2<span class="visually-hidden"> unread</span></span>'
-        in page
-    )
+        '<span class="visually-hidden">Notifications</span> <span class="badge rounded-pill text-bg-warning">2'
+        '<span class="visually-hidden"> unread</span></span></a>'
+    ) in bell.content.decode()
 
 
-def test_the_bell_says_99_plus_beyond_its_bound_and_costs_one_query(
-    client, executive, django_assert_num_queries
-):
+def test_the_bell_says_99_plus_beyond_its_bound_in_one_query(client, executive, django_assert_num_queries):
     client = logged_in(client, executive)
-    url = reverse("events:preferences")
+    url = reverse("events:bell")
     client.get(url)
     notify(executive, 5)
-    with django_assert_num_queries(5) as small:
-        client.get(url)
+    with django_assert_num_queries(4) as small:  # session, user, roles; the count
+        assert ">5<" in client.get(url).content.decode()
     notify(executive, 150)
     with django_assert_num_queries(len(small.captured_queries)):
         page = client.get(url).content.decode()
     assert ">99+<" in page
+    Notification.objects.update(read_at=NOW)
+    assert "none unread" in client.get(url).content.decode()
 
 
 def test_an_outsider_and_anonymous_see_no_bell_and_no_page(client, outsider):
     assert client.get(reverse("events:notification-list")).status_code == 302
     client = logged_in(client, outsider)
     assert client.get(reverse("events:notification-list")).status_code == 403
-    assert "Notifications:" not in client.get(reverse("identity:security")).content.decode()
+    assert "/notifications/bell/" not in client.get(reverse("identity:security")).content.decode()
+    assert client.get(reverse("events:bell")).status_code == 403
 
 
 def test_the_notifications_page_filters_pages_and_escapes(client, manager, django_assert_max_num_queries):
