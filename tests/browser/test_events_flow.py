@@ -46,7 +46,9 @@ def test_an_executive_watches_an_initiative_and_hears_of_its_change(page: Any) -
     expect(page.locator("#bell .badge")).to_have_text(f"{unread} unread")
     ARTIFACTS.mkdir(exist_ok=True)
     page.goto("/notifications/")
-    expect(page.get_by_role("button", name="CRM-1 CRM <renewal> 2027 was changed (title)", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("button", name="CRM-1 CRM <renewal> 2027 was changed (title)", exact=True)
+    ).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "events-notifications.png"), full_page=True)
 
     # when: she opens it
