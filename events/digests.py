@@ -24,13 +24,12 @@ from django.utils import timezone
 
 from alignment.models import ALL_SCOPE, PortfolioIndex, Severity, Signal
 from core import outbox, roles
-from events.models import Channel, Notification, Preference
+from events.models import EXECUTIVE_DIGEST, Channel, Notification, Preference
 from events.notify import absolute
 from portfolio.models import Milestone
 from steering.models import CheckpointReview, PortfolioDecision
 
 DIGEST_ROWS = 20
-EXECUTIVE_DIGEST = "digest.executive"  # a Preference kind: "none" turns the executive digest off
 
 
 def send_mail(user: Any, subject: str, template: str, context: dict[str, Any], connection: Any) -> None:

@@ -6,7 +6,7 @@ from django import forms
 
 from core import outbox
 from core.formkit import BearingForm
-from events.models import WATCHABLE, Channel
+from events.models import EXECUTIVE_DIGEST, WATCHABLE, Channel
 
 STATE_CHOICES = [("", "All"), ("unread", "Unread"), ("read", "Read")]
 
@@ -28,11 +28,17 @@ class NotificationFilterForm(BearingForm):
 class PreferencesForm(BearingForm):
     """One choice per kind of event: how the person hears of it."""
 
-    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current: dict[str, str], executive: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for kind, label in kind_choices():
             self.fields[kind] = forms.ChoiceField(
                 label=label, choices=Channel.choices, initial=current.get(kind, Channel.IN_APP)
+            )
+        if executive:
+            self.fields[EXECUTIVE_DIGEST] = forms.ChoiceField(
+                label="The weekly executive digest",
+                choices=[(Channel.WEEKLY, "By e-mail on Mondays"), (Channel.NONE, "Not at all")],
+                initial=current.get(EXECUTIVE_DIGEST, Channel.WEEKLY),
             )
 
 

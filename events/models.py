@@ -7,6 +7,7 @@ from django.db import models
 
 # What can be watched (a key of an event's payload["about"], core.outbox.ABOUT).
 WATCHABLE = ("initiative", "objective", "program", "meeting")
+EXECUTIVE_DIGEST = "digest.executive"  # a Preference kind: "none" turns the weekly executive digest off
 
 
 class Channel(models.TextChoices):

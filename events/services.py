@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from core import outbox, roles
 from core.errors import ApplicationError, NotAllowed
-from events.models import WATCHABLE, Channel, Notification, Preference, Watch, WebhookSubscription
+from events.models import (
+    EXECUTIVE_DIGEST,
+    WATCHABLE,
+    Channel,
+    Notification,
+    Preference,
+    Watch,
+    WebhookSubscription,
+)
 from events.selectors import watchable_exists
 
 ADMINS_ONLY = "Only admins manage webhooks."
@@ -38,10 +46,14 @@ def preferences_set(*, user: Any, channels: dict[str, str]) -> None:
     """Set how the user hears of each kind of event (kinds not named keep their choice)."""
     if not roles.can_view(user):
         raise NotAllowed("Only people with a Bearing role have notification preferences.")
+    executive = roles.EXECUTIVE in roles.roles_of(user)
     errors = {
         kind: ["Choose how you hear of it."]
         for kind, channel in channels.items()
-        if kind not in outbox.KINDS or channel not in Channel.values
+        if not (
+            (kind in outbox.KINDS and channel in Channel.values)
+            or (kind == EXECUTIVE_DIGEST and executive and channel in (Channel.WEEKLY, Channel.NONE))
+        )
     }
     if errors:
         raise ApplicationError("Not saved: a choice is not one offered.", field_errors=errors)

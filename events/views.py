@@ -85,7 +85,11 @@ def notifications_read(request: HtmxHttpRequest) -> HttpResponse:
 def preferences(request: HtmxHttpRequest) -> HttpResponse:
     """How the user hears of each kind of event: in the app, by e-mail at once, in a digest, or not."""
     current = dict(Preference.objects.filter(user=cast(Any, request.user)).values_list("kind", "channel"))
-    form = PreferencesForm(request.POST if request.method == "POST" else None, current=current)
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None,
+        current=current,
+        executive=roles.EXECUTIVE in roles.roles_of(request.user),
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -11,7 +11,7 @@ from django.core import mail
 from alignment.models import PortfolioIndex, Signal
 from core import roles
 from events import digests
-from events.models import Channel, Notification, Preference
+from events.models import EXECUTIVE_DIGEST, Channel, Notification, Preference
 from steering.models import PortfolioDecision
 from tests.events.support import NOW
 from tests.factories import CheckpointReviewFactory, InitiativeFactory, MilestoneFactory, UserFactory
@@ -98,7 +98,7 @@ def test_the_executive_digest_worked_example(week):
 
 def test_executives_receive_it_in_html_and_text_unless_they_turned_it_off(week, executive):
     off = UserFactory(username="exec2", roles=[roles.EXECUTIVE])
-    Preference.objects.create(user=off, kind=digests.EXECUTIVE_DIGEST, channel=Channel.NONE)
+    Preference.objects.create(user=off, kind=EXECUTIVE_DIGEST, channel=Channel.NONE)
     UserFactory(username="pmo2", roles=[roles.PMO])
 
     assert digests.executive_digests(today=MONDAY) == 1

@@ -364,3 +364,18 @@ def test_the_delivery_log_is_paged_and_escaped(client, admin_user, django_assert
     assert "<img src=x" not in page
     assert '<td class="num">99</td>' in page  # the newest: response time 40 + 59 ms
     assert "1 / 2" in page
+
+
+def test_an_executive_turns_the_executive_digest_off_and_others_cannot(client, executive, manager):
+    data = dict.fromkeys(outbox.KINDS, "in_app")
+    response = logged_in(client, executive).post(
+        reverse("events:preferences"), {**data, "digest.executive": "none"}
+    )
+    assert response.status_code == 302
+    assert Preference.objects.get(user=executive, kind="digest.executive").channel == "none"
+    assert (
+        "The weekly executive digest"
+        not in logged_in(Client(), manager).get(reverse("events:preferences")).content.decode()
+    )
+    with pytest.raises(services.ApplicationError):
+        services.preferences_set(user=manager, channels={"digest.executive": "weekly"})
