@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "alignment",
     "steering",
     "planning",
+    "events",
     "ninja",
     "api",
     "demo",
@@ -313,6 +314,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=15),
     },
     "daily-reminders": {"task": "steering.tasks.send_reminders", "schedule": crontab(hour=7, minute=0)},
+    "sweep-events": {"task": "core.tasks.sweep_events", "schedule": timedelta(seconds=60)},
+    "daily-digests": {"task": "events.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=10)},
+    "weekly-digests": {
+        "task": "events.tasks.send_weekly_digests",
+        "schedule": crontab(hour=7, minute=20, day_of_week=1),
+    },
 }
 # Where jobs run: "celery" (workers, needs REDIS_URL), "thread" (in-process, the embedded default) or "inline".
 BEARING_JOB_RUNNER = env_str("BEARING_JOB_RUNNER", "celery" if REDIS_URL else "thread")
@@ -329,6 +336,15 @@ if not 0 < BEARING_JOB_HEARTBEAT * 3 <= BEARING_JOB_SILENCE_LIMIT:
     raise ConfigurationError(
         "BEARING_JOB_SILENCE_LIMIT must be at least three BEARING_JOB_HEARTBEAT intervals (both in seconds)"
     )
+
+# Events (core.outbox, the events app): how long processed events are kept; how many alignment points a score
+# must move to be an event; webhooks' attempts before a subscription is disabled, and whether they may reach
+# private, loopback or link-local addresses (off in production: a webhook must not reach the inside network).
+BEARING_EVENT_RETENTION_DAYS = env_int("BEARING_EVENT_RETENTION_DAYS", 30, minimum=1)
+BEARING_EVENT_SCORE_THRESHOLD = env_int("BEARING_EVENT_SCORE_THRESHOLD", 5, minimum=1)
+BEARING_WEBHOOK_MAX_FAILURES = env_int("BEARING_WEBHOOK_MAX_FAILURES", 8, minimum=1)
+BEARING_WEBHOOK_TIMEOUT = env_int("BEARING_WEBHOOK_TIMEOUT", 10, minimum=1)
+BEARING_WEBHOOK_ALLOW_PRIVATE = env_bool("BEARING_WEBHOOK_ALLOW_PRIVATE", False)
 
 BEARING_CURRENCY = env_str("BEARING_CURRENCY", "EUR")
 

@@ -57,6 +57,7 @@ urlpatterns = [
     path("", include("alignment.urls")),
     path("", include("steering.urls")),
     path("", include("planning.urls")),
+    path("", include("events.urls")),
     path("", include("api.urls")),
     *api_urlpatterns,
 ]

@@ -189,3 +189,45 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import of {self.filename}"
+
+
+class OutboxEvent(models.Model):
+    """A domain event, written by a service in the same transaction as the change it reports (the outbox):
+    it commits or rolls back with the change. Consumers (in-app notifications, webhooks) read it through
+    their own EventDelivery rows. The payload holds ids and display strings only, never a secret."""
+
+    kind = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=20)
+    subject_id = models.BigIntegerField(null=True)
+    payload = models.JSONField(default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["created_at"], name="outbox_event_created"),
+            models.Index(fields=["subject_type", "subject_id", "kind"], name="outbox_event_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class EventDelivery(models.Model):
+    """That a consumer processed an event: written in the same transaction as the consumer's own rows, so an
+    event is processed once per consumer (the unique constraint is the idempotency key)."""
+
+    consumer = models.CharField(max_length=30)
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    processed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consumer", "event"], name="event_delivery_once_per_consumer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer}: event {self.event_id}"

@@ -26,6 +26,7 @@ from core.models import ScheduledRun
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 5.0  # how often the thread looks at the clock
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # crontab's 0..6
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,10 @@ class Entry:
             if len(hours) == 24 and len(minutes) > 1:
                 step = minutes[1] - minutes[0]
                 return f"every {step} minutes"
-            if len(hours) == 1 and len(minutes) == 1:
+            days = sorted(self.schedule.day_of_week)  # type: ignore[attr-defined]
+            if len(hours) == 1 and len(minutes) == 1 and len(days) == 1:
+                return f"{WEEKDAYS[days[0]]}s at {hours[0]:02d}:{minutes[0]:02d}"
+            if len(hours) == 1 and len(minutes) == 1 and len(days) == 7:
                 return f"daily at {hours[0]:02d}:{minutes[0]:02d}"
             return str(self.schedule)
         seconds = int(self.schedule.run_every.total_seconds())

@@ -13,14 +13,19 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from core import outbox
+from core.models import OutboxEvent
 from portfolio.models import Initiative
+from steering.events import action_event
 from steering.models import ActionItem, ActionStatus, ReminderLog
 from steering.rules import checkpoints_due
 
 DUE_WITHIN_DAYS = 7
+ACTION_DUE_DAYS = 2  # an open action due within this many days is "due soon" (an event, once)
 OVERDUE_ACTIONS = "overdue_actions"
 CHECKPOINTS_DUE = "checkpoints_due"
 
@@ -126,6 +131,31 @@ def send(reminders: Iterable[Reminder], today: datetime.date) -> int:
             continue
         sent += 1
     return sent
+
+
+def action_events(today: datetime.date) -> int:
+    """Record in the outbox each open action that falls due within ACTION_DUE_DAYS or is overdue, once per
+    action and kind (an action already told about is skipped, so a job that runs twice records nothing
+    twice). Returns how many events were recorded."""
+    open_actions = ActionItem.objects.filter(status=ActionStatus.OPEN, owner__isnull=False).select_related(
+        "initiative", "review"
+    )
+    recorded = 0
+    for kind, actions in (
+        (outbox.ACTION_OVERDUE, open_actions.filter(due_date__lt=today)),
+        (
+            outbox.ACTION_DUE,
+            open_actions.filter(
+                due_date__gte=today, due_date__lte=today + datetime.timedelta(days=ACTION_DUE_DAYS)
+            ),
+        ),
+    ):
+        told = OutboxEvent.objects.filter(kind=kind, subject_type="action", subject_id=OuterRef("pk"))
+        with transaction.atomic():
+            for action in actions.filter(~Exists(told)).order_by("due_date", "pk")[:1000]:
+                action_event(kind, action)
+                recorded += 1
+    return recorded
 
 
 def send_reminders(*, today: datetime.date | None = None) -> dict[str, int]:

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django.db import connection, models
 
+from alignment import events
 from alignment.engine.compute import InitiativeResult, ObjectiveFacts, PortfolioResult
 from alignment.engine.formulas import KPIAssessment
 from alignment.engine.rules import SignalRow
@@ -190,6 +191,22 @@ def upsert_scores(rows: Sequence[dict[str, Any]], *, started: datetime.datetime)
     stale_since = connection.ops.quote_name("stale_since")
     changed = f"t.{stale_since} IS NOT NULL AND t.{stale_since} > %s"
     cutoff = connection.ops.adapt_datetimefield_value(started)
+    before: dict[int, tuple[float, str, str, int | None]] = {}
+    if rows:
+        ids = [row["initiative"] for row in rows]
+        # one range query (the rows come in initiative order, a chunk at a time): what the scores were, with
+        # what an event about a move needs to say
+        stored = InitiativeScore.objects.filter(initiative_id__gte=min(ids), initiative_id__lte=max(ids))
+        before = {
+            pk: (alignment, code, title, program)
+            for pk, alignment, code, title, program in stored.values_list(
+                "initiative_id",
+                "alignment",
+                "initiative__code",
+                "initiative__title",
+                "initiative__program_id",
+            )
+        }
     upsert(
         InitiativeScore,
         rows,
@@ -200,6 +217,7 @@ def upsert_scores(rows: Sequence[dict[str, Any]], *, started: datetime.datetime)
         },
         update_params=[cutoff, cutoff],
     )
+    events.scores_moved(before, rows)
 
 
 def write_initiative_scores(
@@ -333,16 +351,22 @@ def signal_rows(
         stored = existing.get(s.key)
         if stored is not None and stored[1] == fingerprint:
             continue
-        rows.append({"key": s.key, **values, "digest": fingerprint, "first_seen": now, "last_seen": now})
+        row = {"key": s.key, **values, "digest": fingerprint, "first_seen": now, "last_seen": now}
+        if stored is None:
+            row[events.RAISED] = True
+        rows.append(row)
     vanished = [(pk, fp) for key, (pk, fp) in existing.items() if key not in raised]
     return rows, vanished
 
 
 def upsert_signals(rows: Sequence[dict[str, Any]]) -> None:
-    """Write signal rows (signal_rows()) in one statement; when a signal was first raised is kept."""
+    """Write signal rows (signal_rows()) in one statement; when a signal was first raised is kept. Those
+    raised for the first time are recorded as events."""
+    raised = [row for row in rows if row.pop(events.RAISED, False)]
     upsert(
         Signal, rows, key="key", update=[name for name in rows[0] if name != "first_seen"] if rows else None
     )
+    events.signals_raised(raised)
 
 
 def delete_signals(vanished: Collection[tuple[int, str]]) -> None:
@@ -350,9 +374,14 @@ def delete_signals(vanished: Collection[tuple[int, str]]) -> None:
     was written since, by the same run (a signal that moved to an initiative scored in another chunk): it
     stays."""
     if vanished:
-        Signal.objects.filter(
-            pk__in=[pk for pk, _ in vanished], digest__in={fp for _, fp in vanished}
-        ).delete()
+        gone = Signal.objects.filter(pk__in=[pk for pk, _ in vanished], digest__in={fp for _, fp in vanished})
+        cleared = list(
+            gone.values(
+                "key", "rule", "severity", "initiative", "objective", "kpi", "program", "owner", "message"
+            )
+        )
+        gone.delete()
+        events.signals_cleared(cleared)
 
 
 def write_signals(

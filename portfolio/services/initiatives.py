@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils import timezone
 
+from core import outbox
 from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed
 from core.extensions import registry
@@ -15,6 +16,7 @@ from core.models import VersionedModel
 from core.records import record_create, record_delete, record_update
 from core.roles import can_edit_initiative, can_edit_portfolio, can_record_decisions
 from core.stages import Stage
+from portfolio.events import contribution_event, initiative_event
 from portfolio.models import Artefact, Contribution, Initiative, Milestone, ScopeChange, ScopeChangeStatus
 
 M = TypeVar("M", bound=VersionedModel)
@@ -54,6 +56,7 @@ def initiative_create(*, user: Any, data: dict[str, Any]) -> Initiative:
         )
         check_stage_move(initiative, initiative)
         portfolio_changed(initiative_ids=[initiative.pk])
+        initiative_event(outbox.INITIATIVE_REGISTERED, initiative, actor=user)
     return initiative
 
 
@@ -100,8 +103,15 @@ def _initiative_write(
     authorize: Callable[[Any, Initiative], bool],
 ) -> Initiative:
     moved: list[Initiative] = []
+    changed: list[str] = []
 
     def stamp_stage(before: Initiative, after: Initiative) -> None:
+        changed.extend(
+            f.name
+            for f in Initiative._meta.concrete_fields
+            if f.name not in ("version", "updated_at", "stage", "stage_since")
+            and getattr(before, f.attname) != getattr(after, f.attname)
+        )
         if before.stage != after.stage:
             after.stage_since = timezone.localdate()
             moved.append(before)
@@ -121,6 +131,10 @@ def _initiative_write(
         for before in moved:
             check_stage_move(before, initiative)
         portfolio_changed(initiative_ids=[initiative.pk])
+        for before in moved:
+            initiative_event(outbox.INITIATIVE_STAGE_MOVED, initiative, actor=user, stage_from=before.stage)
+        if changed:
+            initiative_event(outbox.INITIATIVE_CHANGED, initiative, actor=user, fields=changed)
     return initiative
 
 
@@ -192,19 +206,31 @@ def _pmo_rule(user: Any, _initiative: Initiative) -> bool:
 
 def contribution_create(*, user: Any, initiative: Initiative, data: dict[str, Any]) -> Contribution:
     """Link an initiative to an objective with a strength and a rationale (PMO: the contribution drives the scores)."""
-    return child_create(Contribution, user=user, initiative=initiative, data=data, rule=_pmo_rule)
+    with transaction.atomic():
+        contribution = child_create(Contribution, user=user, initiative=initiative, data=data, rule=_pmo_rule)
+        contribution_event(contribution, actor=user, action="added")
+    return contribution
 
 
 def contribution_update(
     *, user: Any, contribution_id: int, version: int, data: dict[str, Any]
 ) -> Contribution:
-    return child_update(
-        Contribution, user=user, pk=contribution_id, version=version, data=data, rule=_pmo_rule
-    )
+    with transaction.atomic():
+        contribution = child_update(
+            Contribution, user=user, pk=contribution_id, version=version, data=data, rule=_pmo_rule
+        )
+        contribution_event(contribution, actor=user, action="changed")
+    return contribution
 
 
 def contribution_delete(*, user: Any, contribution_id: int, version: int) -> None:
-    child_delete(Contribution, user=user, pk=contribution_id, version=version, rule=_pmo_rule)
+    with transaction.atomic():
+        contribution = (
+            Contribution.objects.select_related("initiative", "objective").filter(pk=contribution_id).first()
+        )
+        child_delete(Contribution, user=user, pk=contribution_id, version=version, rule=_pmo_rule)
+        if contribution is not None:
+            contribution_event(contribution, actor=user, action="removed")
 
 
 def _stamp_forecast(before: Milestone, after: Milestone) -> None:

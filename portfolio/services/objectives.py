@@ -11,6 +11,7 @@ from django.db import transaction
 from core.changes import portfolio_changed
 from core.records import record_create, record_delete, record_update
 from core.roles import can_edit_portfolio
+from portfolio.events import reading_event
 from portfolio.models import KPI, InterimTarget, Objective, Program, Reading
 
 
@@ -80,6 +81,7 @@ def reading_record(*, user: Any, kpi: KPI, date: datetime.date, value: Decimal, 
             allowed=can_edit_portfolio(user),
         )
         portfolio_changed(kpi_ids=[kpi.pk])
+        reading_event(reading, kpi, actor=user)
     return reading
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from core import outbox
 from core.errors import ApplicationError, NotAllowed
 from core.records import record_update
 from core.roles import can_edit_portfolio, can_view
+from steering.events import action_event
 from steering.models import ActionItem, ActionStatus, Committee
 from steering.services.meetings import is_chair, only, pk_of
 
@@ -84,12 +87,17 @@ def action_update(*, user: Any, action_id: int, version: int, data: Mapping[str,
         else:
             after.completed_on = None
 
-    return record_update(
-        ActionItem,
-        pk=action_id,
-        version=version,
-        user=user,
-        values=values,
-        authorize=authorize,
-        prepare=prepare,
-    )
+    with transaction.atomic():
+        before_owner = ActionItem.objects.filter(pk=action_id).values_list("owner_id", flat=True).first()
+        action = record_update(
+            ActionItem,
+            pk=action_id,
+            version=version,
+            user=user,
+            values=values,
+            authorize=authorize,
+            prepare=prepare,
+        )
+        if action.owner_id is not None and action.owner_id != before_owner:
+            action_event(outbox.ACTION_ASSIGNED, action, actor=user)
+    return action

@@ -12,6 +12,7 @@ from core.errors import ApplicationError, NotAllowed
 from core.redirects import is_local_path
 from core.roles import can_record_decisions
 from portfolio.models import Initiative
+from steering.events import portfolio_decision_event
 from steering.models import DecisionKind, DecisionOutcome, PortfolioDecision
 
 RECORDERS = "Only steering members, the PMO and admins record portfolio decisions."
@@ -61,7 +62,7 @@ def portfolio_decision_record(
             field_errors=errors,
         )
     with transaction.atomic():
-        return PortfolioDecision.objects.create(
+        decision = PortfolioDecision.objects.create(
             kind=kind,
             outcome=outcome,
             subject=subject,
@@ -71,3 +72,5 @@ def portfolio_decision_record(
             decided_at=timezone.now(),
             link=link,
         )
+        portfolio_decision_event(decision, actor=user)
+    return decision

@@ -11,11 +11,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core import outbox
 from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.records import record_create, record_update
 from core.roles import can_record_decisions
 from steering import rules
+from steering.events import action_event, review_event
 from steering.models import (
     RAG,
     RAG_DIMENSIONS,
@@ -183,7 +185,7 @@ def review_create(
         )
         due = meeting.held_on + datetime.timedelta(days=CONDITION_DUE_DAYS)
         for condition in conditions:
-            record_create(
+            action = record_create(
                 ActionItem,
                 user=user,
                 values={
@@ -195,6 +197,7 @@ def review_create(
                 },
                 allowed=True,
             )
+            action_event(outbox.ACTION_ASSIGNED, action, actor=user)
         record_update(
             AgendaItem,
             pk=current.pk,
@@ -215,4 +218,5 @@ def review_create(
                 m2m={"attendees": sorted(present | {a.pk for a in attendees})},
             )
         portfolio_changed(initiative_ids=[initiative.pk])
+        review_event(review, actor=user)
     return review

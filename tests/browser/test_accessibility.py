@@ -106,6 +106,11 @@ def pages() -> list[str]:
         "/planning/priorities/?method=wsjf",
         "/planning/priorities/scoring-model/",
         "/planning/priorities/sensitivity/",
+        "/notifications/",
+        "/notifications/preferences/",
+        "/notifications/watching/",
+        "/webhooks/",
+        "/webhooks/new/",
     ]
 
 

@@ -178,6 +178,7 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     scenario, scenario_job = _scenario(pmo, initiative)
     _scoring_model(pmo, initiative)
     proposal = _intake(pmo, manager, steering, objective)
+    _events(people, initiative)
     return {
         "proposal": proposal,
         "strategy": strategy,
@@ -306,6 +307,51 @@ def _scoring_model(pmo: Any, initiative: Any) -> None:
         wsjf_risk_reduction=8,
         wsjf_job_size=8,
         actual_start=None,
+    )
+
+
+def _events(people: dict[str, Any], initiative: Any) -> None:
+    """A watch, a preference, notifications (read and unread), a webhook with a queued delivery and a failed
+    attempt; the event processed by the notifications consumer only (the webhook's host is not looked up)."""
+    from core import outbox
+    from events import notify
+    from events import services as events
+    from events.models import WebhookAttempt, WebhookDelivery
+
+    now = timezone.now()
+    events.watch_set(
+        user=people["executive"], subject_type="initiative", subject_id=initiative.pk, watching=True
+    )
+    events.preferences_set(user=people["manager"], channels={outbox.INITIATIVE_CHANGED: "daily"})
+    hook = events.webhook_create(
+        user=people["admin_user"],
+        name="Chat <b>room</b>",
+        url="https://hooks.example.org/bearing",
+        kinds=[outbox.INITIATIVE_CHANGED],
+    )
+    event = outbox.event_record(
+        outbox.INITIATIVE_CHANGED,
+        subject_type="initiative",
+        subject_id=initiative.pk,
+        title=f"{initiative.code} <i>changed</i>",
+        url=f"/initiatives/{initiative.pk}/",
+        about={"initiative": [initiative.pk]},
+        recipients=[people[name].pk for name in ("executive", "manager", "admin_user", "steering_member")],
+    )
+    consumer = next(c for c in outbox.consumers() if c.name == notify.CONSUMER)
+    outbox.process(consumer, event)
+    events.notifications_read(user=people["steering_member"])
+    delivery = WebhookDelivery.objects.create(
+        subscription=hook, event_id=event.pk, kind=event.kind, body="{}", next_attempt_at=now, created_at=now
+    )
+    WebhookAttempt.objects.create(
+        subscription=hook,
+        delivery=delivery,
+        number=1,
+        attempted_at=now,
+        status_code=500,
+        response_ms=12,
+        error="The receiver answered 500 <script>",
     )
 
 

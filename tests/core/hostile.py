@@ -35,6 +35,7 @@ from core import roles
 from core.extensions import registry
 from core.models import ImportRun, Job, VersionedModel
 from core.stages import Stage
+from events.models import Notification, WebhookSubscription
 from planning import models as planning_models
 from planning import services as planning
 from planning.services import scenarios
@@ -581,6 +582,8 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
             "account-two-factor-off",
         )
     },
+    "events:notification-open": Notification,
+    **{f"events:webhook-{name}": WebhookSubscription for name in ("edit", "rotate", "delete", "log")},
 }
 CHART_KEYS = ("heatmap", "bubble", "investment", "mix", "kpis", "history", "risks")
 # The records behind each resource of the REST API (its JSON is checked for server errors here; its schema by

@@ -74,6 +74,22 @@ def test_the_schedule_reads_the_beat_schedule_in_words():
             "daily at 07:00",
             "The daily e-mails: overdue action items to their owners, checkpoints due within a week to managers",
         ),
+        "sweep-events": (
+            "core.tasks.sweep_events",
+            "every 60 seconds",
+            "Deliver any event left pending (the broker down at commit time, a worker killed) and drop old "
+            "processed events",
+        ),
+        "daily-digests": (
+            "events.tasks.send_daily_digests",
+            "daily at 07:10",
+            "E-mail each person the notifications they chose to receive in a daily digest",
+        ),
+        "weekly-digests": (
+            "events.tasks.send_weekly_digests",
+            "Mondays at 07:20",
+            "E-mail the weekly executive digest and each person's weekly digest of notifications",
+        ),
     }
 
 
@@ -211,6 +227,6 @@ def test_the_recompute_page_says_where_the_scheduled_jobs_run(
     page = client.get(reverse("alignment:recompute")).content.decode()
 
     assert says in page
-    assert page.count("<tr><td>") == 5
+    assert page.count("<tr><td>") == 8
     assert "daily at 02:30" in page
     assert ("Last run" in page) is (runner == "thread")

@@ -1,0 +1,87 @@
+"""The engine's events in the outbox (core.outbox): signals raised and cleared, and alignment scores that moved
+by more than the threshold (BEARING_EVENT_SCORE_THRESHOLD points). Recorded by the store's writes, in their
+transaction, for the one-initiative recompute and the full recompute alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from core import outbox
+
+RAISED = "_raised"  # set on a signal row (store.signal_rows) that was not stored before
+
+
+def _signal_url(row: Mapping[str, Any]) -> str:
+    if row.get("initiative"):
+        return reverse("portfolio:initiative-detail", args=[row["initiative"]])
+    if row.get("objective"):
+        return reverse("portfolio:objective-detail", args=[row["objective"]])
+    return reverse("alignment:signal-list")
+
+
+def _signal_spec(kind: str, row: Mapping[str, Any]) -> outbox.EventSpec:
+    return outbox.EventSpec(
+        kind,
+        "signal",
+        None,
+        title=("Raised: " if kind == outbox.SIGNAL_RAISED else "Cleared: ") + str(row["message"]),
+        url=_signal_url(row),
+        about={
+            "initiative": [row.get("initiative")],
+            "objective": [row.get("objective")],
+            "kpi": [row.get("kpi")],
+            "program": [row.get("program")],
+        },
+        recipients=[row.get("owner")],
+        data={
+            "key": row["key"],
+            "rule": row["rule"],
+            "severity": row["severity"],
+            "initiative_id": row.get("initiative"),
+            "objective_id": row.get("objective"),
+        },
+    )
+
+
+def signals_raised(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Record the signals raised for the first time (rows marked RAISED)."""
+    outbox.event_record_many([_signal_spec(outbox.SIGNAL_RAISED, row) for row in rows])
+
+
+def signals_cleared(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Record the signals no longer raised (their stored values, read before they are deleted)."""
+    outbox.event_record_many([_signal_spec(outbox.SIGNAL_CLEARED, row) for row in rows])
+
+
+def scores_moved(
+    before: Mapping[int, tuple[float, str, str, int | None]], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Record each initiative whose alignment score moved by at least the threshold since it was stored
+    (`before`: initiative id -> its stored alignment score, code, title and program, read in the store's one
+    query). A first score is not a move."""
+    threshold = settings.BEARING_EVENT_SCORE_THRESHOLD
+    specs = []
+    for row in rows:
+        pk = row["initiative"]
+        if pk not in before:
+            continue
+        old, code, title, program_id = before[pk]
+        new = float(row["alignment"])
+        if abs(new - old) < threshold:
+            continue
+        specs.append(
+            outbox.EventSpec(
+                outbox.SCORE_MOVED,
+                "initiative",
+                pk,
+                title=f"{code} {title}: alignment score {old:.0f} → {new:.0f}",
+                url=reverse("portfolio:initiative-detail", args=[pk]),
+                about={"initiative": [pk], "program": [program_id]},
+                data={"initiative_id": pk, "code": code, "before": round(old, 2), "after": round(new, 2)},
+            )
+        )
+    outbox.event_record_many(specs)
