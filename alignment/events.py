@@ -4,7 +4,9 @@ transaction, for the one-initiative recompute and the full recompute alike."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +15,24 @@ from django.urls import reverse
 from core import outbox
 
 RAISED = "_raised"  # set on a signal row (store.signal_rows) that was not stored before
+_history = threading.local()
+
+
+@contextmanager
+def rebuilding_history() -> Iterator[None]:
+    """Recomputes as of past days (a history rebuilt for a portfolio loaded in one go) record no events:
+    events tell people what changed now, and a signal raised at one month end and cleared at the next is not
+    news. The recompute as of today, after them, records what differs from the last of them."""
+    _history.on = True
+    try:
+        yield
+    finally:
+        _history.on = False
+
+
+def _record(specs: Sequence[outbox.EventSpec]) -> None:
+    if not getattr(_history, "on", False):
+        outbox.event_record_many(specs)
 
 
 def _signal_url(row: Mapping[str, Any]) -> str:
@@ -49,12 +69,12 @@ def _signal_spec(kind: str, row: Mapping[str, Any]) -> outbox.EventSpec:
 
 def signals_raised(rows: Iterable[Mapping[str, Any]]) -> None:
     """Record the signals raised for the first time (rows marked RAISED)."""
-    outbox.event_record_many([_signal_spec(outbox.SIGNAL_RAISED, row) for row in rows])
+    _record([_signal_spec(outbox.SIGNAL_RAISED, row) for row in rows])
 
 
 def signals_cleared(rows: Iterable[Mapping[str, Any]]) -> None:
     """Record the signals no longer raised (their stored values, read before they are deleted)."""
-    outbox.event_record_many([_signal_spec(outbox.SIGNAL_CLEARED, row) for row in rows])
+    _record([_signal_spec(outbox.SIGNAL_CLEARED, row) for row in rows])
 
 
 def scores_moved(
@@ -84,4 +104,4 @@ def scores_moved(
                 data={"initiative_id": pk, "code": code, "before": round(old, 2), "after": round(new, 2)},
             )
         )
-    outbox.event_record_many(specs)
+    _record(specs)

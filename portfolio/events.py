@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 
 from core import outbox
@@ -15,6 +16,14 @@ def initiative_about(initiative: Initiative) -> dict[str, list[int | None]]:
     return {"initiative": [initiative.pk], "program": [initiative.program_id]}
 
 
+def _label(name: str) -> str:
+    """A field as the initiative's form names it ("sustainment owner", not "sustainment_owner")."""
+    try:
+        return str(Initiative._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
 def initiative_event(
     kind: str, initiative: Initiative, *, actor: Any, fields: Iterable[str] = (), stage_from: str = ""
 ) -> None:
@@ -22,7 +31,8 @@ def initiative_event(
     data: dict[str, Any] = {"initiative_id": initiative.pk, "code": initiative.code}
     if kind == outbox.INITIATIVE_CHANGED:
         data["fields"] = sorted(fields)
-        title = f"{initiative.code} {initiative.title} was changed ({', '.join(sorted(fields))})"
+        labels = ", ".join(_label(name) for name in sorted(fields))
+        title = f"{initiative.code} {initiative.title} was changed ({labels})"
     elif kind == outbox.INITIATIVE_STAGE_MOVED:
         data.update({"stage_from": stage_from, "stage_to": initiative.stage})
         title = f"{initiative.code} {initiative.title} moved to {initiative.get_stage_display()}"

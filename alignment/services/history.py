@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from alignment import events
 from alignment.models import HistoryDay, InitiativeScore, ScoreHistory
 from alignment.services.dashboards import render_dashboards
 from alignment.services.scores import recompute
@@ -138,7 +139,8 @@ def backfill_history(*, today: datetime.date, months: int) -> list[datetime.date
     """Score the portfolio as of each of the last `months` month ends and record its history, then as of today.
 
     For a portfolio loaded in one go (the demo, an import) this gives the trends something to show. Each
-    past run sees the readings, reviews and scope changes dated up to that day.
+    past run sees the readings, reviews and scope changes dated up to that day, and records no events: only the
+    run as of today tells people what differs from the last month end.
     """
     days = []
     for back in range(months, 0, -1):
@@ -147,8 +149,11 @@ def backfill_history(*, today: datetime.date, months: int) -> list[datetime.date
             first = (first - datetime.timedelta(days=1)).replace(day=1)
         month_end = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
         days.append(month_end)
-    for day in [*days, today]:
-        recompute(today=day)
-        record_history(today=day)
+    with events.rebuilding_history():
+        for day in days:
+            recompute(today=day)
+            record_history(today=day)
+    recompute(today=today)
+    record_history(today=today)
     render_dashboards(today=today)
     return days

@@ -93,3 +93,21 @@ def test_the_reminder_sweep_records_actions_due_soon_and_overdue_once(manager):
         ),
         ("action.due", "action", soon.pk, "Action due on ACT-1: Soon (due 2026-11-25)", [owner.pk]),
     ]
+
+
+def test_a_history_rebuild_records_no_event_for_its_past_days(manager):
+    # given: an orphan, raised at every past month end and today alike
+    theme = ObjectiveFactory(code="T1", title="Theme")
+    initiative = InitiativeFactory(code="ENG-2", title="Orphan", manager=manager)
+
+    # when: its history is rebuilt back two month ends, then as of today
+    engine.backfill_history(today=datetime.date(2026, 11, 21), months=2)
+
+    # then: no event at all: the signal raised at the first past month end is no news today
+    assert events() == []
+
+    # and later changes are told as usual
+    ContributionFactory(initiative=initiative, objective=theme, strength=Strength.STRONG)
+    engine.recompute(initiative_ids=[initiative.pk])
+    cleared = [e[3] for e in events(outbox.SIGNAL_CLEARED) if e[3]["rule"] == "orphan"]
+    assert [(c["key"], c["title"][:15]) for c in cleared] == [(f"orphan:i{initiative.pk}", "Cleared: ENG-2 ")]

@@ -87,6 +87,20 @@ def test_changing_an_initiative_records_the_fields_changed_and_a_stage_move(pmo)
     assert changed[3]["title"] == "EVT-2 Portal v2 was changed (title)"
 
 
+def test_a_change_names_the_fields_as_the_form_does(pmo):
+    initiative = InitiativeFactory(code="EVT-4", title="Ledger")
+    portfolio.initiative_update(
+        user=pmo,
+        initiative_id=initiative.pk,
+        version=initiative.version,
+        data={"planned_end": datetime.date(2027, 6, 30), "budget_capex": Decimal("125000")},
+    )
+
+    (changed,) = events()
+    assert changed[3]["fields"] == ["budget_capex", "planned_end"]
+    assert changed[3]["title"] == "EVT-4 Ledger was changed (budget (capex), planned end)"
+
+
 def test_saving_an_initiative_unchanged_records_nothing(pmo):
     initiative = InitiativeFactory()
     portfolio.initiative_update(user=pmo, initiative_id=initiative.pk, version=initiative.version, data={})
