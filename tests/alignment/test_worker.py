@@ -436,7 +436,7 @@ def test_a_full_recompute_whose_worker_is_killed_is_failed_and_replaced_and_the_
 # --------------------------------------------------------------------------------------- without services
 
 
-def test_the_beat_schedule_fails_lost_jobs_and_runs_the_sweep_the_nightly_recompute_the_score_history_and_the_reminders() -> (
+def test_the_beat_schedule_fails_lost_jobs_and_runs_the_sweeps_the_nightly_recompute_the_score_history_the_reminders_and_the_digests() -> (
     None
 ):
     # given
@@ -459,6 +459,15 @@ def test_the_beat_schedule_fails_lost_jobs_and_runs_the_sweep_the_nightly_recomp
             "schedule": crontab(hour=3, minute=15),
         },
         "daily-reminders": {"task": "steering.tasks.send_reminders", "schedule": crontab(hour=7, minute=0)},
+        "sweep-events": {"task": "core.tasks.sweep_events", "schedule": datetime.timedelta(seconds=60)},
+        "daily-digests": {
+            "task": "events.tasks.send_daily_digests",
+            "schedule": crontab(hour=7, minute=10),
+        },
+        "weekly-digests": {
+            "task": "events.tasks.send_weekly_digests",
+            "schedule": crontab(hour=7, minute=20, day_of_week=1),
+        },
     }
     assert app.conf.beat_schedule == schedule
     assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)
