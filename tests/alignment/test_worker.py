@@ -439,8 +439,9 @@ def test_a_full_recompute_whose_worker_is_killed_is_failed_and_replaced_and_the_
 def test_the_beat_schedule_fails_lost_jobs_and_runs_the_sweeps_the_nightly_recompute_the_score_history_the_reminders_and_the_digests() -> (
     None
 ):
-    # given
+    # given: the schedule, and every app's tasks imported as a worker imports them when it starts
     schedule = settings.CELERY_BEAT_SCHEDULE
+    app.loader.import_default_modules()
 
     # then: each entry's crontab, and each task name is a task the Celery app knows
     assert schedule == {
