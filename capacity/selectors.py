@@ -1,0 +1,332 @@
+"""Reads for capacity: each team's capacity per month, its demand by layer (run, committed change, proposed
+change), the heat map of utilisation and what stands behind one of its cells (docs/capacity.md).
+
+The heat map reads a fixed number of queries whatever the number of teams, months and initiatives: one for
+the members, one for the overrides, one grouped query for run demand and one for change demand (both change
+layers at once); the grid is assembled in Python from those sums."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from capacity.models import (
+    COMMITTED_STAGES,
+    PROPOSED_STAGES,
+    CapacityOverride,
+    CapacityPolicy,
+    ChangeDemandMonth,
+    RunDemand,
+    Team,
+    TeamMember,
+)
+from capacity.months import add_months, first_of, working_days
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+# The colour bands of the heat map: (upper bound of utilisation in %, css class, legend label)
+BANDS: tuple[tuple[float, str, str], ...] = (
+    (50.0, "cap-b0", "Below 50 %"),
+    (85.0, "cap-b1", "50 to 85 %"),
+    (100.0, "cap-b2", "85 to 100 %"),
+    (120.0, "cap-b3", "Over 100 to 120 %"),
+    (float("inf"), "cap-b4", "Over 120 %"),
+)
+NO_CAPACITY = ("cap-none", "No capacity entered")
+
+
+def band(percent: float | None, demand: Decimal) -> str:
+    """The colour class of a utilisation in per cent (None: no capacity; over-allocated if it has demand)."""
+    if percent is None:
+        return BANDS[-1][1] if demand > 0 else NO_CAPACITY[0]
+    for bound, css, _label in BANDS:
+        if percent <= bound:
+            return css
+    return BANDS[-1][1]
+
+
+def member_days(availability: int, month: datetime.date) -> Decimal:
+    """A member's person-days in a month: the month's working days x availability."""
+    return Decimal(working_days(month)) * Decimal(availability) / HUNDRED
+
+
+def capacities(team_ids: Sequence[int] | None, months: Sequence[datetime.date]) -> dict[tuple[int, datetime.date], Decimal]:
+    """Each team's capacity in each month, in person-days: its override when one is entered, else the sum
+    over the members in the team that month of working days x availability. Two queries."""
+    if not months:
+        return {}
+    first, last = months[0], months[-1]
+    members = TeamMember.objects.filter(
+        Q(start_month__isnull=True) | Q(start_month__lte=last), Q(end_month__isnull=True) | Q(end_month__gte=first)
+    )
+    overrides = CapacityOverride.objects.filter(month__gte=first, month__lte=last)
+    if team_ids is not None:
+        members = members.filter(team_id__in=team_ids)
+        overrides = overrides.filter(team_id__in=team_ids)
+    # members with no bounds (most of them) are summed per team in the database
+    share: dict[int, Decimal] = defaultdict(Decimal)
+    bounded: list[tuple[int, int, datetime.date | None, datetime.date | None]] = []
+    for team_id, availability, start, end in members.values_list(
+        "team_id", "availability", "start_month", "end_month"
+    ):
+        if start is None and end is None:
+            share[team_id] += availability
+        else:
+            bounded.append((team_id, availability, start, end))
+    days = {month: Decimal(working_days(month)) for month in months}
+    result: dict[tuple[int, datetime.date], Decimal] = {}
+    for team_id, total in share.items():
+        for month in months:
+            result[(team_id, month)] = days[month] * total / HUNDRED
+    for team_id, availability, start, end in bounded:
+        for month in months:
+            if (start is None or start <= month) and (end is None or month <= end):
+                key = (team_id, month)
+                result[key] = result.get(key, ZERO) + days[month] * availability / HUNDRED
+    for team_id, month, person_days in overrides.values_list("team_id", "month", "person_days"):
+        result[(team_id, month)] = person_days
+    return result
+
+
+def run_totals(team_ids: Sequence[int] | None, months: Sequence[datetime.date]) -> dict[tuple[int, datetime.date], Decimal]:
+    """Run demand per team and month (all categories), one grouped query."""
+    if not months:
+        return {}
+    rows = RunDemand.objects.filter(month__gte=months[0], month__lte=months[-1])
+    if team_ids is not None:
+        rows = rows.filter(team_id__in=team_ids)
+    return {
+        (team_id, month): total or ZERO
+        for team_id, month, total in rows.values_list("team_id", "month").annotate(total=Sum("person_days")).order_by()
+    }
+
+
+def change_totals(
+    team_ids: Sequence[int] | None, months: Sequence[datetime.date]
+) -> dict[tuple[int, datetime.date], tuple[Decimal, Decimal]]:
+    """Change demand per team and month as (committed, proposed), one grouped query: effort of approved and
+    in-delivery initiatives is committed, of ideas and proposals proposed; the rest counts for nothing."""
+    if not months:
+        return {}
+    rows = ChangeDemandMonth.objects.filter(
+        month__gte=months[0], month__lte=months[-1], initiative__stage__in=COMMITTED_STAGES | PROPOSED_STAGES
+    )
+    if team_ids is not None:
+        rows = rows.filter(team_id__in=team_ids)
+    grouped = (
+        rows.values_list("team_id", "month")
+        .annotate(
+            committed=Sum("person_days", filter=Q(initiative__stage__in=COMMITTED_STAGES)),
+            proposed=Sum("person_days", filter=Q(initiative__stage__in=PROPOSED_STAGES)),
+        )
+        .order_by()
+    )
+    return {(team_id, month): (c or ZERO, p or ZERO) for team_id, month, c, p in grouped}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One team-month: its capacity and demand in person-days, and its utilisation."""
+
+    team_id: int
+    month: datetime.date
+    capacity: Decimal
+    run: Decimal
+    committed: Decimal
+    proposed: Decimal
+
+    @property
+    def demand(self) -> Decimal:
+        """Run + committed change."""
+        return self.run + self.committed
+
+    @property
+    def demand_with_proposed(self) -> Decimal:
+        return self.run + self.committed + self.proposed
+
+    def utilisation(self, *, proposals: bool = False) -> float | None:
+        """(run + committed change [+ proposed change]) / capacity, in per cent; None without capacity."""
+        demand = self.demand_with_proposed if proposals else self.demand
+        if self.capacity <= 0:
+            return None
+        return float(demand * HUNDRED / self.capacity)
+
+    def over(self, threshold: float, *, proposals: bool = False) -> bool:
+        """Over-allocated: utilisation above the threshold, or demand where there is no capacity."""
+        demand = self.demand_with_proposed if proposals else self.demand
+        percent = self.utilisation(proposals=proposals)
+        return demand > 0 if percent is None else percent > threshold + 1e-9
+
+    def css(self, *, proposals: bool = False) -> str:
+        demand = self.demand_with_proposed if proposals else self.demand
+        return band(self.utilisation(proposals=proposals), demand)
+
+
+@dataclass(frozen=True)
+class Share:
+    """Run against change over a window: capacity, run demand and change demand, in person-days."""
+
+    capacity: Decimal
+    run: Decimal
+    committed: Decimal
+    proposed: Decimal
+    target: float  # the share of capacity run should leave for change, in per cent
+
+    @property
+    def run_share(self) -> float | None:
+        """Run demand / capacity, in per cent."""
+        return None if self.capacity <= 0 else float(self.run * HUNDRED / self.capacity)
+
+    @property
+    def change_room(self) -> float | None:
+        """What run leaves for change: (capacity - run) / capacity, in per cent (0 when run takes it all)."""
+        if self.capacity <= 0:
+            return None
+        return max(0.0, float((self.capacity - self.run) * HUNDRED / self.capacity))
+
+    @property
+    def change_share(self) -> float | None:
+        """Committed change / (run + committed change): how the demand splits, in per cent."""
+        total = self.run + self.committed
+        return None if total <= 0 else float(self.committed * HUNDRED / total)
+
+    @property
+    def meets_target(self) -> bool | None:
+        room = self.change_room
+        return None if room is None else room + 1e-9 >= self.target
+
+
+@dataclass
+class HeatRow:
+    team_id: int
+    name: str
+    cells: list[Cell]
+    share: Share
+
+
+@dataclass
+class HeatMap:
+    months: list[datetime.date]
+    rows: list[HeatRow]
+    overall: Share
+    threshold: float
+    target: float
+    proposals: bool
+    over: list[tuple[HeatRow, Cell]] = field(default_factory=list)
+
+    @property
+    def overall_utilisation(self) -> float | None:
+        """All teams' demand over all their capacity in the window, in per cent."""
+        share = self.overall
+        demand = share.run + share.committed + (share.proposed if self.proposals else ZERO)
+        return None if share.capacity <= 0 else float(demand * HUNDRED / share.capacity)
+
+
+def window(start: datetime.date, count: int) -> list[datetime.date]:
+    return [add_months(first_of(start), i) for i in range(count)]
+
+
+def heat_map(
+    teams: Iterable[tuple[int, str]],
+    months: Sequence[datetime.date],
+    *,
+    policy: CapacityPolicy,
+    proposals: bool = False,
+    all_teams: bool = False,
+) -> HeatMap:
+    """The utilisation grid of these teams (id, name) over these months, with each team's run against change
+    share and the over-allocated team-months, worst first. `all_teams` says the teams are every team (the
+    queries then need no list of ids). Four queries."""
+    teams = list(teams)
+    ids = None if all_teams else [pk for pk, _ in teams]
+    capacity = capacities(ids, months)
+    run = run_totals(ids, months)
+    change = change_totals(ids, months)
+    threshold = float(policy.overload_threshold)
+    target = float(policy.change_share_target)
+    rows: list[HeatRow] = []
+    totals = [ZERO, ZERO, ZERO, ZERO]
+    for pk, name in teams:
+        cells = []
+        sums = [ZERO, ZERO, ZERO, ZERO]
+        for month in months:
+            key = (pk, month)
+            committed, proposed = change.get(key, (ZERO, ZERO))
+            cell = Cell(pk, month, capacity.get(key, ZERO), run.get(key, ZERO), committed, proposed)
+            cells.append(cell)
+            sums[0] += cell.capacity
+            sums[1] += cell.run
+            sums[2] += cell.committed
+            sums[3] += cell.proposed
+        for i in range(4):
+            totals[i] += sums[i]
+        rows.append(HeatRow(pk, name, cells, Share(*sums, target=target)))
+    result = HeatMap(list(months), rows, Share(*totals, target=target), threshold, target, proposals)
+    over = [(row, cell) for row in rows for cell in row.cells if cell.over(threshold, proposals=proposals)]
+    over.sort(key=lambda rc: (-(rc[1].utilisation(proposals=proposals) or float("inf")), rc[0].name, rc[1].month))
+    result.over = over
+    return result
+
+
+def team_rows(teams: QuerySet[Team]) -> list[tuple[int, str]]:
+    return list(teams.values_list("pk", "name"))
+
+
+@dataclass(frozen=True)
+class CellDemand:
+    """What stands behind one team-month: its capacity (and where it comes from), run lines and initiatives."""
+
+    cell: Cell
+    override: CapacityOverride | None
+    members: list[tuple[TeamMember, Decimal]]
+    run_lines: list[RunDemand]
+    initiatives: list[dict[str, Any]]
+    initiatives_more: bool
+
+
+CELL_INITIATIVES = 100
+
+
+def cell_demand(team: Team, month: datetime.date) -> CellDemand:
+    """The demand behind a heat-map cell, bounded: the run lines and the first hundred initiatives by effort
+    that month (committed ones first). A fixed number of queries."""
+    override = CapacityOverride.objects.filter(team=team, month=month).first()
+    members = [
+        (member, member_days(member.availability, month))
+        for member in TeamMember.objects.filter(team=team)
+        .filter(Q(start_month__isnull=True) | Q(start_month__lte=month))
+        .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+        .select_related("user")
+        .order_by("name", "pk")[:200]
+    ]
+    capacity = capacities([team.pk], [month]).get((team.pk, month), ZERO)
+    run_lines = list(RunDemand.objects.filter(team=team, month=month).order_by("category"))
+    found = list(
+        ChangeDemandMonth.objects.filter(
+            team=team, month=month, initiative__stage__in=COMMITTED_STAGES | PROPOSED_STAGES
+        )
+        .values("initiative_id", "initiative__code", "initiative__title", "initiative__stage", "person_days")
+        .order_by("-person_days", "initiative__code")[: CELL_INITIATIVES + 1]
+    )
+    initiatives = [
+        {
+            "id": row["initiative_id"],
+            "code": row["initiative__code"],
+            "title": row["initiative__title"],
+            "stage": row["initiative__stage"],
+            "committed": row["initiative__stage"] in COMMITTED_STAGES,
+            "person_days": row["person_days"],
+        }
+        for row in found[:CELL_INITIATIVES]
+    ]
+    initiatives.sort(key=lambda r: (not r["committed"], -r["person_days"], r["code"]))
+    run = sum((line.person_days for line in run_lines), ZERO)
+    totals = change_totals([team.pk], [month]).get((team.pk, month), (ZERO, ZERO))
+    cell = Cell(team.pk, month, capacity, run, totals[0], totals[1])
+    return CellDemand(cell, override, members, run_lines, initiatives, len(found) > CELL_INITIATIVES)
