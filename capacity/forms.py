@@ -25,13 +25,15 @@ from portfolio.forms import PersonChoiceField, people
 MONTH_HELP = "A month, written YYYY-MM (e.g. 2027-03)."
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
     """A month typed as YYYY-MM, cleaned to the date of its first day."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 7)
         kwargs.setdefault("help_text", MONTH_HELP)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric"}))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"placeholder": "YYYY-MM", "inputmode": "numeric", "maxlength": 7}),
+        )
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value: Any) -> Any:
@@ -39,11 +41,12 @@ class MonthField(forms.CharField):
             return short(value)
         return value
 
-    def to_python(self, value: Any) -> datetime.date | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if text in self.empty_values:
+    def to_python(self, value: Any) -> datetime.date | None:
+        if value in self.empty_values:
             return None
-        month = parse_month(text)
+        if isinstance(value, datetime.date):
+            return value.replace(day=1)
+        month = parse_month(str(value)) if len(str(value)) <= 10 else None
         if month is None:
             raise forms.ValidationError("Give a month as YYYY-MM, e.g. 2027-03 (years 2000 to 2100).")
         return month
@@ -201,7 +204,9 @@ class PolicyForm(BearingForm):
         max_value=12,
         help_text="Kept for scenario planning; not yet used by the optimiser.",
     )
-    note = forms.CharField(max_length=300, required=False, help_text="Why this version: who decided, and when.")
+    note = forms.CharField(
+        max_length=300, required=False, help_text="Why this version: who decided, and when."
+    )
 
 
 WINDOW_CHOICES = [(6, "6 months"), (12, "12 months"), (18, "18 months"), (24, "24 months"), (36, "36 months")]

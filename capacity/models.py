@@ -40,7 +40,11 @@ class Team(VersionedModel):
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True, max_length=2000)
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
     )
 
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED)
@@ -67,7 +71,9 @@ class TeamMember(VersionedModel):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="The share of their working days this team can count on, in per cent.",
     )
-    start_month = models.DateField(null=True, blank=True, help_text="First month in the team (empty: always).")
+    start_month = models.DateField(
+        null=True, blank=True, help_text="First month in the team (empty: always)."
+    )
     end_month = models.DateField(null=True, blank=True, help_text="Last month in the team (empty: open).")
 
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED)
@@ -79,7 +85,9 @@ class TeamMember(VersionedModel):
                 condition=Q(availability__gte=0, availability__lte=100), name="team_member_availability_range"
             ),
             models.CheckConstraint(
-                condition=Q(start_month__isnull=True) | Q(end_month__isnull=True) | Q(end_month__gte=F("start_month")),
+                condition=Q(start_month__isnull=True)
+                | Q(end_month__isnull=True)
+                | Q(end_month__gte=F("start_month")),
                 name="team_member_months_in_order",
             ),
         ]
@@ -163,7 +171,9 @@ class RunDemand(VersionedModel):
         indexes = [models.Index(fields=["month", "team"], name="run_demand_month_team")]
 
     def __str__(self) -> str:
-        return f"{self.team}, {self.month:%Y-%m}, {self.get_category_display()}: {self.person_days} person-days"
+        return (
+            f"{self.team}, {self.month:%Y-%m}, {self.get_category_display()}: {self.person_days} person-days"
+        )
 
     def clean(self) -> None:
         super().clean()
@@ -179,9 +189,7 @@ class ChangeDemand(VersionedModel):
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="change_demand")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="change_demand")
-    person_days = models.DecimalField(
-        "effort (person-days)", **PERSON_DAYS, validators=PERSON_DAYS_RANGE
-    )
+    person_days = models.DecimalField("effort (person-days)", **PERSON_DAYS, validators=PERSON_DAYS_RANGE)
     custom = models.BooleanField(
         "months edited", default=False, help_text="The months were edited one by one; not spread evenly."
     )

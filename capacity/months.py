@@ -45,10 +45,10 @@ def parse_month(text: str) -> datetime.date | None:
 
 
 def label(month: datetime.date) -> str:
-    """"March 2027"."""
+    """ "March 2027"."""
     return f"{calendar.month_name[month.month]} {month.year}"
 
 
 def short(month: datetime.date) -> str:
-    """"2027-03"."""
+    """ "2027-03"."""
     return f"{month.year:04d}-{month.month:02d}"

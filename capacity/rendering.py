@@ -38,13 +38,15 @@ def grid_body(grid: HeatMap) -> SafeString:
                 text = f"{percent:.0f}"
             mark = '<span class="cap-over" aria-hidden="true">▲</span>' if over else ""
             title = f"{name}, {month_label}: " + (
-                f"{percent:.0f} % of {cell.capacity:.1f} person-days" if percent is not None else "no capacity"
+                f"{percent:.0f} % of {cell.capacity:.1f} person-days"
+                if percent is not None
+                else "no capacity"
             )
             if over:
                 title += " (over-allocated)"
             parts.append(
                 f'<td class="{css}"><a href="{base.replace("0000-00", key)}" title="{title}">{mark}{text}'
-                f'{"<span class=visually-hidden> over-allocated</span>" if over else ""}</a></td>'
+                f"{'<span class=visually-hidden> over-allocated</span>' if over else ''}</a></td>"
             )
         parts.append("</tr>")
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped or a number

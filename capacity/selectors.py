@@ -56,14 +56,17 @@ def member_days(availability: int, month: datetime.date) -> Decimal:
     return Decimal(working_days(month)) * Decimal(availability) / HUNDRED
 
 
-def capacities(team_ids: Sequence[int] | None, months: Sequence[datetime.date]) -> dict[tuple[int, datetime.date], Decimal]:
+def capacities(
+    team_ids: Sequence[int] | None, months: Sequence[datetime.date]
+) -> dict[tuple[int, datetime.date], Decimal]:
     """Each team's capacity in each month, in person-days: its override when one is entered, else the sum
     over the members in the team that month of working days x availability. Two queries."""
     if not months:
         return {}
     first, last = months[0], months[-1]
     members = TeamMember.objects.filter(
-        Q(start_month__isnull=True) | Q(start_month__lte=last), Q(end_month__isnull=True) | Q(end_month__gte=first)
+        Q(start_month__isnull=True) | Q(start_month__lte=last),
+        Q(end_month__isnull=True) | Q(end_month__gte=first),
     )
     overrides = CapacityOverride.objects.filter(month__gte=first, month__lte=last)
     if team_ids is not None:
@@ -94,7 +97,9 @@ def capacities(team_ids: Sequence[int] | None, months: Sequence[datetime.date]) 
     return result
 
 
-def run_totals(team_ids: Sequence[int] | None, months: Sequence[datetime.date]) -> dict[tuple[int, datetime.date], Decimal]:
+def run_totals(
+    team_ids: Sequence[int] | None, months: Sequence[datetime.date]
+) -> dict[tuple[int, datetime.date], Decimal]:
     """Run demand per team and month (all categories), one grouped query."""
     if not months:
         return {}
@@ -103,7 +108,9 @@ def run_totals(team_ids: Sequence[int] | None, months: Sequence[datetime.date]) 
         rows = rows.filter(team_id__in=team_ids)
     return {
         (team_id, month): total or ZERO
-        for team_id, month, total in rows.values_list("team_id", "month").annotate(total=Sum("person_days")).order_by()
+        for team_id, month, total in rows.values_list("team_id", "month")
+        .annotate(total=Sum("person_days"))
+        .order_by()
     }
 
 
@@ -269,7 +276,9 @@ def heat_map(
         rows.append(HeatRow(pk, name, cells, Share(*sums, target=target)))
     result = HeatMap(list(months), rows, Share(*totals, target=target), threshold, target, proposals)
     over = [(row, cell) for row in rows for cell in row.cells if cell.over(threshold, proposals=proposals)]
-    over.sort(key=lambda rc: (-(rc[1].utilisation(proposals=proposals) or float("inf")), rc[0].name, rc[1].month))
+    over.sort(
+        key=lambda rc: (-(rc[1].utilisation(proposals=proposals) or float("inf")), rc[0].name, rc[1].month)
+    )
     result.over = over
     return result
 

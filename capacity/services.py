@@ -295,7 +295,9 @@ def change_demand_set_months(
             errors.setdefault("months", []).append(f"{month:%Y-%m}: give 0 to {MAX_PERSON_DAYS} person-days.")
     total = sum(months.values(), Decimal("0"))
     if total > MAX_PERSON_DAYS:
-        errors.setdefault("months", []).append(f"The months add up to more than {MAX_PERSON_DAYS} person-days.")
+        errors.setdefault("months", []).append(
+            f"The months add up to more than {MAX_PERSON_DAYS} person-days."
+        )
     if errors:
         raise ApplicationError("Please correct the errors below.", field_errors=errors)
     with transaction.atomic():
@@ -347,7 +349,12 @@ def respread(initiative_ids: Collection[int] | None = None) -> int:
     rows: list[ChangeDemandMonth] = []
     ids: list[int] = []
     for demand in demands.only(
-        "pk", "team_id", "initiative_id", "person_days", "initiative__planned_start", "initiative__planned_end"
+        "pk",
+        "team_id",
+        "initiative_id",
+        "person_days",
+        "initiative__planned_start",
+        "initiative__planned_end",
     ).iterator(chunk_size=2000):
         ids.append(demand.pk)
         initiative = demand.initiative
@@ -374,9 +381,10 @@ def respread(initiative_ids: Collection[int] | None = None) -> int:
 def on_portfolio_change(change: Any) -> None:
     """Change notice listener: an initiative's planned dates may have moved; its even spreads follow, in the
     same transaction. Cheap when the initiatives have no estimate (one query)."""
-    if change.initiative_ids and ChangeDemand.objects.filter(
-        initiative_id__in=change.initiative_ids, custom=False
-    ).exists():
+    if (
+        change.initiative_ids
+        and ChangeDemand.objects.filter(initiative_id__in=change.initiative_ids, custom=False).exists()
+    ):
         respread(change.initiative_ids)
 
 

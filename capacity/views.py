@@ -106,7 +106,10 @@ def heat_map_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
     if not form.is_valid():
         return filter_errors(form)
     page = capped_page(
-        Team.objects.order_by("name", "pk"), form.cleaned_data.get("page") or 1, HEAT_TEAMS_PER_PAGE, narrow=False
+        Team.objects.order_by("name", "pk"),
+        form.cleaned_data.get("page") or 1,
+        HEAT_TEAMS_PER_PAGE,
+        narrow=False,
     )
     grid = selectors.heat_map(
         [(t.pk, t.name) for t in page.object_list],
@@ -224,8 +227,9 @@ def team_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return form_response(
         request,
         DeleteForm(posted(request), instance=team),
-        save=lambda f: services.team_delete(user=request.user, team_id=pk, version=f.cleaned_data["version"])
-        or True,
+        save=lambda f: (
+            services.team_delete(user=request.user, team_id=pk, version=f.cleaned_data["version"]) or True
+        ),
         done=lambda _r: (f"Team “{team.name}” deleted.", reverse("capacity:team-list")),
         title=f"Delete team {team.name}?",
         cancel_url=_team_url(pk),
@@ -406,7 +410,10 @@ def effort_months(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.change_demand_set_months(
-                    user=request.user, demand_id=pk, version=form.cleaned_data["version"], months=form.months()
+                    user=request.user,
+                    demand_id=pk,
+                    version=form.cleaned_data["version"],
+                    months=form.months(),
                 )
             except NotAllowed as error:
                 require(False, error.message)
@@ -443,7 +450,9 @@ def effort_reset(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "This form is missing its version; reload the page and try again.")
         return HttpResponseRedirect(_initiative_url(demand))
     form = DeleteForm(request.POST, instance=demand)
-    result = submit(form, lambda f: services.change_demand_reset(user=request.user, demand_id=pk, version=int(version)))
+    result = submit(
+        form, lambda f: services.change_demand_reset(user=request.user, demand_id=pk, version=int(version))
+    )
     if result is None:
         messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or "Nothing was changed.")
     else:
@@ -458,11 +467,12 @@ def effort_reset(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def policy(request: HtmxHttpRequest) -> HttpResponse:
     """The capacity policy's versions (everyone reads them); the PMO publishes the next one."""
-    current = services.current_policy()
     can_publish = roles.can_edit_portfolio(request.user)
-    status = 200
     if request.method == "POST":
         require(can_publish, "Only the PMO publishes the capacity policy.")
+    current = services.current_policy()
+    status = 200
+    if request.method == "POST":
         form = PolicyForm(request.POST)
         if form.is_valid():
             try:

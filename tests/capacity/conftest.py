@@ -62,7 +62,14 @@ def world(db, pmo, manager) -> dict[str, Any]:
     effort2 = services.change_demand_create(
         user=pmo, initiative=lake2, data={"team": team, "person_days": Decimal("30")}
     )
-    return {"team": team, "desk": desk, "lake1": lake1, "lake2": lake2, "effort1": effort1, "effort2": effort2}
+    return {
+        "team": team,
+        "desk": desk,
+        "lake1": lake1,
+        "lake2": lake2,
+        "effort1": effort1,
+        "effort2": effort2,
+    }
 
 
 def effort_rows(demand: ChangeDemand) -> list[tuple[str, Decimal]]:

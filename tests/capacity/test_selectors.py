@@ -31,7 +31,9 @@ def test_capacity_is_members_working_days_times_availability(world):
 def test_a_member_counts_only_in_their_months_and_an_override_replaces_the_members(world):
     team = world["team"]
     TeamMember.objects.create(team=team, name="Cleo", availability=100, start_month=D(2027, 4, 1))
-    CapacityOverride.objects.create(team=team, month=D(2027, 5, 1), person_days=Decimal("12"), reason="Holidays")
+    CapacityOverride.objects.create(
+        team=team, month=D(2027, 5, 1), person_days=Decimal("12"), reason="Holidays"
+    )
     found = selectors.capacities([team.pk], [MARCH, D(2027, 4, 1), D(2027, 5, 1)])
     # April: 22 x 2.5 = 55; May: the override
     assert found == {
@@ -79,7 +81,9 @@ def test_the_heat_map_cell_of_march_by_hand(world):
 
 def test_proposals_layer_lists_the_over_allocated_team_month(world):
     team = world["team"]
-    grid = selectors.heat_map([(team.pk, team.name)], [MARCH], policy=services.current_policy(), proposals=True)
+    grid = selectors.heat_map(
+        [(team.pk, team.name)], [MARCH], policy=services.current_policy(), proposals=True
+    )
     assert [(row.name, cell.month) for row, cell in grid.over] == [("Data platform", MARCH)]
 
 
@@ -99,7 +103,9 @@ def test_only_committed_and_proposed_initiatives_count(world):
     team = world["team"]
     world["lake2"].stage = "cancelled"
     world["lake2"].save()
-    grid = selectors.heat_map([(team.pk, team.name)], [MARCH], policy=services.current_policy(), proposals=True)
+    grid = selectors.heat_map(
+        [(team.pk, team.name)], [MARCH], policy=services.current_policy(), proposals=True
+    )
     assert grid.rows[0].cells[0].proposed == Decimal("0")
 
 

@@ -134,12 +134,19 @@ def test_bad_input_is_refused_at_its_field(world, pmo):
     assert set(error.value.field_errors) == {"name", "availability"}
     with pytest.raises(ApplicationError) as error:
         services.member_create(
-            user=pmo, team=team, data={"name": "Zed", "start_month": D(2027, 5, 1), "end_month": D(2027, 4, 1)}
+            user=pmo,
+            team=team,
+            data={"name": "Zed", "start_month": D(2027, 5, 1), "end_month": D(2027, 4, 1)},
         )
     assert error.value.field_errors == {"end_month": ["The last month cannot come before the first."]}
     with pytest.raises(ApplicationError) as error:
         services.run_demand_fill(
-            user=pmo, team=team, category="support", first_month=MARCH, last_month=D(2027, 1, 1), person_days=1
+            user=pmo,
+            team=team,
+            category="support",
+            first_month=MARCH,
+            last_month=D(2027, 1, 1),
+            person_days=1,
         )
     assert error.value.field_errors == {"last_month": ["The last month cannot come before the first."]}
     with pytest.raises(ApplicationError) as error:

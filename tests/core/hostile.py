@@ -418,18 +418,36 @@ def build() -> Hostile:
 def capacity_plan(pmo: User, manager: User, delivering: pm.Initiative, proposed: pm.Initiative) -> None:
     """A team with a named member and a user, an override, run demand and two initiatives' effort (one with
     its months edited), and a second capacity policy."""
-    team = capacity.team_create(user=pmo, data={"name": "Data platform", "description": "Pipelines", "manager": manager})
+    team = capacity.team_create(
+        user=pmo, data={"name": "Data platform", "description": "Pipelines", "manager": manager}
+    )
     capacity.member_create(user=pmo, team=team, data={"name": "Alice", "availability": 80})
     capacity.member_create(user=pmo, team=team, data={"user": manager, "availability": 50})
     month = TODAY.replace(day=1)
-    capacity.override_create(user=pmo, team=team, data={"month": month, "person_days": Decimal("9"), "reason": "Holidays"})
-    capacity.run_demand_fill(
-        user=pmo, team=team, category="support", first_month=month, last_month=month, person_days=Decimal("6"), note="Tickets"
+    capacity.override_create(
+        user=pmo, team=team, data={"month": month, "person_days": Decimal("9"), "reason": "Holidays"}
     )
-    capacity.change_demand_create(user=pmo, initiative=delivering, data={"team": team, "person_days": Decimal("40"), "note": "Build"})
-    edited = capacity.change_demand_create(user=pmo, initiative=proposed, data={"team": team, "person_days": Decimal("10")})
-    capacity.change_demand_set_months(user=pmo, demand_id=edited.pk, version=edited.version, months={month: Decimal("10")})
-    capacity.capacity_policy_publish(user=pmo, change_share_target="35", overload_threshold="100", note="Board")
+    capacity.run_demand_fill(
+        user=pmo,
+        team=team,
+        category="support",
+        first_month=month,
+        last_month=month,
+        person_days=Decimal("6"),
+        note="Tickets",
+    )
+    capacity.change_demand_create(
+        user=pmo, initiative=delivering, data={"team": team, "person_days": Decimal("40"), "note": "Build"}
+    )
+    edited = capacity.change_demand_create(
+        user=pmo, initiative=proposed, data={"team": team, "person_days": Decimal("10")}
+    )
+    capacity.change_demand_set_months(
+        user=pmo, demand_id=edited.pk, version=edited.version, months={month: Decimal("10")}
+    )
+    capacity.capacity_policy_publish(
+        user=pmo, change_share_target="35", overload_threshold="100", note="Board"
+    )
 
 
 def intake_round(pmo: User, manager: User, reviewer: User, objective: pm.Objective) -> None:
@@ -704,9 +722,17 @@ def app_urls(records: int | None = None) -> list[str]:
             months = cm.ChangeDemandMonth.objects.order_by("pk").values_list("team_id", "month")[:records]
             found += [reverse(name, args=[pk, f"{month:%Y-%m}"]) for pk, month in months]
         elif name == "capacity:team-record-create":
-            found += [reverse(name, args=[pk, kind]) for pk in pks(cm.Team) for kind in ("members", "overrides", "run")]
+            found += [
+                reverse(name, args=[pk, kind])
+                for pk in pks(cm.Team)
+                for kind in ("members", "overrides", "run")
+            ]
         elif name.startswith("capacity:team-record-"):
-            for kind, model in (("members", cm.TeamMember), ("overrides", cm.CapacityOverride), ("run", cm.RunDemand)):
+            for kind, model in (
+                ("members", cm.TeamMember),
+                ("overrides", cm.CapacityOverride),
+                ("run", cm.RunDemand),
+            ):
                 found += [reverse(name, args=[kind, pk]) for pk in pks(model)]
         elif set(converters) == {"kind", "pk"}:
             for kind, child in registry.child_kinds.items():
