@@ -32,10 +32,7 @@ def grid_body(grid: HeatMap) -> SafeString:
             percent = cell.utilisation(proposals=proposals)
             over = cell.over(threshold, proposals=proposals)
             css = cell.css(proposals=proposals)
-            if percent is None:
-                text = "no cap." if over else "–"
-            else:
-                text = f"{percent:.0f}"
+            text = f"{percent:.0f}" if percent is not None else ("no cap." if over else "–")
             mark = '<span class="cap-over" aria-hidden="true">▲</span>' if over else ""
             title = f"{name}, {month_label}: " + (
                 f"{percent:.0f} % of {cell.capacity:.1f} person-days"

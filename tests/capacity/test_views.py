@@ -127,7 +127,7 @@ def test_the_pmo_enters_a_capacity_plan_through_the_pages(client, pmo, world):
     client.force_login(pmo)
     response = client.post("/capacity/teams/new/", {"name": "Networks", "description": "LAN and WAN"})
     team = Team.objects.get(name="Networks")
-    assert response.status_code == 302 and response["Location"] == f"/capacity/teams/{team.pk}/"
+    assert (response.status_code, response["Location"]) == (302, f"/capacity/teams/{team.pk}/")
     assert (
         client.post(
             f"/capacity/teams/{team.pk}/members/new/",

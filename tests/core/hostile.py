@@ -29,10 +29,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
 from alignment import services as alignment_services
-from capacity import models as cm
-from capacity import services as capacity
 from api import tokens as api_tokens
 from api.models import ApiToken
+from capacity import models as cm
+from capacity import services as capacity
 from core import roles
 from core.extensions import registry
 from core.models import ImportRun, Job, VersionedModel
