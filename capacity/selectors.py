@@ -339,3 +339,85 @@ def cell_demand(team: Team, month: datetime.date) -> CellDemand:
     totals = change_totals([team.pk], [month]).get((team.pk, month), (ZERO, ZERO))
     cell = Cell(team.pk, month, capacity, run, totals[0], totals[1])
     return CellDemand(cell, override, members, run_lines, initiatives, len(found) > CELL_INITIATIVES)
+
+
+# ---------------------------------------------------------------------------- facts for the engine's signals
+
+SIGNAL_MONTHS = 12  # the signals look at the current month and the eleven after it
+
+
+@dataclass(frozen=True)
+class OverloadFact:
+    """A committed initiative's effort in an over-allocated team-month."""
+
+    initiative_id: int
+    team_id: int
+    team: str
+    month: datetime.date
+    effort: Decimal
+    utilisation: float | None  # None: demand where there is no capacity
+
+
+@dataclass(frozen=True)
+class SqueezeFact:
+    """A team whose run demand leaves less than the target share of its capacity for change."""
+
+    team_id: int
+    team: str
+    capacity: Decimal
+    run: Decimal
+    change_room: float
+    target: float
+
+
+def overload_facts(
+    today: datetime.date, initiative_ids: Sequence[int] | None = None
+) -> tuple[CapacityPolicy | None, dict[int, list[OverloadFact]]]:
+    """For each committed initiative (approved, in delivery), its effort in team-months that are over-allocated
+    (run + committed change above the policy's threshold) from today's month for a year. A fixed number of
+    queries: the teams, the policy, the grid's four and one for the efforts of the teams over somewhere; only
+    the first without teams. The policy is None when there are no teams."""
+    from capacity.services import current_policy
+
+    teams = list(Team.objects.values_list("pk", "name"))
+    found: dict[int, list[OverloadFact]] = defaultdict(list)
+    if not teams:  # no capacity plan: one query, no signal
+        return None, found
+    policy = current_policy()
+    months = window(today, SIGNAL_MONTHS)
+    grid = heat_map(teams, months, policy=policy, all_teams=True)
+    over = {(cell.team_id, cell.month): (row.name, cell.utilisation()) for row, cell in grid.over}
+    if not over:
+        return policy, found
+    rows = ChangeDemandMonth.objects.filter(
+        month__gte=months[0],
+        month__lte=months[-1],
+        team_id__in={team_id for team_id, _ in over},
+        initiative__stage__in=COMMITTED_STAGES,
+    )
+    if initiative_ids is not None:
+        rows = rows.filter(initiative_id__in=list(initiative_ids))
+    for initiative_id, team_id, month, days in rows.values_list(
+        "initiative_id", "team_id", "month", "person_days"
+    ).order_by("initiative_id", "month", "team_id"):
+        if (team_id, month) in over and days > 0:
+            name, percent = over[(team_id, month)]
+            found[initiative_id].append(OverloadFact(initiative_id, team_id, name, month, days, percent))
+    return policy, found
+
+
+def squeeze_facts(today: datetime.date) -> list[SqueezeFact]:
+    """Teams whose run demand over the coming year leaves less of their capacity for change than the policy's
+    target. Four queries."""
+    from capacity.services import current_policy
+
+    teams = list(Team.objects.values_list("pk", "name"))
+    if not teams:
+        return []
+    months = window(today, SIGNAL_MONTHS)
+    grid = heat_map(teams, months, policy=current_policy(), all_teams=True)
+    return [
+        SqueezeFact(row.team_id, row.name, row.share.capacity, row.share.run, row.share.change_room, grid.target)
+        for row in grid.rows
+        if row.share.change_room is not None and row.share.meets_target is False
+    ]
