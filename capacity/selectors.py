@@ -417,7 +417,9 @@ def squeeze_facts(today: datetime.date) -> list[SqueezeFact]:
     months = window(today, SIGNAL_MONTHS)
     grid = heat_map(teams, months, policy=current_policy(), all_teams=True)
     return [
-        SqueezeFact(row.team_id, row.name, row.share.capacity, row.share.run, row.share.change_room, grid.target)
+        SqueezeFact(
+            row.team_id, row.name, row.share.capacity, row.share.run, row.share.change_room, grid.target
+        )
         for row in grid.rows
         if row.share.change_room is not None and row.share.meets_target is False
     ]

@@ -36,7 +36,9 @@ def squeeze_the_service_desk(world) -> None:
 
 def test_a_full_recompute_raises_both_signals_with_their_evidence(world):
     # March's capacity cut to 20 person-days: (14.5 + 10) / 20 = 122.5 %, over 1.2 x the 100 % threshold
-    CapacityOverride.objects.create(team=world["team"], month=MARCH, person_days=Decimal("20"), reason="Holidays")
+    CapacityOverride.objects.create(
+        team=world["team"], month=MARCH, person_days=Decimal("20"), reason="Holidays"
+    )
     squeeze_the_service_desk(world)
     alignment.recompute(today=TODAY)
     lake1, desk = world["lake1"], world["desk"]
@@ -68,7 +70,9 @@ def test_a_full_recompute_raises_both_signals_with_their_evidence(world):
     ]
 
 
-def test_a_proposal_in_an_over_allocated_month_raises_nothing_and_the_signal_goes_when_capacity_returns(world, pmo):
+def test_a_proposal_in_an_over_allocated_month_raises_nothing_and_the_signal_goes_when_capacity_returns(
+    world, pmo
+):
     override = CapacityOverride.objects.create(team=world["team"], month=MARCH, person_days=Decimal("22"))
     alignment.recompute(today=TODAY)
     # (14.5 + 10) / 22 = 111 %: amber; LAKE-2 is only proposed
