@@ -868,7 +868,7 @@ def capacity_load(data: dict[str, Any]) -> Chart:
                 round(float(m[2]), 1),
                 round(float(m[3]), 1),
                 round(float(m[4]), 1),
-                round(100 * float(m[2] + m[3]) / float(m[1]), 1) if m[1] else None,
+                round(100 * (float(m[2]) + float(m[3])) / float(m[1]), 1) if m[1] else None,
                 data["over"].get(m[0], 0),
             ]
             for m in months

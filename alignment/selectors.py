@@ -7,7 +7,6 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -592,7 +591,7 @@ def capacity_panel(today: datetime.date) -> dict[str, Any] | None:
     policy = capacity_services.current_policy()
     months = capacity_selectors.window(today, CAPACITY_MONTHS)
     grid = capacity_selectors.heat_map(teams, months, policy=policy, all_teams=True)
-    sums = {m: [Decimal(0), Decimal(0), Decimal(0), Decimal(0)] for m in months}
+    sums = {m: [0.0, 0.0, 0.0, 0.0] for m in months}
     for row in grid.rows:
         for cell in row.cells:
             total = sums[cell.month]

@@ -4,7 +4,6 @@ run demand and effort estimates. Every cell goes through core.tabular's inert ru
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from django.http import Http404
@@ -28,8 +27,8 @@ HEAT_HEADER = [
 ]
 
 
-def _percent(value: float | None) -> Decimal | str:
-    return "" if value is None else Decimal(str(round(value, 1)))
+def _percent(value: float | None) -> float | str:
+    return "" if value is None else round(value, 1)
 
 
 def heat_rows(grid: HeatMap) -> Iterator[list[Any]]:
@@ -38,10 +37,10 @@ def heat_rows(grid: HeatMap) -> Iterator[list[Any]]:
             yield [
                 row.name,
                 short(cell.month),
-                cell.capacity.quantize(Decimal("0.1")),
-                cell.run.quantize(Decimal("0.1")),
-                cell.committed.quantize(Decimal("0.1")),
-                cell.proposed.quantize(Decimal("0.1")),
+                round(cell.capacity, 1),
+                round(cell.run, 1),
+                round(cell.committed, 1),
+                round(cell.proposed, 1),
                 _percent(cell.utilisation()),
                 _percent(cell.utilisation(proposals=True)),
                 "yes" if cell.over(grid.threshold, proposals=grid.proposals) else "no",

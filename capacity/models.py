@@ -231,6 +231,29 @@ class ChangeDemandMonth(models.Model):
         return f"{self.month:%Y-%m}: {self.person_days}"
 
 
+class ChangeLoad(models.Model):
+    """Computed: a team's change demand in one month, summed by layer (committed: approved and in-delivery
+    initiatives; proposed: ideas and proposals). The heat map reads these sums, a row per team-month, rather
+    than grouping every month of every estimate on each view. Rewritten for a team whenever one of its
+    estimates' months, or an initiative's stage or dates, change (services.loads_refresh); rebuilt whole by
+    `manage.py capacity_refresh`, so it can always be brought back from the entered data."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    committed = models.FloatField(default=0.0)
+    proposed = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["team", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month"], name="change_load_one_per_team_month")
+        ]
+        indexes = [models.Index(fields=["month", "team"], name="change_load_month_team")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}, {self.month:%Y-%m}: {self.committed} + {self.proposed}"
+
+
 class CapacityPolicy(models.Model):
     """A version of the capacity policy. Versions are never edited: a change publishes the next one, and
     the latest is current (as the financial policy)."""

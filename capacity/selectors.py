@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import FloatField, Q, QuerySet, Sum
+from django.db.models.functions import Cast
 
 from capacity.models import (
     COMMITTED_STAGES,
@@ -22,14 +23,13 @@ from capacity.models import (
     CapacityOverride,
     CapacityPolicy,
     ChangeDemandMonth,
+    ChangeLoad,
     RunDemand,
     Team,
     TeamMember,
 )
 from capacity.months import add_months, first_of, working_days
 
-ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 # The colour bands of the heat map: (upper bound of utilisation in %, css class, legend label)
 BANDS: tuple[tuple[float, str, str], ...] = (
     (50.0, "cap-b0", "Below 50 %"),
@@ -41,7 +41,7 @@ BANDS: tuple[tuple[float, str, str], ...] = (
 NO_CAPACITY = ("cap-none", "No capacity entered")
 
 
-def band(percent: float | None, demand: Decimal) -> str:
+def band(percent: float | None, demand: float) -> str:
     """The colour class of a utilisation in per cent (None: no capacity; over-allocated if it has demand)."""
     if percent is None:
         return BANDS[-1][1] if demand > 0 else NO_CAPACITY[0]
@@ -51,14 +51,14 @@ def band(percent: float | None, demand: Decimal) -> str:
     return BANDS[-1][1]
 
 
-def member_days(availability: int, month: datetime.date) -> Decimal:
+def member_days(availability: int, month: datetime.date) -> float:
     """A member's person-days in a month: the month's working days x availability."""
-    return Decimal(working_days(month)) * Decimal(availability) / HUNDRED
+    return working_days(month) * availability / 100
 
 
 def capacities(
     team_ids: Sequence[int] | None, months: Sequence[datetime.date]
-) -> dict[tuple[int, datetime.date], Decimal]:
+) -> dict[tuple[int, datetime.date], float]:
     """Each team's capacity in each month, in person-days: its override when one is entered, else the sum
     over the members in the team that month of working days x availability. Two queries."""
     if not months:
@@ -72,8 +72,8 @@ def capacities(
     if team_ids is not None:
         members = members.filter(team_id__in=team_ids)
         overrides = overrides.filter(team_id__in=team_ids)
-    # members with no bounds (most of them) are summed per team in the database
-    share: dict[int, Decimal] = defaultdict(Decimal)
+    # members with no bounds (most of them) are summed per team first
+    share: dict[int, int] = defaultdict(int)
     bounded: list[tuple[int, int, datetime.date | None, datetime.date | None]] = []
     for team_id, availability, start, end in members.values_list(
         "team_id", "availability", "start_month", "end_month"
@@ -82,24 +82,26 @@ def capacities(
             share[team_id] += availability
         else:
             bounded.append((team_id, availability, start, end))
-    days = {month: Decimal(working_days(month)) for month in months}
-    result: dict[tuple[int, datetime.date], Decimal] = {}
+    days = [(month, working_days(month)) for month in months]
+    result: dict[tuple[int, datetime.date], float] = {}
     for team_id, total in share.items():
-        for month in months:
-            result[(team_id, month)] = days[month] * total / HUNDRED
+        for month, count in days:
+            result[(team_id, month)] = count * total / 100
     for team_id, availability, start, end in bounded:
-        for month in months:
+        for month, count in days:
             if (start is None or start <= month) and (end is None or month <= end):
                 key = (team_id, month)
-                result[key] = result.get(key, ZERO) + days[month] * availability / HUNDRED
-    for team_id, month, person_days in overrides.values_list("team_id", "month", "person_days"):
+                result[key] = result.get(key, 0.0) + count * availability / 100
+    for team_id, month, person_days in overrides.values_list("team_id", "month").annotate(
+        days=Cast("person_days", FloatField())
+    ):
         result[(team_id, month)] = person_days
     return result
 
 
 def run_totals(
     team_ids: Sequence[int] | None, months: Sequence[datetime.date]
-) -> dict[tuple[int, datetime.date], Decimal]:
+) -> dict[tuple[int, datetime.date], float]:
     """Run demand per team and month (all categories), one grouped query."""
     if not months:
         return {}
@@ -107,16 +109,34 @@ def run_totals(
     if team_ids is not None:
         rows = rows.filter(team_id__in=team_ids)
     return {
-        (team_id, month): total or ZERO
+        (team_id, month): total or 0.0
         for team_id, month, total in rows.values_list("team_id", "month")
-        .annotate(total=Sum("person_days"))
+        .annotate(total=Cast(Sum("person_days"), FloatField()))
         .order_by()
+    }
+
+
+def load_totals(
+    team_ids: Sequence[int] | None, months: Sequence[datetime.date]
+) -> dict[tuple[int, datetime.date], tuple[float, float]]:
+    """Change demand per team and month as (committed, proposed), from the stored change load (ChangeLoad):
+    one query reading a row per team-month, whatever the number of initiatives."""
+    if not months:
+        return {}
+    rows = ChangeLoad.objects.filter(month__gte=months[0], month__lte=months[-1])
+    if team_ids is not None:
+        rows = rows.filter(team_id__in=team_ids)
+    return {
+        (team_id, month): (committed, proposed)
+        for team_id, month, committed, proposed in rows.values_list(
+            "team_id", "month", "committed", "proposed"
+        )
     }
 
 
 def change_totals(
     team_ids: Sequence[int] | None, months: Sequence[datetime.date]
-) -> dict[tuple[int, datetime.date], tuple[Decimal, Decimal]]:
+) -> dict[tuple[int, datetime.date], tuple[float, float]]:
     """Change demand per team and month as (committed, proposed), one grouped query: effort of approved and
     in-delivery initiatives is committed, of ideas and proposals proposed; the rest counts for nothing."""
     if not months:
@@ -129,46 +149,65 @@ def change_totals(
     grouped = (
         rows.values_list("team_id", "month")
         .annotate(
-            committed=Sum("person_days", filter=Q(initiative__stage__in=COMMITTED_STAGES)),
-            proposed=Sum("person_days", filter=Q(initiative__stage__in=PROPOSED_STAGES)),
+            committed=Cast(
+                Sum("person_days", filter=Q(initiative__stage__in=COMMITTED_STAGES)), FloatField()
+            ),
+            proposed=Cast(Sum("person_days", filter=Q(initiative__stage__in=PROPOSED_STAGES)), FloatField()),
         )
         .order_by()
     )
-    return {(team_id, month): (c or ZERO, p or ZERO) for team_id, month, c, p in grouped}
+    return {(team_id, month): (c or 0.0, p or 0.0) for team_id, month, c, p in grouped}
 
 
-@dataclass(frozen=True)
 class Cell:
-    """One team-month: its capacity and demand in person-days, and its utilisation."""
+    """One team-month: its capacity and demand in person-days, and its utilisation (computed once: the heat
+    map holds thousands of cells)."""
 
-    team_id: int
-    month: datetime.date
-    capacity: Decimal
-    run: Decimal
-    committed: Decimal
-    proposed: Decimal
+    __slots__ = ("team_id", "month", "capacity", "run", "committed", "proposed", "_use", "_use_all")
+
+    def __init__(
+        self,
+        team_id: int,
+        month: datetime.date,
+        capacity: float,
+        run: float,
+        committed: float,
+        proposed: float,
+    ) -> None:
+        self.team_id = team_id
+        self.month = month
+        self.capacity = capacity
+        self.run = run
+        self.committed = committed
+        self.proposed = proposed
+        if capacity > 0:
+            self._use: float | None = (run + committed) * 100 / capacity
+            self._use_all: float | None = (run + committed + proposed) * 100 / capacity
+        else:
+            self._use = self._use_all = None
+
+    def __repr__(self) -> str:
+        return f"Cell({self.team_id}, {self.month}, {self.capacity}, {self.run}, {self.committed}, {self.proposed})"
 
     @property
-    def demand(self) -> Decimal:
+    def demand(self) -> float:
         """Run + committed change."""
         return self.run + self.committed
 
     @property
-    def demand_with_proposed(self) -> Decimal:
+    def demand_with_proposed(self) -> float:
         return self.run + self.committed + self.proposed
 
     def utilisation(self, *, proposals: bool = False) -> float | None:
         """(run + committed change [+ proposed change]) / capacity, in per cent; None without capacity."""
-        demand = self.demand_with_proposed if proposals else self.demand
-        if self.capacity <= 0:
-            return None
-        return float(demand * HUNDRED / self.capacity)
+        return self._use_all if proposals else self._use
 
     def over(self, threshold: float, *, proposals: bool = False) -> bool:
         """Over-allocated: utilisation above the threshold, or demand where there is no capacity."""
-        demand = self.demand_with_proposed if proposals else self.demand
-        percent = self.utilisation(proposals=proposals)
-        return demand > 0 if percent is None else percent > threshold + 1e-9
+        percent = self._use_all if proposals else self._use
+        if percent is None:
+            return (self.demand_with_proposed if proposals else self.demand) > 0
+        return percent > threshold + 1e-9
 
     def css(self, *, proposals: bool = False) -> str:
         demand = self.demand_with_proposed if proposals else self.demand
@@ -179,29 +218,29 @@ class Cell:
 class Share:
     """Run against change over a window: capacity, run demand and change demand, in person-days."""
 
-    capacity: Decimal
-    run: Decimal
-    committed: Decimal
-    proposed: Decimal
+    capacity: float
+    run: float
+    committed: float
+    proposed: float
     target: float  # the share of capacity run should leave for change, in per cent
 
     @property
     def run_share(self) -> float | None:
         """Run demand / capacity, in per cent."""
-        return None if self.capacity <= 0 else float(self.run * HUNDRED / self.capacity)
+        return None if self.capacity <= 0 else self.run * 100 / self.capacity
 
     @property
     def change_room(self) -> float | None:
         """What run leaves for change: (capacity - run) / capacity, in per cent (0 when run takes it all)."""
         if self.capacity <= 0:
             return None
-        return max(0.0, float((self.capacity - self.run) * HUNDRED / self.capacity))
+        return max(0.0, (self.capacity - self.run) * 100 / self.capacity)
 
     @property
     def change_share(self) -> float | None:
         """Committed change / (run + committed change): how the demand splits, in per cent."""
         total = self.run + self.committed
-        return None if total <= 0 else float(self.committed * HUNDRED / total)
+        return None if total <= 0 else self.committed * 100 / total
 
     @property
     def meets_target(self) -> bool | None:
@@ -231,8 +270,8 @@ class HeatMap:
     def overall_utilisation(self) -> float | None:
         """All teams' demand over all their capacity in the window, in per cent."""
         share = self.overall
-        demand = share.run + share.committed + (share.proposed if self.proposals else ZERO)
-        return None if share.capacity <= 0 else float(demand * HUNDRED / share.capacity)
+        demand = share.run + share.committed + (share.proposed if self.proposals else 0.0)
+        return None if share.capacity <= 0 else demand * 100 / share.capacity
 
 
 def window(start: datetime.date, count: int) -> list[datetime.date]:
@@ -254,23 +293,24 @@ def heat_map(
     ids = None if all_teams else [pk for pk, _ in teams]
     capacity = capacities(ids, months)
     run = run_totals(ids, months)
-    change = change_totals(ids, months)
+    change = load_totals(ids, months)
     threshold = float(policy.overload_threshold)
     target = float(policy.change_share_target)
     rows: list[HeatRow] = []
-    totals = [ZERO, ZERO, ZERO, ZERO]
+    totals = [0.0, 0.0, 0.0, 0.0]
+    nothing = (0.0, 0.0)
     for pk, name in teams:
         cells = []
-        sums = [ZERO, ZERO, ZERO, ZERO]
+        sums = [0.0, 0.0, 0.0, 0.0]
         for month in months:
             key = (pk, month)
-            committed, proposed = change.get(key, (ZERO, ZERO))
-            cell = Cell(pk, month, capacity.get(key, ZERO), run.get(key, ZERO), committed, proposed)
+            committed, proposed = change.get(key, nothing)
+            cell = Cell(pk, month, capacity.get(key, 0.0), run.get(key, 0.0), committed, proposed)
             cells.append(cell)
             sums[0] += cell.capacity
             sums[1] += cell.run
-            sums[2] += cell.committed
-            sums[3] += cell.proposed
+            sums[2] += committed
+            sums[3] += proposed
         for i in range(4):
             totals[i] += sums[i]
         rows.append(HeatRow(pk, name, cells, Share(*sums, target=target)))
@@ -293,7 +333,7 @@ class CellDemand:
 
     cell: Cell
     override: CapacityOverride | None
-    members: list[tuple[TeamMember, Decimal]]
+    members: list[tuple[TeamMember, float]]
     run_lines: list[RunDemand]
     initiatives: list[dict[str, Any]]
     initiatives_more: bool
@@ -314,7 +354,7 @@ def cell_demand(team: Team, month: datetime.date) -> CellDemand:
         .select_related("user")
         .order_by("name", "pk")[:200]
     ]
-    capacity = capacities([team.pk], [month]).get((team.pk, month), ZERO)
+    capacity = capacities([team.pk], [month]).get((team.pk, month), 0.0)
     run_lines = list(RunDemand.objects.filter(team=team, month=month).order_by("category"))
     found = list(
         ChangeDemandMonth.objects.filter(
@@ -335,8 +375,8 @@ def cell_demand(team: Team, month: datetime.date) -> CellDemand:
         for row in found[:CELL_INITIATIVES]
     ]
     initiatives.sort(key=lambda r: (not r["committed"], -r["person_days"], r["code"]))
-    run = sum((line.person_days for line in run_lines), ZERO)
-    totals = change_totals([team.pk], [month]).get((team.pk, month), (ZERO, ZERO))
+    run = float(sum(line.person_days for line in run_lines))
+    totals = change_totals([team.pk], [month]).get((team.pk, month), (0.0, 0.0))
     cell = Cell(team.pk, month, capacity, run, totals[0], totals[1])
     return CellDemand(cell, override, members, run_lines, initiatives, len(found) > CELL_INITIATIVES)
 
@@ -364,8 +404,8 @@ class SqueezeFact:
 
     team_id: int
     team: str
-    capacity: Decimal
-    run: Decimal
+    capacity: float
+    run: float
     change_room: float
     target: float
 

@@ -12,14 +12,18 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import FloatField, Max, Q, Sum
+from django.db.models.functions import Cast
 
 from capacity.models import (
+    COMMITTED_STAGES,
     MAX_PERSON_DAYS,
+    PROPOSED_STAGES,
     CapacityOverride,
     CapacityPolicy,
     ChangeDemand,
     ChangeDemandMonth,
+    ChangeLoad,
     RunDemand,
     Team,
     TeamMember,
@@ -223,6 +227,37 @@ def even_spread(
     return spread
 
 
+def loads_refresh(team_ids: Iterable[int] | None = None) -> int:
+    """Rewrite the change load (ChangeLoad) of these teams (None: every team) from their estimates' months
+    and their initiatives' stages: one grouped query, a delete and a bulk insert. Returns the rows written."""
+    rows = ChangeDemandMonth.objects.filter(initiative__stage__in=COMMITTED_STAGES | PROPOSED_STAGES)
+    target = ChangeLoad.objects.all()
+    if team_ids is not None:
+        ids = sorted(set(team_ids))
+        if not ids:
+            return 0
+        rows = rows.filter(team_id__in=ids)
+        target = target.filter(team_id__in=ids)
+    grouped = (
+        rows.values_list("team_id", "month")
+        .annotate(
+            committed=Cast(
+                Sum("person_days", filter=Q(initiative__stage__in=COMMITTED_STAGES)), FloatField()
+            ),
+            proposed=Cast(Sum("person_days", filter=Q(initiative__stage__in=PROPOSED_STAGES)), FloatField()),
+        )
+        .order_by()
+    )
+    loads = [
+        ChangeLoad(team_id=team_id, month=month, committed=committed or 0.0, proposed=proposed or 0.0)
+        for team_id, month, committed, proposed in grouped
+    ]
+    with transaction.atomic():
+        target.delete()
+        ChangeLoad.objects.bulk_create(loads, batch_size=2000)
+    return len(loads)
+
+
 def _write_months(demand: ChangeDemand, spread: Mapping[datetime.date, Decimal]) -> None:
     ChangeDemandMonth.objects.filter(demand=demand).delete()
     ChangeDemandMonth.objects.bulk_create(
@@ -236,6 +271,7 @@ def _write_months(demand: ChangeDemand, spread: Mapping[datetime.date, Decimal])
         for month, days in sorted(spread.items())
         if days
     )
+    loads_refresh([demand.team_id])
 
 
 def _spread(demand: ChangeDemand) -> None:
@@ -335,14 +371,17 @@ def change_demand_delete(*, user: Any, demand_id: int, version: int) -> None:
         initiative_id = (
             ChangeDemand.objects.filter(pk=demand_id).values_list("initiative_id", flat=True).first()
         )
+        team_id = ChangeDemand.objects.filter(pk=demand_id).values_list("team_id", flat=True).first()
         record_delete(ChangeDemand, pk=demand_id, version=version, user=user, authorize=_initiative_rule)
+        if team_id is not None:
+            loads_refresh([team_id])
         portfolio_changed(initiative_ids=[initiative_id])
 
 
 def respread(initiative_ids: Collection[int] | None = None) -> int:
     """Spread again the evenly spread estimates of these initiatives (None: all), after their planned dates
-    moved; edited months are left as they are. Set-based: a few queries whatever the number. Returns how
-    many estimates were spread."""
+    moved (edited months are left as they are), and rewrite the change load of their teams (of every team
+    for None). Set-based: a few queries whatever the number. Returns how many estimates were spread."""
     demands = ChangeDemand.objects.filter(custom=False).select_related("initiative")
     if initiative_ids is not None:
         demands = demands.filter(initiative_id__in=list(initiative_ids))
@@ -375,15 +414,22 @@ def respread(initiative_ids: Collection[int] | None = None) -> int:
         for start in range(0, len(ids), 900):
             ChangeDemandMonth.objects.filter(demand_id__in=ids[start : start + 900]).delete()
         ChangeDemandMonth.objects.bulk_create(rows, batch_size=2000)
+        if initiative_ids is None:
+            loads_refresh()
+        else:
+            teams = ChangeDemand.objects.filter(initiative_id__in=list(initiative_ids)).values_list(
+                "team_id", flat=True
+            )
+            loads_refresh(set(teams))
     return len(ids)
 
 
 def on_portfolio_change(change: Any) -> None:
-    """Change notice listener: an initiative's planned dates may have moved; its even spreads follow, in the
-    same transaction. Cheap when the initiatives have no estimate (one query)."""
+    """Change notice listener: an initiative's planned dates or stage may have changed; its even spreads and
+    its teams' change load follow, in the same transaction. One query when the initiatives have no estimate."""
     if (
         change.initiative_ids
-        and ChangeDemand.objects.filter(initiative_id__in=change.initiative_ids, custom=False).exists()
+        and ChangeDemand.objects.filter(initiative_id__in=change.initiative_ids).exists()
     ):
         respread(change.initiative_ids)
 

@@ -33,6 +33,7 @@ from capacity.months import label, parse_month, short
 from core import roles
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.formkit import DeleteForm
+from core.links import url_pattern
 from core.paging import capped_page
 from core.tabular import export_response, filter_errors
 from core.views import HtmxHttpRequest, form_response, posted, render_page, require, submit, viewer_required
@@ -42,6 +43,7 @@ HEAT_TEAMS_PER_PAGE = 200
 TEAMS_PER_PAGE = 50
 TEAM_ROWS = 100
 DEFAULT_WINDOW = 12
+OVER_LISTED = 50
 
 
 def heat_form(request: HtmxHttpRequest) -> HeatMapForm:
@@ -88,10 +90,12 @@ def heat_map(request: HtmxHttpRequest) -> HttpResponse:
     context.update(
         page=page,
         grid=grid,
-        over=[(row, cell, cell.utilisation(proposals=grid.proposals)) for row, cell in grid.over[:50]],
-        overall_utilisation=grid.overall_utilisation,
+        over=rendering.over_rows(grid, OVER_LISTED),
+        over_more=len(grid.over) > OVER_LISTED,
+        shares=rendering.share_rows(grid),
+        team_url=url_pattern("capacity:team-detail"),
+        overall_utilisation=rendering.number(grid.overall_utilisation, suffix=" %"),
         grid_html=rendering.grid_body(grid),
-        over_more=len(grid.over) > 50,
         query=query.urlencode(),
         month_labels=[(m, short(m), label(m)) for m in months],
     )

@@ -99,10 +99,13 @@ def test_run_share_and_change_room_against_the_target(world):
     assert round(share.change_share, 2) == 40.82
 
 
-def test_only_committed_and_proposed_initiatives_count(world):
+def test_only_committed_and_proposed_initiatives_count(world, pmo):
     team = world["team"]
-    world["lake2"].stage = "cancelled"
-    world["lake2"].save()
+    from portfolio.services import initiative_update
+
+    lake2 = world["lake2"]
+    lake2.refresh_from_db()
+    initiative_update(user=pmo, initiative_id=lake2.pk, version=lake2.version, data={"stage": "cancelled"})
     grid = selectors.heat_map(
         [(team.pk, team.name)], [MARCH], policy=services.current_policy(), proposals=True
     )
