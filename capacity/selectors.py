@@ -22,6 +22,7 @@ from capacity.models import (
     PROPOSED_STAGES,
     CapacityOverride,
     CapacityPolicy,
+    ChangeDemand,
     ChangeDemandMonth,
     ChangeLoad,
     RunDemand,
@@ -410,25 +411,36 @@ class SqueezeFact:
     target: float
 
 
-def overload_facts(
+def signal_facts(
     today: datetime.date, initiative_ids: Sequence[int] | None = None
-) -> tuple[CapacityPolicy | None, dict[int, list[OverloadFact]]]:
-    """For each committed initiative (approved, in delivery), its effort in team-months that are over-allocated
-    (run + committed change above the policy's threshold) from today's month for a year. A fixed number of
-    queries: the teams, the policy, the grid's four and one for the efforts of the teams over somewhere; only
-    the first without teams. The policy is None when there are no teams."""
+) -> tuple[CapacityPolicy | None, dict[int, list[OverloadFact]], list[SqueezeFact]]:
+    """What the engine's capacity signals read, from today's month for a year (SIGNAL_MONTHS):
+
+    - for each committed initiative (approved, in delivery; of `initiative_ids`, or all), its effort in
+      team-months that are over-allocated (run + committed change above the policy's threshold);
+    - the teams whose run demand leaves less of their capacity for change than the policy's target.
+
+    A fixed number of queries: the teams, the policy, the grid's four and one for the efforts of the teams
+    over somewhere; only the first without teams (the policy is then None)."""
     from capacity.services import current_policy
 
     teams = list(Team.objects.values_list("pk", "name"))
     found: dict[int, list[OverloadFact]] = defaultdict(list)
     if not teams:  # no capacity plan: one query, no signal
-        return None, found
+        return None, found, []
     policy = current_policy()
     months = window(today, SIGNAL_MONTHS)
     grid = heat_map(teams, months, policy=policy, all_teams=True)
+    squeezes = [
+        SqueezeFact(
+            row.team_id, row.name, row.share.capacity, row.share.run, row.share.change_room, grid.target
+        )
+        for row in grid.rows
+        if row.share.change_room is not None and row.share.meets_target is False
+    ]
     over = {(cell.team_id, cell.month): (row.name, cell.utilisation()) for row, cell in grid.over}
     if not over:
-        return policy, found
+        return policy, found, squeezes
     rows = ChangeDemandMonth.objects.filter(
         month__gte=months[0],
         month__lte=months[-1],
@@ -443,23 +455,38 @@ def overload_facts(
         if (team_id, month) in over and days > 0:
             name, percent = over[(team_id, month)]
             found[initiative_id].append(OverloadFact(initiative_id, team_id, name, month, days, percent))
+    return policy, found, squeezes
+
+
+def overload_facts(
+    today: datetime.date, initiative_ids: Sequence[int] | None = None
+) -> tuple[CapacityPolicy | None, dict[int, list[OverloadFact]]]:
+    """signal_facts' over-allocated team-months of committed initiatives."""
+    policy, found, _squeezes = signal_facts(today, initiative_ids)
     return policy, found
 
 
 def squeeze_facts(today: datetime.date) -> list[SqueezeFact]:
-    """Teams whose run demand over the coming year leaves less of their capacity for change than the policy's
-    target. Four queries."""
-    from capacity.services import current_policy
+    """signal_facts' teams whose run demand squeezes change below the policy's target."""
+    return signal_facts(today)[2]
 
-    teams = list(Team.objects.values_list("pk", "name"))
-    if not teams:
-        return []
-    months = window(today, SIGNAL_MONTHS)
-    grid = heat_map(teams, months, policy=current_policy(), all_teams=True)
-    return [
-        SqueezeFact(
-            row.team_id, row.name, row.share.capacity, row.share.run, row.share.change_room, grid.target
+
+def data_stamp() -> dict[str, Any]:
+    """How many teams, members, overrides, run demand lines and effort estimates there are and when each kind
+    last changed, in one query: a cheap mark that moves whenever the entered capacity data does (the scenario
+    pages use it to know whether an answer may have changed)."""
+    from django.db import connection
+
+    tables = [model._meta.db_table for model in (Team, TeamMember, CapacityOverride, RunDemand, ChangeDemand)]
+    columns = ", ".join(
+        f"(SELECT COUNT(*) FROM {table}), (SELECT MAX(updated_at) FROM {table})" for table in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}")  # noqa: S608 - table names from the models, no input
+        row = cursor.fetchone()
+    return {
+        f"{table}:{n}": str(value)
+        for table, n, value in zip(
+            [t for t in tables for _ in (0, 1)], [0, 1] * len(tables), row, strict=True
         )
-        for row in grid.rows
-        if row.share.change_room is not None and row.share.meets_target is False
-    ]
+    }

@@ -38,12 +38,8 @@ from alignment.services.policy import current_policy
 from capacity import selectors as capacity_selectors
 from capacity.models import (
     COMMITTED_STAGES,
-    CapacityOverride,
-    ChangeDemand,
     ChangeDemandMonth,
-    RunDemand,
     Team,
-    TeamMember,
 )
 from capacity.months import label as month_label
 from capacity.months import months_between
@@ -232,21 +228,6 @@ def load_inputs(scenario: Scenario) -> Inputs:
     pool = candidates()
     values, fit, npv = _values(scenario.maximise, list(pool))
     costs = _costs(scenario, pool)
-    forced = set(
-        ScenarioRule.objects.filter(scenario=scenario, kind=RuleKind.FORCE_IN).values_list(
-            "initiative_id", flat=True
-        )
-    )
-    kept = {
-        pk
-        for pk, c in pool.items()
-        if pk in forced or c.mandatory or (scenario.keep_committed and c.stage == Stage.IN_DELIVERY)
-    }
-    teams = team_limits(scenario, pool, kept)
-    problem_candidates = [
-        optimiser.Candidate(pk, c.code, values.get(pk, 0.0), costs.get(pk, {}), teams.effort.get(pk, {}))
-        for pk, c in pool.items()
-    ]
     missing = sum(1 for pk in pool if pk not in values)
     rules: dict[str, list[Any]] = defaultdict(list)
     ignored: list[str] = []
@@ -266,6 +247,12 @@ def load_inputs(scenario: Scenario) -> Inputs:
         for pk, c in pool.items()
         if scenario.keep_committed and c.stage == Stage.IN_DELIVERY and pk not in forced_out
     )
+    mandatory = set(rules[RuleKind.MANDATORY]) | {pk for pk, c in pool.items() if c.mandatory}
+    teams = team_limits(scenario, pool, set(rules[RuleKind.FORCE_IN]) | committed | mandatory)
+    problem_candidates = [
+        optimiser.Candidate(pk, c.code, values.get(pk, 0.0), costs.get(pk, {}), teams.effort.get(pk, {}))
+        for pk, c in pool.items()
+    ]
     limits = {
         row.year: optimiser.YearBudget(
             capex=_float(row.capex), opex=_float(row.opex), total=_float(row.total)
@@ -279,7 +266,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
         budgets=limits,
         force_in=sorted(set(rules[RuleKind.FORCE_IN]) | committed),
         force_out=sorted(forced_out),
-        mandatory=sorted(set(rules[RuleKind.MANDATORY]) | {pk for pk, c in pool.items() if c.mandatory}),
+        mandatory=sorted(mandatory),
         requires=rules[RuleKind.REQUIRES],
         excludes=rules[RuleKind.EXCLUDES],
         budget=_float(scenario.budget),
@@ -303,11 +290,8 @@ def data_stamp() -> str:
         BusinessCase.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
         InitiativeScore.objects.aggregate(n=Count("pk"), at=Max("computed_at")),
         Risk.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
-        # team capacity (issue 13): teams, members, overrides, run demand and effort estimates
-        *(
-            model.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
-            for model in (Team, TeamMember, CapacityOverride, RunDemand, ChangeDemand)
-        ),
+        # team capacity (issue 13): teams, members, overrides, run demand and effort estimates, in one query
+        capacity_selectors.data_stamp(),
     ]
     return hashlib.sha256(repr([sorted(p.items()) for p in parts]).encode()).hexdigest()[:32]
 

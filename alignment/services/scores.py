@@ -291,7 +291,7 @@ def _recompute_all(
     writes = _Writes(started)
     counts: Counter[tuple[int | None, str]] = Counter()  # (program, severity) -> signals
     scored = raised = 0
-    capacity_policy, overloads = capacity_selectors.overload_facts(today)
+    capacity_policy, overloads, squeezes = capacity_selectors.signal_facts(today)
     threshold = float(capacity_policy.overload_threshold) if capacity_policy else 0.0
     for chunk in stream_initiatives(today=today, policy=policy, chunk_size=CHUNK):
         results = []
@@ -326,7 +326,7 @@ def _recompute_all(
     objective = (
         objective_signals(context, portfolio, links)
         + leadership_signals(context, survey_selectors.program_agreements())
-        + run_squeeze_signals(capacity_selectors.squeeze_facts(today))
+        + run_squeeze_signals(squeezes)
     )
     counts.update((s.program_id, s.severity) for s in objective)
     raised += len(objective)

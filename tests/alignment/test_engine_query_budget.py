@@ -92,4 +92,4 @@ def test_the_number_of_queries_of_a_full_recompute_does_not_grow_with_the_portfo
     assert Signal.objects.filter(initiative__isnull=False).count() > 40
     assert PortfolioIndex.objects.count() == 3
     assert small == large
-    assert large <= 31  # one of them reads the programs' closed leadership surveys
+    assert large <= 32  # one of them reads the programs' closed leadership surveys, one the capacity teams
