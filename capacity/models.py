@@ -20,7 +20,6 @@ from core.models import HISTORY_EXCLUDED, VersionedModel
 from core.stages import Stage
 from portfolio.models import Initiative
 
-PERSON_DAYS = {"max_digits": 9, "decimal_places": 1}
 MAX_PERSON_DAYS = Decimal("99999.9")
 PERSON_DAYS_RANGE = [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_PERSON_DAYS)]
 
@@ -117,7 +116,7 @@ class CapacityOverride(VersionedModel):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="overrides")
     month = models.DateField()
-    person_days = models.DecimalField(**PERSON_DAYS, validators=PERSON_DAYS_RANGE)
+    person_days = models.DecimalField(max_digits=9, decimal_places=1, validators=PERSON_DAYS_RANGE)
     reason = models.CharField(max_length=200, blank=True, help_text="Why, e.g. “summer holidays”.")
 
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED)
@@ -153,7 +152,7 @@ class RunDemand(VersionedModel):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="run_demand")
     month = models.DateField()
     category = models.CharField(max_length=12, choices=RunCategory.choices, default=RunCategory.SUPPORT)
-    person_days = models.DecimalField(**PERSON_DAYS, validators=PERSON_DAYS_RANGE)
+    person_days = models.DecimalField(max_digits=9, decimal_places=1, validators=PERSON_DAYS_RANGE)
     note = models.CharField(max_length=200, blank=True)
 
     history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED)
@@ -189,7 +188,9 @@ class ChangeDemand(VersionedModel):
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="change_demand")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="change_demand")
-    person_days = models.DecimalField("effort (person-days)", **PERSON_DAYS, validators=PERSON_DAYS_RANGE)
+    person_days = models.DecimalField(
+        "effort (person-days)", max_digits=9, decimal_places=1, validators=PERSON_DAYS_RANGE
+    )
     custom = models.BooleanField(
         "months edited", default=False, help_text="The months were edited one by one; not spread evenly."
     )

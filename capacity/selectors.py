@@ -314,8 +314,9 @@ def heat_map(
             sums[3] += proposed
         for i in range(4):
             totals[i] += sums[i]
-        rows.append(HeatRow(pk, name, cells, Share(*sums, target=target)))
-    result = HeatMap(list(months), rows, Share(*totals, target=target), threshold, target, proposals)
+        rows.append(HeatRow(pk, name, cells, Share(sums[0], sums[1], sums[2], sums[3], target=target)))
+    overall = Share(totals[0], totals[1], totals[2], totals[3], target=target)
+    result = HeatMap(list(months), rows, overall, threshold, target, proposals)
     over = [(row, cell) for row in rows for cell in row.cells if cell.over(threshold, proposals=proposals)]
     over.sort(
         key=lambda rc: (-(rc[1].utilisation(proposals=proposals) or float("inf")), rc[0].name, rc[1].month)
@@ -364,7 +365,7 @@ def cell_demand(team: Team, month: datetime.date) -> CellDemand:
         .values("initiative_id", "initiative__code", "initiative__title", "initiative__stage", "person_days")
         .order_by("-person_days", "initiative__code")[: CELL_INITIATIVES + 1]
     )
-    initiatives = [
+    initiatives: list[dict[str, Any]] = [
         {
             "id": row["initiative_id"],
             "code": row["initiative__code"],

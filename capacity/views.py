@@ -95,6 +95,7 @@ def heat_map(request: HtmxHttpRequest) -> HttpResponse:
         shares=rendering.share_rows(grid),
         team_url=url_pattern("capacity:team-detail"),
         overall_utilisation=rendering.number(grid.overall_utilisation, suffix=" %"),
+        overall_capacity=rendering.number(grid.overall.capacity),
         grid_html=rendering.grid_body(grid),
         query=query.urlencode(),
         month_labels=[(m, short(m), label(m)) for m in months],
@@ -188,6 +189,12 @@ def team_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "capacity/team_detail.html", context)
 
 
+def _deleted(delete: Callable[..., None], **arguments: Any) -> bool:
+    """Run a delete service; True for form_response, which takes None for a refusal."""
+    delete(**arguments)
+    return True
+
+
 def _team_url(team_id: int) -> str:
     return reverse("capacity:team-detail", args=[team_id])
 
@@ -231,8 +238,8 @@ def team_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return form_response(
         request,
         DeleteForm(posted(request), instance=team),
-        save=lambda f: (
-            services.team_delete(user=request.user, team_id=pk, version=f.cleaned_data["version"]) or True
+        save=lambda f: _deleted(
+            services.team_delete, user=request.user, team_id=pk, version=f.cleaned_data["version"]
         ),
         done=lambda _r: (f"Team “{team.name}” deleted.", reverse("capacity:team-list")),
         title=f"Delete team {team.name}?",
@@ -351,7 +358,7 @@ def team_record_delete(request: HtmxHttpRequest, pk: int, kind: str) -> HttpResp
     return form_response(
         request,
         DeleteForm(posted(request), instance=record),
-        save=lambda f: spec.delete(user=request.user, pk=pk, version=f.cleaned_data["version"]) or True,
+        save=lambda f: _deleted(spec.delete, user=request.user, pk=pk, version=f.cleaned_data["version"]),
         done=lambda _r: (f"{capfirst(spec.noun)} deleted.", _team_url(record.team_id)),
         title=f"Delete this {spec.noun}?",
         cancel_url=_team_url(record.team_id),

@@ -16,6 +16,7 @@ D = datetime.date
 def test_the_panel_sums_every_team_month_by_month(world, time_machine):
     time_machine.move_to(datetime.datetime(2027, 3, 10, 12, tzinfo=datetime.UTC))
     panel = capacity_panel(D(2027, 3, 10))
+    assert panel is not None
     table = panel["table"]
     assert table.columns[0] == "Month"
     # March: capacity 34.5, run 14.5, committed 10, proposed 15: (14.5 + 10) / 34.5 = 71.0 %

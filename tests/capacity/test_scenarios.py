@@ -88,9 +88,12 @@ def test_the_best_answer_changes_when_the_teams_capacity_shrinks(plan, pmo):
         False,
         "would break capacity of Data platform, March 2027: 30 over the 35 limit",
     )
-    assert {"name": "capacity of Data platform, March 2027", "used": 35.0, "limit": 35.0, "binding": True} in (
-        summary["limits"]
-    )
+    assert {
+        "name": "capacity of Data platform, March 2027",
+        "used": 35.0,
+        "limit": 35.0,
+        "binding": True,
+    } in (summary["limits"])
 
 
 def test_a_scenario_may_ignore_team_capacity(plan, pmo):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.db.models import Model
 
 from capacity import services
 from capacity.models import CapacityOverride, CapacityPolicy, ChangeDemand, RunDemand, Team, TeamMember
@@ -18,10 +20,18 @@ PMO_ROLES = ["pmo", "admin_user"]
 READERS = ["executive", "steering_member", "manager", "outsider"]
 
 
-def capacity_rows() -> dict[str, list[dict]]:
+def capacity_rows() -> dict[str, list[dict[str, Any]]]:
+    tables: tuple[type[Model], ...] = (
+        Team,
+        TeamMember,
+        CapacityOverride,
+        RunDemand,
+        ChangeDemand,
+        CapacityPolicy,
+    )
     return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (Team, TeamMember, CapacityOverride, RunDemand, ChangeDemand, CapacityPolicy)
+        model.__name__: [dict(row) for row in model._default_manager.order_by("pk").values()]
+        for model in tables
     }
 
 
@@ -65,7 +75,12 @@ def test_everyone_else_is_refused_and_nothing_changes(persona, world):
         lambda: services.member_delete(user=persona, member_id=member.pk, version=1),
         lambda: services.override_create(user=persona, team=team, data={"month": MARCH, "person_days": 1}),
         lambda: services.run_demand_fill(
-            user=persona, team=team, category="support", first_month=MARCH, last_month=MARCH, person_days=1
+            user=persona,
+            team=team,
+            category="support",
+            first_month=MARCH,
+            last_month=MARCH,
+            person_days=Decimal(1),
         ),
         lambda: services.capacity_policy_publish(user=persona, change_share_target=30, overload_threshold=90),
     ]
@@ -146,7 +161,7 @@ def test_bad_input_is_refused_at_its_field(world, pmo):
             category="support",
             first_month=MARCH,
             last_month=D(2027, 1, 1),
-            person_days=1,
+            person_days=Decimal(1),
         )
     assert error.value.field_errors == {"last_month": ["The last month cannot come before the first."]}
     with pytest.raises(ApplicationError) as error:

@@ -17,7 +17,7 @@ READ_ONLY = ["executive", "steering_member", "manager"]
 def pages(world) -> list[str]:
     team, effort = world["team"], world["effort1"]
     member = team.members.first()
-    run = RunDemand.objects.filter(team=team).first()
+    run = RunDemand.objects.filter(team=team).order_by("pk")[0]
     return [
         "/capacity/?start=2027-01&months=6",
         "/capacity/?start=2027-01&months=36&proposals=on",

@@ -728,12 +728,13 @@ def app_urls(records: int | None = None) -> list[str]:
                 for kind in ("members", "overrides", "run")
             ]
         elif name.startswith("capacity:team-record-"):
-            for kind, model in (
+            kinds: tuple[tuple[str, type[models.Model]], ...] = (
                 ("members", cm.TeamMember),
                 ("overrides", cm.CapacityOverride),
                 ("run", cm.RunDemand),
-            ):
-                found += [reverse(name, args=[kind, pk]) for pk in pks(model)]
+            )
+            for kind, team_model in kinds:
+                found += [reverse(name, args=[kind, pk]) for pk in pks(team_model)]
         elif set(converters) == {"kind", "pk"}:
             for kind, child in registry.child_kinds.items():
                 found += [reverse(name, args=[kind, pk]) for pk in pks(child.model)]

@@ -13,6 +13,8 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from capacity.forms import ChangeDemandForm
+from capacity.models import ChangeDemand, Team
 from core import roles
 from portfolio.forms import (
     ArtefactForm,
@@ -38,8 +40,6 @@ from portfolio.models import (
     Reading,
     ScopeChange,
 )
-from capacity.forms import ChangeDemandForm
-from capacity.models import ChangeDemand, Team
 from risk.forms import RiskForm
 from risk.models import Risk
 from steering import rules
@@ -153,7 +153,9 @@ def _build_world() -> World:
             "artefacts": ArtefactFactory(initiative=initiative),
             "risks": RiskFactory(initiative=initiative, title="Vendor late"),
             "effort": ChangeDemand.objects.create(
-                initiative=initiative, team=Team.objects.get_or_create(name="Data platform")[0], person_days=10
+                initiative=initiative,
+                team=Team.objects.get_or_create(name="Data platform")[0],
+                person_days=10,
             ),
         },
         committee=committee,
