@@ -803,3 +803,79 @@ def score_history(data: dict[str, Any], link: str) -> Chart:
         ],
     )
     return Chart("scores", "Scores over time", "The initiative's scores day by day.", figure, table, 300)
+
+
+# ------------------------------------------------------------------------------------------ capacity
+
+
+def capacity_load(data: dict[str, Any]) -> Chart:
+    """Every team's capacity and demand month by month (issue 13): run, committed change and proposed change
+    as stacked bars (person-days), capacity as a line. `data["months"]` holds (label, capacity, run,
+    committed, proposed) per month; `data["over"]` the over-allocated team-months per month."""
+    months = data["months"]
+    labels = [m[0] for m in months]
+    layers = [
+        ("Run demand", 2, GREY, {"shape": "", "solidity": 0.3}),
+        ("Committed change", 3, BLUE, {}),
+        ("Proposed change", 4, SKY, HATCH),
+    ]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": labels,
+            "y": [round(float(m[index]), 1) for m in months],
+            "marker": {"color": colour, **({"pattern": pattern} if pattern else {})},
+            "hovertemplate": f"%{{x}}: {name.lower()} %{{y:,.1f}} person-days<extra></extra>",
+        }
+        for name, index, colour, pattern in layers
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "Capacity",
+            "x": labels,
+            "y": [round(float(m[1]), 1) for m in months],
+            "line": {"color": VERMILLION, "width": 2.5, "dash": "dash"},
+            "marker": {"symbol": "diamond", "size": 7, "color": VERMILLION},
+            "hovertemplate": "%{x}: capacity %{y:,.1f} person-days<extra></extra>",
+        }
+    )
+    figure = {
+        "data": traces,
+        "layout": layout(
+            "Capacity and demand of all teams, next 12 months",
+            barmode="stack",
+            xaxis=axis("Month"),
+            yaxis=axis("Person-days", rangemode="tozero"),
+        ),
+    }
+    table = Table(
+        [
+            "Month",
+            "Capacity (person-days)",
+            "Run (person-days)",
+            "Committed change (person-days)",
+            "Proposed change (person-days)",
+            "Utilisation (%)",
+            "Over-allocated team-months",
+        ],
+        [
+            [
+                m[0],
+                round(float(m[1]), 1),
+                round(float(m[2]), 1),
+                round(float(m[3]), 1),
+                round(float(m[4]), 1),
+                round(100 * (float(m[2]) + float(m[3])) / float(m[1]), 1) if m[1] else None,
+                data["over"].get(m[0], 0),
+            ]
+            for m in months
+        ],
+    )
+    description = (
+        "Run demand, committed change and proposed change (hatched) of every team, stacked in person-days, "
+        "against the teams' capacity (dashed line)."
+    )
+    return Chart("capacity", "Capacity and demand", description, figure, table, 400)

@@ -33,6 +33,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment import charts as chart_builders
 from alignment.engine.compute import InitiativeResult
 from alignment.engine.formulas import KPI_STATUS_LABELS
 from alignment.engine.rules import RULES
@@ -49,6 +50,11 @@ from alignment.models import (
     StoredDashboard,
     severity_order,
 )
+from capacity import selectors as capacity_selectors
+from capacity import services as capacity_services
+from capacity.models import Team
+from capacity.months import short
+from core.chart_parts import chart_dict
 from core.links import url_pattern
 from core.stages import FUNDED
 from portfolio.models import KPI, Contribution, Initiative, Objective, ObjectiveStatus, Strength
@@ -570,3 +576,41 @@ def signal_order(rows: QuerySet[Signal]) -> QuerySet[Signal]:
     """The signal list's order: most severe first, by rule, the newest first: the order of the index
     (signal_listed) a page of a hundred thousand signals is read from."""
     return rows.order_by("severity_rank", "rule", "-first_seen", "key")
+
+
+CAPACITY_MONTHS = 12
+
+
+def capacity_panel(today: datetime.date) -> dict[str, Any] | None:
+    """The dashboard's capacity panel (issue 13): every team's capacity and demand over the next twelve months
+    as a chart, and its tiles: utilisation, over-allocated team-months, share left for change against the
+    policy's target. None without teams. A fixed number of queries (capacity.selectors.heat_map's)."""
+    teams = list(Team.objects.values_list("pk", "name"))
+    if not teams:
+        return None
+    policy = capacity_services.current_policy()
+    months = capacity_selectors.window(today, CAPACITY_MONTHS)
+    grid = capacity_selectors.heat_map(teams, months, policy=policy, all_teams=True)
+    sums = {m: [0.0, 0.0, 0.0, 0.0] for m in months}
+    for row in grid.rows:
+        for cell in row.cells:
+            total = sums[cell.month]
+            total[0] += cell.capacity
+            total[1] += cell.run
+            total[2] += cell.committed
+            total[3] += cell.proposed
+    over: dict[str, int] = {}
+    for _row, cell in grid.over:
+        over[short(cell.month)] = over.get(short(cell.month), 0) + 1
+    data = {"months": [(short(m), *sums[m]) for m in months], "over": over}
+    chart = chart_builders.capacity_load(data)
+    return {
+        "grid": grid,
+        "policy": policy,
+        "utilisation": grid.overall_utilisation,
+        "over": len(grid.over),
+        "teams_over": len({row.team_id for row, _cell in grid.over}),
+        "chart": chart_dict(chart, csv_url=reverse("alignment:dashboard-capacity-csv")),
+        "table": chart.table,
+        "start": short(months[0]),
+    }

@@ -319,3 +319,26 @@ def dashboard_refresh(request: HtmxHttpRequest) -> HttpResponse:
     if wants_fragment(request):
         return render_page(request, JOB_TEMPLATE, job_context(job, reload=True))
     return redirect("alignment:dashboard")
+
+
+@viewer_required
+@require_GET
+def dashboard_capacity(request: HtmxHttpRequest) -> HttpResponse:
+    """The dashboard's capacity panel (tiles and chart), loaded by the dashboard once shown: it is read live
+    from the teams' capacity and demand, while the rest of the dashboard is served from stored figures.
+    Opened as a page of its own, it sends the browser to the dashboard."""
+    if not wants_fragment(request):
+        return redirect(reverse("alignment:dashboard") + "#capacity-panel")
+    panel = selectors.capacity_panel(timezone.localdate())
+    return render(request, "alignment/_dashboard_capacity.html", {"panel": panel})
+
+
+@viewer_required
+@require_GET
+def dashboard_capacity_csv(request: HtmxHttpRequest) -> HttpResponse:
+    """The capacity chart's table as CSV."""
+    panel = selectors.capacity_panel(timezone.localdate())
+    if panel is None:
+        return csv_response("bearing-capacity", ["Month"], [])
+    table = panel["table"]
+    return csv_response("bearing-capacity", table.columns, table.rows)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "identity",
     "portfolio",
     "risk",
+    "capacity",
     "surveys",
     "alignment",
     "steering",

@@ -53,6 +53,7 @@ urlpatterns = [
     path("", include("identity.urls")),
     path("", include("portfolio.urls")),
     path("", include("risk.urls")),
+    path("", include("capacity.urls")),
     path("", include("surveys.urls")),
     path("", include("alignment.urls")),
     path("", include("steering.urls")),

@@ -28,12 +28,21 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, FloatField, Max, Sum
+from django.db.models.functions import Cast
 
 from alignment.engine.compute import Indices, assess_kpis, score_initiative
 from alignment.engine.inputs import load_context, stream_initiatives
 from alignment.models import InitiativeScore
 from alignment.services.policy import current_policy
+from capacity import selectors as capacity_selectors
+from capacity.models import (
+    COMMITTED_STAGES,
+    ChangeDemandMonth,
+    Team,
+)
+from capacity.months import label as month_label
+from capacity.months import months_between
 from core.stages import Stage
 from planning import optimiser
 from planning.models.scenarios import Maximise, RuleKind, Scenario, ScenarioRule
@@ -156,14 +165,69 @@ def priority_values(ids: Collection[int]) -> dict[int, float]:
     return {pk: round(float(score), PLACES) for pk, score in priority_scores(ids).items()}
 
 
+@dataclass(frozen=True)
+class TeamLimits:
+    """A scenario's team capacity, as the optimiser takes it: each candidate's effort per row
+    ("team-<id>:<YYYY-MM>"), each row's limit, and the rows' names."""
+
+    effort: dict[int, dict[str, float]]
+    limits: dict[str, float]
+    labels: dict[str, str]
+
+
+def team_limits(scenario: Scenario, pool: Mapping[int, Candidate], committed: Collection[int]) -> TeamLimits:
+    """The team-months of the scenario's years as capacity rows (docs/capacity.md, "Scenarios"): a
+    candidate's effort in a row is its estimate's months there; a row's limit is the team's capacity less its
+    run demand less the effort of committed initiatives (approved, in delivery) that are not candidates. A
+    row where what is kept in the plan (`committed`: forced in) already needs more keeps that as its limit:
+    what is committed stays, and nothing more fits there. Only rows some candidate needs are constraints.
+    A fixed number of queries."""
+    empty = TeamLimits({}, {}, {})
+    if not scenario.respect_capacity:
+        return empty
+    teams = dict(Team.objects.values_list("pk", "name"))
+    if not teams:
+        return empty
+    years = scenario.horizon
+    months = months_between(datetime.date(years[0], 1, 1), datetime.date(years[-1], 12, 1))
+    capacity = capacity_selectors.capacities(None, months)
+    run = capacity_selectors.run_totals(None, months)
+    effort: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    fixed: dict[tuple[int, datetime.date], float] = defaultdict(float)
+    rows = (
+        ChangeDemandMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
+        .filter(initiative__stage__in=[*CANDIDATE_STAGES])
+        .values_list("initiative_id", "initiative__stage", "team_id", "month")
+        .annotate(days=Cast("person_days", FloatField()))
+    )
+    needed: set[tuple[int, datetime.date]] = set()
+    for initiative_id, stage, team_id, month, days in rows:
+        if initiative_id in pool:
+            effort[initiative_id][f"team-{team_id}:{month:%Y-%m}"] += days
+            needed.add((team_id, month))
+        elif stage in COMMITTED_STAGES:
+            fixed[(team_id, month)] += days
+    kept: dict[tuple[int, datetime.date], float] = defaultdict(float)
+    for pk in committed:
+        for row, days in effort.get(pk, {}).items():
+            team, month = row[5:].split(":")
+            kept[(int(team), datetime.date(int(month[:4]), int(month[5:]), 1))] += days
+    limits: dict[str, float] = {}
+    labels: dict[str, str] = {}
+    for team_id, month in sorted(needed):
+        key = (team_id, month)
+        free = capacity.get(key, 0.0) - run.get(key, 0.0) - fixed.get(key, 0.0)
+        row = f"team-{team_id}:{month:%Y-%m}"
+        limits[row] = round(max(0.0, free, kept.get(key, 0.0)), 3)
+        labels[row] = f"{teams.get(team_id, team_id)}, {month_label(month)}"
+    return TeamLimits({pk: dict(rows_) for pk, rows_ in effort.items()}, limits, labels)
+
+
 def load_inputs(scenario: Scenario) -> Inputs:
     """The scenario's candidates, values, costs, limits and rules, compiled for the optimiser."""
     pool = candidates()
     values, fit, npv = _values(scenario.maximise, list(pool))
     costs = _costs(scenario, pool)
-    problem_candidates = [
-        optimiser.Candidate(pk, c.code, values.get(pk, 0.0), costs.get(pk, {})) for pk, c in pool.items()
-    ]
     missing = sum(1 for pk in pool if pk not in values)
     rules: dict[str, list[Any]] = defaultdict(list)
     ignored: list[str] = []
@@ -183,6 +247,12 @@ def load_inputs(scenario: Scenario) -> Inputs:
         for pk, c in pool.items()
         if scenario.keep_committed and c.stage == Stage.IN_DELIVERY and pk not in forced_out
     )
+    mandatory = set(rules[RuleKind.MANDATORY]) | {pk for pk, c in pool.items() if c.mandatory}
+    teams = team_limits(scenario, pool, set(rules[RuleKind.FORCE_IN]) | committed | mandatory)
+    problem_candidates = [
+        optimiser.Candidate(pk, c.code, values.get(pk, 0.0), costs.get(pk, {}), teams.effort.get(pk, {}))
+        for pk, c in pool.items()
+    ]
     limits = {
         row.year: optimiser.YearBudget(
             capex=_float(row.capex), opex=_float(row.opex), total=_float(row.total)
@@ -196,10 +266,12 @@ def load_inputs(scenario: Scenario) -> Inputs:
         budgets=limits,
         force_in=sorted(set(rules[RuleKind.FORCE_IN]) | committed),
         force_out=sorted(forced_out),
-        mandatory=sorted(set(rules[RuleKind.MANDATORY]) | {pk for pk, c in pool.items() if c.mandatory}),
+        mandatory=sorted(mandatory),
         requires=rules[RuleKind.REQUIRES],
         excludes=rules[RuleKind.EXCLUDES],
         budget=_float(scenario.budget),
+        capacity=teams.limits,
+        capacity_labels=teams.labels,
     )
     return Inputs(problem, pool, committed, tuple(ignored), missing, fingerprint(problem), npv, fit)
 
@@ -218,6 +290,8 @@ def data_stamp() -> str:
         BusinessCase.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
         InitiativeScore.objects.aggregate(n=Count("pk"), at=Max("computed_at")),
         Risk.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+        # team capacity (issue 13): teams, members, overrides, run demand and effort estimates, in one query
+        capacity_selectors.data_stamp(),
     ]
     return hashlib.sha256(repr([sorted(p.items()) for p in parts]).encode()).hexdigest()[:32]
 
@@ -232,6 +306,14 @@ def fingerprint(problem: optimiser.Scenario) -> str:
             [c.id, round(c.value, PLACES), sorted([y, *v] for y, v in c.costs.items())]
             for c in problem.candidates
         ],
+        **(
+            {
+                "capacity": sorted(problem.capacity.items()),
+                "effort": [[c.id, sorted(c.effort.items())] for c in problem.candidates if c.effort],
+            }
+            if problem.capacity
+            else {}
+        ),
         "rules": [
             sorted(problem.force_in),
             sorted(problem.force_out),

@@ -7,9 +7,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
+
 from alignment.engine import formulas as f
 from alignment.engine.compute import InitiativeResult, PortfolioResult
 from alignment.engine.inputs import InitiativeRow, PortfolioInputs
+from capacity.months import label as month_label
+from capacity.selectors import OverloadFact, SqueezeFact
 from core.links import url_pattern
 from core.stages import ACTIVE, GOVERNED, UNFINISHED, Stage
 from core.templatetags.bearing import money
@@ -89,6 +93,18 @@ RULES: dict[str, Rule] = {
             "high_risk_no_mitigation",
             "High risk without mitigation",
             "A high-exposure risk with no mitigation plan.",
+        ),
+        Rule(
+            "capacity_overload",
+            "Over-allocated team on a funded initiative",
+            "A team-month above the capacity policy's threshold in which an approved or in-delivery initiative "
+            "has effort.",
+        ),
+        Rule(
+            "run_squeeze",
+            "Run load squeezes change capacity",
+            "A team's run demand over the coming year leaves less of its capacity for change than the capacity "
+            "policy's target.",
         ),
         Rule(
             "leadership_misaligned",
@@ -592,3 +608,71 @@ def objective_signals(inputs: PortfolioInputs, portfolio: PortfolioResult, links
             )
         )
     return signals
+
+
+# ------------------------------------------------------------------------------------- capacity (issue 13)
+
+CAPACITY_STAGES = frozenset({Stage.APPROVED.value, Stage.IN_DELIVERY.value})
+CAPACITY_EVIDENCE = 5  # the worst team-months an overload signal links to
+
+
+def _worst(fact: OverloadFact) -> float:
+    return float("inf") if fact.utilisation is None else fact.utilisation
+
+
+def capacity_overload(row: InitiativeRow, facts: list[OverloadFact], threshold: float) -> list[SignalRow]:
+    """A funded initiative (approved, in delivery) with effort in team-months over the capacity policy's
+    threshold (capacity.selectors.overload_facts): amber; red when the worst is at least 1.2 x the threshold
+    or has no capacity at all. One signal per initiative, the worst team-months as its evidence."""
+    if row.stage not in CAPACITY_STAGES or not facts:
+        return []
+    ranked = sorted(facts, key=lambda fact: (-_worst(fact), fact.month, fact.team))
+    worst = ranked[0]
+    teams = sorted({fact.team for fact in facts})
+    at = "no capacity" if worst.utilisation is None else f"{worst.utilisation:.0f} %"
+    severity = RED if _worst(worst) >= 1.2 * threshold else AMBER
+    effort = sum(float(fact.effort) for fact in facts)
+    count = len(facts)
+    return [
+        _signal(
+            row,
+            "capacity_overload",
+            severity,
+            f"{row.code} needs {effort:,.1f} person-days of {', '.join(teams)} in {count} over-allocated "
+            f"team-month{'s' if count != 1 else ''}; the worst: {worst.team} in {month_label(worst.month)} at "
+            f"{at} (above {threshold:.0f} %).",
+            measured=None if worst.utilisation is None else round(worst.utilisation, 2),
+            threshold=threshold,
+            evidence=[
+                {
+                    "label": f"{fact.team}, {month_label(fact.month)}",
+                    "url": _cell_url(fact),
+                }
+                for fact in ranked[:CAPACITY_EVIDENCE]
+            ],
+        )
+    ]
+
+
+def _cell_url(fact: OverloadFact) -> str:
+    return reverse("capacity:cell-detail", args=[fact.team_id, f"{fact.month:%Y-%m}"])
+
+
+def run_squeeze_signals(facts: list[SqueezeFact]) -> list[SignalRow]:
+    """Teams whose run demand leaves less than the target share of their capacity for change over the coming
+    year (capacity.selectors.squeeze_facts): amber; red when under half the target."""
+    team = url_pattern("capacity:team-detail")
+    return [
+        SignalRow(
+            rule="run_squeeze",
+            severity=RED if fact.change_room < fact.target / 2 else AMBER,
+            subject=f"t{fact.team_id}",
+            message=f"Run demand of {fact.team} takes {float(fact.run):,.0f} of its {float(fact.capacity):,.0f} "
+            f"person-days over the coming year: {fact.change_room:.0f} % is left for change, below the "
+            f"target of {fact.target:.0f} %.",
+            measured=round(fact.change_room, 2),
+            threshold=fact.target,
+            evidence=[{"label": f"Team {fact.team}", "url": team.format(fact.team_id)}],
+        )
+        for fact in facts
+    ]

@@ -20,9 +20,11 @@ from alignment.engine.policy import Policy
 from alignment.engine.rules import (
     Links,
     SignalRow,
+    capacity_overload,
     initiative_signals,
     leadership_signals,
     objective_signals,
+    run_squeeze_signals,
 )
 from alignment.models import (
     ALL_SCOPE,
@@ -36,6 +38,7 @@ from alignment.models import (
 )
 from alignment.services.dashboards import render_dashboards
 from alignment.services.policy import current_policy
+from capacity import selectors as capacity_selectors
 from core.bulk import collector_paused
 from core.jobs import PROGRESS_STEPS, Progress, run_job
 from portfolio.models import Initiative
@@ -210,10 +213,13 @@ def _recompute(
     links = Links()
     results: dict[int, InitiativeResult] = {}
     signals: list[SignalRow] = []
+    capacity_policy, overloads = capacity_selectors.overload_facts(today, list(inputs.initiatives))
+    threshold = float(capacity_policy.overload_threshold) if capacity_policy else 0.0
     for row in inputs.initiatives.values():
         result = score_initiative(row, inputs, kpis)
         results[row.id] = result
         signals.extend(initiative_signals(row, result, inputs, kpis, links))
+        signals.extend(capacity_overload(row, overloads.get(row.id, []), threshold))
     now = timezone.now()
     with transaction.atomic():
         store.write_initiative_scores(
@@ -285,6 +291,8 @@ def _recompute_all(
     writes = _Writes(started)
     counts: Counter[tuple[int | None, str]] = Counter()  # (program, severity) -> signals
     scored = raised = 0
+    capacity_policy, overloads, squeezes = capacity_selectors.signal_facts(today)
+    threshold = float(capacity_policy.overload_threshold) if capacity_policy else 0.0
     for chunk in stream_initiatives(today=today, policy=policy, chunk_size=CHUNK):
         results = []
         signals: list[SignalRow] = []
@@ -292,6 +300,8 @@ def _recompute_all(
             result = score_initiative(row, context, kpis)
             results.append(result)
             signals.extend(initiative_signals(row, result, context, kpis, links))
+            if row.id in overloads:
+                signals.extend(capacity_overload(row, overloads[row.id], threshold))
             indices.add(row, result)
             scored += 1
             if progress and scored % step == 0 and scored < total:
@@ -313,8 +323,10 @@ def _recompute_all(
     stored_scores.rest()
     portfolio = indices.portfolio_result()
     programs = indices.program_results()
-    objective = objective_signals(context, portfolio, links) + leadership_signals(
-        context, survey_selectors.program_agreements()
+    objective = (
+        objective_signals(context, portfolio, links)
+        + leadership_signals(context, survey_selectors.program_agreements())
+        + run_squeeze_signals(squeezes)
     )
     counts.update((s.program_id, s.severity) for s in objective)
     raised += len(objective)

@@ -63,6 +63,12 @@ class Scenario(VersionedModel):
         default=True,
         help_text="Initiatives already in delivery are in the plan unless a rule forces one out.",
     )
+    respect_capacity = models.BooleanField(
+        "respect team capacity",
+        default=True,
+        help_text="Fund only what the teams can deliver: each team's capacity per month, less its run demand, "
+        "limits the effort of the initiatives chosen (no effect while no team is entered).",
+    )
     status = models.CharField(max_length=10, choices=ScenarioStatus.choices, default=ScenarioStatus.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -56,6 +56,8 @@ class Scenario:
     requires: Sequence[tuple[int, int]] = ()
     excludes: Sequence[tuple[int, int]] = ()
     budget: float | None = None
+    # how explanations name a capacity row ("Data platform, March 2027"); a row without one is named as it is
+    capacity_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, order=True)
@@ -113,6 +115,7 @@ class Model:
             limits.append((Constraint("capacity", row=row), _limit(limit, f"The capacity of {row}")))
         if scenario.budget is not None:
             limits.append((Constraint("budget"), _limit(scenario.budget, "The budget over the horizon")))
+        self.capacity_labels = dict(scenario.capacity_labels)
         self.limits: list[Constraint] = [c for c, _ in limits]
         self.limit_values: FloatArray = np.array([v for _, v in limits], dtype=np.float64)
         column = {c: k for k, c in enumerate(self.limits)}
@@ -178,7 +181,8 @@ class Model:
     def limit_name(self, constraint: Constraint) -> str:
         """How a limit is named in explanations: "2027 capex", "capacity team-a:2027", ..."""
         if constraint.kind == "capacity":
-            return f"capacity {constraint.row}"
+            label = self.capacity_labels.get(constraint.row or "")
+            return f"capacity of {label}" if label else f"capacity {constraint.row}"
         if constraint.kind == "budget":
             return "budget over the horizon"
         word = "total cost" if constraint.kind == "total" else constraint.kind

@@ -38,7 +38,16 @@ from steering.services import portfolio_decision_record
 
 PMO_ONLY = "Only the PMO creates and changes scenarios."
 APPROVERS_ONLY = "Only a steering member or the PMO approves a scenario as the plan."
-FIELDS = ("name", "description", "first_year", "years", "maximise", "budget", "keep_committed")
+FIELDS = (
+    "name",
+    "description",
+    "first_year",
+    "years",
+    "maximise",
+    "budget",
+    "keep_committed",
+    "respect_capacity",
+)
 LIMIT_KINDS = ("capex", "opex", "total")
 FRONTIER_POINTS = 25
 FRONTIER_POINT_SECONDS = 30  # 25 points x 30 s stay within the frontier task's 14-minute soft limit

@@ -49,7 +49,16 @@ CATEGORIES = (("run", "Run"), ("grow", "Grow"), ("transform", "Transform"))
 class ScenarioForm(forms.ModelForm):
     class Meta:
         model = Scenario
-        fields = ["name", "description", "first_year", "years", "maximise", "budget", "keep_committed"]
+        fields = [
+            "name",
+            "description",
+            "first_year",
+            "years",
+            "maximise",
+            "budget",
+            "keep_committed",
+            "respect_capacity",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 

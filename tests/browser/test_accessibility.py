@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment import services
+from capacity.models import Team
 from demo import northwind as demo
+from demo.capacity import build_capacity
 from demo.northwind import DEMO_PASSWORD, build_demo
 from demo.scenarios import build_scenarios
 from demo.strategy import build_strategy
@@ -46,6 +48,7 @@ FULL_WALK = {"pmo", "admin"}
 def demo_portfolio() -> None:
     today = timezone.localdate()
     build_demo(as_of=today)
+    build_capacity(today=today)
     services.backfill_history(today=today, months=2)
     demo.prepare_meetings()
     build_strategy(today=today)
@@ -64,6 +67,7 @@ def pages() -> list[str]:
     milestone = initiative.milestones.order_by("pk")[0]
     draft = StrategyVersion.objects.get(status=VersionStatus.DRAFT)
     scenarios = list(Scenario.objects.order_by("pk").values_list("pk", flat=True))
+    team = Team.objects.get(name="Data platform")
     return [
         "/dashboard/",
         "/initiatives/",
@@ -111,6 +115,11 @@ def pages() -> list[str]:
         "/notifications/watching/",
         "/webhooks/",
         "/webhooks/new/",
+        "/capacity/?proposals=on",
+        "/capacity/teams/",
+        f"/capacity/teams/{team.pk}/",
+        f"/capacity/teams/{team.pk}/months/{timezone.localdate():%Y-%m}/",
+        "/capacity/policy/",
     ]
 
 

@@ -176,6 +176,7 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
     token, _raw = token_create(user=pmo, name="Nightly report", scope="read", expires_in_days=30)
     strategy = _strategy_draft(pmo, theme)
     scenario, scenario_job = _scenario(pmo, initiative)
+    _capacity(pmo, manager, initiative)
     _scoring_model(pmo, initiative)
     proposal = _intake(pmo, manager, steering, objective)
     _events(people, initiative)
@@ -204,6 +205,32 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
         "pending_change": pending_change,
         "content_type": ContentType.objects.get_for_model(pm.Program),
     }
+
+
+def _capacity(pmo: Any, manager: Any, initiative: Any) -> None:
+    """A team with a member and a user, an override, run demand, an effort estimate with its months edited,
+    its change load, and a second capacity policy (issue 13)."""
+    from capacity import services as capacity
+
+    team = capacity.team_create(user=pmo, data={"name": "Data platform", "manager": manager})
+    capacity.member_create(user=pmo, team=team, data={"name": "Alice", "availability": 80})
+    capacity.member_create(user=pmo, team=team, data={"user": manager, "availability": 50})
+    capacity.override_create(user=pmo, team=team, data={"month": D(2026, 8, 1), "person_days": Decimal("9")})
+    capacity.run_demand_fill(
+        user=pmo,
+        team=team,
+        category="support",
+        first_month=D(2026, 1, 1),
+        last_month=D(2026, 3, 1),
+        person_days=Decimal("6"),
+    )
+    effort = capacity.change_demand_create(
+        user=pmo, initiative=initiative, data={"team": team, "person_days": Decimal("40")}
+    )
+    capacity.change_demand_set_months(
+        user=pmo, demand_id=effort.pk, version=effort.version, months={D(2026, 2, 1): Decimal("40")}
+    )
+    capacity.capacity_policy_publish(user=pmo, change_share_target="35", overload_threshold="100")
 
 
 def _scenario(pmo: Any, initiative: Any) -> tuple[Any, Any]:

@@ -31,6 +31,8 @@ from django.utils.html import escape
 from alignment import services as alignment_services
 from api import tokens as api_tokens
 from api.models import ApiToken
+from capacity import models as cm
+from capacity import services as capacity
 from core import roles
 from core.extensions import registry
 from core.models import ImportRun, Job, VersionedModel
@@ -68,7 +70,7 @@ from tests.factories import (
 TODAY = datetime.date(2026, 11, 21)
 NOW = datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC)
 DAY = datetime.timedelta(days=1)
-ENTERED_APPS = ("portfolio", "risk", "steering", "surveys", "api", "planning")
+ENTERED_APPS = ("portfolio", "risk", "capacity", "steering", "surveys", "api", "planning")
 # The survey's records people type into that are not versioned (questions, scale items, leaders, answers).
 ENTERED_PLAIN = (
     "surveys.Question",
@@ -83,6 +85,7 @@ ENTERED_PLAIN = (
     "planning.ProposalEvent",
     "planning.IntakePolicy",
     "steering.PortfolioDecision",
+    "capacity.CapacityPolicy",
 )
 # Text no page shows by design (a personal link's hash, an API token's) or no one types (a token's prefix,
 # eight hex digits Bearing draws).
@@ -352,6 +355,7 @@ def build() -> Hostile:
         weight="3",
     )
     intake_round(pmo, manager, users["steering"], objective)
+    capacity_plan(pmo, users["manager"], delivering, proposed)
 
     # two scenarios: a draft with a rule and a limit, and the plan approved before it
     lean = scenarios.scenario_create(
@@ -410,6 +414,41 @@ def build() -> Hostile:
     )
     import_runs.run_import(run_id=upload.pk, write=False)
     return hostile
+
+
+def capacity_plan(pmo: User, manager: User, delivering: pm.Initiative, proposed: pm.Initiative) -> None:
+    """A team with a named member and a user, an override, run demand and two initiatives' effort (one with
+    its months edited), and a second capacity policy."""
+    team = capacity.team_create(
+        user=pmo, data={"name": "Data platform", "description": "Pipelines", "manager": manager}
+    )
+    capacity.member_create(user=pmo, team=team, data={"name": "Alice", "availability": 80})
+    capacity.member_create(user=pmo, team=team, data={"user": manager, "availability": 50})
+    month = TODAY.replace(day=1)
+    capacity.override_create(
+        user=pmo, team=team, data={"month": month, "person_days": Decimal("9"), "reason": "Holidays"}
+    )
+    capacity.run_demand_fill(
+        user=pmo,
+        team=team,
+        category="support",
+        first_month=month,
+        last_month=month,
+        person_days=Decimal("6"),
+        note="Tickets",
+    )
+    capacity.change_demand_create(
+        user=pmo, initiative=delivering, data={"team": team, "person_days": Decimal("40"), "note": "Build"}
+    )
+    edited = capacity.change_demand_create(
+        user=pmo, initiative=proposed, data={"team": team, "person_days": Decimal("10")}
+    )
+    capacity.change_demand_set_months(
+        user=pmo, demand_id=edited.pk, version=edited.version, months={month: Decimal("10")}
+    )
+    capacity.capacity_policy_publish(
+        user=pmo, change_share_target="35", overload_threshold="100", note="Board"
+    )
 
 
 def intake_round(pmo: User, manager: User, reviewer: User, objective: pm.Objective) -> None:
@@ -492,6 +531,9 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "portfolio:interim-target-create": pm.KPI,
     "portfolio:interim-target-delete": pm.InterimTarget,
     "risk:tier-policy-edit": rm.TierPolicy,
+    **{f"capacity:{name}": cm.Team for name in ("team-detail", "team-edit", "team-delete", "run-fill")},
+    "capacity:effort-months": cm.ChangeDemand,
+    "capacity:effort-reset": cm.ChangeDemand,
     **{
         f"surveys:{name}": survey_models.SurveyRound
         for name in (
@@ -679,6 +721,23 @@ def app_urls(records: int | None = None) -> list[str]:
                 .distinct()
                 .values_list("pk", flat=True)
             ]
+        elif name == "capacity:cell-detail":
+            months = cm.ChangeDemandMonth.objects.order_by("pk").values_list("team_id", "month")[:records]
+            found += [reverse(name, args=[pk, f"{month:%Y-%m}"]) for pk, month in months]
+        elif name == "capacity:team-record-create":
+            found += [
+                reverse(name, args=[pk, kind])
+                for pk in pks(cm.Team)
+                for kind in ("members", "overrides", "run")
+            ]
+        elif name.startswith("capacity:team-record-"):
+            kinds: tuple[tuple[str, type[models.Model]], ...] = (
+                ("members", cm.TeamMember),
+                ("overrides", cm.CapacityOverride),
+                ("run", cm.RunDemand),
+            )
+            for kind, team_model in kinds:
+                found += [reverse(name, args=[kind, pk]) for pk in pks(team_model)]
         elif set(converters) == {"kind", "pk"}:
             for kind, child in registry.child_kinds.items():
                 found += [reverse(name, args=[kind, pk]) for pk in pks(child.model)]

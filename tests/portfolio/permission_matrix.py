@@ -13,6 +13,8 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from capacity.forms import ChangeDemandForm
+from capacity.models import ChangeDemand, Team
 from core import roles
 from portfolio.forms import (
     ArtefactForm,
@@ -133,6 +135,7 @@ def _build_world() -> World:
     third = InitiativeFactory(code="ECOM-3", title="Wallets", sponsor=users["executive"])
     ScopeChangeFactory(initiative=third, description="Add wallets.")
     review = CheckpointReviewFactory(initiative=initiative, held_on=datetime.date(2026, 9, 1))
+    Team.objects.get_or_create(name="Service desk")  # a team the initiative has no effort estimate for yet
     return World(
         users=users,
         initiative=initiative,
@@ -149,6 +152,11 @@ def _build_world() -> World:
             "scope-changes": ScopeChangeFactory(initiative=initiative),
             "artefacts": ArtefactFactory(initiative=initiative),
             "risks": RiskFactory(initiative=initiative, title="Vendor late"),
+            "effort": ChangeDemand.objects.create(
+                initiative=initiative,
+                team=Team.objects.get_or_create(name="Data platform")[0],
+                person_days=10,
+            ),
         },
         committee=committee,
         meeting=meeting,
@@ -255,6 +263,7 @@ KIND_FORMS = {
     "scope-changes": ScopeChangeForm,
     "artefacts": ArtefactForm,
     "risks": RiskForm,
+    "effort": ChangeDemandForm,
 }
 KIND_MODELS = {
     "contributions": Contribution,
@@ -262,6 +271,7 @@ KIND_MODELS = {
     "scope-changes": ScopeChange,
     "artefacts": Artefact,
     "risks": Risk,
+    "effort": ChangeDemand,
 }
 KIND_RULES = {
     "contributions": PMO,
@@ -269,6 +279,7 @@ KIND_RULES = {
     "scope-changes": PMO_OR_OWNER,
     "artefacts": PMO_OR_OWNER,
     "risks": PMO_OR_OWNER,
+    "effort": PMO_OR_OWNER,
 }
 NEW_RECORD = {
     "contributions": lambda w: {
@@ -292,6 +303,10 @@ NEW_RECORD = {
         "impact": "4",
         "status": "open",
     },
+    "effort": lambda w: {
+        "team": Team.objects.get(name="Service desk").pk,
+        "person_days": "12",
+    },
 }
 NEW_RECORD_MADE = {
     "contributions": lambda w: w.initiative.contributions.filter(objective=w.spare_objective).exists(),
@@ -299,6 +314,7 @@ NEW_RECORD_MADE = {
     "scope-changes": lambda w: w.initiative.scope_changes.filter(description="Add Apple Pay.").exists(),
     "artefacts": lambda w: w.initiative.artefacts.filter(kind="test_strategy").exists(),
     "risks": lambda w: w.initiative.risks.filter(title="Data loss", impact=4).exists(),
+    "effort": lambda w: w.initiative.change_demand.filter(team__name="Service desk").exists(),
 }
 EDIT = {
     "contributions": ("rationale", "Fewer abandoned baskets."),
@@ -306,6 +322,7 @@ EDIT = {
     "scope-changes": ("description", "Add gift cards and vouchers."),
     "artefacts": ("title", "Business case v2"),
     "risks": ("title", "Vendor very late"),
+    "effort": ("note", "Re-estimated with the team"),
 }
 
 

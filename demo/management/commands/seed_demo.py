@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from alignment import services
 from alignment.models import InitiativeScore
+from demo.capacity import build_capacity
 from demo.intake import build_intake
 from demo.northwind import build_demo, freeze_review_figures, prepare_meetings
 from demo.scenarios import build_scenarios
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         if result.created:
             frozen = freeze_review_figures()
             self.stdout.write(f"The {frozen} past reviews hold the figures their committee saw.")
+        teams = build_capacity(today=as_of)
+        if teams:
+            self.stdout.write(f"Capacity: {teams} teams with run demand and effort estimates (see Capacity).")
         rounds = build_surveys()
         if rounds:
             self.stdout.write(
@@ -49,7 +53,7 @@ class Command(BaseCommand):
         if result.created or not InitiativeScore.objects.filter(computed_at__isnull=False).exists():
             months = services.backfill_history(today=as_of, months=HISTORY_MONTHS)
             self.stdout.write(f"Scores computed, with monthly history back to {months[0].isoformat()}.")
-        elif rounds:  # surveys added to a scored demo: their signals and the programs' dashboards follow
+        elif rounds or teams:  # added to a scored demo: their signals and the programs' dashboards follow
             services.recompute_and_render(today=as_of)
         if build_strategy(today=as_of):
             self.stdout.write("Strategy versions: the one adopted, and a 2027 draft with its what-if.")
