@@ -19,9 +19,10 @@ def initiative_about(initiative: Initiative) -> dict[str, list[int | None]]:
 def _label(name: str) -> str:
     """A field as the initiative's form names it ("sustainment owner", not "sustainment_owner")."""
     try:
-        return str(Initiative._meta.get_field(name).verbose_name)
+        field = Initiative._meta.get_field(name)
     except FieldDoesNotExist:
         return name.replace("_", " ")
+    return str(getattr(field, "verbose_name", name.replace("_", " ")))
 
 
 def initiative_event(
