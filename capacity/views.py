@@ -47,7 +47,11 @@ OVER_LISTED = 50
 
 
 def heat_form(request: HtmxHttpRequest) -> HeatMapForm:
-    return HeatMapForm(request.GET)
+    """The filter as asked for; a window not asked for is the default one, and the select says so."""
+    data = request.GET.copy()
+    if not data.get("months"):
+        data["months"] = str(DEFAULT_WINDOW)
+    return HeatMapForm(data)
 
 
 def window_of(form: HeatMapForm) -> list[datetime.date]:

@@ -303,3 +303,17 @@ def test_the_heat_map_page_query_count_does_not_grow(
     with django_assert_max_num_queries(12):
         response = client.get("/capacity/?start=2027-01&months=12&proposals=on")
     assert len(response.context["grid"].rows) == teams
+
+
+def test_without_a_window_asked_for_the_page_shows_twelve_months_and_its_select_says_so(
+    client, executive, world, time_machine
+):
+    time_machine.move_to(datetime.datetime(2027, 3, 10, 12, tzinfo=datetime.UTC), tick=False)
+    client.force_login(executive)
+    response = client.get("/capacity/")
+    assert [m.isoformat() for m, _, _ in response.context["month_labels"]][::11] == [
+        "2027-03-01",
+        "2028-02-01",
+    ]
+    assert len(response.context["month_labels"]) == 12
+    assert '<option value="12" selected>12 months</option>' in response.content.decode()
