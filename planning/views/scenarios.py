@@ -170,7 +170,28 @@ def _answer(scenario: Scenario, run: ScenarioRun | None) -> dict[str, Any] | Non
         else None,
         "indices": _index_rows(figures, columns, summary.get("totals", {})),
         "columns": [label for _, label in columns],
+        **_limit_groups(summary.get("limits", [])),
     }
+
+
+CAPACITY_SHOWN = 8  # team-month rows shown before the rest are folded away
+
+
+def _limit_groups(limits: list[dict[str, Any]]) -> dict[str, Any]:
+    """The limits' use, in what a reader needs first: every budget limit; of the team-month capacity rows
+    (a dozen teams over three years make hundreds), the binding ones and the fullest up to CAPACITY_SHOWN,
+    then the rest folded away, fullest first."""
+    budget = [use for use in limits if not use["name"].startswith("capacity")]
+    capacity = sorted(
+        (use for use in limits if use["name"].startswith("capacity")),
+        key=lambda use: (
+            not use["binding"],
+            -(use["used"] / use["limit"] if use["limit"] else 1.0),
+            use["name"],
+        ),
+    )
+    shown = max(CAPACITY_SHOWN, sum(1 for use in capacity if use["binding"]))
+    return {"budget_limits": budget, "capacity_limits": capacity[:shown], "capacity_rest": capacity[shown:]}
 
 
 def _index_rows(

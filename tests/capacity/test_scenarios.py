@@ -15,6 +15,7 @@ from core.stages import Stage
 from planning.models import RunKind, ScenarioRun
 from planning.scenarios import load_inputs
 from planning.services import scenarios as services
+from planning.views.scenarios import _limit_groups
 from portfolio.models import Initiative
 from tests.planning.scenario_world import candidate
 
@@ -114,3 +115,40 @@ def test_what_is_kept_in_the_plan_keeps_its_effort_as_the_limit(plan, pmo):
     assert inputs.problem.capacity == {f"team-{plan['team'].pk}:2027-03": 30.0}
     services.solve_scenario(scenario)
     assert chosen(scenario)[0] == ["A1", "D1"]
+
+
+def test_the_page_lists_budget_limits_then_the_binding_and_fullest_team_months_and_folds_the_rest():
+    budget = [{"name": "2027 capex", "used": 90.0, "limit": 100.0, "binding": False}]
+    rows = [
+        {
+            "name": f"capacity of Data platform, month {m:02d}",
+            "used": float(m),
+            "limit": 20.0,
+            "binding": m == 3,
+        }
+        for m in range(1, 13)
+    ]
+
+    groups = _limit_groups(budget + rows)
+
+    assert groups["budget_limits"] == budget
+    shown = [row["name"][-2:] for row in groups["capacity_limits"]]
+    assert shown == ["03", "12", "11", "10", "09", "08", "07", "06"]  # binding first, then the fullest
+    assert [row["name"][-2:] for row in groups["capacity_rest"]] == ["05", "04", "02", "01"]
+
+
+def test_the_scenario_page_shows_the_binding_team_month_with_its_unit(plan, pmo, client):
+    CapacityOverride.objects.create(team=plan["team"], month=MARCH, person_days=Decimal("40"))
+    RunDemand.objects.create(team=plan["team"], month=MARCH, category="support", person_days=Decimal("5"))
+    scenario = make(pmo, name="Narrow")
+    services.solve_scenario(scenario)
+    client.force_login(pmo)
+
+    html = client.get(f"/planning/scenarios/{scenario.pk}/").content.decode()
+
+    assert (
+        '<tr><th scope="row" class="fw-normal">capacity of Data platform, March 2027</th>'
+        '<td class="text-end">35 person-days</td><td class="text-end">35 person-days</td>'
+        '<td><span class="badge text-bg-warning">binding</span></td></tr>'
+    ) in html
+    assert "team-month capacity limits, fullest first" not in html  # one row: nothing to fold
