@@ -668,3 +668,52 @@ class ScoringModelCreate(BaseModel):
     )
     normalisations: dict[str, Literal["fixed", "min_max"]] = Field(default_factory=dict)
     rationale: str = Field(min_length=1, max_length=2000)
+
+
+class TeamOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    manager: int | None = Field(description="The manager's user id.")
+    members: int
+    version: int
+
+
+class HeatCellOut(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    capacity: float = Field(description="Person-days.")
+    run: float
+    committed: float
+    proposed: float
+    utilisation: float | None = Field(description="Per cent; null where there is no capacity.")
+    over: bool = Field(
+        description="Above the policy's over-allocation threshold (or demand without capacity)."
+    )
+
+
+class CapacityShareOut(BaseModel):
+    capacity: float
+    run: float
+    committed: float
+    proposed: float
+    run_share: float | None = Field(description="Run demand / capacity, per cent.")
+    change_room: float | None = Field(description="What run leaves for change, per cent of capacity.")
+    meets_target: bool | None
+
+
+class HeatTeamOut(BaseModel):
+    team_id: int
+    name: str
+    cells: list[HeatCellOut]
+    share: CapacityShareOut
+
+
+class HeatMapOut(BaseModel):
+    months: list[str]
+    proposals: bool
+    overload_threshold: float
+    change_share_target: float
+    total_teams: int
+    offset: int
+    teams: list[HeatTeamOut]
+    overall: CapacityShareOut
