@@ -19,6 +19,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
@@ -82,6 +83,23 @@ def in_thread(target: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     threading.Thread(target=run, name=f"bearing-{getattr(target, '__name__', 'job')}", daemon=True).start()
 
 
+# Within one request, a broker that failed once is not tried again: a second message (the events' dispatch
+# after the recompute's) would cost the request the timeout twice. What is not sent stays for the sweeps.
+_request = threading.local()
+
+
+def _request_started(**_: Any) -> None:
+    _request.active, _request.broker_failed = True, False
+
+
+def _request_finished(**_: Any) -> None:
+    _request.active, _request.broker_failed = False, False
+
+
+request_started.connect(_request_started, dispatch_uid="core.jobs.request_started")
+request_finished.connect(_request_finished, dispatch_uid="core.jobs.request_finished")
+
+
 def send(
     task: Any,
     args: tuple[Any, ...],
@@ -93,9 +111,15 @@ def send(
     """Send a task's message to the workers; False (and a warning saying what was not sent) when the
     broker cannot take it. Bounded: a broker that is down or hung costs a few seconds (settings: the
     transport's socket timeouts and the publish retry policy), never the request."""
+    if getattr(_request, "active", False) and getattr(_request, "broker_failed", False):
+        log.info(
+            "Not sent to the workers: %s for %s (the broker failed earlier in this request)", task.name, what
+        )
+        return False
     try:
         task.apply_async(args, kwargs, countdown=countdown)
     except Exception as error:  # any failure to publish: kombu's OperationalError, a Redis or socket error
+        _request.broker_failed = True
         log.warning(
             "Not sent to the workers: %s for %s (%s: %s)", task.name, what, type(error).__name__, error
         )

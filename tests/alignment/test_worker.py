@@ -336,7 +336,7 @@ def test_a_full_recompute_whose_worker_is_killed_is_failed_and_replaced_and_the_
     redis_worker.start(**limits)
     wait_for(
         lambda: worker_writing(job.pk),
-        timeout=60,
+        timeout=120,  # the worker starts and computes 6,000 initiatives first: a minute on a loaded machine
         what="the worker to start writing the scores",
         check=redis_worker.check_alive,
     )
@@ -408,7 +408,9 @@ def test_a_full_recompute_whose_worker_is_killed_is_failed_and_replaced_and_the_
             and broker.unacked_ages() == []
             and refused in redis_worker.log_path.read_text()
         ),
-        timeout=RESULT_TIMEOUT,
+        # the fresh recompute raised every signal anew (the computed rows were deleted): the worker delivers
+        # those thousands of events first, which takes a minute or more on a loaded machine
+        timeout=240,
         what="the late message to be taken, refused and acknowledged",
         check=redis_worker.check_alive,
     )

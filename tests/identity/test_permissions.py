@@ -105,5 +105,5 @@ def test_only_admins_see_the_accounts_link(client, persona):
     # when
     page = client.get("/accounts/security/").content.decode()
     # then
-    link = '<a class="link-light" href="/accounts/people/">Accounts</a>'
+    link = '<a class="dropdown-item" href="/accounts/people/">Accounts</a>'
     assert (link in page) == (persona.username == "admin")
