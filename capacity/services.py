@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import FloatField, Max, Q, Sum
@@ -31,9 +31,12 @@ from capacity.models import (
 from capacity.months import months_between
 from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed
+from core.models import VersionedModel
 from core.records import record_create, record_delete, record_update
 from core.roles import can_edit_initiative, can_edit_portfolio
 from portfolio.models import Initiative
+
+T = TypeVar("T", bound=VersionedModel)
 
 PMO_ONLY = "Only the PMO edits teams, capacity and run demand."
 MAX_FILL_MONTHS = 60
@@ -77,31 +80,45 @@ def team_delete(*, user: Any, team_id: int, version: int) -> None:
         portfolio_changed(initiative_ids=ids)
 
 
-def member_create(*, user: Any, team: Team, data: dict[str, Any]) -> TeamMember:
+# A team's members, capacity overrides and run demand are written alike: through the record services, then the
+# team's stored change load and capacity follow (_team_changed), all in one transaction. PMO only.
+
+
+def _team_record_create(model: type[T], *, user: Any, team: Team, data: dict[str, Any]) -> T:
     with transaction.atomic():
-        member = record_create(
-            TeamMember, user=user, values={**data, "team": team}, allowed=can_edit_portfolio(user)
+        record = record_create(
+            model, user=user, values={**data, "team": team}, allowed=can_edit_portfolio(user)
         )
         _team_changed([team.pk])
-    return member
+    return record
+
+
+def _team_record_update(model: type[T], *, user: Any, pk: int, version: int, data: dict[str, Any]) -> T:
+    values = {k: v for k, v in data.items() if k != "team"}
+    with transaction.atomic():
+        record = record_update(model, pk=pk, version=version, user=user, values=values, authorize=_pmo)
+        _team_changed([record.team_id])  # type: ignore[attr-defined]
+    return record
+
+
+def _team_record_delete(model: type[VersionedModel], *, user: Any, pk: int, version: int) -> None:
+    with transaction.atomic():
+        team_id = getattr(model._default_manager.filter(pk=pk).first(), "team_id", None)
+        record_delete(model, pk=pk, version=version, user=user, authorize=_pmo)
+        if team_id is not None:
+            _team_changed([team_id])
+
+
+def member_create(*, user: Any, team: Team, data: dict[str, Any]) -> TeamMember:
+    return _team_record_create(TeamMember, user=user, team=team, data=data)
 
 
 def member_update(*, user: Any, member_id: int, version: int, data: dict[str, Any]) -> TeamMember:
-    values = {k: v for k, v in data.items() if k != "team"}
-    with transaction.atomic():
-        member = record_update(
-            TeamMember, pk=member_id, version=version, user=user, values=values, authorize=_pmo
-        )
-        _team_changed([member.team_id])
-    return member
+    return _team_record_update(TeamMember, user=user, pk=member_id, version=version, data=data)
 
 
 def member_delete(*, user: Any, member_id: int, version: int) -> None:
-    with transaction.atomic():
-        team_id = TeamMember.objects.filter(pk=member_id).values_list("team_id", flat=True).first()
-        record_delete(TeamMember, pk=member_id, version=version, user=user, authorize=_pmo)
-        if team_id is not None:
-            _team_changed([team_id])
+    _team_record_delete(TeamMember, user=user, pk=member_id, version=version)
 
 
 # ------------------------------------------------------------------------------------ capacity overrides
@@ -109,30 +126,15 @@ def member_delete(*, user: Any, member_id: int, version: int) -> None:
 
 def override_create(*, user: Any, team: Team, data: dict[str, Any]) -> CapacityOverride:
     """Set a team's capacity in one month by hand (holidays, hiring), in place of its members' (PMO)."""
-    with transaction.atomic():
-        override = record_create(
-            CapacityOverride, user=user, values={**data, "team": team}, allowed=can_edit_portfolio(user)
-        )
-        _team_changed([team.pk])
-    return override
+    return _team_record_create(CapacityOverride, user=user, team=team, data=data)
 
 
 def override_update(*, user: Any, override_id: int, version: int, data: dict[str, Any]) -> CapacityOverride:
-    values = {k: v for k, v in data.items() if k != "team"}
-    with transaction.atomic():
-        override = record_update(
-            CapacityOverride, pk=override_id, version=version, user=user, values=values, authorize=_pmo
-        )
-        _team_changed([override.team_id])
-    return override
+    return _team_record_update(CapacityOverride, user=user, pk=override_id, version=version, data=data)
 
 
 def override_delete(*, user: Any, override_id: int, version: int) -> None:
-    with transaction.atomic():
-        team_id = CapacityOverride.objects.filter(pk=override_id).values_list("team_id", flat=True).first()
-        record_delete(CapacityOverride, pk=override_id, version=version, user=user, authorize=_pmo)
-        if team_id is not None:
-            _team_changed([team_id])
+    _team_record_delete(CapacityOverride, user=user, pk=override_id, version=version)
 
 
 # ------------------------------------------------------------------------------------------ run demand
@@ -194,19 +196,11 @@ def run_demand_fill(
 
 
 def run_demand_update(*, user: Any, run_id: int, version: int, data: dict[str, Any]) -> RunDemand:
-    values = {k: v for k, v in data.items() if k != "team"}
-    with transaction.atomic():
-        row = record_update(RunDemand, pk=run_id, version=version, user=user, values=values, authorize=_pmo)
-        _team_changed([row.team_id])
-    return row
+    return _team_record_update(RunDemand, user=user, pk=run_id, version=version, data=data)
 
 
 def run_demand_delete(*, user: Any, run_id: int, version: int) -> None:
-    with transaction.atomic():
-        team_id = RunDemand.objects.filter(pk=run_id).values_list("team_id", flat=True).first()
-        record_delete(RunDemand, pk=run_id, version=version, user=user, authorize=_pmo)
-        if team_id is not None:
-            _team_changed([team_id])
+    _team_record_delete(RunDemand, user=user, pk=run_id, version=version)
 
 
 # -------------------------------------------------------------------------------------- change demand
