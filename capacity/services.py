@@ -84,7 +84,7 @@ def team_delete(*, user: Any, team_id: int, version: int) -> None:
 # team's stored change load and capacity follow (_team_changed), all in one transaction. PMO only.
 
 
-def _team_record_create(model: type[T], *, user: Any, team: Team, data: dict[str, Any]) -> T:
+def team_record_create(model: type[T], *, user: Any, team: Team, data: dict[str, Any]) -> T:
     with transaction.atomic():
         record = record_create(
             model, user=user, values={**data, "team": team}, allowed=can_edit_portfolio(user)
@@ -93,7 +93,7 @@ def _team_record_create(model: type[T], *, user: Any, team: Team, data: dict[str
     return record
 
 
-def _team_record_update(model: type[T], *, user: Any, pk: int, version: int, data: dict[str, Any]) -> T:
+def team_record_update(model: type[T], *, user: Any, pk: int, version: int, data: dict[str, Any]) -> T:
     values = {k: v for k, v in data.items() if k != "team"}
     with transaction.atomic():
         record = record_update(model, pk=pk, version=version, user=user, values=values, authorize=_pmo)
@@ -101,7 +101,7 @@ def _team_record_update(model: type[T], *, user: Any, pk: int, version: int, dat
     return record
 
 
-def _team_record_delete(model: type[VersionedModel], *, user: Any, pk: int, version: int) -> None:
+def team_record_delete(model: type[VersionedModel], *, user: Any, pk: int, version: int) -> None:
     with transaction.atomic():
         team_id = getattr(model._default_manager.filter(pk=pk).first(), "team_id", None)
         record_delete(model, pk=pk, version=version, user=user, authorize=_pmo)
@@ -110,15 +110,15 @@ def _team_record_delete(model: type[VersionedModel], *, user: Any, pk: int, vers
 
 
 def member_create(*, user: Any, team: Team, data: dict[str, Any]) -> TeamMember:
-    return _team_record_create(TeamMember, user=user, team=team, data=data)
+    return team_record_create(TeamMember, user=user, team=team, data=data)
 
 
 def member_update(*, user: Any, member_id: int, version: int, data: dict[str, Any]) -> TeamMember:
-    return _team_record_update(TeamMember, user=user, pk=member_id, version=version, data=data)
+    return team_record_update(TeamMember, user=user, pk=member_id, version=version, data=data)
 
 
 def member_delete(*, user: Any, member_id: int, version: int) -> None:
-    _team_record_delete(TeamMember, user=user, pk=member_id, version=version)
+    team_record_delete(TeamMember, user=user, pk=member_id, version=version)
 
 
 # ------------------------------------------------------------------------------------ capacity overrides
@@ -126,15 +126,15 @@ def member_delete(*, user: Any, member_id: int, version: int) -> None:
 
 def override_create(*, user: Any, team: Team, data: dict[str, Any]) -> CapacityOverride:
     """Set a team's capacity in one month by hand (holidays, hiring), in place of its members' (PMO)."""
-    return _team_record_create(CapacityOverride, user=user, team=team, data=data)
+    return team_record_create(CapacityOverride, user=user, team=team, data=data)
 
 
 def override_update(*, user: Any, override_id: int, version: int, data: dict[str, Any]) -> CapacityOverride:
-    return _team_record_update(CapacityOverride, user=user, pk=override_id, version=version, data=data)
+    return team_record_update(CapacityOverride, user=user, pk=override_id, version=version, data=data)
 
 
 def override_delete(*, user: Any, override_id: int, version: int) -> None:
-    _team_record_delete(CapacityOverride, user=user, pk=override_id, version=version)
+    team_record_delete(CapacityOverride, user=user, pk=override_id, version=version)
 
 
 # ------------------------------------------------------------------------------------------ run demand
@@ -196,11 +196,11 @@ def run_demand_fill(
 
 
 def run_demand_update(*, user: Any, run_id: int, version: int, data: dict[str, Any]) -> RunDemand:
-    return _team_record_update(RunDemand, user=user, pk=run_id, version=version, data=data)
+    return team_record_update(RunDemand, user=user, pk=run_id, version=version, data=data)
 
 
 def run_demand_delete(*, user: Any, run_id: int, version: int) -> None:
-    _team_record_delete(RunDemand, user=user, pk=run_id, version=version)
+    team_record_delete(RunDemand, user=user, pk=run_id, version=version)
 
 
 # -------------------------------------------------------------------------------------- change demand

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -276,20 +277,16 @@ TEAM_KINDS: dict[str, TeamKind] = {
         TeamMember,
         TeamMemberForm,
         services.member_create,
-        lambda *, user, pk, version, data: services.member_update(
-            user=user, member_id=pk, version=version, data=data
-        ),
-        lambda *, user, pk, version: services.member_delete(user=user, member_id=pk, version=version),
+        partial(services.team_record_update, TeamMember),
+        partial(services.team_record_delete, TeamMember),
     ),
     "overrides": TeamKind(
         "capacity override",
         CapacityOverride,
         CapacityOverrideForm,
         services.override_create,
-        lambda *, user, pk, version, data: services.override_update(
-            user=user, override_id=pk, version=version, data=data
-        ),
-        lambda *, user, pk, version: services.override_delete(user=user, override_id=pk, version=version),
+        partial(services.team_record_update, CapacityOverride),
+        partial(services.team_record_delete, CapacityOverride),
     ),
     "run": TeamKind(
         "run demand line",
@@ -304,10 +301,8 @@ TEAM_KINDS: dict[str, TeamKind] = {
             person_days=data["person_days"],
             note=data.get("note", ""),
         ),
-        lambda *, user, pk, version, data: services.run_demand_update(
-            user=user, run_id=pk, version=version, data=data
-        ),
-        lambda *, user, pk, version: services.run_demand_delete(user=user, run_id=pk, version=version),
+        partial(services.team_record_update, RunDemand),
+        partial(services.team_record_delete, RunDemand),
     ),
 }
 
