@@ -163,12 +163,13 @@ def event_record_many(specs: Sequence[EventSpec], *, actor: Any = None) -> int:
 
 @dataclass(frozen=True)
 class Consumer:
-    """A reader of the outbox. `handle(event)` runs inside the transaction that marks the event processed for
-    this consumer (all or nothing); `after()` runs once a dispatch has handled what was pending (a webhook
-    consumer sends the requests it queued)."""
+    """A reader of the outbox. `handle(events)` gets a batch of events, oldest first, and runs inside the
+    transaction that marks them processed for this consumer (all or nothing): its queries must not grow
+    with the batch. `after()` runs once a dispatch has handled what was pending (a webhook consumer sends
+    the requests it queued)."""
 
     name: str
-    handle: Callable[[OutboxEvent], None]
+    handle: Callable[[Sequence[OutboxEvent]], None]
     after: Callable[[], Any] | None = None
 
 
@@ -189,36 +190,65 @@ def pending(consumer: str) -> Any:
     return OutboxEvent.objects.filter(~Exists(done)).order_by("pk")
 
 
-def process(consumer: Consumer, event: OutboxEvent) -> bool:
-    """Process one event for one consumer, once: the delivery row and the consumer's rows commit together.
-    False when another process had already processed it (or is processing it and commits first)."""
+def process_many(consumer: Consumer, events: Sequence[OutboxEvent]) -> bool:
+    """Process a batch of events for one consumer, once: the delivery rows and the consumer's rows commit
+    together. False, with nothing written, when another process had already processed one of them (or is
+    processing it and commits first); raises what the consumer raised, with nothing written."""
+    now = timezone.now()
     with transaction.atomic():
         try:
             with transaction.atomic():
-                EventDelivery.objects.create(consumer=consumer.name, event=event, processed_at=timezone.now())
+                EventDelivery.objects.bulk_create(
+                    [EventDelivery(consumer=consumer.name, event=event, processed_at=now) for event in events]
+                )
         except IntegrityError:
             return False
-        consumer.handle(event)
+        consumer.handle(events)
     return True
 
 
-def dispatch_pending(*, limit: int = 5000) -> int:
-    """Hand every pending event to every consumer, oldest first, then run each consumer's `after`. Returns
-    how many (consumer, event) pairs were processed here. An event a consumer fails on is logged and left
-    pending (the next sweep tries it again); the other events go on."""
+def process(consumer: Consumer, event: OutboxEvent) -> bool:
+    """Process one event for one consumer, once (process_many of one)."""
+    return process_many(consumer, [event])
+
+
+def _process_batch(consumer: Consumer, batch: Sequence[OutboxEvent]) -> tuple[int, set[int]]:
+    """Process a batch in one transaction; when that cannot be (another dispatch processed some of it, or
+    the consumer failed on one event), each event alone, so one bad event holds back only itself. Returns
+    how many were processed here and the ids of those the consumer failed on."""
+    try:
+        if process_many(consumer, batch):
+            return len(batch), set()
+    except Exception:
+        if len(batch) == 1:
+            log.exception("Consumer %s failed on event %s", consumer.name, batch[0].pk)
+            return 0, {batch[0].pk}
+    processed, failed = 0, set()
+    for event in batch:
+        try:
+            processed += process(consumer, event)
+        except Exception:
+            log.exception("Consumer %s failed on event %s", consumer.name, event.pk)
+            failed.add(event.pk)
+    return processed, failed
+
+
+def dispatch_pending(*, limit: int = 20000) -> int:
+    """Hand every pending event to every consumer, oldest first and BATCH at a time (at most `limit` per
+    consumer: the sweep takes what is left), then run each consumer's `after`. Returns how many (consumer, event) pairs were processed here. An event a consumer
+    fails on is logged and left pending (the next sweep tries it again); the other events go on."""
     processed = 0
     for consumer in consumers():
         failed: set[int] = set()
-        while processed < limit:
-            batch = list(pending(consumer.name).exclude(pk__in=failed)[:BATCH])
+        tried = 0
+        while tried < limit:
+            batch = list(pending(consumer.name).exclude(pk__in=failed)[: min(BATCH, limit - tried)])
             if not batch:
                 break
-            for event in batch:
-                try:
-                    processed += process(consumer, event)
-                except Exception:
-                    log.exception("Consumer %s failed on event %s", consumer.name, event.pk)
-                    failed.add(event.pk)
+            done, bad = _process_batch(consumer, batch)
+            tried += len(batch)
+            processed += done
+            failed |= bad
         if consumer.after is not None:
             try:
                 consumer.after()

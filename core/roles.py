@@ -16,12 +16,19 @@ ALL_ROLES = (EXECUTIVE, PMO, MANAGER, STEERING, ADMIN)
 
 
 def roles_of(user: Any) -> frozenset[str]:
-    """The user's roles (group names), read once per request and cached on the user object."""
+    """The user's roles (group names), read once per request and cached on the user object (from its
+    prefetched groups when a list of users was read with prefetch_related("groups"))."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
     cached = getattr(user, "_bearing_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True)) & frozenset(ALL_ROLES)
+        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+        names = (
+            [group.name for group in prefetched]
+            if prefetched is not None
+            else user.groups.values_list("name", flat=True)
+        )
+        cached = frozenset(names) & frozenset(ALL_ROLES)
         if user.is_superuser:
             cached = cached | {ADMIN}
         user._bearing_roles = cached

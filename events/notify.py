@@ -10,7 +10,7 @@ change, and only people with a Bearing role (who may read every page an event li
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -57,67 +57,112 @@ def default_watchers(about: Mapping[str, Iterable[int]]) -> dict[tuple[str, int]
     return watchers
 
 
-def recipients(event: OutboxEvent) -> set[int]:
-    """The ids of the people told of an event (before their preferences)."""
+def watch_choices(records: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dict[int, bool]]:
+    """The people who chose to watch (True) or unwatch (False) each record, (kind, id) -> {user id: choice}:
+    one query however many records."""
+    by_kind: dict[str, set[int]] = {}
+    for kind, pk in records:
+        by_kind.setdefault(kind, set()).add(pk)
+    if not by_kind:
+        return {}
+    condition = Q()
+    for kind, ids in by_kind.items():
+        condition |= Q(subject_type=kind, subject_id__in=sorted(ids))
+    choices: dict[tuple[str, int], dict[int, bool]] = {}
+    for kind, pk, user_id, watching in Watch.objects.filter(condition).values_list(
+        "subject_type", "subject_id", "user_id", "watching"
+    ):
+        choices.setdefault((kind, pk), {})[user_id] = watching
+    return choices
+
+
+def _records(event: OutboxEvent) -> list[tuple[str, int]]:
     about: dict[str, list[int]] = event.payload.get("about", {})
-    records = [(kind, pk) for kind, ids in about.items() for pk in ids]
+    return [(kind, pk) for kind, ids in about.items() for pk in ids]
+
+
+def recipients(
+    event: OutboxEvent,
+    defaults: Mapping[tuple[str, int], set[int]],
+    choices: Mapping[tuple[str, int], Mapping[int, bool]],
+) -> set[int]:
+    """The ids of the people told of an event (before their preferences), from the default watchers and the
+    watch choices of the records it is about."""
+    records = _records(event)
     people: set[int] = set()
-    for watchers in default_watchers(about).values():
-        people |= watchers
-    if records:
-        condition = Q()
-        for kind, pk in records:
-            condition |= Q(subject_type=kind, subject_id=pk)
-        choices: dict[int, bool] = {}
-        for user_id, watching in Watch.objects.filter(condition).values_list("user_id", "watching"):
+    chosen: dict[int, bool] = {}
+    for record in records:
+        people |= defaults.get(record, set())
+        for user_id, watching in choices.get(record, {}).items():
             # watching any of the records wins over having unwatched another
-            choices[user_id] = choices.get(user_id, False) or watching
-        people |= {u for u, watching in choices.items() if watching}
-        people -= {u for u, watching in choices.items() if not watching}
+            chosen[user_id] = chosen.get(user_id, False) or watching
+    people |= {u for u, watching in chosen.items() if watching}
+    people -= {u for u, watching in chosen.items() if not watching}
     people |= set(event.payload.get("recipients", []))
     people.discard(event.actor_id)  # type: ignore[arg-type]
     return people
 
 
-def channels(user_ids: Iterable[int], kind: str) -> dict[int, str]:
-    """Each person's channel for a kind of event (in the app unless they chose otherwise)."""
-    ids = list(user_ids)
-    chosen = dict(Preference.objects.filter(user_id__in=ids, kind=kind).values_list("user_id", "channel"))
-    return {pk: chosen.get(pk, Channel.IN_APP) for pk in ids}
+def channels(user_ids: Iterable[int], kinds: Iterable[str]) -> dict[tuple[int, str], str]:
+    """Each person's channel for each kind of event, (user id, kind) -> channel: in the app unless they
+    chose otherwise."""
+    ids, wanted = list(user_ids), set(kinds)
+    chosen = {
+        (user_id, kind): channel
+        for user_id, kind, channel in Preference.objects.filter(user_id__in=ids, kind__in=wanted).values_list(
+            "user_id", "kind", "channel"
+        )
+    }
+    return {(pk, kind): chosen.get((pk, kind), Channel.IN_APP) for pk in ids for kind in wanted}
 
 
-def handle(event: OutboxEvent) -> None:
-    """Turn one event into notifications (and e-mails for those who want them at once)."""
-    people = recipients(event)
-    if not people:
+def handle(events: Sequence[OutboxEvent]) -> None:
+    """Turn a batch of events into notifications (and e-mails for those who want them at once), in a number
+    of queries that does not grow with the batch (but for the e-mails)."""
+    about: dict[str, set[int]] = {}
+    for event in events:
+        for kind, ids in event.payload.get("about", {}).items():
+            about.setdefault(kind, set()).update(ids)
+    defaults = default_watchers(about)
+    choices = watch_choices(record for event in events for record in _records(event))
+    told = {event.pk: recipients(event, defaults, choices) for event in events}
+    everyone = set().union(*told.values())
+    if not everyone:
         return
     users = {
         u.pk: u
-        for u in get_user_model().objects.filter(pk__in=people, is_active=True).prefetch_related("groups")
+        for u in get_user_model().objects.filter(pk__in=everyone, is_active=True).prefetch_related("groups")
         if roles.can_view(u)
     }
-    chosen = channels(users, event.kind)
-    if event.kind == outbox.WEBHOOK_DISABLED:  # an admin's broken webhook is always shown
-        chosen = {pk: Channel.IN_APP if c == Channel.NONE else c for pk, c in chosen.items()}
+    chosen = channels(users, {event.kind for event in events})
     now = timezone.now()
-    rows = [
-        Notification(
-            user_id=pk,
-            event_id=event.pk,
-            kind=event.kind,
-            title=str(event.payload.get("title", ""))[:300],
-            url=str(event.payload.get("url", ""))[:300],
-            channel=channel,
-            created_at=now,
-        )
-        for pk, channel in sorted(chosen.items())
-        if channel != Channel.NONE
-    ]
+    rows = []
+    for event in events:
+        for pk in sorted(told[event.pk] & users.keys()):
+            channel = chosen[(pk, event.kind)]
+            if event.kind == outbox.WEBHOOK_DISABLED and channel == Channel.NONE:
+                channel = Channel.IN_APP  # an admin's broken webhook is always shown
+            if channel == Channel.NONE:
+                continue
+            rows.append(
+                Notification(
+                    user_id=pk,
+                    event_id=event.pk,
+                    kind=event.kind,
+                    title=str(event.payload.get("title", ""))[:300],
+                    url=str(event.payload.get("url", ""))[:300],
+                    channel=channel,
+                    created_at=now,
+                )
+            )
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    for row in rows:
-        if row.channel == Channel.EMAIL and users[row.user_id].email:
-            send_at_once(users[row.user_id], row)
-    Notification.objects.filter(event_id=event.pk, channel=Channel.EMAIL).update(emailed_at=now)
+    emailed = [row for row in rows if row.channel == Channel.EMAIL and users[row.user_id].email]
+    for row in emailed:
+        send_at_once(users[row.user_id], row)
+    if any(row.channel == Channel.EMAIL for row in rows):
+        Notification.objects.filter(
+            event_id__in=[event.pk for event in events], channel=Channel.EMAIL
+        ).update(emailed_at=now)
 
 
 def absolute(path: str) -> str:

@@ -24,7 +24,7 @@ import logging
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,24 +80,27 @@ def body_of(event: OutboxEvent) -> str:
     )
 
 
-def handle(event: OutboxEvent) -> None:
-    """Queue the event for every active subscription to its kind."""
+def handle(events: Sequence[OutboxEvent]) -> None:
+    """Queue a batch of events for every active subscription to their kinds: two queries, whatever the
+    batch."""
     now = timezone.now()
-    body = None
+    subscriptions = list(WebhookSubscription.objects.filter(active=True).only("pk", "kinds"))
     rows = []
-    for subscription in WebhookSubscription.objects.filter(active=True).only("pk", "kinds"):
-        if event.kind in subscription.kinds:
-            body = body or body_of(event)
-            rows.append(
-                WebhookDelivery(
-                    subscription=subscription,
-                    event_id=event.pk,
-                    kind=event.kind,
-                    body=body,
-                    next_attempt_at=now,
-                    created_at=now,
+    for event in events:
+        body = None
+        for subscription in subscriptions:
+            if event.kind in subscription.kinds:
+                body = body or body_of(event)
+                rows.append(
+                    WebhookDelivery(
+                        subscription=subscription,
+                        event_id=event.pk,
+                        kind=event.kind,
+                        body=body,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
                 )
-            )
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
 
 

@@ -4,10 +4,13 @@ ids and display strings; each consumer processes each event once, however often 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core import outbox
 from core.errors import NotAllowed
@@ -168,25 +171,65 @@ def test_the_dispatch_runs_after_the_commit_and_not_before(pmo, manager, django_
     )
 
 
-def test_a_consumer_that_fails_leaves_the_event_pending_and_others_go_on(pmo, manager, caplog):
-    initiative = InitiativeFactory(manager=manager)
-    calls: list[int] = []
+def test_a_consumer_that_fails_on_one_event_leaves_it_pending_and_processes_the_others(pmo, manager, caplog):
+    first, second, third = (InitiativeFactory(manager=manager) for _ in range(3))
+    seen: list[list[int]] = []
 
-    def broken(event: OutboxEvent) -> None:
-        calls.append(event.pk)
-        raise RuntimeError("boom")
+    def broken(batch: Sequence[OutboxEvent]) -> None:
+        seen.append([event.pk for event in batch])
+        if any(event.subject_id == second.pk for event in batch):
+            raise RuntimeError("boom")
 
     outbox.register_consumer(outbox.Consumer("broken", broken))
     try:
-        portfolio.initiative_update(
-            user=pmo, initiative_id=initiative.pk, version=initiative.version, data={"title": "New"}
-        )
+        for initiative in (first, second, third):
+            portfolio.initiative_update(
+                user=pmo, initiative_id=initiative.pk, version=initiative.version, data={"title": "New"}
+            )
+        ids = list(OutboxEvent.objects.order_by("pk").values_list("pk", flat=True))
         outbox.dispatch_pending()
-        assert EventDelivery.objects.filter(consumer="broken").count() == 0
-        assert EventDelivery.objects.filter(consumer="notifications").count() == 1
-        assert outbox.pending("broken").count() == 1
+        assert seen == [ids, [ids[0]], [ids[1]], [ids[2]]]  # the batch, then each alone
+        assert sorted(EventDelivery.objects.filter(consumer="broken").values_list("event_id", flat=True)) == [
+            ids[0],
+            ids[2],
+        ]
+        assert EventDelivery.objects.filter(consumer="notifications").count() == 3
+        assert list(outbox.pending("broken").values_list("pk", flat=True)) == [ids[1]]
+        assert "Consumer broken failed on event" in caplog.text
     finally:
         outbox._consumers.pop("broken")
+
+
+def test_a_dispatch_takes_the_same_queries_for_ten_events_as_for_a_hundred(pmo, manager):
+    """Every consumer reads and processes BATCH events at a time: the queries grow with the batches, not
+    with the events (a recompute that moves thousands of scores). A hundred notifications fit in one insert
+    on SQLite too (999 parameters a statement)."""
+    watched = ObjectiveFactory(owner=manager)
+
+    def record(n: int) -> None:
+        outbox.event_record_many(
+            [
+                outbox.EventSpec(
+                    outbox.SCORE_MOVED,
+                    "initiative",
+                    i,
+                    f"Score {i} moved",
+                    about={"objective": [watched.pk]},
+                    recipients=[manager.pk],
+                )
+                for i in range(n)
+            ]
+        )
+
+    record(10)
+    with CaptureQueriesContext(connection) as few:
+        assert outbox.dispatch_pending() == 20
+    record(100)
+    with CaptureQueriesContext(connection) as many:
+        assert outbox.dispatch_pending() == 200
+
+    assert len(many) == len(few)
+    assert Notification.objects.filter(user=manager).count() == 110
 
 
 def test_the_sweep_drops_processed_events_past_the_retention_only(pmo):
