@@ -376,12 +376,27 @@ def respread(initiative_ids: Collection[int] | None = None) -> int:
     """Spread again the evenly spread estimates of these initiatives (None: all), after their planned dates
     moved (edited months are left as they are), and rewrite the change load of their teams (of every team
     for None). Set-based: a few queries whatever the number. Returns how many estimates were spread."""
-    demands = ChangeDemand.objects.filter(custom=False).select_related("initiative")
+    demands = ChangeDemand.objects.filter(custom=False)
     if initiative_ids is not None:
         demands = demands.filter(initiative_id__in=list(initiative_ids))
+    with transaction.atomic():
+        ids = _spread_evenly(demands)
+        if initiative_ids is None:
+            loads_refresh()
+        else:
+            teams = ChangeDemand.objects.filter(initiative_id__in=list(initiative_ids)).values_list(
+                "team_id", flat=True
+            )
+            loads_refresh(set(teams))
+    return len(ids)
+
+
+def _spread_evenly(demands: Any) -> list[int]:
+    """Rewrite the months of these estimates as their even spread: one read, a delete per 900 estimates and
+    a bulk insert. Returns the estimates' ids."""
     rows: list[ChangeDemandMonth] = []
     ids: list[int] = []
-    for demand in demands.only(
+    for demand in demands.select_related("initiative").only(
         "pk",
         "team_id",
         "initiative_id",
@@ -404,18 +419,30 @@ def respread(initiative_ids: Collection[int] | None = None) -> int:
                         person_days=days,
                     )
                 )
-    with transaction.atomic():
-        for start in range(0, len(ids), 900):
-            ChangeDemandMonth.objects.filter(demand_id__in=ids[start : start + 900]).delete()
-        ChangeDemandMonth.objects.bulk_create(rows, batch_size=2000)
-        if initiative_ids is None:
-            loads_refresh()
-        else:
-            teams = ChangeDemand.objects.filter(initiative_id__in=list(initiative_ids)).values_list(
-                "team_id", flat=True
-            )
-            loads_refresh(set(teams))
-    return len(ids)
+    for start in range(0, len(ids), 900):
+        ChangeDemandMonth.objects.filter(demand_id__in=ids[start : start + 900]).delete()
+    ChangeDemandMonth.objects.bulk_create(rows, batch_size=2000)
+    return ids
+
+
+def change_demand_imported(*, demand_ids: Collection[int]) -> None:
+    """What the services do after writing an estimate, for the estimates an import wrote (its records are
+    checked by the estimate form and written in bulk by portfolio.imports): those not edited month by month
+    are spread evenly over their initiatives' planned months, their teams' change load is rewritten and the
+    engine is told. Set-based: a few queries whatever the number of estimates."""
+    ids = list(demand_ids)
+    if not ids:
+        return
+    written = ChangeDemand.objects.filter(pk__in=ids)
+    _spread_evenly(written.filter(custom=False))
+    loads_refresh(set(written.values_list("team_id", flat=True)))
+    portfolio_changed(initiative_ids=set(written.values_list("initiative_id", flat=True)))
+
+
+def team_records_imported(*, team_ids: Collection[int]) -> None:
+    """What the services do after writing a team's member, capacity override or run demand, for the teams an
+    import wrote them in: the initiatives with effort on those teams may have new capacity signals."""
+    _team_changed(team_ids)
 
 
 def on_portfolio_change(change: Any) -> None:
