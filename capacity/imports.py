@@ -29,7 +29,12 @@ from portfolio.imports.engine import Checked, ImportField, Outcome, Row
 MONTH_ACCEPTS = "a month written YYYY-MM (2027-03), or a date on a month's first day"
 FIRST_DAY = re.compile(r"\A(\d{4}-\d{2})-01\Z")
 TEAM_FIELD = ImportField(
-    "team", "Team", ("Team name", "Pool"), True, example="Data platform", accepts="the name of an existing team"
+    "team",
+    "Team",
+    ("Team name", "Pool"),
+    True,
+    example="Data platform",
+    accepts="the name of an existing team",
 )
 
 
@@ -387,4 +392,3 @@ class EffortKind(InitiativeChildKind):
 def register_kinds() -> None:
     for kind in (TeamKind(), TeamMemberKind(), CapacityOverrideKind(), RunDemandKind(), EffortKind()):
         registry.register(kind)
-

@@ -396,14 +396,18 @@ def _spread_evenly(demands: Any) -> list[int]:
     a bulk insert. Returns the estimates' ids."""
     rows: list[ChangeDemandMonth] = []
     ids: list[int] = []
-    for demand in demands.select_related("initiative").only(
-        "pk",
-        "team_id",
-        "initiative_id",
-        "person_days",
-        "initiative__planned_start",
-        "initiative__planned_end",
-    ).iterator(chunk_size=2000):
+    for demand in (
+        demands.select_related("initiative")
+        .only(
+            "pk",
+            "team_id",
+            "initiative_id",
+            "person_days",
+            "initiative__planned_start",
+            "initiative__planned_end",
+        )
+        .iterator(chunk_size=2000)
+    ):
         ids.append(demand.pk)
         initiative = demand.initiative
         for month, days in even_spread(

@@ -522,8 +522,20 @@ def policy(request: HtmxHttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_GET
+def team_list_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    return export_response(exports.team_list_export(), fmt)
+
+
+@viewer_required
+@require_GET
 def team_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
     return export_response(exports.team_export(), fmt)
+
+
+@viewer_required
+@require_GET
+def override_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    return export_response(exports.override_export(), fmt)
 
 
 @viewer_required
