@@ -10,7 +10,7 @@ from typing import Any
 from django.http import Http404
 from django.http.response import HttpResponseBase
 
-from capacity.models import CapacityOverride, ChangeDemand, RunDemand, Team, TeamMember
+from capacity.models import CapacityOverride, ChangeDemand, ChangeDemandMonth, RunDemand, Team, TeamMember
 from capacity.months import short
 from capacity.selectors import HeatMap
 from core.tabular import Column, Export, csv_response, xlsx_response
@@ -113,3 +113,15 @@ def effort_export() -> Export:
         Column("note", "note"),
     )
     return Export("bearing-effort", columns, rows, "Effort")
+
+
+def effort_month_export() -> Export:
+    """Every estimate's months as stored (an even spread's to a thousandth of a person-day)."""
+    rows = ChangeDemandMonth.objects.order_by("initiative__code", "team__name", "month")
+    columns = (
+        Column("initiative", "initiative__code"),
+        Column("team", "team__name"),
+        Column("month", "month", short),
+        Column("person_days", "person_days"),
+    )
+    return Export("bearing-effort-by-month", columns, rows, "Effort by month")

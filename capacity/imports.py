@@ -1,30 +1,47 @@
 """The imports of capacity (see portfolio.imports): teams (by name), their members (by team + the person's name,
 or their username when they have no name), capacity overrides (by team + month), run demand (by team + month +
-category) and effort estimates (by initiative code + team). Each row is checked by the form of the team pages
-or the initiative page; what the services do after a write (even spreads, change load, the engine told) is
-done once per chunk by the services' import helpers. Months are written as the exports write them (2027-03)."""
+category), effort estimates (by initiative code + team) and their months one by one (by initiative code + team +
+month). Each row is checked by the form of the team pages or the initiative page; what the services do after a
+write (even spreads, change load, the engine told) is done once per chunk by the services' import helpers.
+Months are written as the exports write them (2027-03)."""
 
 from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.core.exceptions import ValidationError
 
 from capacity import services
 from capacity.forms import (
     CapacityOverrideForm,
     ChangeDemandForm,
+    MonthField,
     RunDemandForm,
     TeamForm,
     TeamMemberForm,
 )
-from capacity.models import CapacityOverride, ChangeDemand, RunCategory, RunDemand, Team, TeamMember
+from capacity.models import (
+    MAX_PERSON_DAYS,
+    CapacityOverride,
+    ChangeDemand,
+    ChangeDemandMonth,
+    RunCategory,
+    RunDemand,
+    Team,
+    TeamMember,
+)
 from capacity.months import parse_month, short
+from capacity.services import SPREAD_PLACES
+from core import sheets
 from portfolio import forms as portfolio_forms
 from portfolio.imports import registry
 from portfolio.imports.base import FormKind, ImportFormMixin, Reference, choices_of, person_reference
 from portfolio.imports.children import INITIATIVE_FIELD, InitiativeChildKind
-from portfolio.imports.engine import Checked, ImportField, Outcome, Row
+from portfolio.imports.engine import Checked, ImportField, ImportKind, Outcome, Problem, Row
+from portfolio.models import Initiative
 
 MONTH_ACCEPTS = "a month written YYYY-MM (2027-03), or a date on a month's first day"
 FIRST_DAY = re.compile(r"\A(\d{4}-\d{2})-01\Z")
@@ -389,6 +406,185 @@ class EffortKind(InitiativeChildKind):
         services.change_demand_imported(demand_ids=[record.pk for record in records])
 
 
+class EffortMonthKind(ImportKind):
+    """An estimate's months one by one, as on its months page: each row sets one month of an existing
+    estimate (0 removes it); the months the file does not name are kept, and the estimate's total becomes
+    the sum of its months (capacity.services.change_demand_months_write). Months hold up to three decimals,
+    as an even spread stores them, so the effort-by-month export imports back unchanged."""
+
+    slug = "effort-months"
+    order = 25
+    label = "Effort by month"
+    noun = "month of an effort estimate"
+    sheet = "Effort by month"
+    model = ChangeDemandMonth
+    key = ("initiative", "team", "month")
+    fields = (
+        INITIATIVE_FIELD,
+        ImportField(
+            "team", "Team", ("Team name", "Pool"), True, example="Data platform", accepts="the name of a team"
+        ),
+        ImportField("month", "Month", ("Period",), True, example="2027-03", accepts=MONTH_ACCEPTS),
+        ImportField(
+            "person_days",
+            "Person-days",
+            ("Effort", "Effort in the month"),
+            True,
+            example="12.5",
+            accepts=f"person-days from 0 to {MAX_PERSON_DAYS}, at most three decimals; 0 removes the month",
+        ),
+    )
+
+    def check_chunk(self, rows: list[Row], columns: dict[str, str], outcome: Outcome) -> list[Checked]:
+        texts = [
+            (
+                number,
+                {name: sheets.as_text(month_cell(v) if name == "month" else v) for name, v in values.items()},
+            )
+            for number, values in rows
+        ]
+        codes = {data.get("initiative", "") for _n, data in texts} - {""}
+        names = {data.get("team", "") for _n, data in texts} - {""}
+        initiatives = {i.code: i for i in Initiative.objects.filter(code__in=codes)}
+        teams = {t.name: t for t in Team.objects.filter(name__in=names)}
+        demands = {
+            (d.initiative_id, d.team_id): d
+            for d in ChangeDemand.objects.select_for_update(of=("self",)).filter(
+                initiative__code__in=codes, team__name__in=names
+            )
+        }
+        stored: dict[tuple[int, datetime.date], ChangeDemandMonth] = {
+            (m.demand_id, m.month): m
+            for m in ChangeDemandMonth.objects.filter(demand_id__in=[d.pk for d in demands.values()])
+        }
+        totals: dict[int, Decimal] = {}
+        for (demand_id, _month), month_row in stored.items():
+            totals[demand_id] = totals.get(demand_id, Decimal("0")) + month_row.person_days
+        results: list[Checked] = []
+        rows_of: dict[int, list[int]] = {}
+        seen: dict[tuple[int, datetime.date], int] = {}
+        for number, data in texts:
+            problems = self._problems(number, data, columns, initiatives, teams, demands)
+            if isinstance(problems, list):
+                for problem in problems:
+                    outcome.add(problem)
+                results.append(Checked(number))
+                continue
+            demand, month, days = problems
+            if (demand.pk, month) in seen:  # the same month written another way (a date cell, 2027-03-01)
+                outcome.add(
+                    Problem(
+                        number,
+                        columns.get("month", "month"),
+                        data.get("month", ""),
+                        f"Row {seen[demand.pk, month]} has the same initiative + team + month; each may appear "
+                        "once in a file.",
+                    )
+                )
+                results.append(Checked(number))
+                continue
+            seen[demand.pk, month] = number
+            current = stored.get((demand.pk, month))
+            before = current.person_days if current is not None else Decimal("0")
+            totals[demand.pk] = totals.get(demand.pk, Decimal("0")) - before + days
+            rows_of.setdefault(demand.pk, []).append(len(results))
+            if current is None:
+                if not days:
+                    results.append(Checked(number, None, "unchanged"))
+                    continue
+                record = ChangeDemandMonth(
+                    demand=demand, team_id=demand.team_id, initiative_id=demand.initiative_id, month=month
+                )
+                record.person_days = days
+                results.append(Checked(number, record, "create", ("person_days",)))
+            elif current.person_days == days:
+                results.append(Checked(number, current, "unchanged"))
+            else:
+                current.person_days = days
+                results.append(Checked(number, current, "update", ("person_days",)))
+        for demand_id, total in totals.items():
+            if total > MAX_PERSON_DAYS:
+                for index in rows_of.get(demand_id, []):
+                    checked = results[index]
+                    outcome.add(
+                        Problem(
+                            checked.row,
+                            columns.get("person_days", "person_days"),
+                            texts[index][1].get("person_days", ""),
+                            f"The estimate's months add up to more than {MAX_PERSON_DAYS} person-days.",
+                        )
+                    )
+                    results[index] = Checked(checked.row)
+        return results
+
+    def _problems(
+        self,
+        number: int,
+        data: dict[str, str],
+        columns: dict[str, str],
+        initiatives: dict[str, Initiative],
+        teams: dict[str, Team],
+        demands: dict[tuple[int, int], ChangeDemand],
+    ) -> list[Problem] | tuple[ChangeDemand, datetime.date, Decimal]:
+        """The row's problems, or the estimate, month and person-days it sets."""
+        problems: list[Problem] = []
+
+        def refuse(name: str, message: str) -> None:
+            problems.append(Problem(number, columns.get(name, name), data.get(name, ""), message))
+
+        initiative = initiatives.get(data.get("initiative", ""))
+        team = teams.get(data.get("team", ""))
+        if initiative is None:
+            refuse("initiative", f"No initiative has the code “{data.get('initiative', '')}”.")
+        if team is None:
+            refuse("team", f"No team is named “{data.get('team', '')}”.")
+        try:
+            month = MonthField().clean(data.get("month", ""))
+        except ValidationError as error:
+            refuse("month", error.messages[0])
+        try:
+            days = Decimal(data.get("person_days", ""))
+            if (
+                not days.is_finite()
+                or not Decimal("0") <= days <= MAX_PERSON_DAYS
+                or days != days.quantize(SPREAD_PLACES)
+            ):
+                raise InvalidOperation
+        except InvalidOperation:
+            refuse("person_days", f"Give 0 to {MAX_PERSON_DAYS} person-days, with at most three decimals.")
+        demand = None
+        if initiative is not None and team is not None:
+            demand = demands.get((initiative.pk, team.pk))
+            if demand is None:
+                refuse(
+                    "team",
+                    f"{initiative.code} has no effort estimate for {team.name}: add the estimate first (or import "
+                    "it as an effort estimate).",
+                )
+        if problems or demand is None:
+            return problems
+        return demand, month, days
+
+    def write(self, checked: list[Checked], *, user: Any, reason: str) -> None:
+        create = [item.record for item in checked if item.action == "create"]
+        changed = [item.record for item in checked if item.action == "update"]
+        services.change_demand_months_write(
+            user=user,
+            create=create,  # type: ignore[arg-type]
+            update=[m for m in changed if m.person_days],  # type: ignore[union-attr,misc]
+            delete=[m.pk for m in changed if not m.person_days],  # type: ignore[union-attr,misc]
+            reason=reason,
+        )
+
+
 def register_kinds() -> None:
-    for kind in (TeamKind(), TeamMemberKind(), CapacityOverrideKind(), RunDemandKind(), EffortKind()):
+    kinds = (
+        TeamKind(),
+        TeamMemberKind(),
+        CapacityOverrideKind(),
+        RunDemandKind(),
+        EffortKind(),
+        EffortMonthKind(),
+    )
+    for kind in kinds:
         registry.register(kind)

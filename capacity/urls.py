@@ -24,6 +24,7 @@ urlpatterns = [
     path("capacity/records/<slug:kind>/<id:pk>/delete/", views.team_record_delete, name="team-record-delete"),
     path("capacity/run/export.<fmt:fmt>", views.run_export, name="run-export"),
     path("capacity/effort/export.<fmt:fmt>", views.effort_export, name="effort-export"),
+    path("capacity/effort/months.<fmt:fmt>", views.effort_month_export, name="effort-month-export"),
     path("capacity/effort/<id:pk>/months/", views.effort_months, name="effort-months"),
     path("capacity/effort/<id:pk>/reset/", views.effort_reset, name="effort-reset"),
     path("capacity/policy/", views.policy, name="policy"),

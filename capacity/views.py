@@ -546,5 +546,11 @@ def effort_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
 
 @viewer_required
 @require_GET
+def effort_month_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    return export_response(exports.effort_month_export(), fmt)
+
+
+@viewer_required
+@require_GET
 def run_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
     return export_response(exports.run_export(), fmt)

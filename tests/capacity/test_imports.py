@@ -17,7 +17,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from capacity import services
-from capacity.models import CapacityOverride, ChangeDemand, ChangeLoad, RunDemand, Team, TeamMember
+from capacity.models import (
+    CapacityOverride,
+    ChangeDemand,
+    ChangeDemandMonth,
+    ChangeLoad,
+    RunDemand,
+    Team,
+    TeamMember,
+)
 from core.errors import NotAllowed
 from tests.capacity.conftest import effort_rows
 from tests.export_support import body
@@ -26,7 +34,7 @@ from tests.portfolio.import_support import csv_file, problems, run_import, xlsx_
 
 D = datetime.date
 MARCH = D(2027, 3, 1)
-KINDS = ["teams", "team-members", "capacity-overrides", "run-demand", "effort"]
+KINDS = ["teams", "team-members", "capacity-overrides", "run-demand", "effort", "effort-months"]
 
 
 def snapshot() -> dict[str, list[Any]]:
@@ -70,6 +78,9 @@ def valid_file(kind: str) -> bytes:
             ["team", "month", "category", "person_days"], ["Data platform", "2027-04", "support", "8"]
         ),
         "effort": csv_file(["initiative", "team", "person_days"], ["LAKE-2", "Service desk", "20"]),
+        "effort-months": csv_file(
+            ["initiative", "team", "month", "person_days"], ["LAKE-2", "Data platform", "2027-05", "5"]
+        ),
     }[kind]
 
 
@@ -365,6 +376,68 @@ def test_effort_of_an_unknown_initiative_or_team_is_refused_at_its_row(world, pm
     assert snapshot() == before
 
 
+def test_effort_months_are_set_one_by_one_and_the_total_follows_as_on_the_months_page(world, pmo):
+    content = csv_file(
+        ["initiative", "team", "month", "person_days"],
+        ["LAKE-1", "Data platform", "2027-01", "20"],
+        ["LAKE-1", "Data platform", "2027-02", "0"],
+        ["LAKE-1", "Data platform", "2027-07", "2.125"],
+        ["LAKE-1", "Data platform", "2027-03", "10"],
+    )
+
+    outcome = run_import("effort-months", content, pmo, filename="months.csv")
+
+    assert (outcome.created, outcome.updated, outcome.unchanged, outcome.problem_count) == (1, 2, 1, 0)
+    effort = ChangeDemand.objects.get(pk=world["effort1"].pk)
+    assert (effort.person_days, effort.custom, effort.version) == (Decimal("62.1"), True, 2)
+    assert effort_rows(effort) == [
+        ("2027-01", Decimal("20.000")),
+        ("2027-03", Decimal("10.000")),
+        ("2027-04", Decimal("10.000")),
+        ("2027-05", Decimal("10.000")),
+        ("2027-06", Decimal("10.000")),
+        ("2027-07", Decimal("2.125")),
+    ]
+    assert ChangeDemand.history.filter(history_change_reason="Imported from months.csv").count() == 1
+    assert ChangeLoad.objects.get(team=world["team"], month=D(2027, 1, 1)).committed == 20.0
+    assert not ChangeLoad.objects.filter(team=world["team"], month=D(2027, 2, 1)).exists()
+
+
+def test_a_bad_effort_month_names_its_row_and_field_and_nothing_is_saved(world, pmo):
+    before = snapshot()
+    content = csv_file(
+        ["initiative", "team", "month", "person_days"],
+        ["LAKE-1", "Data platform", "2027-01", "20"],
+        ["LAKE-1", "Service desk", "2027-01", "5"],
+        ["LAKE-1", "Data platform", "2027-1", "5"],
+        ["LAKE-1", "Data platform", "2027-04", "1.2345"],
+        ["LAKE-2", "Data platform", "2027-03", "99999"],
+        ["LAKE-1", "Data platform", "2027-01-01", "3"],
+    )
+
+    outcome = run_import("effort-months", content, pmo)
+
+    assert problems(outcome) == [
+        [
+            3,
+            "team",
+            "Service desk",
+            "LAKE-1 has no effort estimate for Service desk: add the estimate first (or import it as an effort "
+            "estimate).",
+        ],
+        [4, "month", "2027-1", "Give a month as YYYY-MM, e.g. 2027-03 (years 2000 to 2100)."],
+        [5, "person_days", "1.2345", "Give 0 to 99999.9 person-days, with at most three decimals."],
+        [6, "person_days", "99999", "The estimate's months add up to more than 99999.9 person-days."],
+        [
+            7,
+            "month",
+            "2027-01",
+            "Row 2 has the same initiative + team + month; each may appear once in a file.",
+        ],
+    ]
+    assert snapshot() == before
+
+
 # ------------------------------------------------------------------------------ dry runs and who imports
 
 
@@ -437,23 +510,26 @@ def everything(world, pmo, manager) -> dict[str, Any]:
     return world
 
 
-EXPORTS = [
-    ("capacity:team-list-export", "teams", Team),
-    ("capacity:team-export", "team-members", TeamMember),
-    ("capacity:override-export", "capacity-overrides", CapacityOverride),
-    ("capacity:run-export", "run-demand", RunDemand),
-    ("capacity:effort-export", "effort", ChangeDemand),
+EXPORTS = [  # (the export, the kind that imports it, its records, the records whose history it writes)
+    ("capacity:team-list-export", "teams", Team, Team),
+    ("capacity:team-export", "team-members", TeamMember, TeamMember),
+    ("capacity:override-export", "capacity-overrides", CapacityOverride, CapacityOverride),
+    ("capacity:run-export", "run-demand", RunDemand, RunDemand),
+    ("capacity:effort-export", "effort", ChangeDemand, ChangeDemand),
+    ("capacity:effort-month-export", "effort-months", ChangeDemandMonth, ChangeDemand),
 ]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-@pytest.mark.parametrize(("url", "kind", "model"), EXPORTS)
-def test_every_capacity_export_imports_back_unchanged(everything, client, pmo, url, kind, model, fmt):
+@pytest.mark.parametrize(("url", "kind", "model", "audited"), EXPORTS)
+def test_every_capacity_export_imports_back_unchanged(
+    everything, client, pmo, url, kind, model, audited, fmt
+):
     # given a capacity list exported by the PMO
     client.force_login(pmo)
     content = body(client.get(reverse(url, args=[fmt])))
     before = snapshot()
-    history = model.history.count()
+    history = audited.history.count()
 
     # when the file is imported as it is
     outcome = run_import(kind, content, pmo, filename=f"export.{fmt}")
@@ -467,7 +543,7 @@ def test_every_capacity_export_imports_back_unchanged(everything, client, pmo, u
         0,
     )
     assert snapshot() == before
-    assert model.history.count() == history
+    assert audited.history.count() == history
 
 
 # ------------------------------------------------------------------------------------------- query count
@@ -489,6 +565,7 @@ def _rows(kind: str, count: int, offset: int) -> bytes:
         "capacity-overrides": [["Data platform", month, "12"] for month in months],
         "run-demand": [["Data platform", month, "support", "3"] for month in months],
         "effort": [[f"Q-{offset + i}", "Data platform", "30"] for i in range(count)],
+        "effort-months": [["LAKE-1", "Data platform", month, "2"] for month in months],
     }[kind]
     header = {
         "teams": ["name", "description"],
@@ -496,6 +573,7 @@ def _rows(kind: str, count: int, offset: int) -> bytes:
         "capacity-overrides": ["team", "month", "person_days"],
         "run-demand": ["team", "month", "category", "person_days"],
         "effort": ["initiative", "team", "person_days"],
+        "effort-months": ["initiative", "team", "month", "person_days"],
     }[kind]
     return csv_file(header, *rows)
 
@@ -526,6 +604,7 @@ def test_the_import_page_lists_the_capacity_kinds_with_their_templates(client, p
         ("Capacity overrides", "capacity-overrides"),
         ("Run demand", "run-demand"),
         ("Effort estimates", "effort"),
+        ("Effort by month", "effort-months"),
     ]:
         assert f"<td>{label}</td>" in page
         assert reverse("portfolio:import-template", args=[slug, "xlsx"]) in page
@@ -534,7 +613,10 @@ def test_the_import_page_lists_the_capacity_kinds_with_their_templates(client, p
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_capacity_template_imports_its_example_row(world, client, pmo, kind):
     client.force_login(pmo)
-    InitiativeFactory(code="ECOM-12", planned_start=D(2027, 1, 1), planned_end=D(2027, 2, 28))
+    example = InitiativeFactory(code="ECOM-12", planned_start=D(2027, 1, 1), planned_end=D(2027, 2, 28))
+    services.change_demand_create(
+        user=pmo, initiative=example, data={"team": world["team"], "person_days": Decimal("4")}
+    )
     content = body(client.get(reverse("portfolio:import-template", args=[kind, "xlsx"])))
 
     outcome = run_import(kind, content, pmo, filename="template.xlsx")
