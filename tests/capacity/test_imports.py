@@ -6,7 +6,9 @@ unchanged. The world is tests/capacity/conftest.py's (Data platform, March 2027)
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +36,7 @@ from tests.portfolio.import_support import csv_file, problems, run_import, xlsx_
 
 D = datetime.date
 MARCH = D(2027, 3, 1)
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 KINDS = ["teams", "team-members", "capacity-overrides", "run-demand", "effort", "effort-months"]
 
 
@@ -588,6 +591,34 @@ def test_an_imports_query_count_does_not_grow_with_its_rows(world, pmo, kind):
     many = _queries_to_import(kind, _rows(kind, 40, 10), pmo)
 
     assert many == few
+
+
+# ------------------------------------------------------------------------------------------------ docs
+
+
+def test_the_docs_examples_import_as_they_say(world, pmo):
+    # given the CSV examples of docs/capacity.md's section on importing, in the order it gives them
+    section = (DOCS / "capacity.md").read_text().split("## Importing", 1)[1].split("\n## ", 1)[0]
+    examples = re.findall(r"```csv\n(.*?)```", section, flags=re.DOTALL)
+    assert len(examples) == 3
+
+    # when each is imported
+    outcomes = [
+        run_import(kind, example.encode(), pmo)
+        for kind, example in zip(["run-demand", "capacity-overrides", "effort-months"], examples, strict=True)
+    ]
+
+    # then: April's support added, August's capacity set, LAKE-1's January moved to July with the same total
+    assert [(o.created, o.updated, o.unchanged, o.problem_count) for o in outcomes] == [
+        (1, 0, 2, 0),
+        (1, 0, 0, 0),
+        (1, 1, 0, 0),
+    ]
+    assert RunDemand.objects.get(month=D(2027, 4, 1)).person_days == Decimal("10.0")
+    assert CapacityOverride.objects.get().person_days == Decimal("12.0")
+    lake1 = ChangeDemand.objects.get(pk=world["effort1"].pk)
+    assert (lake1.person_days, lake1.custom) == (Decimal("60.0"), True)
+    assert effort_rows(lake1) == [(f"2027-0{m}", Decimal("10.000")) for m in range(2, 8)]
 
 
 # ------------------------------------------------------------------------- the page, templates, command
