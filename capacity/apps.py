@@ -9,6 +9,7 @@ class CapacityConfig(AppConfig):
     verbose_name = "Capacity"
 
     def ready(self) -> None:
-        from capacity import extensions
+        from capacity import extensions, imports
 
         extensions.register()
+        imports.register_kinds()

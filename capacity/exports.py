@@ -1,5 +1,6 @@
-"""What capacity exports: the heat map as a table (one row per team and month), teams with their members,
-run demand and effort estimates. Every cell goes through core.tabular's inert rule."""
+"""What capacity exports: the heat map as a table (one row per team and month), the teams, their members,
+capacity overrides, run demand and effort estimates. Every cell goes through core.tabular's inert rule. Each
+list's headers are the fields of its import (capacity.imports), so an export imports back unchanged."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.http import Http404
 from django.http.response import HttpResponseBase
 
-from capacity.models import ChangeDemand, RunDemand, TeamMember
+from capacity.models import CapacityOverride, ChangeDemand, ChangeDemandMonth, RunDemand, Team, TeamMember
 from capacity.months import short
 from capacity.selectors import HeatMap
 from core.tabular import Column, Export, csv_response, xlsx_response
@@ -55,6 +56,16 @@ def heat_map_response(grid: HeatMap, fmt: str) -> HttpResponseBase:
     raise Http404("Exports are offered as csv or xlsx.")
 
 
+def team_list_export() -> Export:
+    """Every team: its name, description and manager."""
+    columns = (
+        Column("name", "name"),
+        Column("description", "description"),
+        Column("manager", "manager__username"),
+    )
+    return Export("bearing-team-list", columns, Team.objects.order_by("name"), "Teams")
+
+
 def team_export() -> Export:
     """Every team's members, team by team (a team without members is not listed)."""
     rows = TeamMember.objects.order_by("team__name", "name", "pk")
@@ -67,6 +78,17 @@ def team_export() -> Export:
         Column("end_month", "end_month", lambda d: short(d) if d else ""),
     )
     return Export("bearing-teams", columns, rows, "Teams")
+
+
+def override_export() -> Export:
+    rows = CapacityOverride.objects.order_by("team__name", "month")
+    columns = (
+        Column("team", "team__name"),
+        Column("month", "month", short),
+        Column("person_days", "person_days"),
+        Column("reason", "reason"),
+    )
+    return Export("bearing-capacity-overrides", columns, rows, "Capacity")
 
 
 def run_export() -> Export:
@@ -91,3 +113,15 @@ def effort_export() -> Export:
         Column("note", "note"),
     )
     return Export("bearing-effort", columns, rows, "Effort")
+
+
+def effort_month_export() -> Export:
+    """Every estimate's months as stored (an even spread's to a thousandth of a person-day)."""
+    rows = ChangeDemandMonth.objects.order_by("initiative__code", "team__name", "month")
+    columns = (
+        Column("initiative", "initiative__code"),
+        Column("team", "team__name"),
+        Column("month", "month", short),
+        Column("person_days", "person_days"),
+    )
+    return Export("bearing-effort-by-month", columns, rows, "Effort by month")

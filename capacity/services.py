@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, transaction
 from django.db.models import FloatField, Max, Q, Sum
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from capacity.models import (
     COMMITTED_STAGES,
@@ -29,6 +30,7 @@ from capacity.models import (
     TeamMember,
 )
 from capacity.months import months_between
+from core import history
 from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed
 from core.models import VersionedModel
@@ -376,19 +378,38 @@ def respread(initiative_ids: Collection[int] | None = None) -> int:
     """Spread again the evenly spread estimates of these initiatives (None: all), after their planned dates
     moved (edited months are left as they are), and rewrite the change load of their teams (of every team
     for None). Set-based: a few queries whatever the number. Returns how many estimates were spread."""
-    demands = ChangeDemand.objects.filter(custom=False).select_related("initiative")
+    demands = ChangeDemand.objects.filter(custom=False)
     if initiative_ids is not None:
         demands = demands.filter(initiative_id__in=list(initiative_ids))
+    with transaction.atomic():
+        ids = _spread_evenly(demands)
+        if initiative_ids is None:
+            loads_refresh()
+        else:
+            teams = ChangeDemand.objects.filter(initiative_id__in=list(initiative_ids)).values_list(
+                "team_id", flat=True
+            )
+            loads_refresh(set(teams))
+    return len(ids)
+
+
+def _spread_evenly(demands: Any) -> list[int]:
+    """Rewrite the months of these estimates as their even spread: one read, a delete per 900 estimates and
+    a bulk insert. Returns the estimates' ids."""
     rows: list[ChangeDemandMonth] = []
     ids: list[int] = []
-    for demand in demands.only(
-        "pk",
-        "team_id",
-        "initiative_id",
-        "person_days",
-        "initiative__planned_start",
-        "initiative__planned_end",
-    ).iterator(chunk_size=2000):
+    for demand in (
+        demands.select_related("initiative")
+        .only(
+            "pk",
+            "team_id",
+            "initiative_id",
+            "person_days",
+            "initiative__planned_start",
+            "initiative__planned_end",
+        )
+        .iterator(chunk_size=2000)
+    ):
         ids.append(demand.pk)
         initiative = demand.initiative
         for month, days in even_spread(
@@ -404,18 +425,74 @@ def respread(initiative_ids: Collection[int] | None = None) -> int:
                         person_days=days,
                     )
                 )
+    for start in range(0, len(ids), 900):
+        ChangeDemandMonth.objects.filter(demand_id__in=ids[start : start + 900]).delete()
+    ChangeDemandMonth.objects.bulk_create(rows, batch_size=2000)
+    return ids
+
+
+def change_demand_imported(*, demand_ids: Collection[int]) -> None:
+    """What the services do after writing an estimate, for the estimates an import wrote (its records are
+    checked by the estimate form and written in bulk by portfolio.imports): those not edited month by month
+    are spread evenly over their initiatives' planned months, their teams' change load is rewritten and the
+    engine is told. Set-based: a few queries whatever the number of estimates."""
+    ids = list(demand_ids)
+    if not ids:
+        return
+    written = ChangeDemand.objects.filter(pk__in=ids)
+    _spread_evenly(written.filter(custom=False))
+    loads_refresh(set(written.values_list("team_id", flat=True)))
+    portfolio_changed(initiative_ids=set(written.values_list("initiative_id", flat=True)))
+
+
+def change_demand_months_write(
+    *,
+    user: Any,
+    create: Collection[ChangeDemandMonth],
+    update: Collection[ChangeDemandMonth],
+    delete: Collection[int],
+    reason: str,
+) -> None:
+    """Set months of estimates one by one, in bulk (an import of effort by month): the months given are
+    added, changed or (at 0) removed, the others kept; as on the estimate's months page, each estimate
+    touched gets the sum of its months as its total, is marked as edited month by month and moves to its
+    next version with a history row. The checks (a month, 0 to 99999.9 person-days, a total within the
+    limit, the PMO's right) are the caller's. Set-based: a few queries whatever the number of months."""
+    if not can_edit_portfolio(user) and user is not None:
+        raise NotAllowed(PMO_ONLY)
+    demand_ids = {m.demand_id for m in (*create, *update)} | set(
+        ChangeDemandMonth.objects.filter(pk__in=list(delete)).values_list("demand_id", flat=True)
+    )
+    if not demand_ids:
+        return
     with transaction.atomic():
-        for start in range(0, len(ids), 900):
-            ChangeDemandMonth.objects.filter(demand_id__in=ids[start : start + 900]).delete()
-        ChangeDemandMonth.objects.bulk_create(rows, batch_size=2000)
-        if initiative_ids is None:
-            loads_refresh()
-        else:
-            teams = ChangeDemand.objects.filter(initiative_id__in=list(initiative_ids)).values_list(
-                "team_id", flat=True
-            )
-            loads_refresh(set(teams))
-    return len(ids)
+        ChangeDemandMonth.objects.filter(pk__in=list(delete)).delete()
+        ChangeDemandMonth.objects.bulk_update(list(update), ["person_days"], batch_size=1000)
+        ChangeDemandMonth.objects.bulk_create(list(create), batch_size=1000)
+        totals = dict(
+            ChangeDemandMonth.objects.filter(demand_id__in=demand_ids)
+            .values_list("demand_id")
+            .annotate(total=Sum("person_days"))
+            .order_by()
+        )
+        demands = list(ChangeDemand.objects.select_for_update().filter(pk__in=demand_ids).order_by("pk"))
+        now = timezone.now()
+        for demand in demands:
+            demand.person_days = (totals.get(demand.pk) or Decimal("0")).quantize(Decimal("0.1"))
+            demand.custom = True
+            demand.version += 1
+            demand.updated_at = now
+        ChangeDemand.objects.bulk_update(demands, ["person_days", "custom", "version", "updated_at"])
+        person = user if getattr(user, "is_authenticated", False) else None
+        history.bulk_history_copy(ChangeDemand, demands, history_type="~", user=person, reason=reason)
+        loads_refresh({demand.team_id for demand in demands})
+        portfolio_changed(initiative_ids={demand.initiative_id for demand in demands})
+
+
+def team_records_imported(*, team_ids: Collection[int]) -> None:
+    """What the services do after writing a team's member, capacity override or run demand, for the teams an
+    import wrote them in: the initiatives with effort on those teams may have new capacity signals."""
+    _team_changed(team_ids)
 
 
 def on_portfolio_change(change: Any) -> None:

@@ -522,14 +522,32 @@ def policy(request: HtmxHttpRequest) -> HttpResponse:
 
 @viewer_required
 @require_GET
+def team_list_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    return export_response(exports.team_list_export(), fmt)
+
+
+@viewer_required
+@require_GET
 def team_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
     return export_response(exports.team_export(), fmt)
 
 
 @viewer_required
 @require_GET
+def override_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    return export_response(exports.override_export(), fmt)
+
+
+@viewer_required
+@require_GET
 def effort_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
     return export_response(exports.effort_export(), fmt)
+
+
+@viewer_required
+@require_GET
+def effort_month_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    return export_response(exports.effort_month_export(), fmt)
 
 
 @viewer_required

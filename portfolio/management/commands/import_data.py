@@ -15,7 +15,7 @@ from portfolio.imports.registry import KINDS
 
 class Command(BaseCommand):
     help = (
-        "Import initiatives or objectives from an .xlsx or .csv file: every row is checked as on the import "
+        "Import records of one kind (--kind) from an .xlsx or .csv file: every row is checked as on the import "
         "page; with any problem nothing is imported, the problems are printed by row and the command exits 1."
     )
 
