@@ -106,7 +106,12 @@ def import_start(request: HtmxHttpRequest) -> HttpResponse:
         refused = f"The file is larger than the limit of {sheets.max_bytes():,} bytes. Split it."
         context = {**_start_context(UploadForm()), "refused": refused}
         return render_page(request, "portfolio/import_start.html", context, status=413)
-    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+    else:  # a page's Import link names what it imports
+        form = UploadForm(
+            initial={"kind": request.GET.get("kind")} if request.GET.get("kind") in KINDS else {}
+        )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -157,7 +162,13 @@ def import_mapping(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             runs.enqueue_import(run, user=request.user, write=False)
             return HttpResponseRedirect(reverse("portfolio:import-detail", args=[run.pk]))
-    context = {"form": form, "run": run, "kind": KINDS[run.kind]}
+    kind = KINDS[run.kind]
+    context = {
+        "form": form,
+        "run": run,
+        "kind": kind,
+        "required": [f.label for f in kind.fields if f.required],
+    }
     return render_page(
         request, "portfolio/import_mapping.html", context, status=422 if form.is_bound else 200
     )

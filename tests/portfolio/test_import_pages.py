@@ -94,6 +94,20 @@ def test_upload_match_dry_run_and_confirm_import_the_file(client, pmo, today):
     assert sorted(Initiative.objects.values_list("code", "title")) == [("N-1", "New one"), ("N-2", "New two")]
 
 
+def test_a_pages_import_link_names_its_kind_and_the_mapping_lists_the_required_fields(client, pmo, today):
+    client.force_login(pmo)
+
+    chosen = client.get(reverse("portfolio:import-start"), {"kind": "run-demand"})
+    unknown = client.get(reverse("portfolio:import-start"), {"kind": "<nonsense>"})
+    upload(client, csv_file(["Code", "Name"], ["N-1", "New one"]))
+    mapping = client.get(reverse("portfolio:import-mapping", args=[ImportRun.objects.get().pk]))
+
+    assert b'<option value="run-demand" selected>' in chosen.content
+    assert unknown.status_code == 200
+    assert b"selected>" not in unknown.content.split(b'name="kind"')[1].split(b"</select>")[0]
+    assert "Required: <strong>Code</strong>, <strong>Title</strong>." in mapping.content.decode()
+
+
 def test_a_saved_mapping_is_applied_to_the_next_file(client, pmo, today):
     saved = ImportMapping.objects.create(
         name="Finance", kind="initiatives", mapping={"Ref": "code", "What": "title", "Extra": ""}
