@@ -71,7 +71,8 @@ smoke: install
 ## Every benchmark runs; the target fails at the end if any missed a budget.
 BENCHES := "bench_pages --sizes 1000,10000,100000" "bench_alignment --sizes 1000,10000,100000" \
 	"bench_browser --sizes 1000,10000" "bench_throughput --sizes 10000" \
-	"bench_export --sizes 1000,100000" "bench_import --sizes 1000,10000,100000" "bench_api --sizes 1000,10000"
+	"bench_export --sizes 1000,100000" "bench_import --sizes 1000,10000,100000" "bench_api --sizes 1000,10000" \
+	"bench_events --sizes 1000,10000" "bench_capacity --sizes 1000,10000"
 bench: install
 	@status=0; for bench in $(BENCHES); do \
 		echo "=== $$bench"; $(DEV_ENV) $(BIN)/python manage.py $$bench || status=1; \
