@@ -127,6 +127,9 @@ class DecisionOut(Out):
     explanation: str
     value: float
     cost: float
+    start_shift: int = Field(
+        default=0, description="Months its start moved later to fit team capacity (0: as planned)."
+    )
 
 
 class DecisionPage(Out):
@@ -320,6 +323,7 @@ def scenario_decisions(
             "explanation": r["text"],
             "value": r["value"],
             "cost": r["cost"],
+            "start_shift": r.get("shift", 0),
         }
         for r in page
     ]
