@@ -185,11 +185,12 @@ class TeamLimits:
     limits: dict[str, float]
     labels: dict[str, str]
     shifted: dict[int, list[dict[str, float]]] = field(default_factory=dict)
+    shift: int = 0  # the months a start may move
 
 
 def max_shift(scenario: Scenario) -> int:
     """How many months the scenario may move a start to fit capacity: its own setting, else the capacity
-    policy's; none when it does not respect team capacity."""
+    policy's (one query); none when it does not respect team capacity."""
     if not scenario.respect_capacity:
         return 0
     if scenario.max_shift_months is not None:
@@ -197,23 +198,22 @@ def max_shift(scenario: Scenario) -> int:
     return capacity_services.current_policy().max_shift_months
 
 
-def team_limits(
-    scenario: Scenario, pool: Mapping[int, Candidate], committed: Collection[int], *, shift: int = 0
-) -> TeamLimits:
+def team_limits(scenario: Scenario, pool: Mapping[int, Candidate], committed: Collection[int]) -> TeamLimits:
     """The team-months of the scenario's years as capacity rows (docs/capacity.md, "Scenarios"): a
     candidate's effort in a row is its estimate's months there; a row's limit is the team's capacity less its
     run demand less the effort of committed initiatives (approved, in delivery) that are not candidates. A
     row where what is kept in the plan (`committed`: forced in) already needs more keeps that as its limit:
     what is committed stays, and nothing more fits there. Only rows some candidate needs are constraints.
-    With `shift` months allowed, a candidate not in delivery may move its effort's months later by 1 to
-    `shift` (its months before the horizon come into it; none may pass the horizon's last month), and the
-    rows those moves reach are constraints too. A fixed number of queries."""
+    With a start shift of N months allowed (max_shift), a candidate not in delivery may move its effort's
+    months later by 1 to N (its months before the horizon come into it; none may pass the horizon's last
+    month), and the rows those moves reach are constraints too. A fixed number of queries."""
     empty = TeamLimits({}, {}, {})
     if not scenario.respect_capacity:
         return empty
     teams = dict(Team.objects.values_list("pk", "name"))
     if not teams:
         return empty
+    shift = max_shift(scenario)
     years = scenario.horizon
     months = months_between(datetime.date(years[0], 1, 1), datetime.date(years[-1], 12, 1))
     capacity = capacity_selectors.capacities(None, months)
@@ -245,7 +245,9 @@ def team_limits(
             continue  # no effort in the horizon: moving would only bring some in
         ways: list[dict[str, float]] = []
         for later in range(1, shift + 1):
-            moved = {(team_id, add_months(month, later)): days for (team_id, month), days in months_of.items()}
+            moved = {
+                (team_id, add_months(month, later)): days for (team_id, month), days in months_of.items()
+            }
             if max(month for _, month in moved) > months[-1]:
                 break
             way: dict[str, float] = defaultdict(float)
@@ -269,7 +271,7 @@ def team_limits(
         row = f"team-{team_id}:{month:%Y-%m}"
         limits[row] = round(max(0.0, free, kept.get(key, 0.0)), 3)
         labels[row] = f"{teams.get(team_id, team_id)}, {month_label(month)}"
-    return TeamLimits({pk: dict(rows_) for pk, rows_ in effort.items()}, limits, labels, shifted)
+    return TeamLimits({pk: dict(rows_) for pk, rows_ in effort.items()}, limits, labels, shifted, shift)
 
 
 def shifted_costs(
@@ -295,8 +297,6 @@ def load_inputs(scenario: Scenario) -> Inputs:
     """The scenario's candidates, values, costs, limits and rules, compiled for the optimiser."""
     pool = candidates()
     values, fit, npv = _values(scenario.maximise, list(pool))
-    shift = max_shift(scenario)
-    costs = _costs(scenario, pool, before=1 if shift else 0)
     missing = sum(1 for pk in pool if pk not in values)
     rules: dict[str, list[Any]] = defaultdict(list)
     ignored: list[str] = []
@@ -317,7 +317,9 @@ def load_inputs(scenario: Scenario) -> Inputs:
         if scenario.keep_committed and c.stage == Stage.IN_DELIVERY and pk not in forced_out
     )
     mandatory = set(rules[RuleKind.MANDATORY]) | {pk for pk, c in pool.items() if c.mandatory}
-    teams = team_limits(scenario, pool, set(rules[RuleKind.FORCE_IN]) | committed | mandatory, shift=shift)
+    teams = team_limits(scenario, pool, set(rules[RuleKind.FORCE_IN]) | committed | mandatory)
+    shift = teams.shift
+    costs = _costs(scenario, pool, before=1 if shift else 0)
     horizon = scenario.horizon
     problem_candidates = [
         optimiser.Candidate(
@@ -402,8 +404,13 @@ def fingerprint(problem: optimiser.Scenario, shift: int = 0) -> str:
             {
                 "shift": shift,
                 "shifts": [
-                    [c.id, [[w.months, sorted([y, *v] for y, v in w.costs.items()), sorted(w.effort.items())]
-                            for w in c.shifts]]
+                    [
+                        c.id,
+                        [
+                            [w.months, sorted([y, *v] for y, v in w.costs.items()), sorted(w.effort.items())]
+                            for w in c.shifts
+                        ],
+                    ]
                     for c in problem.candidates
                     if c.shifts
                 ],

@@ -104,7 +104,9 @@ def plan_point(
     rows = [model.index[c] for c in sorted(chosen)]
     used = model.usage[rows].sum(axis=0)
     cost = float(model.total_cost[rows].sum())
-    way = {(i, months): k for k, (i, months) in enumerate(zip(model.shift_of, model.shift_months, strict=True))}
+    way = {
+        (i, months): k for k, (i, months) in enumerate(zip(model.shift_of, model.shift_months, strict=True))
+    }
     for cid, months in (shifts or {}).items():
         k = way.get((model.index.get(cid, -1), months))
         if k is not None and cid in chosen:

@@ -150,7 +150,9 @@ class Model:
             moves: set[int] = set()
             for shift in c.shifts:
                 if shift.months < 1 or shift.months in moves:
-                    raise ValueError(f"Candidate {c.id} has a shift of {shift.months} months twice or below 1.")
+                    raise ValueError(
+                        f"Candidate {c.id} has a shift of {shift.months} months twice or below 1."
+                    )
                 moves.add(shift.months)
                 self.shift_of.append(i)
                 self.shift_months.append(shift.months)

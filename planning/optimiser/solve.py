@@ -116,9 +116,7 @@ class Program:
                 rows.append(sparse.csr_array(block @ funded) if m else block)
                 upper.append(np.full(count, rhs))
                 lower.append(np.full(count, -np.inf))
-        forced = {
-            model.index[r.items[0]] for r in model.rules if r.kind in ("mandatory", "force_in")
-        }
+        forced = {model.index[r.items[0]] for r in model.rules if r.kind in ("mandatory", "force_in")}
         banned = {model.index[r.items[0]] for r in model.rules if r.kind == "force_out"}
         if m:
             # at most one way of funding each candidate that may move; exactly one when it is forced in
@@ -126,7 +124,9 @@ class Program:
             rows.append(sparse.csr_array(funded[movers]))
             upper.append(np.ones(len(movers)))
             lower.append(np.array([1.0 if i in forced else -np.inf for i in movers]))
-        self.costs: FloatArray = np.concatenate([model.total_cost, model.shift_cost]) if m else model.total_cost
+        self.costs: FloatArray = (
+            np.concatenate([model.total_cost, model.shift_cost]) if m else model.total_cost
+        )
         rows.append(sparse.csr_array(self.costs.reshape(1, width)))
         upper.append(np.array([np.inf]))
         lower.append(np.array([-np.inf]))
@@ -368,5 +368,6 @@ def explain(
 
 def _breaches(model: Model, breaches: tuple[Breach, ...]) -> str:
     return "; ".join(
-        f"{model.limit_name(b.constraint)}: {amount(b.over)} over the {amount(b.limit)} limit" for b in breaches
+        f"{model.limit_name(b.constraint)}: {amount(b.over)} over the {amount(b.limit)} limit"
+        for b in breaches
     )

@@ -72,6 +72,7 @@ def test_a_scenario_is_created_solved_read_and_approved(world, pmo, steering_mem
             "explanation": f"excludes A1 (#{world['A1'].pk}), which is in",
             "value": 60.0,
             "cost": 250.0,
+            "start_shift": 0,
         }
     ]
     rest = api.get(

@@ -146,7 +146,10 @@ def random_case(rng: random.Random) -> Scenario:
         ways = []
         for later in range(1, rng.randint(0, 3)):
             if first + later + 1 < len(rows):
-                moved = {rows[first + later]: days[rows[first]], rows[first + later + 1]: days[rows[first + 1]]}
+                moved = {
+                    rows[first + later]: days[rows[first]],
+                    rows[first + later + 1]: days[rows[first + 1]],
+                }
                 ways.append(Shift(later, {2027: (max(0, cost[2027][0] - later), later)}, moved))
         candidates.append(Candidate(cid, f"C{cid}", rng.randint(0, 20), cost, days, tuple(ways)))
     ids = [c.id for c in candidates]
@@ -227,4 +230,8 @@ def test_the_optimum_with_later_starts_is_the_exhaustive_one(seed):
         sum(sum(v) for v in solution.spend.values()),
         sum(v for k, v in usage(scenario, ways).items() if isinstance(k, tuple)),
     )
-    assert all(isinstance(c, Constraint) for d in solution.decisions.values() for c in [b.constraint for b in d.moved])
+    assert all(
+        isinstance(c, Constraint)
+        for d in solution.decisions.values()
+        for c in [b.constraint for b in d.moved]
+    )
