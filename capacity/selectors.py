@@ -3,7 +3,7 @@ change), the heat map of utilisation and what stands behind one of its cells (do
 
 The heat map reads a fixed number of queries whatever the number of teams, months and initiatives: one for
 the members, one for the overrides, one grouped query for run demand and one for change demand (both change
-layers at once); the grid is assembled in Python from those sums."""
+layers at once); the grid is read into arrays of team x month from those sums (docs/capacity.md, "Speed")."""
 
 from __future__ import annotations
 
@@ -314,8 +314,10 @@ class HeatMap:
             sums += [sum(self.committed[index].tolist()), sum(self.proposed[index].tolist())]
             for i in range(4):
                 totals[i] += sums[i]
-            self.rows.append(HeatRow(pk, name, Share(*sums, target=target), self, index))
-        self.overall = Share(*(float(t) for t in totals), target=target)
+            share = Share(sums[0], sums[1], sums[2], sums[3], target=target)
+            self.rows.append(HeatRow(pk, name, share, self, index))
+        total = [float(t) for t in totals]
+        self.overall = Share(total[0], total[1], total[2], total[3], target=target)
 
     def cell(self, i: int, j: int) -> Cell:
         return Cell(

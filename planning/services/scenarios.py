@@ -326,7 +326,7 @@ def _decision_rows(inputs: Inputs, solution: optimiser.Solution) -> list[dict[st
 def _moved(inputs: Inputs, solution: optimiser.Solution) -> list[dict[str, Any]]:
     """The initiatives funded with their start moved: by how many months, and the limits (team-months
     first) their planned start would break with the rest of the answer as it is."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for pk, months in solution.shifts.items():
         decision = solution.decisions[pk]
         c = inputs.candidates[pk]

@@ -81,7 +81,8 @@ def test_every_cell_agrees_with_the_per_cell_reads(crowd, proposals):
             assert (cell.capacity, cell.run, cell.committed, cell.proposed) == pytest.approx(
                 (expected.capacity, expected.run, expected.committed, expected.proposed), abs=1e-9
             )
-            assert cell.capacity == expected.capacity and cell.run == expected.run
+            assert cell.capacity == expected.capacity
+            assert cell.run == expected.run
             if cell.over(float(policy.overload_threshold), proposals=proposals):
                 expected_over.append(
                     (-(cell.utilisation(proposals=proposals) or float("inf")), row.name, month)
