@@ -407,17 +407,16 @@ def heat_map(
             .order_by()
         )
         for team_id, month, total in _raw(grouped):
-            i = row_of.get(team_id)
-            if i is not None:
-                run[i, col_of[month]] = total or 0.0
+            i, col = row_of.get(team_id), col_of.get(month)
+            if i is not None and col is not None:  # a month not on its first day is no month of the grid
+                run[i, col] = total or 0.0
         for team_id, month, done, asked in _raw(
             loads.values_list("team_id", "month", "committed", "proposed")
         ):
-            i = row_of.get(team_id)
-            if i is not None:
-                j = col_of[month]
-                committed[i, j] = done
-                proposed[i, j] = asked
+            i, col = row_of.get(team_id), col_of.get(month)
+            if i is not None and col is not None:
+                committed[i, col] = done
+                proposed[i, col] = asked
     return HeatMap(
         months,
         teams,
