@@ -202,7 +202,8 @@ class PolicyForm(BearingForm):
         label="Start shift allowed (months)",
         min_value=0,
         max_value=12,
-        help_text="Kept for scenario planning; not yet used by the optimiser.",
+        help_text="How many months a scenario may move an initiative's start later to fit team capacity "
+        "(0: none); a scenario may set its own.",
     )
     note = forms.CharField(
         max_length=300, required=False, help_text="Why this version: who decided, and when."

@@ -6,43 +6,55 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import numpy as np
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from capacity.months import label, short
-from capacity.selectors import HeatMap, band
+from capacity.selectors import BANDS, NO_CAPACITY, HeatMap
 
 OVER_MARK = '<span class="cap-over" aria-hidden="true">▲</span>'
 OVER_TEXT = '<span class="visually-hidden"> over-allocated</span>'
+BOUNDS = np.array([bound for bound, _css, _label in BANDS])
 
 
 def grid_body(grid: HeatMap) -> SafeString:
     """The <tbody> rows: a row header per team (a link to the team) and a cell per month showing its
-    utilisation in per cent, coloured by band, marked when over-allocated, linking to the demand behind it."""
+    utilisation in per cent, coloured by band, marked when over-allocated, linking to the demand behind it.
+    Read from the grid's arrays: the bands are found for all cells at once, the texts made once per row."""
     team_url = reverse("capacity:team-detail", args=[987654321])
     cell_url = reverse("capacity:cell-detail", args=[987654321, "0000-00"])
-    proposals = grid.proposals
-    threshold = grid.threshold
-    names = [(m, short(m), label(m)) for m in grid.months]
+    names = [(short(m), label(m)) for m in grid.months]
+    percent = grid.percent
+    missing = np.isnan(percent)
+    # the band of every cell: the first bound at or above its utilisation; no capacity: over or none
+    css_of = [css for _bound, css, _label in BANDS]
+    bands = np.searchsorted(BOUNDS, np.where(missing, 0.0, percent), side="left")
     parts: list[str] = []
-    for row in grid.rows:
+    for i, row in enumerate(grid.rows):
         name = html.escape(row.name)
         parts.append(
             f'<tr><th scope="row" class="cap-team"><a href="{team_url.replace("987654321", str(row.team_id))}">'
             f"{name}</a></th>"
         )
         base = cell_url.replace("987654321", str(row.team_id))
-        for cell, (_month, key, month_label) in zip(row.cells, names, strict=True):
-            percent = cell.utilisation(proposals=proposals)
-            over = cell.over(threshold, proposals=proposals)
-            css = band(percent, cell.demand_with_proposed if proposals else cell.demand)
+        overs = grid.over_mask[i].tolist()
+        gaps = missing[i].tolist()
+        values = percent[i].tolist()
+        capacity = grid.capacity[i].tolist()
+        demand = grid.demand[i].tolist()
+        classes = bands[i].tolist()
+        for j, (key, month_label) in enumerate(names):
+            over = overs[j]
             href = base.replace("0000-00", key)
-            if percent is None:
+            if gaps[j]:
+                css = BANDS[-1][1] if demand[j] > 0 else NO_CAPACITY[0]
                 text = "no cap." if over else "–"
                 title = f"{name}, {month_label}: no capacity"
             else:
-                text = f"{percent:.0f}"
-                title = f"{name}, {month_label}: {text} % of {cell.capacity:.1f} person-days"
+                css = css_of[classes[j]]
+                text = f"{values[j]:.0f}"
+                title = f"{name}, {month_label}: {text} % of {capacity[j]:.1f} person-days"
             if over:
                 parts.append(
                     f'<td class="{css}"><a href="{href}" title="{title} (over-allocated)">{OVER_MARK}{text}'
@@ -79,12 +91,19 @@ def share_rows(grid: HeatMap) -> list[dict[str, Any]]:
 
 
 def over_rows(grid: HeatMap, limit: int) -> list[dict[str, Any]]:
-    """The over-allocated team-months, worst first, formatted."""
+    """The first `limit` over-allocated team-months, worst first, formatted, with their links (reverse()
+    per row would cost more than the rows)."""
     proposals = grid.proposals
+    team_url = reverse("capacity:team-detail", args=[987654321])
+    cell_url = reverse("capacity:cell-detail", args=[987654321, "0000-00"])
     return [
         {
             "team_id": row.team_id,
             "name": row.name,
+            "team_href": team_url.replace("987654321", str(row.team_id)),
+            "cell_href": cell_url.replace("987654321", str(row.team_id)).replace(
+                "0000-00", short(cell.month)
+            ),
             "month": cell.month,
             "key": short(cell.month),
             "label": label(cell.month),
@@ -94,5 +113,5 @@ def over_rows(grid: HeatMap, limit: int) -> list[dict[str, Any]]:
             if cell.capacity > 0
             else "no capacity",
         }
-        for row, cell in grid.over[:limit]
+        for row, cell in grid.worst(limit)
     ]

@@ -3,17 +3,21 @@ change), the heat map of utilisation and what stands behind one of its cells (do
 
 The heat map reads a fixed number of queries whatever the number of teams, months and initiatives: one for
 the members, one for the overrides, one grouped query for run demand and one for change demand (both change
-layers at once); the grid is assembled in Python from those sums."""
+layers at once); the grid is read into arrays of team x month from those sums (docs/capacity.md, "Speed")."""
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+from django.db import connection
 from django.db.models import FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
@@ -30,6 +34,8 @@ from capacity.models import (
     TeamMember,
 )
 from capacity.months import add_months, first_of, working_days
+
+FloatArray = npt.NDArray[np.float64]
 
 # The colour bands of the heat map: (upper bound of utilisation in %, css class, legend label)
 BANDS: tuple[tuple[float, str, str], ...] = (
@@ -249,23 +255,100 @@ class Share:
         return None if room is None else room + 1e-9 >= self.target
 
 
-@dataclass
 class HeatRow:
-    team_id: int
-    name: str
-    cells: list[Cell]
-    share: Share
+    """A team's row of the heat map: its name, its run against change over the window and its cells (made
+    when first read: the page itself reads the grid's arrays, not 7,200 cell objects)."""
+
+    __slots__ = ("team_id", "name", "share", "_grid", "_index", "_cells")
+
+    def __init__(self, team_id: int, name: str, share: Share, grid: HeatMap, index: int) -> None:
+        self.team_id = team_id
+        self.name = name
+        self.share = share
+        self._grid = grid
+        self._index = index
+        self._cells: list[Cell] | None = None
+
+    @property
+    def cells(self) -> list[Cell]:
+        if self._cells is None:
+            self._cells = [self._grid.cell(self._index, j) for j in range(len(self._grid.months))]
+        return self._cells
 
 
-@dataclass
 class HeatMap:
-    months: list[datetime.date]
-    rows: list[HeatRow]
-    overall: Share
-    threshold: float
-    target: float
-    proposals: bool
-    over: list[tuple[HeatRow, Cell]] = field(default_factory=list)
+    """The utilisation grid: teams x months as arrays (capacity, run, committed, proposed, the utilisation
+    in the page's layer and whether each cell is over-allocated), each team's row with its share, and the
+    over-allocated team-months. Cells are made as read (row.cells, over, worst)."""
+
+    def __init__(
+        self,
+        months: list[datetime.date],
+        teams: list[tuple[int, str]],
+        arrays: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+        *,
+        threshold: float,
+        target: float,
+        proposals: bool,
+    ) -> None:
+        self.months = months
+        self.threshold = threshold
+        self.target = target
+        self.proposals = proposals
+        self.capacity, self.run, self.committed, self.proposed = arrays
+        demand = self.run + self.committed
+        if proposals:
+            demand = demand + self.proposed
+        self.demand: FloatArray = demand
+        has = self.capacity > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # the same operations in the same order as Cell's, so every figure agrees to the last bit
+            percent = np.where(has, demand * 100 / np.where(has, self.capacity, 1.0), np.nan)
+        self.percent: FloatArray = percent
+        self.over_mask: npt.NDArray[np.bool_] = np.where(has, percent > threshold + 1e-9, demand > 0)
+        self.over_count = int(self.over_mask.sum())
+        self.rows: list[HeatRow] = []
+        totals = [0, 0, 0, 0]  # summed in order, as the grid was summed cell by cell
+        for index, (pk, name) in enumerate(teams):
+            sums = [sum(self.capacity[index].tolist()), sum(self.run[index].tolist())]
+            sums += [sum(self.committed[index].tolist()), sum(self.proposed[index].tolist())]
+            for i in range(4):
+                totals[i] += sums[i]
+            share = Share(sums[0], sums[1], sums[2], sums[3], target=target)
+            self.rows.append(HeatRow(pk, name, share, self, index))
+        total = [float(t) for t in totals]
+        self.overall = Share(total[0], total[1], total[2], total[3], target=target)
+
+    def cell(self, i: int, j: int) -> Cell:
+        return Cell(
+            self.rows[i].team_id,
+            self.months[j],
+            float(self.capacity[i, j]),
+            float(self.run[i, j]),
+            float(self.committed[i, j]),
+            float(self.proposed[i, j]),
+        )
+
+    def worst(self, limit: int | None = None) -> list[tuple[HeatRow, Cell]]:
+        """The over-allocated team-months, worst first (no capacity, then the highest utilisation; by team
+        name and month on a tie), the first `limit` of them (all without one)."""
+        rows, cols = np.nonzero(self.over_mask)
+        if not len(rows):
+            return []
+        key = -self.percent[rows, cols]
+        key = np.where(np.isnan(key), -np.inf, key)
+        names = [row.name for row in self.rows]
+        rank = {name: r for r, name in enumerate(sorted(set(names)))}
+        name_rank = np.array([rank[names[i]] for i in rows.tolist()])
+        order = np.lexsort((cols, name_rank, key))
+        if limit is not None:
+            order = order[:limit]
+        return [(self.rows[rows[k]], self.cell(int(rows[k]), int(cols[k]))) for k in order.tolist()]
+
+    @cached_property
+    def over(self) -> list[tuple[HeatRow, Cell]]:
+        """Every over-allocated team-month, worst first."""
+        return self.worst()
 
     @property
     def overall_utilisation(self) -> float | None:
@@ -279,6 +362,16 @@ def window(start: datetime.date, count: int) -> list[datetime.date]:
     return [add_months(first_of(start), i) for i in range(count)]
 
 
+def _raw(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """A values_list query's rows as the database driver returns them: Django's converters, which parse
+    each of 7,200 team-months' dates one by one, cost the heat map more than its queries do. Months come
+    back as dates (PostgreSQL) or ISO text (SQLite); the grid looks both up."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def heat_map(
     teams: Iterable[tuple[int, str]],
     months: Sequence[datetime.date],
@@ -289,40 +382,96 @@ def heat_map(
 ) -> HeatMap:
     """The utilisation grid of these teams (id, name) over these months, with each team's run against change
     share and the over-allocated team-months, worst first. `all_teams` says the teams are every team (the
-    queries then need no list of ids). Four queries."""
+    queries then need no list of ids). Four queries, read into arrays of team x month."""
     teams = list(teams)
+    months = list(months)
     ids = None if all_teams else [pk for pk, _ in teams]
-    capacity = capacities(ids, months)
-    run = run_totals(ids, months)
-    change = load_totals(ids, months)
-    threshold = float(policy.overload_threshold)
-    target = float(policy.change_share_target)
-    rows: list[HeatRow] = []
-    totals = [0.0, 0.0, 0.0, 0.0]
-    nothing = (0.0, 0.0)
-    for pk, name in teams:
-        cells = []
-        sums = [0.0, 0.0, 0.0, 0.0]
-        for month in months:
-            key = (pk, month)
-            committed, proposed = change.get(key, nothing)
-            cell = Cell(pk, month, capacity.get(key, 0.0), run.get(key, 0.0), committed, proposed)
-            cells.append(cell)
-            sums[0] += cell.capacity
-            sums[1] += cell.run
-            sums[2] += committed
-            sums[3] += proposed
-        for i in range(4):
-            totals[i] += sums[i]
-        rows.append(HeatRow(pk, name, cells, Share(sums[0], sums[1], sums[2], sums[3], target=target)))
-    overall = Share(totals[0], totals[1], totals[2], totals[3], target=target)
-    result = HeatMap(list(months), rows, overall, threshold, target, proposals)
-    over = [(row, cell) for row in rows for cell in row.cells if cell.over(threshold, proposals=proposals)]
-    over.sort(
-        key=lambda rc: (-(rc[1].utilisation(proposals=proposals) or float("inf")), rc[0].name, rc[1].month)
+    row_of = {pk: i for i, (pk, _) in enumerate(teams)}
+    col_of: dict[Any, int] = {}
+    for j, month in enumerate(months):
+        col_of[month] = col_of[month.isoformat()] = j
+    shape = (len(teams), len(months))
+    capacity = _capacity_grid(ids, months, row_of)
+    run = np.zeros(shape)
+    committed = np.zeros(shape)
+    proposed = np.zeros(shape)
+    if months:
+        runs = RunDemand.objects.filter(month__gte=months[0], month__lte=months[-1])
+        loads = ChangeLoad.objects.filter(month__gte=months[0], month__lte=months[-1])
+        if ids is not None:
+            runs = runs.filter(team_id__in=ids)
+            loads = loads.filter(team_id__in=ids)
+        grouped = (
+            runs.values_list("team_id", "month")
+            .annotate(total=Cast(Sum("person_days"), FloatField()))
+            .order_by()
+        )
+        for team_id, month, total in _raw(grouped):
+            i, col = row_of.get(team_id), col_of.get(month)
+            if i is not None and col is not None:  # a month not on its first day is no month of the grid
+                run[i, col] = total or 0.0
+        for team_id, month, done, asked in _raw(
+            loads.values_list("team_id", "month", "committed", "proposed")
+        ):
+            i, col = row_of.get(team_id), col_of.get(month)
+            if i is not None and col is not None:
+                committed[i, col] = done
+                proposed[i, col] = asked
+    return HeatMap(
+        months,
+        teams,
+        (capacity, run, committed, proposed),
+        threshold=float(policy.overload_threshold),
+        target=float(policy.change_share_target),
+        proposals=proposals,
     )
-    result.over = over
-    return result
+
+
+def _capacity_grid(
+    team_ids: Sequence[int] | None, months: Sequence[datetime.date], row_of: dict[int, int]
+) -> FloatArray:
+    """capacities() as an array of team x month, for the heat map: the same rule, in the same order of
+    additions (two queries)."""
+    grid = np.zeros((len(row_of), len(months)))
+    if not months:
+        return grid
+    first, last = months[0], months[-1]
+    members = TeamMember.objects.filter(
+        Q(start_month__isnull=True) | Q(start_month__lte=last),
+        Q(end_month__isnull=True) | Q(end_month__gte=first),
+    )
+    overrides = CapacityOverride.objects.filter(month__gte=first, month__lte=last)
+    if team_ids is not None:
+        members = members.filter(team_id__in=team_ids)
+        overrides = overrides.filter(team_id__in=team_ids)
+    share: dict[int, int] = defaultdict(int)
+    bounded: list[tuple[int, int, datetime.date | None, datetime.date | None]] = []
+    for team_id, availability, start, end in members.values_list(
+        "team_id", "availability", "start_month", "end_month"
+    ):
+        if start is None and end is None:
+            share[team_id] += availability
+        else:
+            bounded.append((team_id, availability, start, end))
+    days = np.array([working_days(month) for month in months], dtype=np.float64)
+    for team_id, total in share.items():
+        i = row_of.get(team_id)
+        if i is not None:
+            grid[i] = days * total / 100
+    for team_id, availability, start, end in bounded:
+        i = row_of.get(team_id)
+        if i is None:
+            continue
+        for j, month in enumerate(months):
+            if (start is None or start <= month) and (end is None or month <= end):
+                grid[i, j] += days[j] * availability / 100
+    for team_id, month, person_days in overrides.values_list("team_id", "month").annotate(
+        days=Cast("person_days", FloatField())
+    ):
+        i = row_of.get(team_id)
+        if i is not None:
+            grid[i, months.index(month)] = person_days
+    return grid
 
 
 def team_rows(teams: QuerySet[Team]) -> list[tuple[int, str]]:

@@ -96,7 +96,7 @@ def heat_map(request: HtmxHttpRequest) -> HttpResponse:
         page=page,
         grid=grid,
         over=rendering.over_rows(grid, OVER_LISTED),
-        over_more=len(grid.over) > OVER_LISTED,
+        over_more=grid.over_count > OVER_LISTED,
         shares=rendering.share_rows(grid),
         team_url=url_pattern("capacity:team-detail"),
         overall_utilisation=rendering.number(grid.overall_utilisation, suffix=" %"),

@@ -12,6 +12,11 @@ See docs/planning-scenarios.md.
   business case has no cost line at all falls back on its budget (capex, opex), spread evenly over the calendar
   years from its planned start to its planned end (its planned start's year alone without an end; the
   scenario's first year without dates). Years outside the horizon are not counted.
+- **Later starts** (issue 13): with team capacity respected and a start shift allowed (the scenario's, else
+  the capacity policy's), a candidate not yet in delivery with effort in the horizon may instead be funded
+  with its start 1 to N months later: its effort's months move by as many months (never past the horizon's
+  last month), and its costs follow (a year's costs taken as spread over its months, capped at the horizon's
+  last year). See docs/capacity.md, "Moving a start to fit".
 - **Rules**: the scenario's rules; every candidate flagged mandatory (regulatory) is mandatory; with
   `keep_committed`, every candidate in delivery is forced in (a rule forcing one out wins). A rule naming an
   initiative that is no longer a candidate is left out and reported.
@@ -24,7 +29,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -36,13 +41,14 @@ from alignment.engine.inputs import load_context, stream_initiatives
 from alignment.models import InitiativeScore
 from alignment.services.policy import current_policy
 from capacity import selectors as capacity_selectors
+from capacity import services as capacity_services
 from capacity.models import (
     COMMITTED_STAGES,
     ChangeDemandMonth,
     Team,
 )
+from capacity.months import add_months, months_between
 from capacity.months import label as month_label
-from capacity.months import months_between
 from core.stages import Stage
 from planning import optimiser
 from planning.models.scenarios import Maximise, RuleKind, Scenario, ScenarioRule
@@ -76,6 +82,7 @@ class Inputs:
     fingerprint: str
     npv: dict[int, float]
     fit: dict[int, float]
+    max_shift: int = 0  # how many months a start may move (0: none)
 
 
 def candidates() -> dict[int, Candidate]:
@@ -86,9 +93,12 @@ def candidates() -> dict[int, Candidate]:
     }
 
 
-def _costs(scenario: Scenario, pool: Mapping[int, Candidate]) -> dict[int, dict[int, tuple[float, float]]]:
-    """Each candidate's (capex, opex) per year of the horizon: from its business case, else its budget."""
-    years = scenario.horizon
+def _costs(
+    scenario: Scenario, pool: Mapping[int, Candidate], *, before: int = 0
+) -> dict[int, dict[int, tuple[float, float]]]:
+    """Each candidate's (capex, opex) per year of the horizon (and of the `before` years ahead of it, which a
+    later start brings into it): from its business case, else its budget."""
+    years = [*range(scenario.first_year - before, scenario.first_year), *scenario.horizon]
     costs: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
     amounts = (
         BusinessCaseAmount.objects.filter(
@@ -114,7 +124,7 @@ def _costs(scenario: Scenario, pool: Mapping[int, Candidate]) -> dict[int, dict[
     for pk, capex, opex, start, end in budgets:
         if pk in with_lines or pk not in pool:
             continue
-        spread = budget_years(start, end, years[0])
+        spread = budget_years(start, end, scenario.first_year)
         for year in spread:
             if years[0] <= year <= years[-1]:
                 costs[pk][year][0] += float(capex) / len(spread)
@@ -168,11 +178,24 @@ def priority_values(ids: Collection[int]) -> dict[int, float]:
 @dataclass(frozen=True)
 class TeamLimits:
     """A scenario's team capacity, as the optimiser takes it: each candidate's effort per row
-    ("team-<id>:<YYYY-MM>"), each row's limit, and the rows' names."""
+    ("team-<id>:<YYYY-MM>"), each row's limit, and the rows' names; `shifted` holds, for a candidate that
+    may move, its effort per row with its start 1, 2, ... months later (as far as the horizon allows)."""
 
     effort: dict[int, dict[str, float]]
     limits: dict[str, float]
     labels: dict[str, str]
+    shifted: dict[int, list[dict[str, float]]] = field(default_factory=dict)
+    shift: int = 0  # the months a start may move
+
+
+def max_shift(scenario: Scenario) -> int:
+    """How many months the scenario may move a start to fit capacity: its own setting, else the capacity
+    policy's (one query); none when it does not respect team capacity."""
+    if not scenario.respect_capacity:
+        return 0
+    if scenario.max_shift_months is not None:
+        return scenario.max_shift_months
+    return capacity_services.current_policy().max_shift_months
 
 
 def team_limits(scenario: Scenario, pool: Mapping[int, Candidate], committed: Collection[int]) -> TeamLimits:
@@ -181,32 +204,60 @@ def team_limits(scenario: Scenario, pool: Mapping[int, Candidate], committed: Co
     run demand less the effort of committed initiatives (approved, in delivery) that are not candidates. A
     row where what is kept in the plan (`committed`: forced in) already needs more keeps that as its limit:
     what is committed stays, and nothing more fits there. Only rows some candidate needs are constraints.
-    A fixed number of queries."""
+    With a start shift of N months allowed (max_shift), a candidate not in delivery may move its effort's
+    months later by 1 to N (its months before the horizon come into it; none may pass the horizon's last
+    month), and the rows those moves reach are constraints too. A fixed number of queries."""
     empty = TeamLimits({}, {}, {})
     if not scenario.respect_capacity:
         return empty
     teams = dict(Team.objects.values_list("pk", "name"))
     if not teams:
         return empty
+    shift = max_shift(scenario)
     years = scenario.horizon
     months = months_between(datetime.date(years[0], 1, 1), datetime.date(years[-1], 12, 1))
     capacity = capacity_selectors.capacities(None, months)
     run = capacity_selectors.run_totals(None, months)
     effort: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     fixed: dict[tuple[int, datetime.date], float] = defaultdict(float)
+    # a candidate's months (in the horizon, and before it when starts may move) for its later starts
+    profile: dict[int, dict[tuple[int, datetime.date], float]] = defaultdict(lambda: defaultdict(float))
     rows = (
-        ChangeDemandMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
+        ChangeDemandMonth.objects.filter(month__gte=add_months(months[0], -shift), month__lte=months[-1])
         .filter(initiative__stage__in=[*CANDIDATE_STAGES])
         .values_list("initiative_id", "initiative__stage", "team_id", "month")
         .annotate(days=Cast("person_days", FloatField()))
     )
     needed: set[tuple[int, datetime.date]] = set()
     for initiative_id, stage, team_id, month, days in rows:
+        if shift and initiative_id in pool and stage != Stage.IN_DELIVERY:
+            profile[initiative_id][(team_id, month)] += days
+        if month < months[0]:
+            continue
         if initiative_id in pool:
             effort[initiative_id][f"team-{team_id}:{month:%Y-%m}"] += days
             needed.add((team_id, month))
         elif stage in COMMITTED_STAGES:
             fixed[(team_id, month)] += days
+    shifted: dict[int, list[dict[str, float]]] = {}
+    for pk, months_of in profile.items():
+        if pk not in effort:
+            continue  # no effort in the horizon: moving would only bring some in
+        ways: list[dict[str, float]] = []
+        for later in range(1, shift + 1):
+            moved = {
+                (team_id, add_months(month, later)): days for (team_id, month), days in months_of.items()
+            }
+            if max(month for _, month in moved) > months[-1]:
+                break
+            way: dict[str, float] = defaultdict(float)
+            for (team_id, month), days in moved.items():
+                if month >= months[0]:
+                    way[f"team-{team_id}:{month:%Y-%m}"] += days
+                    needed.add((team_id, month))
+            ways.append(dict(way))
+        if ways:
+            shifted[pk] = ways
     kept: dict[tuple[int, datetime.date], float] = defaultdict(float)
     for pk in committed:
         for row, days in effort.get(pk, {}).items():
@@ -220,14 +271,32 @@ def team_limits(scenario: Scenario, pool: Mapping[int, Candidate], committed: Co
         row = f"team-{team_id}:{month:%Y-%m}"
         limits[row] = round(max(0.0, free, kept.get(key, 0.0)), 3)
         labels[row] = f"{teams.get(team_id, team_id)}, {month_label(month)}"
-    return TeamLimits({pk: dict(rows_) for pk, rows_ in effort.items()}, limits, labels)
+    return TeamLimits({pk: dict(rows_) for pk, rows_ in effort.items()}, limits, labels, shifted, shift)
+
+
+def shifted_costs(
+    costs: Mapping[int, tuple[float, float]], months: int, years: list[int]
+) -> dict[int, tuple[float, float]]:
+    """A candidate's costs per year of the horizon with its start `months` later: each year's costs taken as
+    spread evenly over its twelve months, months/12 of a year's move into the next; what would pass the
+    horizon's last year stays in it (a later start never makes an initiative cheaper within the horizon)."""
+    late = months / 12
+    moved: dict[int, tuple[float, float]] = {}
+    for year in years:
+        own = costs.get(year, (0.0, 0.0))
+        prior = costs.get(year - 1, (0.0, 0.0))
+        keep = 1.0 if year == years[-1] else 1 - late
+        capex = own[0] * keep + prior[0] * late
+        opex = own[1] * keep + prior[1] * late
+        if capex or opex:
+            moved[year] = (round(capex, 2), round(opex, 2))
+    return moved
 
 
 def load_inputs(scenario: Scenario) -> Inputs:
     """The scenario's candidates, values, costs, limits and rules, compiled for the optimiser."""
     pool = candidates()
     values, fit, npv = _values(scenario.maximise, list(pool))
-    costs = _costs(scenario, pool)
     missing = sum(1 for pk in pool if pk not in values)
     rules: dict[str, list[Any]] = defaultdict(list)
     ignored: list[str] = []
@@ -249,8 +318,22 @@ def load_inputs(scenario: Scenario) -> Inputs:
     )
     mandatory = set(rules[RuleKind.MANDATORY]) | {pk for pk, c in pool.items() if c.mandatory}
     teams = team_limits(scenario, pool, set(rules[RuleKind.FORCE_IN]) | committed | mandatory)
+    shift = teams.shift
+    costs = _costs(scenario, pool, before=1 if shift else 0)
+    horizon = scenario.horizon
     problem_candidates = [
-        optimiser.Candidate(pk, c.code, values.get(pk, 0.0), costs.get(pk, {}), teams.effort.get(pk, {}))
+        optimiser.Candidate(
+            pk,
+            c.code,
+            values.get(pk, 0.0),
+            {y: v for y, v in costs.get(pk, {}).items() if y in horizon} if shift else costs.get(pk, {}),
+            teams.effort.get(pk, {}),
+            tuple(
+                optimiser.Shift(later, shifted_costs(costs.get(pk, {}), later, horizon), way)
+                for later, way in enumerate(teams.shifted.get(pk, ()), start=1)
+                if pk not in forced_out
+            ),
+        )
         for pk, c in pool.items()
     ]
     limits = {
@@ -273,7 +356,9 @@ def load_inputs(scenario: Scenario) -> Inputs:
         capacity=teams.limits,
         capacity_labels=teams.labels,
     )
-    return Inputs(problem, pool, committed, tuple(ignored), missing, fingerprint(problem), npv, fit)
+    return Inputs(
+        problem, pool, committed, tuple(ignored), missing, fingerprint(problem, shift), npv, fit, shift
+    )
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -296,8 +381,9 @@ def data_stamp() -> str:
     return hashlib.sha256(repr([sorted(p.items()) for p in parts]).encode()).hexdigest()[:32]
 
 
-def fingerprint(problem: optimiser.Scenario) -> str:
-    """A digest of everything the answer depends on: the same inputs give the same digest."""
+def fingerprint(problem: optimiser.Scenario, shift: int = 0) -> str:
+    """A digest of everything the answer depends on: the same inputs give the same digest (and, with no
+    start allowed to move, the digest answers solved before starts could move had)."""
     data = {
         "years": list(problem.years),
         "budgets": {str(y): [b.capex, b.opex, b.total] for y, b in sorted(problem.budgets.items())},
@@ -312,6 +398,24 @@ def fingerprint(problem: optimiser.Scenario) -> str:
                 "effort": [[c.id, sorted(c.effort.items())] for c in problem.candidates if c.effort],
             }
             if problem.capacity
+            else {}
+        ),
+        **(
+            {
+                "shift": shift,
+                "shifts": [
+                    [
+                        c.id,
+                        [
+                            [w.months, sorted([y, *v] for y, v in w.costs.items()), sorted(w.effort.items())]
+                            for w in c.shifts
+                        ],
+                    ]
+                    for c in problem.candidates
+                    if c.shifts
+                ],
+            }
+            if shift
             else {}
         ),
         "rules": [

@@ -53,6 +53,13 @@ class ScenarioIn(In):
     maximise: str = Field(default="strategic", max_length=10, description="strategic, npv or priority")
     budget: Money = None
     keep_committed: bool = True
+    respect_capacity: bool = Field(default=True, description="Fund only what the teams can deliver.")
+    max_shift_months: int | None = Field(
+        default=None,
+        ge=0,
+        le=12,
+        description="How many months a start may move later to fit team capacity (null: the capacity policy's).",
+    )
     limits: list[LimitIn] = Field(default_factory=list, max_length=10)
     rules: list[RuleIn] = Field(default_factory=list, max_length=2000)
 
@@ -86,6 +93,8 @@ class ScenarioOut(Out):
     maximise: str
     budget: Decimal | None
     keep_committed: bool
+    respect_capacity: bool
+    max_shift_months: int | None
     status: str
     version: int
     limits: list[LimitOut]
@@ -127,6 +136,9 @@ class DecisionOut(Out):
     explanation: str
     value: float
     cost: float
+    start_shift: int = Field(
+        default=0, description="Months its start moved later to fit team capacity (0: as planned)."
+    )
 
 
 class DecisionPage(Out):
@@ -145,6 +157,8 @@ def _out(scenario: Scenario) -> dict[str, Any]:
         "maximise": scenario.maximise,
         "budget": scenario.budget,
         "keep_committed": scenario.keep_committed,
+        "respect_capacity": scenario.respect_capacity,
+        "max_shift_months": scenario.max_shift_months,
         "status": scenario.status,
         "version": scenario.version,
         "limits": [
@@ -320,6 +334,7 @@ def scenario_decisions(
             "explanation": r["text"],
             "value": r["value"],
             "cost": r["cost"],
+            "start_shift": r.get("shift", 0),
         }
         for r in page
     ]

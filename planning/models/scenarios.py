@@ -21,6 +21,7 @@ from core.models import HISTORY_EXCLUDED, VersionedModel
 from portfolio.models import Initiative
 
 MAX_YEARS = 10
+MAX_SHIFT_MONTHS = 12
 YEAR_RANGE = [MinValueValidator(2000), MaxValueValidator(2100)]
 NON_NEGATIVE = [MinValueValidator(0)]
 
@@ -68,6 +69,14 @@ class Scenario(VersionedModel):
         default=True,
         help_text="Fund only what the teams can deliver: each team's capacity per month, less its run demand, "
         "limits the effort of the initiatives chosen (no effect while no team is entered).",
+    )
+    max_shift_months = models.PositiveSmallIntegerField(
+        "start shift allowed (months)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_SHIFT_MONTHS)],
+        help_text="How many months the optimiser may move an initiative's start later to fit team capacity "
+        "(0: none; empty: the capacity policy's).",
     )
     status = models.CharField(max_length=10, choices=ScenarioStatus.choices, default=ScenarioStatus.DRAFT)
     created_by = models.ForeignKey(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from planning.optimiser.conflicts import Conflict
 from planning.optimiser.frontier import Frontier, FrontierPoint, PlanPoint, frontier, plan_point
 from planning.optimiser.greedy import Greedy, greedy
-from planning.optimiser.scenario import Candidate, Constraint, Scenario, YearBudget
+from planning.optimiser.scenario import Candidate, Constraint, Scenario, Shift, YearBudget
 from planning.optimiser.solve import (
     INFEASIBLE,
     OPTIMAL,
@@ -36,6 +36,7 @@ __all__ = [
     "PlanPoint",
     "Program",
     "Scenario",
+    "Shift",
     "Solution",
     "YearBudget",
     "frontier",

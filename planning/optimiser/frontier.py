@@ -8,7 +8,7 @@ the forced and mandatory items cost has no feasible selection; its point says so
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
 from planning.optimiser.scenario import Model, Scenario
@@ -71,10 +71,10 @@ def frontier(
         if x is None:
             result.append(FrontierPoint(budget, status, None, None, (), None))
         else:
-            chosen = x > 0.5
+            chosen, _moved = program.ways(x)
             selected = tuple(cid for i, cid in enumerate(model.ids) if chosen[i])
             value = float(model.values[chosen].sum())
-            cost = float(model.total_cost[chosen].sum())
+            cost = program.cost(x)
             before = result[-1] if result else None
             if (
                 before is not None
@@ -90,9 +90,12 @@ def frontier(
     return Frontier(demand, tuple(result))
 
 
-def plan_point(scenario: Scenario, selected: Collection[int]) -> PlanPoint:
+def plan_point(
+    scenario: Scenario, selected: Collection[int], shifts: Mapping[int, int] | None = None
+) -> PlanPoint:
     """The value and total cost of a selection, to mark it on the frontier, and whether it keeps every rule
-    and limit of the scenario."""
+    and limit of the scenario; `shifts` (candidate id: months) are the starts it moves, when the scenario
+    offers those moves (a move it does not offer counts as the planned start)."""
     model = Model(scenario)
     chosen = set(selected)
     for cid in chosen:
@@ -100,6 +103,16 @@ def plan_point(scenario: Scenario, selected: Collection[int]) -> PlanPoint:
             raise ValueError(f"Unknown candidate id {cid} in the plan.")
     rows = [model.index[c] for c in sorted(chosen)]
     used = model.usage[rows].sum(axis=0)
+    cost = float(model.total_cost[rows].sum())
+    way = {
+        (i, months): k for k, (i, months) in enumerate(zip(model.shift_of, model.shift_months, strict=True))
+    }
+    for cid, months in (shifts or {}).items():
+        k = way.get((model.index.get(cid, -1), months))
+        if k is not None and cid in chosen:
+            i = model.index[cid]
+            used = used - model.usage[i] + model.shift_usage[k]
+            cost += float(model.shift_cost[k] - model.total_cost[i])
     fits = all(used[k] <= v + model.tolerance(v) for k, v in enumerate(model.limit_values))
     keeps = {
         "mandatory": lambda a, b: a in chosen,
@@ -109,4 +122,4 @@ def plan_point(scenario: Scenario, selected: Collection[int]) -> PlanPoint:
         "excludes": lambda a, b: not (a in chosen and b in chosen),
     }
     ok = all(keeps[r.kind](r.items[0], r.items[-1]) for r in model.rules)
-    return PlanPoint(float(model.values[rows].sum()), float(model.total_cost[rows].sum()), fits and ok)
+    return PlanPoint(float(model.values[rows].sum()), cost, fits and ok)

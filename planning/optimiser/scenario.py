@@ -19,16 +19,29 @@ FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class Shift:
+    """Another way to fund a candidate: its start moved `months` later (at least 1), with the costs and effort
+    that move gives. The caller works them out (the optimiser knows no calendar); funding a candidate takes
+    at most one of its ways."""
+
+    months: int
+    costs: Mapping[int, tuple[float, float]] = field(default_factory=dict)
+    effort: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Candidate:
     """An initiative the scenario may fund. `costs` maps a year to (capex, opex); years outside the horizon
     are not counted. `effort` maps a capacity row (e.g. "team-a:2027-03") to the effort it needs there; a row
-    without a limit constrains nothing."""
+    without a limit constrains nothing. `shifts` are the later starts it may be funded at instead (none: only
+    as planned)."""
 
     id: int
     label: str
     value: float
     costs: Mapping[int, tuple[float, float]] = field(default_factory=dict)
     effort: Mapping[str, float] = field(default_factory=dict)
+    shifts: Sequence[Shift] = ()
 
 
 @dataclass(frozen=True)
@@ -120,32 +133,43 @@ class Model:
         self.limit_values: FloatArray = np.array([v for _, v in limits], dtype=np.float64)
         column = {c: k for k, c in enumerate(self.limits)}
 
+        self.years: list[int] = years
+        self.column = column
         self.usage: FloatArray = np.zeros((n, len(limits)), dtype=np.float64)
         self.total_cost: FloatArray = np.zeros(n, dtype=np.float64)
         # spend[i, j] = (capex, opex) of candidate i in the horizon's j-th year, for the per-year report
-        self.years: list[int] = years
         self.spend: FloatArray = np.zeros((n, len(years), 2), dtype=np.float64)
-        position = {y: j for j, y in enumerate(years)}
+        self.position = {y: j for j, y in enumerate(years)}
         for i, c in enumerate(scenario.candidates):
-            for year, (capex, opex) in c.costs.items():
-                if not (math.isfinite(capex) and math.isfinite(opex)) or capex < 0 or opex < 0:
-                    raise ValueError(f"Candidate {c.id} has a negative or unknown cost in {year}.")
-                if year not in horizon:
-                    continue
-                self.total_cost[i] += capex + opex
-                self.spend[i, position[year]] += (capex, opex)
-                for kind, spent in (("capex", capex), ("opex", opex), ("total", capex + opex)):
-                    k = column.get(Constraint(kind, year=year))
-                    if k is not None:
-                        self.usage[i, k] += spent
-            for row, effort in c.effort.items():
-                if not math.isfinite(effort) or effort < 0:
-                    raise ValueError(f"Candidate {c.id} has a negative or unknown effort on {row}.")
-                k = column.get(Constraint("capacity", row=row))
-                if k is not None:
-                    self.usage[i, k] += effort
+            self.total_cost[i] = self._fill(c.id, c.costs, c.effort, self.usage[i], self.spend[i])
+        # the later starts (shifts) as extra columns: alternative k is candidate shift_of[k] moved by
+        # shift_months[k]; empty unless some candidate may move, and then the program grows by these only
+        self.shift_of: list[int] = []
+        self.shift_months: list[int] = []
+        for i, c in enumerate(scenario.candidates):
+            moves: set[int] = set()
+            for shift in c.shifts:
+                if shift.months < 1 or shift.months in moves:
+                    raise ValueError(
+                        f"Candidate {c.id} has a shift of {shift.months} months twice or below 1."
+                    )
+                moves.add(shift.months)
+                self.shift_of.append(i)
+                self.shift_months.append(shift.months)
+        m = len(self.shift_of)
+        self.shift_usage: FloatArray = np.zeros((m, len(limits)), dtype=np.float64)
+        self.shift_spend: FloatArray = np.zeros((m, len(years), 2), dtype=np.float64)
+        self.shift_cost: FloatArray = np.zeros(m, dtype=np.float64)
+        k = 0
+        for c in scenario.candidates:
+            for shift in c.shifts:
+                self.shift_cost[k] = self._fill(
+                    c.id, shift.costs, shift.effort, self.shift_usage[k], self.shift_spend[k]
+                )
+                k += 1
         if scenario.budget is not None:
             self.usage[:, column[Constraint("budget")]] = self.total_cost
+            self.shift_usage[:, column[Constraint("budget")]] = self.shift_cost
 
         self.rules: list[Constraint] = []
         for kind, ids in (
@@ -167,6 +191,41 @@ class Model:
                 if pair not in seen:
                     seen.add(pair)
                     self.rules.append(Constraint(kind, items=pair))
+
+    def _fill(
+        self,
+        cid: int,
+        costs: Mapping[int, tuple[float, float]],
+        effort: Mapping[str, float],
+        usage: FloatArray,
+        spend: FloatArray,
+    ) -> float:
+        """One way of funding a candidate: its use of every limit and its spend per year of the horizon
+        (filled in), and its total cost over the horizon."""
+        total = 0.0
+        for year, (capex, opex) in costs.items():
+            if not (math.isfinite(capex) and math.isfinite(opex)) or capex < 0 or opex < 0:
+                raise ValueError(f"Candidate {cid} has a negative or unknown cost in {year}.")
+            if year not in self.position:
+                continue
+            total += capex + opex
+            spend[self.position[year]] += (capex, opex)
+            for kind, spent in (("capex", capex), ("opex", opex), ("total", capex + opex)):
+                k = self.column.get(Constraint(kind, year=year))
+                if k is not None:
+                    usage[k] += spent
+        for row, days in effort.items():
+            if not math.isfinite(days) or days < 0:
+                raise ValueError(f"Candidate {cid} has a negative or unknown effort on {row}.")
+            k = self.column.get(Constraint("capacity", row=row))
+            if k is not None:
+                usage[k] += days
+        return total
+
+    @property
+    def shifted(self) -> bool:
+        """Whether some candidate may move its start (the program then has a column per way of funding)."""
+        return bool(self.shift_of)
 
     def _known(self, cid: int, what: str) -> None:
         if cid not in self.index:

@@ -47,6 +47,7 @@ FIELDS = (
     "budget",
     "keep_committed",
     "respect_capacity",
+    "max_shift_months",
 )
 LIMIT_KINDS = ("capex", "opex", "total")
 FRONTIER_POINTS = 25
@@ -315,10 +316,51 @@ def _decision_rows(inputs: Inputs, solution: optimiser.Solution) -> list[dict[st
                 "cost": round(costs[pk], 2),
                 "npv": inputs.npv.get(pk),
                 "fit": inputs.fit.get(pk),
+                "shift": decision.shift,
             }
         )
     rows.sort(key=lambda r: (not r["in"], -r["value"], r["code"]))
     return rows
+
+
+def _moved(inputs: Inputs, solution: optimiser.Solution) -> list[dict[str, Any]]:
+    """The initiatives funded with their start moved: by how many months, and the limits (team-months
+    first) their planned start would break with the rest of the answer as it is."""
+    rows: list[dict[str, Any]] = []
+    for pk, months in solution.shifts.items():
+        decision = solution.decisions[pk]
+        c = inputs.candidates[pk]
+        why = sorted(decision.moved, key=lambda b: (b.constraint.kind != "capacity", b.constraint))
+        rows.append(
+            {
+                "id": pk,
+                "code": c.code,
+                "title": c.title,
+                "months": months,
+                "why": [
+                    {
+                        "name": _limit_name(inputs, b.constraint),
+                        "capacity": b.constraint.kind == "capacity",
+                        "used": round(b.used, 2),
+                        "limit": round(b.limit, 2),
+                        "over": round(b.over, 2),
+                    }
+                    for b in why
+                ],
+            }
+        )
+    rows.sort(key=lambda r: r["code"])
+    return rows
+
+
+def _limit_name(inputs: Inputs, constraint: optimiser.Constraint) -> str:
+    """A limit as the moved list names it: a team-month as "Data platform, March 2027", a budget as "2027
+    capex"."""
+    if constraint.kind == "capacity":
+        return inputs.problem.capacity_labels.get(constraint.row or "", constraint.row or "")
+    if constraint.kind == "budget":
+        return "budget over the horizon"
+    return f"{constraint.year} {'total cost' if constraint.kind == 'total' else constraint.kind}"
 
 
 def current_plan(inputs: Inputs) -> list[int]:
@@ -390,6 +432,9 @@ def solve_scenario(scenario: Scenario, *, progress: jobs.Progress | None = None)
         },
         "figures": figures,
         "totals": {name: _totals(inputs, ids) for name, ids in selections.items()},
+        "max_shift": inputs.max_shift,
+        "shifts": {str(pk): months for pk, months in solution.shifts.items()},
+        "moved": _moved(inputs, solution),
         "solved_at": timezone.now().isoformat(),
     }
     if "approved" in selections:
@@ -483,12 +528,16 @@ def frontier_of(scenario: Scenario, *, progress: jobs.Progress | None = None) ->
         .select_related("scenario")
         .order_by("-created_at")[:8]
     )
+    points = []
+    moves: dict[str, dict[int, int]] = {}
     for run in others:
         label = "This scenario" if run.scenario_id == scenario.pk else run.scenario.name
         marks.append((label, run.selected))
-    points = []
+        moves[label] = {int(pk): months for pk, months in run.summary.get("shifts", {}).items()}
     for label, selection in marks:
-        mark = optimiser.plan_point(inputs.problem, [pk for pk in selection if pk in inputs.candidates])
+        mark = optimiser.plan_point(
+            inputs.problem, [pk for pk in selection if pk in inputs.candidates], moves.get(label)
+        )
         points.append(
             {
                 "label": label,

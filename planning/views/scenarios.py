@@ -58,6 +58,7 @@ class ScenarioForm(forms.ModelForm):
             "budget",
             "keep_committed",
             "respect_capacity",
+            "max_shift_months",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
@@ -523,6 +524,7 @@ DECISION_COLUMNS = [
     "title",
     "stage",
     "in_plan",
+    "start_moved_months",
     "reason",
     "explanation",
     "value",
@@ -552,6 +554,7 @@ def scenario_decisions_csv(request: Any, pk: int) -> HttpResponseBase:
                 r["title"],
                 r["stage"],
                 "yes" if r["in"] else "no",
+                r.get("shift", 0),
                 r["reason"],
                 r["text"],
                 r["value"],

@@ -39,6 +39,7 @@ def test_a_scenario_is_created_solved_read_and_approved(world, pmo, steering_mem
     assert created.status_code == 201
     data = created.data
     assert (data["name"], data["years"], data["status"]) == ("Lean", 2, "draft")
+    assert (data["respect_capacity"], data["max_shift_months"]) == (True, None)
     assert data["limits"] == [
         {"year": 2027, "capex": None, "opex": None, "total": "700.00"},
         {"year": 2028, "capex": None, "opex": None, "total": None},
@@ -72,6 +73,7 @@ def test_a_scenario_is_created_solved_read_and_approved(world, pmo, steering_mem
             "explanation": f"excludes A1 (#{world['A1'].pk}), which is in",
             "value": 60.0,
             "cost": 250.0,
+            "start_shift": 0,
         }
     ]
     rest = api.get(
@@ -152,3 +154,15 @@ def test_a_stale_approval_is_refused(world, pmo, steering_member):
     )
     assert answer.status_code == 409
     assert Scenario.objects.get(pk=pk).status == ScenarioStatus.DRAFT
+
+
+def test_a_scenario_may_allow_starts_to_move_and_refuses_more_than_a_year(world, pmo):
+    api = api_as(pmo)
+
+    moved = api.post("planning/scenarios", {**BODY, "max_shift_months": 2})
+    too_far = api.post("planning/scenarios", {**BODY, "name": "Far", "max_shift_months": 13})
+
+    assert moved.status_code == 201
+    assert Scenario.objects.get(pk=moved.data["id"]).max_shift_months == 2
+    assert too_far.status_code == 422
+    assert not Scenario.objects.filter(name="Far").exists()

@@ -92,6 +92,7 @@ def test_the_answer_downloads_as_on_the_page(executive, scenario):
         "title",
         "stage",
         "in_plan",
+        "start_moved_months",
         "reason",
         "explanation",
         "value",
@@ -99,11 +100,12 @@ def test_the_answer_downloads_as_on_the_page(executive, scenario):
         "npv",
         "fit",
     ]
-    assert rows[1][:8] == [
+    assert rows[1][:9] == [
         "D1",
         "Title of D1",
         "approved",
         "no",
+        "0",
         "limits",
         "would break 2027 total cost: 500 over the 700 limit",
         "30.0",
