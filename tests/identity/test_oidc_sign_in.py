@@ -167,3 +167,15 @@ def test_a_wrong_directory_password_leaves_bearing_untouched(client, oidc_settin
 def test_the_provider_pages_are_not_found_while_it_is_off(client):
     assert client.get("/accounts/login/provider/").status_code == 404
     assert client.get("/accounts/login/provider/callback/?code=x&state=y").status_code == 404
+
+
+def test_an_admin_from_the_directory_is_not_asked_for_bearings_second_factor(client, oidc_settings, settings):
+    # given admins must have a second factor, and the directory's IT admins are Bearing admins
+    settings.BEARING_REQUIRE_2FA_FOR_ADMINS = True
+    settings.BEARING_OIDC_ROLE_MAP = {roles.ADMIN: ("it-admins",)}
+    oidc_settings.person("ada", groups=["it-admins"])
+    # when Ada signs in through the provider (which asks for its own second factor)
+    sign_in_through_provider(client, oidc_settings, "ada")
+    # then she is an admin and reaches Bearing's pages without enrolling one here
+    assert roles_held(User.objects.get(username="ada")) == {roles.ADMIN}
+    assert client.get("/accounts/people/").status_code == 200
