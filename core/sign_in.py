@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
+PASSWORDS_OFF = "Passwords are switched off here: sign in with the button below."
+
 
 def local_passwords_on() -> bool:
     return settings.BEARING_LOCAL_PASSWORDS

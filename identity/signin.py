@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.formkit import BearingForm, SubmissionMixin
 from core.redirects import safe_next
-from core.sign_in import local_passwords_on, sign_in_choices
+from core.sign_in import PASSWORDS_OFF, local_passwords_on, sign_in_choices
 from identity import services, two_factor
 from identity.models import EventKind
 from identity.receivers import SIGN_IN_DETAIL_ATTRIBUTE
@@ -62,7 +62,7 @@ class SignInView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not local_passwords_on():
-            context = {**self.get_context_data(), "passwords_refused": True}
+            context = {**self.get_context_data(), "passwords_refused": True, "passwords_off": PASSWORDS_OFF}
             return render(request, self.template_name, context, status=403)
         return super().post(request, *args, **kwargs)
 

@@ -29,7 +29,8 @@ def provider_answer(client: Client, provider: Provider, username: str, password:
     assert urlsplit(login_page.url).path == "/login/"
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text)
     after = re.search(r'name="next" value="([^"]+)"', login_page.text)
-    assert token is not None and after is not None
+    assert token is not None
+    assert after is not None
     signed_in = browser.post(
         login_page.url,
         data={
@@ -42,7 +43,9 @@ def provider_answer(client: Client, provider: Provider, username: str, password:
         timeout=10,
     )
     assert signed_in.status_code == 302, signed_in.text[:500]
-    back = browser.get(urljoin(provider.url, signed_in.headers["Location"]), allow_redirects=False, timeout=10)
+    back = browser.get(
+        urljoin(provider.url, signed_in.headers["Location"]), allow_redirects=False, timeout=10
+    )
     assert back.status_code == 302, back.text[:500]
     callback = back.headers["Location"]
     assert callback.startswith(BEARING + "/accounts/login/provider/callback/?"), callback

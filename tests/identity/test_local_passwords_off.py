@@ -9,6 +9,7 @@ import re
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -18,6 +19,7 @@ from tests.identity.conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
 
+User = get_user_model()
 LINK = re.compile(r"https?://[^/\s]+(/accounts/login/break-glass/[^/\s]+/[^/\s]+/)")
 
 
@@ -116,8 +118,9 @@ def test_break_glass_can_make_the_admin_account(passwords_off):
     path = break_glass_link("emergency", "--create")
     browser = Client()
     browser.post(path)
-    user = browser.get("/").wsgi_request.user
-    assert (user.username, user.is_superuser, user.has_usable_password()) == ("emergency", True, False)
+    assert browser.get("/").wsgi_request.user.username == "emergency"
+    user = User.objects.get(username="emergency")
+    assert (user.is_superuser, user.has_usable_password()) == (True, False)
 
 
 @pytest.mark.parametrize(
@@ -149,3 +152,25 @@ def test_a_break_glass_link_asks_for_the_second_factor_of_an_account_that_has_on
     response = browser.post(break_glass_link("root"))
     assert response["Location"] == "/accounts/login/code/"
     assert not browser.get("/accounts/login/").wsgi_request.user.is_authenticated
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/password/reset/",
+        "/accounts/password/reset/MQ/set-password/",
+        "/accounts/password/change/",
+        "/accounts/invitation/MQ/abc-123/",
+    ],
+)
+def test_with_passwords_off_the_password_pages_send_back_to_the_login_page(client, passwords_off, path):
+    client.force_login(UserFactory(username="paula"))
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+
+
+def test_with_passwords_off_no_page_offers_to_change_a_password(client, passwords_off):
+    client.force_login(UserFactory(username="paula", roles=["PMO"]))
+    page = client.get("/accounts/security/").content.decode()
+    assert "/accounts/password/change/" not in page

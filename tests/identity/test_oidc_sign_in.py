@@ -33,7 +33,11 @@ def events() -> list[tuple[str, str, str]]:
 def test_a_new_employee_signs_in_and_gets_the_roles_of_their_groups(client, oidc_settings):
     # given Nina of the directory, in the portfolio office and a group Bearing does not map
     oidc_settings.person(
-        "nina", groups=["portfolio-office", "canteen"], email="nina@example.org", first_name="Nina", last_name="Newhire"
+        "nina",
+        groups=["portfolio-office", "canteen"],
+        email="nina@example.org",
+        first_name="Nina",
+        last_name="Newhire",
     )
     # when she signs in through the provider
     response = sign_in_through_provider(client, oidc_settings, "nina")
@@ -69,7 +73,7 @@ def test_the_roles_follow_the_groups_at_the_next_sign_in(client, oidc_settings):
     assert response.status_code == 302
     omar.refresh_from_db()
     assert roles_held(omar) == {roles.EXECUTIVE, roles.ADMIN}
-    change = AuditEvent.objects.filter(kind=EventKind.ROLES_CHANGED).order_by("-pk").first()
+    change = AuditEvent.objects.filter(kind=EventKind.ROLES_CHANGED).latest("pk")
     assert change.detail == "PMO, Steering member, Admin → Executive, Admin (the identity provider's groups)"
 
 

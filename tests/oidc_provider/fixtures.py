@@ -56,7 +56,9 @@ class Provider:
         )
         response.raise_for_status()
 
-    def person(self, username: str, *, groups: list[str], password: str = "directory pass 1", **names: str) -> None:
+    def person(
+        self, username: str, *, groups: list[str], password: str = "directory pass 1", **names: str
+    ) -> None:
         """A person of the directory, in exactly these groups (made, or changed)."""
         self._seed({"users": [{"username": username, "password": password, "groups": groups, **names}]})
 
@@ -97,9 +99,7 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider
         "PROVIDER_SEED_TOKEN": provider.seed_token,
     }
     python = sys.executable
-    subprocess.run(
-        [python, "-m", "django", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
-    )
+    subprocess.run([python, "-m", "django", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     process = subprocess.Popen(
         [python, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
         cwd=ROOT,
