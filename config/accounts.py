@@ -8,11 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from core.formkit import BearingFormMixin
+from core.sign_in import PASSWORDS_OFF, local_passwords_on
+
+
+class _PasswordsOn:
+    """With local passwords switched off, there is no password to change or reset: back to the login page."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not local_passwords_on():
+            messages.info(request, PASSWORDS_OFF)
+            return redirect("login")
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class _Styled(BearingFormMixin):
@@ -33,7 +46,7 @@ class PasswordChangeForm(_Styled, auth_forms.PasswordChangeForm):
     pass
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(_PasswordsOn, auth_views.PasswordResetView):
     """Ask for a reset link by e-mail; a known and an unknown address get the same answer."""
 
     form_class = PasswordResetForm
@@ -46,11 +59,11 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(_PasswordsOn, auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
     template_name = "registration/password_reset_confirm.html"
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(_PasswordsOn, auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
     template_name = "registration/password_change_form.html"

@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from config.env import ConfigurationError, env_bool, env_int, env_list, env_str, log_format
+from identity.role_map import RoleMapError, parse_role_map
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -153,7 +154,10 @@ AUTHENTICATION_BACKENDS = [
     # first: refuses a login while its address or account is paused (needs the request: use force_login
     # in tests, or pass request= to authenticate)
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # passwords, refused while BEARING_LOCAL_PASSWORDS is off
+    "identity.backends.LocalPasswordBackend",
+    # the identity provider's sign-in (identity.oidc); asks nothing of a password sign-in
+    "identity.oidc.ProviderBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -231,6 +235,47 @@ BEARING_REQUIRE_2FA_FOR_ADMINS = env_bool("BEARING_REQUIRE_2FA_FOR_ADMINS", Fals
 OTP_TOTP_ISSUER = env_str("BEARING_2FA_ISSUER", "Bearing")
 # An invitation's one-time link to choose a password works for this many days.
 BEARING_INVITATION_DAYS = env_int("BEARING_INVITATION_DAYS", 7, minimum=1)
+
+# OpenID Connect sign-in (identity.oidc, docs/identity.md): on when BEARING_OIDC_ISSUER is set. Its endpoints
+# and keys are read from the issuer's discovery document at the first sign-in.
+BEARING_OIDC_ISSUER = env_str("BEARING_OIDC_ISSUER").strip().rstrip("/")
+BEARING_OIDC_ENABLED = bool(BEARING_OIDC_ISSUER)
+BEARING_OIDC_BUTTON_LABEL = env_str("BEARING_OIDC_BUTTON_LABEL", "Sign in with your organisation account")
+BEARING_OIDC_USERNAME_CLAIM = env_str("BEARING_OIDC_USERNAME_CLAIM", "preferred_username")
+BEARING_OIDC_GROUPS_CLAIM = env_str("BEARING_OIDC_GROUPS_CLAIM", "groups")
+# JSON: {"pmo": ["portfolio-office"], "executive": "exec-team"}; unset: roles are managed in Bearing.
+try:
+    BEARING_OIDC_ROLE_MAP = parse_role_map(env_str("BEARING_OIDC_ROLE_MAP"))
+except RoleMapError as _error:
+    raise ConfigurationError(f"BEARING_OIDC_ROLE_MAP {_error}") from None
+OIDC_RP_CLIENT_ID = env_str("BEARING_OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("BEARING_OIDC_CLIENT_SECRET")
+OIDC_RP_SCOPES = env_str("BEARING_OIDC_SCOPES", "openid email profile")
+OIDC_RP_SIGN_ALGO = env_str("BEARING_OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("BEARING_OIDC_TIMEOUT", 10, minimum=1)
+OIDC_AUTHENTICATE_CLASS = "identity.oidc.SignInStartView"
+OIDC_CALLBACK_CLASS = "identity.oidc.SignInCallbackView"
+OIDC_AUTHENTICATION_CALLBACK_URL = "identity:oidc-callback"
+LOGIN_REDIRECT_URL_FAILURE = "login"
+if BEARING_OIDC_ENABLED:
+    if not BEARING_OIDC_ISSUER.startswith(("https://", "http://")):
+        raise ConfigurationError(f"BEARING_OIDC_ISSUER={BEARING_OIDC_ISSUER!r} is not an http(s) address")
+    if not (OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ConfigurationError(
+            "BEARING_OIDC_ISSUER needs BEARING_OIDC_CLIENT_ID and BEARING_OIDC_CLIENT_SECRET"
+        )
+    if "openid" not in OIDC_RP_SCOPES.split():
+        raise ConfigurationError(f"BEARING_OIDC_SCOPES={OIDC_RP_SCOPES!r} must include openid")
+# false: the login page offers only the identity provider and refuses passwords; the break-glass command
+# (manage.py break_glass) still signs an administrator in with a one-time link.
+BEARING_LOCAL_PASSWORDS = env_bool("BEARING_LOCAL_PASSWORDS", True)
+if not BEARING_LOCAL_PASSWORDS and not BEARING_OIDC_ENABLED:
+    raise ConfigurationError(
+        "BEARING_LOCAL_PASSWORDS=false needs OpenID Connect sign-in (BEARING_OIDC_ISSUER)"
+    )
+# A break-glass sign-in link works for this many minutes, once.
+BEARING_BREAK_GLASS_MINUTES = env_int("BEARING_BREAK_GLASS_MINUTES", 15, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -21,6 +21,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.sign_in import sign_in_choices
+
 LOCKOUT_STATUS = 429
 
 
@@ -45,5 +47,5 @@ def lockout_response(
     after = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(after, {request.get_host()}, require_https=request.is_secure()):
         after = ""
-    context = {"form": form, "locked_out_minutes": minutes, "next": after}
+    context = {"form": form, "locked_out_minutes": minutes, "next": after, **sign_in_choices()}
     return render(request, "registration/login.html", context, status=LOCKOUT_STATUS)

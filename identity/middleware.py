@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.redirects import with_next
-from identity import services, two_factor
+from identity import oidc, services, two_factor
 from identity.models import EventKind
 from identity.receivers import ENDING_ATTRIBUTE
 
@@ -67,7 +67,8 @@ class SessionGuardMiddleware:
 
 class SecondFactorRequiredMiddleware:
     """With BEARING_REQUIRE_2FA_FOR_ADMINS on, an admin whose session has not been verified by a second factor
-    reaches only the second factor's page (to enrol, or to enter a code) and signing out."""
+    reaches only the second factor's page (to enrol, or to enter a code) and signing out. A session signed in
+    through the identity provider is not asked: the provider asks for its own second factor."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -77,6 +78,7 @@ class SecondFactorRequiredMiddleware:
             settings.BEARING_REQUIRE_2FA_FOR_ADMINS
             and request.user.is_authenticated
             and two_factor.required_for(request.user)
+            and not oidc.signed_in_through_provider(request)
             and not request.user.is_verified()  # type: ignore[union-attr,attr-defined]
             and request.path_info not in {reverse("identity:two-factor"), reverse("logout")}
             and not request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/"))

@@ -14,6 +14,8 @@ class EventKind(models.TextChoices):
     SESSION_EXPIRED = "session_expired", "Session timed out"
     ROLES_CHANGED = "roles_changed", "Roles changed"
     INVITED = "invited", "Invited"
+    CREATED_BY_PROVIDER = "created_by_provider", "Created at first sign-in"
+    BREAK_GLASS_LINK = "break_glass_link", "Break-glass link issued"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     DEACTIVATED = "deactivated", "Deactivated"
     REACTIVATED = "reactivated", "Reactivated"

@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from core import roles
 from core.client_ip import client_ip
 from core.errors import ApplicationError, NotAllowed
+from identity import role_map
 from identity.models import AuditEvent, EventKind, SignInSession
 from identity.tokens import invitation_tokens
 
@@ -72,7 +73,9 @@ def _session_key(request: HttpRequest) -> str:
     return str(request.session.session_key)
 
 
-def session_start(*, request: HttpRequest, user: Any, announce: bool = True) -> SignInSession:
+def session_start(
+    *, request: HttpRequest, user: Any, announce: bool = True, detail: str = ""
+) -> SignInSession:
     """A sign-in: record the browser's session, keep when it started in the session itself (the time-outs
     read it there, at no cost to a request) and log the sign-in (unless not `announce`: a session signed in
     before sessions were recorded)."""
@@ -90,7 +93,7 @@ def session_start(*, request: HttpRequest, user: Any, announce: bool = True) -> 
     )
     request.session[SESSION_KEY] = {"key": key, "started": now.timestamp(), "seen": now.timestamp()}
     if announce:
-        event_record(kind=EventKind.SIGN_IN, subject=user, actor=user, request=request)
+        event_record(kind=EventKind.SIGN_IN, subject=user, actor=user, request=request, detail=detail)
     return signed_in
 
 
@@ -318,6 +321,54 @@ def account_sessions_ended_on_deactivation(
     ended = _end_sessions(user)
     detail = f"{ended} session{'' if ended == 1 else 's'} ended{where}"
     event_record(kind=EventKind.DEACTIVATED, subject=user, actor=actor, request=request, detail=detail)
+
+
+def account_signed_in_by_provider(
+    *,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    groups: object,
+    request: HttpRequest | None = None,
+) -> AbstractUser:
+    """The identity provider vouched for `username`: its account is made at the first sign-in (no password),
+    its name and e-mail follow the provider's, and the roles that BEARING_OIDC_ROLE_MAP names follow its
+    groups (given when they are in them, taken when they are not); roles the rule does not name stay as
+    admins set them in Bearing. A role change is logged with the old and new roles."""
+    rule = settings.BEARING_OIDC_ROLE_MAP
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        created = user is None
+        if user is None:
+            user = User(username=username)
+            user.set_unusable_password()
+        for field, value in (
+            ("email", email),
+            ("first_name", first_name[:150]),
+            ("last_name", last_name[:150]),
+        ):
+            if value:
+                setattr(user, field, value)
+        user.save()
+        if created:
+            event_record(
+                kind=EventKind.CREATED_BY_PROVIDER,
+                subject=user,
+                request=request,
+                detail="by the identity provider",
+            )
+        before = roles_held(user)
+        wanted = (before - set(rule)) | role_map.roles_from_groups(rule, groups)
+        if wanted != before:
+            _apply_roles(user, wanted)
+            event_record(
+                kind=EventKind.ROLES_CHANGED,
+                subject=user,
+                request=request,
+                detail=f"{role_list(before)} → {role_list(wanted)} (the identity provider's groups)",
+            )
+    return user  # type: ignore[return-value]
 
 
 def account_reactivate(*, actor: Any, user_id: int, request: HttpRequest | None = None) -> AbstractUser:

@@ -15,15 +15,21 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods
 
 from core.formkit import BearingForm, SubmissionMixin
 from core.redirects import safe_next
+from core.sign_in import PASSWORDS_OFF, local_passwords_on, sign_in_choices
 from identity import services, two_factor
 from identity.models import EventKind
+from identity.receivers import SIGN_IN_DETAIL_ATTRIBUTE
+from identity.tokens import break_glass_tokens
 
 User = get_user_model()
 
+LOCAL_BACKEND = "identity.backends.LocalPasswordBackend"
 PENDING = "identity_pending_sign_in"
 # A password checked waits this long for its second factor, and allows this many wrong codes.
 PENDING_SECONDS = 300
@@ -51,18 +57,61 @@ class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **sign_in_choices()}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not local_passwords_on():
+            context = {**self.get_context_data(), "passwords_refused": True, "passwords_off": PASSWORDS_OFF}
+            return render(request, self.template_name, context, status=403)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form: Any) -> HttpResponse:
         user = form.get_user()
         if not two_factor.enabled(user):
             return super().form_valid(form)
-        self.request.session[PENDING] = {
-            "user": user.pk,
-            "backend": user.backend,
-            "at": time.time(),
-            "tries": 0,
-            "next": self.get_redirect_url(),
-        }
-        return HttpResponseRedirect(reverse("identity:sign-in-code"))
+        return _ask_for_code(self.request, user, user.backend, self.get_redirect_url())
+
+
+def _ask_for_code(request: HttpRequest, user: Any, backend: str, after: str) -> HttpResponse:
+    """An account with a second factor: its code is asked for before the session is signed in."""
+    request.session[PENDING] = {
+        "user": user.pk,
+        "backend": backend,
+        "at": time.time(),
+        "tries": 0,
+        "next": after,
+    }
+    return HttpResponseRedirect(reverse("identity:sign-in-code"))
+
+
+def _break_glass_account(uidb64: str, token: str) -> Any:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    user = User.objects.filter(pk=pk, is_active=True, is_superuser=True).first()
+    return user if user is not None and break_glass_tokens.check_token(user, token) else None
+
+
+@require_http_methods(["GET", "POST"])
+def break_glass(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The break-glass command's one-time link: an administrator signs in without the identity provider (and
+    without a password). Opening the link shows a button; only pressing it signs in, so a link checked by a
+    mail or chat preview is not used up."""
+    user = _break_glass_account(uidb64, token)
+    if user is None:
+        return render(request, "identity/break_glass.html", {"valid": False}, status=404)
+    if request.method == "GET":
+        return render(request, "identity/break_glass.html", {"valid": True, "account": user})
+    after = resolve_url(settings.LOGIN_REDIRECT_URL)
+    if two_factor.enabled(user):
+        return _ask_for_code(request, user, LOCAL_BACKEND, after)
+    setattr(request, SIGN_IN_DETAIL_ATTRIBUTE, "with a break-glass link")
+    auth_login(request, user, backend=LOCAL_BACKEND)
+    return HttpResponseRedirect(after)
 
 
 def _pending(request: HttpRequest) -> tuple[dict[str, Any], Any] | None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from identity import signin, views
+from identity import oidc, signin, views
 
 app_name = "identity"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     ),
     path("accounts/two-factor/", views.two_factor_page, name="two-factor"),
     path("accounts/login/code/", signin.sign_in_code, name="sign-in-code"),
+    path("accounts/login/provider/", oidc.SignInStartView.as_view(), name="oidc-start"),
+    path("accounts/login/provider/callback/", oidc.SignInCallbackView.as_view(), name="oidc-callback"),
+    path("accounts/login/break-glass/<str:uidb64>/<str:token>/", signin.break_glass, name="break-glass"),
     path("accounts/audit/", views.audit_list, name="audit-list"),
     path("accounts/security/", views.security, name="security"),
     path("accounts/security/sign-out-everywhere/", views.sign_out_everywhere, name="sign-out-everywhere"),

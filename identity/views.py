@@ -26,6 +26,7 @@ from core import roles
 from core.errors import ApplicationError, NotAllowed
 from core.paging import capped_page
 from core.redirects import safe_next
+from core.sign_in import PASSWORDS_OFF, local_passwords_on
 from core.views import HtmxHttpRequest, form_response, posted, render_page, require
 from identity import selectors, services, two_factor
 from identity.forms import AccountFilterForm, AuditFilterForm, ChoosePasswordForm, InviteForm, RolesForm
@@ -264,6 +265,9 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     """The invited person chooses their password. The link's token is checked, then kept in the session and
     the page moves to a URL without it (so it never leaks in a Referer header), as Django's password reset
     does. Once the password is set the link no longer works."""
+    if not local_passwords_on():  # the invited person signs in through the identity provider instead
+        messages.info(request, PASSWORDS_OFF)
+        return redirect("login")
     user = _invited(uidb64)
     if token != INVITATION_URL_TOKEN:
         if user is not None and invitation_tokens.check_token(user, token):

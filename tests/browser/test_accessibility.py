@@ -146,3 +146,25 @@ def test_every_page_has_no_serious_or_critical_accessibility_violation(page, dem
 
 def test_the_login_page_has_no_serious_or_critical_accessibility_violation(page):
     assert violations(page, "/accounts/login/") == []
+
+
+@pytest.mark.parametrize("passwords", [True, False])
+def test_the_login_page_with_single_sign_on_has_no_serious_or_critical_accessibility_violation(
+    page, settings, passwords
+):
+    settings.BEARING_OIDC_ENABLED = True
+    settings.BEARING_LOCAL_PASSWORDS = passwords
+    assert violations(page, "/accounts/login/") == []
+
+
+def test_the_break_glass_page_has_no_serious_or_critical_accessibility_violation(page):
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from identity.tokens import break_glass_tokens
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    uid = urlsafe_base64_encode(force_bytes(admin.pk))
+    path = reverse("identity:break-glass", args=[uid, break_glass_tokens.make_token(admin)])
+    assert violations(page, path) == []

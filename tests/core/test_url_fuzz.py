@@ -106,6 +106,8 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
         "password_reset_confirm": {"uidb64": "MQ", "token": "abc-123"},
         # an invitation link comes by e-mail: a made-up one (the page says the link does not work)
         "identity:invitation-accept": {"uidb64": "MQ", "token": "abc-123"},
+        # a break-glass link is printed by a command: a made-up one (the page says the link does not work)
+        "identity:break-glass": {"uidb64": "MQ", "token": "abc-123"},
         # an invited account's actions (the crawl's example account may be another one)
         "identity:account-deactivate": {"pk": str(world["invitee"].pk)},
         "identity:account-reactivate": {"pk": str(world["invitee"].pk)},
