@@ -63,6 +63,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     yield
     if not _flushes(item):
         return
+    from django.core.management import call_command
     from django.db import connections
     from pytest_django.plugin import blocking_manager_key
 
@@ -70,6 +71,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         for conn in connections.all(initialized_only=True):
             contents = getattr(conn, "_test_serialized_contents", None)
             if contents:
+                # emptied again without post_migrate (a flush that ran it made content types anew, under
+                # other ids), then filled with exactly what the migrations left
+                call_command(
+                    "flush", interactive=False, inhibit_post_migrate=True, verbosity=0, database=conn.alias
+                )
                 conn.creation.deserialize_db_from_string(contents)
 
 
