@@ -61,8 +61,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     tests that follow it in the same process need them: pytest-django runs these tests last, but a process
     that steals work (--dist worksteal) may take earlier tests after them."""
     yield
-    if not _flushes(item):
-        return
+    if nextitem is None or not _flushes(item):
+        return  # the last test's teardown has also dropped the test databases
     from django.core.management import call_command
     from django.db import connections
     from pytest_django.plugin import blocking_manager_key

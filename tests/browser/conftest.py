@@ -97,4 +97,5 @@ def login(page: object, username: str, password: str = "correct horse battery st
     page.goto("/accounts/login/")  # type: ignore[attr-defined]
     page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]
     page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]  # the next goto must not race the POST
+        page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def switch_to(page, username: str) -> None:
+    page.wait_for_load_state("networkidle")  # the page's late requests (the bell) must not land after this
     page.context.clear_cookies()
     login(page, username)
 

@@ -148,7 +148,7 @@ def test_the_scenario_page_shows_the_binding_team_month_with_its_unit(plan, pmo,
 
     assert (
         '<tr><th scope="row" class="fw-normal">capacity of Data platform, March 2027</th>'
-        '<td class="text-end">35 person-days</td><td class="text-end">35 person-days</td>'
+        '<td class="text-end text-nowrap">35 person-days</td><td class="text-end text-nowrap">35 person-days</td>'
         '<td><span class="badge text-bg-warning">binding</span></td></tr>'
     ) in html
     assert "team-month capacity limits, fullest first" not in html  # one row: nothing to fold
