@@ -24,6 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from core import roles
 from core.client_ip import client_ip
 from core.errors import ApplicationError, NotAllowed
+from core.sign_in import local_passwords_on
 from identity import role_map
 from identity.models import AuditEvent, EventKind, SignInSession
 from identity.tokens import invitation_tokens
@@ -236,7 +237,17 @@ def invitation_link(user: Any) -> str:
 
 
 def invitation_send(user: Any) -> None:
-    context = {"user": user, "link": invitation_link(user), "days": settings.BEARING_INVITATION_DAYS}
+    """The invitation: a link to choose a password, or, with local passwords off, to sign in through the
+    identity provider."""
+    passwords = local_passwords_on()
+    login = settings.BEARING_BASE_URL.rstrip("/") + reverse("login")
+    context = {
+        "user": user,
+        "link": invitation_link(user) if passwords else login,
+        "days": settings.BEARING_INVITATION_DAYS,
+        "passwords": passwords,
+        "provider": settings.BEARING_OIDC_BUTTON_LABEL,
+    }
     send_mail(
         subject="You are invited to Bearing",
         message=render_to_string("identity/invitation_email.txt", context),

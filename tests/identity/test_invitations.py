@@ -57,6 +57,24 @@ def test_an_invitation_creates_the_account_with_its_roles_and_e_mails_a_link(
     )
 
 
+def test_with_passwords_off_the_invitation_sends_the_person_to_the_identity_provider(
+    admin_client, django_capture_on_commit_callbacks, settings
+):
+    # given local passwords are off: people sign in through the organisation's provider
+    settings.BEARING_LOCAL_PASSWORDS = False
+    settings.BEARING_OIDC_BUTTON_LABEL = "Sign in with Example directory"
+
+    # when
+    invite(admin_client, django_capture_on_commit_callbacks, roles=["PMO"])
+
+    # then the e-mail names the button and links to the login page, not to a password to choose
+    body = str(mail.outbox[0].body)
+    assert 'open Bearing here and choose "Sign in with Example directory":' in body
+    assert "https://bearing.example.org/accounts/login/" in body
+    assert "password" not in body
+    assert LINK.findall(body) == []
+
+
 def test_the_link_sets_the_password_once_and_then_the_person_signs_in(
     admin_client, client, django_capture_on_commit_callbacks
 ):
