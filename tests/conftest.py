@@ -58,8 +58,8 @@ def _flushes(item: pytest.Item) -> bool:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """After a test on committed transactions has emptied the tables, put back the rows the migrations
     seeded (policies, the first scoring model, ...), as its serialized rollback does before it runs. The
-    tests that follow it in the same process need them: pytest-django runs these tests last, but a process
-    that steals work (--dist worksteal) may take earlier tests after them."""
+    tests that follow it in the same process need them: pytest-django runs these tests last, but a scheduler
+    that steals work (xdist's worksteal) or a hand-made selection may run others after them."""
     yield
     if nextitem is None or not _flushes(item):
         return  # the last test's teardown has also dropped the test databases
