@@ -63,13 +63,15 @@ def member_days(availability: int, month: datetime.date) -> float:
     return working_days(month) * availability / 100
 
 
-def capacities(
+Bounded = list[tuple[int, int, datetime.date | None, datetime.date | None]]
+
+
+def _members_and_overrides(
     team_ids: Sequence[int] | None, months: Sequence[datetime.date]
-) -> dict[tuple[int, datetime.date], float]:
-    """Each team's capacity in each month, in person-days: its override when one is entered, else the sum
-    over the members in the team that month of working days x availability. Two queries."""
-    if not months:
-        return {}
+) -> tuple[dict[int, int], Bounded, Any]:
+    """What capacity is made of over some months (not empty): each team's summed availability of the members
+    with no bounds (most of them), the bounded members one by one (team, availability, start, end), and the
+    overrides' query. One query here; the overrides' when it is read."""
     first, last = months[0], months[-1]
     members = TeamMember.objects.filter(
         Q(start_month__isnull=True) | Q(start_month__lte=last),
@@ -79,9 +81,8 @@ def capacities(
     if team_ids is not None:
         members = members.filter(team_id__in=team_ids)
         overrides = overrides.filter(team_id__in=team_ids)
-    # members with no bounds (most of them) are summed per team first
     share: dict[int, int] = defaultdict(int)
-    bounded: list[tuple[int, int, datetime.date | None, datetime.date | None]] = []
+    bounded: Bounded = []
     for team_id, availability, start, end in members.values_list(
         "team_id", "availability", "start_month", "end_month"
     ):
@@ -89,6 +90,17 @@ def capacities(
             share[team_id] += availability
         else:
             bounded.append((team_id, availability, start, end))
+    return share, bounded, overrides
+
+
+def capacities(
+    team_ids: Sequence[int] | None, months: Sequence[datetime.date]
+) -> dict[tuple[int, datetime.date], float]:
+    """Each team's capacity in each month, in person-days: its override when one is entered, else the sum
+    over the members in the team that month of working days x availability. Two queries."""
+    if not months:
+        return {}
+    share, bounded, overrides = _members_and_overrides(team_ids, months)
     days = [(month, working_days(month)) for month in months]
     result: dict[tuple[int, datetime.date], float] = {}
     for team_id, total in share.items():
@@ -435,24 +447,7 @@ def _capacity_grid(
     grid = np.zeros((len(row_of), len(months)))
     if not months:
         return grid
-    first, last = months[0], months[-1]
-    members = TeamMember.objects.filter(
-        Q(start_month__isnull=True) | Q(start_month__lte=last),
-        Q(end_month__isnull=True) | Q(end_month__gte=first),
-    )
-    overrides = CapacityOverride.objects.filter(month__gte=first, month__lte=last)
-    if team_ids is not None:
-        members = members.filter(team_id__in=team_ids)
-        overrides = overrides.filter(team_id__in=team_ids)
-    share: dict[int, int] = defaultdict(int)
-    bounded: list[tuple[int, int, datetime.date | None, datetime.date | None]] = []
-    for team_id, availability, start, end in members.values_list(
-        "team_id", "availability", "start_month", "end_month"
-    ):
-        if start is None and end is None:
-            share[team_id] += availability
-        else:
-            bounded.append((team_id, availability, start, end))
+    share, bounded, overrides = _members_and_overrides(team_ids, months)
     days = np.array([working_days(month) for month in months], dtype=np.float64)
     for team_id, total in share.items():
         i = row_of.get(team_id)
