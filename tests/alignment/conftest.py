@@ -64,6 +64,11 @@ def poll(
         time.sleep(0.05)
 
 
+# seconds for a worker to start and finish a small job: a worker's start alone took over 30 s on a two-core
+# machine running two other test processes and a browser
+RESULT_TIMEOUT = 90
+
+
 def wait_for(
     condition: Callable[[], T | None], *, timeout: float, what: str, check: Callable[[], None] | None = None
 ) -> T:

@@ -23,7 +23,7 @@ from config.celery import app
 from core.models import Job, JobStatus
 from portfolio.forms import ContributionForm
 from portfolio.models import Contribution, Strength
-from tests.alignment.conftest import Worker, _forget_broker_connections, wait_for
+from tests.alignment.conftest import RESULT_TIMEOUT, Worker, _forget_broker_connections, wait_for
 from tests.factories import ContributionFactory, InitiativeFactory, ObjectiveFactory
 from tests.portfolio.utils import form_data
 
@@ -204,14 +204,14 @@ def test_writes_made_while_the_broker_was_down_are_caught_up_by_a_worker_once_it
     # then: the worker rescored FIT-1 from the new strength and refreshed the portfolio
     score = wait_for(
         lambda: InitiativeScore.objects.filter(pk=initiative.pk, stale=False).first(),
-        timeout=30,
+        timeout=RESULT_TIMEOUT,
         what="the sweep on the worker to rescore FIT-1",
         check=redis_worker.check_alive,
     )
     assert score.fit == 66.67
     wait_for(
         lambda: not services.portfolio_is_stale(),
-        timeout=30,
+        timeout=RESULT_TIMEOUT,
         what="the sweep to refresh the portfolio",
         check=redis_worker.check_alive,
     )

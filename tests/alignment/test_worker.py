@@ -34,14 +34,13 @@ from core.models import Job, JobStatus
 from demo.scale import build_scale
 from portfolio import services as portfolio_services
 from portfolio.models import Contribution, Strength
-from tests.alignment.conftest import ARTIFACTS, Worker, wait_for
+from tests.alignment.conftest import ARTIFACTS, RESULT_TIMEOUT, Worker, wait_for
 from tests.factories import ContributionFactory, InitiativeFactory, MilestoneFactory, ObjectiveFactory
 
 D = datetime.date
 # The worker commits from its own connection: the test database must really commit, and the rows the
 # migrations put there (roles, tier policies, the scoring policy) are restored for each test.
 WORKER_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-RESULT_TIMEOUT = 30  # seconds for a worker to start and finish a small job
 COMPUTED = (InitiativeScore, KPIScore, ObjectiveScore, Signal, PortfolioIndex)
 SCALE_INITIATIVES = 6000  # a full recompute of this many takes a few seconds on PostgreSQL
 SILENCE_LIMIT = 3  # seconds without a heartbeat before the kill test's job counts as lost (default 45)
