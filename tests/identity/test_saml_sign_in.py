@@ -238,19 +238,22 @@ def test_a_refusal_by_the_provider_is_reported(client, saml_settings):
 
 
 @pytest.mark.parametrize(
-    ("data", "detail"),
+    ("data", "message", "detail"),
     [
-        ({}, "no SAML response"),
-        ({"SAMLResponse": "%%% not base64 %%%"}, "unreadable response"),
-        ({"SAMLResponse": "bm90IFhNTA=="}, "unreadable response"),  # "not XML"
-        ({"SAMLResponse": "PCFET0NUWVBFIHg+PHgvPg=="}, "unreadable response"),  # a DTD
-        ({"SAMLResponse": "PGEvPg=="}, "InResponseTo did not match"),  # <a/>
+        ({}, saml.UNREADABLE, "no SAML response"),
+        ({"SAMLResponse": "%%% not base64 %%%"}, saml.UNREADABLE, "unreadable response"),
+        ({"SAMLResponse": "bm90IFhNTA=="}, saml.UNREADABLE, "unreadable response"),  # "not XML"
+        ({"SAMLResponse": "PCFET0NUWVBFIHg+PHgvPg=="}, saml.UNREADABLE, "unreadable response"),  # a DTD
+        ({"SAMLResponse": "PGEvPg=="}, provider.STATE_MISMATCH, "InResponseTo did not match"),  # <a/>
     ],
 )
-def test_a_malformed_post_gets_a_message_not_an_error(client, saml_settings, data, detail):
+def test_a_malformed_post_gets_a_message_not_an_error(client, saml_settings, data, message, detail):
+    # when the assertion consumer is posted something that is no answer of the provider
     response = client.post("/identity/saml/acs/", data)
+    # then the login page says so, and the audit log has the failure
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
+    assert messages_of(response) == [message]
     assert events() == [(EventKind.SIGN_IN_FAILED, "", f"identity provider: {detail}")]
 
 
