@@ -7,6 +7,8 @@ written to the audit log.
 
 The requests a browser started are kept in a signed cookie of their own rather than in the session: the
 provider's answer arrives as a cross-site POST, which browsers send without the session cookie (SameSite=Lax).
+Over https that cookie is SameSite=None, so it comes along; when it does not (plain http, a stricter browser),
+Bearing answers with a page of its own that posts the answer again, from this site, with the cookies.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from django.contrib import auth, messages
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -50,6 +52,8 @@ PENDING_KEPT = 5
 # An assertion id seen once is refused for this long (longer than any assertion here is valid).
 USED_SECONDS = 24 * 3600
 LOGOUT_REQUEST_SESSION_KEY = "saml_logout_request"
+# The field that marks an answer posted again from Bearing's own page (see assertion_consumer).
+CONTINUED = "continued"
 
 
 class ProviderUnavailable(Exception):
@@ -299,8 +303,12 @@ def assertion_consumer(request: HttpRequest) -> HttpResponse:
     be signed by the provider, name Bearing as audience and this address as destination, be within its time
     conditions, and not have been used before; then the account must be active."""
     _enabled()
-    pending = _pending(request)
     encoded = request.POST.get("SAMLResponse", "")
+    if encoded and PENDING_COOKIE not in request.COOKIES and request.POST.get(CONTINUED) != "1":
+        # a cross-site POST that came without Bearing's cookies: posted again from this site, it brings them
+        context = {"saml_response": encoded, "relay_state": request.POST.get("RelayState", "")}
+        return render(request, "identity/saml_continue.html", context)
+    pending = _pending(request)
     response = _consume(request, pending, encoded)
     _keep_pending(request, response, pending)
     return response

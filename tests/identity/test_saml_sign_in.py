@@ -187,7 +187,11 @@ def test_a_response_posted_in_another_browser_is_refused(client, saml_settings):
     saml_settings.person("eve", groups=["portfolio-office"])
     answer = provider_answer(client, saml_settings, "eve")
     other = Client()
-    response = post_answer(other, answer)
+    # the answer arrives without Bearing's cookies: Bearing's page posts it again, from this site
+    again = post_answer(other, answer)
+    assert again.status_code == 200
+    assert 'name="continued" value="1"' in again.content.decode()
+    response = post_answer(other, {**answer, "continued": "1"})
     refused_without_account(response, "eve", provider.STATE_MISMATCH, "InResponseTo did not match")
     page = other.get("/accounts/login/")
     assert provider.STATE_MISMATCH.replace("'", "&#x27;") in page.content.decode()
@@ -199,8 +203,9 @@ def test_a_response_used_twice_is_refused_the_second_time(client, saml_settings)
     answer = provider_answer(client, saml_settings, "ivo")
     assert post_answer(client, answer)["Location"] == "/"
     client.logout()
-    # when the same response is posted again
-    replay = post_answer(client, answer)
+    # when the same response is posted again (and again from Bearing's page: its request's cookie is gone)
+    assert post_answer(client, answer).status_code == 200
+    replay = post_answer(client, {**answer, "continued": "1"})
     # then it is refused: its request was used up
     assert replay["Location"] == "/accounts/login/"
     assert messages_of(replay) == [provider.STATE_MISMATCH]
@@ -248,13 +253,33 @@ def test_a_refusal_by_the_provider_is_reported(client, saml_settings):
     ],
 )
 def test_a_malformed_post_gets_a_message_not_an_error(client, saml_settings, data, message, detail):
-    # when the assertion consumer is posted something that is no answer of the provider
-    response = client.post("/identity/saml/acs/", data)
+    # when the assertion consumer is posted something that is no answer of the provider (posted again from
+    # Bearing's page, as an answer without Bearing's cookie is)
+    response = client.post("/identity/saml/acs/", {**data, "continued": "1"})
     # then the login page says so, and the audit log has the failure
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
     assert messages_of(response) == [message]
     assert events() == [(EventKind.SIGN_IN_FAILED, "", f"identity provider: {detail}")]
+
+
+def test_an_answer_without_bearings_cookie_is_posted_again_from_this_site(client, saml_settings):
+    # given an answer that arrives by a cross-site POST, without Bearing's cookies
+    hostile = '"><script>alert(1)</script>'
+    # when it is posted
+    page = Client().post("/identity/saml/acs/", {"SAMLResponse": hostile, "RelayState": "r&d"})
+    # then Bearing's page posts it again to the assertion consumer, with every value escaped, and nothing
+    # is logged yet
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert '<form method="post" action="/identity/saml/acs/" id="saml-continue" novalidate>' in body
+    assert (
+        '<input type="hidden" name="SAMLResponse" value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">'
+        in body
+    )
+    assert '<input type="hidden" name="RelayState" value="r&amp;d">' in body
+    assert '<script src="/static/js/saml-continue.js"></script>' in body
+    assert events() == []
 
 
 def test_a_get_of_the_assertion_consumer_gets_a_message(client, saml_settings):
