@@ -5,13 +5,11 @@ directory moves them to another group, their next sign-in brings the new role.""
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from playwright.sync_api import expect
 
 from identity import saml
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, allow_form_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -29,9 +27,7 @@ def test_a_new_employee_signs_in_through_the_saml_provider(page, live_server, sa
     # provider named in the environment)
     settings.BEARING_LOCAL_PASSWORDS = False
     settings.BEARING_BASE_URL = live_server.url
-    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
-    policy["DIRECTIVES"]["form-action"].append(saml_settings.url)
-    settings.CONTENT_SECURITY_POLICY = policy
+    allow_form_action(settings, saml_settings.url)
     saml_settings.serve(live_server.url)
     saml_settings.person("nina", groups=["portfolio-office"], first_name="Nina", last_name="Newhire")
     # when she opens the initiative register: the login page offers only the provider
