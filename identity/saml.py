@@ -226,6 +226,7 @@ EMAIL_ATTRIBUTES = (
     "email",
     "mail",
     "urn:oid:0.9.2342.19200300.100.1.3",
+    "urn:oid:1.2.840.113549.1.9.1",
     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
 )
 FIRST_NAME_ATTRIBUTES = (
