@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 from onelogin.saml2.constants import OneLogin_Saml2_Constants
+from onelogin.saml2.errors import OneLogin_Saml2_Error
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 from onelogin.saml2.response import OneLogin_Saml2_Response
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
@@ -170,7 +171,10 @@ def _request_data(request: HttpRequest) -> dict[str, Any]:
 
 
 def _auth(request: HttpRequest) -> OneLogin_Saml2_Auth:
-    return OneLogin_Saml2_Auth(_request_data(request), old_settings=saml_settings())
+    try:
+        return OneLogin_Saml2_Auth(_request_data(request), old_settings=saml_settings())
+    except OneLogin_Saml2_Error as error:  # what the metadata said cannot be used
+        raise ProviderUnavailable(f"unusable settings ({error})"[:200]) from None
 
 
 def _pending(request: HttpRequest) -> dict[str, str]:
@@ -182,9 +186,14 @@ def _pending(request: HttpRequest) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
+def _cookie_path() -> str:
+    """/identity/saml/: the sign-in start (which adds to the pending requests) and the assertion consumer."""
+    return reverse("identity:saml-acs").removesuffix("acs/")
+
+
 def _keep_pending(request: HttpRequest, response: HttpResponse, pending: dict[str, str]) -> None:
     if not pending:
-        response.delete_cookie(PENDING_COOKIE, path=reverse("identity:saml-acs"))
+        response.delete_cookie(PENDING_COOKIE, path=_cookie_path())
         return
     secure = request.is_secure()
     response.set_signed_cookie(
@@ -192,7 +201,7 @@ def _keep_pending(request: HttpRequest, response: HttpResponse, pending: dict[st
         json.dumps(pending),
         salt=PENDING_SALT,
         max_age=PENDING_SECONDS,
-        path=reverse("identity:saml-acs"),
+        path=_cookie_path(),
         secure=secure,
         httponly=True,
         # the answer is a cross-site POST: only SameSite=None sends the cookie with it (and needs https)
@@ -287,10 +296,10 @@ def sign_in_start(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _answered_request(encoded: str) -> str | None:
+def _answered_request(saml: OneLogin_Saml2_Auth, encoded: str) -> str | None:
     """The id of the sign-in request the (not yet checked) answer says it answers; None when unreadable."""
     try:
-        answer = OneLogin_Saml2_Response(OneLogin_Saml2_Settings(saml_settings()), encoded)
+        answer = OneLogin_Saml2_Response(saml.get_settings(), encoded)
         value = answer.document.get("InResponseTo")
     except Exception:  # base64, XML and python3-saml's own errors: the answer cannot be read
         return None
@@ -322,7 +331,7 @@ def _consume(request: HttpRequest, pending: dict[str, str], encoded: str) -> Htt
         saml = _auth(request)
     except ProviderUnavailable as error:
         return failed(request, Refused(str(error), message=UNREACHABLE))
-    answered = _answered_request(encoded)
+    answered = _answered_request(saml, encoded)
     if answered is None:
         return failed(request, Refused("unreadable response", message=UNREADABLE))
     if not answered or answered not in pending:
@@ -369,14 +378,17 @@ def logout_url(request: HttpRequest, plan: dict[str, Any]) -> tuple[str, str] | 
         return None
     if not saml.get_settings().get_idp_slo_url():
         return None
-    target = saml.logout(
-        return_to=_site(resolve_url("login")),
-        name_id=plan.get("name_id"),
-        session_index=plan.get("session_index"),
-        name_id_format=plan.get("name_id_format"),
-        nq=plan.get("name_id_nq"),
-        spnq=plan.get("name_id_spnq"),
-    )
+    try:
+        target = saml.logout(
+            return_to=_site(resolve_url("login")),
+            name_id=plan.get("name_id"),
+            session_index=plan.get("session_index"),
+            name_id_format=plan.get("name_id_format"),
+            nq=plan.get("name_id_nq"),
+            spnq=plan.get("name_id_spnq"),
+        )
+    except OneLogin_Saml2_Error:  # the session's NameID cannot make a request: sign out here only
+        return None
     return target, saml.get_last_request_id()
 
 

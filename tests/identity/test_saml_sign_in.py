@@ -282,6 +282,21 @@ def test_an_answer_without_bearings_cookie_is_posted_again_from_this_site(client
     assert events() == []
 
 
+def test_two_sign_ins_started_in_two_tabs_both_work(client, saml_settings):
+    # given Tom starts a sign-in in one tab, then another in a second tab
+    saml_settings.person("tom", groups=[])
+    first = provider_answer(client, saml_settings, "tom", start="/identity/saml/login/?next=/initiatives/")
+    cookie = client.cookies[saml.PENDING_COOKIE]
+    assert cookie["path"] == "/identity/saml/"
+    assert cookie["samesite"] == "Lax"
+    assert cookie["httponly"] is True
+    second = provider_answer(client, saml_settings, "tom", start="/identity/saml/login/?next=/objectives/")
+    # when the first tab's answer arrives, then the second's
+    assert post_answer(client, first)["Location"] == "/initiatives/"
+    # then both are honoured
+    assert post_answer(client, second)["Location"] == "/objectives/"
+
+
 def test_a_get_of_the_assertion_consumer_gets_a_message(client, saml_settings):
     response = client.get("/identity/saml/acs/")
     assert response.status_code == 302

@@ -26,8 +26,13 @@ SERVICE: dict[str, str] = {}
 NS = {"samlp": C.NS_SAMLP, "saml": C.NS_SAML}
 
 
+def _setting(name: str) -> str:
+    """The provider's own settings (tests/saml_idp/settings.py), which Bearing's settings type knows nothing of."""
+    return str(getattr(settings, name))
+
+
 def entity_id() -> str:
-    return f"{settings.IDP_URL}/metadata"
+    return f"{_setting('IDP_URL')}/metadata"
 
 
 def _instant(moment: datetime.datetime) -> str:
@@ -35,7 +40,7 @@ def _instant(moment: datetime.datetime) -> str:
 
 
 def _certificate_body() -> str:
-    return "".join(line for line in settings.IDP_CERTIFICATE.splitlines() if "-----" not in line)
+    return "".join(line for line in _setting("IDP_CERTIFICATE").splitlines() if "-----" not in line)
 
 
 def metadata(request: HttpRequest) -> HttpResponse:
@@ -44,8 +49,8 @@ def metadata(request: HttpRequest) -> HttpResponse:
   <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     <md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>
       <ds:X509Certificate>{_certificate_body()}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-    <md:SingleLogoutService Binding="{C.BINDING_HTTP_REDIRECT}" Location="{settings.IDP_URL}/slo"/>
-    <md:SingleSignOnService Binding="{C.BINDING_HTTP_REDIRECT}" Location="{settings.IDP_URL}/sso"/>
+    <md:SingleLogoutService Binding="{C.BINDING_HTTP_REDIRECT}" Location="{_setting("IDP_URL")}/slo"/>
+    <md:SingleSignOnService Binding="{C.BINDING_HTTP_REDIRECT}" Location="{_setting("IDP_URL")}/sso"/>
   </md:IDPSSODescriptor>
 </md:EntityDescriptor>"""
     return HttpResponse(document, content_type="application/samlmetadata+xml")
@@ -104,7 +109,7 @@ def _response(username: str, person: dict[str, Any], authn_request: etree._Eleme
 </samlp:Response>"""
     if bend.get("sign", True):
         document = OneLogin_Saml2_Utils.add_sign(
-            document, settings.IDP_PRIVATE_KEY, settings.IDP_CERTIFICATE, sign_algorithm=C.RSA_SHA256
+            document, _setting("IDP_PRIVATE_KEY"), _setting("IDP_CERTIFICATE"), sign_algorithm=C.RSA_SHA256
         ).decode()
     return document
 
@@ -166,7 +171,7 @@ def single_logout(request: HttpRequest) -> HttpResponse:
 
 
 def _allowed(request: HttpRequest) -> bool:
-    return request.headers.get("X-Seed-Token") == settings.IDP_SEED_TOKEN
+    return request.headers.get("X-Seed-Token") == _setting("IDP_SEED_TOKEN")
 
 
 def seed(request: HttpRequest) -> HttpResponse:
