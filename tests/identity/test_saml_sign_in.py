@@ -172,11 +172,11 @@ def test_an_expired_assertion_is_refused(client, saml_settings):
     )
 
 
-def test_a_response_to_a_request_bearing_did_not_send_is_refused(client, saml_settings):
-    # given the provider answers with another request's id (correctly signed)
-    saml_settings.person(
-        "ina", groups=["portfolio-office"], answer={"in_response_to": "_not-one-of-bearings"}
-    )
+@pytest.mark.parametrize("in_response_to", ["_not-one-of-bearings", ""])
+def test_a_response_to_a_request_bearing_did_not_send_is_refused(client, saml_settings, in_response_to):
+    # given the provider answers with another request's id, or with none (a sign-in it started itself),
+    # correctly signed
+    saml_settings.person("ina", groups=["portfolio-office"], answer={"in_response_to": in_response_to})
     # when the answer arrives
     response = sign_in_through_idp(client, saml_settings, "ina")
     # then no request of this browser matches it
@@ -402,3 +402,15 @@ def test_sign_in_requests_are_signed_with_bearings_key(client, saml_settings, se
     # and the provider still signs the person in
     saml_settings.person("sig", groups=[])
     assert sign_in_through_idp(client, saml_settings, "sig")["Location"] == "/"
+
+
+def test_an_admin_from_the_directory_is_not_asked_for_bearings_second_factor(client, saml_settings, settings):
+    # given admins must have a second factor, and the directory's IT admins are Bearing admins
+    settings.BEARING_REQUIRE_2FA_FOR_ADMINS = True
+    settings.BEARING_SAML_ROLE_MAP = {roles.ADMIN: ("it-admins",)}
+    saml_settings.person("ada", groups=["it-admins"])
+    # when Ada signs in through the provider (which asks for its own second factor)
+    sign_in_through_idp(client, saml_settings, "ada")
+    # then she is an admin and reaches Bearing's pages without enrolling one here
+    assert roles_held(User.objects.get(username="ada")) == {roles.ADMIN}
+    assert client.get("/accounts/people/").status_code == 200
