@@ -3,10 +3,14 @@ variable when they cannot work, and the certificate and key readers behind them.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from identity.saml_config import SamlConfigError, certificate_body, private_key_pem
-from tests.identity.test_oidc_settings import start_settings
+from tests.identity.test_oidc_settings import ROOT, start_settings
 from tests.saml_idp.fixtures import key_and_certificate
 
 KEY, CERTIFICATE = key_and_certificate("settings test")
@@ -86,3 +90,35 @@ def test_a_configuration_that_cannot_work_stops_the_start(env, message):
     started = start_settings(**env)
     assert started.returncode != 0
     assert f"ConfigurationError: {message}" in started.stderr
+
+
+def test_the_providers_logout_origins_are_allowed_as_form_actions():
+    # given an OpenID Connect issuer and a SAML provider with a single logout address on another host
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("BEARING_", "DJANGO_CSP"))},
+        "DJANGO_DEBUG": "true",
+        **IDP,
+        "BEARING_SAML_IDP_SLO_URL": "https://logout.example.org/slo?tenant=acme",
+        "BEARING_OIDC_ISSUER": "https://login.example.com:8443/realms/acme",
+        "BEARING_OIDC_CLIENT_ID": "bearing",
+        "BEARING_OIDC_CLIENT_SECRET": "s",
+    }
+    # when the settings load
+    started = subprocess.run(
+        [sys.executable, "-c", PRINT_FORM_ACTION],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # then the logout button's form may lead to both providers' origins, and nowhere else
+    assert started.returncode == 0, started.stderr
+    assert (
+        started.stdout.splitlines()[-1] == "'self' https://login.example.com:8443 https://logout.example.org"
+    )
+
+
+PRINT_FORM_ACTION = (
+    "import config.settings as s; print(' '.join(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']))"
+)
