@@ -7,8 +7,10 @@ Production sets DATABASE_URL (PostgreSQL) and REDIS_URL (Celery broker and cache
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -16,6 +18,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from config.env import ConfigurationError, env_bool, env_int, env_list, env_str, log_format
 from identity.role_map import RoleMapError, parse_role_map
+from identity.saml_config import SamlConfigError, certificate_body, http_address, private_key_pem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -158,6 +161,8 @@ AUTHENTICATION_BACKENDS = [
     "identity.backends.LocalPasswordBackend",
     # the identity provider's sign-in (identity.oidc); asks nothing of a password sign-in
     "identity.oidc.ProviderBackend",
+    # the SAML identity provider's sign-in (identity.saml); answers only its assertion consumer
+    "identity.saml.SamlBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -267,13 +272,68 @@ if BEARING_OIDC_ENABLED:
         )
     if "openid" not in OIDC_RP_SCOPES.split():
         raise ConfigurationError(f"BEARING_OIDC_SCOPES={OIDC_RP_SCOPES!r} must include openid")
+
+# SAML 2.0 sign-in (identity.saml, docs/identity.md): on when the identity provider is named, by its metadata
+# address (read at the first sign-in) or by its entity ID, sign-in address and signing certificate.
+BEARING_SAML_IDP_METADATA_URL = env_str("BEARING_SAML_IDP_METADATA_URL").strip()
+BEARING_SAML_IDP_ENTITY_ID = env_str("BEARING_SAML_IDP_ENTITY_ID").strip()
+BEARING_SAML_IDP_SSO_URL = env_str("BEARING_SAML_IDP_SSO_URL").strip()
+BEARING_SAML_IDP_SLO_URL = env_str("BEARING_SAML_IDP_SLO_URL").strip()
+BEARING_SAML_ENABLED = bool(BEARING_SAML_IDP_METADATA_URL or BEARING_SAML_IDP_ENTITY_ID)
+# unset: the site's metadata address (BEARING_BASE_URL + /identity/saml/metadata/)
+BEARING_SAML_SP_ENTITY_ID = env_str("BEARING_SAML_SP_ENTITY_ID").strip()
+BEARING_SAML_BUTTON_LABEL = env_str("BEARING_SAML_BUTTON_LABEL", "Sign in with your organisation account")
+# unset: the assertion's NameID is the username
+BEARING_SAML_USERNAME_ATTRIBUTE = env_str("BEARING_SAML_USERNAME_ATTRIBUTE").strip()
+BEARING_SAML_GROUPS_ATTRIBUTE = env_str("BEARING_SAML_GROUPS_ATTRIBUTE", "groups").strip()
+BEARING_SAML_TIMEOUT = env_int("BEARING_SAML_TIMEOUT", 10, minimum=1)
+try:
+    BEARING_SAML_ROLE_MAP = parse_role_map(env_str("BEARING_SAML_ROLE_MAP"))
+except RoleMapError as _error:
+    raise ConfigurationError(f"BEARING_SAML_ROLE_MAP {_error}") from None
+
+
+def _saml_value(name: str, check: Callable[[str], str]) -> str:
+    raw = env_str(name).strip()
+    try:
+        return check(raw) if raw else ""
+    except SamlConfigError as error:
+        raise ConfigurationError(f"{name} {error}") from None
+
+
+BEARING_SAML_IDP_X509_CERT = _saml_value("BEARING_SAML_IDP_X509_CERT", certificate_body)
+# Bearing's own key and certificate: its sign-in and logout requests are signed with them when both are set.
+BEARING_SAML_SP_PRIVATE_KEY = _saml_value("BEARING_SAML_SP_PRIVATE_KEY", private_key_pem)
+BEARING_SAML_SP_X509_CERT = _saml_value("BEARING_SAML_SP_X509_CERT", certificate_body)
+for _name in ("BEARING_SAML_IDP_METADATA_URL", "BEARING_SAML_IDP_SSO_URL", "BEARING_SAML_IDP_SLO_URL"):
+    _saml_value(_name, http_address)
+if BEARING_SAML_ENABLED:
+    if not BEARING_SAML_IDP_METADATA_URL and not (BEARING_SAML_IDP_SSO_URL and BEARING_SAML_IDP_X509_CERT):
+        raise ConfigurationError(
+            "BEARING_SAML_IDP_ENTITY_ID needs BEARING_SAML_IDP_SSO_URL and BEARING_SAML_IDP_X509_CERT "
+            "(or set BEARING_SAML_IDP_METADATA_URL instead)"
+        )
+    if bool(BEARING_SAML_SP_PRIVATE_KEY) != bool(BEARING_SAML_SP_X509_CERT):
+        raise ConfigurationError("BEARING_SAML_SP_PRIVATE_KEY and BEARING_SAML_SP_X509_CERT go together")
+elif BEARING_SAML_IDP_SSO_URL or BEARING_SAML_IDP_X509_CERT:
+    raise ConfigurationError(
+        "BEARING_SAML_IDP_SSO_URL and BEARING_SAML_IDP_X509_CERT need BEARING_SAML_IDP_ENTITY_ID"
+    )
+
 # false: the login page offers only the identity provider and refuses passwords; the break-glass command
 # (manage.py break_glass) still signs an administrator in with a one-time link.
 BEARING_LOCAL_PASSWORDS = env_bool("BEARING_LOCAL_PASSWORDS", True)
-if not BEARING_LOCAL_PASSWORDS and not BEARING_OIDC_ENABLED:
+if not BEARING_LOCAL_PASSWORDS and not (BEARING_OIDC_ENABLED or BEARING_SAML_ENABLED):
     raise ConfigurationError(
-        "BEARING_LOCAL_PASSWORDS=false needs OpenID Connect sign-in (BEARING_OIDC_ISSUER)"
+        "BEARING_LOCAL_PASSWORDS=false needs OpenID Connect sign-in (BEARING_OIDC_ISSUER) "
+        "or SAML sign-in (BEARING_SAML_IDP_METADATA_URL or BEARING_SAML_IDP_ENTITY_ID)"
     )
+# Signing out sends the browser from the logout button's form on to the provider's logout: browsers hold that
+# redirect to the form-action directive, so the providers' origins are allowed there.
+for _address in (BEARING_OIDC_ISSUER, BEARING_SAML_IDP_SLO_URL, BEARING_SAML_IDP_METADATA_URL):
+    if _address:
+        _parts = urlsplit(_address)
+        _CSP["DIRECTIVES"]["form-action"].append(f"{_parts.scheme}://{_parts.netloc}")
 # A break-glass sign-in link works for this many minutes, once.
 BEARING_BREAK_GLASS_MINUTES = env_int("BEARING_BREAK_GLASS_MINUTES", 15, minimum=1)
 

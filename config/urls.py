@@ -8,7 +8,7 @@ from api.urls import api_urlpatterns
 from config import accounts, views
 from config.converters import ExportFormatConverter, IdConverter
 from core import monitoring
-from identity import signin
+from identity import signin, signout
 
 register_converter(IdConverter, "id")
 register_converter(ExportFormatConverter, "fmt")
@@ -23,7 +23,7 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("metrics", monitoring.metrics_view, name="metrics"),
     path("accounts/login/", signin.SignInView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", signout.SignOutView.as_view(), name="logout"),
     path("accounts/password/change/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/change/done/",

@@ -15,9 +15,19 @@ def local_passwords_on() -> bool:
 
 
 def sign_in_choices() -> dict[str, Any]:
-    """The login page's context: whether it shows the password form and the identity provider's button."""
+    """The login page's context: whether it shows the password form and the identity providers' buttons
+    (OpenID Connect, SAML)."""
     return {
         "local_passwords": local_passwords_on(),
         "provider_sign_in": settings.BEARING_OIDC_ENABLED,
         "provider_label": settings.BEARING_OIDC_BUTTON_LABEL,
+        "saml_sign_in": settings.BEARING_SAML_ENABLED,
+        "saml_label": settings.BEARING_SAML_BUTTON_LABEL,
     }
+
+
+def provider_button_label() -> str:
+    """The label of the login page's (first) identity provider button, for the invitation e-mail."""
+    if settings.BEARING_OIDC_ENABLED or not settings.BEARING_SAML_ENABLED:
+        return settings.BEARING_OIDC_BUTTON_LABEL
+    return settings.BEARING_SAML_BUTTON_LABEL

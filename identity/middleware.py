@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.redirects import with_next
-from identity import oidc, services, two_factor
+from identity import provider, services, two_factor
 from identity.models import EventKind
 from identity.receivers import ENDING_ATTRIBUTE
 
@@ -78,7 +78,7 @@ class SecondFactorRequiredMiddleware:
             settings.BEARING_REQUIRE_2FA_FOR_ADMINS
             and request.user.is_authenticated
             and two_factor.required_for(request.user)
-            and not oidc.signed_in_through_provider(request)
+            and not provider.signed_in_through_provider(request)
             and not request.user.is_verified()  # type: ignore[union-attr,attr-defined]
             and request.path_info not in {reverse("identity:two-factor"), reverse("logout")}
             and not request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/"))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
 from django.contrib import auth, messages
-from django.contrib.auth import BACKEND_SESSION_KEY, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,23 +23,13 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from core.redirects import safe_next
-from identity import services
-from identity.models import EventKind
+from identity import provider
+from identity.provider import ANSWER_MISMATCH, STATE_MISMATCH, UNREACHABLE, Refused, failed
 from identity.receivers import FAILURE_ATTRIBUTE, SIGN_IN_DETAIL_ATTRIBUTE
 
 BACKEND_PATH = "identity.oidc.ProviderBackend"
-SIGNED_IN_DETAIL = "through the identity provider"
-
-AGAIN = "Sign in again."
-STATE_MISMATCH = (
-    "The sign-in could not be completed: it was not started in this browser, or it was already used. " + AGAIN
-)
-ANSWER_MISMATCH = (
-    "The sign-in could not be completed: the identity provider's answer did not match it. " + AGAIN
-)
-UNREACHABLE = "The identity provider could not be reached. Try again in a moment, or ask your administrator."
-REFUSED = "The identity provider did not sign you in."
-DEACTIVATED = "Your Bearing account is deactivated: ask an administrator."
+# The ID token, kept in the session once signed in, for the provider's logout (its id_token_hint).
+ID_TOKEN_ATTRIBUTE = "_identity_oidc_id_token"
 
 
 class ProviderUnavailable(Exception):
@@ -76,23 +67,6 @@ def discovery() -> dict[str, Any]:
 def forget_discovery() -> None:
     with _discovery_lock:
         _discovered.clear()
-
-
-def signed_in_through_provider(request: HttpRequest) -> bool:
-    """Whether this session was signed in by the identity provider (which asks for its own second factor)."""
-    return hasattr(request, "session") and request.session.get(BACKEND_SESSION_KEY) == BACKEND_PATH
-
-
-class Refused(Exception):
-    def __init__(self, detail: str, *, username: str = "", message: str = REFUSED) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.username = username
-        self.message = message
-
-
-def _refuse(request: HttpRequest, refused: Refused) -> None:
-    setattr(request, FAILURE_ATTRIBUTE, refused)
 
 
 class ProviderBackend(OIDCAuthenticationBackend):
@@ -159,43 +133,18 @@ class ProviderBackend(OIDCAuthenticationBackend):
 
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> Any:
         claims = self.get_userinfo(access_token, id_token, payload)
-        claim = settings.BEARING_OIDC_USERNAME_CLAIM
-        username = claims.get(claim)
-        if not isinstance(username, str) or not username.strip() or len(username.strip()) > 150:
-            _refuse(self.request, Refused(f"the provider sent no usable {claim!r} claim"))
-            return None
-        username = username.strip()
-        existing = self.UserModel.objects.filter(username__iexact=username).first()
-        if existing is not None and not existing.is_active:
-            _refuse(
-                self.request, Refused("account deactivated", username=existing.username, message=DEACTIVATED)
-            )
-            return None
-        groups = claims.get(settings.BEARING_OIDC_GROUPS_CLAIM)
-        return services.account_signed_in_by_provider(
-            username=existing.username if existing is not None else username,
-            email=_text(claims.get("email")),
-            first_name=_text(claims.get("given_name")),
-            last_name=_text(claims.get("family_name")),
-            groups=groups,
-            request=self.request,
+        user = provider.account_signed_in(
+            self.request,
+            username=claims.get(settings.BEARING_OIDC_USERNAME_CLAIM),
+            source=f"{settings.BEARING_OIDC_USERNAME_CLAIM!r} claim",
+            email=provider.text(claims.get("email")),
+            first_name=provider.text(claims.get("given_name")),
+            last_name=provider.text(claims.get("family_name")),
+            groups=claims.get(settings.BEARING_OIDC_GROUPS_CLAIM),
+            rule=settings.BEARING_OIDC_ROLE_MAP,
         )
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _failed(request: HttpRequest, refused: Refused) -> HttpResponse:
-    """Back to the login page with the message; the failure in the audit log."""
-    services.event_record(
-        kind=EventKind.SIGN_IN_FAILED,
-        username=refused.username,
-        request=request,
-        detail=f"identity provider: {refused.detail}",
-    )
-    messages.error(request, refused.message)
-    return HttpResponseRedirect(resolve_url("login"))
+        setattr(self.request, ID_TOKEN_ATTRIBUTE, id_token)
+        return user
 
 
 class SignInStartView(OIDCAuthenticationRequestView):
@@ -210,7 +159,7 @@ class SignInStartView(OIDCAuthenticationRequestView):
         try:
             self.OIDC_OP_AUTH_ENDPOINT = discovery()["authorization_endpoint"]
         except ProviderUnavailable as error:
-            return _failed(request, Refused(str(error), message=UNREACHABLE))
+            return failed(request, Refused(str(error), message=UNREACHABLE))
         self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
         return super().get(request)
 
@@ -230,27 +179,53 @@ class SignInCallbackView(OIDCAuthenticationCallbackView):
             request.session.save()
         if request.GET.get("error"):
             error = request.GET["error"][:100]
-            return _failed(request, Refused(f"refused ({error})"))
+            return failed(request, Refused(f"refused ({error})"))
         if not request.GET.get("code") or not isinstance(started, dict):
-            return _failed(request, Refused("state did not match", message=STATE_MISMATCH))
+            return failed(request, Refused("state did not match", message=STATE_MISMATCH))
         try:
             user = auth.authenticate(
                 request=request, nonce=started.get("nonce"), code_verifier=started.get("code_verifier")
             )
         except SuspiciousOperation as error:
-            return _failed(request, Refused(str(error)[:200], message=ANSWER_MISMATCH))
+            return failed(request, Refused(str(error)[:200], message=ANSWER_MISMATCH))
         except (requests.RequestException, ProviderUnavailable, ValueError) as error:
-            return _failed(request, Refused(f"unreachable ({type(error).__name__})", message=UNREACHABLE))
+            return failed(request, Refused(f"unreachable ({type(error).__name__})", message=UNREACHABLE))
         if user is None or not user.is_active:
             # recorded by the failed-sign-in signal (identity.receivers), with the reason set by the backend
             refused = getattr(request, FAILURE_ATTRIBUTE, None) or Refused("refused")
             messages.error(request, refused.message)
             return HttpResponseRedirect(resolve_url("login"))
         self.user = user
-        setattr(request, SIGN_IN_DETAIL_ATTRIBUTE, SIGNED_IN_DETAIL)
-        return self.login_success()
+        setattr(request, SIGN_IN_DETAIL_ATTRIBUTE, provider.SIGNED_IN_DETAIL)
+        response = self.login_success()
+        request.session[provider.SIGN_OUT_SESSION_KEY] = {
+            "protocol": "oidc",
+            "id_token": getattr(request, ID_TOKEN_ATTRIBUTE, ""),
+        }
+        return response
 
     @property
     def success_url(self) -> str:
         default = resolve_url(settings.LOGIN_REDIRECT_URL)
         return safe_next(self.request, self.request.session.get("oidc_login_next"), default)
+
+
+def logout_url(plan: dict[str, Any]) -> str | None:
+    """The provider's logout (RP-initiated logout: end_session_endpoint, with the session's ID token as a
+    hint and the login page to come back to); None when the provider advertises none."""
+    if not settings.BEARING_OIDC_ENABLED:
+        return None
+    try:
+        endpoint = discovery().get("end_session_endpoint")
+    except ProviderUnavailable:
+        return None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return None
+    query = urlencode(
+        {
+            "id_token_hint": str(plan.get("id_token") or ""),
+            "post_logout_redirect_uri": settings.BEARING_BASE_URL.rstrip("/") + resolve_url("login"),
+            "client_id": settings.OIDC_RP_CLIENT_ID,
+        }
+    )
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"

@@ -24,7 +24,7 @@ from django.utils.http import urlsafe_base64_encode
 from core import roles
 from core.client_ip import client_ip
 from core.errors import ApplicationError, NotAllowed
-from core.sign_in import local_passwords_on
+from core.sign_in import local_passwords_on, provider_button_label
 from identity import role_map
 from identity.models import AuditEvent, EventKind, SignInSession
 from identity.tokens import invitation_tokens
@@ -246,7 +246,7 @@ def invitation_send(user: Any) -> None:
         "link": invitation_link(user) if passwords else login,
         "days": settings.BEARING_INVITATION_DAYS,
         "passwords": passwords,
-        "provider": settings.BEARING_OIDC_BUTTON_LABEL,
+        "provider": provider_button_label(),
     }
     send_mail(
         subject="You are invited to Bearing",
@@ -341,13 +341,14 @@ def account_signed_in_by_provider(
     first_name: str,
     last_name: str,
     groups: object,
+    rule: dict[str, tuple[str, ...]],
     request: HttpRequest | None = None,
 ) -> AbstractUser:
     """The identity provider vouched for `username`: its account is made at the first sign-in (no password),
-    its name and e-mail follow the provider's, and the roles that BEARING_OIDC_ROLE_MAP names follow its
-    groups (given when they are in them, taken when they are not); roles the rule does not name stay as
-    admins set them in Bearing. A role change is logged with the old and new roles."""
-    rule = settings.BEARING_OIDC_ROLE_MAP
+    its name and e-mail follow the provider's, and the roles that the provider's `rule` (BEARING_OIDC_ROLE_MAP
+    or BEARING_SAML_ROLE_MAP) names follow its groups (given when they are in them, taken when they are not);
+    roles the rule does not name stay as admins set them in Bearing. A role change is logged with the old and
+    new roles."""
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
         created = user is None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from identity import oidc, signin, views
+from identity import oidc, saml, signin, views
 
 app_name = "identity"
 
@@ -21,6 +21,10 @@ urlpatterns = [
     path("accounts/login/code/", signin.sign_in_code, name="sign-in-code"),
     path("accounts/login/provider/", oidc.SignInStartView.as_view(), name="oidc-start"),
     path("accounts/login/provider/callback/", oidc.SignInCallbackView.as_view(), name="oidc-callback"),
+    path("identity/saml/metadata/", saml.metadata, name="saml-metadata"),
+    path("identity/saml/login/", saml.sign_in_start, name="saml-start"),
+    path("identity/saml/acs/", saml.assertion_consumer, name="saml-acs"),
+    path("identity/saml/sls/", saml.single_logout, name="saml-sls"),
     path("accounts/login/break-glass/<str:uidb64>/<str:token>/", signin.break_glass, name="break-glass"),
     path("accounts/audit/", views.audit_list, name="audit-list"),
     path("accounts/security/", views.security, name="security"),

@@ -16,6 +16,7 @@ from core.browser import chromium_available, chromium_path
 from core.views import SHARED_PAGE_PREFIX
 from tests.factories import UserFactory
 from tests.oidc_provider.fixtures import oidc_provider, oidc_settings  # noqa: F401  (sign-in tests' provider)
+from tests.saml_idp.fixtures import saml_idp, saml_settings  # noqa: F401  (SAML sign-in tests' provider)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -6,6 +6,7 @@ screenshot of the page is saved under test-artifacts/ when a test fails.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -99,3 +100,11 @@ def login(page: object, username: str, password: str = "correct horse battery st
     page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
     with page.expect_navigation():  # type: ignore[attr-defined]  # the next goto must not race the POST
         page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+
+
+def allow_form_action(settings: Any, origin: str) -> None:
+    """Let a form's answer redirect to `origin` (an identity provider's logout), as config.settings does for
+    the providers named in the environment: browsers hold such a redirect to the form-action directive."""
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"].append(origin)
+    settings.CONTENT_SECURITY_POLICY = policy

@@ -1,13 +1,14 @@
 """A new employee signs in through the organisation's identity provider (a real one, tests/oidc_provider, in
-a process of its own) with local passwords switched off, and lands with the roles of their groups; when the
-directory moves them to another group, their next sign-in brings the new role."""
+a process of its own) with local passwords switched off, and lands with the roles of their groups; signing out
+ends the provider's session too; when the directory moves them to another group, their next sign-in brings the
+new role."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, allow_form_action
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -22,6 +23,8 @@ def sign_in_at_the_directory(page: object, username: str) -> None:
 def test_a_new_employee_signs_in_through_the_identity_provider(page, live_server, oidc_settings, settings):
     # given local passwords are off, and Nina of the directory is in the portfolio office
     settings.BEARING_LOCAL_PASSWORDS = False
+    settings.BEARING_BASE_URL = live_server.url
+    allow_form_action(settings, oidc_settings.url)
     oidc_settings.allow_redirect(live_server.url)
     oidc_settings.person("nina", groups=["portfolio-office"], first_name="Nina", last_name="Newhire")
     # when she opens the initiative register: the login page offers only the provider
@@ -37,9 +40,11 @@ def test_a_new_employee_signs_in_through_the_identity_provider(page, live_server
     main = page.get_by_role("navigation", name="Main")
     expect(main).to_contain_text("PMO")
     page.screenshot(path=str(ARTIFACTS / "oidc-signed-in.png"), full_page=True)
-    # when the directory moves her to the executive team and she signs in again (the seeding sets her
-    # directory password afresh, which ends her session at the provider: it asks for it again)
+    # when she logs out: the provider's session ends too, and she is back on Bearing's login page
     page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+    # when the directory moves her to the executive team and she signs in again (the provider asks for her
+    # password again: its session ended)
     oidc_settings.person("nina", groups=["exec-team"], first_name="Nina", last_name="Newhire")
     page.goto("/")
     sign_in_at_the_directory(page, "nina")

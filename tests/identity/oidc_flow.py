@@ -17,14 +17,20 @@ PASSWORD = "directory pass 1"
 BEARING = "http://testserver"
 
 
-def provider_answer(client: Client, provider: Provider, username: str, password: str = PASSWORD) -> str:
-    """Start a sign-in in Bearing, sign in at the provider, and return where the provider sends the browser
-    back (Bearing's callback path, with its code and state)."""
+def provider_answer(
+    client: Client,
+    provider: Provider,
+    username: str,
+    password: str = PASSWORD,
+    browser: requests.Session | None = None,
+) -> str:
+    """Start a sign-in in Bearing, sign in at the provider (in `browser`, to keep its session there), and
+    return where the provider sends the browser back (Bearing's callback path, with its code and state)."""
     start = client.get("/accounts/login/provider/")
     assert start.status_code == 302, start.status_code
     authorize = start["Location"]
     assert authorize.startswith(provider.issuer + "/authorize/")
-    browser = requests.Session()
+    browser = browser or requests.Session()
     login_page = browser.get(authorize, timeout=10)
     assert urlsplit(login_page.url).path == "/login/"
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page.text)

@@ -57,7 +57,11 @@ def test_roles_come_from_the_groups_the_rule_names(groups, expected):
 
 
 def start_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BEARING_OIDC", "BEARING_LOCAL"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BEARING_OIDC", "BEARING_SAML", "BEARING_LOCAL"))
+    }
     return subprocess.run(
         [sys.executable, "-c", "import config.settings"],
         cwd=ROOT,

@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from core import roles
-from identity import oidc
+from identity import oidc, provider
 from identity.models import AuditEvent, EventKind
 from identity.services import roles_held
 from tests.factories import UserFactory
@@ -98,7 +98,7 @@ def test_a_deactivated_account_cannot_sign_in_through_the_provider(client, oidc_
     # then she is back on the login page, told why, not signed in, and the failure is logged
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/"
-    assert messages_of(response) == [oidc.DEACTIVATED]
+    assert messages_of(response) == [provider.DEACTIVATED]
     assert not client.get("/accounts/login/").wsgi_request.user.is_authenticated
     assert events()[-1] == (EventKind.SIGN_IN_FAILED, "dora", "identity provider: account deactivated")
     dora.refresh_from_db()
@@ -157,7 +157,7 @@ def test_a_refusal_by_the_provider_is_reported(client, oidc_settings):
     state = start["Location"].split("state=")[1].split("&")[0]
     response = client.get(f"/accounts/login/provider/callback/?error=access_denied&state={state}")
     assert response["Location"] == "/accounts/login/"
-    assert messages_of(response) == [oidc.REFUSED]
+    assert messages_of(response) == [provider.REFUSED]
     assert events() == [(EventKind.SIGN_IN_FAILED, "", "identity provider: refused (access_denied)")]
 
 

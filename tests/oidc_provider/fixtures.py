@@ -63,11 +63,21 @@ class Provider:
         self._seed({"users": [{"username": username, "password": password, "groups": groups, **names}]})
 
     def allow_redirect(self, bearing_url: str) -> str:
-        """Let Bearing at `bearing_url` receive the browser back; returns the callback address."""
+        """Let Bearing at `bearing_url` receive the browser back (after sign-in, and after the provider's
+        logout); returns the callback address."""
         uri = f"{bearing_url.rstrip('/')}/accounts/login/provider/callback/"
         if uri not in self.redirect_uris:
             self.redirect_uris.add(uri)
-            self._seed({"client_secret": self.client_secret, "redirect_uris": sorted(self.redirect_uris)})
+            self._seed(
+                {
+                    "client_secret": self.client_secret,
+                    "redirect_uris": sorted(self.redirect_uris),
+                    "post_logout_redirect_uris": sorted(
+                        u.replace("/accounts/login/provider/callback/", "/accounts/login/")
+                        for u in self.redirect_uris
+                    ),
+                }
+            )
         return uri
 
 

@@ -45,6 +45,16 @@ OAUTH2_PROVIDER = {
     "OIDC_RSA_PRIVATE_KEY": os.environ["PROVIDER_RSA_KEY"],
     "OIDC_ISS_ENDPOINT": os.environ["PROVIDER_ISSUER"],
     "PKCE_REQUIRED": True,
+    # RP-initiated logout: the discovery document advertises end_session_endpoint; with the ID token of the
+    # signed-in person as a hint it signs them out without asking
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "SCOPES": {"openid": "OpenID Connect", "profile": "Profile", "email": "E-mail"},
     "OAUTH2_VALIDATOR_CLASS": "tests.oidc_provider.views.Validator",
+}
+# errors to stderr (the fixture discards it; point it at a file to see why the provider failed)
+LOGGING = {
+    "version": 1,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
 }

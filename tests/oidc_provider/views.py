@@ -33,8 +33,8 @@ class Validator(OAuth2Validator):
 @csrf_exempt
 @require_POST
 def seed(request: HttpRequest) -> HttpResponse:
-    """Set up what a test needs: people of the directory with their groups, and the client's secret and
-    redirect addresses. Only with the token the tests started the provider with."""
+    """Set up what a test needs: people of the directory with their groups, and the client's secret,
+    redirect addresses and addresses to come back to after logout. Only with the token the tests started the provider with."""
     if request.headers.get("X-Seed-Token") != getattr(settings, "PROVIDER_SEED_TOKEN", None):
         return HttpResponse(status=403)
     data = json.loads(request.body)
@@ -58,5 +58,6 @@ def seed(request: HttpRequest) -> HttpResponse:
         )
         app.client_secret = data["client_secret"]
         app.redirect_uris = " ".join(data.get("redirect_uris", []))
+        app.post_logout_redirect_uris = " ".join(data.get("post_logout_redirect_uris", []))
         app.save()
     return JsonResponse({"ok": True})
