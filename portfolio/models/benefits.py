@@ -82,7 +82,9 @@ class BenefitPeriod(models.Model):
         ordering = ["plan", "year", "quarter"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "year", "quarter"], name="benefit_period_quarter"),
-            models.CheckConstraint(condition=Q(quarter__gte=1, quarter__lte=4), name="benefit_period_q_range"),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="benefit_period_q_range"
+            ),
             models.CheckConstraint(
                 condition=Q(expected__isnull=False) | Q(actual__isnull=False),
                 name="benefit_period_not_empty",

@@ -84,7 +84,16 @@ def test_worked_example_attribution():
     assert result.shares[QUARTERS[2]].note == "No reading in the quarter."
     # And the derived actuals are the expected benefits times those fractions, to the cent
     actuals = [derived_actual(EXPECTED[q], result.shares[q], CENT) for q in QUARTERS]
-    assert actuals == [Decimal("3703.70"), Decimal("12000.00"), None, Decimal("20000.00"), None, None, None, None]
+    assert actuals == [
+        Decimal("3703.70"),
+        Decimal("12000.00"),
+        None,
+        Decimal("20000.00"),
+        None,
+        None,
+        None,
+        None,
+    ]
 
 
 def test_worked_example_realisation():
@@ -180,12 +189,18 @@ def test_no_expected_change_derives_nothing(own):
 
 def test_no_go_live_derives_nothing():
     result = support_calls(go_live=None)
-    assert (result.shares, result.note) == ({}, "The initiative has no go-live date: nothing is measured yet.")
+    assert (result.shares, result.note) == (
+        {},
+        "The initiative has no go-live date: nothing is measured yet.",
+    )
 
 
 def test_nothing_expected_to_date_forecasts_the_plan():
     # Given a plan whose benefits all lie ahead
-    periods = [Period(Quarter(2027, 1), Decimal("100"), None), Period(Quarter(2027, 2), Decimal("50.5"), None)]
+    periods = [
+        Period(Quarter(2027, 1), Decimal("100"), None),
+        Period(Quarter(2027, 2), Decimal("50.5"), None),
+    ]
     figures = realisation(periods, D(2026, 12, 31))
     # Then nothing is due, there is no rate, and the forecast is the plan itself
     assert (figures.expected_to_date, figures.realised_to_date, figures.rate, figures.variance_fraction) == (
@@ -199,7 +214,10 @@ def test_nothing_expected_to_date_forecasts_the_plan():
 
 def test_kpi_valued_plans_round_to_four_decimals():
     # Given a non-financial plan in NPS points, two thirds realised
-    periods = [Period(Quarter(2026, 1), Decimal("3"), Decimal("2")), Period(Quarter(2026, 2), Decimal("1"), None)]
+    periods = [
+        Period(Quarter(2026, 1), Decimal("3"), Decimal("2")),
+        Period(Quarter(2026, 2), Decimal("1"), None),
+    ]
     figures = realisation(periods, D(2026, 4, 1), KPI_PLACES)
     # Then the forecast is 2 + 1 x 2/3, to 4 decimals
     assert figures.forecast == Decimal("2.6667")
