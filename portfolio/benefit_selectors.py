@@ -56,7 +56,8 @@ def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int
         for initiative_id, kpi_id, change in Contribution.objects.filter(
             kpi_id__in=derived_kpis, expected_change__isnull=False
         ).values_list("initiative_id", "kpi_id", "expected_change"):
-            claims[kpi_id].append((initiative_id, change))
+            if kpi_id is not None and change is not None:
+                claims[kpi_id].append((initiative_id, change))
         for kpi_id, day, value in Reading.objects.filter(kpi_id__in=derived_kpis).values_list(
             "kpi_id", "date", "value"
         ):
@@ -69,14 +70,15 @@ def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int
         attribution = None
         if plan.source == ActualsSource.DERIVED and plan.kpi is not None:
             initiative = plan.line.case.initiative
-            own = [change for who, change in claims[plan.kpi_id] if who == initiative.pk]
+            kpi_claims = claims[plan.kpi.pk]
+            own = [change for who, change in kpi_claims if who == initiative.pk]
             attribution = benefits.attribute(
                 higher_is_better=plan.kpi.direction == Direction.INCREASE,
                 baseline_value=plan.kpi.baseline_value,
                 go_live=initiative.go_live_date,
-                readings=readings[plan.kpi_id],
+                readings=readings[plan.kpi.pk],
                 own_change=sum(own, Decimal("0")) if own else None,
-                other_changes=[change for who, change in claims[plan.kpi_id] if who != initiative.pk],
+                other_changes=[change for who, change in kpi_claims if who != initiative.pk],
                 quarters=[Quarter(p.year, p.quarter) for p in stored],
             )
             rows = []

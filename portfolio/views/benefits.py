@@ -82,10 +82,10 @@ def benefit_plan_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     plan = BenefitPlan.objects.filter(pk=pk).prefetch_related("periods").first()
     quarters = plan_quarters(line, plan)
     detail = reverse("portfolio:initiative-detail", args=[initiative.pk]) + "#benefits"
-    kwargs = {"quarters": quarters, "owner_default": person(initiative.sustainment_owner)}
+    owner_default = person(initiative.sustainment_owner)
     status = 200
     if request.method == "POST":
-        form = PlanForm(request.POST, **kwargs)
+        form = PlanForm(request.POST, quarters=quarters, owner_default=owner_default)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -114,7 +114,7 @@ def benefit_plan_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             status = 422
     else:
-        form = PlanForm(initial=_initial(line, plan), **kwargs)
+        form = PlanForm(initial=_initial(line, plan), quarters=quarters, owner_default=owner_default)
     amounts = {a.year: a.amount for a in line.amounts.all()}
     return render_page(
         request,

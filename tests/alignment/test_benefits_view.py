@@ -238,3 +238,11 @@ def test_the_query_count_does_not_grow_with_the_plans(
     # Then the page reads the same number of queries for 2 and for 12 initiatives
     with django_assert_num_queries(9):
         assert client.get(reverse("alignment:benefits")).status_code == 200
+
+
+def test_the_rules_are_shown_in_the_app_with_the_worked_example(client, executive):
+    client.force_login(executive)
+    page = client.get(reverse("alignment:benefits-doc")).content.decode()
+    assert "<h1" in page
+    assert "Benefit plans and realisation" in page
+    assert "€75,184.93" in page  # the forecast of the worked example, which test_benefit_math.py reproduces
