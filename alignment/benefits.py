@@ -226,7 +226,7 @@ def cumulative_chart(view: BenefitsView) -> Chart:
         "layout": layout(
             "Cumulative benefit: expected against realised",
             xaxis=axis("Quarter", type="category"),
-            yaxis=axis(f"Cumulative benefit ({symbol})", tickformat=",.0f", rangemode="tozero"),
+            yaxis=axis(f"Cumulative benefit ({symbol})", tickformat="~s", rangemode="tozero"),
         ),
     }
     table = Table(

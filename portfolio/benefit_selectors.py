@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.formatting import number
 from portfolio import benefits
 from portfolio.benefits import CENT, KPI_PLACES, Period, Quarter
 from portfolio.models import ActualsSource, BenefitPeriod, BenefitPlan, Contribution, Direction, Reading
@@ -36,6 +37,29 @@ class PlanResult:
     @property
     def periods(self) -> list[Period]:
         return [Period(row.quarter, row.expected, row.actual) for row in self.rows]
+
+
+def _note(
+    share: benefits.QuarterShare | None,
+    attribution: benefits.Attribution,
+    as_of: datetime.date,
+    quarter: Quarter,
+) -> str:
+    """Why a derived quarter's actual is what it is, in words and with the figures the rule used."""
+    if share is None:
+        return attribution.note
+    if share.fraction is None:
+        return "To come." if quarter.end > as_of and share.note != "Before go-live." else share.note
+    assert share.value is not None and share.movement is not None
+    text = (
+        f"Reading {number(share.value, 4)}: moved {number(share.movement, 4)} of "
+        f"{number(attribution.claimed_total, 4)} claimed, {share.fraction * 100:.1f} % realised"
+    )
+    if share.movement <= 0:
+        text += " (no movement in the KPI's direction)"
+    elif share.fraction == 1:
+        text += " (capped at everything claimed)"
+    return text + ("." if quarter.end <= as_of else "; the quarter is under way.")
 
 
 def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int, PlanResult]:
@@ -83,17 +107,26 @@ def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int
             )
             rows = []
             for p in stored:
-                share = attribution.shares.get(Quarter(p.year, p.quarter))
+                quarter = Quarter(p.year, p.quarter)
+                share = attribution.shares.get(quarter)
                 rows.append(
                     PlanRow(
-                        Quarter(p.year, p.quarter),
+                        quarter,
                         p.expected,
                         benefits.derived_actual(p.expected, share, places),
-                        share.note if share else attribution.note,
+                        _note(share, attribution, as_of, quarter),
                     )
                 )
         else:
-            rows = [PlanRow(Quarter(p.year, p.quarter), p.expected, p.actual) for p in stored]
+            rows = [
+                PlanRow(
+                    Quarter(p.year, p.quarter),
+                    p.expected,
+                    p.actual,
+                    "To come." if Quarter(p.year, p.quarter).end > as_of and p.actual is None else "",
+                )
+                for p in stored
+            ]
         result = benefits.realisation([Period(r.quarter, r.expected, r.actual) for r in rows], as_of, places)
         results[plan.pk] = PlanResult(plan, financial, rows, result, attribution)
     return results

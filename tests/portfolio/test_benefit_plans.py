@@ -122,6 +122,11 @@ def test_a_derived_plan_reproduces_the_worked_example_on_the_page(client, pmo, e
     assert "€3,704" in page
     assert "€12,000" in page
     assert "Edit benefits" not in page
+    # and each derived quarter says how it was derived
+    assert "Reading 35: moved 3 of 10 claimed, 30.0 % realised." in page
+    assert "Reading 27: moved 11 of 10 claimed, 100.0 % realised (capped at everything claimed)." in page
+    assert "No reading in the quarter." in page
+    assert page.count("To come.") == 4
     assert "Plan benefits" not in page
     # and the plan's derived actuals are never stored
     assert list(BenefitPeriod.objects.filter(plan_id=line.pk).values_list("actual", flat=True)) == [None] * 8
