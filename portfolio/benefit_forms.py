@@ -34,6 +34,8 @@ class PlanForm(forms.Form):
         assert isinstance(kpi, forms.ModelChoiceField)
         kpi.queryset = KPI.objects.select_related("objective").order_by("name")
         kpi.empty_label = "None"
+        for name in ("owner", "kpi"):
+            self.fields[name].widget.attrs["class"] = "form-select"
         for quarter in quarters:
             for column in ("expected", "actual"):
                 self.fields[cell_name(quarter, column)] = forms.CharField(

@@ -50,7 +50,8 @@ def _note(
         return attribution.note
     if share.fraction is None:
         return "To come." if quarter.end > as_of and share.note != "Before go-live." else share.note
-    assert share.value is not None and share.movement is not None
+    assert share.value is not None
+    assert share.movement is not None
     text = (
         f"Reading {number(share.value, 4)}: moved {number(share.movement, 4)} of "
         f"{number(attribution.claimed_total, 4)} claimed, {share.fraction * 100:.1f} % realised"

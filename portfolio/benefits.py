@@ -254,3 +254,54 @@ def cumulative(
         total_actual += actual.get(quarter, ZERO)
         rows.append((quarter, total_expected, total_actual if quarter.end <= as_of else None))
     return rows
+
+
+# ------------------------------------------------------------------------------------------ post-implementation reviews
+
+PIR_MONTHS = (3, 6, 12)
+PIR_WINDOW_MONTHS = 15  # after go-live + 15 months a missed review is no longer proposed
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, or the month's last day when it has fewer days (31 Jan + 1 = 28/29 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last))
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """A post-implementation review a steering meeting should hold: +`months` after go-live, due on `due_on`."""
+
+    months: int
+    due_on: datetime.date
+    go_live: datetime.date
+
+    def reason(self) -> str:
+        return (
+            f"Post-implementation review at +{self.months} months due {self.due_on.isoformat()} "
+            f"(live since {self.go_live.isoformat()}): benefits realised against the plan"
+        )
+
+
+def review_due(
+    go_live: datetime.date | None, held_on: datetime.date, last_review: datetime.date | None
+) -> ReviewDue | None:
+    """The post-implementation review a meeting on `held_on` should hold: the latest of go-live +3, +6 and
+    +12 months that has come by `held_on` and that no checkpoint review held on or after it has covered;
+    none before go-live + 3 months, and none after go-live + 15 months (a review missed for that long is
+    the committee's call, not the agenda's)."""
+    if go_live is None or held_on > add_months(go_live, PIR_WINDOW_MONTHS):
+        return None
+    come = [
+        (months, add_months(go_live, months))
+        for months in PIR_MONTHS
+        if add_months(go_live, months) <= held_on
+    ]
+    if not come:
+        return None
+    months, due_on = come[-1]
+    if last_review is not None and last_review >= due_on:
+        return None
+    return ReviewDue(months, due_on, go_live)

@@ -14,11 +14,13 @@ from portfolio.benefits import (
     KPI_PLACES,
     Period,
     Quarter,
+    add_months,
     attribute,
     cumulative,
     derived_actual,
     quarters_between,
     realisation,
+    review_due,
 )
 
 D = datetime.date
@@ -222,3 +224,29 @@ def test_kpi_valued_plans_round_to_four_decimals():
     # Then the forecast is 2 + 1 x 2/3, to 4 decimals
     assert figures.forecast == Decimal("2.6667")
     assert figures.rate == Decimal("0.666667")
+
+
+@pytest.mark.parametrize(
+    ("held_on", "last_review", "expected"),
+    [
+        (D(2026, 5, 14), None, None),  # before +3 months
+        (D(2026, 5, 15), None, (3, D(2026, 5, 15))),
+        (D(2026, 7, 1), D(2026, 5, 20), None),  # the +3 review was held
+        (D(2026, 8, 15), D(2026, 5, 20), (6, D(2026, 8, 15))),
+        (D(2026, 12, 1), None, (6, D(2026, 8, 15))),  # +3 and +6 missed: the latest is proposed
+        (D(2027, 2, 15), D(2026, 9, 1), (12, D(2027, 2, 15))),
+        (D(2027, 5, 15), None, (12, D(2027, 2, 15))),  # the last day of the window
+        (D(2027, 5, 16), None, None),  # after go-live + 15 months
+    ],
+)
+def test_post_implementation_reviews_fall_at_3_6_and_12_months(held_on, last_review, expected):
+    # Given an initiative live since 15 February 2026
+    due = review_due(GO_LIVE, held_on, last_review)
+    # Then the review a meeting on `held_on` should hold is the documented one
+    assert (None if due is None else (due.months, due.due_on)) == expected
+
+
+def test_months_after_a_month_end_stay_in_their_month():
+    assert add_months(D(2026, 1, 31), 1) == D(2026, 2, 28)
+    assert add_months(D(2026, 11, 30), 3) == D(2027, 2, 28)
+    assert add_months(D(2026, 12, 31), 12) == D(2027, 12, 31)
