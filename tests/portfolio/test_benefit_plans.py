@@ -5,6 +5,7 @@ initiative edit its plans."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -306,3 +307,19 @@ def other_manager(db):
     from core import roles
 
     return UserFactory(username="other", roles=[roles.MANAGER])
+
+
+def test_the_initiative_history_lists_the_plan_and_its_quarters(client, pmo, live):
+    # Given a plan saved and then one quarter's actual entered
+    line = lines(live)[1]
+    benefit_plan_save(user=pmo, line_id=line.pk, version=None, periods={Quarter(2026, 2): PeriodInput("5")})
+    benefit_plan_save(user=pmo, line_id=line.pk, version=1, periods={Quarter(2026, 2): PeriodInput("5", "4")})
+    client.force_login(pmo)
+    # When the initiative page is opened
+    page = client.get(reverse("portfolio:initiative-detail", args=[live.pk])).content.decode()
+    history = " ".join(re.sub(r"<[^>]+>", " ", page.split('id="history"')[1]).split())
+    # Then its history names the plan and the quarter's change, and who made them
+    assert f"Benefit plan #{line.pk} created by Pat Office" in history
+    period = BenefitPeriod.objects.get(plan_id=line.pk)
+    assert f"Benefit period #{period.pk} changed by Pat Office" in history
+    assert f"Benefit period #{period.pk} created by Pat Office" in history
