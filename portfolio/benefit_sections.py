@@ -54,13 +54,13 @@ def _figures(result: PlanResult) -> dict[str, str]:
     }
 
 
+def _plan(line: Any) -> BenefitPlan | None:
+    return getattr(line, "benefit_plan", None)  # no plan: the reverse one-to-one raises AttributeError
+
+
 def benefits_section(initiative: Initiative, user: Any) -> dict[str, Any]:
     lines = service.benefit_lines(initiative.pk)
-    plans = list(
-        BenefitPlan.objects.filter(pk__in=[line.pk for line in lines]).select_related(
-            "owner", "kpi", "line__case__initiative"
-        )
-    )
+    plans = [plan for line in lines if (plan := _plan(line)) is not None]
     today = timezone.localdate()
     results = plan_results(plans, today)
     by_line = {plan.pk: plan for plan in plans}

@@ -39,12 +39,13 @@ def can_edit_benefit_plan(user: Any, initiative: Initiative) -> bool:
 
 
 def benefit_lines(initiative_id: int) -> list[BusinessCaseLine]:
-    """The initiative's benefit lines (every line that is not a cost), in the business case's order."""
+    """The initiative's benefit lines (every line that is not a cost), in the business case's order, each with
+    its plan when it has one (`line.benefit_plan`), in one query."""
     costs = [finance.LineKind.CAPEX.value, finance.LineKind.OPEX.value]
     return list(
         BusinessCaseLine.objects.filter(case_id=initiative_id)
         .exclude(kind__in=costs)
-        .select_related("kpi")
+        .select_related("kpi", "case__initiative", "benefit_plan__owner", "benefit_plan__kpi")
         .order_by("position")
     )
 
