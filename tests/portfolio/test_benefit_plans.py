@@ -9,8 +9,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import roles
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from portfolio.benefits import Quarter
 from portfolio.models import BenefitPeriod, BenefitPlan, Direction, Initiative
@@ -304,8 +307,6 @@ def test_someone_without_a_role_reads_nothing(client, outsider, live):
 
 @pytest.fixture
 def other_manager(db):
-    from core import roles
-
     return UserFactory(username="other", roles=[roles.MANAGER])
 
 
@@ -323,3 +324,26 @@ def test_the_initiative_history_lists_the_plan_and_its_quarters(client, pmo, liv
     period = BenefitPeriod.objects.get(plan_id=line.pk)
     assert f"Benefit period #{period.pk} changed by Pat Office" in history
     assert f"Benefit period #{period.pk} created by Pat Office" in history
+
+
+def _page_queries(client, initiative) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("portfolio:initiative-detail", args=[initiative.pk])).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_section_reads_as_many_queries_for_one_plan_as_for_three(client, pmo, live, today):
+    # Given one derived plan of eight quarters
+    kpi = worked_kpi(live)
+    first, second = lines(live)[1:]
+    benefit_plan_save(
+        user=pmo, line_id=first.pk, version=None, kpi=kpi, source="derived", periods=WORKED_PERIODS
+    )
+    client.force_login(pmo)
+    _page_queries(client, live)
+    one = _page_queries(client, live)
+    # When a second plan, entered, and more readings are added
+    benefit_plan_save(user=pmo, line_id=second.pk, version=None, periods=WORKED_PERIODS)
+    ReadingFactory(kpi=kpi, date=D(2026, 9, 30), value=Decimal("30"))
+    # Then the page reads the same number of queries
+    assert _page_queries(client, live) == one
