@@ -347,3 +347,30 @@ def test_the_section_reads_as_many_queries_for_one_plan_as_for_three(client, pmo
     ReadingFactory(kpi=kpi, date=D(2026, 9, 30), value=Decimal("30"))
     # Then the page reads the same number of queries
     assert _page_queries(client, live) == one
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"version": "abc", "source": "entered"},
+        {"version": "", "source": "bogus"},
+        {"version": "", "source": "entered", "q2026-1-expected": "9" * 41},
+        {"version": "", "source": "entered", "q2026-1-expected": "Infinity"},
+        {"version": "", "source": "entered", "q2026-1-expected": "1e999"},
+        {"version": "", "source": "entered", "owner": "999999"},
+        {"version": "", "source": "derived", "kpi": "abc"},
+        {"version": "", "source": "entered", "q2026-1-actual": "<script>alert(1)</script>"},
+    ],
+)
+def test_malformed_posts_are_refused_with_a_message_and_change_nothing(client, pmo, live, data):
+    client.force_login(pmo)
+    response = client.post(edit_url(lines(live)[1]), data)
+    assert response.status_code == 422
+    assert "<script>alert(1)</script>" not in response.content.decode()
+    assert not BenefitPlan.objects.exists()
+
+
+def test_a_missing_line_is_not_found_and_a_cost_line_has_no_plan_page(client, pmo, live):
+    client.force_login(pmo)
+    assert client.get(reverse("portfolio:benefit-plan-edit", args=[999999])).status_code == 404
+    assert client.get(edit_url(lines(live)[0])).status_code == 403
