@@ -38,9 +38,15 @@ class LineView:
 
 def _figures(result: PlanResult) -> dict[str, str]:
     r = result.realisation
+    kpi = result.plan.kpi
+    unit = f" {kpi.unit}" if kpi is not None and kpi.unit else ""
 
     def fmt(value: Decimal) -> str:
-        return money_full(value, cents=True) if result.financial else number(value, 4)
+        return (
+            money_full(value, cents=True)
+            if result.financial
+            else f"{number(value, 4)}{unit}".replace("-", "−")
+        )
 
     return {
         "expected_to_date": fmt(r.expected_to_date),

@@ -374,3 +374,32 @@ def test_a_missing_line_is_not_found_and_a_cost_line_has_no_plan_page(client, pm
     client.force_login(pmo)
     assert client.get(reverse("portfolio:benefit-plan-edit", args=[999999])).status_code == 404
     assert client.get(edit_url(lines(live)[0])).status_code == 403
+
+
+def test_a_non_financial_plan_is_shown_in_its_kpis_unit(client, pmo, manager, today):
+    # Given a non-financial line tied to an NPS KPI, with 3 points expected in 2026 Q4 and 2 realised
+    kpi = KPIFactory(name="Net Promoter Score", unit="NPS points")
+    initiative = InitiativeFactory(manager=manager)
+    business_case_save(
+        user=pmo,
+        initiative_id=initiative.pk,
+        version=None,
+        first_year=2026,
+        lines=[LineInput("non_financial", "Happier customers", {2026: "3"}, kpi=kpi.pk)],
+    )
+    line = lines(initiative)[0]
+    # When a plan names another KPI, it is refused at the field
+    with pytest.raises(ApplicationError) as refused:
+        benefit_plan_save(user=pmo, line_id=line.pk, version=None, kpi=KPIFactory(), periods={})
+    assert refused.value.field_errors == {
+        "kpi": ["A non-financial line is measured by the KPI its business case line names."]
+    }
+    benefit_plan_save(
+        user=pmo, line_id=line.pk, version=None, kpi=kpi, periods={Quarter(2026, 4): PeriodInput("3", "2")}
+    )
+    client.force_login(manager)
+    page = client.get(reverse("portfolio:initiative-detail", args=[initiative.pk])).content.decode()
+    # Then its figures are in NPS points, with the forecast of the plan
+    assert 'data-figure="realised">2 NPS points<' in page
+    assert 'data-figure="expected">3 NPS points<' in page
+    assert 'data-figure="variance">−1 NPS points <span class="text-body-secondary">(−33.3 %)</span><' in page
