@@ -43,9 +43,7 @@ def _figures(result: PlanResult) -> dict[str, str]:
 
     def fmt(value: Decimal) -> str:
         return (
-            money_full(value, cents=True)
-            if result.financial
-            else f"{number(value, 4)}{unit}".replace("-", "−")
+            money_full(value, cents=True) if result.financial else number(value, 4).replace("-", "−") + unit
         )
 
     return {
