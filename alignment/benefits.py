@@ -124,7 +124,8 @@ def benefits_view(as_of: datetime.date) -> BenefitsView:
     non_financial = finance.LineKind.NON_FINANCIAL.value
     costs = [finance.LineKind.CAPEX.value, finance.LineKind.OPEX.value]
     plans = list(
-        BenefitPlan.objects.exclude(line__kind=non_financial).select_related(
+        # a line turned into a cost since its plan was entered keeps the plan, which counts no more
+        BenefitPlan.objects.exclude(line__kind__in=[non_financial, *costs]).select_related(
             "kpi__objective",
             "line__case__initiative__program",
             "line__case__initiative__sponsor",
