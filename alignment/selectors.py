@@ -464,10 +464,15 @@ def kpi_scores(kpi_ids: list[int]) -> dict[int, KPIScore]:
 @lru_cache(maxsize=1)
 def scoring_doc_html() -> str:
     """The scoring reference (docs/scoring.md) as HTML; read once per process."""
+    return doc_html("scoring.md")
+
+
+def doc_html(name: str) -> str:
+    """One of the project's reference pages (docs/<name>) as HTML."""
     import markdown  # type: ignore[import-untyped]  # types-Markdown is not in the lock
 
-    path = Path(settings.BASE_DIR) / "docs" / "scoring.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Scoring\n\nThe reference is missing."
+    path = Path(settings.BASE_DIR) / "docs" / name
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Reference\n\nThe reference is missing."
     return markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
 
 

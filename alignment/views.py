@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from alignment import benefits as benefits_module
 from alignment import dashboard as dashboard_module
 from alignment import exports, jobs, selectors, services
 from alignment.engine.rules import RULES
@@ -22,6 +23,7 @@ from alignment.forms import DashboardFilterForm, SignalFilterForm, SinceForm
 from alignment.models import InitiativeScore, Severity, Signal, severity_order
 from core import jobs as core_jobs
 from core import roles, scheduler
+from core.chart_parts import chart_dict
 from core.paging import capped_counts, capped_page
 from core.tabular import csv_response, export_response, filter_errors
 from core.views import (
@@ -342,3 +344,46 @@ def dashboard_capacity_csv(request: HtmxHttpRequest) -> HttpResponse:
         return csv_response("bearing-capacity", ["Month"], [])
     table = panel["table"]
     return csv_response("bearing-capacity", table.columns, table.rows)
+
+
+BENEFITS = "alignment/benefits.html"
+
+
+@viewer_required
+@require_GET
+def benefits_overview(request: HtmxHttpRequest) -> HttpResponse:
+    """Expected against realised benefit by objective, program and sponsor, and cumulative over time."""
+    view = benefits_module.benefits_view(timezone.localdate())
+    chart = benefits_module.cumulative_chart(view)
+    return render_page(
+        request,
+        BENEFITS,
+        {
+            "view": view,
+            "chart": chart_dict(chart, csv_url=reverse("alignment:benefits-cumulative-csv")),
+            "group_limit": benefits_module.GROUP_LIMIT,
+        },
+    )
+
+
+@viewer_required
+@require_GET
+def benefits_csv(request: HtmxHttpRequest) -> HttpResponse:
+    """Every group of the benefits view, and the totals."""
+    view = benefits_module.benefits_view(timezone.localdate())
+    return csv_response("bearing-benefits", benefits_module.GROUP_COLUMNS, benefits_module.group_rows(view))
+
+
+@viewer_required
+@require_GET
+def benefits_cumulative_csv(request: HtmxHttpRequest) -> HttpResponse:
+    """The cumulative chart's table."""
+    chart = benefits_module.cumulative_chart(benefits_module.benefits_view(timezone.localdate()))
+    return csv_response("bearing-benefits-cumulative", chart.table.columns, chart.table.rows)
+
+
+@viewer_required
+@require_GET
+def benefits_doc(request: HtmxHttpRequest) -> HttpResponse:
+    """docs/benefits.md, the benefit rules with their worked example, rendered in the app."""
+    return render_page(request, "alignment/scoring_doc.html", {"html": selectors.doc_html("benefits.md")})

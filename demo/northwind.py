@@ -28,8 +28,11 @@ from core import roles
 from core.stages import Stage
 from portfolio.models import (
     KPI,
+    ActualsSource,
     Artefact,
     ArtefactKind,
+    BenefitPeriod,
+    BenefitPlan,
     BusinessCase,
     BusinessCaseAmount,
     BusinessCaseLine,
@@ -79,6 +82,10 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
     return datetime.date(year, month + 1, min(day.day, last))
+
+
+def quarter_end(year: int, quarter: int) -> datetime.date:
+    return month_end(datetime.date(year, 3 * quarter, 1))
 
 
 def month_end(day: datetime.date) -> datetime.date:
@@ -1412,6 +1419,7 @@ class _Builder:
         self._readings_and_interim_targets()
         self.initiatives = self._initiatives()
         self._contributions()
+        self._benefit_plans()
         self._milestones()
         self._scope_changes()
         self._risks()
@@ -1671,6 +1679,48 @@ class _Builder:
             ],
             "contributions",
         )
+
+    def _benefit_plans(self) -> None:
+        """A benefit plan for the first benefit line of every live or closed initiative: each year's business
+        case amount spread over its quarters; actuals derived from the readings of the KPI its contribution
+        claims a change of, or else entered, for the quarters ended by as_of, at a realisation that differs
+        from one initiative to the next (no random numbers: the other records' draws stay as they were)."""
+        claimed = {
+            c.initiative_id: c.kpi_id
+            for c in Contribution.objects.filter(kpi__isnull=False, expected_change__isnull=False).order_by(
+                "-initiative_id", "-objective__code"
+            )
+        }
+        lines = BusinessCaseLine.objects.filter(
+            case__initiative__stage__in=[LIVE, CLOSED],
+            case__initiative__go_live_date__isnull=False,
+            kind__in=["revenue", "cost_saving", "cost_avoidance", "risk_reduction"],
+        ).order_by("case_id", "position")
+        first: dict[int, BusinessCaseLine] = {}
+        for line in lines.prefetch_related("amounts"):
+            first.setdefault(line.case_id, line)
+        plans, periods = [], []
+        rates = [Decimal("0.9"), Decimal("0.7"), Decimal("1.05"), Decimal("0.55"), Decimal("0.85")]
+        for n, (initiative_id, line) in enumerate(sorted(first.items())):
+            kpi_id = claimed.get(initiative_id)
+            source = ActualsSource.DERIVED if kpi_id and n % 3 != 2 else ActualsSource.ENTERED
+            plan = BenefitPlan(line=line, kpi_id=kpi_id, source=source)
+            plans.append(plan)
+            for amount in line.amounts.all():
+                share = (amount.amount / 4).quantize(Decimal("0.01"))
+                for quarter in (1, 2, 3, 4):
+                    expected = share if quarter < 4 else amount.amount - 3 * share
+                    ended = quarter_end(amount.year, quarter) <= self.as_of
+                    actual = None
+                    if ended and source == ActualsSource.ENTERED:
+                        actual = (expected * rates[n % len(rates)]).quantize(Decimal("0.01"))
+                    periods.append(
+                        BenefitPeriod(
+                            plan=plan, year=amount.year, quarter=quarter, expected=expected, actual=actual
+                        )
+                    )
+        self._bulk(BenefitPlan, plans, "benefit plans")
+        self._bulk(BenefitPeriod, periods, "benefit quarters")
 
     def _milestones(self) -> None:
         milestones: list[Milestone] = []

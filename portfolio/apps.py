@@ -9,7 +9,7 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Portfolio"
 
     def ready(self) -> None:
-        from portfolio import business_case_sections, kinds, sections, worklist
+        from portfolio import benefit_sections, business_case_sections, kinds, sections, worklist
         from portfolio.imports import children as import_children
         from portfolio.imports import kinds as import_kinds
         from portfolio.imports import measures as import_measures
@@ -17,6 +17,7 @@ class PortfolioConfig(AppConfig):
 
         sections.register_sections()
         business_case_sections.register()
+        benefit_sections.register()
         kinds.register_kinds()
         worklist.register_checks()
         import_kinds.register_kinds()

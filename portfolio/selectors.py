@@ -36,6 +36,8 @@ from core.stages import STAGE_GROUPS, STAGE_ORDER
 from portfolio.models import (
     KPI,
     Artefact,
+    BenefitPeriod,
+    BenefitPlan,
     BusinessCase,
     BusinessCaseAmount,
     BusinessCaseLine,
@@ -579,6 +581,13 @@ def initiative_history(initiative: Initiative, *, limit: int | None = None) -> l
         BusinessCaseLine.history.filter(case_id=initiative.pk),
         BusinessCaseAmount.history.filter(
             line_id__in=BusinessCaseLine.history.filter(case_id=initiative.pk).values("id")
+        ),
+        # a benefit plan shares its line's id
+        BenefitPlan.history.filter(
+            line_id__in=BusinessCaseLine.history.filter(case_id=initiative.pk).values("id")
+        ).annotate(id=F("line_id")),
+        BenefitPeriod.history.filter(
+            plan_id__in=BusinessCaseLine.history.filter(case_id=initiative.pk).values("id")
         ),
     ]
     for source in registry.history_sources:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from portfolio.views import business_cases, exports, imports, initiatives, objectives, worklist
+from portfolio.views import benefits, business_cases, exports, imports, initiatives, objectives, worklist
 
 app_name = "portfolio"
 
@@ -22,6 +22,7 @@ urlpatterns = [
         name="initiative-sustainment-owner",
     ),
     path("initiatives/<id:pk>/business-case/", business_cases.business_case_edit, name="business-case-edit"),
+    path("benefit-lines/<id:pk>/plan/", benefits.benefit_plan_edit, name="benefit-plan-edit"),
     path("financial-policy/", business_cases.financial_policy, name="financial-policy"),
     path("initiatives/<id:pk>/<slug:kind>/new/", initiatives.record_create, name="record-create"),
     path("records/<slug:kind>/<id:pk>/edit/", initiatives.record_edit, name="record-edit"),

@@ -33,6 +33,7 @@ from alignment.models import InitiativeScore, KPIScore, Severity, Signal
 from alignment.services import current_policy
 from core.models import RAG
 from core.stages import GOVERNED, STAGE_ORDER, UNFINISHED, Stage
+from portfolio.benefits import PIR_WINDOW_MONTHS, ReviewDue, add_months, review_due
 from portfolio.models import Initiative, Milestone, Program, ScopeChange, ScopeChangeStatus
 from risk import selectors as risk_selectors
 from steering.models import PROCEED_DECISIONS, RAG_DIMENSIONS, CheckpointReview
@@ -95,6 +96,7 @@ RED_SIGNAL_POINTS, RED_SIGNALS_COUNTED = 10, 3
 CHECKPOINT_DUE_POINTS, OVERDUE_DAYS_PER_POINT, OVERDUE_POINTS_MAX = 5, 3, 20
 PENDING_CHANGE_POINTS, PENDING_CHANGES_COUNTED = 5, 3
 LEADERSHIP_POINTS = 10
+REVIEW_DUE_POINTS = 5  # a post-implementation review due after go-live
 # The time box an item gets by default, from its importance: (at least this important, minutes).
 TIME_BOXES = ((60, 20), (40, 15), (0, 10))
 HAND_ADDED_MINUTES = 10
@@ -131,11 +133,15 @@ class AgendaFacts:
     pending_changes: int = 0
     # the leadership_misaligned signal of the program it leads: (program name, agreement 0-100)
     leadership: tuple[str, float] | None = None
+    # a post-implementation review due (+3, +6 or +12 months after go-live: portfolio.benefits.review_due)
+    review: ReviewDue | None = None
 
     @property
     def flagged(self) -> bool:
         """Whether the data puts it on the agenda."""
-        return bool(self.checkpoint or self.red_signals or self.pending_changes or self.leadership)
+        return bool(
+            self.checkpoint or self.red_signals or self.pending_changes or self.leadership or self.review
+        )
 
     @property
     def overdue_days(self) -> int:
@@ -155,12 +161,14 @@ class AgendaFacts:
         if self.leadership:
             program, agreement = self.leadership
             reasons.append(f"Leadership of {program} disagree on its goals (agreement {agreement:.0f}/100)")
+        if self.review:
+            reasons.append(self.review.reason())
         return reasons
 
     def importance(self) -> Importance:
         """Tier (1: 30, 2: 20, 3: 10), red signals (10 each, up to 3), a checkpoint due (5, plus 1 per 3 days
         overdue on the meeting's day, up to 20), scope changes awaiting a decision (5 each, up to 3), its
-        program's leaders disagreeing (10)."""
+        program's leaders disagreeing (10), a post-implementation review due (5)."""
         parts: list[tuple[str, int]] = []
         if self.tier in TIER_POINTS:
             parts.append((f"tier {self.tier}", TIER_POINTS[self.tier]))
@@ -184,6 +192,8 @@ class AgendaFacts:
             )
         if self.leadership:
             parts.append(("program leaders disagree", LEADERSHIP_POINTS))
+        if self.review:
+            parts.append((f"review +{self.review.months} months after go-live", REVIEW_DUE_POINTS))
         return Importance(sum(points for _label, points in parts), tuple(parts))
 
 
@@ -211,6 +221,27 @@ def lead_initiatives() -> dict[int, tuple[str, float]]:
         .values_list("lead", "name", "agreement")
     )
     return {lead_id: (name, agreement) for lead_id, name, agreement in rows}
+
+
+def reviews_after_go_live(
+    open_initiatives: QuerySet[Initiative], held_on: datetime.date
+) -> dict[int, ReviewDue]:
+    """The post-implementation reviews due by `held_on` (portfolio.benefits.review_due) of the live initiatives
+    among `open_initiatives`, in one query however many initiatives."""
+    live = open_initiatives.filter(
+        stage=Stage.LIVE,
+        go_live_date__lte=held_on,
+        # a few days' margin for month ends: review_due decides
+        go_live_date__gte=add_months(held_on, -PIR_WINDOW_MONTHS) - datetime.timedelta(days=3),
+    )
+    latest = CheckpointReview.objects.filter(initiative=OuterRef("pk"), held_on__lte=held_on).order_by(
+        "-held_on"
+    )
+    rows = live.annotate(last=Subquery(latest.values("held_on")[:1])).values_list(
+        "pk", "go_live_date", "last"
+    )
+    found = {pk: review_due(go_live, held_on, last) for pk, go_live, last in rows}
+    return {pk: due for pk, due in found.items() if due is not None}
 
 
 def agenda_facts(
@@ -245,7 +276,8 @@ def agenda_facts(
     leadership = lead_initiatives()
     if initiative_ids is not None:
         leadership = {pk: facts for pk, facts in leadership.items() if pk in set(initiative_ids)}
-    ids = set(due) | set(red) | set(pending) | set(leadership) | set(initiative_ids or ())
+    reviews = reviews_after_go_live(open_initiatives, held_on)
+    ids = set(due) | set(red) | set(pending) | set(leadership) | set(reviews) | set(initiative_ids or ())
     tiers = dict(
         InitiativeScore.objects.filter(initiative_id__in=ids, computed_at__isnull=False).values_list(
             "initiative_id", "tier"
@@ -260,6 +292,7 @@ def agenda_facts(
             red_signals=tuple(sorted(red.get(pk, ()))),
             pending_changes=pending.get(pk, 0),
             leadership=leadership.get(pk),
+            review=reviews.get(pk),
         )
         for pk in sorted(ids)
     }

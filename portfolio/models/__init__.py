@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from portfolio.models.benefits import ActualsSource, BenefitPeriod, BenefitPlan
 from portfolio.models.business_cases import (
     BusinessCase,
     BusinessCaseAmount,
@@ -22,8 +23,11 @@ from portfolio.models.objectives import KPI, Direction, InterimTarget, Objective
 
 __all__ = [
     "KPI",
+    "ActualsSource",
     "Artefact",
     "ArtefactKind",
+    "BenefitPeriod",
+    "BenefitPlan",
     "BusinessCase",
     "BusinessCaseAmount",
     "BusinessCaseLine",

@@ -26,8 +26,10 @@ from core.models import ImportMapping, ScheduledRun
 from core.stages import Stage
 from identity import services as identity
 from portfolio import models as pm
+from portfolio.benefits import Quarter
 from portfolio.imports import runs as import_runs
 from portfolio.services import business_cases
+from portfolio.services.benefits import PeriodInput, benefit_plan_save
 from risk.models import TierPolicy
 from steering import models as sm
 from steering import reminders
@@ -88,6 +90,13 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
             business_cases.LineInput("revenue", "Online sales", {2027: "80000", 2028: "90000"}),
             business_cases.LineInput("non_financial", "Happier buyers", {2027: "5"}, kpi=kpi.pk),
         ],
+    )
+    case_lines = list(pm.BusinessCaseLine.objects.filter(case_id=initiative.pk).order_by("position"))
+    benefit_plan_save(
+        user=pmo,
+        line_id=case_lines[1].pk,
+        version=None,
+        periods={Quarter(2026, 3): PeriodInput("20000", "15000"), Quarter(2026, 4): PeriodInput("20000")},
     )
     risk = RiskFactory(initiative=initiative, owner=manager, probability=5, impact=5, mitigation="")
     committee = CommitteeFactory(name="Portfolio board", chair=executive)

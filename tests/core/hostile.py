@@ -43,9 +43,11 @@ from planning import services as planning
 from planning.services import scenarios
 from planning.whatif import compute_impact
 from portfolio import models as pm
+from portfolio.benefits import Quarter
 from portfolio.imports import runs as import_runs
 from portfolio.imports.registry import KINDS as import_kinds
 from portfolio.services import business_cases
+from portfolio.services.benefits import PeriodInput, benefit_plan_save
 from risk import models as rm
 from steering import models as sm
 from steering import services as steering
@@ -316,6 +318,13 @@ def build() -> Hostile:
             business_cases.LineInput("non_financial", "Happier buyers", {2027: "5"}, kpi=kpis[0].pk),
         ],
     )
+    case_lines = list(pm.BusinessCaseLine.objects.filter(case_id=delivering.pk).order_by("position"))
+    benefit_plan_save(
+        user=pmo,
+        line_id=case_lines[1].pk,
+        version=None,
+        periods={Quarter(2026, 3): PeriodInput("20000", "15000"), Quarter(2026, 4): PeriodInput("20000")},
+    )
     RiskFactory(initiative=delivering, probability=5, impact=5, mitigation="", owner=manager)
     RiskFactory(initiative=live, probability=3, impact=3, owner=manager)
     committee = CommitteeFactory(chair=users["steering"])
@@ -518,6 +527,7 @@ PK_MODELS: dict[str, type[models.Model] | None] = {
     "portfolio:initiative-edit": pm.Initiative,
     "portfolio:initiative-sustainment-owner": pm.Initiative,
     "portfolio:business-case-edit": pm.Initiative,
+    "portfolio:benefit-plan-edit": pm.BusinessCaseLine,
     "portfolio:record-create": pm.Initiative,
     "portfolio:record-edit": None,  # the child kind's model
     "portfolio:record-delete": None,

@@ -128,6 +128,8 @@ def test_demo_loads_the_documented_number_of_records(demo):
         "business case lines": 112,
         "business case amounts": 214,
         "contributions": 62,
+        "benefit plans": 9,
+        "benefit quarters": 120,
         "milestones": 143,
         "scope changes": 17,
         "risks": 31,

@@ -43,8 +43,8 @@ REALIGNED = "Three slips in a row: re-plan with the vendor and show the cost to 
 @pytest.fixture
 def demo_meeting(db) -> SteeringMeeting:
     """The demo portfolio of 21 November 2026 as seed_demo loads it: past reviews with their figures, six months of
-    history, and today's meeting with its agenda proposed from the data (8 to review in 120 minutes, 13 for
-    noting)."""
+    history, and today's meeting with its agenda proposed from the data (8 to review in 120 minutes, 19 for
+    noting, six of them live initiatives due a post-implementation review)."""
     demo.build_demo(as_of=TODAY)
     demo.freeze_review_figures()
     services.backfill_history(today=TODAY, months=6)
@@ -129,7 +129,7 @@ def test_the_pack_follows_the_agenda_with_frozen_figures_for_decided_items_and_l
     assert [entry["item"].pk for entry in context["noting"]] == [
         item.pk for item in agenda(meeting, noting=True)
     ]
-    assert (len(context["items"]), len(context["noting"]), context["booked"]) == (8, 13, 120)
+    assert (len(context["items"]), len(context["noting"]), context["booked"]) == (8, 19, 120)
     # and the decided items show what the committee saw, not the figures after the recompute
     for entry, review in zip(context["items"][:2], decided["reviews"], strict=True):
         assert entry["review"] == review
@@ -239,7 +239,7 @@ def test_the_html_pack_shows_the_summary_each_item_with_its_milestones_and_decis
     meeting = decided["meeting"]
     assert meeting.title in page
     assert (
-        "8 initiatives to review in 120 of 120 minutes; 2 decided; 13 for noting, listed at the end." in page
+        "8 initiatives to review in 120 of 120 minutes; 2 decided; 19 for noting, listed at the end." in page
     )
     assert "Top signals" in page
     assert "Top risks" in page
@@ -257,7 +257,7 @@ def test_the_html_pack_shows_the_summary_each_item_with_its_milestones_and_decis
     # and the milestone tables keep the slip
     assert page.count("Milestone Baseline Forecast Actual Slip (days) State") == 8
     # and the items for noting in one table, not a section each
-    assert "For noting (13)" in page
+    assert "For noting (19)" in page
     for item in agenda(meeting, noting=True):
         assert f"{item.initiative.code} {item.initiative.title}" in page
         assert f". {item.initiative.code} · {item.initiative.title}" not in page
@@ -332,7 +332,7 @@ def test_pdf_printed_by_a_steering_member_holds_the_meeting_its_items_decisions_
     summary = pages[0]
     assert meeting.title in summary
     assert (
-        "8 initiatives to review in 120 of 120 minutes; 2 decided; 13 for noting, listed at the end."
+        "8 initiatives to review in 120 of 120 minutes; 2 decided; 19 for noting, listed at the end."
         in summary
     )
     assert "Alignment index (0-100)" in summary
@@ -344,7 +344,7 @@ def test_pdf_printed_by_a_steering_member_holds_the_meeting_its_items_decisions_
     # and each item to review starts a page, the items for noting share one at the end
     for number, item in enumerate(agenda(meeting), start=1):
         assert f"{number}. {item.initiative.code} · {item.initiative.title}" in text
-    assert "For noting (13)" in pages[-1]
+    assert "For noting (19)" in pages[-2]  # the list runs over the last two pages
     first, second = (item.initiative for item in decided["items"])
     assert f"Decision: Proceed with conditions ({meeting.held_on.isoformat()})" in text
     assert f"Decision: Realign ({meeting.held_on.isoformat()})" in text
@@ -355,13 +355,13 @@ def test_pdf_printed_by_a_steering_member_holds_the_meeting_its_items_decisions_
     assert text.count("Scores over time (0-100)") == 8
     assert f"KPIs {first.code} should move (readings up to 2026-09-30)" in text
     # and the pack is the summary, the decisions, each item to review from a page of its own (two pages with
-    # its charts, one for FIN-01 and HR-01 that name no KPI) and the list for noting: 17 pages, numbered
+    # its charts, one for FIN-01 and HR-01 that name no KPI) and the list for noting: 18 pages, numbered
     starts = [
         next(n for n, page in enumerate(pages) if page.startswith(f"{number}. {item.initiative.code} · "))
         for number, item in enumerate(agenda(meeting), start=1)
     ]
     assert starts == [2, 4, 6, 8, 10, 11, 13, 14]
-    assert len(reader.pages) == 17
+    assert len(reader.pages) == 18
     assert re.search(rf"Page 1 of {len(reader.pages)}\b", text)
 
 

@@ -1,0 +1,133 @@
+"""Reads for benefit plans: each plan's quarters with their actuals (entered, or derived from the KPI's readings
+by portfolio.benefits' rule) and its realisation figures, for one initiative's page or for many plans at once
+(the executive benefits view) with the same handful of queries whatever the number of plans."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.formatting import number
+from portfolio import benefits
+from portfolio.benefits import CENT, KPI_PLACES, Period, Quarter
+from portfolio.models import ActualsSource, BenefitPeriod, BenefitPlan, Contribution, Direction, Reading
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """One quarter of a plan as shown: expected, actual (entered or derived) and, when derived, why."""
+
+    quarter: Quarter
+    expected: Decimal | None
+    actual: Decimal | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan: BenefitPlan
+    financial: bool
+    rows: list[PlanRow]
+    realisation: benefits.Realisation
+    attribution: benefits.Attribution | None  # derived plans only
+
+    @property
+    def periods(self) -> list[Period]:
+        return [Period(row.quarter, row.expected, row.actual) for row in self.rows]
+
+
+def _note(
+    share: benefits.QuarterShare | None,
+    attribution: benefits.Attribution,
+    as_of: datetime.date,
+    quarter: Quarter,
+) -> str:
+    """Why a derived quarter's actual is what it is, in words and with the figures the rule used."""
+    if share is None:
+        return attribution.note
+    if share.fraction is None:
+        return "To come." if quarter.end > as_of and share.note != "Before go-live." else share.note
+    assert share.value is not None
+    assert share.movement is not None
+    text = (
+        f"Reading {number(share.value, 4)}: moved {number(share.movement, 4)} of "
+        f"{number(attribution.claimed_total, 4)} claimed, {share.fraction * 100:.1f} % realised"
+    )
+    if share.movement <= 0:
+        text += " (no movement in the KPI's direction)"
+    elif share.fraction == 1:
+        text += " (capped at everything claimed)"
+    return text + ("." if quarter.end <= as_of else "; the quarter is under way.")
+
+
+def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int, PlanResult]:
+    """Every plan's quarters and realisation as of a date. `plans` come with their line, the line's case and
+    initiative, and the plan's KPI (select_related); this reads their quarters, and for the derived ones the
+    contributions naming their KPIs and those KPIs' readings: three queries in all."""
+    if not plans:
+        return {}
+    periods: defaultdict[int, list[BenefitPeriod]] = defaultdict(list)
+    for period in BenefitPeriod.objects.filter(plan_id__in=[p.pk for p in plans]).order_by(
+        "plan_id", "year", "quarter"
+    ):
+        periods[period.plan_id].append(period)
+    derived_kpis = {p.kpi_id for p in plans if p.source == ActualsSource.DERIVED and p.kpi_id}
+    claims: defaultdict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    readings: defaultdict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+    if derived_kpis:
+        for initiative_id, kpi_id, change in Contribution.objects.filter(
+            kpi_id__in=derived_kpis, expected_change__isnull=False
+        ).values_list("initiative_id", "kpi_id", "expected_change"):
+            if kpi_id is not None and change is not None:
+                claims[kpi_id].append((initiative_id, change))
+        for kpi_id, day, value in Reading.objects.filter(kpi_id__in=derived_kpis).values_list(
+            "kpi_id", "date", "value"
+        ):
+            readings[kpi_id].append((day, value))
+    results = {}
+    for plan in plans:
+        financial = plan.line.line_kind.is_financial
+        places = CENT if financial else KPI_PLACES
+        stored = periods[plan.pk]
+        attribution = None
+        if plan.source == ActualsSource.DERIVED and plan.kpi is not None:
+            initiative = plan.line.case.initiative
+            kpi_claims = claims[plan.kpi.pk]
+            own = [change for who, change in kpi_claims if who == initiative.pk]
+            attribution = benefits.attribute(
+                higher_is_better=plan.kpi.direction == Direction.INCREASE,
+                baseline_value=plan.kpi.baseline_value,
+                go_live=initiative.go_live_date,
+                readings=readings[plan.kpi.pk],
+                own_change=sum(own, Decimal("0")) if own else None,
+                other_changes=[change for who, change in kpi_claims if who != initiative.pk],
+                quarters=[Quarter(p.year, p.quarter) for p in stored],
+            )
+            rows = []
+            for p in stored:
+                quarter = Quarter(p.year, p.quarter)
+                share = attribution.shares.get(quarter)
+                rows.append(
+                    PlanRow(
+                        quarter,
+                        p.expected,
+                        benefits.derived_actual(p.expected, share, places),
+                        _note(share, attribution, as_of, quarter),
+                    )
+                )
+        else:
+            rows = [
+                PlanRow(
+                    Quarter(p.year, p.quarter),
+                    p.expected,
+                    p.actual,
+                    "To come." if Quarter(p.year, p.quarter).end > as_of and p.actual is None else "",
+                )
+                for p in stored
+            ]
+        result = benefits.realisation([Period(r.quarter, r.expected, r.actual) for r in rows], as_of, places)
+        results[plan.pk] = PlanResult(plan, financial, rows, result, attribution)
+    return results

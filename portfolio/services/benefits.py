@@ -1,0 +1,197 @@
+"""Writes for benefit plans (docs/benefits.md): a benefit line's owner, KPI, source of actuals and its quarters'
+expected and actual values, validated whole before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from core.changes import portfolio_changed
+from core.errors import ApplicationError, NotAllowed, StaleEdit
+from core.roles import can_edit_initiative
+from portfolio import finance
+from portfolio.benefits import Quarter
+from portfolio.models import KPI, ActualsSource, BenefitPeriod, BenefitPlan, BusinessCaseLine, Initiative
+from portfolio.services.business_cases import MAX_MONEY
+
+MAX_QUARTERS = 200  # fifty years of quarters: the longest horizon a financial policy allows
+KPI_LIMIT = Decimal("1e14")
+
+
+@dataclass(frozen=True)
+class PeriodInput:
+    """A quarter as entered: its expected and actual values (None or "": not entered)."""
+
+    expected: Any = None
+    actual: Any = None
+
+
+def can_edit_benefit_plan(user: Any, initiative: Initiative) -> bool:
+    """Who edits an initiative's benefit plans: whoever edits its business case (PMO all, a manager their
+    own initiatives)."""
+    return can_edit_initiative(user, initiative)
+
+
+def benefit_lines(initiative_id: int) -> list[BusinessCaseLine]:
+    """The initiative's benefit lines (every line that is not a cost), in the business case's order, each with
+    its plan when it has one (`line.benefit_plan`), in one query."""
+    costs = [finance.LineKind.CAPEX.value, finance.LineKind.OPEX.value]
+    return list(
+        BusinessCaseLine.objects.filter(case_id=initiative_id)
+        .exclude(kind__in=costs)
+        .select_related("kpi", "case__initiative", "benefit_plan__owner", "benefit_plan__kpi")
+        .order_by("position")
+    )
+
+
+def _number(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError from None
+    if not number.is_finite():
+        raise ValueError
+    return number
+
+
+def _check(number: Decimal, financial: bool) -> str:
+    if financial:
+        if number < 0:
+            return "Enter a positive sum (or 0)."
+        if number >= MAX_MONEY or number != number.quantize(finance.CENT):
+            return "Enter a sum in whole cents below 1,000,000,000,000."
+    elif abs(number) >= KPI_LIMIT or number != number.quantize(Decimal("0.0001")):
+        return "Enter a KPI value with at most 4 decimals."
+    return ""
+
+
+def _clean_periods(
+    periods: Mapping[Quarter, PeriodInput], financial: bool, derived: bool, errors: dict[str, list[str]]
+) -> dict[Quarter, tuple[Decimal | None, Decimal | None]]:
+    if len(periods) > MAX_QUARTERS:
+        errors["periods"] = [f"A benefit plan has at most {MAX_QUARTERS} quarters."]
+        return {}
+    cleaned: dict[Quarter, tuple[Decimal | None, Decimal | None]] = {}
+    for quarter, entered in sorted(periods.items()):
+        prefix = f"q{quarter.year}-{quarter.quarter}-"
+        if not (1900 <= quarter.year <= 2200 and 1 <= quarter.quarter <= 4):
+            errors.setdefault(prefix + "expected", []).append("Not a quarter Bearing takes.")
+            continue
+        values: list[Decimal | None] = []
+        for name, raw in (("expected", entered.expected), ("actual", entered.actual)):
+            if name == "actual" and derived:
+                values.append(None)  # derived actuals are computed from the readings, never stored
+                continue
+            try:
+                number = _number(raw)
+            except ValueError:
+                errors.setdefault(prefix + name, []).append("Enter a number.")
+                values.append(None)
+                continue
+            problem = _check(number, financial) if number is not None else ""
+            if problem:
+                errors.setdefault(prefix + name, []).append(problem)
+            values.append(number)
+        if values[0] is not None or values[1] is not None:
+            cleaned[quarter] = (values[0], values[1])
+    return cleaned
+
+
+def benefit_plan_save(
+    *,
+    user: Any,
+    line_id: int,
+    version: int | None,
+    owner: Any = None,
+    kpi: Any = None,
+    source: str = ActualsSource.ENTERED,
+    periods: Mapping[Quarter, PeriodInput],
+) -> BenefitPlan:
+    """Create or replace a benefit line's plan (owner, KPI, source of actuals and every quarter), if the user
+    may edit the initiative and the plan is still at `version` (None: the user saw no plan). Everything is
+    validated before anything is written; the errors name the field (`owner`, `kpi`, `source`) or the
+    quarter's cell (`q2027-1-expected`, `q2027-1-actual`). With actuals derived from the KPI's readings, no
+    actual is stored: they are computed whenever they are shown."""
+    line = BusinessCaseLine.objects.select_related("case__initiative").filter(pk=line_id).first()
+    if line is None:
+        raise ApplicationError("This business case line no longer exists.")
+    initiative = line.case.initiative
+    if not can_edit_benefit_plan(user, initiative):
+        raise NotAllowed("You may not change the benefit plans of this initiative.")
+    kind = line.line_kind
+    if kind.is_cost:
+        raise ApplicationError("Only a benefit line has a benefit plan.")
+    errors: dict[str, list[str]] = {}
+    owner_id = getattr(owner, "pk", owner) or None
+    if owner_id is not None and not get_user_model().objects.filter(pk=owner_id, is_active=True).exists():
+        errors["owner"] = ["Choose an active user as the owner."]
+    kpi_id = getattr(kpi, "pk", kpi) or None
+    if kpi_id is not None and not KPI.objects.filter(pk=kpi_id).exists():
+        errors["kpi"] = ["This KPI no longer exists."]
+    if kind is finance.LineKind.NON_FINANCIAL and kpi_id != line.kpi_id:
+        errors["kpi"] = ["A non-financial line is measured by the KPI its business case line names."]
+    if source not in ActualsSource.values:
+        errors["source"] = ["Choose whether actuals are entered or derived from KPI readings."]
+    elif source == ActualsSource.DERIVED and kpi_id is None:
+        errors["source"] = [
+            "Actuals derived from KPI readings need the KPI: choose it, or enter the actuals."
+        ]
+    cleaned = _clean_periods(periods, kind.is_financial, source == ActualsSource.DERIVED, errors)
+    if errors:
+        raise ApplicationError("Please correct the errors below.", field_errors=errors)
+    with transaction.atomic():
+        plan = BenefitPlan.objects.filter(pk=line_id).first()
+        values = {"owner_id": owner_id, "kpi_id": kpi_id, "source": source}
+        if plan is None:
+            if version:
+                raise ApplicationError("This benefit plan no longer exists.")
+            plan = BenefitPlan(line=line, **values)
+            plan._history_user = user  # type: ignore[attr-defined]
+            try:
+                with transaction.atomic():
+                    plan.save(force_insert=True)
+            except IntegrityError:  # someone else created it since the page was opened
+                raise StaleEdit(BenefitPlan.objects.get(pk=line_id)) from None
+        else:
+            bumped = BenefitPlan.objects.filter(pk=line_id, version=version or 0).update(
+                version=F("version") + 1
+            )
+            if not bumped:
+                raise StaleEdit(plan)
+            plan.refresh_from_db()
+            for name, value in values.items():
+                setattr(plan, name, value)
+            plan._history_user = user  # type: ignore[attr-defined]
+            plan.save()
+        _write_periods(plan, cleaned, user)
+        portfolio_changed(initiative_ids=[initiative.pk])
+    return plan
+
+
+def _write_periods(
+    plan: BenefitPlan, cleaned: dict[Quarter, tuple[Decimal | None, Decimal | None]], user: Any
+) -> None:
+    """Bring the stored quarters to the entered ones, so the audit trail records each quarter that changed."""
+    stored = {Quarter(p.year, p.quarter): p for p in plan.periods.all()}
+    for quarter, row in stored.items():
+        row._history_user = user  # type: ignore[attr-defined]
+        if quarter not in cleaned:
+            row.delete()
+        elif (row.expected, row.actual) != cleaned[quarter]:
+            row.expected, row.actual = cleaned[quarter]
+            row.save()
+    for quarter, (expected, actual) in cleaned.items():
+        if quarter not in stored:
+            row = BenefitPeriod(
+                plan=plan, year=quarter.year, quarter=quarter.quarter, expected=expected, actual=actual
+            )
+            row._history_user = user  # type: ignore[attr-defined]
+            row.save()
