@@ -25,6 +25,7 @@ class CaseForm(forms.Form):
 
 
 class LineForm(forms.Form):
+    line_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)  # the stored line
     kind = forms.ChoiceField(choices=KIND_CHOICES, required=False)
     label = forms.CharField(max_length=200, required=False)
     kpi = forms.ModelChoiceField(queryset=KPI.objects.none(), required=False, empty_label="—", label="KPI")
@@ -66,6 +67,7 @@ class LineForm(forms.Form):
             label=data.get("label") or "",
             amounts=amounts,
             kpi=kpi.pk if kpi else None,
+            id=data.get("line_id"),
         )
 
 

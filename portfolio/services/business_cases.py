@@ -37,6 +37,7 @@ MAX_LINES = 50
 KIND_VALUES = frozenset(kind.value for kind in finance.LineKind)
 MAX_MONEY = Decimal("1e12")
 RECOMPUTE_BATCH = 1000
+MOVED_ASIDE = 1000  # added to the positions of lines that move while a case is saved (a case has at most 50)
 FIGURES_JOB = jobs.register_kind("case_figures", "Business case figures")
 
 
@@ -49,6 +50,10 @@ class LineInput:
     label: str
     amounts: Mapping[int, Any] = field(default_factory=dict)
     kpi: Any = None
+    # the stored line this one is (the edit grid's rows name it): a line keeps its id, history and benefit plan
+    # when a line above it is removed. None: a new line; when no line of a save names one, each line is the
+    # stored line at its position.
+    id: int | None = None
 
 
 DEFAULT_POLICY = {
@@ -227,21 +232,47 @@ def business_case_save(
 def _write_lines(
     case: BusinessCase, cleaned: list[tuple[LineInput, KPI | None, dict[int, Decimal]]], user: Any
 ) -> None:
-    """Bring the stored lines to the entered ones, line by line in their order, so the audit trail records
-    what changed (a relabelled line, one year's amount) rather than everything deleted and added again."""
-    stored = {line.position: line for line in case.lines.prefetch_related("amounts")}
-    for position in sorted(set(stored) - set(range(len(cleaned))), reverse=True):
-        stored[position]._history_user = user  # type: ignore[attr-defined]
-        stored[position].delete()
-    for position, (entered, kpi, amounts) in enumerate(cleaned):
-        line = stored.get(position) or BusinessCaseLine(case=case, position=position)
-        values = {"kind": entered.kind, "label": entered.label.strip(), "kpi_id": kpi.pk if kpi else None}
+    """Bring the stored lines to the entered ones, so the audit trail records what changed (a relabelled line,
+    one year's amount) rather than everything deleted and added again. An entered line that names a stored
+    line of this case (its id) changes that line, wherever it now stands: removing a line deletes that line
+    (and its benefit plan) only, and the lines below it keep theirs. Without ids, lines are matched by
+    position."""
+    held = list(case.lines.prefetch_related("amounts"))
+    by_id = {line.pk: line for line in held}
+    by_position = {line.position: line for line in held}
+    named = any(entered.id is not None for entered, _kpi, _amounts in cleaned)
+    matched: list[BusinessCaseLine | None] = []
+    for position, (entered, _kpi, _amounts) in enumerate(cleaned):
+        if named:  # an id that is not this case's, or named twice, is a new line
+            line = by_id.pop(entered.id, None) if entered.id is not None else None
+        else:
+            line = by_position.get(position)
+        matched.append(line)
+    kept = {line.pk for line in matched if line is not None}
+    for line in sorted(held, key=lambda line: -line.position):
+        if line.pk not in kept:
+            line._history_user = user  # type: ignore[attr-defined]
+            line.delete()
+    moving = [
+        line.pk for position, line in enumerate(matched) if line is not None and line.position != position
+    ]
+    if moving:  # out of the way of the positions they take (each position is unique within a case)
+        BusinessCaseLine.objects.filter(pk__in=moving).update(position=F("position") + MOVED_ASIDE)
+    for position, ((entered, kpi, amounts), line) in enumerate(zip(cleaned, matched, strict=True)):
+        stored = line is not None
+        line = line or BusinessCaseLine(case=case, position=position)
+        values = {
+            "kind": entered.kind,
+            "label": entered.label.strip(),
+            "kpi_id": kpi.pk if kpi else None,
+            "position": position,
+        }
         if line.pk is None or any(getattr(line, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(line, name, value)
             line._history_user = user  # type: ignore[attr-defined]
             line.save()
-        before = {a.year: a for a in line.amounts.all()} if position in stored else {}
+        before = {a.year: a for a in line.amounts.all()} if stored else {}
         for year, row in before.items():
             if year not in amounts:
                 row._history_user = user  # type: ignore[attr-defined]

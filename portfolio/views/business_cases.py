@@ -38,6 +38,7 @@ def _initial(
     held = {a.year for line in lines for a in line.amounts.all()}
     rows = [
         {
+            "line_id": line.pk,
             "kind": line.kind,
             "label": line.label,
             "kpi": line.kpi_id,

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from portfolio.models import BusinessCase, FinancialPolicy
+from portfolio.benefits import Quarter
+from portfolio.models import BenefitPeriod, BusinessCase, FinancialPolicy
+from portfolio.services.benefits import PeriodInput, benefit_plan_save
 from portfolio.services.business_cases import LineInput, business_case_save
 from tests.factories import InitiativeFactory
 from tests.portfolio.test_register import codes
@@ -267,3 +269,101 @@ def test_the_initiative_history_lists_the_case_its_lines_and_amounts(client, pmo
     assert "Business case line “Platform build”" in page
     assert "1000.0000" in page or "1,000" in page
     assert "1500.0000" in page or "1,500" in page
+
+
+def _grid(case: BusinessCase, rows: list[dict[str, str]]) -> dict[str, str]:
+    """The grid as the page posts it: the case's version and years, and each row's fields."""
+    data = {
+        "version": str(case.version),
+        "first_year": str(case.first_year),
+        "years": "2026,2027",
+        "lines-TOTAL_FORMS": str(len(rows)),
+        "lines-INITIAL_FORMS": str(len(rows)),
+    }
+    for n, row in enumerate(rows):
+        data.update({f"lines-{n}-{name}": value for name, value in row.items()})
+    return data
+
+
+def test_removing_a_line_keeps_the_lines_below_it_with_their_benefit_plans(client, pmo, case_of):
+    # given a case of a cost and three benefits, each benefit with its plan
+    initiative = InitiativeFactory()
+    case = case_of(
+        initiative,
+        lines=[
+            LineInput("capex", "Build", {2026: "1000"}),
+            LineInput("cost_saving", "Fewer calls", {2026: "400"}),
+            LineInput("revenue", "Online sales", {2027: "800"}),
+            LineInput("cost_avoidance", "No new call centre", {2027: "900"}),
+        ],
+        first_year=2026,
+    )
+    build, calls, sales, centre = case.lines.order_by("position")
+    for line, amount in [(calls, "100"), (sales, "200"), (centre, "300")]:
+        benefit_plan_save(
+            user=pmo, line_id=line.pk, version=None, periods={Quarter(2027, 1): PeriodInput(amount)}
+        )
+    client.force_login(pmo)
+
+    # when the PMO opens the grid, ticks the removal of "Fewer calls" and saves
+    page = client.get(edit_url(initiative)).content.decode()
+    for n, line in enumerate([build, calls, sales, centre]):
+        assert f'name="lines-{n}-line_id" value="{line.pk}"' in page
+    rows = [
+        {"line_id": str(build.pk), "kind": "capex", "label": "Build", "y2026": "1000"},
+        {
+            "line_id": str(calls.pk),
+            "kind": "cost_saving",
+            "label": "Fewer calls",
+            "y2026": "400",
+            "DELETE": "on",
+        },
+        {"line_id": str(sales.pk), "kind": "revenue", "label": "Online sales", "y2027": "800"},
+        {"line_id": str(centre.pk), "kind": "cost_avoidance", "label": "No new call centre", "y2027": "900"},
+    ]
+    response = client.post(edit_url(initiative), _grid(case, rows))
+
+    # then "Fewer calls" is gone with its plan; the two lines below it moved up, each still itself, with its plan
+    assert response.status_code == 302
+    assert list(case.lines.order_by("position").values_list("pk", "position", "label")) == [
+        (build.pk, 0, "Build"),
+        (sales.pk, 1, "Online sales"),
+        (centre.pk, 2, "No new call centre"),
+    ]
+    assert list(BenefitPeriod.objects.order_by("plan_id").values_list("plan_id", "expected")) == [
+        (sales.pk, Decimal("200.00")),
+        (centre.pk, Decimal("300.00")),
+    ]
+    # and each moved line's history says it moved, not that it was relabelled
+    assert list(sales.history.order_by("history_id").values_list("position", "label")) == [
+        (2, "Online sales"),
+        (1, "Online sales"),
+    ]
+
+
+def test_a_line_named_by_another_cases_id_is_a_new_line_and_the_other_case_is_untouched(client, pmo, case_of):
+    # given two initiatives with a case of one line each
+    mine, other = InitiativeFactory(), InitiativeFactory()
+    case = case_of(mine, lines=[LineInput("capex", "Mine", {2026: "10"})], first_year=2026)
+    case_of(other, lines=[LineInput("capex", "Theirs", {2026: "20"})], first_year=2026)
+    (own,) = case.lines.all()
+    (theirs,) = other.business_case.lines.all()
+    client.force_login(pmo)
+
+    # when my grid is posted with my line and a second row naming the other case's line
+    rows = [
+        {"line_id": str(own.pk), "kind": "capex", "label": "Mine", "y2026": "10"},
+        {"line_id": str(theirs.pk), "kind": "opex", "label": "Run", "y2027": "5"},
+    ]
+    response = client.post(edit_url(mine), _grid(case, rows))
+
+    # then my case has my line and a new one; the other case's line is as it was
+    assert response.status_code == 302
+    assert list(case.lines.order_by("position").values_list("label", "kind")) == [
+        ("Mine", "capex"),
+        ("Run", "opex"),
+    ]
+    assert case.lines.get(position=1).pk not in {own.pk, theirs.pk}
+    assert list(other.business_case.lines.values_list("pk", "label", "kind")) == [
+        (theirs.pk, "Theirs", "capex")
+    ]
