@@ -29,6 +29,9 @@ from portfolio.forms import (
 from portfolio.models import (
     KPI,
     Artefact,
+    BenefitPeriod,
+    BusinessCase,
+    BusinessCaseAmount,
     BusinessCaseLine,
     Contribution,
     FinancialPolicy,
@@ -108,6 +111,9 @@ class World:
     not_on_agenda: Initiative
     review: CheckpointReview
     action: ActionItem
+    benefit_line: (
+        BusinessCaseLine  # a benefit line, without a plan, of an initiative the manager persona manages
+    )
 
 
 def _build_world() -> World:
@@ -136,6 +142,13 @@ def _build_world() -> World:
     ScopeChangeFactory(initiative=third, description="Add wallets.")
     review = CheckpointReviewFactory(initiative=initiative, held_on=datetime.date(2026, 9, 1))
     Team.objects.get_or_create(name="Service desk")  # a team the initiative has no effort estimate for yet
+    # the business case edit endpoint enters ECOM-1's case: the benefit plan endpoint uses another initiative's,
+    # written directly (the service would recompute the portfolio, and signals would change what the agenda
+    # proposes)
+    rewards = InitiativeFactory(code="ECOM-4", title="Loyalty points", manager=users["manager"])
+    case = BusinessCase.objects.create(initiative=rewards, first_year=2026)
+    line = BusinessCaseLine.objects.create(case=case, position=0, kind="revenue", label="Repeat orders")
+    BusinessCaseAmount.objects.create(line=line, year=2026, amount=40000)
     return World(
         users=users,
         initiative=initiative,
@@ -173,6 +186,7 @@ def _build_world() -> World:
             owner=users["manager"],
             due_date=datetime.date(2026, 10, 1),
         ),
+        benefit_line=line,
     )
 
 
@@ -400,6 +414,15 @@ ENDPOINTS = [
         },
         lambda w: BusinessCaseLine.objects.filter(
             case_id=w.initiative.pk, label="Checkout platform"
+        ).exists(),
+    ),
+    Endpoint(
+        "benefit plan edit",
+        lambda w: reverse("portfolio:benefit-plan-edit", args=[w.benefit_line.pk]),
+        PMO_OR_OWNER,
+        lambda w: {"version": "", "source": "entered", "q2026-2-expected": "1000", "q2026-2-actual": "900"},
+        lambda w: BenefitPeriod.objects.filter(
+            plan_id=w.benefit_line.pk, year=2026, quarter=2, expected=1000, actual=900
         ).exists(),
     ),
     Endpoint(

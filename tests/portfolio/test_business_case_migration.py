@@ -22,8 +22,13 @@ def migrate(name: str) -> Apps:
 
 
 def latest() -> Apps:
+    """Migrate to the leaves and return their models as a fresh state renders them: the state the executor
+    returns has been re-rendered step by step, and a model given a new reverse relation on the way (a benefit
+    plan's line) may sit beside related models that still point at its earlier class."""
     executor = MigrationExecutor(connection)
-    return executor.migrate(executor.loader.graph.leaf_nodes()).apps
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate(leaves)
+    return MigrationExecutor(connection).loader.project_state(leaves).apps
 
 
 def lines_of(apps: Apps, code: str) -> list[tuple[str, str, list[tuple[int, Decimal]]]]:

@@ -68,6 +68,7 @@ def test_the_matrix_covers_every_write_url_of_the_portfolio_and_steering():
         "initiative-edit",
         "initiative-sustainment-owner",
         "business-case-edit",
+        "benefit-plan-edit",
         "financial-policy",
         "objective-create",
         "objective-edit",
@@ -97,7 +98,7 @@ def test_the_matrix_covers_every_write_url_of_the_portfolio_and_steering():
     }
     assert writes == covered
     assert set(registry.child_kinds) == set(KIND_FORMS)
-    assert len(ENDPOINTS) == 15 + 3 * len(KIND_FORMS) + 12
+    assert len(ENDPOINTS) == 16 + 3 * len(KIND_FORMS) + 12
 
 
 @pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.has_form], ids=str)
