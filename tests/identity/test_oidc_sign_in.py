@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.test import Client
 
 from core import roles
@@ -16,18 +15,11 @@ from identity.models import AuditEvent, EventKind
 from identity.services import roles_held
 from tests.factories import UserFactory
 from tests.identity.oidc_flow import provider_answer, sign_in_through_provider
+from tests.identity.support import events, messages_of
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def events() -> list[tuple[str, str, str]]:
-    return [(e.kind, e.username, e.detail) for e in AuditEvent.objects.order_by("pk")]
 
 
 def test_a_new_employee_signs_in_and_gets_the_roles_of_their_groups(client, oidc_settings):

@@ -9,21 +9,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from django.contrib.messages import get_messages
 
 from identity import oidc, provider, saml
 from identity.models import AuditEvent, EventKind
 from tests.factories import UserFactory
 from tests.identity.oidc_flow import provider_answer
 from tests.identity.saml_flow import sign_in_through_idp
+from tests.identity.support import messages_of
 
 pytestmark = pytest.mark.django_db
 
 BEARING = "http://testserver"
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def signed_in(client) -> bool:

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.messages import get_messages
 from django.test import Client
 from lxml import etree
 
@@ -21,19 +20,12 @@ from identity.saml_config import certificate_body
 from identity.services import roles_held
 from tests.factories import UserFactory
 from tests.identity.saml_flow import decoded, encoded, post_answer, provider_answer, sign_in_through_idp
+from tests.identity.support import events, messages_of
 from tests.saml_idp.fixtures import key_and_certificate
 
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def events() -> list[tuple[str, str, str]]:
-    return [(e.kind, e.username, e.detail) for e in AuditEvent.objects.order_by("pk")]
 
 
 def test_a_new_employee_signs_in_and_gets_the_roles_of_their_groups(client, saml_settings):

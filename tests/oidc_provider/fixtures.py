@@ -5,29 +5,19 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.provider_process import ROOT, free_port, running, seed
+
 CLIENT_ID = "bearing"
-STARTUP_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _private_key() -> str:
@@ -51,10 +41,7 @@ class Provider:
         return f"{self.url}/o"
 
     def _seed(self, data: dict[str, Any]) -> None:
-        response = requests.post(
-            f"{self.url}/test/seed", json=data, headers={"X-Seed-Token": self.seed_token}, timeout=10
-        )
-        response.raise_for_status()
+        seed(self.url, self.seed_token, data)
 
     def person(
         self, username: str, *, groups: list[str], password: str = "directory pass 1", **names: str
@@ -81,48 +68,26 @@ class Provider:
         return uri
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the test provider stopped (exit {process.returncode})")
-        try:
-            if requests.get(f"{url}/o/.well-known/openid-configuration", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the test provider did not answer in time")
-
-
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     provider = Provider(url=url, seed_token=secrets.token_urlsafe(24))
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.oidc_provider.settings",
         "PROVIDER_DB": str(tmp_path_factory.mktemp("oidc-provider") / "provider.sqlite3"),
         "PROVIDER_RSA_KEY": _private_key(),
         "PROVIDER_ISSUER": provider.issuer,
         "PROVIDER_SEED_TOKEN": provider.seed_token,
     }
-    python = sys.executable
-    subprocess.run([python, "-m", "django", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    process = subprocess.Popen(
-        [python, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+        check=True,
     )
-    try:
-        _wait_until_up(process, url)
+    with running(port, env, probe=f"{url}/o/.well-known/openid-configuration", what="the test provider"):
         yield provider
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -5,14 +5,9 @@ that point Bearing at it."""
 from __future__ import annotations
 
 import datetime
-import os
 import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,10 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from tests.oidc_provider.fixtures import _free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 60
+from tests.provider_process import free_port, running, seed
 
 
 def key_and_certificate(common_name: str) -> tuple[str, str]:
@@ -62,10 +54,7 @@ class IdentityProvider:
         return f"{self.url}/metadata"
 
     def _seed(self, data: dict[str, Any]) -> None:
-        response = requests.post(
-            f"{self.url}/test/seed", json=data, headers={"X-Seed-Token": self.seed_token}, timeout=10
-        )
-        response.raise_for_status()
+        seed(self.url, self.seed_token, data)
 
     def person(
         self,
@@ -98,47 +87,21 @@ class IdentityProvider:
         return list(response.json()["log"])
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the test identity provider stopped (exit {process.returncode})")
-        try:
-            if requests.get(f"{url}/metadata", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the test identity provider did not answer in time")
-
-
 @pytest.fixture(scope="session")
 def saml_idp() -> Iterator[IdentityProvider]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     key, certificate = key_and_certificate("Example SAML directory (tests)")
     idp = IdentityProvider(url=url, seed_token=secrets.token_urlsafe(24), certificate=certificate)
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.saml_idp.settings",
         "IDP_URL": url,
         "IDP_PRIVATE_KEY": key,
         "IDP_CERTIFICATE": certificate,
         "IDP_SEED_TOKEN": idp.seed_token,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_until_up(process, url)
+    with running(port, env, probe=f"{url}/metadata", what="the test identity provider"):
         yield idp
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
