@@ -125,6 +125,45 @@ def record_update(
     return instance
 
 
+def record_put(
+    model: type[M],
+    *,
+    pk: int,
+    version: int | None,
+    user: Any,
+    values: Mapping[str, Any],
+    make: Callable[[], M],
+) -> M:
+    """Create or change the record whose primary key is `pk`, one that shares its owner's key (an initiative's
+    business case, a benefit line's plan): made by `make()` when the user saw none (`version` None or 0),
+    else changed only if still at `version`, by one conditional UPDATE of the version. Call it inside the
+    caller's transaction, with `values` already validated. A record someone else made or changed meanwhile
+    raises StaleEdit carrying it as stored."""
+    current = model._default_manager.filter(pk=pk).first()
+    if current is None:
+        if version:
+            raise ApplicationError(f"This {model._meta.verbose_name} no longer exists.")
+        record = make()
+        for name, value in values.items():
+            setattr(record, name, value)
+        record._history_user = user  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic():
+                record.save(force_insert=True)
+        except IntegrityError:  # someone else made it since the page was opened
+            raise StaleEdit(model._default_manager.get(pk=pk)) from None
+        return record
+    bumped = model._default_manager.filter(pk=pk, version=version or 0).update(version=F("version") + 1)
+    if not bumped:
+        raise StaleEdit(current)
+    current.refresh_from_db()
+    for name, value in values.items():
+        setattr(current, name, value)
+    current._history_user = user  # type: ignore[attr-defined]
+    current.save()
+    return current
+
+
 def record_delete(model: type[M], *, pk: int, version: int, user: Any, authorize: Authorize) -> None:
     """Delete the record if it is still at `version`; the audit trail keeps a deletion entry."""
     with transaction.atomic():

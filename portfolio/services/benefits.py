@@ -9,11 +9,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 
 from core.changes import portfolio_changed
-from core.errors import ApplicationError, NotAllowed, StaleEdit
+from core.errors import ApplicationError, NotAllowed
+from core.records import record_put
 from core.roles import can_edit_initiative
 from portfolio import finance
 from portfolio.benefits import Quarter
@@ -148,29 +148,14 @@ def benefit_plan_save(
     if errors:
         raise ApplicationError("Please correct the errors below.", field_errors=errors)
     with transaction.atomic():
-        plan = BenefitPlan.objects.filter(pk=line_id).first()
-        values = {"owner_id": owner_id, "kpi_id": kpi_id, "source": source}
-        if plan is None:
-            if version:
-                raise ApplicationError("This benefit plan no longer exists.")
-            plan = BenefitPlan(line=line, **values)
-            plan._history_user = user  # type: ignore[attr-defined]
-            try:
-                with transaction.atomic():
-                    plan.save(force_insert=True)
-            except IntegrityError:  # someone else created it since the page was opened
-                raise StaleEdit(BenefitPlan.objects.get(pk=line_id)) from None
-        else:
-            bumped = BenefitPlan.objects.filter(pk=line_id, version=version or 0).update(
-                version=F("version") + 1
-            )
-            if not bumped:
-                raise StaleEdit(plan)
-            plan.refresh_from_db()
-            for name, value in values.items():
-                setattr(plan, name, value)
-            plan._history_user = user  # type: ignore[attr-defined]
-            plan.save()
+        plan = record_put(
+            BenefitPlan,
+            pk=line_id,
+            version=version,
+            user=user,
+            values={"owner_id": owner_id, "kpi_id": kpi_id, "source": source},
+            make=lambda: BenefitPlan(line=line),
+        )
         _write_periods(plan, cleaned, user)
         portfolio_changed(initiative_ids=[initiative.pk])
     return plan

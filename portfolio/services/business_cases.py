@@ -19,8 +19,9 @@ from django.db.models import F, Max
 
 from core import jobs
 from core.changes import portfolio_changed
-from core.errors import ApplicationError, NotAllowed, StaleEdit
+from core.errors import ApplicationError, NotAllowed
 from core.jobs import Progress, run_job
+from core.records import record_put
 from core.roles import can_edit_initiative, can_edit_portfolio
 from portfolio import finance
 from portfolio.models import (
@@ -199,27 +200,14 @@ def business_case_save(
         raise ApplicationError("Please correct the errors below.", field_errors=errors)
     policy = current_policy()
     with transaction.atomic():
-        case = BusinessCase.objects.filter(pk=initiative_id).first()
-        if case is None:
-            if version:
-                raise ApplicationError("This business case no longer exists.")
-            case = BusinessCase(initiative=initiative, first_year=first_year)
-            case._history_user = user  # type: ignore[attr-defined]
-            try:
-                with transaction.atomic():
-                    case.save(force_insert=True)
-            except IntegrityError:  # someone else created it since the page was opened
-                raise StaleEdit(BusinessCase.objects.get(pk=initiative_id)) from None
-        else:
-            bumped = BusinessCase.objects.filter(pk=initiative_id, version=version or 0).update(
-                version=F("version") + 1
-            )
-            if not bumped:
-                raise StaleEdit(case)
-            case.refresh_from_db()
-            case.first_year = first_year
-            case._history_user = user  # type: ignore[attr-defined]
-            case.save()
+        case = record_put(
+            BusinessCase,
+            pk=initiative_id,
+            version=version,
+            user=user,
+            values={"first_year": first_year},
+            make=lambda: BusinessCase(initiative=initiative),
+        )
         _write_lines(case, cleaned, user)
         _set_figures(case, evaluate(case, policy))
         BusinessCase.objects.filter(pk=case.pk).update(
