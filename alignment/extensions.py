@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.template.defaultfilters import floatformat
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from alignment import selectors
+from alignment.engine import status
 from alignment.models import TierChoices
 from core.extensions import PageSection, RegisterColumn, registry
+from core.tabular import Column
+from core.templatetags.bearing import rag_badge
 from portfolio.models import KPI, Initiative, Objective
 
 # what the register's cells never show: left out, so that sorting thousands of rows does not carry them
@@ -58,6 +63,92 @@ def _alignment_cell(initiative: Initiative) -> str:
     )
 
 
+STATUS_ICONS = {
+    "green": "●",
+    "amber": "▲",
+    "red": "■",
+}  # as core's rag_badge: the shape says it without colour
+
+
+def status_words(score: Any) -> str:
+    """The current status in words: "Schedule amber, cost amber, scope green, benefits red (suggested by the
+    data)" or "... (review of 2026-11-01)"; "" when none is kept."""
+    pairs = status.read(score.status) if score is not None else []
+    if not pairs:
+        return ""
+    words = ", ".join(f"{dimension} {rag}" for dimension, rag in pairs)
+    source = f"review of {score.status_review:%Y-%m-%d}" if score.status_review else "suggested by the data"
+    return f"{words[0].upper()}{words[1:]} ({source})"
+
+
+def _status_cell(initiative: Initiative) -> str:
+    score = _score(initiative)
+    pairs = status.read(score.status) if score is not None else []
+    if not pairs:
+        return mark_safe('<td class="text-nowrap"><span class="text-body-secondary">—</span></td>')
+    return format_html(
+        '<td class="text-nowrap"><span class="rag-status{}" title="{}">{}</span>'
+        '<span class="visually-hidden">{}</span></td>',
+        "" if score.status_review else " rag-suggested",
+        status_words(score),
+        format_html_join(
+            "",
+            '<span class="rag-dot rag-{}" aria-hidden="true">{}</span>',
+            ((rag, STATUS_ICONS[rag]) for _dimension, rag in pairs),
+        ),
+        status_words(score),
+    )
+
+
+def status_header(initiative: Initiative) -> str:
+    """The initiative header's current status: a badge per dimension and where it comes from."""
+    score = _score(initiative)
+    pairs = status.read(score.status) if score is not None else []
+    if not pairs:
+        return ""
+    source = (
+        format_html("from the review of {}", date_format(score.status_review, "j M Y"))
+        if score.status_review
+        else "suggested by the data: no review since the last checkpoint fell due"
+    )
+    return format_html(
+        '<div class="status-line d-flex flex-wrap align-items-center gap-1"><span class="small fw-semibold">Status'
+        '</span> {} <span class="small text-body-secondary">{}</span></div>',
+        format_html_join(" ", "{}", ((rag_badge(rag, dimension.capitalize()),) for dimension, rag in pairs)),
+        source,
+    )
+
+
+# the register's status filter: what the stored letters must hold
+STATUS_FILTERS = {
+    "red": ("Red in any dimension", lambda rows: rows.filter(score__status__contains="r")),
+    "amber": (
+        "Amber or red in any dimension",
+        lambda rows: rows.filter(Q(score__status__contains="a") | Q(score__status__contains="r")),
+    ),
+    "green": ("Green in every dimension", lambda rows: rows.filter(score__status="gggg")),
+}
+
+
+def _status_letter(index: int) -> Any:
+    return lambda stored: status.FROM_LETTER[stored[index]] if stored and len(stored) == 4 else ""
+
+
+# the register's export: the status per dimension in words, and the day of the review it comes from (empty:
+# suggested by the data)
+STATUS_EXPORT = (
+    *(
+        Column(f"status_{name}", "score__status", _status_letter(i))
+        for i, name in enumerate(status.DIMENSIONS)
+    ),
+    Column("status_review", "score__status_review"),
+)
+
+
+def _filter_status(rows: Any, value: str) -> Any:
+    return STATUS_FILTERS[value][1](rows)
+
+
 def _filter_tier(rows: Any, value: str) -> Any:
     return rows.filter(score__tier=int(value))
 
@@ -98,6 +189,19 @@ def register() -> None:
             numeric=True,
         )
     )
+    registry.add_column(
+        RegisterColumn(
+            "status",
+            "Status",
+            30,
+            _with_score,
+            _status_cell,
+            filter_choices=tuple((value, label) for value, (label, _rows) in STATUS_FILTERS.items()),
+            apply_filter=_filter_status,
+            export=STATUS_EXPORT,
+        )
+    )
+    registry.add_hook(registry.header_parts, status_header)
     registry.add_section(
         PageSection("alignment", "Alignment", 15, "alignment/_initiative_alignment.html", alignment_section)
     )

@@ -98,6 +98,17 @@ class InitiativeScore(models.Model):
     slip_days = models.IntegerField(null=True, help_text="Delivery: the worst lateness against plan.")
     slip_ratio = models.FloatField(null=True, help_text="Delivery: the slip over the planned duration.")
     overrun = models.FloatField(null=True, help_text="Delivery: forecast cost over budget, as a share of it.")
+    status = models.CharField(
+        max_length=4,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Approved, in delivery or live: the current RAG of schedule, cost, scope and benefits, a letter "
+        "(g, a, r) each: the latest review's while its next checkpoint is not due, else the data's suggestion.",
+    )
+    status_review = models.DateField(
+        null=True, blank=True, help_text="The day of the review the status comes from; empty: from the data."
+    )
     digest = models.CharField(max_length=24, blank=True, help_text="Fingerprint of the stored values.")
     stale = models.BooleanField(default=True)
     stale_since = models.DateTimeField(null=True)

@@ -140,6 +140,20 @@ class ProgramOut(Out):
 # -- initiatives -------------------------------------------------------------------------------------------
 
 
+RagValue = Literal["green", "amber", "red"]
+
+
+class StatusOut(Out):
+    schedule: RagValue
+    cost: RagValue
+    scope: RagValue
+    benefits: RagValue
+    review_held_on: datetime.date | None = Field(
+        description="The review the status comes from, while its next checkpoint is not due; null: the status "
+        "is suggested by the data (docs/steering.md, current status)."
+    )
+
+
 class ScoreOut(Out):
     alignment: float
     fit: float
@@ -152,6 +166,9 @@ class ScoreOut(Out):
     )
     stale: bool = Field(description="A change since the last recompute has not been scored yet.")
     computed_at: datetime.datetime | None
+    status: StatusOut | None = Field(
+        description="Approved, in delivery or live: the current RAG per dimension; null at other stages."
+    )
 
 
 class ContributionBrief(Out):

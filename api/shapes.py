@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alignment.engine import status
 from core.formatting import person
 
 
@@ -45,7 +46,16 @@ def score_out(score: Any) -> dict[str, Any] | None:
         "missing": sorted(score.missing or {}),
         "stale": score.stale,
         "computed_at": score.computed_at,
+        "status": status_out(score.status, score.status_review),
     }
+
+
+def status_out(stored: str | None, review_held_on: Any) -> dict[str, Any] | None:
+    """The current status per dimension (alignment.engine.status), or None at stages that keep none."""
+    pairs = status.read(stored or "")
+    if not pairs:
+        return None
+    return {**dict(pairs), "review_held_on": review_held_on}
 
 
 def objective_out(o: Any) -> dict[str, Any]:
@@ -121,6 +131,8 @@ SCORE_PARTS = (
     "missing",
     "stale",
     "computed_at",
+    "status",
+    "status_review",
 )
 CASE_FIGURES = (
     "policy_version",
@@ -197,6 +209,7 @@ def initiative_from_values(
     else:
         score = {part: row[f"score__{part}"] for part in SCORE_PARTS}
         score["missing"] = sorted(score["missing"] or {})
+        score["status"] = status_out(score.pop("status"), score.pop("status_review"))
         out["score"] = score
     out["business_case"] = (
         {figure: row[f"business_case__{figure}"] for figure in CASE_FIGURES}

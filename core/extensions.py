@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
+    from core.tabular import Column
     from portfolio.models import Initiative
 
 
@@ -48,6 +49,7 @@ class RegisterColumn:
     numeric: bool = False
     filter_choices: tuple[tuple[str, str], ...] = ()  # offered as a register filter when not empty
     apply_filter: Callable[[QuerySet[Any], str], QuerySet[Any]] | None = None
+    export: tuple[Column, ...] = ()  # what the register's export adds for the column (read-only columns)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,9 @@ class WorklistCheck:
     days: Callable[[Any, datetime.date], int | None] = lambda _record, _today: None
 
 
+# What an app adds to the header of an initiative's page, as escaped HTML (format_html), or "" for nothing.
+HeaderPart = Callable[["Initiative"], str]
+
 # Each returns the historical querysets (simple-history) of records that belong to the initiative.
 HistorySource = Callable[["Initiative"], list["QuerySet[Any]"]]
 
@@ -125,6 +130,7 @@ class Registry:
     stage_gates: list[StageGate] = field(default_factory=list)
     review_sources: list[ReviewSource] = field(default_factory=list)
     worklist_checks: dict[str, WorklistCheck] = field(default_factory=dict)
+    header_parts: list[HeaderPart] = field(default_factory=list)
 
     def reviews(self, initiative_ids: Collection[int] | None, today: datetime.date) -> Iterator[ReviewFact]:
         """Every registered source's reviews, as they come (none when no app records reviews)."""
@@ -132,7 +138,7 @@ class Registry:
             yield from source(initiative_ids, today)
 
     def add_hook(self, hooks: list[Any], hook: Any) -> None:
-        """Register a stage gate or a review source (once)."""
+        """Register a stage gate, a review source or a header part (once)."""
         if hook not in hooks:
             hooks.append(hook)
 
@@ -173,6 +179,12 @@ class Registry:
             )
             for section in self.ordered_sections(page)
         ]
+
+    def header(self, initiative: Initiative) -> str:
+        """What the apps add to an initiative's header, in the order they registered."""
+        from django.utils.html import format_html_join
+
+        return format_html_join(" ", "{}", ((part(initiative),) for part in self.header_parts))
 
     def ordered_columns(self) -> list[RegisterColumn]:
         return sorted(self.columns.values(), key=lambda c: c.order)

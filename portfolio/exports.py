@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
+from core.extensions import registry
 from core.tabular import Column, Export
 from portfolio import selectors
 from portfolio.models import KPI, Objective, Reading
@@ -58,8 +59,12 @@ INITIATIVE_COLUMNS = (
 
 def initiative_export(filters: selectors.RegisterFilters) -> Export:
     """The register's rows, searched, filtered and sorted as on its page."""
+    added = tuple(column for shown in registry.ordered_columns() for column in shown.export)
     return Export(
-        "bearing-initiatives", INITIATIVE_COLUMNS, selectors.initiative_register(filters), "Initiatives"
+        "bearing-initiatives",
+        INITIATIVE_COLUMNS + added,
+        selectors.initiative_register(filters),
+        "Initiatives",
     )
 
 
@@ -190,4 +195,6 @@ def milestone_export(rows: QuerySet[Any]) -> Export:
 # read-only columns: what the lists compute, which an import of the same file reads past
 IMPORT_IGNORED = frozenset(
     {"global_weight", "latest_value", "latest_date", "exposure", "npv", "irr", "payback_years", "roi"}
+    # and what other apps add to the register's export (core.extensions.RegisterColumn.export)
+    | {"status_schedule", "status_cost", "status_scope", "status_benefits", "status_review"}
 )

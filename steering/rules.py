@@ -8,7 +8,6 @@ import datetime
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import (
     Case,
@@ -18,7 +17,6 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
@@ -27,11 +25,10 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from alignment.engine.formulas import AT_RISK, NO_DATA, OFF_TRACK, MilestoneDates, slip_days
+from alignment.engine import status
 from alignment.engine.rules import RULES
 from alignment.models import InitiativeScore, KPIScore, Severity, Signal
 from alignment.services import current_policy
-from core.models import RAG
 from core.stages import GOVERNED, STAGE_ORDER, UNFINISHED, Stage
 from portfolio.benefits import PIR_WINDOW_MONTHS, ReviewDue, add_months, review_due
 from portfolio.models import Initiative, Milestone, Program, ScopeChange, ScopeChangeStatus
@@ -300,134 +297,37 @@ def agenda_facts(
 
 # ------------------------------------------------------------------------------------------------ suggested RAG
 
-# A milestone not yet achieved that is late by this many days (forecast, or today when even its forecast has
-# passed) makes the schedule amber, or red, whatever the initiative's overall slip.
-MILESTONE_SLIP_AMBER_DAYS = 14
-MILESTONE_SLIP_RED_DAYS = 45
-RAG_RANK = {RAG.GREEN.value: 0, RAG.AMBER.value: 1, RAG.RED.value: 2}
-
-
-def _worst(*rags: str) -> str:
-    return max(rags, key=RAG_RANK.__getitem__)
-
-
-def _schedule(initiative: Initiative, delivery: dict[str, object], today: datetime.date) -> tuple[str, str]:
-    policy = current_policy().signals
-    late = []
-    for name, baseline, forecast in Milestone.objects.filter(
-        initiative=initiative, actual_date__isnull=True
-    ).values_list("name", "baseline_date", "forecast_date"):
-        days = slip_days([MilestoneDates(baseline, forecast, None)], None, today)
-        if days >= MILESTONE_SLIP_AMBER_DAYS:
-            late.append((days, name))
-    late.sort(key=lambda pair: (-pair[0], pair[1]))
-    milestone_rag = (
-        RAG.RED.value
-        if late and late[0][0] >= MILESTONE_SLIP_RED_DAYS
-        else RAG.AMBER.value
-        if late
-        else RAG.GREEN.value
-    )
-    milestones = ""
-    if late:
-        listed = ", ".join(f"“{name}” {days} days" for days, name in late[:3])
-        more = f" and {len(late) - 3} more" if len(late) > 3 else ""
-        milestones = (
-            f" Milestones late: {listed}{more} (amber from {MILESTONE_SLIP_AMBER_DAYS} days, "
-            f"red from {MILESTONE_SLIP_RED_DAYS})."
-        )
-    ratio = delivery.get("slip_ratio")
-    if not isinstance(ratio, int | float):
-        if late:
-            return milestone_rag, f"No plan dates to measure the whole schedule against.{milestones}"
-        return RAG.AMBER.value, "No plan dates to measure the schedule against."
-    overall = (
-        RAG.RED.value
-        if ratio >= policy.slip_red
-        else RAG.AMBER.value
-        if ratio >= policy.slip_amber
-        else RAG.GREEN.value
-    )
-    return (
-        _worst(overall, milestone_rag),
-        f"{delivery.get('slip_days', 0)} days behind plan: {ratio:.0%} of the planned duration "
-        f"(amber from {policy.slip_amber:.0%}, red from {policy.slip_red:.0%}).{milestones}",
-    )
-
 
 def suggest_rag(initiative: Initiative) -> dict[str, dict[str, str]]:
     """Per dimension (schedule, cost, scope, benefits), the RAG the data suggests and why, under the signal
-    thresholds of the policy; the schedule also reads each milestone's slip (see docs/steering.md)."""
+    thresholds of the policy (alignment.engine.status, which the engine's stored current status uses too); the
+    schedule also reads each milestone's slip (see docs/steering.md)."""
     policy = current_policy().signals
     today = timezone.localdate()
     score = InitiativeScore.objects.filter(initiative=initiative, computed_at__isnull=False).first()
-    delivery: dict[str, Any] = (
-        {
-            key: value
-            for key, value in (
-                ("slip_days", score.slip_days),
-                ("slip_ratio", score.slip_ratio),
-                ("overrun", score.overrun),
-            )
-            if value is not None
-        }
-        if score
-        else {}
+    milestones = Milestone.objects.filter(initiative=initiative, actual_date__isnull=True).values_list(
+        "name", "baseline_date", "forecast_date"
     )
-    suggestions: dict[str, tuple[str, str]] = {"schedule": _schedule(initiative, delivery, today)}
-    overrun = delivery.get("overrun")
-    if overrun is None:
-        suggestions["cost"] = (RAG.AMBER.value, "No budget to measure cost against.")
-    else:
-        rag = (
-            RAG.RED.value
-            if overrun >= policy.overrun_red
-            else RAG.AMBER.value
-            if overrun >= policy.overrun_amber
-            else RAG.GREEN.value
-        )
-        suggestions["cost"] = (
-            rag,
-            (f"Forecast {overrun:.0%} over budget" if overrun else "Forecast within budget")
-            + f" (amber from {policy.overrun_amber:.0%}, red from {policy.overrun_red:.0%}).",
-        )
-    since = today - datetime.timedelta(days=policy.scope_window_days)
-    changes = ScopeChange.objects.filter(initiative=initiative, date__gte=since).exclude(
-        status=ScopeChangeStatus.REJECTED
+    changes = ScopeChange.objects.filter(
+        initiative=initiative, date__gte=today - datetime.timedelta(days=policy.scope_window_days)
+    ).values_list("date", "status")
+    statuses = KPIScore.objects.filter(kpi__contributions__initiative=initiative).values_list(
+        "kpi__name", "status"
     )
-    facts = changes.aggregate(n=Count("pk"), pending=Count("pk", filter=Q(status=ScopeChangeStatus.PENDING)))
-    n, pending = facts["n"], facts["pending"]
-    rag = (
-        RAG.RED.value
-        if n >= policy.scope_changes_red
-        else RAG.AMBER.value
-        if n >= policy.scope_changes_amber or pending
-        else RAG.GREEN.value
-    )
-    suggestions["scope"] = (
-        rag,
-        f"{n} scope change{'s' if n != 1 else ''} in {policy.scope_window_days} days"
-        + (f", {pending} awaiting a decision." if pending else "."),
-    )
-    statuses = list(
-        KPIScore.objects.filter(kpi__contributions__initiative=initiative)
-        .values_list("kpi__name", "status")
-        .distinct()
-    )
-    off = [name for name, status in statuses if status == OFF_TRACK]
-    risk = [name for name, status in statuses if status == AT_RISK]
-    if not statuses:
-        suggestions["benefits"] = (RAG.AMBER.value, "No KPI is named to show the benefits.")
-    elif off:
-        suggestions["benefits"] = (RAG.RED.value, f"Off track: {', '.join(sorted(off))}.")
-    elif risk:
-        suggestions["benefits"] = (RAG.AMBER.value, f"At risk: {', '.join(sorted(risk))}.")
-    elif all(status == NO_DATA for _, status in statuses):
-        suggestions["benefits"] = (RAG.AMBER.value, "The named KPIs have no readings yet.")
-    else:
-        suggestions["benefits"] = (RAG.GREEN.value, "The named KPIs are on track or achieved.")
+    suggestions = {
+        "schedule": status.schedule(
+            milestones,
+            score.slip_days if score else None,
+            score.slip_ratio if score else None,
+            today,
+            policy,
+        ),
+        "cost": status.cost(score.overrun if score else None, policy),
+        "scope": status.scope(changes, today, policy),
+        "benefits": status.benefits(statuses),
+    }
     return {
-        dimension: {"rag": suggestions[dimension][0], "reason": suggestions[dimension][1]}
+        dimension: {"rag": suggestions[dimension].rag, "reason": suggestions[dimension].reason}
         for dimension in RAG_DIMENSIONS
     }
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alignment.engine import formulas as f
+from alignment.engine import status
 from alignment.engine.inputs import (
     ContributionRow,
     InitiativeRow,
@@ -66,6 +67,10 @@ class InitiativeResult:
     risk_cells: str = ""  # see risk_cells()
     links: str = ""  # see contribution_links()
     checkpoint_due: datetime.date | None = None  # governed stages only: see formulas.checkpoint_due()
+    # funded (approved, in delivery, live): the current RAG per dimension, a letter each (engine.status.current()),
+    # and the day of the review it comes from (None: suggested by the data)
+    status: str = ""
+    status_review: datetime.date | None = None
     # kept for the signal rules; not stored
     fit_detail: f.Fit = field(repr=False, default_factory=lambda: f.Fit(0.0, ()))
     delivery_detail: f.Delivery | None = field(repr=False, default=None)
@@ -73,9 +78,10 @@ class InitiativeResult:
 
     def stored(self) -> dict[str, Any]:
         """The values stored in the score row: the scores, and the few facts pages list without the full
-        explanation (why a component is missing, the fit points by objective, delivery's slip and overrun).
-        None of them depends on the day computed unless the scores do, so an unchanged initiative keeps the
-        same row day after day."""
+        explanation (why a component is missing, the fit points by objective, delivery's slip and overrun,
+        the current status). Only the scores and the status depend on the day computed (a review's RAG ends
+        when the next checkpoint falls due, a milestone grows later), so an unchanged initiative keeps the
+        same row day after day until one of them moves."""
         delivery = self.delivery_detail
         return {
             "fit": r2(self.fit),
@@ -97,6 +103,8 @@ class InitiativeResult:
             "risk_cells": self.risk_cells,
             "links": self.links,
             "checkpoint_due": self.checkpoint_due,
+            "status": self.status,
+            "status_review": self.status_review,
         }
 
 
@@ -229,6 +237,9 @@ def score_initiative(
         else {}
     )
     due, on_time = milestone_counts(row.milestones, inputs.today)
+    current, reviewed = (
+        current_status(row, inputs, kpis, delivery, cadence) if row.stage in FUNDED else ("", None)
+    )
     return InitiativeResult(
         id=row.id,
         fit=fit.value,
@@ -248,10 +259,43 @@ def score_initiative(
         risk_cells=risk_cells(row.risks),
         links=contribution_links(row.contributions),
         checkpoint_due=governance.due_on if governance else None,
+        status=current,
+        status_review=reviewed,
         fit_detail=fit,
         delivery_detail=delivery,
         governance_detail=governance,
     )
+
+
+def current_status(
+    row: InitiativeRow,
+    inputs: PortfolioInputs,
+    kpis: dict[int, f.KPIAssessment],
+    delivery: f.Delivery | None,
+    cadence: int,
+) -> tuple[str, datetime.date | None]:
+    """The current RAG per dimension (engine.status.current()): the latest review's while the tier's next
+    checkpoint is not yet due, else what the data suggests, by the rules the steering app offers a committee."""
+    policy = inputs.policy.signals
+    today = inputs.today
+    suggested = (
+        status.schedule(
+            ((m.name, m.baseline, m.forecast) for m in row.milestones if m.actual is None),
+            delivery.slip_days if delivery else None,
+            delivery.slip_ratio if delivery else None,
+            today,
+            policy,
+        ).rag,
+        status.cost(delivery.overrun if delivery else None, policy).rag,
+        status.scope(((c.date, c.status) for c in row.scope_changes), today, policy).rag,
+        status.benefits(
+            (inputs.kpi_names[c.kpi_id][0], kpis[c.kpi_id].status)
+            for c in row.contributions
+            if c.kpi_id in kpis and c.kpi_id in inputs.kpi_names
+        ).rag,
+    )
+    latest = row.reviews[0] if row.reviews else None
+    return status.current(suggested, (latest.held_on, latest.rags) if latest else None, cadence, today)
 
 
 def explanation_of(

@@ -151,6 +151,9 @@ def upsert(
             cursor.executemany(sql, values)
 
 
+DATE_VALUES = ("checkpoint_due", "status_review")  # the stored values that are dates
+
+
 def score_rows(
     results: Iterable[InitiativeResult],
     *,
@@ -168,8 +171,13 @@ def score_rows(
     for result in results:
         pk = result.id
         values = {"policy_version": policy_version, **result.stored(), "red_signals": red_signals.get(pk, 0)}
-        due = values["checkpoint_due"]  # a date: fingerprinted as its ordinal, which marshal encodes
-        fingerprint = digest({**values, "checkpoint_due": due.toordinal() if due else None})
+        # dates are fingerprinted as their ordinals, which marshal encodes
+        fingerprint = digest(
+            {
+                **values,
+                **{name: values[name].toordinal() if values[name] else None for name in DATE_VALUES},
+            }
+        )
         if existing.get(pk) == (fingerprint, False):
             continue
         rows.append(

@@ -91,7 +91,11 @@ def initiative_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "request": request,
     }
     sections = registry.render_sections("initiative", initiative, base, request)
-    return render_page(request, "portfolio/initiative_detail.html", {**base, "sections": sections})
+    return render_page(
+        request,
+        "portfolio/initiative_detail.html",
+        {**base, "sections": sections, "header": registry.header(initiative)},
+    )
 
 
 @viewer_required

@@ -195,6 +195,11 @@ def test_the_worked_example_initiative_scores_as_documented():
         "risk_cells": "23 34",
         "links": "2s 5m",
         "checkpoint_due": D(2026, 10, 22),
+        # the review of 23 August stood until that checkpoint fell due, so the status is the data's: schedule
+        # amber (slip 10%, the rollout 36 days late), cost amber (10% over), scope green, benefits red (the cost
+        # KPI is off track)
+        "status": "aagr",
+        "status_review": None,
     }
 
 

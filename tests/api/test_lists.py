@@ -3,6 +3,8 @@ with the portfolio."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -64,7 +66,14 @@ def test_an_initiative_lists_with_its_score_tier_and_objectives(executive):
     initiative = InitiativeFactory(code="ECOM-1")
     contribution = ContributionFactory(initiative=initiative, objective=objective)
     InitiativeScore.objects.create(
-        initiative=initiative, alignment=71.5, fit=66.67, outcome=None, tier=2, missing={"outcome": "no KPI"}
+        initiative=initiative,
+        alignment=71.5,
+        fit=66.67,
+        outcome=None,
+        tier=2,
+        missing={"outcome": "no KPI"},
+        status="garg",
+        status_review=datetime.date(2026, 11, 1),
     )
     row = api_as(executive, "read").get("initiatives").data["items"][0]
     assert row["score"] == {
@@ -77,6 +86,14 @@ def test_an_initiative_lists_with_its_score_tier_and_objectives(executive):
         "missing": ["outcome"],
         "stale": True,
         "computed_at": None,
+        # the current RAG per dimension, from the review of 1 November
+        "status": {
+            "schedule": "green",
+            "cost": "amber",
+            "scope": "red",
+            "benefits": "green",
+            "review_held_on": "2026-11-01",
+        },
     }
     assert row["contributions"] == [
         {

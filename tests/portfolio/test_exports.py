@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from alignment.models import InitiativeScore
 from core.stages import Stage
-from portfolio.models import BusinessCase
+from portfolio.models import BusinessCase, Initiative
 from tests.export_support import body, csv_rows, download_counts, xlsx_cells, xlsx_values
 from tests.factories import (
     InitiativeFactory,
@@ -55,6 +56,12 @@ INITIATIVE_HEADER = [
     "irr",
     "payback_years",
     "roi",
+    # what the alignment app adds: the current status per dimension and the review it comes from
+    "status_schedule",
+    "status_cost",
+    "status_scope",
+    "status_benefits",
+    "status_review",
 ]
 
 
@@ -95,6 +102,13 @@ def test_register_csv_holds_every_field_by_its_import_name(register, client, exe
         payback_years=Decimal("2.7500"),
         roi=Decimal("0.512195"),
     )
+    # and its status comes from the review of 1 November (EVIL-1 has none yet, OPS-7 one from the data)
+    InitiativeScore.objects.update_or_create(
+        initiative=initiative, defaults={"status": "rgaa", "status_review": datetime.date(2026, 11, 1)}
+    )
+    InitiativeScore.objects.update_or_create(
+        initiative=Initiative.objects.get(code="OPS-7"), defaults={"status": "gggr", "status_review": None}
+    )
 
     # when
     response = export(client, "initiative", "csv")
@@ -110,17 +124,17 @@ def test_register_csv_holds_every_field_by_its_import_name(register, client, exe
             "ECOM-1", "Checkout rebuild", "A test initiative.", "Digital commerce", "grow", "in_delivery",
             "exec", "manager", "2026-01-01", "2026-12-31", "2026-01-15", "", "100000.00", "20000.00",
             "50000.00", "", "4", "3", "", "", "", "false", "", "", "", "", "",
-            "114108.15", "0.226110", "2.7500", "0.512195",
+            "114108.15", "0.226110", "2.7500", "0.512195", "red", "green", "amber", "amber", "2026-11-01",
         ],
         [
             "EVIL-1", "'" + HYPERLINK, "'-1+2\x07bell", "", "grow", "in_delivery", "'@boss", "",
             "2026-01-01", "2026-12-31", "2026-01-15", "", "100000.00", "20000.00", "50000.00", "0.00",
-            "4", "3", "", "", "", "false", "", "", "", "", "", "", "", "", "",
+            "4", "3", "", "", "", "false", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
         ],
         [
             "OPS-7", "Keep the lights on", "A test initiative.", "", "run", "live", "exec", "", "2026-01-01",
             "2026-12-31", "2026-01-15", "", "0.00", "45000.50", "50000.00", "", "4", "3", "",
-            "2026-05-01", "", "false", "", "", "", "", "", "", "", "", "",
+            "2026-05-01", "", "false", "", "", "", "", "", "", "", "", "", "green", "green", "green", "red", "",
         ],
     ]  # fmt: skip
 
