@@ -7,11 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from core import outbox, roles
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.models import OutboxEvent
-from events.models import Notification
+from events import services
+from events.models import Notification, Preference
 from portfolio.benefits import Quarter
 from portfolio.models import BenefitPlan, Initiative
 from portfolio.services.benefits import PeriodInput, benefit_plan_save
@@ -277,3 +279,38 @@ def test_the_owner_and_the_watchers_are_told_and_not_the_person_who_saved(pmo, m
     )
     assert OutboxEvent.objects.get(kind="benefit.plan_changed").payload["recipients"] == [sue.pk]
     assert Decimal(OutboxEvent.objects.get(kind="benefit.actual_recorded").payload["actual"]) == 5
+
+
+NEW_KINDS = {
+    "benefit.plan_changed": "Benefit plan changed",
+    "benefit.actual_recorded": "Benefit actual recorded",
+    "scenario.solved": "Scenario solved",
+    "scenario.approved": "Scenario approved as the plan",
+}
+
+
+def test_the_new_kinds_are_offered_in_preferences_and_to_webhooks(client, manager, admin_user):
+    assert {kind: outbox.KINDS[kind] for kind in NEW_KINDS} == NEW_KINDS
+
+    client.force_login(manager)
+    page = client.get(reverse("events:preferences")).content.decode()
+    response = client.post(
+        reverse("events:preferences"),
+        {**dict.fromkeys(outbox.KINDS, "in_app"), "benefit.actual_recorded": "daily"},
+    )
+    assert response.status_code == 302
+    assert Preference.objects.get(user=manager, kind="benefit.actual_recorded").channel == "daily"
+
+    client.force_login(admin_user)
+    form = client.get(reverse("events:webhook-create")).content.decode()
+    for kind, label in NEW_KINDS.items():
+        assert f'name="{kind}"' in page, kind
+        assert f">{label}</label>" in page, kind
+        assert f'value="{kind}"' in form, kind
+    hook = services.webhook_create(
+        user=admin_user,
+        name="Benefits",
+        url="https://example.org/",
+        kinds=["benefit.plan_changed", "scenario.solved"],
+    )
+    assert hook.kinds == ["benefit.plan_changed", "scenario.solved"]
