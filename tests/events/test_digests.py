@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 D = datetime.date
 MONDAY = D(2026, 11, 23)
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
@@ -240,6 +242,8 @@ def test_executives_receive_it_in_html_and_text_unless_they_turned_it_off(week, 
         "- HR-3 Payroll: Faster hiring, realised €6,000 of €8,000 (−€2,000, −25.0%)\n\nDashboard:"
         in message.body
     )
+    documented = DOCS.read_text().split("The text e-mail reads:\n\n```\n", 1)[1].split("```", 1)[0]
+    assert documented in message.body
     html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "<td>CRM-2 CRM &lt;renewal&gt;</td>" in html
     assert "<renewal>" not in html
