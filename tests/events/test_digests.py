@@ -291,7 +291,7 @@ def test_the_benefits_section_reads_as_many_queries_for_two_plans_as_for_eight(p
         periods=q(2, "1000"),
     )
 
-    def count(plans: int) -> int:
+    def count(plans: int) -> tuple[int, int]:
         for i in range(plans):
             planned(
                 pmo,
