@@ -164,7 +164,7 @@ def benefit_plan_save(
         )
         quarters, actuals = _write_periods(plan, cleaned, user)
         if before is None:
-            benefit_plan_event(plan, line, initiative, actor=user, action="created", quarters=cleaned)
+            benefit_plan_event(plan, line, initiative, actor=user, action="created", quarters=quarters)
         else:
             fields = [name.removesuffix("_id") for name, value in values.items() if before[name] != value]
             if quarters:

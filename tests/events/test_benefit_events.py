@@ -197,6 +197,8 @@ def test_a_non_financial_actual_is_shown_in_the_kpis_values(pmo, shop):
         user=pmo, line_id=line.pk, version=None, kpi=kpi, periods={Q3: PeriodInput(None, "2.5")}
     )
 
+    ((_, _, _, created),) = events("benefit.plan_changed")
+    assert (created["action"], created["quarters"]) == ("created", [])  # no expected value entered
     ((_, _, _, payload),) = events("benefit.actual_recorded")
     assert (payload["quarter"], payload["expected"], payload["actual"]) == ("2026 Q3", None, "2.5000")
     assert payload["title"] == "SHOP-1 Web <shop>: Calls per day realised 2.5 in 2026 Q3 (nothing expected)"
