@@ -20,7 +20,7 @@ from alignment.charts import BLUE, ORANGE, axis, layout
 from core.chart_parts import Chart, Table
 from core.formatting import currency_symbol, person
 from portfolio import benefits, finance
-from portfolio.benefit_selectors import PlanResult, plan_results
+from portfolio.benefit_selectors import PlanResult, money_plans, plan_results
 from portfolio.benefits import CENT
 from portfolio.models import BenefitPlan, BusinessCaseLine
 
@@ -124,8 +124,7 @@ def benefits_view(as_of: datetime.date) -> BenefitsView:
     non_financial = finance.LineKind.NON_FINANCIAL.value
     costs = [finance.LineKind.CAPEX.value, finance.LineKind.OPEX.value]
     plans = list(
-        # a line turned into a cost since its plan was entered keeps the plan, which counts no more
-        BenefitPlan.objects.exclude(line__kind__in=[non_financial, *costs]).select_related(
+        money_plans().select_related(
             "kpi__objective",
             "line__case__initiative__program",
             "line__case__initiative__sponsor",

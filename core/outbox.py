@@ -40,6 +40,10 @@ ACTION_ASSIGNED = "action.assigned"
 ACTION_DUE = "action.due"
 ACTION_OVERDUE = "action.overdue"
 KPI_READING_RECORDED = "kpi.reading_recorded"
+BENEFIT_PLAN_CHANGED = "benefit.plan_changed"
+BENEFIT_ACTUAL_RECORDED = "benefit.actual_recorded"
+SCENARIO_SOLVED = "scenario.solved"
+SCENARIO_APPROVED = "scenario.approved"
 SIGNAL_RAISED = "signal.raised"
 SIGNAL_CLEARED = "signal.cleared"
 SCORE_MOVED = "score.moved"
@@ -55,6 +59,10 @@ KINDS: dict[str, str] = {
     ACTION_DUE: "Action due soon",
     ACTION_OVERDUE: "Action overdue",
     KPI_READING_RECORDED: "KPI reading recorded",
+    BENEFIT_PLAN_CHANGED: "Benefit plan changed",
+    BENEFIT_ACTUAL_RECORDED: "Benefit actual recorded",
+    SCENARIO_SOLVED: "Scenario solved",
+    SCENARIO_APPROVED: "Scenario approved as the plan",
     SIGNAL_RAISED: "Warning signal raised",
     SIGNAL_CLEARED: "Warning signal cleared",
     SCORE_MOVED: "Alignment score moved",

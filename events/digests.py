@@ -3,8 +3,10 @@ chose to receive that way, and the weekly executive digest of the portfolio.
 
 The executive digest reads what the engine stored: the portfolio's alignment index on the day and seven days
 before (its change), the red signals first raised in the week, the decisions recorded in it (checkpoint
-reviews and portfolio decisions), and the milestones that slipped (a forecast past the baseline, set during
-the week, not yet delivered). Each list shows at most DIGEST_ROWS rows and says how many more there are.
+reviews and portfolio decisions), the milestones that slipped (a forecast past the baseline, set during
+the week, not yet delivered), and the benefits of live initiatives against their plans on the day (realised
+and expected to date, the variance, the plans furthest behind). Each list shows at most DIGEST_ROWS rows and
+says how many there are.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from alignment.benefits import Group
 from alignment.models import ALL_SCOPE, PortfolioIndex, Severity, Signal
 from core import outbox, roles
+from core.stages import Stage
 from events.models import EXECUTIVE_DIGEST, Channel, Notification, Preference
 from events.notify import absolute
+from portfolio.benefit_selectors import money_plans, plan_results
 from portfolio.models import Milestone
 from steering.models import CheckpointReview, PortfolioDecision
 
@@ -79,6 +84,51 @@ def personal_digests(channel: str, *, now: datetime.datetime | None = None) -> i
 
 
 @dataclass
+class BenefitsAgainstPlan:
+    """The money benefit plans of live initiatives as of a day: their sums (realised and expected to date,
+    variance) and the plans behind, the furthest first."""
+
+    total: Group
+    behind: list[dict[str, Any]] = field(default_factory=list)
+    behind_count: int = 0
+
+
+def benefits_against_plan(as_of: datetime.date) -> BenefitsAgainstPlan:
+    """Every money benefit plan of a live initiative, as of a day, by portfolio.benefits' rules (through
+    plan_results, summed as the benefits view sums them); the plans realised below what they expected to
+    date, the largest shortfall first. Two to four queries whatever the number of plans."""
+    plans = list(
+        money_plans()
+        .filter(line__case__initiative__stage=Stage.LIVE)
+        .order_by("line__case__initiative__code", "line__position")
+    )
+    results = plan_results(plans, as_of).values()
+    total = Group("Live initiatives")
+    for result in results:
+        total.add(result.realisation)
+    behind = sorted(
+        (r for r in results if r.realisation.variance < 0),
+        key=lambda r: (r.realisation.variance, r.plan.line.case.initiative.code, r.plan.line.position),
+    )
+    rows = []
+    for result in behind[:DIGEST_ROWS]:
+        initiative, figures = result.plan.line.case.initiative, result.realisation
+        fraction = figures.variance_fraction
+        rows.append(
+            {
+                "initiative": f"{initiative.code} {initiative.title}",
+                "line": result.plan.line.label,
+                "realised": figures.realised_to_date,
+                "expected": figures.expected_to_date,
+                "variance": figures.variance,
+                "variance_pct": None if fraction is None else fraction * 100,
+                "link": absolute(reverse("portfolio:initiative-detail", args=[initiative.pk]) + "#benefits"),
+            }
+        )
+    return BenefitsAgainstPlan(total, rows, len(behind))
+
+
+@dataclass
 class ExecutiveDigest:
     start: datetime.date
     end: datetime.date
@@ -90,6 +140,9 @@ class ExecutiveDigest:
     decision_count: int = 0
     slipped: list[dict[str, Any]] = field(default_factory=list)
     slipped_count: int = 0
+    benefits: BenefitsAgainstPlan = field(
+        default_factory=lambda: BenefitsAgainstPlan(Group("Live initiatives"))
+    )
 
     @property
     def change(self) -> float | None:
@@ -164,6 +217,7 @@ def executive_digest(today: datetime.date) -> ExecutiveDigest:
         }
         for m in slipped.order_by("-forecast_updated_at", "pk")[:DIGEST_ROWS]
     ]
+    digest.benefits = benefits_against_plan(today)
     return digest
 
 

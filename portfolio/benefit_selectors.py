@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from core.formatting import number
-from portfolio import benefits
+from portfolio import benefits, finance
 from portfolio.benefits import CENT, KPI_PLACES, Period, Quarter
 from portfolio.models import ActualsSource, BenefitPeriod, BenefitPlan, Contribution, Direction, Reading
 
@@ -61,6 +63,17 @@ def _note(
     elif share.fraction == 1:
         text += " (capped at everything claimed)"
     return text + ("." if quarter.end <= as_of else "; the quarter is under way.")
+
+
+def money_plans() -> QuerySet[BenefitPlan]:
+    """The plans of money benefit lines, with what plan_results reads (their line, case, initiative and KPI):
+    a non-financial line's values are in its KPI's unit and cannot be added to money."""
+    non_financial = finance.LineKind.NON_FINANCIAL.value
+    costs = [finance.LineKind.CAPEX.value, finance.LineKind.OPEX.value]
+    # a line turned into a cost since its plan was entered keeps the plan, which counts no more
+    return BenefitPlan.objects.exclude(line__kind__in=[non_financial, *costs]).select_related(
+        "kpi", "line__case__initiative"
+    )
 
 
 def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int, PlanResult]:

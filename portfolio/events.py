@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.urls import reverse
 
 from core import outbox
-from portfolio.models import KPI, Contribution, Initiative, Reading
+from core.formatting import money_full, number
+from portfolio import benefits
+from portfolio.benefits import Quarter
+from portfolio.models import KPI, BenefitPlan, BusinessCaseLine, Contribution, Initiative, Reading
 
 
 def initiative_about(initiative: Initiative) -> dict[str, list[int | None]]:
     return {"initiative": [initiative.pk], "program": [initiative.program_id]}
 
 
-def _label(name: str) -> str:
-    """A field as the initiative's form names it ("sustainment owner", not "sustainment_owner")."""
+def _label(name: str, model: type[models.Model] = Initiative) -> str:
+    """A field as the model's form names it ("sustainment owner", not "sustainment_owner")."""
     try:
-        field = Initiative._meta.get_field(name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return name.replace("_", " ")
     return str(getattr(field, "verbose_name", name.replace("_", " ")))
@@ -85,5 +90,94 @@ def reading_event(reading: Reading, kpi: KPI, *, actor: Any) -> None:
             "reading_id": reading.pk,
             "date": reading.date.isoformat(),
             "value": str(reading.value),
+        },
+    )
+
+
+def benefit_about(plan: BenefitPlan, initiative: Initiative) -> dict[str, list[int | None]]:
+    """A benefit plan's event is about its initiative, the initiative's program and the plan's KPI."""
+    return {**initiative_about(initiative), "kpi": [plan.kpi_id]}
+
+
+def _benefit_event(
+    kind: str,
+    plan: BenefitPlan,
+    line: BusinessCaseLine,
+    initiative: Initiative,
+    *,
+    actor: Any,
+    title: str,
+    data: dict[str, Any],
+) -> None:
+    """Told to the watchers of the initiative, its program and the KPI, and to the plan's owner (none
+    entered: the initiative's sustainment owner, as docs/benefits.md says)."""
+    outbox.event_record(
+        kind,
+        subject_type="benefit_plan",
+        subject_id=line.pk,
+        title=f"{initiative.code} {initiative.title}: {title}",
+        url=reverse("portfolio:initiative-detail", args=[initiative.pk]) + "#benefits",
+        actor=actor,
+        about=benefit_about(plan, initiative),
+        recipients=[plan.owner_id or initiative.sustainment_owner_id],
+        data={"initiative_id": initiative.pk, "line_id": line.pk, **data},
+    )
+
+
+def benefit_plan_event(
+    plan: BenefitPlan,
+    line: BusinessCaseLine,
+    initiative: Initiative,
+    *,
+    actor: Any,
+    action: str,
+    fields: Iterable[str] = (),
+    quarters: Iterable[Quarter] = (),
+) -> None:
+    """Record that a benefit plan was created, changed (`fields`: owner, kpi, source, quarters; `quarters`:
+    those whose expected value was set, changed or removed, or whose actual was removed) or removed."""
+    names = sorted(fields)
+    words = f" ({', '.join(_label(name, BenefitPlan) for name in names)})" if names else ""
+    _benefit_event(
+        outbox.BENEFIT_PLAN_CHANGED,
+        plan,
+        line,
+        initiative,
+        actor=actor,
+        title=f"benefit plan of {line.label} was {action}{words}",
+        data={"action": action, "fields": names, "quarters": [q.label for q in sorted(quarters)]},
+    )
+
+
+def benefit_actual_event(
+    plan: BenefitPlan,
+    line: BusinessCaseLine,
+    initiative: Initiative,
+    *,
+    actor: Any,
+    quarter: Quarter,
+    expected: Decimal | None,
+    actual: Decimal,
+) -> None:
+    """Record the actual entered for one quarter of a plan, beside the quarter's expected value (money to
+    the cent, or a KPI value to 4 decimals)."""
+    financial = line.line_kind.is_financial
+    places = benefits.CENT if financial else benefits.KPI_PLACES
+
+    def shown(value: Decimal) -> str:
+        return money_full(value, cents=True) if financial else number(value, 4)
+
+    versus = f"{shown(expected)} expected" if expected is not None else "nothing expected"
+    _benefit_event(
+        outbox.BENEFIT_ACTUAL_RECORDED,
+        plan,
+        line,
+        initiative,
+        actor=actor,
+        title=f"{line.label} realised {shown(actual)} in {quarter.label} ({versus})",
+        data={
+            "quarter": quarter.label,
+            "expected": None if expected is None else str(benefits.rounded(expected, places)),
+            "actual": str(benefits.rounded(actual, places)),
         },
     )

@@ -16,10 +16,12 @@ from django.utils import timezone
 
 from core import jobs
 from core.errors import ApplicationError, NotAllowed, StaleEdit
+from core.models import Job
 from core.records import record_create, record_delete, record_update
 from core.roles import can_edit_portfolio, can_record_decisions
 from core.stages import FUNDED, Stage
 from planning import optimiser
+from planning.events import scenario_approved_event, scenario_solved_event
 from planning.models.scenarios import (
     PAIRED,
     RuleKind,
@@ -33,7 +35,7 @@ from planning.models.scenarios import (
 from planning.scenarios import Inputs, data_stamp, load_inputs, plan_figures
 from portfolio.models import Initiative
 from portfolio.services.initiatives import initiative_stage_decide
-from steering.models import DecisionKind, DecisionOutcome
+from steering.models import DecisionKind, DecisionOutcome, PortfolioDecision
 from steering.services import portfolio_decision_record
 
 PMO_ONLY = "Only the PMO creates and changes scenarios."
@@ -380,9 +382,12 @@ def _totals(inputs: Inputs, selected: Iterable[int]) -> dict[str, float]:
     }
 
 
-def solve_scenario(scenario: Scenario, *, progress: jobs.Progress | None = None) -> dict[str, Any]:
+def solve_scenario(
+    scenario: Scenario, *, progress: jobs.Progress | None = None, actor: Any = None
+) -> dict[str, Any]:
     """Solve the scenario as its inputs stand, work out the plan's indices beside today's, and store the
-    answer (replacing the last one) unless the scenario changed meanwhile; return the summary."""
+    answer (replacing the last one) unless the scenario changed meanwhile, with `scenario.solved` in the
+    outbox (`actor`: who asked for it); return the summary."""
     version = scenario.version
     if progress:
         progress(5, "Reading the candidates, their values and costs")
@@ -461,12 +466,18 @@ def solve_scenario(scenario: Scenario, *, progress: jobs.Progress | None = None)
                 "selected": list(solution.selected),
             },
         )
+        scenario_solved_event(scenario, summary, actor=actor)
     return summary
 
 
 def run_solve(*, job_id: int | None, scenario_id: int) -> dict[str, Any] | None:
     def work(progress: jobs.Progress | None) -> dict[str, Any]:
-        return solve_scenario(Scenario.objects.get(pk=scenario_id), progress=progress)
+        job = Job.objects.select_related("requested_by").filter(pk=job_id).first() if job_id else None
+        return solve_scenario(
+            Scenario.objects.get(pk=scenario_id),
+            progress=progress,
+            actor=job.requested_by if job is not None else None,
+        )
 
     return jobs.run_job(
         job_id,
@@ -647,7 +658,8 @@ def scenario_approve(*, user: Any, scenario_id: int, version: int, rationale: st
     """Make the scenario's answer the plan (those who record decisions: steering members, the PMO): the initiatives it funds that are ideas or
     proposed are approved; those it leaves out that are approved but not started go back to proposed
     (initiatives in delivery are never moved by a plan: stopping one is a checkpoint decision); the plan
-    approved before is superseded; the decision is recorded in the decision log. All or nothing: if one
+    approved before is superseded; the decision is recorded in the decision log (its decision.recorded) and
+    `scenario.approved` in the outbox, told to the scenario's creator. All or nothing: if one
     initiative cannot move (a sponsor or planned dates missing), nothing changes and each is named."""
     if not can_record_decisions(user):
         raise NotAllowed(APPROVERS_ONLY)
@@ -708,13 +720,18 @@ def scenario_approve(*, user: Any, scenario_id: int, version: int, rationale: st
             },
             authorize=lambda u, s: True,
         )
-        _record_decision(user, scenario, rationale, len(chosen), len(moves))
+        decision = _record_decision(user, scenario, rationale, len(chosen), len(moves))
+        scenario_approved_event(
+            scenario, actor=user, decision_id=decision.pk, funded=len(chosen), moved=len(moves)
+        )
     return scenario
 
 
-def _record_decision(user: Any, scenario: Scenario, rationale: str, funded: int, moved: int) -> None:
-    """The approval in the decision log."""
-    portfolio_decision_record(
+def _record_decision(
+    user: Any, scenario: Scenario, rationale: str, funded: int, moved: int
+) -> PortfolioDecision:
+    """The approval in the decision log (and its decision.recorded in the outbox)."""
+    return portfolio_decision_record(
         user=user,
         kind=DecisionKind.PLAN_APPROVAL,
         outcome=DecisionOutcome.APPROVED,

@@ -17,6 +17,7 @@ from core.records import record_put
 from core.roles import can_edit_initiative
 from portfolio import finance
 from portfolio.benefits import Quarter
+from portfolio.events import benefit_actual_event, benefit_plan_event
 from portfolio.models import KPI, ActualsSource, BenefitPeriod, BenefitPlan, BusinessCaseLine, Initiative
 from portfolio.services.business_cases import MAX_MONEY
 
@@ -119,7 +120,9 @@ def benefit_plan_save(
     may edit the initiative and the plan is still at `version` (None: the user saw no plan). Everything is
     validated before anything is written; the errors name the field (`owner`, `kpi`, `source`) or the
     quarter's cell (`q2027-1-expected`, `q2027-1-actual`). With actuals derived from the KPI's readings, no
-    actual is stored: they are computed whenever they are shown."""
+    actual is stored: they are computed whenever they are shown. In the same transaction, the outbox gets
+    `benefit.plan_changed` when the plan is new or its fields or quarters changed, and one
+    `benefit.actual_recorded` per quarter whose actual was entered or changed."""
     line = BusinessCaseLine.objects.select_related("case__initiative").filter(pk=line_id).first()
     if line is None:
         raise ApplicationError("This business case line no longer exists.")
@@ -147,25 +150,57 @@ def benefit_plan_save(
     cleaned = _clean_periods(periods, kind.is_financial, source == ActualsSource.DERIVED, errors)
     if errors:
         raise ApplicationError("Please correct the errors below.", field_errors=errors)
+    values = {"owner_id": owner_id, "kpi_id": kpi_id, "source": source}
     with transaction.atomic():
+        # read before record_put changes it; a plan changed since (another version) is refused by record_put
+        before = BenefitPlan.objects.filter(pk=line_id).values(*values).first()
         plan = record_put(
             BenefitPlan,
             pk=line_id,
             version=version,
             user=user,
-            values={"owner_id": owner_id, "kpi_id": kpi_id, "source": source},
+            values=values,
             make=lambda: BenefitPlan(line=line),
         )
-        _write_periods(plan, cleaned, user)
+        quarters, actuals = _write_periods(plan, cleaned, user)
+        if before is None:
+            benefit_plan_event(plan, line, initiative, actor=user, action="created", quarters=quarters)
+        else:
+            fields = [name.removesuffix("_id") for name, value in values.items() if before[name] != value]
+            if quarters:
+                fields.append("quarters")
+            if fields:
+                benefit_plan_event(
+                    plan, line, initiative, actor=user, action="changed", fields=fields, quarters=quarters
+                )
+        for quarter, expected, actual in actuals:
+            benefit_actual_event(
+                plan, line, initiative, actor=user, quarter=quarter, expected=expected, actual=actual
+            )
         portfolio_changed(initiative_ids=[initiative.pk])
     return plan
 
 
+Actual = tuple[Quarter, Decimal | None, Decimal]
+
+
 def _write_periods(
     plan: BenefitPlan, cleaned: dict[Quarter, tuple[Decimal | None, Decimal | None]], user: Any
-) -> None:
-    """Bring the stored quarters to the entered ones, so the audit trail records each quarter that changed."""
+) -> tuple[list[Quarter], list[Actual]]:
+    """Bring the stored quarters to the entered ones, so the audit trail records each quarter that changed.
+    Returns the quarters the plan changed in (an expected value set, changed or removed, an actual removed)
+    and the actuals entered or changed, each with its quarter's expected value."""
     stored = {Quarter(p.year, p.quarter): p for p in plan.periods.all()}
+    changed: list[Quarter] = []
+    actuals: list[Actual] = []
+    for quarter in sorted(stored.keys() | cleaned.keys()):
+        row = stored.get(quarter)
+        expected_before, actual_before = (row.expected, row.actual) if row is not None else (None, None)
+        expected, actual = cleaned.get(quarter, (None, None))
+        if expected != expected_before or (actual is None and actual_before is not None):
+            changed.append(quarter)
+        if actual is not None and actual != actual_before:
+            actuals.append((quarter, expected, actual))
     for quarter, row in stored.items():
         row._history_user = user  # type: ignore[attr-defined]
         if quarter not in cleaned:
@@ -180,3 +215,4 @@ def _write_periods(
             )
             row._history_user = user  # type: ignore[attr-defined]
             row.save()
+    return changed, actuals

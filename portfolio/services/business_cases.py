@@ -24,6 +24,7 @@ from core.jobs import Progress, run_job
 from core.records import record_put
 from core.roles import can_edit_initiative, can_edit_portfolio
 from portfolio import finance
+from portfolio.events import benefit_plan_event
 from portfolio.models import (
     KPI,
     BusinessCase,
@@ -184,7 +185,8 @@ def business_case_save(
     edit the initiative and the case is still at `version` (None: the user saw no case). Everything is
     validated before anything is written; the errors name the field (`first_year`) or the line's field
     (`lines-<n>-label`, `lines-<n>-amount-<year>`). The stored figures are recomputed under the current
-    policy in the same transaction."""
+    policy in the same transaction; a line removed with its benefit plan records `benefit.plan_changed`
+    (removed)."""
     initiative = Initiative.objects.filter(pk=initiative_id).first()
     if initiative is None:
         raise ApplicationError("This initiative no longer exists.")
@@ -225,7 +227,7 @@ def _write_lines(
     line of this case (its id) changes that line, wherever it now stands: removing a line deletes that line
     (and its benefit plan) only, and the lines below it keep theirs. Without ids, lines are matched by
     position."""
-    held = list(case.lines.prefetch_related("amounts"))
+    held = list(case.lines.select_related("benefit_plan").prefetch_related("amounts"))
     by_id = {line.pk: line for line in held}
     by_position = {line.position: line for line in held}
     named = any(entered.id is not None for entered, _kpi, _amounts in cleaned)
@@ -239,6 +241,11 @@ def _write_lines(
     kept = {line.pk for line in matched if line is not None}
     for line in sorted(held, key=lambda line: -line.position):
         if line.pk not in kept:
+            plan = getattr(
+                line, "benefit_plan", None
+            )  # no plan: the reverse one-to-one raises AttributeError
+            if plan is not None:
+                benefit_plan_event(plan, line, case.initiative, actor=user, action="removed")
             line._history_user = user  # type: ignore[attr-defined]
             line.delete()
     moving = [

@@ -4,29 +4,116 @@ person's daily digest of the notifications they chose to receive that way, in HT
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from alignment.models import PortfolioIndex, Signal
 from core import roles
 from events import digests
 from events.models import EXECUTIVE_DIGEST, Channel, Notification, Preference
+from portfolio.benefits import Quarter
+from portfolio.models import Initiative
+from portfolio.services.benefits import PeriodInput, benefit_plan_save
+from portfolio.services.business_cases import LineInput, business_case_save
 from steering.models import PortfolioDecision
 from tests.events.support import NOW
-from tests.factories import CheckpointReviewFactory, InitiativeFactory, MilestoneFactory, UserFactory
+from tests.factories import (
+    CheckpointReviewFactory,
+    ContributionFactory,
+    InitiativeFactory,
+    KPIFactory,
+    MilestoneFactory,
+    ReadingFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
 MONDAY = D(2026, 11, 23)
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 
 
 def at(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=datetime.UTC)
 
 
+def planned(
+    user: Any, code: str, title: str, stage: str, lines: list[tuple[LineInput, dict[Quarter, PeriodInput]]]
+) -> None:
+    """An initiative with a business case of these benefit lines, each with its plan's quarters."""
+    initiative = InitiativeFactory(code=code, title=title, stage=stage, go_live_date=D(2026, 1, 1))
+    business_case_save(
+        user=user,
+        initiative_id=initiative.pk,
+        version=None,
+        first_year=2026,
+        lines=[line for line, _ in lines],
+    )
+    for stored, (line, periods) in zip(
+        initiative.business_case.lines.order_by("position"), lines, strict=True
+    ):
+        benefit_plan_save(user=user, line_id=stored.pk, version=None, kpi=line.kpi, periods=periods)
+
+
+def q(quarter: int, expected: str, actual: str | None = None) -> dict[Quarter, PeriodInput]:
+    return {Quarter(2026, quarter): PeriodInput(expected, actual)}
+
+
+def benefit_plans(user: Any) -> None:
+    """The benefit plans of docs/events.md's worked example (as of Monday 23 November 2026 the quarters to
+    date are 2026 Q1 to Q3)."""
+    planned(
+        user,
+        "ECOM-1",
+        "Web <shop>",
+        "live",
+        [
+            (
+                LineInput("revenue", "Online <sales>", {2026: "40000"}),
+                {**q(1, "10000", "9000"), **q(2, "10000", "6000"), **q(3, "10000"), **q(4, "10000")},
+            )
+        ],
+    )
+    kpi = KPIFactory(name="Days to hire")
+    planned(
+        user,
+        "HR-3",
+        "Payroll",
+        "live",
+        [
+            (LineInput("revenue", "Faster hiring", {2026: "8000"}), q(3, "8000", "6000")),
+            (LineInput("non_financial", "Time to hire", {2026: "5"}, kpi=kpi.pk), q(3, "5", "2")),
+        ],
+    )
+    planned(
+        user,
+        "FIN-5",
+        "Ledger",
+        "live",
+        [
+            (
+                LineInput("cost_saving", "Fewer licences", {2026: "20000"}),
+                {**q(2, "5000", "5500"), **q(3, "5000", "5000"), **q(4, "5000")},
+            )
+        ],
+    )
+    planned(
+        user,
+        "DL-4",
+        "Data lake",
+        "in_delivery",
+        [(LineInput("revenue", "Insights", {2026: "10000"}), q(1, "10000", "0"))],
+    )
+
+
 @pytest.fixture
-def week() -> None:
+def week(pmo) -> None:
     """The week of 16 to 22 November 2026, as docs/events.md tells it."""
     crm = InitiativeFactory(code="CRM-2", title="CRM <renewal>")
     PortfolioIndex.objects.create(date=D(2026, 11, 16), computed_at=at(D(2026, 11, 16)), alignment_index=70.0)
@@ -66,6 +153,7 @@ def week() -> None:
     type(slipped).objects.filter(pk=slipped.pk).update(forecast_updated_at=at(D(2026, 11, 19)))
     type(early).objects.filter(pk=early.pk).update(forecast_updated_at=at(D(2026, 11, 19)))
     type(old).objects.filter(pk=old.pk).update(forecast_updated_at=at(D(2026, 11, 1)))
+    benefit_plans(pmo)
 
 
 def test_the_executive_digest_worked_example(week):
@@ -94,6 +182,36 @@ def test_the_executive_digest_worked_example(week):
             "days": 14,
         }
     ]
+    benefits = digest.benefits
+    total = benefits.total
+    assert (total.plans, total.realised_to_date, total.expected_to_date, total.variance) == (
+        3,
+        Decimal("31500.00"),
+        Decimal("48000.00"),
+        Decimal("-16500.00"),
+    )
+    assert total.variance_pct == Decimal("-34.375")
+    assert benefits.behind_count == 2
+    assert [{k: v for k, v in row.items() if k != "link"} for row in benefits.behind] == [
+        {
+            "initiative": "ECOM-1 Web <shop>",
+            "line": "Online <sales>",
+            "realised": Decimal("15000.00"),
+            "expected": Decimal("30000.00"),
+            "variance": Decimal("-15000.00"),
+            "variance_pct": Decimal("-50.0000"),
+        },
+        {
+            "initiative": "HR-3 Payroll",
+            "line": "Faster hiring",
+            "realised": Decimal("6000.00"),
+            "expected": Decimal("8000.00"),
+            "variance": Decimal("-2000.00"),
+            "variance_pct": Decimal("-25.0000"),
+        },
+    ]
+    ecom = Initiative.objects.get(code="ECOM-1")
+    assert benefits.behind[0]["link"] == f"http://127.0.0.1:8000/initiatives/{ecom.pk}/#benefits"
 
 
 def test_executives_receive_it_in_html_and_text_unless_they_turned_it_off(week, executive):
@@ -116,9 +234,30 @@ def test_executives_receive_it_in_html_and_text_unless_they_turned_it_off(week, 
         "Slipped milestones: 1\n- CRM-2 CRM <renewal>: Go-live, baseline 2026-12-01, forecast 2026-12-15 (+14 days)"
         in message.body
     )
+    assert (
+        "Benefits against plan: realised €31,500 of €48,000 expected to date (−€16,500, −34.4%), "
+        "3 plans of live initiatives\n"
+        "Plans behind: 2\n"
+        "- ECOM-1 Web <shop>: Online <sales>, realised €15,000 of €30,000 (−€15,000, −50.0%)\n"
+        "- HR-3 Payroll: Faster hiring, realised €6,000 of €8,000 (−€2,000, −25.0%)\n\nDashboard:"
+        in message.body
+    )
+    documented = DOCS.read_text().split("The text e-mail reads:\n\n```\n", 1)[1].split("```", 1)[0]
+    assert documented in message.body
     html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "<td>CRM-2 CRM &lt;renewal&gt;</td>" in html
     assert "<renewal>" not in html
+    assert (
+        "Realised to date <strong>€31,500</strong> of €48,000 expected (variance −€16,500, −34.4%), over 3 "
+        "benefit plans of live initiatives." in html
+    )
+    assert "<strong>Plans behind: 2</strong>" in html
+    assert (
+        '>ECOM-1 Web &lt;shop&gt;</a></td><td>Online &lt;sales&gt;</td><td align="right">€15,000</td>'
+        '<td align="right">€30,000</td><td align="right">−€15,000 (−50.0%)</td>' in html
+    )
+    assert "<shop>" not in html
+    assert "<sales>" not in html
 
 
 def test_an_empty_week_says_so(executive):
@@ -126,6 +265,49 @@ def test_an_empty_week_says_so(executive):
     (message,) = mail.outbox
     assert "Alignment index: not computed yet" in message.body
     assert "New red signals: 0" in message.body
+    assert "Benefits against plan: no benefit plans of live initiatives yet\n" in message.body
+    assert "No benefit plans of live initiatives yet." in message.alternatives[0][0]  # type: ignore[attr-defined]
+
+
+def test_the_benefits_section_reads_as_many_queries_for_two_plans_as_for_eight(pmo):
+    """One query for the plans, one for their quarters, two for the derived plans' claims and readings."""
+    kpi = KPIFactory(name="Calls")
+    ReadingFactory(kpi=kpi, date=D(2026, 5, 1), value=Decimal("15"))
+    derived = InitiativeFactory(code="DER-1", stage="live", go_live_date=D(2026, 1, 1))
+    ContributionFactory(initiative=derived, objective=kpi.objective, kpi=kpi, expected_change=Decimal("10"))
+    business_case_save(
+        user=pmo,
+        initiative_id=derived.pk,
+        version=None,
+        first_year=2026,
+        lines=[LineInput("revenue", "Calls", {2026: "4000"})],
+    )
+    benefit_plan_save(
+        user=pmo,
+        line_id=derived.business_case.lines.get().pk,
+        version=None,
+        kpi=kpi,
+        source="derived",
+        periods=q(2, "1000"),
+    )
+
+    def count(plans: int) -> tuple[int, int]:
+        for i in range(plans):
+            planned(
+                pmo,
+                f"P-{plans}-{i}",
+                "Plan",
+                "live",
+                [(LineInput("revenue", "Sales", {2026: "4"}), q(1, "4", "1"))],
+            )
+        with CaptureQueriesContext(connection) as queries:
+            found = digests.benefits_against_plan(MONDAY)
+        return len(queries), found.total.plans
+
+    few, with_two = count(1)
+    many, with_eight = count(6)
+    assert (with_two, with_eight) == (2, 8)
+    assert few == many == 4
 
 
 def test_the_daily_digest_sends_each_person_one_email_once(manager, executive):
@@ -163,3 +345,12 @@ def test_the_daily_digest_sends_each_person_one_email_once(manager, executive):
     assert by_person[executive.email].subject == "Bearing: your daily digest (1 notification)"
     assert Notification.objects.filter(channel=Channel.WEEKLY, emailed_at__isnull=True).count() == 2
     assert digests.personal_digests(Channel.WEEKLY, now=NOW) == 1
+
+
+def test_the_plans_behind_are_capped_and_counted(week, monkeypatch):
+    monkeypatch.setattr(digests, "DIGEST_ROWS", 1)
+
+    benefits = digests.executive_digest(MONDAY).benefits
+
+    assert benefits.behind_count == 2
+    assert [row["initiative"] for row in benefits.behind] == ["ECOM-1 Web <shop>"]
