@@ -107,7 +107,9 @@ def status_header(initiative: Initiative) -> str:
     if not pairs:
         return ""
     source = (
-        format_html("from the review of {}", date_format(score.status_review, "j M Y"))
+        format_html(
+            'from the <a href="#checkpoints">review of {}</a>', date_format(score.status_review, "j M Y")
+        )
         if score.status_review
         else "suggested by the data: no review since the last checkpoint fell due"
     )
@@ -193,7 +195,7 @@ def register() -> None:
         RegisterColumn(
             "status",
             "Status",
-            30,
+            21,  # after the alignment score, before the business case's figures
             _with_score,
             _status_cell,
             filter_choices=tuple((value, label) for value, (label, _rows) in STATUS_FILTERS.items()),

@@ -152,7 +152,7 @@ def test_the_initiative_header_says_the_status_and_where_it_comes_from(portfolio
     assert "Schedule: Red" in header
     assert "Cost: Green" in header
     assert "Benefits: Amber" in header
-    assert "from the review of 1 Nov 2026" in header
+    assert 'from the <a href="#checkpoints">review of 1 Nov 2026</a>' in header
     assert "suggested by the data: no review since the last checkpoint fell due" in from_data
 
 
