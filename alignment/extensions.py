@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from alignment import selectors
+from alignment import selectors, track_record
 from alignment.engine import status
 from alignment.models import TierChoices
 from core.extensions import PageSection, RegisterColumn, registry
@@ -204,6 +204,7 @@ def register() -> None:
         )
     )
     registry.add_hook(registry.header_parts, status_header)
+    registry.add_hook(registry.header_parts, track_record.sponsor_header)
     registry.add_section(
         PageSection("alignment", "Alignment", 15, "alignment/_initiative_alignment.html", alignment_section)
     )

@@ -10,11 +10,16 @@ from alignment.dashboard import DashboardFilters
 from alignment.engine.rules import RULES
 from alignment.models import Severity, Signal
 from alignment.selectors import signal_rows
+from alignment.track_record import DIMENSIONS
 from core.formkit import PERSON_LABEL_FIELDS, BearingForm, ListedModelChoiceField, person_label
 from core.stages import STAGE_GROUPS, Stage
 from portfolio.models import Category, Objective, Program
 
 User = get_user_model()
+
+
+class TrackRecordForm(BearingForm):
+    by = forms.ChoiceField(label="Record of each", choices=list(DIMENSIONS.items()), required=False)
 
 
 class SinceForm(BearingForm):

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from alignment import benefits as benefits_module
 from alignment import dashboard as dashboard_module
 from alignment import exports, jobs, selectors, services
+from alignment import track_record as track_record_module
 from alignment.engine.rules import RULES
-from alignment.forms import DashboardFilterForm, SignalFilterForm, SinceForm
+from alignment.forms import DashboardFilterForm, SignalFilterForm, SinceForm, TrackRecordForm
 from alignment.models import InitiativeScore, Severity, Signal, severity_order
 from core import jobs as core_jobs
 from core import roles, scheduler
@@ -380,6 +381,50 @@ def benefits_cumulative_csv(request: HtmxHttpRequest) -> HttpResponse:
     """The cumulative chart's table."""
     chart = benefits_module.cumulative_chart(benefits_module.benefits_view(timezone.localdate()))
     return csv_response("bearing-benefits-cumulative", chart.table.columns, chart.table.rows)
+
+
+def _track_record_by(request: HtmxHttpRequest) -> tuple[TrackRecordForm, str, int]:
+    """The dimension asked for (sponsor unless another is), the form with its error, and the status."""
+    form = TrackRecordForm(request.GET or None, initial={"by": "sponsor"})
+    if not form.is_bound:
+        return form, "sponsor", 200
+    if form.is_valid():
+        return form, form.cleaned_data["by"] or "sponsor", 200
+    return form, "sponsor", 400
+
+
+@viewer_required
+@require_GET
+def track_record(request: HtmxHttpRequest) -> HttpResponse:
+    """Say/do by sponsor, program or manager: milestones on time, slip, cost overrun and benefits realised."""
+    form, by, status = _track_record_by(request)
+    found = track_record_module.records(by, timezone.localdate())
+    return render_page(
+        request,
+        "alignment/track_record.html",
+        {
+            "form": form,
+            "by": by,
+            "label": track_record_module.DIMENSIONS[by],
+            "records": found[: track_record_module.LIMIT],
+            "hidden": max(len(found) - track_record_module.LIMIT, 0),
+            "limit": track_record_module.LIMIT,
+        },
+        status=status,
+    )
+
+
+@viewer_required
+@require_GET
+def track_record_csv(request: HtmxHttpRequest) -> HttpResponse:
+    """Every record of the dimension asked for."""
+    form, by, status = _track_record_by(request)
+    if status != 200:
+        return filter_errors(form)
+    found = track_record_module.records(by, timezone.localdate())
+    return csv_response(
+        f"bearing-track-record-{by}", track_record_module.COLUMNS, track_record_module.rows(found)
+    )
 
 
 @viewer_required
