@@ -120,6 +120,10 @@ def pages() -> list[str]:
         f"/capacity/teams/{team.pk}/",
         f"/capacity/teams/{team.pk}/months/{timezone.localdate():%Y-%m}/",
         "/capacity/policy/",
+        "/benefits/",
+        "/benefits/track-record/?by=program",
+        # a proposal's page: its header shows the sponsor's track record
+        f"/initiatives/{Initiative.objects.filter(stage='proposed').order_by('code')[0].pk}/",
     ]
 
 
