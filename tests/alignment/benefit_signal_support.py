@@ -83,11 +83,13 @@ def live(
 def raised_by(rule: str) -> list[tuple[str, str, str]]:
     """The signals of one rule after a full recompute on TODAY: (initiative code, severity, message)."""
     services.recompute(today=TODAY)
-    return [
-        (s.initiative.code, s.severity, s.message)
-        for s in Signal.objects.filter(rule=rule).select_related("initiative").order_by("initiative__code")
-    ]
+    return list(
+        Signal.objects.filter(rule=rule)
+        .order_by("initiative__code")
+        .values_list("initiative__code", "severity", "message")
+    )
 
 
-def plan_url(benefit_plan: BenefitPlan) -> str:
-    return reverse("portfolio:benefit-plan-edit", args=[benefit_plan.pk])
+def plan_url(benefit_line: BenefitPlan | BusinessCaseLine) -> str:
+    """The plan page of a benefit line (a plan shares its line's key)."""
+    return reverse("portfolio:benefit-plan-edit", args=[benefit_line.pk])

@@ -19,12 +19,11 @@ BENEFIT_RULES = ["benefits_behind_plan", "live_no_benefit_actuals", "sponsor_ove
 
 def signals() -> list[tuple[str, str, str, str, float | None, float | None]]:
     services.recompute(today=TODAY)
-    return [
-        (s.initiative.code, s.rule, s.severity, s.message, s.measured, s.threshold)
-        for s in Signal.objects.filter(rule__in=BENEFIT_RULES)
-        .select_related("initiative")
+    return list(
+        Signal.objects.filter(rule__in=BENEFIT_RULES)
         .order_by("initiative__code")
-    ]
+        .values_list("initiative__code", "rule", "severity", "message", "measured", "threshold")
+    )
 
 
 @pytest.fixture
