@@ -532,6 +532,12 @@ PROPOSAL_STAGES = frozenset({Stage.IDEA.value, Stage.PROPOSED.value, Stage.APPRO
 PLANS_NAMED = 3  # the plans furthest behind a benefits_behind_plan message names
 
 
+def _percent_down(fraction: Decimal, places: str) -> Decimal:
+    """A fraction as a percentage rounded down, so a ratio just below a threshold never reads as the threshold
+    itself (0.79997 is 79.9 %, not 80 %)."""
+    return (fraction * 100).quantize(Decimal(places), rounding=ROUND_FLOOR)
+
+
 def benefits_behind_plan(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
     """Realised / expected to date over the initiative's money benefit plans below the amber threshold (red
     below the red one), once something was expected to date and at least one quarter has an actual (before
@@ -545,8 +551,6 @@ def benefits_behind_plan(row, score, inputs, kpis, links):  # type: ignore[no-un
         return
     realised = sum((plan.realisation.realised_to_date for plan in plans), Decimal("0"))
     ratio = float(realised / expected)
-    # rounded down, so a ratio just below the threshold never reads as the threshold itself
-    shown = (realised / expected * 100).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
     if ratio >= p.benefits_behind_amber:
         return
     behind = sorted(
@@ -563,7 +567,8 @@ def benefits_behind_plan(row, score, inputs, kpis, links):  # type: ignore[no-un
         "benefits_behind_plan",
         RED if ratio < p.benefits_behind_red else AMBER,
         f"{row.code} has realised {money_full(realised)} of the {money_full(expected)} its benefit plans expected "
-        f"to date, {shown}% (below {p.benefits_behind_amber:.0%}); furthest behind: {named}.",
+        f"to date, {_percent_down(realised / expected, '0.1')}% (below {p.benefits_behind_amber:.0%}); "
+        f"furthest behind: {named}.",
         measured=round(ratio, 4),
         threshold=p.benefits_behind_amber,
         evidence=[
@@ -594,7 +599,7 @@ def live_no_benefit_actuals(row, score, inputs, kpis, links):  # type: ignore[no
         count = len(quarters)
         message = (
             f"{went_live}, and no benefit actual has been entered or derived from KPI readings for any quarter "
-            f"ended: its benefit plans expected a benefit in {count} quarter{'s' if count != 1 else ''} "
+            f"ended: its benefit plans expected a benefit in {count} quarters "
             f"({quarters[0].label} to {quarters[-1].label}) and nothing says what came of it."
             if count > 1
             else f"{went_live}, and no benefit actual has been entered or derived from KPI readings for any "
@@ -645,7 +650,8 @@ def sponsor_overpromised(row, score, inputs, kpis, links):  # type: ignore[no-un
         "sponsor_overpromised",
         AMBER,
         f"The sponsor of {row.code} ({STAGE_LABELS.get(row.stage, row.stage).lower()}): past initiatives realised "
-        f"{rate:.0%} of what was promised, over {record.initiatives} initiatives "
+        f"{_percent_down(record.realised / record.promised, '1')}% of what was promised, over "
+        f"{record.initiatives} initiatives "
         f"({money_full(record.realised)} of {money_full(record.promised)} expected to date; below "
         f"{floor:.0%}). Test the benefits this one promises.",
         measured=round(rate, 4),
