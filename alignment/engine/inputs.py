@@ -536,24 +536,16 @@ def load_benefits(*, today: datetime.date, initiative_ids: Collection[int] | Non
         places = benefits.CENT if financial else benefits.KPI_PLACES
         stored = periods.get(line_id, [])
         if source == ActualsSource.DERIVED and kpi_id is not None:
-            own = [change for who, change in claims[kpi_id] if who == initiative_id]
-            attribution = benefits.attribute(
+            _, stored = benefits.derived_periods(
+                stored,
                 higher_is_better=direction == Direction.INCREASE,
                 baseline_value=baseline,
                 go_live=go_live,
                 readings=readings[kpi_id],
-                own_change=sum(own, Decimal("0")) if own else None,
-                other_changes=[change for who, change in claims[kpi_id] if who != initiative_id],
-                quarters=[p.quarter for p in stored],
+                claims=claims[kpi_id],
+                initiative_id=initiative_id,
+                places=places,
             )
-            stored = [
-                benefits.Period(
-                    p.quarter,
-                    p.expected,
-                    benefits.derived_actual(p.expected, attribution.shares.get(p.quarter), places),
-                )
-                for p in stored
-            ]
         result = benefits.realisation(stored, today, places)
         measured = sum(1 for p in stored if p.quarter.end <= today and p.actual is not None)
         found.plans.setdefault(initiative_id, []).append(
