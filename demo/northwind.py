@@ -379,6 +379,8 @@ ORPHANS = ("STORE-05", "INFRA-04", "HR-01")
 WEAK_BIG_SPENDER = "FIN-01"
 LIVE_SOON_WITHOUT_OWNER = "SEC-02"
 CHURNING_SCOPE = "ECOM-01"
+# live for a year, and nobody has entered what its benefit plan brought: the live_no_benefit_actuals signal
+UNMEASURED_BENEFITS = "STORE-03"
 
 # fmt: off
 INITIATIVES: tuple[InitiativeSpec, ...] = (
@@ -1684,7 +1686,8 @@ class _Builder:
         """A benefit plan for the first benefit line of every live or closed initiative: each year's business
         case amount spread over its quarters; actuals derived from the readings of the KPI its contribution
         claims a change of, or else entered, for the quarters ended by as_of, at a realisation that differs
-        from one initiative to the next (no random numbers: the other records' draws stay as they were)."""
+        from one initiative to the next (no random numbers: the other records' draws stay as they were), except
+        UNMEASURED_BENEFITS, whose actuals nobody has entered."""
         claimed = {
             c.initiative_id: c.kpi_id
             for c in Contribution.objects.filter(kpi__isnull=False, expected_change__isnull=False).order_by(
@@ -1700,6 +1703,7 @@ class _Builder:
         for line in lines.prefetch_related("amounts"):
             first.setdefault(line.case_id, line)
         plans, periods = [], []
+        unmeasured = self.initiatives[UNMEASURED_BENEFITS].pk
         rates = [Decimal("0.9"), Decimal("0.7"), Decimal("1.05"), Decimal("0.55"), Decimal("0.85")]
         for n, (initiative_id, line) in enumerate(sorted(first.items())):
             kpi_id = claimed.get(initiative_id)
@@ -1712,7 +1716,7 @@ class _Builder:
                     expected = share if quarter < 4 else amount.amount - 3 * share
                     ended = quarter_end(amount.year, quarter) <= self.as_of
                     actual = None
-                    if ended and source == ActualsSource.ENTERED:
+                    if ended and source == ActualsSource.ENTERED and initiative_id != unmeasured:
                         actual = (expected * rates[n % len(rates)]).quantize(Decimal("0.01"))
                     periods.append(
                         BenefitPeriod(

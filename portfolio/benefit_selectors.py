@@ -108,29 +108,25 @@ def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int
         attribution = None
         if plan.source == ActualsSource.DERIVED and plan.kpi is not None:
             initiative = plan.line.case.initiative
-            kpi_claims = claims[plan.kpi.pk]
-            own = [change for who, change in kpi_claims if who == initiative.pk]
-            attribution = benefits.attribute(
+            attribution, derived = benefits.derived_periods(
+                [Period(Quarter(p.year, p.quarter), p.expected, None) for p in stored],
                 higher_is_better=plan.kpi.direction == Direction.INCREASE,
                 baseline_value=plan.kpi.baseline_value,
                 go_live=initiative.go_live_date,
                 readings=readings[plan.kpi.pk],
-                own_change=sum(own, Decimal("0")) if own else None,
-                other_changes=[change for who, change in kpi_claims if who != initiative.pk],
-                quarters=[Quarter(p.year, p.quarter) for p in stored],
+                claims=claims[plan.kpi.pk],
+                initiative_id=initiative.pk,
+                places=places,
             )
-            rows = []
-            for p in stored:
-                quarter = Quarter(p.year, p.quarter)
-                share = attribution.shares.get(quarter)
-                rows.append(
-                    PlanRow(
-                        quarter,
-                        p.expected,
-                        benefits.derived_actual(p.expected, share, places),
-                        _note(share, attribution, as_of, quarter),
-                    )
+            rows = [
+                PlanRow(
+                    period.quarter,
+                    period.expected,
+                    period.actual,
+                    _note(attribution.shares.get(period.quarter), attribution, as_of, period.quarter),
                 )
+                for period in derived
+            ]
         else:
             rows = [
                 PlanRow(

@@ -174,6 +174,38 @@ def derived_actual(expected: Decimal | None, share: QuarterShare | None, places:
     return rounded(expected * share.fraction, places)
 
 
+def derived_periods(
+    periods: Sequence[Period],
+    *,
+    higher_is_better: bool,
+    baseline_value: Decimal,
+    go_live: datetime.date | None,
+    readings: Iterable[tuple[datetime.date, Decimal]],
+    claims: Iterable[tuple[int, Decimal]],
+    initiative_id: int,
+    places: Decimal,
+) -> tuple[Attribution, list[Period]]:
+    """A derived plan's quarters with their actuals derived from its KPI's readings (the attribution rule),
+    and the attribution they came from. `claims` are the (initiative id, expected change) of every
+    contribution naming the KPI with an expected change: the initiative's own are its claim, summed; the
+    others' share the movement. One definition for every reader: the plan pages and the engine's signals."""
+    claims = list(claims)
+    own = [change for who, change in claims if who == initiative_id]
+    attribution = attribute(
+        higher_is_better=higher_is_better,
+        baseline_value=baseline_value,
+        go_live=go_live,
+        readings=readings,
+        own_change=sum(own, ZERO) if own else None,
+        other_changes=[change for who, change in claims if who != initiative_id],
+        quarters=[period.quarter for period in periods],
+    )
+    return attribution, [
+        Period(p.quarter, p.expected, derived_actual(p.expected, attribution.shares.get(p.quarter), places))
+        for p in periods
+    ]
+
+
 # ------------------------------------------------------------------------------------------ realisation
 
 

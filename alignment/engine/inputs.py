@@ -7,18 +7,26 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from alignment.engine.formulas import KPIDefinition
 from alignment.engine.policy import Policy
 from core.extensions import ReviewFact, registry
+from core.stages import Stage
+from portfolio import benefits, finance
 from portfolio.models import (
     KPI,
+    ActualsSource,
     Artefact,
+    BenefitPeriod,
+    BenefitPlan,
+    BusinessCaseLine,
     Contribution,
+    Direction,
     Initiative,
     InterimTarget,
     Milestone,
@@ -115,6 +123,44 @@ class InitiativeRow:
     entered_stage: datetime.date | None = None
 
 
+@dataclass(frozen=True)
+class BenefitPlanRow:
+    """A benefit plan of a live or closed initiative, as of the engine's day: its line, whether it is in money,
+    its realisation figures (portfolio.benefits.realisation over its quarters, actuals entered or derived) and
+    how many quarters to date have an actual."""
+
+    line_id: int
+    label: str
+    financial: bool
+    realisation: benefits.Realisation
+    actuals_to_date: int
+
+
+@dataclass(frozen=True)
+class SponsorRecord:
+    """What a sponsor's initiatives past go-live realised of what their money benefit plans promised to date,
+    over the initiatives that promised something by now."""
+
+    realised: Decimal
+    promised: Decimal
+    initiatives: int
+
+    @property
+    def rate(self) -> float | None:
+        return float(self.realised / self.promised) if self.promised else None
+
+
+@dataclass
+class BenefitInputs:
+    """What the benefit signals read: the plans of live and closed initiatives, the benefit lines of live
+    initiatives without any plan, and each sponsor's record."""
+
+    plans: dict[int, list[BenefitPlanRow]] = field(default_factory=dict)
+    # live initiatives with benefit lines and no plan at all -> those lines (id, label)
+    unplanned: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    sponsors: dict[int, SponsorRecord] = field(default_factory=dict)
+
+
 @dataclass
 class PortfolioInputs:
     today: datetime.date
@@ -129,6 +175,7 @@ class PortfolioInputs:
     readings: dict[int, list[tuple[datetime.date, float]]]
     tier_policies: dict[int, tuple[int, tuple[str, ...]]]  # tier -> (cadence days, required artefacts)
     initiatives: dict[int, InitiativeRow]
+    benefits: BenefitInputs = field(default_factory=BenefitInputs)
 
 
 def priority_units(
@@ -414,15 +461,132 @@ def load_context(
     )
 
 
+BENEFIT_STAGES = (Stage.LIVE.value, Stage.CLOSED.value)
+COST_KINDS = [kind.value for kind in finance.LineKind if kind.is_cost]
+
+
+def load_benefits(*, today: datetime.date, initiative_ids: Collection[int] | None = None) -> BenefitInputs:
+    """The benefit plans of live and closed initiatives with their quarters to date, actuals entered or derived
+    from KPI readings by portfolio.benefits' rules, in five queries whatever the portfolio: the plans, their
+    quarters, the contributions claiming the derived plans' KPIs, those KPIs' readings, and the benefit lines
+    of live initiatives without a plan. With `initiative_ids`, the plans of those initiatives and of every
+    live or closed initiative of their sponsors (the sponsors' records need them all)."""
+    scope = Initiative.objects.filter(stage__in=BENEFIT_STAGES)
+    unplanned_scope = Initiative.objects.filter(stage=Stage.LIVE)
+    if initiative_ids is not None:
+        ids = list(initiative_ids)
+        sponsors = Initiative.objects.filter(pk__in=ids, sponsor_id__isnull=False).values("sponsor_id")
+        scope = scope.filter(Q(pk__in=ids) | Q(sponsor_id__in=sponsors))
+        unplanned_scope = unplanned_scope.filter(pk__in=ids)
+    in_scope = scope.values("pk")
+    plans = list(
+        BenefitPlan.objects.filter(line__case_id__in=in_scope)
+        .exclude(line__kind__in=COST_KINDS)
+        .order_by("line__case_id", "line__position")
+        .values_list(
+            "line_id",
+            "line__case_id",
+            "line__label",
+            "line__kind",
+            "source",
+            "kpi_id",
+            "kpi__direction",
+            "kpi__baseline_value",
+            "line__case__initiative__go_live_date",
+            "line__case__initiative__sponsor_id",
+        )
+    )
+    periods: defaultdict[int, list[benefits.Period]] = defaultdict(list)
+    # only the quarters that can have ended by today: the signals judge what was expected to date
+    for plan_id, year, quarter, expected, actual in (
+        BenefitPeriod.objects.filter(plan__line__case_id__in=in_scope, year__lte=today.year)
+        .order_by("plan_id", "year", "quarter")
+        .values_list("plan_id", "year", "quarter", "expected", "actual")
+    ):
+        periods[plan_id].append(benefits.Period(benefits.Quarter(year, quarter), expected, actual))
+    derived_kpis = BenefitPlan.objects.filter(
+        line__case_id__in=in_scope, source=ActualsSource.DERIVED, kpi__isnull=False
+    ).values("kpi_id")
+    claims: defaultdict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    for kpi_id, initiative_id, change in Contribution.objects.filter(
+        kpi_id__in=derived_kpis, expected_change__isnull=False
+    ).values_list("kpi_id", "initiative_id", "expected_change"):
+        if kpi_id is not None and change is not None:
+            claims[kpi_id].append((initiative_id, change))
+    readings: defaultdict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+    for kpi_id, day, value in Reading.objects.filter(kpi_id__in=derived_kpis, date__lte=today).values_list(
+        "kpi_id", "date", "value"
+    ):
+        readings[kpi_id].append((day, value))
+    found = BenefitInputs()
+    sponsored: dict[int, tuple[int, Decimal, Decimal]] = {}  # initiative -> (sponsor, realised, expected)
+    for (
+        line_id,
+        initiative_id,
+        label,
+        kind,
+        source,
+        kpi_id,
+        direction,
+        baseline,
+        go_live,
+        sponsor_id,
+    ) in plans:
+        financial = finance.LineKind(kind).is_financial
+        places = benefits.CENT if financial else benefits.KPI_PLACES
+        stored = periods.get(line_id, [])
+        if source == ActualsSource.DERIVED and kpi_id is not None:
+            _, stored = benefits.derived_periods(
+                stored,
+                higher_is_better=direction == Direction.INCREASE,
+                baseline_value=baseline,
+                go_live=go_live,
+                readings=readings[kpi_id],
+                claims=claims[kpi_id],
+                initiative_id=initiative_id,
+                places=places,
+            )
+        result = benefits.realisation(stored, today, places)
+        measured = sum(1 for p in stored if p.quarter.end <= today and p.actual is not None)
+        found.plans.setdefault(initiative_id, []).append(
+            BenefitPlanRow(line_id, label, financial, result, measured)
+        )
+        if financial and sponsor_id is not None and go_live is not None and go_live <= today:
+            _, realised, expected = sponsored.get(initiative_id, (sponsor_id, Decimal("0"), Decimal("0")))
+            sponsored[initiative_id] = (
+                sponsor_id,
+                realised + result.realised_to_date,
+                expected + result.expected_to_date,
+            )
+    for sponsor_id, realised, expected in sponsored.values():
+        if expected <= 0:
+            continue
+        record = found.sponsors.get(sponsor_id, SponsorRecord(Decimal("0"), Decimal("0"), 0))
+        found.sponsors[sponsor_id] = SponsorRecord(
+            record.realised + realised, record.promised + expected, record.initiatives + 1
+        )
+    for initiative_id, line_id, label in (
+        BusinessCaseLine.objects.filter(case_id__in=unplanned_scope.values("pk"), benefit_plan__isnull=True)
+        .exclude(kind__in=COST_KINDS)
+        .order_by("case_id", "position")
+        .values_list("case_id", "pk", "label")
+    ):
+        if initiative_id not in found.plans:  # some lines planned: the plans are judged
+            found.unplanned.setdefault(initiative_id, []).append((line_id, label))
+    return found
+
+
 def load_inputs(
     *,
     today: datetime.date,
     policy: Policy,
     initiative_ids: Collection[int] | None = None,
     extra_kpi_ids: Collection[int] = (),
+    with_benefits: bool = True,
 ) -> PortfolioInputs:
     """Read the inputs for the given initiatives (all when None, with every KPI); for some initiatives, the
-    KPIs their contributions name plus `extra_kpi_ids`. A full recompute streams its initiatives instead
+    KPIs their contributions name plus `extra_kpi_ids`; the benefit plans the signals read unless
+    `with_benefits` is off (scores alone do not read them). A full recompute streams its initiatives instead
     (stream_initiatives), a chunk at a time."""
     ids = None if initiative_ids is None else list(initiative_ids)
     rows = Initiative.objects.all() if ids is None else Initiative.objects.filter(pk__in=ids)
@@ -441,6 +605,8 @@ def load_inputs(
         today=today, policy=policy, kpi_ids=None if ids is None else named_kpis | set(extra_kpi_ids)
     )
     inputs.initiatives = initiatives
+    if with_benefits:
+        inputs.benefits = load_benefits(today=today, initiative_ids=ids)
     return inputs
 
 

@@ -68,6 +68,12 @@ class SignalPolicy:
     downweight_lookback_days: int = 90
     downweight_drop: float = 0.30  # relative weight fell by at least 30% within the lookback
     high_risk_exposure: int = 15
+    # benefits after go-live (docs/scoring.md, rules 16 to 18)
+    benefits_behind_amber: float = 0.80  # realised / expected to date below this: amber
+    benefits_behind_red: float = 0.50  # ... below this: red
+    benefit_actuals_grace_days: int = 120  # live this long with benefits expected and none measured
+    sponsor_overpromise: float = 0.30  # a sponsor's past initiatives realised below 1 - this of the promise
+    sponsor_min_initiatives: int = 2  # ... over at least this many initiatives past go-live
     # the leadership-agreement index (0-100) of a program's latest closed survey round (docs/surveys.md)
     leadership_agreement_amber: float = 40.0
     leadership_agreement_red: float = 25.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -14,6 +15,7 @@ from alignment.engine.compute import InitiativeResult, PortfolioResult
 from alignment.engine.inputs import InitiativeRow, PortfolioInputs
 from capacity.months import label as month_label
 from capacity.selectors import OverloadFact, SqueezeFact
+from core.formatting import money_full
 from core.links import url_pattern
 from core.stages import ACTIVE, GOVERNED, UNFINISHED, Stage
 from core.templatetags.bearing import money
@@ -95,6 +97,21 @@ RULES: dict[str, Rule] = {
             "A high-exposure risk with no mitigation plan.",
         ),
         Rule(
+            "benefits_behind_plan",
+            "Benefits behind plan",
+            "A live or closed initiative's money benefit plans realised too little of what they expected to date.",
+        ),
+        Rule(
+            "live_no_benefit_actuals",
+            "Live, no benefit actuals",
+            "Benefits expected after go-live are not measured: no actual for any quarter ended, or no plan.",
+        ),
+        Rule(
+            "sponsor_overpromised",
+            "Sponsor over-promised before",
+            "A proposal whose sponsor's past initiatives realised far less than they promised.",
+        ),
+        Rule(
             "capacity_overload",
             "Over-allocated team on a funded initiative",
             "A team-month above the capacity policy's threshold in which an approved or in-delivery initiative "
@@ -143,6 +160,8 @@ class Links:
         self._objective = url_pattern("portfolio:objective-detail")
         self._kpi = url_pattern("portfolio:kpi-detail")
         self._record = url_pattern("portfolio:record-edit", "KIND").replace("KIND", "{}")
+        self._benefit_plan = url_pattern("portfolio:benefit-plan-edit")
+        self.benefits = reverse("alignment:benefits")
 
     def initiative(self, pk: int, anchor: str = "") -> str:
         return self._initiative.format(pk) + (f"#{anchor}" if anchor else "")
@@ -155,6 +174,9 @@ class Links:
 
     def record(self, kind: str, pk: int) -> str:
         return self._record.format(kind, pk)
+
+    def benefit_plan(self, line_id: int) -> str:
+        return self._benefit_plan.format(line_id)
 
 
 def _signal(row: InitiativeRow, rule: str, severity: str, message: str, **kwargs: object) -> SignalRow:
@@ -502,6 +524,145 @@ def high_risk_no_mitigation(row, score, inputs, kpis, links):  # type: ignore[no
             )
 
 
+# ------------------------------------------------------------------------------------- benefits (issue 14)
+
+BENEFIT_STAGES = frozenset({Stage.LIVE.value, Stage.CLOSED.value})
+# the proposals being judged now: a sponsor's record weighs on them
+PROPOSAL_STAGES = frozenset({Stage.IDEA.value, Stage.PROPOSED.value, Stage.APPROVED.value})
+PLANS_NAMED = 3  # the plans furthest behind a benefits_behind_plan message names
+
+
+def _percent_down(fraction: Decimal, places: str) -> Decimal:
+    """A fraction as a percentage rounded down, so a ratio just below a threshold never reads as the threshold
+    itself (0.79997 is 79.9 %, not 80 %)."""
+    return (fraction * 100).quantize(Decimal(places), rounding=ROUND_FLOOR)
+
+
+def benefits_behind_plan(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    """Realised / expected to date over the initiative's money benefit plans below the amber threshold (red
+    below the red one), once something was expected to date and at least one quarter has an actual (before
+    that, live_no_benefit_actuals speaks)."""
+    if row.stage not in BENEFIT_STAGES:
+        return
+    p = inputs.policy.signals
+    plans = [plan for plan in inputs.benefits.plans.get(row.id, ()) if plan.financial]
+    expected = sum((plan.realisation.expected_to_date for plan in plans), Decimal("0"))
+    if expected <= 0 or not any(plan.actuals_to_date for plan in plans):
+        return
+    realised = sum((plan.realisation.realised_to_date for plan in plans), Decimal("0"))
+    ratio = float(realised / expected)
+    if ratio >= p.benefits_behind_amber:
+        return
+    behind = sorted(
+        (plan for plan in plans if plan.realisation.variance < 0),
+        key=lambda plan: (plan.realisation.variance, plan.label),
+    )[:PLANS_NAMED]
+    named = "; ".join(
+        f"“{plan.label}” {money_full(plan.realisation.realised_to_date)} of "
+        f"{money_full(plan.realisation.expected_to_date)}"
+        for plan in behind
+    )
+    yield _signal(
+        row,
+        "benefits_behind_plan",
+        RED if ratio < p.benefits_behind_red else AMBER,
+        f"{row.code} has realised {money_full(realised)} of the {money_full(expected)} its benefit plans expected "
+        f"to date, {_percent_down(realised / expected, '0.1')}% (below {p.benefits_behind_amber:.0%}); "
+        f"furthest behind: {named}.",
+        measured=round(ratio, 4),
+        threshold=p.benefits_behind_amber,
+        evidence=[
+            {"label": f"Benefit plan “{plan.label}”", "url": links.benefit_plan(plan.line_id)}
+            for plan in behind
+        ]
+        + [{"label": f"{row.code} benefits", "url": links.initiative(row.id, "benefits")}],
+    )
+
+
+def live_no_benefit_actuals(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    """Live for at least the grace period, and either benefit plans that expected something in a quarter
+    already ended with no actual (entered or derived) for any quarter ended, or benefit lines in the business
+    case and no plan at all."""
+    p = inputs.policy.signals
+    if row.stage != Stage.LIVE or row.go_live_date is None:
+        return
+    days = (inputs.today - row.go_live_date).days
+    if days < p.benefit_actuals_grace_days:
+        return
+    went_live = f"{row.code} went live on {row.go_live_date.isoformat()}, {days} days ago"
+    plans = inputs.benefits.plans.get(row.id, [])
+    if plans:
+        expecting = [plan for plan in plans if plan.realisation.missing_actuals]
+        if not expecting or any(plan.actuals_to_date for plan in plans):
+            return
+        quarters = sorted({q for plan in expecting for q in plan.realisation.missing_actuals})
+        count = len(quarters)
+        message = (
+            f"{went_live}, and no benefit actual has been entered or derived from KPI readings for any quarter "
+            f"ended: its benefit plans expected a benefit in {count} quarters "
+            f"({quarters[0].label} to {quarters[-1].label}) and nothing says what came of it."
+            if count > 1
+            else f"{went_live}, and no benefit actual has been entered or derived from KPI readings for any "
+            f"quarter ended: its benefit plans expected a benefit in {quarters[0].label} and nothing says what "
+            "came of it."
+        )
+        evidence = [
+            {"label": f"Benefit plan “{plan.label}”", "url": links.benefit_plan(plan.line_id)}
+            for plan in expecting
+        ]
+    else:
+        lines = inputs.benefits.unplanned.get(row.id)
+        if not lines:
+            return
+        labels = ", ".join(f"“{label}”" for _, label in lines)
+        message = (
+            f"{went_live}, and its business case promises benefits ({labels}) that no benefit plan tracks: "
+            "nothing says what they should bring each quarter, nor what they brought."
+        )
+        evidence = [{"label": f"Plan “{label}”", "url": links.benefit_plan(pk)} for pk, label in lines]
+    yield _signal(
+        row,
+        "live_no_benefit_actuals",
+        AMBER,
+        message,
+        measured=days,
+        threshold=p.benefit_actuals_grace_days,
+        evidence=evidence,
+    )
+
+
+def sponsor_overpromised(row, score, inputs, kpis, links):  # type: ignore[no-untyped-def]
+    """A proposal (idea, proposed, approved) whose sponsor's initiatives past go-live realised less than
+    1 - the threshold of what their money benefit plans promised to date, over at least the minimum number of
+    initiatives."""
+    p = inputs.policy.signals
+    if row.stage not in PROPOSAL_STAGES or row.sponsor_id is None:
+        return
+    record = inputs.benefits.sponsors.get(row.sponsor_id)
+    if record is None or record.initiatives < p.sponsor_min_initiatives:
+        return
+    rate = record.rate
+    floor = 1 - p.sponsor_overpromise
+    if rate is None or rate >= floor:
+        return
+    yield _signal(
+        row,
+        "sponsor_overpromised",
+        AMBER,
+        f"The sponsor of {row.code} ({STAGE_LABELS.get(row.stage, row.stage).lower()}): past initiatives realised "
+        f"{_percent_down(record.realised / record.promised, '1')}% of what was promised, over "
+        f"{record.initiatives} initiatives "
+        f"({money_full(record.realised)} of {money_full(record.promised)} expected to date; below "
+        f"{floor:.0%}). Test the benefits this one promises.",
+        measured=round(rate, 4),
+        threshold=round(floor, 4),
+        evidence=[
+            {"label": f"{row.code} business case", "url": links.initiative(row.id, "business-case")},
+            {"label": "Benefits by sponsor", "url": links.benefits},
+        ],
+    )
+
+
 INITIATIVE_RULES: list[InitiativeRule] = [
     orphan,
     weak_fit_large_budget,
@@ -516,6 +677,9 @@ INITIATIVE_RULES: list[InitiativeRule] = [
     objective_weakened,
     checkpoint_overdue,
     high_risk_no_mitigation,
+    benefits_behind_plan,
+    live_no_benefit_actuals,
+    sponsor_overpromised,
 ]
 
 
@@ -535,6 +699,9 @@ RULE_STAGES: dict[InitiativeRule, frozenset[str]] = {
     objective_weakened: ACTIVE,
     checkpoint_overdue: GOVERNED,
     high_risk_no_mitigation: UNFINISHED,
+    benefits_behind_plan: BENEFIT_STAGES,
+    live_no_benefit_actuals: frozenset({Stage.LIVE.value}),
+    sponsor_overpromised: PROPOSAL_STAGES,
 }
 RULES_AT: dict[str, tuple[InitiativeRule, ...]] = {
     stage: tuple(rule for rule in INITIATIVE_RULES if stage in RULE_STAGES[rule]) for stage in Stage.values

@@ -15,7 +15,13 @@ from django.utils import timezone
 
 from alignment.engine import store
 from alignment.engine.compute import Indices, InitiativeResult, assess_kpis, score_initiative
-from alignment.engine.inputs import PortfolioInputs, load_context, load_inputs, stream_initiatives
+from alignment.engine.inputs import (
+    PortfolioInputs,
+    load_benefits,
+    load_context,
+    load_inputs,
+    stream_initiatives,
+)
 from alignment.engine.policy import Policy
 from alignment.engine.rules import (
     Links,
@@ -167,6 +173,7 @@ def full_recompute_reads(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     policy = current_policy()
     context = load_context(today=today, policy=policy)
+    load_benefits(today=today)
     kpi_values(context.kpis)
     objective_values()
     scores, signals = _stored_scores(), _stored_signals()
@@ -278,6 +285,7 @@ def _recompute_all(
     portfolio indices and the objective signals. The initiatives, their results and their signals are let
     go chunk by chunk, so the memory held does not grow with the portfolio."""
     context = load_context(today=today, policy=policy)
+    context.benefits = load_benefits(today=today)
     kpis = assess_kpis(context)
     context.readings = {}  # assessed: no longer needed
     stored_kpis = kpi_values(kpis)
@@ -362,7 +370,9 @@ def explain_initiative(initiative_id: int, *, today: datetime.date | None = None
     engine's own code (a full recompute builds no explanation: the "why" view builds the one it shows). Reads
     in a fixed number of queries and writes nothing; None when there is no such initiative."""
     today = today or timezone.localdate()
-    inputs = load_inputs(today=today, policy=current_policy(), initiative_ids=[initiative_id])
+    inputs = load_inputs(
+        today=today, policy=current_policy(), initiative_ids=[initiative_id], with_benefits=False
+    )
     row = inputs.initiatives.get(initiative_id)
     if row is None:
         return None

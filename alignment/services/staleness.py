@@ -17,7 +17,13 @@ from alignment.models import (
     PortfolioMark,
 )
 from core.changes import Change
-from portfolio.models import Contribution
+from core.stages import Stage
+from portfolio.models import Contribution, Initiative
+
+# a change to an initiative past go-live moves its sponsor's benefits record, which the sponsor_overpromised
+# signal of each of the sponsor's proposals reads (alignment.engine.rules)
+PAST_GO_LIVE = (Stage.LIVE.value, Stage.CLOSED.value)
+PROPOSALS = (Stage.IDEA.value, Stage.PROPOSED.value, Stage.APPROVED.value)
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +33,8 @@ def affected_initiatives(change: Change) -> tuple[set[int], bool]:
 
     An objective change moves the relative weight of every objective whose r_o changes (siblings, their
     subtrees, and all of them when the largest priority weight changes), so it is compared with the r_o
-    used by the last recompute.
+    used by the last recompute. A change to an initiative past go-live moves its sponsor's benefits record,
+    so the sponsor's proposals (idea, proposed, approved) are rescored with it.
     """
     ids = set(change.initiative_ids)
     if change.kpi_ids:
@@ -46,6 +53,15 @@ def affected_initiatives(change: Change) -> tuple[set[int], bool]:
         )
         ids |= set(
             Contribution.objects.filter(objective_id__in=moved).values_list("initiative_id", flat=True)
+        )
+    if ids:
+        sponsors = Initiative.objects.filter(
+            pk__in=ids, stage__in=PAST_GO_LIVE, sponsor_id__isnull=False
+        ).values("sponsor_id")
+        ids |= set(
+            Initiative.objects.filter(stage__in=PROPOSALS, sponsor_id__in=sponsors).values_list(
+                "pk", flat=True
+            )
         )
     return ids, portfolio
 

@@ -13,7 +13,17 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from portfolio.models import BenefitPeriod, BenefitPlan, BusinessCase, BusinessCaseLine, Direction
+from alignment.engine.inputs import load_benefits
+from core.stages import Stage
+from portfolio.benefit_selectors import plan_results
+from portfolio.models import (
+    BenefitPeriod,
+    BenefitPlan,
+    BusinessCase,
+    BusinessCaseLine,
+    Direction,
+    Initiative,
+)
 from tests.factories import (
     ContributionFactory,
     InitiativeFactory,
@@ -246,3 +256,27 @@ def test_the_rules_are_shown_in_the_app_with_the_worked_example(client, executiv
     assert "<h1" in page
     assert "Benefit plans and realisation" in page
     assert "€75,184.93" in page  # the forecast of the worked example, which test_benefit_math.py reproduces
+
+
+def test_the_engine_reads_the_same_realisation_as_the_pages(portfolio, today):
+    # Given the worked example's plans, their initiatives live
+    Initiative.objects.filter(pk__in=[i.pk for i in portfolio]).update(stage=Stage.LIVE)
+    plans = list(BenefitPlan.objects.select_related("kpi", "line__case__initiative"))
+    # When the engine reads them for its signals, and the pages for the view
+    engine = {
+        row.line_id: row.realisation for rows in load_benefits(today=today).plans.values() for row in rows
+    }
+    pages = {pk: result.realisation for pk, result in plan_results(plans, today).items()}
+    # Then every plan's figures to date agree (one rule: portfolio.benefits.derived_periods and realisation)
+    assert sorted(engine) == sorted(pages)
+    for pk, figures in pages.items():
+        assert (engine[pk].expected_to_date, engine[pk].realised_to_date, engine[pk].missing_actuals) == (
+            figures.expected_to_date,
+            figures.realised_to_date,
+            figures.missing_actuals,
+        )
+    ecom = BenefitPlan.objects.get(line__case__initiative__code="ECOM-1").pk
+    assert (engine[ecom].expected_to_date, engine[ecom].realised_to_date) == (
+        Decimal("72345.67"),
+        Decimal("35703.70"),
+    )

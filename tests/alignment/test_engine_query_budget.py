@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from alignment import services
 from alignment.models import PortfolioIndex, Signal
 from core.stages import Stage
-from portfolio.models import InterimTarget
+from portfolio.models import BenefitPeriod, BenefitPlan, BusinessCase, BusinessCaseLine, InterimTarget
 from steering.models import RAG
 from tests.alignment.engine_support import TODAY, D, delete_computed_rows
 from tests.factories import (
@@ -47,7 +47,11 @@ def build_portfolio(
             forecast_cost=Decimal("130000"),
         )
         ContributionFactory(
-            initiative=initiative, objective=objectives[n % 3], strength="strong", kpi=kpis[n % 3]
+            initiative=initiative,
+            objective=objectives[n % 3],
+            strength="strong",
+            kpi=kpis[n % 3],
+            expected_change=Decimal("4"),
         )
         ContributionFactory(initiative=initiative, objective=objectives[3 + n % 2], strength="weak")
         MilestoneFactory(initiative=initiative, baseline_date=D(2026, 5, 1), actual_date=D(2026, 5, 20))
@@ -58,6 +62,28 @@ def build_portfolio(
         RiskFactory(initiative=initiative, probability=4, impact=4, mitigation="")
         ArtefactFactory(initiative=initiative)
         ScopeChangeFactory(initiative=initiative, date=D(2026, 10, 1), rationale="")
+        add_benefit_lines(initiative, n, kpis[n % 3])
+
+
+def add_benefit_lines(initiative: Any, n: int, kpi: Any) -> None:
+    """A business case with a benefit line: planned (entered or derived from the KPI its contribution names,
+    behind plan) on most initiatives, unplanned on every fifth."""
+    case = BusinessCase.objects.create(initiative=initiative, first_year=2026)
+    line = BusinessCaseLine.objects.create(case=case, position=0, kind="cost_saving", label=f"Saving {n}")
+    if n % 5 == 4:
+        return
+    derived = n % 2 == 0
+    plan = BenefitPlan.objects.create(line=line, kpi=kpi, source="derived" if derived else "entered")
+    BenefitPeriod.objects.bulk_create(
+        BenefitPeriod(
+            plan=plan,
+            year=2026,
+            quarter=quarter,
+            expected=Decimal("10000"),
+            actual=None if derived or quarter == 4 else Decimal("4000"),
+        )
+        for quarter in (1, 2, 3, 4)
+    )
 
 
 def full_recompute_queries() -> int:
@@ -92,6 +118,42 @@ def test_the_number_of_queries_of_a_full_recompute_does_not_grow_with_the_portfo
     assert Signal.objects.filter(initiative__isnull=False).count() > 40
     assert PortfolioIndex.objects.count() == 3
     assert small == large
+    assert set(Signal.objects.values_list("rule", flat=True)) >= {
+        "benefits_behind_plan",
+        "live_no_benefit_actuals",
+        "sponsor_overpromised",
+    }
     # one of them reads the programs' closed leadership surveys, one the capacity teams; two are the events':
-    # the stored scores before (for the moves) and the events recorded, in one statement each
-    assert large <= 34
+    # the stored scores before (for the moves) and the events recorded, in one statement each; five the
+    # benefit plans of live and closed initiatives (plans, quarters, claims, readings, unplanned lines)
+    assert large <= 39
+
+
+def one_initiative_queries(pk: int) -> int:
+    """The queries of a recompute of one initiative whose rows are up to date (its reads, no writes)."""
+    services.recompute(initiative_ids=[pk], today=TODAY)
+    with CaptureQueriesContext(connection) as queries:
+        services.recompute(initiative_ids=[pk], today=TODAY)
+    return len(queries)
+
+
+def test_the_number_of_queries_of_a_one_initiative_recompute_does_not_grow_with_the_sponsors_record():
+    # given: a proposal whose sponsor has live initiatives with benefit plans, few and then many
+    theme = ObjectiveFactory(code="TH", title="Theme")
+    objectives = [ObjectiveFactory(parent=theme) for _ in range(5)]
+    kpis = [KPIFactory(objective=o) for o in objectives[:3]]
+    for kpi in kpis:
+        ReadingFactory(kpi=kpi, date=D(2026, 8, 1), value=Decimal("11"))
+    people = [UserFactory()]
+    programs = [ProgramFactory()]
+    proposal = InitiativeFactory(stage=Stage.PROPOSED, sponsor=people[0])
+    build_portfolio(4, objectives, kpis, people, programs)
+
+    # when
+    small = one_initiative_queries(proposal.pk)
+    build_portfolio(24, objectives, kpis, people, programs)
+    large = one_initiative_queries(proposal.pk)
+
+    # then
+    assert Signal.objects.filter(initiative=proposal, rule="sponsor_overpromised").exists()
+    assert small == large

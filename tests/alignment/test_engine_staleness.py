@@ -14,10 +14,12 @@ from alignment.engine.compute import assess_kpis, score_initiative
 from alignment.engine.inputs import load_inputs
 from alignment.engine.policy import DEFAULT_POLICY
 from alignment.models import InitiativeScore, ObjectiveScore, PortfolioIndex, Signal
+from core.changes import Change
+from core.stages import Stage
 from portfolio import services as portfolio_services
 from portfolio.models import Milestone
 from tests.alignment.engine_support import TODAY, D, build_example
-from tests.factories import ContributionFactory, InitiativeFactory, ObjectiveFactory
+from tests.factories import ContributionFactory, InitiativeFactory, ObjectiveFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tier_policies")]
 
@@ -228,3 +230,21 @@ def test_a_new_objective_nobody_serves_yet_refreshes_the_portfolio(pmo, django_c
     assert ObjectiveScore.objects.get(pk=new.pk).weight_share == 0.5
     assert Signal.objects.filter(rule="objective_uncovered", objective=new).exists()
     assert not InitiativeScore.objects.filter(stale=True).exists()
+
+
+def test_a_change_to_an_initiative_past_go_live_rescores_its_sponsors_proposals():
+    # given: a sponsor with a live initiative, a proposal, an idea and one in delivery; another sponsor's
+    # proposal
+    dana = UserFactory()
+    past = InitiativeFactory(stage=Stage.LIVE, sponsor=dana, go_live_date=D(2026, 2, 1))
+    proposal = InitiativeFactory(stage=Stage.PROPOSED, sponsor=dana)
+    idea = InitiativeFactory(stage=Stage.IDEA, sponsor=dana)
+    InitiativeFactory(stage=Stage.IN_DELIVERY, sponsor=dana)
+    InitiativeFactory(stage=Stage.PROPOSED)
+
+    # when: the live initiative's benefit plan changes
+    ids, portfolio = services.affected_initiatives(Change(initiative_ids=frozenset({past.pk})))
+
+    # then: its record moved, so the sponsor's proposals are rescored with it
+    assert ids == {past.pk, proposal.pk, idea.pk}
+    assert portfolio is True
