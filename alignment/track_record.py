@@ -109,7 +109,11 @@ def records(by: str, as_of: datetime.date, *, keys: Iterable[int] | None = None)
             slip=row["slip_sum"] / row["slipped"] if row["slipped"] else None,
             overrun=row["overrun_sum"] / row["budget_sum"] if row["budget_sum"] else None,
         )
-    plans = money_plans().filter(line__case__initiative__stage__in=PAST_GO_LIVE)
+    # the plans the sponsor-over-promised signal weighs (alignment.engine.inputs.load_benefits): of live and
+    # closed initiatives whose go-live date has come
+    plans = money_plans().filter(
+        line__case__initiative__stage__in=PAST_GO_LIVE, line__case__initiative__go_live_date__lte=as_of
+    )
     if keys is not None:
         plans = plans.filter(**{f"line__case__initiative__{by}_id__in": list(keys)})
     for result in plan_results(list(plans), as_of).values():

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alignment import track_record
+from alignment.engine.inputs import load_benefits
 from alignment.models import InitiativeScore
 from tests.alignment.test_benefits_view import plan
 from tests.export_support import csv_rows
@@ -189,3 +190,17 @@ def test_the_queries_do_not_grow_with_the_initiatives(portfolio, client, executi
         plan(live, kind="revenue", periods=[((2026, 4), "100", "50")])
 
     assert count() == before
+
+
+def test_the_sponsors_benefits_are_the_record_the_over_promise_signal_reads(portfolio, today):
+    erin = portfolio["erin"]
+    signal_record = load_benefits(today=today).sponsors[erin.pk]
+
+    (shown,) = track_record.records("sponsor", today, keys=[erin.pk])
+
+    assert (signal_record.realised, signal_record.promised) == (Decimal("12000"), Decimal("20000"))
+    assert (shown.benefits.realised_to_date, shown.benefits.expected_to_date) == (
+        signal_record.realised,
+        signal_record.promised,
+    )
+    assert shown.realisation == signal_record.rate == 0.6
