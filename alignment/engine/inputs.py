@@ -23,7 +23,6 @@ from portfolio.models import (
     ActualsSource,
     Artefact,
     BenefitPeriod,
-    BenefitPlan,
     BusinessCaseLine,
     Contribution,
     Direction,
@@ -467,57 +466,85 @@ COST_KINDS = [kind.value for kind in finance.LineKind if kind.is_cost]
 
 def load_benefits(*, today: datetime.date, initiative_ids: Collection[int] | None = None) -> BenefitInputs:
     """The benefit plans of live and closed initiatives with their quarters to date, actuals entered or derived
-    from KPI readings by portfolio.benefits' rules, in five queries whatever the portfolio: the plans, their
-    quarters, the contributions claiming the derived plans' KPIs, those KPIs' readings, and the benefit lines
-    of live initiatives without a plan. With `initiative_ids`, the plans of those initiatives and of every
+    from KPI readings by portfolio.benefits' rules, and the benefit lines of live initiatives without a plan,
+    in at most four queries whatever the portfolio: the benefit lines with their plans, the plans' quarters
+    (when there are plans), the contributions claiming the derived plans' KPIs and those KPIs' readings (when
+    a plan is derived). With `initiative_ids`, the plans of those initiatives and of every
     live or closed initiative of their sponsors (the sponsors' records need them all)."""
     scope = Initiative.objects.filter(stage__in=BENEFIT_STAGES)
-    unplanned_scope = Initiative.objects.filter(stage=Stage.LIVE)
+    asked: set[int] | None = None
     if initiative_ids is not None:
-        ids = list(initiative_ids)
-        sponsors = Initiative.objects.filter(pk__in=ids, sponsor_id__isnull=False).values("sponsor_id")
-        scope = scope.filter(Q(pk__in=ids) | Q(sponsor_id__in=sponsors))
-        unplanned_scope = unplanned_scope.filter(pk__in=ids)
-    in_scope = scope.values("pk")
-    plans = list(
-        BenefitPlan.objects.filter(line__case_id__in=in_scope)
-        .exclude(line__kind__in=COST_KINDS)
-        .order_by("line__case_id", "line__position")
+        asked = set(initiative_ids)
+        sponsors = Initiative.objects.filter(pk__in=asked, sponsor_id__isnull=False).values("sponsor_id")
+        scope = scope.filter(Q(pk__in=asked) | Q(sponsor_id__in=sponsors))
+    # one read of every benefit line in scope, with its plan when it has one (a plan's key is its line's)
+    plans: list[tuple[Any, ...]] = []
+    unplanned_lines: list[tuple[int, int, str]] = []
+    for (
+        line_id,
+        case_id,
+        label,
+        kind,
+        stage,
+        go_live,
+        sponsor_id,
+        planned,
+        source,
+        kpi_id,
+        direction,
+        baseline,
+    ) in (
+        BusinessCaseLine.objects.filter(case_id__in=scope.values("pk"))
+        .exclude(kind__in=COST_KINDS)
+        .order_by("case_id", "position")
         .values_list(
-            "line_id",
-            "line__case_id",
-            "line__label",
-            "line__kind",
-            "source",
-            "kpi_id",
-            "kpi__direction",
-            "kpi__baseline_value",
-            "line__case__initiative__go_live_date",
-            "line__case__initiative__sponsor_id",
+            "pk",
+            "case_id",
+            "label",
+            "kind",
+            "case__initiative__stage",
+            "case__initiative__go_live_date",
+            "case__initiative__sponsor_id",
+            "benefit_plan__line_id",
+            "benefit_plan__source",
+            "benefit_plan__kpi_id",
+            "benefit_plan__kpi__direction",
+            "benefit_plan__kpi__baseline_value",
         )
-    )
+    ):
+        if planned is not None:
+            plans.append(
+                (line_id, case_id, label, kind, source, kpi_id, direction, baseline, go_live, sponsor_id)
+            )
+        elif stage == Stage.LIVE and (asked is None or case_id in asked):
+            unplanned_lines.append((case_id, line_id, label))
     periods: defaultdict[int, list[benefits.Period]] = defaultdict(list)
-    # only the quarters that can have ended by today: the signals judge what was expected to date
+    # only the quarters that can have ended by today: the signals judge what was expected to date (no plan:
+    # nothing to read)
     for plan_id, year, quarter, expected, actual in (
-        BenefitPeriod.objects.filter(plan__line__case_id__in=in_scope, year__lte=today.year)
+        BenefitPeriod.objects.filter(plan_id__in=[plan[0] for plan in plans], year__lte=today.year)
         .order_by("plan_id", "year", "quarter")
         .values_list("plan_id", "year", "quarter", "expected", "actual")
+        if plans
+        else ()
     ):
         periods[plan_id].append(benefits.Period(benefits.Quarter(year, quarter), expected, actual))
-    derived_kpis = BenefitPlan.objects.filter(
-        line__case_id__in=in_scope, source=ActualsSource.DERIVED, kpi__isnull=False
-    ).values("kpi_id")
+    # the KPIs of the derived plans: their claims and readings (none derived: nothing to read)
+    derived_kpis = sorted(
+        {plan[5] for plan in plans if plan[4] == ActualsSource.DERIVED and plan[5] is not None}
+    )
     claims: defaultdict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    for kpi_id, initiative_id, change in Contribution.objects.filter(
-        kpi_id__in=derived_kpis, expected_change__isnull=False
-    ).values_list("kpi_id", "initiative_id", "expected_change"):
-        if kpi_id is not None and change is not None:
-            claims[kpi_id].append((initiative_id, change))
     readings: defaultdict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
-    for kpi_id, day, value in Reading.objects.filter(kpi_id__in=derived_kpis, date__lte=today).values_list(
-        "kpi_id", "date", "value"
-    ):
-        readings[kpi_id].append((day, value))
+    if derived_kpis:
+        for kpi_id, initiative_id, change in Contribution.objects.filter(
+            kpi_id__in=derived_kpis, expected_change__isnull=False
+        ).values_list("kpi_id", "initiative_id", "expected_change"):
+            if kpi_id is not None and change is not None:
+                claims[kpi_id].append((initiative_id, change))
+        for kpi_id, day, value in Reading.objects.filter(
+            kpi_id__in=derived_kpis, date__lte=today
+        ).values_list("kpi_id", "date", "value"):
+            readings[kpi_id].append((day, value))
     found = BenefitInputs()
     sponsored: dict[int, tuple[int, Decimal, Decimal]] = {}  # initiative -> (sponsor, realised, expected)
     for (
@@ -565,12 +592,7 @@ def load_benefits(*, today: datetime.date, initiative_ids: Collection[int] | Non
         found.sponsors[sponsor_id] = SponsorRecord(
             record.realised + realised, record.promised + expected, record.initiatives + 1
         )
-    for initiative_id, line_id, label in (
-        BusinessCaseLine.objects.filter(case_id__in=unplanned_scope.values("pk"), benefit_plan__isnull=True)
-        .exclude(kind__in=COST_KINDS)
-        .order_by("case_id", "position")
-        .values_list("case_id", "pk", "label")
-    ):
+    for initiative_id, line_id, label in unplanned_lines:
         if initiative_id not in found.plans:  # some lines planned: the plans are judged
             found.unplanned.setdefault(initiative_id, []).append((line_id, label))
     return found
