@@ -123,12 +123,12 @@ def status_header(initiative: Initiative) -> str:
 
 # the register's status filter: what the stored letters must hold
 STATUS_FILTERS = {
-    "red": ("Red in any dimension", lambda rows: rows.filter(score__status__contains="r")),
+    "red": ("Any red", lambda rows: rows.filter(score__status__contains="r")),
     "amber": (
-        "Amber or red in any dimension",
+        "Amber or red",
         lambda rows: rows.filter(Q(score__status__contains="a") | Q(score__status__contains="r")),
     ),
-    "green": ("Green in every dimension", lambda rows: rows.filter(score__status="gggg")),
+    "green": ("All green", lambda rows: rows.filter(score__status="gggg")),
 }
 
 

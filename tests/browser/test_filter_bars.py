@@ -43,7 +43,7 @@ def test_every_filter_option_shows_its_whole_label(page, width):
     ARTIFACTS.mkdir(exist_ok=True)
 
     for url, fields in [
-        ("/initiatives/", ["stage", "category", "program", "sponsor", "objective", "tier"]),
+        ("/initiatives/", ["stage", "category", "program", "sponsor", "objective", "tier", "status"]),
         ("/dashboard/", ["program", "theme", "tier", "stage", "category"]),
         ("/signals/", ["rule", "severity", "owner", "program"]),
     ]:
