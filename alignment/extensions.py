@@ -86,17 +86,18 @@ def _status_cell(initiative: Initiative) -> str:
     pairs = status.read(score.status) if score is not None else []
     if not pairs:
         return mark_safe('<td class="text-nowrap"><span class="text-body-secondary">—</span></td>')
+    words = status_words(score)
     return format_html(
         '<td class="text-nowrap"><span class="rag-status{}" title="{}">{}</span>'
         '<span class="visually-hidden">{}</span></td>',
         "" if score.status_review else " rag-suggested",
-        status_words(score),
+        words,
         format_html_join(
             "",
             '<span class="rag-dot rag-{}" aria-hidden="true">{}</span>',
             ((rag, STATUS_ICONS[rag]) for _dimension, rag in pairs),
         ),
-        status_words(score),
+        words,
     )
 
 

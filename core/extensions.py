@@ -181,10 +181,11 @@ class Registry:
         ]
 
     def header(self, initiative: Initiative) -> str:
-        """What the apps add to an initiative's header, in the order they registered."""
+        """What the apps add to an initiative's header, in the order they registered ("" when none adds)."""
         from django.utils.html import format_html_join
 
-        return format_html_join(" ", "{}", ((part(initiative),) for part in self.header_parts))
+        parts = [html for html in (part(initiative) for part in self.header_parts) if html]
+        return format_html_join(" ", "{}", ((html,) for html in parts))
 
     def ordered_columns(self) -> list[RegisterColumn]:
         return sorted(self.columns.values(), key=lambda c: c.order)

@@ -193,3 +193,13 @@ def test_the_api_gives_the_status_with_its_review(portfolio, executive):
         "benefits": "amber",
         "review_held_on": None,
     }
+
+
+def test_a_header_with_nothing_to_add_is_left_out(client, executive):
+    # given an idea without a sponsor: no status (not funded) and no sponsor's record
+    idea = InitiativeFactory(code="IDEA-1", stage="idea", sponsor=None)
+    client.force_login(executive)
+
+    html = client.get(reverse("portfolio:initiative-detail", args=[idea.pk])).content.decode()
+
+    assert 'class="header-parts"' not in html
