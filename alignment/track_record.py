@@ -7,7 +7,8 @@ promised. Over their initiatives that were funded (approved, in delivery, live o
 - **benefits**: what the money benefit plans of their initiatives past go-live (live or closed) realised of
   what they promised to date (portfolio.benefits' rules, as on the benefits view).
 
-Two queries for the delivery figures and four for the benefits, whatever the number of initiatives.
+One query for the delivery figures and at most four for the benefits (the plans, their quarters, and the claims
+and readings of the derived ones), whatever the number of initiatives.
 docs/benefits.md ("Track record") gives the rules with a worked example.
 """
 
