@@ -76,6 +76,29 @@ def money_plans() -> QuerySet[BenefitPlan]:
     )
 
 
+def derived_inputs(
+    kpi_ids: set[int], until: datetime.date | None = None
+) -> tuple[dict[int, list[tuple[int, Decimal]]], dict[int, list[tuple[datetime.date, Decimal]]]]:
+    """What derives the actuals of plans measured by these KPIs: by KPI, the contributions claiming a change
+    in it (initiative, expected change) and its readings (up to `until` when given). Two queries, none when
+    no KPI is given."""
+    claims: defaultdict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    readings: defaultdict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+    if not kpi_ids:
+        return claims, readings
+    for initiative_id, kpi_id, change in Contribution.objects.filter(
+        kpi_id__in=kpi_ids, expected_change__isnull=False
+    ).values_list("initiative_id", "kpi_id", "expected_change"):
+        if kpi_id is not None and change is not None:
+            claims[kpi_id].append((initiative_id, change))
+    chosen = Reading.objects.filter(kpi_id__in=kpi_ids)
+    if until is not None:
+        chosen = chosen.filter(date__lte=until)
+    for kpi_id, day, value in chosen.values_list("kpi_id", "date", "value"):
+        readings[kpi_id].append((day, value))
+    return claims, readings
+
+
 def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int, PlanResult]:
     """Every plan's quarters and realisation as of a date. `plans` come with their line, the line's case and
     initiative, and the plan's KPI (select_related); this reads their quarters, and for the derived ones the
@@ -87,19 +110,9 @@ def plan_results(plans: Sequence[BenefitPlan], as_of: datetime.date) -> dict[int
         "plan_id", "year", "quarter"
     ):
         periods[period.plan_id].append(period)
-    derived_kpis = {p.kpi_id for p in plans if p.source == ActualsSource.DERIVED and p.kpi_id}
-    claims: defaultdict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    readings: defaultdict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
-    if derived_kpis:
-        for initiative_id, kpi_id, change in Contribution.objects.filter(
-            kpi_id__in=derived_kpis, expected_change__isnull=False
-        ).values_list("initiative_id", "kpi_id", "expected_change"):
-            if kpi_id is not None and change is not None:
-                claims[kpi_id].append((initiative_id, change))
-        for kpi_id, day, value in Reading.objects.filter(kpi_id__in=derived_kpis).values_list(
-            "kpi_id", "date", "value"
-        ):
-            readings[kpi_id].append((day, value))
+    claims, readings = derived_inputs(
+        {p.kpi_id for p in plans if p.source == ActualsSource.DERIVED and p.kpi_id}
+    )
     results = {}
     for plan in plans:
         financial = plan.line.line_kind.is_financial

@@ -18,6 +18,7 @@ from alignment.engine.policy import Policy
 from core.extensions import ReviewFact, registry
 from core.stages import Stage
 from portfolio import benefits, finance
+from portfolio.benefit_selectors import derived_inputs
 from portfolio.models import (
     KPI,
     ActualsSource,
@@ -530,21 +531,9 @@ def load_benefits(*, today: datetime.date, initiative_ids: Collection[int] | Non
     ):
         periods[plan_id].append(benefits.Period(benefits.Quarter(year, quarter), expected, actual))
     # the KPIs of the derived plans: their claims and readings (none derived: nothing to read)
-    derived_kpis = sorted(
-        {plan[5] for plan in plans if plan[4] == ActualsSource.DERIVED and plan[5] is not None}
+    claims, readings = derived_inputs(
+        {plan[5] for plan in plans if plan[4] == ActualsSource.DERIVED and plan[5] is not None}, until=today
     )
-    claims: defaultdict[int, list[tuple[int, Decimal]]] = defaultdict(list)
-    readings: defaultdict[int, list[tuple[datetime.date, Decimal]]] = defaultdict(list)
-    if derived_kpis:
-        for kpi_id, initiative_id, change in Contribution.objects.filter(
-            kpi_id__in=derived_kpis, expected_change__isnull=False
-        ).values_list("kpi_id", "initiative_id", "expected_change"):
-            if kpi_id is not None and change is not None:
-                claims[kpi_id].append((initiative_id, change))
-        for kpi_id, day, value in Reading.objects.filter(
-            kpi_id__in=derived_kpis, date__lte=today
-        ).values_list("kpi_id", "date", "value"):
-            readings[kpi_id].append((day, value))
     found = BenefitInputs()
     sponsored: dict[int, tuple[int, Decimal, Decimal]] = {}  # initiative -> (sponsor, realised, expected)
     for (
