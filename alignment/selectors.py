@@ -319,11 +319,27 @@ class Explained:
     max_global_weight: float | None
     fit_terms: list[dict[str, Any]]
     outcome_terms: list[dict[str, Any]]
+    outcome_benefits: dict[str, Any]  # the benefits realised after go-live, when they feed the outcome
     delivery: dict[str, Any]
     governance: dict[str, Any]
     tier: dict[str, Any]
     composite: dict[str, Any]
     missing: dict[str, str]
+
+
+def _outcome_benefits(outcome: dict[str, Any]) -> dict[str, Any]:
+    """The benefits' term of the outcome, as the "why" view shows it: realised of expected to date, the
+    evidence min(1, R / E), its share and its points; empty when benefits do not feed the outcome."""
+    found = outcome.get("benefits")
+    if not found:
+        return {}
+    share = outcome["benefit_share"]
+    return {
+        **found,
+        "share": share,
+        "points": 100 * share * found["evidence"],
+        "kpi_value": outcome.get("kpi_value"),
+    }
 
 
 def explain(result: InitiativeResult) -> Explained:
@@ -337,15 +353,18 @@ def explain(result: InitiativeResult) -> Explained:
         {**t, "objective_obj": objectives.get(t["objective"])}
         for t in sorted(terms, key=lambda t: -t["points"])
     ]
-    outcome = data.get("outcome", {}).get("kpis", [])
+    outcome_parts = data.get("outcome", {})
+    outcome = outcome_parts.get("kpis", [])
     kpis = KPI.objects.select_related("score").in_bulk([t["kpi"] for t in outcome])
     total_weight = sum(t["weight"] for t in outcome) or 1.0
+    # with realised benefits the KPIs weigh (1 - the benefits' share) of the outcome
+    kpi_share = 1.0 - outcome_parts.get("benefit_share", 0.0)
     outcome_terms = [
         {
             **t,
             "kpi_obj": kpis.get(t["kpi"]),
-            "share": t["weight"] / total_weight,
-            "points": 100 * t["weight"] * t["evidence"] / total_weight,
+            "share": kpi_share * t["weight"] / total_weight,
+            "points": 100 * kpi_share * t["weight"] * t["evidence"] / total_weight,
             "status_label": KPI_STATUS_LABELS.get(
                 getattr(getattr(kpis.get(t["kpi"]), "score", None), "status", ""), ""
             ),
@@ -357,6 +376,7 @@ def explain(result: InitiativeResult) -> Explained:
         max_global_weight=fit.get("max_global_weight"),
         fit_terms=fit_terms,
         outcome_terms=outcome_terms,
+        outcome_benefits=_outcome_benefits(outcome_parts),
         delivery=data.get("delivery", {}),
         governance=data.get("governance", {}),
         tier=data.get("tier", {}),

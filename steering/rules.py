@@ -26,6 +26,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from alignment.engine import status
+from alignment.engine.inputs import BENEFIT_STAGES, load_benefits
 from alignment.engine.rules import RULES
 from alignment.models import InitiativeScore, KPIScore, Severity, Signal
 from alignment.services import current_policy
@@ -324,7 +325,13 @@ def suggest_rag(initiative: Initiative) -> dict[str, dict[str, str]]:
         ),
         "cost": status.cost(score.overrun if score else None, policy),
         "scope": status.scope(changes, today, policy),
-        "benefits": status.benefits(statuses),
+        "benefits": status.benefits(
+            statuses,
+            load_benefits(today=today, initiative_ids=[initiative.pk]).money_to_date(initiative.pk)
+            if initiative.stage in BENEFIT_STAGES
+            else None,
+            policy,
+        ),
     }
     return {
         dimension: {"rag": suggestions[dimension].rag, "reason": suggestions[dimension].reason}

@@ -12,6 +12,7 @@ from typing import Any
 from alignment.engine import formulas as f
 from alignment.engine import status
 from alignment.engine.inputs import (
+    BENEFIT_STAGES,
     ContributionRow,
     InitiativeRow,
     MilestoneRow,
@@ -176,6 +177,10 @@ def score_initiative(
         outcome = f.outcome_evidence(
             ((c.kpi_id, c_by_objective.get(c.objective_id, 0.0)) for c in row.contributions if c.kpi_id), kpis
         )
+        if row.stage in BENEFIT_STAGES:
+            to_date = inputs.benefits.money_to_date(row.id)
+            benefit = f.BenefitEvidence(float(to_date[0]), float(to_date[1])) if to_date else None
+            outcome = f.realised_outcome(outcome, benefit, policy.outcome_benefit_share)
         if outcome.value is None:
             reasons["outcome"] = outcome.reason
     else:
@@ -221,7 +226,8 @@ def score_initiative(
         )
     else:
         reasons["governance"] = skipped or {
-            "live": "live: steering checkpoints end at go-live; benefits are tracked through the KPIs",
+            "live": "live: steering checkpoints end at go-live; benefits are tracked through the KPIs and the"
+            " benefit plans",
             "closed": "closed: no checkpoints are due",
         }.get(row.stage, "not approved yet")
 
@@ -289,9 +295,13 @@ def current_status(
         status.cost(delivery.overrun if delivery else None, policy).rag,
         status.scope(((c.date, c.status) for c in row.scope_changes), today, policy).rag,
         status.benefits(
-            (inputs.kpi_names[c.kpi_id][0], kpis[c.kpi_id].status)
-            for c in row.contributions
-            if c.kpi_id in kpis and c.kpi_id in inputs.kpi_names
+            (
+                (inputs.kpi_names[c.kpi_id][0], kpis[c.kpi_id].status)
+                for c in row.contributions
+                if c.kpi_id in kpis and c.kpi_id in inputs.kpi_names
+            ),
+            inputs.benefits.money_to_date(row.id) if row.stage in BENEFIT_STAGES else None,
+            policy,
         ).rag,
     )
     latest = row.reviews[0] if row.reviews else None
@@ -336,6 +346,19 @@ def explanation_of(
             ]
             if outcome
             else [],
+            **(
+                {
+                    "kpi_value": r2(outcome.kpi_value),
+                    "benefit_share": outcome.benefit_share,
+                    "benefits": {
+                        "realised": round(outcome.benefit.realised, 2),
+                        "expected": round(outcome.benefit.expected, 2),
+                        "evidence": round(outcome.benefit.evidence, 4),
+                    },
+                }
+                if outcome and outcome.benefit
+                else {}
+            ),
         },
         "delivery": (
             {

@@ -242,10 +242,27 @@ class OutcomeTerm:
 
 
 @dataclass(slots=True)
+class BenefitEvidence:
+    """What an initiative's money benefit plans realised of what they expected to date (docs/benefits.md)."""
+
+    realised: float
+    expected: float
+
+    @property
+    def evidence(self) -> float:
+        """min(1, R / E), never below 0: realising more than planned is full evidence, not more."""
+        return clamp(self.realised / self.expected) if self.expected > 0 else 0.0
+
+
+@dataclass(slots=True)
 class Outcome:
     value: float | None
     terms: tuple[OutcomeTerm, ...] = ()
     reason: str = ""  # why there is no value
+    # with realised benefits (realised_outcome): the KPIs' part alone, the benefits, and the benefits' share
+    kpi_value: float | None = None
+    benefit: BenefitEvidence | None = None
+    benefit_share: float = 0.0
 
 
 def outcome_evidence(named: Iterable[tuple[int, float]], kpis: dict[int, KPIAssessment]) -> Outcome:
@@ -273,6 +290,23 @@ def outcome_evidence(named: Iterable[tuple[int, float]], kpis: dict[int, KPIAsse
         )
     total = sum(t.weight for t in terms)
     return Outcome(100.0 * sum(t.weight * t.evidence for t in terms) / total, tuple(terms))
+
+
+def realised_outcome(kpi: Outcome, benefit: BenefitEvidence | None, share: float) -> Outcome:
+    """Outcome evidence once benefits are measured after go-live: the KPIs' evidence K and the benefits'
+    realisation B = 100 x min(1, R / E) (money realised R of what the benefit plans expected to date E),
+    O = (1 - share) x K + share x B; either alone when the other is missing.
+
+    `benefit` is None until there is something to judge (nothing expected to date, or no quarter to date with
+    an actual: the live_no_benefit_actuals signal speaks then); the KPIs' outcome is returned as it is.
+    """
+    if benefit is None:
+        return kpi
+    realised = 100.0 * benefit.evidence
+    if kpi.value is None:
+        return Outcome(realised, reason="", kpi_value=None, benefit=benefit, benefit_share=1.0)
+    value = (1.0 - share) * kpi.value + share * realised
+    return Outcome(value, kpi.terms, "", kpi_value=kpi.value, benefit=benefit, benefit_share=share)
 
 
 # ------------------------------------------------------------------------------------------- delivery
@@ -603,6 +637,7 @@ __all__ = [
     "KPIAssessment",
     "KPIDefinition",
     "MilestoneDates",
+    "BenefitEvidence",
     "Outcome",
     "Tiering",
     "UnitWeights",
@@ -614,6 +649,7 @@ __all__ = [
     "least_squares_trend",
     "misallocation",
     "outcome_evidence",
+    "realised_outcome",
     "progress",
     "risk_tier",
     "slip_days",

@@ -160,6 +160,16 @@ class BenefitInputs:
     unplanned: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     sponsors: dict[int, SponsorRecord] = field(default_factory=dict)
 
+    def money_to_date(self, initiative_id: int) -> tuple[Decimal, Decimal] | None:
+        """(realised, expected) to date over the initiative's money plans, once there is something to judge:
+        something expected to date and at least one quarter to date with an actual (None before). What the
+        benefits_behind_plan signal and the outcome evidence judge alike."""
+        plans = [plan for plan in self.plans.get(initiative_id, ()) if plan.financial]
+        expected = sum((plan.realisation.expected_to_date for plan in plans), Decimal("0"))
+        if expected <= 0 or not any(plan.actuals_to_date for plan in plans):
+            return None
+        return sum((plan.realisation.realised_to_date for plan in plans), Decimal("0")), expected
+
 
 @dataclass
 class PortfolioInputs:

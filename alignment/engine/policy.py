@@ -86,6 +86,8 @@ class Policy:
         default_factory=lambda: {"outcome": 0.40, "delivery": 0.35, "governance": 0.25}
     )
     execution_floor: float = 0.5  # alignment = fit x (floor + (1 - floor) x execution quality)
+    # after go-live, outcome evidence = (1 - share) x the KPIs' evidence + share x the benefits realised
+    outcome_benefit_share: float = 0.5
     kpi: KPIPolicy = field(default_factory=KPIPolicy)
     delivery: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     tier: TierPolicyThresholds = field(default_factory=TierPolicyThresholds)

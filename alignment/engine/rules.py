@@ -545,16 +545,15 @@ def benefits_behind_plan(row, score, inputs, kpis, links):  # type: ignore[no-un
     if row.stage not in BENEFIT_STAGES:
         return
     p = inputs.policy.signals
-    plans = [plan for plan in inputs.benefits.plans.get(row.id, ()) if plan.financial]
-    expected = sum((plan.realisation.expected_to_date for plan in plans), Decimal("0"))
-    if expected <= 0 or not any(plan.actuals_to_date for plan in plans):
+    to_date = inputs.benefits.money_to_date(row.id)
+    if to_date is None:
         return
-    realised = sum((plan.realisation.realised_to_date for plan in plans), Decimal("0"))
+    realised, expected = to_date
     ratio = float(realised / expected)
     if ratio >= p.benefits_behind_amber:
         return
     behind = sorted(
-        (plan for plan in plans if plan.realisation.variance < 0),
+        (plan for plan in inputs.benefits.plans[row.id] if plan.financial and plan.realisation.variance < 0),
         key=lambda plan: (plan.realisation.variance, plan.label),
     )[:PLANS_NAMED]
     named = "; ".join(

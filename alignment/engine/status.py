@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from alignment.engine.formulas import AT_RISK, NO_DATA, OFF_TRACK, MilestoneDates, slip_days
 from alignment.engine.policy import SignalPolicy
@@ -103,21 +104,42 @@ def scope(
     )
 
 
-def benefits(statuses: Iterable[tuple[str, str]]) -> Suggestion:
+def benefits(
+    statuses: Iterable[tuple[str, str]],
+    realised: tuple[Decimal, Decimal] | None = None,
+    policy: SignalPolicy | None = None,
+) -> Suggestion:
     """The status of the KPIs its contributions name, (name, status): red when one is off track, amber when one
-    is at risk or none has readings."""
+    is at risk or none has readings. After go-live, `realised` = (realised, expected) to date over the money
+    benefit plans (once a quarter has an actual) is judged too, under the benefits-behind-plan thresholds
+    (red below 50%, amber below 80%), and the worse of the two stands; with no KPI named, the plans alone."""
     statuses = sorted(set(statuses))
     off = [name for name, status in statuses if status == OFF_TRACK]
     risk = [name for name, status in statuses if status == AT_RISK]
     if not statuses:
-        return Suggestion(AMBER, "No KPI is named to show the benefits.")
-    if off:
-        return Suggestion(RED, f"Off track: {', '.join(sorted(set(off)))}.")
-    if risk:
-        return Suggestion(AMBER, f"At risk: {', '.join(sorted(set(risk)))}.")
-    if all(status == NO_DATA for _, status in statuses):
-        return Suggestion(AMBER, "The named KPIs have no readings yet.")
-    return Suggestion(GREEN, "The named KPIs are on track or achieved.")
+        kpis = Suggestion(AMBER, "No KPI is named to show the benefits.")
+    elif off:
+        kpis = Suggestion(RED, f"Off track: {', '.join(sorted(set(off)))}.")
+    elif risk:
+        kpis = Suggestion(AMBER, f"At risk: {', '.join(sorted(set(risk)))}.")
+    elif all(status == NO_DATA for _, status in statuses):
+        kpis = Suggestion(AMBER, "The named KPIs have no readings yet.")
+    else:
+        kpis = Suggestion(GREEN, "The named KPIs are on track or achieved.")
+    if realised is None or policy is None:
+        return kpis
+    ratio = float(realised[0] / realised[1])
+    rag = (
+        RED
+        if ratio < policy.benefits_behind_red
+        else AMBER
+        if ratio < policy.benefits_behind_amber
+        else GREEN
+    )
+    said = f"Benefits realised {ratio:.0%} of those expected to date."
+    if not statuses:
+        return Suggestion(rag, said)
+    return Suggestion(worst(kpis.rag, rag), f"{kpis.reason} {said}")
 
 
 def review_is_current(held_on: datetime.date, cadence_days: int, today: datetime.date) -> bool:

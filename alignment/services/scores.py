@@ -367,12 +367,10 @@ def _recompute_all(
 
 def explain_initiative(initiative_id: int, *, today: datetime.date | None = None) -> InitiativeResult | None:
     """An initiative's scores with their explanation, computed from the entered data as they are now, by the
-    engine's own code (a full recompute builds no explanation: the "why" view builds the one it shows). Reads
-    in a fixed number of queries and writes nothing; None when there is no such initiative."""
+    engine's own code (a full recompute builds no explanation: the "why" view builds the one it shows), the
+    benefit plans that feed its outcome included. Reads in a fixed number of queries and writes nothing; None when there is no such initiative."""
     today = today or timezone.localdate()
-    inputs = load_inputs(
-        today=today, policy=current_policy(), initiative_ids=[initiative_id], with_benefits=False
-    )
+    inputs = load_inputs(today=today, policy=current_policy(), initiative_ids=[initiative_id])
     row = inputs.initiatives.get(initiative_id)
     if row is None:
         return None

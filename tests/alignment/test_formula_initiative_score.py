@@ -80,7 +80,8 @@ def test_a_live_initiative_with_no_data_counts_at_the_floor():
     assert result.explanation["missing"] == {
         "outcome": "no contribution names a KPI",
         "delivery": "no plan dates, no budget and no checkpoint review",
-        "governance": "live: steering checkpoints end at go-live; benefits are tracked through the KPIs",
+        "governance": "live: steering checkpoints end at go-live; benefits are tracked through the KPIs and the "
+        "benefit plans",
     }
     assert result.explanation["composite"]["note"] == NOT_ASSESSED
 
@@ -104,7 +105,8 @@ def test_a_live_initiative_is_not_judged_on_governance():
     assert result.governance is None
     assert result.missing == ["governance"]
     assert result.explanation["missing"] == {
-        "governance": "live: steering checkpoints end at go-live; benefits are tracked through the KPIs"
+        "governance": "live: steering checkpoints end at go-live; benefits are tracked through the KPIs and the "
+        "benefit plans"
     }
 
 

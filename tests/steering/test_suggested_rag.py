@@ -1,6 +1,6 @@
 """The RAG the data suggests per dimension, at and around the policy's thresholds: schedule from the slip
 ratio and from each milestone's own slip, cost from the forecast overrun, scope from the changes in the window
-and those pending, benefits from the named KPIs' status."""
+and those pending, benefits from the named KPIs' status and, after go-live, the benefit plans."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from alignment.models import KPIScore
 from core.stages import Stage
 from portfolio.models import Initiative, ScopeChangeStatus
 from steering.rules import suggest_rag
+from tests.alignment.benefit_signal_support import plan
 from tests.factories import (
     ContributionFactory,
     InitiativeFactory,
@@ -250,4 +251,24 @@ def test_the_suggested_cost_comes_from_a_real_recompute():
     assert suggest_rag(initiative)["cost"] == {
         "rag": "red",
         "reason": "Forecast 20% over budget (amber from 5%, red from 15%).",
+    }
+
+
+def test_a_live_initiatives_benefits_are_suggested_from_its_plans_too():
+    # given: a live initiative whose KPI is on track and whose money plan realised 7,000 of 20,000 to date
+    # (2026 Q2 and Q3 ended by 21 November), and a quarter still under way
+    initiative = InitiativeFactory(stage=Stage.LIVE, go_live_date=D(2026, 2, 15))
+    kpi = KPIFactory(name="Conversion")
+    KPIScore.objects.create(kpi=kpi, status="on_track")
+    ContributionFactory(initiative=initiative, objective=kpi.objective, kpi=kpi)
+    plan(
+        initiative,
+        "Saving",
+        [((2026, 2), "10000", "3000"), ((2026, 3), "10000", "4000"), ((2026, 4), "10000", None)],
+    )
+
+    # then: 35% is below the red threshold (50%), whatever the KPI says
+    assert suggest_rag(initiative)["benefits"] == {
+        "rag": "red",
+        "reason": "The named KPIs are on track or achieved. Benefits realised 35% of those expected to date.",
     }
