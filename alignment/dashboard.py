@@ -19,6 +19,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 
 from alignment import charts as chart_builders
+from alignment.engine import confidence
 from alignment.engine import formulas as f
 from alignment.engine.compute import attribute_spend, parse_links, priority_units
 from alignment.engine.inputs import ObjectiveRow, load_objectives, relative
@@ -118,6 +119,7 @@ class Tile:
     href: str
     help: str
     better: str = "up"  # which direction is good: "up", "down"
+    confidence: str = ""  # how sure the value is, in words (engine.confidence), shown under it
 
     @property
     def delta(self) -> float | None:
@@ -163,6 +165,7 @@ class Row:
     exposure: int | None
     tier: int | None
     contributions: list[tuple[int, str]] = field(default_factory=list)
+    confidence: str = ""  # the score's (engine.confidence)
 
 
 @dataclass
@@ -238,6 +241,7 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         on_time,
         cells,
         links,
+        score_confidence,
     ) in subset.annotate(budget=BUDGET).values_list(
         "pk",
         "code",
@@ -255,6 +259,7 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         "score__milestones_on_time",
         "score__risk_cells",
         "score__links",
+        "score__confidence",
     ):
         # the roll-ups the recompute wrote on each score row: contributions, red signals, milestones due and
         # on time as of the day it ran, active risks by cell of the matrix
@@ -271,6 +276,7 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
             exposure,
             tier,
             parse_links(links) if links else [],
+            score_confidence or "",
         )
         totals_row = totals[program]
         if red:
@@ -545,6 +551,18 @@ def iter_dashboards(
         yield _dashboard(flt, part, [series[k[0]] for k in kpis], history, policy)
 
 
+def index_confidence_words(funded: Iterable[Row]) -> str:
+    """How sure the alignment index of these funded initiatives is, in words: the share of their scored budget
+    whose scores are of low confidence (engine.confidence)."""
+    scored = low = 0.0
+    for r in funded:
+        if r.alignment is not None:
+            scored += r.budget
+            low += r.budget if r.confidence == confidence.LOW else 0.0
+    share = low / scored if scored > 0 else None
+    return confidence.index_words(confidence.index_confidence(share), share)
+
+
 def _dashboard(
     filters: DashboardFilters,
     piece: PortfolioSlice,
@@ -595,6 +613,7 @@ def _dashboard(
             "score",
             f"{register}?{filters_to_register(filters, stage='funded', sort='-alignment')}",
             "Budget-weighted mean alignment score of the funded initiatives (0-100).",
+            confidence=index_confidence_words(funded),
         ),
         Tile(
             "top_share",
@@ -1088,6 +1107,7 @@ def build_payload(data: DashboardData, *, symbol: str, as_of: datetime.datetime 
                 "good": t.good,
                 "href": t.href,
                 "help": t.help,
+                "confidence": t.confidence,
             }
             for t in data.tiles
         ],

@@ -7,9 +7,12 @@ still deletes computed rows with their records (on_delete), and every recompute 
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 
+from alignment.engine import confidence
 from alignment.engine.policy import Policy
 from portfolio.models import KPI, Initiative, Objective, Program
 
@@ -109,6 +112,18 @@ class InitiativeScore(models.Model):
     status_review = models.DateField(
         null=True, blank=True, help_text="The day of the review the status comes from; empty: from the data."
     )
+    confidence = models.CharField(
+        max_length=6,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How sure the score is: high, medium or low from the components its stage is judged on that are "
+        "missing or stale; empty for an idea or a proposal (fit alone).",
+    )
+    unsure = models.JSONField(
+        default=dict,
+        help_text="The components the stage is judged on that are missing or stale: {name: 'missing' | 'stale'}.",
+    )
     digest = models.CharField(max_length=24, blank=True, help_text="Fingerprint of the stored values.")
     stale = models.BooleanField(default=True)
     stale_since = models.DateTimeField(null=True)
@@ -127,6 +142,12 @@ class InitiativeScore(models.Model):
 
     def __str__(self) -> str:
         return f"Scores of initiative {self.initiative_id}"
+
+    def confidence_words(self, stage: str) -> str:
+        """How sure the score is, in words, for an initiative at `stage` (alignment.engine.confidence)."""
+        return confidence.score_words(
+            self.confidence, stage, self.unsure if isinstance(self.unsure, dict) else {}
+        )
 
     @property
     def is_computed(self) -> bool:
@@ -171,10 +192,35 @@ class KPIScore(models.Model):
     forecast_progress = models.FloatField(null=True)
     slope_per_year = models.FloatField(null=True)
     readings_used = models.PositiveIntegerField(default=0)
+    forecast_low = models.FloatField(
+        null=True, help_text="The forecast's 80% interval at the target date: low end."
+    )
+    forecast_high = models.FloatField(null=True, help_text="... and high end.")
+    confidence = models.CharField(
+        max_length=6,
+        default="none",
+        db_default="none",
+        help_text="How sure the status is: high, medium, low or none (alignment.engine.confidence).",
+    )
     computed_at = models.DateTimeField(null=True)
 
     def __str__(self) -> str:
         return f"Status of KPI {self.kpi_id}: {self.status}"
+
+    def confidence_words(self, *, unit: str, today: datetime.date, fresh_days: int) -> str:
+        """How sure the status is, in words (alignment.engine.confidence)."""
+        return confidence.kpi_words(
+            confidence=self.confidence,
+            achieved=self.status == "achieved",
+            readings=self.readings_used,
+            latest=self.latest_date,
+            today=today,
+            fresh_days=fresh_days,
+            interval=confidence.Interval(self.forecast_low, self.forecast_high)
+            if self.forecast_low is not None and self.forecast_high is not None
+            else None,
+            unit=unit,
+        )
 
 
 class ScoreHistory(models.Model):

@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alignment import charts as chart_builders
+from alignment.engine import confidence
 from alignment.engine.compute import InitiativeResult
 from alignment.engine.formulas import KPI_STATUS_LABELS
 from alignment.engine.rules import RULES
@@ -76,6 +77,7 @@ class Component:
     label: str
     value: float | None
     reason: str
+    stale: str = ""  # why the value rests on stale data (engine.confidence), when it does
 
 
 def initiative_scorecard(initiative: Initiative) -> dict[str, Any]:
@@ -85,13 +87,22 @@ def initiative_scorecard(initiative: Initiative) -> dict[str, Any]:
     components: list[Component] = []
     if score is not None and score.is_computed:
         reasons = score.missing if isinstance(score.missing, dict) else {}
+        unsure = score.unsure if isinstance(score.unsure, dict) else {}
         components = [
-            Component(key, label, getattr(score, key), reasons.get(key, "")) for key, label in COMPONENTS
+            Component(
+                key,
+                label,
+                getattr(score, key),
+                reasons.get(key, ""),
+                confidence.STALE_WORDS[key] if unsure.get(key) == confidence.STALE else "",
+            )
+            for key, label in COMPONENTS
         ]
     return {
         "score": score,
         "components": components,
         "signals": signals,
+        "confidence_words": score.confidence_words(initiative.stage) if score is not None else "",
     }
 
 
@@ -287,13 +298,19 @@ def objective_kpi_chart(objective: Objective) -> dict[str, Any] | None:
 
 def kpi_scorecard(kpi: KPI) -> dict[str, Any]:
     """A KPI's status and forecast, its chart, and the signals it raises on initiatives."""
-    from alignment import dashboard
+    from alignment import dashboard, services
 
     score = KPIScore.objects.filter(kpi=kpi).first()
     rows = list(KPI.objects.filter(pk=kpi.pk).values_list(*dashboard.KPI_FIELDS))
+    today = timezone.localdate()
     return {
         "kpi_score": score,
         "status_label": KPI_STATUS_LABELS.get(score.status, "") if score else "",
+        "confidence_words": score.confidence_words(
+            unit=kpi.unit, today=today, fresh_days=services.current_policy().kpi.fresh_days
+        )
+        if score
+        else "",
         "signals": list(
             Signal.objects.filter(kpi=kpi)
             .select_related("initiative")
@@ -302,7 +319,7 @@ def kpi_scorecard(kpi: KPI) -> dict[str, Any]:
         "kpi_chart": _kpi_chart(
             rows,
             {kpi.objective_id: kpi.objective.code},
-            timezone.localdate(),
+            today,
             columns=1,
             csv_url=reverse("alignment:kpi-chart-csv", args=[kpi.pk]),
             title=f"{kpi.name}: readings, expected progress, target and forecast ({kpi.unit})",

@@ -9,8 +9,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from alignment.engine import confidence, status
 from alignment.engine import formulas as f
-from alignment.engine import status
 from alignment.engine.inputs import (
     BENEFIT_STAGES,
     ContributionRow,
@@ -72,6 +72,9 @@ class InitiativeResult:
     # and the day of the review it comes from (None: suggested by the data)
     status: str = ""
     status_review: datetime.date | None = None
+    # how sure the score is (engine.confidence): a level, and the components judged that are missing or stale
+    confidence: str = ""
+    unsure: dict[str, str] = field(default_factory=dict)
     # kept for the signal rules; not stored
     fit_detail: f.Fit = field(repr=False, default_factory=lambda: f.Fit(0.0, ()))
     delivery_detail: f.Delivery | None = field(repr=False, default=None)
@@ -106,6 +109,8 @@ class InitiativeResult:
             "checkpoint_due": self.checkpoint_due,
             "status": self.status,
             "status_review": self.status_review,
+            "confidence": self.confidence,
+            "unsure": self.unsure,
         }
 
 
@@ -242,6 +247,7 @@ def score_initiative(
         if explain
         else {}
     )
+    applicable, unsure = judged(row, inputs, kpis, components, outcome, cadence)
     due, on_time = milestone_counts(row.milestones, inputs.today)
     current, reviewed = (
         current_status(row, inputs, kpis, delivery, cadence) if row.stage in FUNDED else ("", None)
@@ -264,6 +270,8 @@ def score_initiative(
         milestones_on_time=on_time,
         risk_cells=risk_cells(row.risks),
         links=contribution_links(row.contributions),
+        confidence=confidence.score_confidence(applicable, unsure),
+        unsure=unsure,
         checkpoint_due=governance.due_on if governance else None,
         status=current,
         status_review=reviewed,
@@ -271,6 +279,36 @@ def score_initiative(
         delivery_detail=delivery,
         governance_detail=governance,
     )
+
+
+def judged(
+    row: InitiativeRow,
+    inputs: PortfolioInputs,
+    kpis: dict[int, f.KPIAssessment],
+    components: dict[str, float | None],
+    outcome: f.Outcome | None,
+    cadence: int,
+) -> tuple[list[str], dict[str, str]]:
+    """The components the initiative's stage is judged on, and those of them missing or stale
+    (engine.confidence): the outcome is stale when no benefit is measured and every KPI it counts was last read
+    more than the freshness limit ago; delivery (until go-live) when no checkpoint review has confirmed it
+    within the tier's cadence (counted from the day it entered its stage before the first review)."""
+    today = inputs.today
+    applicable = confidence.applicable(row.stage)
+    unsure = {name: confidence.MISSING for name in applicable if components[name] is None}
+    fresh = inputs.policy.kpi.fresh_days
+    if (
+        outcome is not None
+        and outcome.value is not None
+        and outcome.benefit is None
+        and all((today - kpis[t.kpi_id].latest_date).days > fresh for t in outcome.terms if t.kpi_id in kpis)
+    ):
+        unsure["outcome"] = confidence.STALE
+    if components["delivery"] is not None and row.stage in GOVERNED:
+        confirmed = row.reviews[0].held_on if row.reviews else row.entered_stage
+        if confirmed is not None and (today - confirmed).days > cadence:
+            unsure["delivery"] = confidence.STALE
+    return applicable, unsure
 
 
 def current_status(
@@ -497,6 +535,7 @@ class Tally:
     contributing: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     due: int = 0
     on_time: int = 0
+    low_confidence_budget: float = 0.0  # of the scored funded budget, that of scores of low confidence
 
     def add(
         self,
@@ -524,6 +563,8 @@ class Tally:
             tally.mix[row.category] += row.budget
             if score is not None:
                 tally.alignment_pairs.append((row.budget, score.alignment))
+                if score.confidence == confidence.LOW:
+                    tally.low_confidence_budget += row.budget
             spend = tally.spend
             for unit, amount in amounts:
                 spend[unit] += amount
@@ -624,6 +665,7 @@ def _indices(
     } & priorities.unit_ids
     coverage = len(covered_units) / len(units) if units else None
     mix_total = sum(tally.mix.values())
+    scored = sum(budget for budget, _ in tally.alignment_pairs)
     details = {
         "units": priorities.sorted_units,
         "top_units": list(weighted.top_units),
@@ -633,6 +675,9 @@ def _indices(
         "milestones_due": tally.due,
         "milestones_on_time": tally.on_time,
         "covered_units": sorted(covered_units),
+        # how sure the alignment index is (engine.confidence): the share of the scored funded budget whose
+        # scores are of low confidence
+        "low_confidence_share": round(tally.low_confidence_budget / scored, 4) if scored > 0 else None,
     }
     return PortfolioResult(
         objectives=facts,

@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from alignment.engine import confidence
 from alignment.engine.policy import (
     RAG_POINTS,
     STRENGTH_VALUES,
@@ -160,6 +161,10 @@ class KPIAssessment:
     readings_used: int = 0
     slope_per_year: float | None = None
     ratio: float | None = None  # progress / expected, when the status came from it (no trend)
+    # how sure the status is (engine.confidence): the forecast's 80% interval at the target date, and a level
+    forecast_low: float | None = None
+    forecast_high: float | None = None
+    confidence: str = confidence.NONE
 
     @property
     def evidence(self) -> float | None:
@@ -171,6 +176,16 @@ class KPIAssessment:
             return 1.0
         value = self.forecast_progress if self.forecast_progress is not None else self.progress
         return clamp(value if value is not None else 0.0)
+
+
+def _forecast_status(forecast_progress: float, policy: KPIPolicy) -> str:
+    return (
+        ON_TRACK
+        if forecast_progress >= policy.on_track
+        else AT_RISK
+        if forecast_progress >= policy.at_risk
+        else OFF_TRACK
+    )
 
 
 def assess_kpi(
@@ -197,16 +212,11 @@ def assess_kpi(
     forecast_value = trend.at(kpi.target_date) if trend else None
     forecast_progress = progress(kpi, forecast_value) if forecast_value is not None else None
     ratio: float | None = None
+    interval = confidence.forecast_interval(window, kpi.target_date) if trend else None
     if latest_progress >= 1.0:
         status = ACHIEVED
     elif forecast_progress is not None:
-        status = (
-            ON_TRACK
-            if forecast_progress >= policy.on_track
-            else AT_RISK
-            if forecast_progress >= policy.at_risk
-            else OFF_TRACK
-        )
+        status = _forecast_status(forecast_progress, policy)
     else:
         ratio = latest_progress / expected if expected > 0 else 1.0
         status = (
@@ -216,9 +226,24 @@ def assess_kpi(
             if ratio >= policy.gap_at_risk
             else OFF_TRACK
         )
+    reached = (
+        sorted({_forecast_status(progress(kpi, end), policy) for end in (interval.low, interval.high)})
+        if interval
+        else []
+    )
     return KPIAssessment(
         kpi.id,
         status,
+        forecast_low=min(interval.low, interval.high) if interval else None,
+        forecast_high=max(interval.low, interval.high) if interval else None,
+        confidence=confidence.kpi_confidence(
+            status=status,
+            readings=len(usable),
+            latest=latest_date,
+            today=today,
+            fresh_days=policy.fresh_days,
+            interval_statuses=reached,
+        ),
         latest_value=latest_value,
         latest_date=latest_date,
         progress=latest_progress,

@@ -29,6 +29,7 @@ class KPIPolicy:
     at_risk: float = 0.75  # ... at or above this: at risk; below: off track
     gap_on_track: float = 0.9  # without a trend: progress / expected progress at or above this: on track
     gap_at_risk: float = 0.7
+    fresh_days: int = 90  # a latest reading older than this makes a KPI's status (and what it feeds) stale
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,9 @@ def write_kpi_scores(
             "forecast_progress": _round(a.forecast_progress),
             "slope_per_year": _round(a.slope_per_year),
             "readings_used": a.readings_used,
+            "forecast_low": _round(a.forecast_low),
+            "forecast_high": _round(a.forecast_high),
+            "confidence": a.confidence,
         }
         if existing is not None and existing.get(pk) == tuple(values.values()):
             continue
@@ -284,6 +287,9 @@ KPI_VALUES = (
     "forecast_progress",
     "slope_per_year",
     "readings_used",
+    "forecast_low",
+    "forecast_high",
+    "confidence",
 )
 
 

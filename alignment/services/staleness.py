@@ -88,6 +88,7 @@ def mark_stale(initiative_ids: Collection[int], *, now: datetime.datetime | None
                 "links": "",
                 "checkpoint_due": None,
                 "missing": {},
+                "unsure": {},
                 "fit_points": [],
                 "digest": "",
                 "stale": True,

@@ -176,6 +176,10 @@ def test_the_worked_example_kpis_are_stored_as_documented():
             "forecast_progress": 0.79,
             "slope_per_year": 8.5225,
             "readings_used": 4,
+            # 27.9 ± 1.8856 × 0.3162 × √3.7: the interval reaches off track (progress 0.675) and at risk
+            "forecast_low": 26.753023,
+            "forecast_high": 29.046977,
+            "confidence": "medium",
         },
         x["cost"].pk: {
             "status": "off_track",
@@ -187,6 +191,9 @@ def test_the_worked_example_kpis_are_stored_as_documented():
             "forecast_progress": None,
             "slope_per_year": None,
             "readings_used": 2,
+            "forecast_low": None,
+            "forecast_high": None,
+            "confidence": "low",  # too few readings for a trend
         },
     }
 

@@ -202,6 +202,9 @@ def test_the_worked_example_initiative_scores_as_documented():
         # KPI is off track)
         "status": "aagr",
         "status_review": None,
+        # its latest checkpoint, 90 days ago, is older than the tier's 60-day cadence: delivery is stale, 1 of 3
+        "confidence": "medium",
+        "unsure": {"delivery": "stale"},
     }
 
 
