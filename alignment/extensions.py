@@ -56,9 +56,23 @@ def _alignment_cell(initiative: Initiative) -> str:
         if score.stale
         else ""
     )
+    words = score.confidence_words(initiative.stage)
+    # the confidence is the score's title; a score of low confidence says so with a mark, and to readers
+    unsure = (
+        format_html(
+            ' <i class="bi bi-exclamation-circle confidence-mark" title="{}" aria-hidden="true"></i>'
+            '<span class="visually-hidden"> {}</span>',
+            words,
+            words,
+        )
+        if score.confidence == "low"
+        else ""
+    )
     return format_html(
-        '<td class="num text-nowrap"><span class="score-pill">{}</span>{}</td>',
+        '<td class="num text-nowrap"><span class="score-pill" title="{}">{}</span>{}{}</td>',
+        words,
         floatformat(score.alignment, 0),
+        unsure,
         stale,
     )
 
@@ -148,6 +162,27 @@ STATUS_EXPORT = (
 )
 
 
+def _unsure_words(unsure: Any) -> str:
+    """The components missing or stale, as the export says them: "outcome missing; delivery stale"."""
+    if not isinstance(unsure, dict):
+        return ""
+    return "; ".join(f"{name} {state}" for name, state in unsure.items())
+
+
+# the register's export: the scores, and how sure they are (engine.confidence): high, medium or low (empty for
+# an idea or a proposal, judged on fit alone) and the components judged that are missing or stale
+SCORE_EXPORT = (
+    Column("alignment", "score__alignment"),
+    Column("fit", "score__fit"),
+    Column("outcome", "score__outcome"),
+    Column("delivery", "score__delivery"),
+    Column("governance", "score__governance"),
+    Column("tier", "score__tier"),
+    Column("confidence", "score__confidence"),
+    Column("confidence_gaps", "score__unsure", _unsure_words),
+)
+
+
 def _filter_status(rows: Any, value: str) -> Any:
     return STATUS_FILTERS[value][1](rows)
 
@@ -190,6 +225,7 @@ def register() -> None:
             _alignment_cell,
             sort_field="score__alignment",
             numeric=True,
+            export=SCORE_EXPORT,
         )
     )
     registry.add_column(

@@ -197,4 +197,5 @@ IMPORT_IGNORED = frozenset(
     {"global_weight", "latest_value", "latest_date", "exposure", "npv", "irr", "payback_years", "roi"}
     # and what other apps add to the register's export (core.extensions.RegisterColumn.export)
     | {"status_schedule", "status_cost", "status_scope", "status_benefits", "status_review"}
+    | {"alignment", "fit", "outcome", "delivery", "governance", "tier", "confidence", "confidence_gaps"}
 )

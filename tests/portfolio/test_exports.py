@@ -56,7 +56,16 @@ INITIATIVE_HEADER = [
     "irr",
     "payback_years",
     "roi",
-    # what the alignment app adds: the current status per dimension and the review it comes from
+    # what the alignment app adds: the scores and how sure they are, the current status per dimension and the
+    # review it comes from
+    "alignment",
+    "fit",
+    "outcome",
+    "delivery",
+    "governance",
+    "tier",
+    "confidence",
+    "confidence_gaps",
     "status_schedule",
     "status_cost",
     "status_scope",
@@ -103,8 +112,20 @@ def test_register_csv_holds_every_field_by_its_import_name(register, client, exe
         roi=Decimal("0.512195"),
     )
     # and its status comes from the review of 1 November (EVIL-1 has none yet, OPS-7 one from the data)
+    # (scores of low confidence: delivery stale and governance missing)
     InitiativeScore.objects.update_or_create(
-        initiative=initiative, defaults={"status": "rgaa", "status_review": datetime.date(2026, 11, 1)}
+        initiative=initiative,
+        defaults={
+            "status": "rgaa",
+            "status_review": datetime.date(2026, 11, 1),
+            "alignment": 72.5,
+            "fit": 85.0,
+            "outcome": 60.0,
+            "delivery": 80.25,
+            "tier": 2,
+            "confidence": "low",
+            "unsure": {"delivery": "stale", "governance": "missing"},
+        },
     )
     InitiativeScore.objects.update_or_create(
         initiative=Initiative.objects.get(code="OPS-7"), defaults={"status": "gggr", "status_review": None}
@@ -124,17 +145,20 @@ def test_register_csv_holds_every_field_by_its_import_name(register, client, exe
             "ECOM-1", "Checkout rebuild", "A test initiative.", "Digital commerce", "grow", "in_delivery",
             "exec", "manager", "2026-01-01", "2026-12-31", "2026-01-15", "", "100000.00", "20000.00",
             "50000.00", "", "4", "3", "", "", "", "false", "", "", "", "", "",
-            "114108.15", "0.226110", "2.7500", "0.512195", "red", "green", "amber", "amber", "2026-11-01",
+            "114108.15", "0.226110", "2.7500", "0.512195", "72.5", "85.0", "60.0", "80.25", "", "2", "low",
+            "delivery stale; governance missing", "red", "green", "amber", "amber", "2026-11-01",
         ],
         [
             "EVIL-1", "'" + HYPERLINK, "'-1+2\x07bell", "", "grow", "in_delivery", "'@boss", "",
             "2026-01-01", "2026-12-31", "2026-01-15", "", "100000.00", "20000.00", "50000.00", "0.00",
-            "4", "3", "", "", "", "false", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
+            "4", "3", "", "", "", "false", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
+            "", "", "", "", "",
         ],
         [
             "OPS-7", "Keep the lights on", "A test initiative.", "", "run", "live", "exec", "", "2026-01-01",
             "2026-12-31", "2026-01-15", "", "0.00", "45000.50", "50000.00", "", "4", "3", "",
-            "2026-05-01", "", "false", "", "", "", "", "", "", "", "", "", "green", "green", "green", "red", "",
+            "2026-05-01", "", "false", "", "", "", "", "", "", "", "", "", "0.0", "0.0", "", "", "", "", "", "",
+            "green", "green", "green", "red", "",
         ],
     ]  # fmt: skip
 
