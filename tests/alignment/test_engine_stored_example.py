@@ -249,6 +249,8 @@ def test_the_worked_example_objectives_and_indices_are_stored_as_documented():
             "milestones_due": 4,
             "milestones_on_time": 2,
             "covered_units": sorted([o1, t2]),
+            # CHK-1 and SRCH-1 are of medium confidence, DC-1 of high: no budget on low-confidence scores
+            "low_confidence_share": 0.0,
         },
     }
 

@@ -45,7 +45,9 @@ def test_register_rows_show_tier_and_score_mark_stale_ones_and_say_when_none_is_
             in row
         )
         shown = Decimal(str(score.alignment)).quantize(Decimal(1), ROUND_HALF_UP)  # halves round up
-        assert f'<span class="score-pill">{shown}</span>' in row
+        # with its confidence as its title: in delivery with no KPI named, its outcome is missing (1 of 3)
+        words = "Medium confidence: 1 of 3 components missing or stale: outcome missing."
+        assert f'<span class="score-pill" title="{words}">{shown}</span>' in row
         assert ('title="Being recomputed"' in row) is stale
     row = row_of(html, "C-1")
     assert '<span class="text-body-secondary" title="Not computed yet">—</span>' in row
