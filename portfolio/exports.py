@@ -21,6 +21,7 @@ from core.extensions import registry
 from core.tabular import Column, Export
 from portfolio import selectors
 from portfolio.benefit_selectors import PlanResult, plan_owner, plan_results, plans
+from portfolio.benefits import CENT, KPI_PLACES, rounded
 from portfolio.models import KPI, Initiative, Objective, Reading
 from portfolio.models.objectives import KPI_VALUE
 
@@ -253,12 +254,20 @@ def _percent(fraction: Decimal | None) -> Decimal | None:
 
 def benefit_quarter_rows(results: Iterable[PlanResult]) -> Iterator[list[Any]]:
     """One row per plan and quarter: expected and actual (derived actuals computed as the pages compute
-    them), and where the actual came from (`entered`, `derived`, empty when there is none)."""
+    them; money to the cent, KPI values to 4 decimals), and where the actual came from (`entered`,
+    `derived`, empty when there is none)."""
     for result in results:
         cells = _plan_cells(result)
+        places = CENT if result.financial else KPI_PLACES
         for row in result.rows:
-            source = "" if row.actual is None else result.plan.source
-            yield [*cells, row.quarter.year, row.quarter.quarter, row.expected, row.actual, source]
+            yield [
+                *cells,
+                row.quarter.year,
+                row.quarter.quarter,
+                None if row.expected is None else rounded(row.expected, places),
+                None if row.actual is None else rounded(row.actual, places),
+                "" if row.actual is None else result.plan.source,
+            ]
 
 
 def benefit_summary_rows(results: Iterable[PlanResult]) -> Iterator[list[Any]]:
