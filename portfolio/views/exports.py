@@ -79,12 +79,20 @@ def _benefit_export(request: HtmxHttpRequest, fmt: str, *, summary: bool) -> Htt
     results = exports.benefit_results(timezone.localdate(), initiative)
     suffix = f"-{initiative.code}" if initiative is not None else ""
     if summary:
-        header, rows = exports.BENEFIT_SUMMARY_HEADER, exports.benefit_summary_rows(results)
-        name, sheet = f"bearing-benefit-realisation{suffix}", "Benefit realisation"
-    else:
-        header, rows = exports.BENEFIT_QUARTER_HEADER, exports.benefit_quarter_rows(results)
-        name, sheet = f"bearing-benefit-plans{suffix}", "Benefit plans"
-    return table_response(name, header, rows, fmt, sheet=sheet)
+        return table_response(
+            f"bearing-benefit-realisation{suffix}",
+            exports.BENEFIT_SUMMARY_HEADER,
+            exports.benefit_summary_rows(results),
+            fmt,
+            sheet="Benefit realisation",
+        )
+    return table_response(
+        f"bearing-benefit-plans{suffix}",
+        exports.BENEFIT_QUARTER_HEADER,
+        exports.benefit_quarter_rows(results),
+        fmt,
+        sheet="Benefit plans",
+    )
 
 
 @viewer_required
