@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,7 +20,7 @@ from portfolio.models import BenefitPlan, Initiative
 
 router = Router(tags=["benefits"])
 
-CODE_MAX = 30
+CODE_MAX = 20  # an initiative's code
 
 
 def _answers(found: list[BenefitPlan]) -> list[dict[str, Any]]:
@@ -29,10 +28,6 @@ def _answers(found: list[BenefitPlan]) -> list[dict[str, Any]]:
     (plan_results), whatever the number of plans."""
     results = plan_results(found, timezone.localdate())
     return [shapes.benefit_plan_out(results[plan.pk]) for plan in found]
-
-
-def _plans() -> QuerySet[BenefitPlan]:
-    return plans().order_by()  # the list pages by id
 
 
 @router.get(
@@ -49,7 +44,7 @@ def benefit_plan_list(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Any:
-    rows = _plans()
+    rows = plans()
     if initiative:
         rows = rows.filter(line__case__initiative_id=initiative)
     if initiative_code:
@@ -70,7 +65,7 @@ def benefit_plan_list(
     summary="Read a benefit plan (id: its business case line's)",
 )
 def benefit_plan_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    plan = get_object_or_404(_plans(), pk=id)
+    plan = get_object_or_404(plans(), pk=id)
     etag(response, plan.version)
     return _answers([plan])[0]
 
