@@ -6,7 +6,17 @@ from ninja import NinjaAPI, Swagger
 
 from api import errors
 from api.auth import RoleSessionAuth, TokenAuth
-from api.routers import capacity, engine, intake, notifications, portfolio, priorities, scenarios, steering
+from api.routers import (
+    benefits,
+    capacity,
+    engine,
+    intake,
+    notifications,
+    portfolio,
+    priorities,
+    scenarios,
+    steering,
+)
 
 DESCRIPTION = """Bearing's data and what its engine computed, for scripts, reports and other systems.
 
@@ -40,3 +50,4 @@ api.add_router("", priorities.router)
 api.add_router("", intake.router)
 api.add_router("", notifications.router)
 api.add_router("", capacity.router)
+api.add_router("", benefits.router)

@@ -548,6 +548,72 @@ class ActionChange(In):
     version: int | None = None
 
 
+# -- benefit plans ------------------------------------------------------------------------------------------
+
+
+class BenefitKPIRef(Out):
+    id: int
+    name: str
+    unit: str
+
+
+class BenefitQuarterOut(Out):
+    year: int
+    quarter: int = Field(description="1 to 4 (Q1 = January to March).")
+    expected: Decimal | None
+    actual: Decimal | None = Field(
+        description="Entered, or on a plan derived from KPI readings computed now by the attribution rule "
+        "(docs/benefits.md); none when there is none."
+    )
+    actual_from: str = Field(description="entered, derived, or empty when there is no actual.")
+    note: str = Field(description="Why a derived actual is what it is, or that the quarter is to come.")
+
+
+class BenefitRealisationOut(Out):
+    """A plan's realisation as of a day (docs/benefits.md): the quarters ended by then are "to date"."""
+
+    as_of: datetime.date
+    expected_to_date: Decimal
+    realised_to_date: Decimal
+    variance: Decimal = Field(description="Realised less expected to date.")
+    variance_fraction: Decimal | None = Field(
+        description="The variance as a fraction of the expected to date (-0.506485 is -50.6485 %); none when "
+        "nothing was expected to date."
+    )
+    realisation_rate: Decimal | None = Field(
+        description="Realised over expected to date, a fraction; none when nothing was expected to date."
+    )
+    total_expected: Decimal
+    forecast: Decimal = Field(
+        description="Realised to date plus the quarters to come at the realisation rate so far."
+    )
+    forecast_variance: Decimal = Field(description="The forecast less the total expected.")
+    quarters_lacking_actual: list[str] = Field(
+        description='Quarters to date that expected a benefit and have no actual ("2026 Q3").'
+    )
+
+
+class BenefitPlanOut(Out):
+    id: int = Field(description="The plan's id: the id of its business case line.")
+    initiative: InitiativeRef
+    line: str = Field(description="The business case line's label.")
+    kind: str = Field(description="revenue, cost_saving, cost_avoidance, risk_reduction or non_financial")
+    financial: bool = Field(description="Money; otherwise values in the KPI's unit.")
+    owner: PersonRef | None = Field(description="The plan's owner, or the initiative's sustainment owner.")
+    owner_is_default: bool = Field(description="No owner entered: the sustainment owner answers for it.")
+    kpi: BenefitKPIRef | None
+    source: str = Field(description="entered or derived (from the KPI's readings)")
+    version: int
+    quarters: list[BenefitQuarterOut]
+    realisation: BenefitRealisationOut
+
+
+class InitiativeBenefitPlans(Out):
+    initiative: InitiativeRef
+    items: list[BenefitPlanOut]
+
+
+BenefitPlanPage = Page[BenefitPlanOut]
 ObjectivePage = Page[ObjectiveOut]
 KPIPage = Page[KPIOut]
 ReadingPage = Page[ReadingOut]

@@ -7,6 +7,8 @@ from typing import Any
 
 from alignment.engine import status
 from core.formatting import person
+from portfolio.benefit_selectors import plan_owner
+from portfolio.benefits import CENT, KPI_PLACES, rounded
 
 
 def person_ref(user: Any) -> dict[str, Any] | None:
@@ -426,4 +428,48 @@ def proposal_out(p: Any) -> dict[str, Any]:
             for e in p.events.all()
         ],
         "version": p.version,
+    }
+
+
+def benefit_plan_out(result: Any) -> dict[str, Any]:
+    """A benefit plan with its quarters and realisation (a portfolio.benefit_selectors.PlanResult of a plan
+    read with benefit_selectors.plans()); values to the cent on a money line, to 4 decimals in a KPI's unit."""
+    plan = result.plan
+    places = CENT if result.financial else KPI_PLACES
+    r = result.realisation
+    kpi = plan.kpi
+    return {
+        "id": plan.pk,
+        "initiative": initiative_ref(plan.line.case.initiative),
+        "line": plan.line.label,
+        "kind": plan.line.kind,
+        "financial": result.financial,
+        "owner": person_ref(plan_owner(plan)),
+        "owner_is_default": not plan.owner_id,
+        "kpi": None if kpi is None else {"id": kpi.pk, "name": kpi.name, "unit": kpi.unit},
+        "source": plan.source,
+        "version": plan.version,
+        "quarters": [
+            {
+                "year": row.quarter.year,
+                "quarter": row.quarter.quarter,
+                "expected": None if row.expected is None else rounded(row.expected, places),
+                "actual": None if row.actual is None else rounded(row.actual, places),
+                "actual_from": "" if row.actual is None else plan.source,
+                "note": row.note,
+            }
+            for row in result.rows
+        ],
+        "realisation": {
+            "as_of": r.as_of,
+            "expected_to_date": r.expected_to_date,
+            "realised_to_date": r.realised_to_date,
+            "variance": r.variance,
+            "variance_fraction": r.variance_fraction,
+            "realisation_rate": r.rate,
+            "total_expected": r.total_expected,
+            "forecast": r.forecast,
+            "forecast_variance": r.forecast_variance,
+            "quarters_lacking_actual": [quarter.label for quarter in r.missing_actuals],
+        },
     }

@@ -230,10 +230,18 @@ class Export:
 
 def export_response(export: Export, fmt: str) -> HttpResponseBase:
     """The list's download in `fmt` (csv or xlsx; anything else is not found)."""
+    return table_response(export.name, export.header, export.values(), fmt, sheet=export.sheet or export.name)
+
+
+def table_response(
+    filename: str, header: Sequence[Any], rows: Iterable[Iterable[Any]], fmt: str, *, sheet: str
+) -> HttpResponseBase:
+    """A table's download in `fmt` (csv or xlsx; anything else is not found), for rows computed rather than
+    read by an Export's queryset; every cell through inert()."""
     if fmt == "csv":
-        return csv_stream(export.name, export.header, export.values())
+        return csv_stream(filename, header, rows)
     if fmt == "xlsx":
-        return xlsx_response(export.name, export.header, export.values(), sheet=export.sheet or export.name)
+        return xlsx_response(filename, header, rows, sheet=sheet)
     raise Http404("Exports are offered as csv or xlsx.")
 
 

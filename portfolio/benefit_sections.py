@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.utils import timezone
 
@@ -36,7 +37,9 @@ class LineView:
     figures: dict[str, str]
 
 
-def _figures(result: PlanResult) -> dict[str, str]:
+def plan_figures(result: PlanResult) -> dict[str, str]:
+    """A plan's realisation figures in words: money, or values in its KPI's unit (the page's and the board
+    pack's)."""
     r = result.realisation
     kpi = result.plan.kpi
     unit = f" {kpi.unit}" if kpi is not None and kpi.unit else ""
@@ -84,12 +87,14 @@ def benefits_section(initiative: Initiative, user: Any) -> dict[str, Any]:
                 kpi=(plan.kpi.name if plan and plan.kpi else (line.kpi.name if line.kpi else "")),
                 source=plan.get_source_display() if plan else "",
                 result=result,
-                figures=_figures(result) if result else {},
+                figures=plan_figures(result) if result else {},
             )
         )
     return {
         "benefit_lines": views,
         "as_of": today,
+        "benefit_plans": len(plans),
+        "benefit_export_query": urlencode({"initiative": initiative.code}),
         "can_edit_benefits": service.can_edit_benefit_plan(user, initiative),
     }
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -74,6 +75,21 @@ def money_plans() -> QuerySet[BenefitPlan]:
     return BenefitPlan.objects.exclude(line__kind__in=[non_financial, *costs]).select_related(
         "kpi", "line__case__initiative"
     )
+
+
+def plans() -> QuerySet[BenefitPlan]:
+    """Every benefit plan (money and non-financial) with what plan_results reads and its owner (the plan's, or
+    the initiative's sustainment owner: plan_owner), in the order of the initiatives' codes and their business
+    case lines: the API's and the exports' rows."""
+    return BenefitPlan.objects.select_related(
+        "kpi", "owner", "line__case__initiative__sustainment_owner"
+    ).order_by("line__case__initiative__code", "line__position", "pk")
+
+
+def plan_owner(plan: BenefitPlan) -> Any:
+    """Who answers for a plan's benefit: its owner, or when none is entered the initiative's sustainment
+    owner (read with plans())."""
+    return plan.owner if plan.owner_id else plan.line.case.initiative.sustainment_owner
 
 
 def derived_inputs(

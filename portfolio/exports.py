@@ -9,6 +9,8 @@ KPI's latest reading) says so in IMPORT_IGNORED and is left out of a template.
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +20,9 @@ from django.db.models.functions import Coalesce
 from core.extensions import registry
 from core.tabular import Column, Export
 from portfolio import selectors
-from portfolio.models import KPI, Objective, Reading
+from portfolio.benefit_selectors import PlanResult, plan_owner, plan_results, plans
+from portfolio.benefits import CENT, KPI_PLACES, rounded
+from portfolio.models import KPI, Initiative, Objective, Reading
 from portfolio.models.objectives import KPI_VALUE
 
 INITIATIVE_COLUMNS = (
@@ -199,3 +203,101 @@ IMPORT_IGNORED = frozenset(
     | {"status_schedule", "status_cost", "status_scope", "status_benefits", "status_review"}
     | {"alignment", "fit", "outcome", "delivery", "governance", "tier", "confidence", "confidence_gaps"}
 )
+
+
+# ------------------------------------------------------------------------------------------ benefit plans
+
+BENEFIT_PLAN_COLUMNS = (
+    "initiative",
+    "title",
+    "line",
+    "kind",
+    "financial",
+    "owner",
+    "kpi",
+    "source",
+)
+BENEFIT_QUARTER_HEADER = (*BENEFIT_PLAN_COLUMNS, "year", "quarter", "expected", "actual", "actual_from")
+BENEFIT_SUMMARY_HEADER = (
+    *BENEFIT_PLAN_COLUMNS,
+    "as_of",
+    "expected_to_date",
+    "realised_to_date",
+    "variance",
+    "variance_pct",
+    "realisation_rate_pct",
+    "total_expected",
+    "forecast",
+    "forecast_variance",
+    "quarters_lacking_actual",
+)
+
+
+def _plan_cells(result: PlanResult) -> list[Any]:
+    plan = result.plan
+    initiative = plan.line.case.initiative
+    owner = plan_owner(plan)
+    return [
+        initiative.code,
+        initiative.title,
+        plan.line.label,
+        plan.line.kind,
+        "true" if result.financial else "false",
+        owner.get_username() if owner is not None else "",
+        plan.kpi.name if plan.kpi is not None else "",
+        plan.source,
+    ]
+
+
+def _percent(fraction: Decimal | None) -> Decimal | None:
+    return None if fraction is None else (fraction * 100).quantize(Decimal("0.0001"))
+
+
+def benefit_quarter_rows(results: Iterable[PlanResult]) -> Iterator[list[Any]]:
+    """One row per plan and quarter: expected and actual (derived actuals computed as the pages compute
+    them; money to the cent, KPI values to 4 decimals), and where the actual came from (`entered`,
+    `derived`, empty when there is none)."""
+    for result in results:
+        cells = _plan_cells(result)
+        places = CENT if result.financial else KPI_PLACES
+        for row in result.rows:
+            yield [
+                *cells,
+                row.quarter.year,
+                row.quarter.quarter,
+                None if row.expected is None else rounded(row.expected, places),
+                None if row.actual is None else rounded(row.actual, places),
+                "" if row.actual is None else result.plan.source,
+            ]
+
+
+def benefit_summary_rows(results: Iterable[PlanResult]) -> Iterator[list[Any]]:
+    """One row per plan with its realisation figures as of the results' day (docs/benefits.md); percentages
+    to 4 decimals, the quarters lacking an actual as "2026 Q3; 2026 Q4"."""
+    for result in results:
+        r = result.realisation
+        yield [
+            *_plan_cells(result),
+            r.as_of,
+            r.expected_to_date,
+            r.realised_to_date,
+            r.variance,
+            _percent(r.variance_fraction),
+            _percent(r.rate),
+            r.total_expected,
+            r.forecast,
+            r.forecast_variance,
+            "; ".join(quarter.label for quarter in r.missing_actuals),
+        ]
+
+
+def benefit_results(as_of: datetime.date, initiative: Initiative | None = None) -> list[PlanResult]:
+    """Every benefit plan's quarters and realisation as of a day (or one initiative's), in code and line
+    order: four queries whatever the number of plans (the plans, their quarters, and for derived plans the
+    contributions and readings of their KPIs)."""
+    rows = plans()
+    if initiative is not None:
+        rows = rows.filter(line__case__initiative=initiative)
+    found = list(rows)
+    results = plan_results(found, as_of)
+    return [results[plan.pk] for plan in found]

@@ -510,6 +510,14 @@ class KPIExportForm(BearingForm):
     objective = _record_field(Objective)
 
 
+class BenefitExportForm(BearingForm):
+    """The benefit plan exports' filter: one initiative's plans (by its code), or every plan."""
+
+    initiative = forms.ModelChoiceField(
+        queryset=Initiative.objects.all(), to_field_name="code", required=False, widget=forms.HiddenInput
+    )
+
+
 class ReadingExportForm(BearingForm):
     """The reading export's filters: one objective's or one KPI's readings, or every reading."""
 

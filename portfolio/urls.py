@@ -13,6 +13,10 @@ urlpatterns = [
     path("kpis/export.<fmt:fmt>", exports.kpi_export, name="kpi-export"),
     path("readings/export.<fmt:fmt>", exports.reading_export, name="reading-export"),
     path("milestones/export.<fmt:fmt>", exports.milestone_export, name="milestone-export"),
+    path("benefit-plans/export.<fmt:fmt>", exports.benefit_plan_export, name="benefit-plan-export"),
+    path(
+        "benefit-plans/realisation.<fmt:fmt>", exports.benefit_summary_export, name="benefit-summary-export"
+    ),
     path("initiatives/new/", initiatives.initiative_create, name="initiative-create"),
     path("initiatives/<id:pk>/", initiatives.initiative_detail, name="initiative-detail"),
     path("initiatives/<id:pk>/edit/", initiatives.initiative_edit, name="initiative-edit"),

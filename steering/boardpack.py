@@ -17,6 +17,7 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from alignment import benefits as portfolio_benefits
 from alignment import charts, dashboard
 from alignment import selectors as alignment_selectors
 from alignment.models import ALL_SCOPE, PortfolioIndex, Signal
@@ -25,6 +26,9 @@ from core.jobs import Progress, run_job
 from core.links import url_pattern
 from core.models import Job
 from core.printing import print_assets, print_html, print_in_thread
+from core.stages import Stage
+from portfolio.benefit_sections import plan_figures
+from portfolio.benefit_selectors import PlanResult, plan_owner, plan_results, plans
 from portfolio.models import Contribution, Objective
 from risk.models import Risk
 from steering import rules
@@ -207,6 +211,41 @@ def _portfolio_charts(index: PortfolioIndex | None) -> list[dict[str, Any]]:
     ]
 
 
+def _benefits(agenda: list[AgendaItem], as_of: datetime.date) -> dict[str, Any]:
+    """The benefits the pack shows as of a day: for each live initiative on the agenda (its post-implementation
+    reviews), its plans' realisation, and the portfolio's money benefits summed (alignment.benefits). Ten
+    queries at most whatever the agenda: the plans, their quarters, the contributions and readings of the
+    derived plans' KPIs, and the portfolio view's six."""
+    live = {
+        item.initiative_id: item
+        for item in agenda
+        if item.initiative.stage == Stage.LIVE
+        and item.initiative.go_live_date is not None
+        and item.initiative.go_live_date <= as_of
+    }
+    found = list(plans().filter(line__case__initiative_id__in=list(live)))
+    results = plan_results(found, as_of)
+    by_initiative: dict[int, list[PlanResult]] = defaultdict(list)
+    for plan in found:
+        by_initiative[plan.line.case.initiative_id].append(results[plan.pk])
+    initiatives = [
+        {
+            "item": item,
+            "initiative": item.initiative,
+            "plans": [
+                {"result": result, "owner": plan_owner(result.plan), "figures": plan_figures(result)}
+                for result in by_initiative.get(initiative_id, [])
+            ],
+        }
+        for initiative_id, item in live.items()
+    ]
+    return {
+        "as_of": as_of,
+        "initiatives": initiatives,
+        "portfolio": portfolio_benefits.benefits_view(as_of),
+    }
+
+
 def _why(item: AgendaItem, facts: dict[int, rules.AgendaFacts]) -> str:
     """Why an item is on the agenda, in the summary's few words: what the data flags (its importance's parts
     but the tier), or the reasons kept when it was decided."""
@@ -266,6 +305,7 @@ def pack_context(meeting: SteeringMeeting, *, assets: dict[str, str] | None = No
     undecided = [i.initiative_id for i in agenda if i.review_id is None]
     facts = rules.agenda_facts(meeting.held_on, undecided) if undecided else {}
     decisions = Counter(r.decision for r in decided)
+    benefits = _benefits(agenda, min(today, meeting.held_on))
     return {
         "meeting": meeting,
         "committee": meeting.committee,
@@ -291,6 +331,7 @@ def pack_context(meeting: SteeringMeeting, *, assets: dict[str, str] | None = No
         "portfolio_charts": _portfolio_charts(index),
         "why": {i.pk: _why(i, facts) for i in agenda},
         "chart_height": SUMMARY_CHART_HEIGHT,
+        "benefits": benefits,
         "top_signals": _top_signals(items, noting),
         "top_risks": list(
             Risk.objects.active()

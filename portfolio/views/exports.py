@@ -6,10 +6,11 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from core.tabular import export_response, filter_errors
+from core.tabular import export_response, filter_errors, table_response
 from core.views import HtmxHttpRequest, viewer_required
 from portfolio import exports, selectors
 from portfolio.forms import (
+    BenefitExportForm,
     KPIExportForm,
     MilestoneFilterForm,
     ObjectiveExportForm,
@@ -68,3 +69,42 @@ def milestone_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
     if not form.is_valid():
         return filter_errors(form)
     return export_response(exports.milestone_export(form.rows(timezone.localdate())), fmt)
+
+
+def _benefit_export(request: HtmxHttpRequest, fmt: str, *, summary: bool) -> HttpResponseBase:
+    form = BenefitExportForm(request.GET)
+    if not form.is_valid():
+        return filter_errors(form)
+    initiative = form.cleaned_data["initiative"]
+    results = exports.benefit_results(timezone.localdate(), initiative)
+    suffix = f"-{initiative.code}" if initiative is not None else ""
+    if summary:
+        return table_response(
+            f"bearing-benefit-realisation{suffix}",
+            exports.BENEFIT_SUMMARY_HEADER,
+            exports.benefit_summary_rows(results),
+            fmt,
+            sheet="Benefit realisation",
+        )
+    return table_response(
+        f"bearing-benefit-plans{suffix}",
+        exports.BENEFIT_QUARTER_HEADER,
+        exports.benefit_quarter_rows(results),
+        fmt,
+        sheet="Benefit plans",
+    )
+
+
+@viewer_required
+@require_GET
+def benefit_plan_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    """Every benefit plan's quarters (or one initiative's: `initiative=<code>`), one row per plan and quarter,
+    with the actuals derived from KPI readings computed as the pages compute them."""
+    return _benefit_export(request, fmt, summary=False)
+
+
+@viewer_required
+@require_GET
+def benefit_summary_export(request: HtmxHttpRequest, fmt: str) -> HttpResponseBase:
+    """Every benefit plan's realisation as of today (or one initiative's), one row per plan."""
+    return _benefit_export(request, fmt, summary=True)

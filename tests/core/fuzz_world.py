@@ -204,6 +204,7 @@ def build_world(people: dict[str, Any]) -> dict[str, Any]:
         "totp_device": totp_device,
         "survey": survey,
         "initiative": initiative,
+        "benefit_plan": pm.BenefitPlan.objects.get(pk=case_lines[1].pk),
         "objective": objective,
         "kpi": kpi,
         "program": program,

@@ -654,6 +654,7 @@ API_MODELS: dict[str, type[models.Model]] = {
     "actions": sm.ActionItem,
     "planning": planning_models.Scenario,  # /planning/scenarios/<id>
     "proposals": planning_models.Proposal,
+    "benefit-plans": pm.BenefitPlan,
 }
 NOT_VISITED = {"logout", "identity:sign-out-everywhere"}  # they would end the session the walk uses
 # a password reset link's arguments come from an e-mail, and its page shows no stored text

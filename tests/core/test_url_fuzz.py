@@ -149,6 +149,8 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
                 ("initiatives", "initiative", ""),
                 ("initiatives", "initiative", "/score"),
                 ("initiatives", "initiative", "/business-case"),
+                ("initiatives", "initiative", "/benefit-plans"),
+                ("benefit-plans", "benefit_plan", ""),
                 ("contributions", "contribution", ""),
                 ("milestones", "milestone", ""),
                 ("scope-changes", "pending_change", ""),
