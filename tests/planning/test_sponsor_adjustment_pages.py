@@ -1,7 +1,7 @@
 """The sponsor adjustment on the pages: the ranking shows each adjusted candidate's NPV, factor and record, its
 CSV adds them, the scoring model's form switches it (the PMO only; a refused request changes nothing), the
 ranking page reads as many queries whatever the number of candidates, and the scenario page says what the
-switch does. Typed text stays escaped."""
+switch does; the API reads and sets it too. Typed text stays escaped."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.test import Client
 from planning.models import Scenario, ScoringModelVersion
 from planning.services import ranking as ranking_services
 from planning.services import scenarios as scenario_services
+from tests.api.conftest import api_as
 from tests.conftest import PERSONAS
 from tests.factories import UserFactory
 from tests.planning.sponsor_world import NOON, candidate, dana_record, example_world
@@ -198,9 +199,7 @@ def test_the_scenario_page_lists_the_adjusted_candidates(pmo, executive):
     page = browser(executive).get(f"/planning/scenarios/{scenario.pk}/").content.decode()
 
     # then
-    assert (
-        "Sponsor adjustment on: each candidate's NPV is multiplied by its sponsor's factor" in page
-    )
+    assert "Sponsor adjustment on: each candidate's NPV is multiplied by its sponsor's factor" in page
     assert "Sponsor adjustment: 1 candidate with a discounted NPV" in page
     row = page[page.index('id="adjusted-NEW-1"') :]
     row = row[: row.index("</tr>")]
@@ -259,3 +258,42 @@ def test_a_refused_scenario_switch_changes_nothing(persona, pmo):
     )
     assert response.status_code == 403
     assert list(Scenario.objects.values_list("sponsor_adjustment", "version")) == [(False, 1)]
+
+
+# the API -------------------------------------------------------------------------------------------------------
+
+
+def test_the_api_switches_it_and_explains_the_discount(pmo, executive):
+    # given
+    world = example_world()
+
+    # when the PMO saves version 2 with the switch on through the API
+    created = api_as(pmo).post(
+        "planning/scoring-models", {"based_on": 1, "rationale": "Track record", "sponsor_adjustment": True}
+    )
+    ranking = api_as(executive, "read").get("planning/rankings").data
+
+    # then
+    assert (created.status_code, created.data["sponsor_adjustment"]) == (201, True)
+    assert [(item["code"], round(item["score"], 4)) for item in ranking["items"]] == [
+        ("ALT-2", 73.625),
+        ("NEW-1", 71.625),
+        ("ALT-3", 43.125),
+    ]
+    new = next(item for item in ranking["items"] if item["code"] == "NEW-1")
+    assert new["sponsor"] == {
+        "npv": "1000000.00",
+        "factor": 0.76,
+        "npv_adjusted": "760000.00",
+        "record": "sponsor's past initiatives realised 52% of promised benefits over 2 initiatives",
+    }
+    assert world["NEW-1"].sponsor_id == world["dana"].pk
+
+
+@pytest.mark.parametrize("persona", ["executive", "manager", "steering_member"], indirect=True)
+def test_the_api_refuses_the_switch_to_others(persona):
+    response = api_as(persona).post(
+        "planning/scoring-models", {"based_on": 1, "rationale": "Mine", "sponsor_adjustment": True}
+    )
+    assert response.status_code == 403
+    assert list(ScoringModelVersion.objects.values_list("number", "sponsor_adjustment")) == [(1, False)]
