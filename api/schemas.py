@@ -700,6 +700,7 @@ class ScoringModelCreate(BaseModel):
     rationale: str = Field(min_length=1, max_length=2000)
     sponsor_adjustment: bool | None = Field(
         default=None,
+        strict=True,
         description="Discount each candidate's NPV by its sponsor's record (null: as in the current version).",
     )
 

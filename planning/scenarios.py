@@ -311,7 +311,7 @@ def adjusted_npv(
     found = sponsor_adjustments({pk: c.sponsor_id for pk, c in pool.items()}, today=today)
     adjustments = {pk: found[pk] for pk in npv if pk in found}
     values = {
-        pk: float(adjustments[pk].apply(value)) if adjustments[pk].adjusts else value  # type: ignore[arg-type]
+        pk: float(adjustments[pk].apply(value) or 0) if adjustments[pk].adjusts else value
         for pk, value in npv.items()
     }
     return values, adjustments
