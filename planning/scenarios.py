@@ -58,7 +58,14 @@ from planning.models.scenarios import Maximise, RuleKind, Scenario, ScenarioRule
 from planning.services.sponsor import sponsor_adjustments
 from planning.sponsor import SponsorAdjustment
 from portfolio.finance import LineKind
-from portfolio.models import BusinessCase, BusinessCaseAmount, BusinessCaseLine, Initiative
+from portfolio.models import (
+    BenefitPlan,
+    BusinessCase,
+    BusinessCaseAmount,
+    BusinessCaseLine,
+    Initiative,
+    Reading,
+)
 from risk.models import Risk
 
 CANDIDATE_STAGES = (Stage.IDEA, Stage.PROPOSED, Stage.APPROVED, Stage.IN_DELIVERY)
@@ -402,11 +409,12 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def data_stamp() -> str:
+def data_stamp(*, benefits: bool = False) -> str:
     """A cheap mark of the data an answer is solved from (initiatives, business cases, scores, risks: their
-    number and latest change). When it is unchanged since an answer was last found current, the answer still
-    stands without reading every candidate again; when it moved, the fingerprint decides (a recompute that
-    changes no figure moves the stamp, not the fingerprint)."""
+    number and latest change; with `benefits`, when the sponsor adjustment applies, the benefit plans and KPI
+    readings the sponsors' records are worked out from). When it is unchanged since an answer was last found
+    current, the answer still stands without reading every candidate again; when it moved, the fingerprint
+    decides (a recompute that changes no figure moves the stamp, not the fingerprint)."""
     parts = [
         Initiative.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
         BusinessCase.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
@@ -415,6 +423,11 @@ def data_stamp() -> str:
         # team capacity (issue 13): teams, members, overrides, run demand and effort estimates, in one query
         capacity_selectors.data_stamp(),
     ]
+    if benefits:
+        parts += [
+            BenefitPlan.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+            Reading.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+        ]
     return hashlib.sha256(repr([sorted(p.items()) for p in parts]).encode()).hexdigest()[:32]
 
 

@@ -687,7 +687,8 @@ def answer_standing(scenario: Scenario, run: ScenarioRun | None) -> str | None:
     the portfolio. Approval always checks in full."""
     if run is None or run.scenario_version != scenario.version:
         return answer_is_current(scenario, run)
-    key = f"bearing:scenario-current:{run.pk}:{run.fingerprint}:{data_stamp()}"
+    stamp = data_stamp(benefits=scenario.sponsor_adjustment and scenario.maximise == Maximise.NPV)
+    key = f"bearing:scenario-current:{run.pk}:{run.fingerprint}:{stamp}"
     if cache.get(key):
         return None
     why = answer_is_current(scenario, run)

@@ -16,6 +16,9 @@ from django.test import Client
 from planning.models import Scenario, ScoringModelVersion
 from planning.services import ranking as ranking_services
 from planning.services import scenarios as scenario_services
+from portfolio.benefits import Quarter
+from portfolio.models import BenefitPlan
+from portfolio.services.benefits import PeriodInput, benefit_plan_save
 from tests.api.conftest import api_as
 from tests.conftest import PERSONAS
 from tests.factories import UserFactory
@@ -297,3 +300,32 @@ def test_the_api_refuses_the_switch_to_others(persona):
     )
     assert response.status_code == 403
     assert list(ScoringModelVersion.objects.values_list("number", "sponsor_adjustment")) == [(1, False)]
+
+
+def test_a_changed_record_makes_the_stored_answer_stale(pmo, executive):
+    # given an answer solved with the switch on, found current by the page
+    scenario = make(pmo, sponsor_adjustment=True)
+    scenario_services.solve_scenario(scenario)
+    client = browser(executive)
+    assert "solve it again" not in client.get(f"/planning/scenarios/{scenario.pk}/").content.decode()
+
+    # when BOPS-1's 2026 Q3 actual for store labour becomes 20,000: Dana's record 49,000 of 75,000, factor
+    # 1 - 0.5 x (1 - 0.653333) = 0.826667, and NEW-1 is worth 826,667 (more than ALT-2's 800,000)
+    labour = BenefitPlan.objects.get(line__label="Store labour saved", line__case__initiative__code="BOPS-1")
+    benefit_plan_save(
+        user=pmo,
+        line_id=labour.pk,
+        version=labour.version,
+        periods={
+            Quarter(2026, 1): PeriodInput("10000", "8000"),
+            Quarter(2026, 2): PeriodInput("20000", "12000"),
+            Quarter(2026, 3): PeriodInput("20000", "20000"),
+        },
+    )
+
+    # then the page says the answer no longer stands
+    page = client.get(f"/planning/scenarios/{scenario.pk}/").content.decode()
+    assert (
+        "The portfolio&#x27;s data changed since the answer (values, costs or candidates): solve it again."
+        in page
+    )
