@@ -700,6 +700,15 @@ class RankWsjfOut(BaseModel):
     wsjf: float | None
 
 
+class RankSponsorOut(BaseModel):
+    npv: Decimal | None = Field(description="The business case's NPV, before the adjustment.")
+    factor: float = Field(
+        description="The sponsor's factor, 0.5 to 1 (docs/scoring.md, “The sponsor adjustment”)."
+    )
+    npv_adjusted: Decimal | None = Field(description="The NPV the score used: NPV × factor, to the cent.")
+    record: str = Field(description="Where the factor comes from, in words.")
+
+
 class RankOut(BaseModel):
     rank: int | None = Field(description="Null for a candidate WSJF cannot rank (not all four parts sized).")
     initiative_id: int
@@ -712,6 +721,9 @@ class RankOut(BaseModel):
     missing: list[str]
     criteria: list[RankCriterionOut]
     wsjf: RankWsjfOut | None
+    sponsor: RankSponsorOut | None = Field(
+        default=None, description="With the scoring model's sponsor adjustment on: the NPV's discount."
+    )
 
 
 class RankingOut(BaseModel):
@@ -740,6 +752,7 @@ class ScoringModelOut(BaseModel):
     created_at: datetime.datetime
     created_by: int | None
     criteria: list[ScoringCriterionOut]
+    sponsor_adjustment: bool
 
 
 class ScoringModelCreate(BaseModel):
@@ -751,6 +764,11 @@ class ScoringModelCreate(BaseModel):
     )
     normalisations: dict[str, Literal["fixed", "min_max"]] = Field(default_factory=dict)
     rationale: str = Field(min_length=1, max_length=2000)
+    sponsor_adjustment: bool | None = Field(
+        default=None,
+        strict=True,
+        description="Discount each candidate's NPV by its sponsor's record (null: as in the current version).",
+    )
 
 
 class TeamOut(BaseModel):

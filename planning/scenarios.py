@@ -7,7 +7,10 @@ See docs/planning-scenarios.md.
   number of queries whatever their number.
 - **Value** of a candidate, by what the scenario maximises: its strategic fit (0-100, the engine's stored
   score), its NPV (the business case's stored figure), or its priority score (the current scoring model, 0-100).
-  A candidate without the figure is worth 0 and counted in `missing`.
+  A candidate without the figure is worth 0 and counted in `missing`. With the scenario's sponsor adjustment
+  on and NPV maximised, each NPV is multiplied by the sponsor's factor (docs/scoring.md, "The sponsor
+  adjustment"); strategic fit and the priority score are not promised benefits and are left as they are (the
+  priority score follows the scoring model's own switch).
 - **Cost** of a candidate in a year: its business case's capex and opex lines in that year. A candidate whose
   business case has no cost line at all falls back on its budget (capex, opex), spread evenly over the calendar
   years from its planned start to its planned end (its planned start's year alone without an end; the
@@ -52,8 +55,17 @@ from capacity.months import label as month_label
 from core.stages import Stage
 from planning import optimiser
 from planning.models.scenarios import Maximise, RuleKind, Scenario, ScenarioRule
+from planning.services.sponsor import sponsor_adjustments
+from planning.sponsor import SponsorAdjustment
 from portfolio.finance import LineKind
-from portfolio.models import BusinessCase, BusinessCaseAmount, BusinessCaseLine, Initiative
+from portfolio.models import (
+    BenefitPlan,
+    BusinessCase,
+    BusinessCaseAmount,
+    BusinessCaseLine,
+    Initiative,
+    Reading,
+)
 from risk.models import Risk
 
 CANDIDATE_STAGES = (Stage.IDEA, Stage.PROPOSED, Stage.APPROVED, Stage.IN_DELIVERY)
@@ -68,6 +80,7 @@ class Candidate:
     title: str
     stage: str
     mandatory: bool = False  # required by law, regulation or contract (the initiative's flag)
+    sponsor_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,13 +96,17 @@ class Inputs:
     npv: dict[int, float]
     fit: dict[int, float]
     max_shift: int = 0  # how many months a start may move (0: none)
+    # the sponsor adjustment applied (on, and NPV maximised): each candidate's factor and record
+    adjustments: dict[int, SponsorAdjustment] = field(default_factory=dict)
 
 
 def candidates() -> dict[int, Candidate]:
     rows = Initiative.objects.filter(stage__in=CANDIDATE_STAGES).order_by("pk")
     return {
-        pk: Candidate(pk, code, title, stage, mandatory)
-        for pk, code, title, stage, mandatory in rows.values_list("pk", "code", "title", "stage", "mandatory")
+        pk: Candidate(pk, code, title, stage, mandatory, sponsor_id)
+        for pk, code, title, stage, mandatory, sponsor_id in rows.values_list(
+            "pk", "code", "title", "stage", "mandatory", "sponsor_id"
+        )
     }
 
 
@@ -293,10 +310,28 @@ def shifted_costs(
     return moved
 
 
-def load_inputs(scenario: Scenario) -> Inputs:
-    """The scenario's candidates, values, costs, limits and rules, compiled for the optimiser."""
+def adjusted_npv(
+    npv: Mapping[int, float], pool: Mapping[int, Candidate], *, today: datetime.date | None = None
+) -> tuple[dict[int, float], dict[int, SponsorAdjustment]]:
+    """The candidates' NPVs times their sponsors' factors (the records read once for all of them), and the
+    adjustment of each candidate with an NPV."""
+    found = sponsor_adjustments({pk: c.sponsor_id for pk, c in pool.items()}, today=today)
+    adjustments = {pk: found[pk] for pk in npv if pk in found}
+    values = {
+        pk: float(adjustments[pk].apply(value) or 0) if adjustments[pk].adjusts else value
+        for pk, value in npv.items()
+    }
+    return values, adjustments
+
+
+def load_inputs(scenario: Scenario, *, today: datetime.date | None = None) -> Inputs:
+    """The scenario's candidates, values, costs, limits and rules, compiled for the optimiser (`today` dates
+    the sponsors' records when the sponsor adjustment applies; the local date when None)."""
     pool = candidates()
     values, fit, npv = _values(scenario.maximise, list(pool))
+    adjustments: dict[int, SponsorAdjustment] = {}
+    if scenario.sponsor_adjustment and scenario.maximise == Maximise.NPV:
+        values, adjustments = adjusted_npv(npv, pool, today=today)
     missing = sum(1 for pk in pool if pk not in values)
     rules: dict[str, list[Any]] = defaultdict(list)
     ignored: list[str] = []
@@ -357,7 +392,16 @@ def load_inputs(scenario: Scenario) -> Inputs:
         capacity_labels=teams.labels,
     )
     return Inputs(
-        problem, pool, committed, tuple(ignored), missing, fingerprint(problem, shift), npv, fit, shift
+        problem,
+        pool,
+        committed,
+        tuple(ignored),
+        missing,
+        fingerprint(problem, shift, sponsor=scenario.sponsor_adjustment),
+        npv,
+        fit,
+        shift,
+        adjustments,
     )
 
 
@@ -365,11 +409,12 @@ def _float(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def data_stamp() -> str:
+def data_stamp(*, benefits: bool = False) -> str:
     """A cheap mark of the data an answer is solved from (initiatives, business cases, scores, risks: their
-    number and latest change). When it is unchanged since an answer was last found current, the answer still
-    stands without reading every candidate again; when it moved, the fingerprint decides (a recompute that
-    changes no figure moves the stamp, not the fingerprint)."""
+    number and latest change; with `benefits`, when the sponsor adjustment applies, the benefit plans and KPI
+    readings the sponsors' records are worked out from). When it is unchanged since an answer was last found
+    current, the answer still stands without reading every candidate again; when it moved, the fingerprint
+    decides (a recompute that changes no figure moves the stamp, not the fingerprint)."""
     parts = [
         Initiative.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
         BusinessCase.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
@@ -378,12 +423,19 @@ def data_stamp() -> str:
         # team capacity (issue 13): teams, members, overrides, run demand and effort estimates, in one query
         capacity_selectors.data_stamp(),
     ]
+    if benefits:
+        parts += [
+            BenefitPlan.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+            Reading.objects.aggregate(n=Count("pk"), at=Max("updated_at")),
+        ]
     return hashlib.sha256(repr([sorted(p.items()) for p in parts]).encode()).hexdigest()[:32]
 
 
-def fingerprint(problem: optimiser.Scenario, shift: int = 0) -> str:
+def fingerprint(problem: optimiser.Scenario, shift: int = 0, *, sponsor: bool = False) -> str:
     """A digest of everything the answer depends on: the same inputs give the same digest (and, with no
-    start allowed to move, the digest answers solved before starts could move had)."""
+    start allowed to move and no sponsor adjustment applied, the digest answers solved before either existed
+    had). `sponsor`: the scenario's sponsor adjustment is on (where it applies, its factors are in the
+    values)."""
     data = {
         "years": list(problem.years),
         "budgets": {str(y): [b.capex, b.opex, b.total] for y, b in sorted(problem.budgets.items())},
@@ -418,6 +470,7 @@ def fingerprint(problem: optimiser.Scenario, shift: int = 0) -> str:
             if shift
             else {}
         ),
+        **({"sponsor_adjustment": True} if sponsor else {}),
         "rules": [
             sorted(problem.force_in),
             sorted(problem.force_out),

@@ -52,6 +52,14 @@ def _ranked(item: services.RankedRow, labels: dict[str, str], method: str) -> di
             "cost_of_delay": item.cost_of_delay,
             "wsjf": item.wsjf,
         },
+        "sponsor": None
+        if item.sponsor is None
+        else {
+            "npv": item.npv,
+            "factor": item.sponsor.factor,
+            "npv_adjusted": item.adjusted_npv,
+            "record": item.sponsor.text,
+        },
     }
 
 
@@ -121,6 +129,7 @@ def _model_out(version: ScoringModelVersion, current: int) -> dict[str, Any]:
             }
             for c in model.criteria
         ],
+        "sponsor_adjustment": version.sponsor_adjustment,
     }
 
 
@@ -174,6 +183,7 @@ def scoring_model_create(request: HttpRequest, body: s.ScoringModelCreate) -> An
             normalisations=body.normalisations,
             rationale=body.rationale,
             based_on=body.based_on,
+            sponsor_adjustment=body.sponsor_adjustment,
         )
     except services.ModelMoved as error:
         raise Refused(409, error.message) from None

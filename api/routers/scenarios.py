@@ -60,6 +60,11 @@ class ScenarioIn(In):
         le=12,
         description="How many months a start may move later to fit team capacity (null: the capacity policy's).",
     )
+    sponsor_adjustment: bool = Field(
+        default=False,
+        description="When maximising NPV, discount each candidate's NPV by its sponsor's record of benefits "
+        "realised against promised (docs/scoring.md, “The sponsor adjustment”).",
+    )
     limits: list[LimitIn] = Field(default_factory=list, max_length=10)
     rules: list[RuleIn] = Field(default_factory=list, max_length=2000)
 
@@ -95,6 +100,7 @@ class ScenarioOut(Out):
     keep_committed: bool
     respect_capacity: bool
     max_shift_months: int | None
+    sponsor_adjustment: bool
     status: str
     version: int
     limits: list[LimitOut]
@@ -159,6 +165,7 @@ def _out(scenario: Scenario) -> dict[str, Any]:
         "keep_committed": scenario.keep_committed,
         "respect_capacity": scenario.respect_capacity,
         "max_shift_months": scenario.max_shift_months,
+        "sponsor_adjustment": scenario.sponsor_adjustment,
         "status": scenario.status,
         "version": scenario.version,
         "limits": [

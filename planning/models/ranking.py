@@ -15,11 +15,19 @@ from planning import ranking
 class ScoringModelVersion(models.Model):
     """One version of the ranking's scoring model: `criteria` is a list of
     {"key", "label", "weight", "normalisation", "higher_is_better", "low", "high"} (planning.ranking.Criterion);
-    `number` 1 is planning.ranking.default_scoring_model(), written by migration 0003."""
+    `number` 1 is planning.ranking.default_scoring_model(), written by migration 0003. With
+    `sponsor_adjustment` on, the financial value (NPV) is multiplied by the sponsor's factor (planning.sponsor)
+    before it is normalised."""
 
     number = models.PositiveIntegerField(unique=True)
     criteria = models.JSONField(default=list)
     rationale = models.TextField(max_length=2000, blank=True, help_text="Why the weights changed.")
+    sponsor_adjustment = models.BooleanField(
+        "sponsor adjustment",
+        default=False,
+        help_text="Discount each candidate's NPV by its sponsor's record of benefits realised against "
+        "promised (docs/scoring.md, “The sponsor adjustment”).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -78,6 +78,12 @@ class Scenario(VersionedModel):
         help_text="How many months the optimiser may move an initiative's start later to fit team capacity "
         "(0: none; empty: the capacity policy's).",
     )
+    sponsor_adjustment = models.BooleanField(
+        "sponsor adjustment",
+        default=False,
+        help_text="When maximising NPV, discount each candidate's NPV by its sponsor's record of benefits "
+        "realised against promised (no effect on strategic value or priority score).",
+    )
     status = models.CharField(max_length=10, choices=ScenarioStatus.choices, default=ScenarioStatus.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

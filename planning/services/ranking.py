@@ -11,11 +11,14 @@ Where each criterion's raw value comes from (docs/planning-priorities.md, "Where
   active risk is recorded;
 - urgency: the initiative's urgency (1-5), as entered; missing when not assessed.
 
-The mandatory flag and WSJF's four parts are entered on the initiative.
+The mandatory flag and WSJF's four parts are entered on the initiative. With a version's sponsor adjustment
+on, the financial value is the NPV times the sponsor's factor (planning.sponsor; docs/scoring.md, "The sponsor
+adjustment"), the records read once for all the candidates.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -30,6 +33,8 @@ from core.stages import Stage
 from planning import ranking
 from planning.models import ScoringModelVersion
 from planning.models.ranking import criterion_from_dict, criterion_to_dict
+from planning.services.sponsor import sponsor_adjustments
+from planning.sponsor import SponsorAdjustment
 from portfolio.models import Category, Initiative
 from risk.models import Risk
 
@@ -98,9 +103,14 @@ class CandidateRow:
     mandatory_reason: str
     values: dict[str, float | Decimal | None]
     wsjf: tuple[int | None, int | None, int | None, int | None]
+    sponsor_id: int | None = None
 
-    def candidate(self) -> ranking.Candidate:
-        return ranking.Candidate(self.code, self.title, self.values, self.mandatory)
+    def candidate(self, adjustment: SponsorAdjustment | None = None) -> ranking.Candidate:
+        """The pure candidate; with an adjustment, its financial value is the NPV times the sponsor's factor."""
+        values = self.values
+        if adjustment is not None and adjustment.adjusts:
+            values = {**values, "financial_value": adjustment.apply(values.get("financial_value"))}
+        return ranking.Candidate(self.code, self.title, values, self.mandatory)
 
     @property
     def stage_label(self) -> str:
@@ -118,6 +128,21 @@ class RankedRow:
     missing: tuple[str, ...] = ()
     cost_of_delay: int | None = None
     wsjf: float | None = None
+    # with the sponsor adjustment on: the candidate's factor and its record (None when it is off)
+    sponsor: SponsorAdjustment | None = None
+
+    @property
+    def npv(self) -> float | Decimal | None:
+        """The business case's NPV, before any adjustment."""
+        return self.row.values.get("financial_value")
+
+    @property
+    def adjusted_npv(self) -> Decimal | None:
+        """The NPV the score used: times the sponsor's factor when the adjustment is on."""
+        npv = self.npv
+        if npv is None:
+            return None
+        return self.sponsor.apply(npv) if self.sponsor is not None else Decimal(str(npv))
 
 
 @dataclass(frozen=True)
@@ -161,6 +186,7 @@ def _rows(initiatives: QuerySet[Initiative]) -> list[CandidateRow]:
             "urgency",
             *WSJF_PARTS,
             "exposure",
+            "sponsor_id",
         )
     )
     return [
@@ -180,6 +206,7 @@ def _rows(initiatives: QuerySet[Initiative]) -> list[CandidateRow]:
                 "urgency": urgency,
             },
             wsjf=(value, time, risk, size),
+            sponsor_id=sponsor_id,
         )
         for (
             pk,
@@ -198,6 +225,7 @@ def _rows(initiatives: QuerySet[Initiative]) -> list[CandidateRow]:
             risk,
             size,
             exposure,
+            sponsor_id,
         ) in values
     ]
 
@@ -238,9 +266,26 @@ def scoring_model(number: int | None) -> ScoringModelVersion:
     return version
 
 
-def rank_by_score(rows: list[CandidateRow], version: ScoringModelVersion) -> RankingResult:
-    """The candidates ranked under the version, each with its explanation criterion by criterion."""
-    result = ranking.rank_candidates(version.model(), [row.candidate() for row in rows])
+def scored_candidates(
+    rows: Sequence[CandidateRow], version: ScoringModelVersion, *, today: datetime.date | None = None
+) -> tuple[list[ranking.Candidate], dict[str, SponsorAdjustment]]:
+    """The pure candidates the version scores, and (its sponsor adjustment on) each one's adjustment by code:
+    the sponsors' records read once for all of them (planning.services.sponsor, at most five queries)."""
+    if not version.sponsor_adjustment:
+        return [row.candidate() for row in rows], {}
+    found = sponsor_adjustments({row.id: row.sponsor_id for row in rows}, today=today)
+    adjustments = {row.code: found[row.id] for row in rows}
+    return [row.candidate(adjustments[row.code]) for row in rows], adjustments
+
+
+def rank_by_score(
+    rows: list[CandidateRow], version: ScoringModelVersion, *, today: datetime.date | None = None
+) -> RankingResult:
+    """The candidates ranked under the version, each with its explanation criterion by criterion (with the
+    sponsor adjustment on, the NPV it scores is discounted by the sponsor's factor; `today` dates the
+    sponsors' records, the local date when None)."""
+    candidates, adjustments = scored_candidates(rows, version, today=today)
+    result = ranking.rank_candidates(version.model(), candidates)
     by_code = {row.code: row for row in rows}
     return RankingResult(
         "score",
@@ -252,6 +297,7 @@ def rank_by_score(rows: list[CandidateRow], version: ScoringModelVersion) -> Ran
                 score=item.score,
                 contributions=item.contributions,
                 missing=item.missing,
+                sponsor=adjustments.get(item.key),
             )
             for item in result.items
         ],
@@ -287,35 +333,44 @@ def rank_by_wsjf(rows: list[CandidateRow]) -> RankingResult:
 
 
 def candidate_ranking(
-    filters: CandidateFilters, *, method: str = "score", version: ScoringModelVersion | None = None
+    filters: CandidateFilters,
+    *,
+    method: str = "score",
+    version: ScoringModelVersion | None = None,
+    today: datetime.date | None = None,
 ) -> RankingResult:
     """The candidates of `filters` ranked by `method` ("score" under `version` or the current one, "wsjf")."""
     rows = candidate_rows(filters)
     if method == "wsjf":
         return rank_by_wsjf(rows)
-    return rank_by_score(rows, version or current_scoring_model())
+    return rank_by_score(rows, version or current_scoring_model(), today=today)
 
 
 def ranking_sensitivity(
-    filters: CandidateFilters, *, tops: Sequence[int], version: ScoringModelVersion | None = None
+    filters: CandidateFilters,
+    *,
+    tops: Sequence[int],
+    version: ScoringModelVersion | None = None,
+    today: datetime.date | None = None,
 ) -> tuple[list[ranking.TopSensitivity], list[CandidateRow]]:
     """For each N in `tops`: how far each criterion's weight must move, down and up, before the first N
-    candidates change (the candidates read once)."""
+    candidates change (the candidates read once; the NPVs discounted as the version's ranking does)."""
     version = version or current_scoring_model()
     rows = candidate_rows(filters)
-    candidates = [row.candidate() for row in rows]
+    candidates, _ = scored_candidates(rows, version, today=today)
     model = version.model()
     return [ranking.top_sensitivity(model, candidates, top) for top in tops], rows
 
 
 def priority_scores(initiative_ids: Collection[int]) -> dict[int, float]:
     """Each initiative's priority score (0-100) under the current scoring model, ranked over exactly the given
-    set (min-max criteria such as NPV are normalised among these initiatives, whatever their stage).
+    set (min-max criteria such as NPV are normalised among these initiatives, whatever their stage; with the
+    current version's sponsor adjustment on, NPVs are discounted as in the ranking).
 
     What the scenario optimiser maximises as "priority score". An initiative without any weighted figure
     scores 0.0; an id that names no initiative is left out of the result. The mandatory flag is not part of
-    the score (it is a precedence in the ranking; a scenario treats it as a constraint). Three queries,
-    whatever the number of ids.
+    the score (it is a precedence in the ranking; a scenario treats it as a constraint). Three queries (and at
+    most five more with the sponsor adjustment on), whatever the number of ids.
     """
     ids = list(dict.fromkeys(int(pk) for pk in initiative_ids))
     if not ids:
@@ -349,11 +404,12 @@ def scoring_model_create(
     normalisations: Mapping[str, str] | None = None,
     rationale: str,
     based_on: int,
+    sponsor_adjustment: bool | None = None,
 ) -> ScoringModelVersion:
     """A new version of the scoring model from the current one with new weights (used in proportion) and,
-    for the criteria on a natural scale, fixed or min-max normalisation; the current version's number
-    (`based_on`) guards against a change saved by someone else meanwhile. PMO only; nothing is written on a
-    refusal."""
+    for the criteria on a natural scale, fixed or min-max normalisation, and the sponsor adjustment on or off
+    (None: as in the current version); the current version's number (`based_on`) guards against a change
+    saved by someone else meanwhile. PMO only; nothing is written on a refusal."""
     if not can_edit_portfolio(user):
         raise NotAllowed(PMO_ONLY_MODEL)
     rationale = (rationale or "").strip()
@@ -409,7 +465,13 @@ def scoring_model_create(
             )
         ranking.ScoringModel(current.number + 1, tuple(criterion_from_dict(item) for item in criteria))
         return ScoringModelVersion.objects.create(
-            number=current.number + 1, criteria=criteria, rationale=rationale[:2000], created_by=user
+            number=current.number + 1,
+            criteria=criteria,
+            rationale=rationale[:2000],
+            created_by=user,
+            sponsor_adjustment=current.sponsor_adjustment
+            if sponsor_adjustment is None
+            else bool(sponsor_adjustment),
         )
 
 
@@ -446,6 +508,7 @@ __all__ = [
     "rank_by_score",
     "rank_by_wsjf",
     "ranking_sensitivity",
+    "scored_candidates",
     "scoring_model",
     "scoring_model_create",
     "versions_page_rows",

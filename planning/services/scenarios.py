@@ -24,6 +24,7 @@ from planning import optimiser
 from planning.events import scenario_approved_event, scenario_solved_event
 from planning.models.scenarios import (
     PAIRED,
+    Maximise,
     RuleKind,
     RunKind,
     Scenario,
@@ -50,11 +51,13 @@ FIELDS = (
     "keep_committed",
     "respect_capacity",
     "max_shift_months",
+    "sponsor_adjustment",
 )
 LIMIT_KINDS = ("capex", "opex", "total")
 FRONTIER_POINTS = 25
 FRONTIER_POINT_SECONDS = 30  # 25 points x 30 s stay within the frontier task's 14-minute soft limit
 SHOWN_CONFLICTS = 20
+SHOWN_ADJUSTED = 100  # the adjusted candidates an answer lists (largest discount first); the count is whole
 STANDING_SECONDS = 3600  # how long a page trusts an unchanged data stamp
 
 
@@ -319,6 +322,11 @@ def _decision_rows(inputs: Inputs, solution: optimiser.Solution) -> list[dict[st
                 "npv": inputs.npv.get(pk),
                 "fit": inputs.fit.get(pk),
                 "shift": decision.shift,
+                **(
+                    {"factor": inputs.adjustments[pk].factor}
+                    if pk in inputs.adjustments and inputs.adjustments[pk].adjusts
+                    else {}
+                ),
             }
         )
     rows.sort(key=lambda r: (not r["in"], -r["value"], r["code"]))
@@ -363,6 +371,39 @@ def _limit_name(inputs: Inputs, constraint: optimiser.Constraint) -> str:
     if constraint.kind == "budget":
         return "budget over the horizon"
     return f"{constraint.year} {'total cost' if constraint.kind == 'total' else constraint.kind}"
+
+
+def sponsor_summary(scenario: Scenario, inputs: Inputs) -> dict[str, Any]:
+    """What an answer says about the sponsor adjustment: on or off, whether it applies (NPV maximised), and
+    the candidates it discounted with their NPV, factor, adjusted NPV and record (the largest discount
+    first, at most SHOWN_ADJUSTED; `count` is all of them)."""
+    applies = scenario.sponsor_adjustment and scenario.maximise == Maximise.NPV
+    adjusted = sorted(
+        (
+            (pk, adjustment)
+            for pk, adjustment in inputs.adjustments.items()
+            if adjustment.adjusts and pk in inputs.candidates
+        ),
+        key=lambda entry: (entry[1].factor, inputs.candidates[entry[0]].code),
+    )
+    return {
+        "on": scenario.sponsor_adjustment,
+        "applies": applies,
+        "count": len(adjusted),
+        "adjusted": [
+            {
+                "id": pk,
+                "code": inputs.candidates[pk].code,
+                "title": inputs.candidates[pk].title,
+                "npv": inputs.npv.get(pk),
+                "factor": adjustment.factor,
+                "factor_text": adjustment.factor_text,
+                "value": str(adjustment.apply(inputs.npv.get(pk))),
+                "record": adjustment.text,
+            }
+            for pk, adjustment in adjusted[:SHOWN_ADJUSTED]
+        ],
+    }
 
 
 def current_plan(inputs: Inputs) -> list[int]:
@@ -440,6 +481,7 @@ def solve_scenario(
         "max_shift": inputs.max_shift,
         "shifts": {str(pk): months for pk, months in solution.shifts.items()},
         "moved": _moved(inputs, solution),
+        "sponsor": sponsor_summary(scenario, inputs),
         "solved_at": timezone.now().isoformat(),
     }
     if "approved" in selections:
@@ -645,7 +687,8 @@ def answer_standing(scenario: Scenario, run: ScenarioRun | None) -> str | None:
     the portfolio. Approval always checks in full."""
     if run is None or run.scenario_version != scenario.version:
         return answer_is_current(scenario, run)
-    key = f"bearing:scenario-current:{run.pk}:{run.fingerprint}:{data_stamp()}"
+    stamp = data_stamp(benefits=scenario.sponsor_adjustment and scenario.maximise == Maximise.NPV)
+    key = f"bearing:scenario-current:{run.pk}:{run.fingerprint}:{stamp}"
     if cache.get(key):
         return None
     why = answer_is_current(scenario, run)

@@ -15,6 +15,7 @@ from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from alignment.services.policy import current_policy
 from core import roles
 from core.chart_parts import chart_dict
 from core.errors import ApplicationError, NotAllowed
@@ -103,6 +104,8 @@ def priorities(request: Any) -> HttpResponse:
             "total": len(result.rows),
             "mandatory_count": sum(1 for item in result.rows if item.row.mandatory),
             "unranked": sum(1 for item in result.rows if item.rank is None),
+            "sponsor_on": context["method"] == "score" and version.sponsor_adjustment,
+            "adjusted": sum(1 for item in result.rows if item.sponsor is not None and item.sponsor.adjusts),
             "page_query": page_query,
         }
     )
@@ -115,6 +118,8 @@ def _criterion_cells(item: services.RankedRow, keys: list[str]) -> list[Any]:
     for key in keys:
         part = parts.get(key)
         raw = item.row.values.get(key)
+        if key == "financial_value" and item.sponsor is not None:
+            raw = item.adjusted_npv
         cells += [
             raw,
             None if part is None else round(part.normalised, 6),
@@ -166,6 +171,15 @@ def priorities_export(request: Any) -> HttpResponseBase:
     for key in keys:
         header += [f"{key}_raw", f"{key}_normalised", f"{key}_weight", f"{key}_points"]
     header.append("missing")
+    # with the sponsor adjustment on, financial_value_raw is the adjusted NPV the score used; these say how
+    sponsor_on = version.sponsor_adjustment
+    if sponsor_on:
+        header += ["npv", "sponsor_factor", "npv_adjusted", "sponsor_record"]
+
+    def sponsor_cells(item: services.RankedRow) -> list[Any]:
+        if not sponsor_on or item.sponsor is None:
+            return []
+        return [item.npv, item.sponsor.factor_text, item.adjusted_npv, item.sponsor.text]
 
     def score_rows() -> Any:
         for item in result.rows:
@@ -182,6 +196,7 @@ def priorities_export(request: Any) -> HttpResponseBase:
                 None if item.score is None else round(item.score, 4),
                 *_criterion_cells(item, keys),
                 " ".join(item.missing),
+                *sponsor_cells(item),
             ]
 
     return csv_stream(f"bearing-priorities-model-{version.number}", header, score_rows())
@@ -193,6 +208,11 @@ class ScoringModelForm(forms.Form):
     based_on = forms.IntegerField(widget=forms.HiddenInput)
     rationale = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why the weights change"
+    )
+    sponsor_adjustment = forms.BooleanField(
+        required=False,
+        label="Sponsor adjustment: discount each candidate's NPV by its sponsor's record of benefits realised "
+        "against promised",
     )
 
     def __init__(self, *args: Any, model: ranking.ScoringModel, **kwargs: Any) -> None:
@@ -242,7 +262,7 @@ def scoring_model(request: Any) -> HttpResponse:
     form = ScoringModelForm(
         request.POST if request.method == "POST" else None,
         model=current.model(),
-        initial={"based_on": current.number},
+        initial={"based_on": current.number, "sponsor_adjustment": current.sponsor_adjustment},
     )
     if request.method == "POST":
         if not can_edit:
@@ -260,6 +280,7 @@ def scoring_model(request: Any) -> HttpResponse:
                     },
                     rationale=data["rationale"],
                     based_on=data["based_on"],
+                    sponsor_adjustment=data["sponsor_adjustment"],
                 )
             except NotAllowed as error:
                 raise PermissionDenied(error.message) from None
@@ -291,6 +312,7 @@ def scoring_model(request: Any) -> HttpResponse:
             ],
             "versions": versions,
             "version_rows": services.versions_page_rows(versions.object_list),
+            "sponsor_min": current_policy().signals.sponsor_min_initiatives,
         },
         status=status,
     )

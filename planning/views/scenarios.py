@@ -59,6 +59,7 @@ class ScenarioForm(forms.ModelForm):
             "keep_committed",
             "respect_capacity",
             "max_shift_months",
+            "sponsor_adjustment",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
