@@ -109,6 +109,11 @@ class KPIOut(Out):
     latest_value: float | None
     latest_date: datetime.date | None
     progress: float | None = Field(description="(latest - baseline) / (target - baseline), 0-1 and beyond.")
+    readings_used: int = Field(description="The readings the status and the forecast's trend rest on.")
+    forecast_value: float | None = Field(
+        description="The trend's value on the target date (3 readings needed)."
+    )
+    confidence: KPIConfidenceOut
     version: int
 
 
@@ -154,6 +159,26 @@ class StatusOut(Out):
     )
 
 
+class ConfidenceOut(Out):
+    level: Literal["high", "medium", "low"] | None = Field(
+        description="How sure the score is (docs/scoring.md, Confidence); null for an idea or a proposal, "
+        "judged on fit alone."
+    )
+    gaps: dict[str, Literal["missing", "stale"]] = Field(
+        description="The components the stage is judged on that are missing or stale."
+    )
+    words: str = Field(description="The same in words, as the pages say it.")
+
+
+class KPIConfidenceOut(Out):
+    level: Literal["high", "medium", "low", "none"] = Field(
+        description="How sure the status is (docs/scoring.md, Confidence)."
+    )
+    forecast_low: float | None = Field(description="The forecast's 80% interval at the target date: low end.")
+    forecast_high: float | None = Field(description="... and high end (null without a trend).")
+    words: str = Field(description="The same in words, with the readings' number and age.")
+
+
 class ScoreOut(Out):
     alignment: float
     fit: float
@@ -169,6 +194,7 @@ class ScoreOut(Out):
     status: StatusOut | None = Field(
         description="Approved, in delivery or live: the current RAG per dimension; null at other stages."
     )
+    confidence: ConfidenceOut
 
 
 class ContributionBrief(Out):

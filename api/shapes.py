@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alignment.engine import status
+from django.utils import timezone
+
+from alignment.engine import confidence, status
 from core.formatting import person
 from portfolio.benefit_selectors import plan_owner
 from portfolio.benefits import CENT, KPI_PLACES, rounded
@@ -35,7 +37,35 @@ def related(record: Any, name: str) -> Any:
         return None
 
 
-def score_out(score: Any) -> dict[str, Any] | None:
+def confidence_out(level: str, unsure: Any, stage: str) -> dict[str, Any]:
+    """How sure a score is (alignment.engine.confidence): its level (null for an idea or a proposal, judged on
+    fit alone), the components its stage is judged on that are missing or stale, and the same in words."""
+    gaps = unsure if isinstance(unsure, dict) else {}
+    return {
+        "level": level or None,
+        "gaps": gaps,
+        "words": confidence.score_words(level, stage, gaps),
+    }
+
+
+def kpi_confidence_out(score: Any, unit: str, fresh_days: int) -> dict[str, Any]:
+    """How sure a KPI's status is: its level, the forecast's 80% interval, and the same in words."""
+    if score is None:
+        return {
+            "level": "none",
+            "forecast_low": None,
+            "forecast_high": None,
+            "words": "No data: no reading yet.",
+        }
+    return {
+        "level": score.confidence,
+        "forecast_low": score.forecast_low,
+        "forecast_high": score.forecast_high,
+        "words": score.confidence_words(unit=unit, today=timezone.localdate(), fresh_days=fresh_days),
+    }
+
+
+def score_out(score: Any, stage: str) -> dict[str, Any] | None:
     if score is None:
         return None
     return {
@@ -49,6 +79,7 @@ def score_out(score: Any) -> dict[str, Any] | None:
         "stale": score.stale,
         "computed_at": score.computed_at,
         "status": status_out(score.status, score.status_review),
+        "confidence": confidence_out(score.confidence, score.unsure, stage),
     }
 
 
@@ -78,7 +109,8 @@ def objective_out(o: Any) -> dict[str, Any]:
     }
 
 
-def kpi_out(k: Any) -> dict[str, Any]:
+def kpi_out(k: Any, *, fresh_days: int) -> dict[str, Any]:
+    """A KPI with its status; `fresh_days`: the scoring policy's freshness limit (read once per request)."""
     score = related(k, "score")
     return {
         "id": k.pk,
@@ -95,6 +127,9 @@ def kpi_out(k: Any) -> dict[str, Any]:
         "latest_value": score.latest_value if score is not None else None,
         "latest_date": score.latest_date if score is not None else None,
         "progress": score.progress if score is not None else None,
+        "readings_used": score.readings_used if score is not None else 0,
+        "forecast_value": score.forecast_value if score is not None else None,
+        "confidence": kpi_confidence_out(score, k.unit, fresh_days),
         "version": k.version,
     }
 
@@ -135,6 +170,8 @@ SCORE_PARTS = (
     "computed_at",
     "status",
     "status_review",
+    "confidence",
+    "unsure",
 )
 CASE_FIGURES = (
     "policy_version",
@@ -212,6 +249,7 @@ def initiative_from_values(
         score = {part: row[f"score__{part}"] for part in SCORE_PARTS}
         score["missing"] = sorted(score["missing"] or {})
         score["status"] = status_out(score.pop("status"), score.pop("status_review"))
+        score["confidence"] = confidence_out(score.pop("confidence"), score.pop("unsure"), row["stage"])
         out["score"] = score
     out["business_case"] = (
         {figure: row[f"business_case__{figure}"] for figure in CASE_FIGURES}
@@ -292,7 +330,7 @@ def risk_out(r: Any) -> dict[str, Any]:
 
 
 def score_row(s: Any) -> dict[str, Any]:
-    return {**(score_out(s) or {}), "initiative": initiative_ref(s.initiative)}
+    return {**(score_out(s, s.initiative.stage) or {}), "initiative": initiative_ref(s.initiative)}
 
 
 def signal_out(s: Any) -> dict[str, Any]:

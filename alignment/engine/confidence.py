@@ -146,8 +146,10 @@ def applicable(stage: str) -> list[str]:
 def score_words(confidence: str, stage: str, unsure: Mapping[str, str]) -> str:
     """An initiative score's confidence in words."""
     judged = applicable(stage)
-    if not confidence or not judged:
+    if not judged:
         return "Fit alone: execution is not judged before approval."
+    if not confidence:
+        return "Not known until the next recompute."
     if confidence == HIGH:
         return f"{LABELS[HIGH]}: all {_count(len(judged))} measured on current data."
     parts = []

@@ -3,6 +3,8 @@ through the portfolio's services (which check who may) after the pages' own form
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.contrib.auth import get_user_model
@@ -12,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Status
 
 from alignment.selectors import explain
+from alignment.services import current_policy
 from alignment.services.scores import explain_initiative
 from api import schemas as s
 from api import shapes
@@ -98,6 +101,11 @@ def _kpis() -> QuerySet[KPI]:
     return KPI.objects.select_related("objective", "score")
 
 
+def _kpi_shape() -> Callable[[Any], dict[str, Any]]:
+    """kpi_out with the scoring policy's freshness limit, read once for the request."""
+    return functools.partial(shapes.kpi_out, fresh_days=current_policy().kpi.fresh_days)
+
+
 @router.get("/kpis", response={200: s.KPIPage, **READ}, summary="List KPIs")
 def kpi_list(
     request: HttpRequest, objective: QueryId = None, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
@@ -105,12 +113,12 @@ def kpi_list(
     rows = _kpis()
     if objective:
         rows = rows.filter(objective_id=objective)
-    return page_of(rows, shapes.kpi_out, s.KPIPage, cursor=cursor, limit=limit)
+    return page_of(rows, _kpi_shape(), s.KPIPage, cursor=cursor, limit=limit)
 
 
 @router.get("/kpis/{id}", response={200: s.KPIOut, **READ}, summary="Read a KPI and its status")
 def kpi_detail(request: HttpRequest, id: Id, response: HttpResponse) -> Any:
-    return record(_kpis(), id, shapes.kpi_out, response)
+    return record(_kpis(), id, _kpi_shape(), response)
 
 
 @router.get("/kpis/{id}/readings", response={200: s.ReadingPage, **READ}, summary="List a KPI's readings")
@@ -273,11 +281,11 @@ def initiative_score(request: HttpRequest, id: Id) -> Any:
     if result is not None:
         explained = explain(result)
         live = explained.live
-        now = {**shapes.score_out(live), "stale": False, "computed_at": None}  # type: ignore[dict-item]
+        now = {**shapes.score_out(live, initiative.stage), "stale": False, "computed_at": None}  # type: ignore[dict-item]
         explanation = result.explanation
     return {
         "initiative": shapes.initiative_ref(initiative),
-        "stored": shapes.score_out(shapes.related(initiative, "score")),
+        "stored": shapes.score_out(shapes.related(initiative, "score"), initiative.stage),
         "now": now,
         "explanation": explanation,
     }

@@ -74,6 +74,8 @@ def test_an_initiative_lists_with_its_score_tier_and_objectives(executive):
         missing={"outcome": "no KPI"},
         status="garg",
         status_review=datetime.date(2026, 11, 1),
+        confidence="medium",
+        unsure={"outcome": "missing"},
     )
     row = api_as(executive, "read").get("initiatives").data["items"][0]
     assert row["score"] == {
@@ -93,6 +95,12 @@ def test_an_initiative_lists_with_its_score_tier_and_objectives(executive):
             "scope": "red",
             "benefits": "green",
             "review_held_on": "2026-11-01",
+        },
+        # how sure the score is: in delivery, judged on 3 components, the outcome missing
+        "confidence": {
+            "level": "medium",
+            "gaps": {"outcome": "missing"},
+            "words": "Medium confidence: 1 of 3 components missing or stale: outcome missing.",
         },
     }
     assert row["contributions"] == [
