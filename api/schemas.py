@@ -595,6 +595,13 @@ class BenefitQuarterOut(Out):
     note: str = Field(description="Why a derived actual is what it is, or that the quarter is to come.")
 
 
+class ForecastConfidenceOut(Out):
+    level: Literal["high", "medium", "low", "none"] = Field(
+        description="How sure the forecast is: the share of the plan behind it and measured (docs/benefits.md)."
+    )
+    words: str
+
+
 class BenefitRealisationOut(Out):
     """A plan's realisation as of a day (docs/benefits.md): the quarters ended by then are "to date"."""
 
@@ -617,6 +624,7 @@ class BenefitRealisationOut(Out):
     quarters_lacking_actual: list[str] = Field(
         description='Quarters to date that expected a benefit and have no actual ("2026 Q3").'
     )
+    forecast_confidence: ForecastConfidenceOut
 
 
 class BenefitPlanOut(Out):

@@ -509,5 +509,6 @@ def benefit_plan_out(result: Any) -> dict[str, Any]:
             "forecast": r.forecast,
             "forecast_variance": r.forecast_variance,
             "quarters_lacking_actual": [quarter.label for quarter in r.missing_actuals],
+            "forecast_confidence": dict(zip(("level", "words"), r.forecast_confidence(), strict=True)),
         },
     }

@@ -58,6 +58,7 @@ def plan_figures(result: PlanResult) -> dict[str, str]:
         "forecast": fmt(r.forecast),
         "forecast_variance": fmt(r.forecast_variance),
         "rate": "—" if r.rate is None else f"{r.rate * 100:,.1f} %",
+        "forecast_confidence": r.forecast_confidence()[1],
     }
 
 

@@ -231,12 +231,45 @@ class Realisation:
     forecast_variance: Decimal
     quarters_to_date: int
     missing_actuals: tuple[Quarter, ...]  # quarters to date with a benefit expected and no actual
+    measured: int = 0  # quarters to date with an actual
+
+    def forecast_confidence(self) -> tuple[str, str]:
+        """How sure the forecast is, as (level, words): it extends the realisation rate of the quarters to date
+        over the rest of the plan, so it is as sure as the share of the plan already behind it and measured.
+
+        None: nothing planned. High: every quarter has ended, or at least half the planned value is to date
+        and every quarter to date has an actual. Low: no quarter measured yet (the forecast is the plan
+        itself), or less than a quarter of the planned value to date. Medium otherwise."""
+        if self.total_expected <= 0:
+            return "none", "No data: nothing is planned."
+        behind = self.expected_to_date / self.total_expected
+        lacking = len(self.missing_actuals)
+        said = [
+            f"{self.measured} quarter{'s' if self.measured != 1 else ''} measured",
+            f"{behind * 100:.0f}% of the planned value to date",
+        ]
+        if lacking:
+            said.append(f"{lacking} quarter{'s' if lacking != 1 else ''} to date lacking an actual")
+        if self.remaining_expected <= 0 and not lacking:
+            return "high", "High confidence: every quarter of the plan has ended and been measured."
+        if self.measured == 0:
+            return "low", "Low confidence: no quarter measured yet, so the forecast is the plan itself."
+        if behind < Decimal("0.25"):
+            level = "low"
+        elif behind >= Decimal("0.5") and not lacking:
+            level = "high"
+        else:
+            level = "medium"
+        return level, f"{FORECAST_LABELS[level]}: {'; '.join(said)}."
+
+
+FORECAST_LABELS = {"high": "High confidence", "medium": "Medium confidence", "low": "Low confidence"}
 
 
 def realisation(periods: Iterable[Period], as_of: datetime.date, places: Decimal = CENT) -> Realisation:
     """Realised and expected to date, variance, and the forecast of total realisation (the module's rules)."""
     expected_to_date = realised = remaining = ZERO
-    due = 0
+    due = measured = 0
     missing: list[Quarter] = []
     for period in sorted(periods):
         expected = period.expected or ZERO
@@ -246,6 +279,7 @@ def realisation(periods: Iterable[Period], as_of: datetime.date, places: Decimal
             realised += period.actual or ZERO
             if period.actual is None and expected:
                 missing.append(period.quarter)
+            measured += period.actual is not None
         else:
             remaining += expected
     rate = realised / expected_to_date if expected_to_date else None
@@ -264,6 +298,7 @@ def realisation(periods: Iterable[Period], as_of: datetime.date, places: Decimal
         forecast_variance=rounded(forecast - expected_to_date - remaining, places),
         quarters_to_date=due,
         missing_actuals=tuple(missing),
+        measured=measured,
     )
 
 

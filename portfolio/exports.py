@@ -230,6 +230,8 @@ BENEFIT_SUMMARY_HEADER = (
     "forecast",
     "forecast_variance",
     "quarters_lacking_actual",
+    "forecast_confidence",
+    "forecast_confidence_words",
 )
 
 
@@ -288,6 +290,7 @@ def benefit_summary_rows(results: Iterable[PlanResult]) -> Iterator[list[Any]]:
             r.forecast,
             r.forecast_variance,
             "; ".join(quarter.label for quarter in r.missing_actuals),
+            *r.forecast_confidence(),
         ]
 
 

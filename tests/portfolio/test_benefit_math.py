@@ -116,6 +116,26 @@ def test_worked_example_realisation():
     assert figures.forecast_variance == Decimal("-77160.74")
     assert figures.quarters_to_date == 4
     assert figures.missing_actuals == (Quarter(2026, 3),)
+    # and the forecast rests on 3 quarters measured, 47% of the plan's value, with 2026 Q3 lacking: medium
+    assert figures.measured == 3
+    assert figures.forecast_confidence() == (
+        "medium",
+        "Medium confidence: 3 quarters measured; 47% of the planned value to date; 1 quarter to date lacking an "
+        "actual.",
+    )
+    # a year later, every quarter ended: high once 2026 Q3 has its actual, medium while it lacks one
+    later = realisation(periods, D(2028, 1, 10))
+    assert later.forecast_confidence()[0] == "medium"
+    filled = [Period(p.quarter, p.expected, p.actual if p.actual is not None else Decimal("0")) for p in periods]
+    assert realisation(filled, D(2028, 1, 10)).forecast_confidence() == (
+        "high",
+        "High confidence: every quarter of the plan has ended and been measured.",
+    )
+    # early on, a single quarter measured of a long plan: low
+    assert realisation(periods, D(2026, 4, 10)).forecast_confidence() == (
+        "low",
+        "Low confidence: 1 quarter measured; 8% of the planned value to date.",
+    )
 
 
 def test_worked_example_cumulative():
@@ -212,6 +232,10 @@ def test_nothing_expected_to_date_forecasts_the_plan():
         None,
     )
     assert (figures.forecast, figures.forecast_variance) == (Decimal("150.50"), Decimal("0.00"))
+    assert figures.forecast_confidence() == (
+        "low",
+        "Low confidence: no quarter measured yet, so the forecast is the plan itself.",
+    )
 
 
 def test_kpi_valued_plans_round_to_four_decimals():
