@@ -109,9 +109,14 @@ def kpi_words(
         said.append(f"more than {fresh_days} days old, so the status may be out of date")
     if interval is not None:
         unit_text = f" {unit}" if unit else ""
+        low, high = _pair(interval.low, interval.high)
         said.append(
-            f"80% forecast interval {_number(interval.low)} to {_number(interval.high)}{unit_text} at the target "
-            "date" + (", which spans more than one status" if confidence == MEDIUM else "")
+            (
+                f"80% forecast interval {low} to {high}{unit_text} at the target date"
+                if low != high
+                else f"the readings lie on their trend: forecast {low}{unit_text} with no spread"
+            )
+            + (", which spans more than one status" if confidence == MEDIUM else "")
         )
     elif not achieved:
         said.append("too few for a trend")
@@ -186,5 +191,14 @@ def _age(days: int) -> str:
     return f"{days} day{'s' if days != 1 else ''} ago"
 
 
-def _number(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
+def _pair(low: float, high: float) -> tuple[str, str]:
+    """The interval's ends shown with as many decimals (2 to 4) as it takes to tell them apart."""
+    for places in (2, 3, 4):
+        shown = _number(low, places), _number(high, places)
+        if shown[0] != shown[1]:
+            return shown
+    return shown
+
+
+def _number(value: float, places: int = 2) -> str:
+    return f"{value:,.{places}f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"

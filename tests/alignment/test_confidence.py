@@ -217,3 +217,26 @@ def test_the_pages_show_the_confidence_beside_the_numbers(client, executive, tim
         '<div class="tile-confidence small text-body-secondary" data-confidence>High confidence: 0% of the budget '
         "has low-confidence scores.</div>"
     ) in dashboard
+
+
+@pytest.mark.parametrize(
+    ("interval", "said"),
+    [
+        (c.Interval(9.198111, 9.202228), "80% forecast interval 9.198 to 9.202 % at the target date."),
+        (c.Interval(4.0, 4.0), "the readings lie on their trend: forecast 4 % with no spread."),
+        (c.Interval(1200.4, 1530.6), "80% forecast interval 1,200 to 1,531 % at the target date."),
+    ],
+)
+def test_an_interval_is_shown_with_the_decimals_that_tell_its_ends_apart(interval, said):
+    words = c.kpi_words(
+        confidence="high",
+        achieved=False,
+        readings=6,
+        latest=TODAY,
+        today=TODAY,
+        fresh_days=90,
+        interval=interval,
+        unit="%",
+    )
+
+    assert words == f"High confidence: 6 readings used, the latest today; {said}"
