@@ -65,6 +65,10 @@ def test_a_derived_plan_answers_the_worked_examples_quarters_and_figures(executi
             "forecast": "75184.93",
             "forecast_variance": "-77160.74",
             "quarters_lacking_actual": ["2026 Q3"],
+            "forecast_confidence": {
+                "level": "medium",
+                "words": "Medium confidence: 3 quarters measured; 47% of the planned value to date; 1 quarter to date lacking an actual.",
+            },
         },
     }
     assert [

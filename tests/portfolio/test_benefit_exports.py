@@ -92,14 +92,17 @@ def test_the_realisation_export_has_the_worked_examples_figures(client, executiv
         "forecast",
         "forecast_variance",
         "quarters_lacking_actual",
+        "forecast_confidence",
+        "forecast_confidence_words",
     ]
     assert rows[1:] == [
         [*CRM_REVENUE, "2027-01-10", "20000.00", "12000.00", "-8000.00", "-40.0000", "60.0000", "30000.00",
-         "18000.00", "-12000.00", ""],
+         "18000.00", "-12000.00", "", "high",
+         "High confidence: 2 quarters measured; 67% of the planned value to date."],
         [*CRM_KPI, "2027-01-10", "3.0000", "2.0000", "-1.0000", "-33.3333", "66.6667", "3.0000", "2.0000",
-         "-1.0000", ""],
+         "-1.0000", "", "high", "High confidence: every quarter of the plan has ended and been measured."],
         _ecom("2027-01-10", "72345.67", "35703.70", "-36641.97", "-50.6485", "49.3515", "152345.67",
-              "75184.93", "-77160.74", "2026 Q3"),
+              "75184.93", "-77160.74", "2026 Q3", "medium", "Medium confidence: 3 quarters measured; 47% of the planned value to date; 1 quarter to date lacking an actual."),
     ]  # fmt: skip
 
 
@@ -117,7 +120,8 @@ def test_the_workbooks_hold_numbers_as_numbers(client, executive, example):
         2026, 1, 12345.67, 3703.7, "derived",
     ]  # fmt: skip
     assert summary[3][8:] == [
-        datetime.datetime(2027, 1, 10), 72345.67, 35703.7, -36641.97, -50.6485, 49.3515, 152345.67, 75184.93, -77160.74, "2026 Q3"
+        datetime.datetime(2027, 1, 10), 72345.67, 35703.7, -36641.97, -50.6485, 49.3515, 152345.67, 75184.93, -77160.74, "2026 Q3",
+        "medium", "Medium confidence: 3 quarters measured; 47% of the planned value to date; 1 quarter to date lacking an actual."
     ]  # fmt: skip
 
 

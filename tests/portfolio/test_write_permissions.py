@@ -58,6 +58,8 @@ def test_the_matrix_covers_every_write_url_of_the_portfolio_and_steering():
         "decision-log-export",
         "portfolio-decision-export",
         "action-export",
+        "benefit-plan-export",
+        "benefit-summary-export",
     }
     imports = {name for name in names if name and name.startswith("import-")}
     writes = names - read_pages - exports - imports

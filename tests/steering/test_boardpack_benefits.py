@@ -70,6 +70,7 @@ def test_the_pack_holds_the_live_initiatives_plans_and_the_portfolio_summary(pac
         "forecast": "€75,184.93",
         "forecast_variance": "−€77,160.74",
         "rate": "49.4 %",
+        "forecast_confidence": "Medium confidence: 3 quarters measured; 47% of the planned value to date; 1 quarter to date lacking an actual.",
     }
     assert [q.label for q in ecom["result"].realisation.missing_actuals] == ["2026 Q3"]
     # and the portfolio's money plans, WMS-3's in delivery included: 47,703.70 + 0 of 92,345.67 + 500
@@ -93,11 +94,18 @@ def test_the_html_pack_shows_the_benefits_with_typed_text_escaped(pack, client, 
     assert "WMS-3" not in text
     assert (
         "Fewer support calls (Cost saving; KPI Support calls per 1,000 orders) Erin Exec €35,703.70 "
-        "€72,345.67 −€36,641.97 (−50.6 %) €75,184.93 of €152,345.67 2026 Q3" in text
+        "€72,345.67 −€36,641.97 (−50.6 %) €75,184.93 of €152,345.67 Medium confidence: 3 quarters measured; "
+        "47% of the planned value to date; 1 quarter to date lacking an actual. 2026 Q3" in text
     )
     # CRM-2's revenue plan: 12,000 of 20,000, no quarter lacking; its non-financial plan in the KPI's unit
-    assert "€12,000.00 €20,000.00 −€8,000.00 (−40.0 %) €18,000.00 of €30,000.00 —" in text
-    assert "2 % 3 % −1 % (−33.3 %) 2 % of 3 % —" in text
+    assert (
+        "€12,000.00 €20,000.00 −€8,000.00 (−40.0 %) €18,000.00 of €30,000.00 High confidence: 2 quarters "
+        "measured; 67% of the planned value to date. —" in text
+    )
+    assert (
+        "2 % 3 % −1 % (−33.3 %) 2 % of 3 % High confidence: every quarter of the plan has ended and been measured. —"
+        in text
+    )
     assert SCRIPT not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section
     assert FORMULA.replace("'", "&#x27;") in section
