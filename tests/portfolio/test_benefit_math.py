@@ -126,7 +126,9 @@ def test_worked_example_realisation():
     # a year later, every quarter ended: high once 2026 Q3 has its actual, medium while it lacks one
     later = realisation(periods, D(2028, 1, 10))
     assert later.forecast_confidence()[0] == "medium"
-    filled = [Period(p.quarter, p.expected, p.actual if p.actual is not None else Decimal("0")) for p in periods]
+    filled = [
+        Period(p.quarter, p.expected, p.actual if p.actual is not None else Decimal("0")) for p in periods
+    ]
     assert realisation(filled, D(2028, 1, 10)).forecast_confidence() == (
         "high",
         "High confidence: every quarter of the plan has ended and been measured.",
