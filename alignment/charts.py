@@ -484,6 +484,17 @@ def _linear(d0: datetime.date, v0: float, d1: datetime.date, v1: float, on: date
     return v0 if span == 0 else v0 + (v1 - v0) * (on - d0).days / span
 
 
+def _confidence(k: Any) -> str:
+    """How sure a KPI's status is (docs/scoring.md, Confidence): high, medium or low; "" without readings."""
+    return "" if k.confidence in ("", "none") else str(k.confidence)
+
+
+def _status_and_confidence(k: Any) -> str:
+    """A KPI panel's status with how sure it is: "At risk · medium confidence"."""
+    status = KPI_STATUS_LABELS.get(k.status, k.status)
+    return f"{status} · {_confidence(k)} confidence" if _confidence(k) else status
+
+
 def kpi_small_multiples(
     data: dict[str, Any],
     link: Callable[[int], str],
@@ -594,7 +605,7 @@ def kpi_small_multiples(
                 "customdata": [url],
             }
         )
-        status = KPI_STATUS_LABELS.get(k.status, k.status)
+        status = _status_and_confidence(k)
         annotations.append(
             {
                 "text": f"<b>{plain(k.objective)} · {plain(k.name[:38])}</b><br>{plain(status)}",
@@ -635,15 +646,16 @@ def kpi_small_multiples(
     rows_out: list[list[Any]] = []
     for k in kpis:
         status = KPI_STATUS_LABELS.get(k.status, k.status)
+        sure = _confidence(k)
         points = [("Expected progress", d, v) for d, v in [k.baseline, *k.interim, k.target]]
         points += [("Reading", d, v) for d, v in k.readings]
         if k.forecast and k.readings:
             points.append(("Forecast (trend)", k.forecast[0], round(k.forecast[1], 4)))
         points.append(("Target", k.target[0], k.target[1]))
         rows_out += [
-            [k.name, k.objective, k.unit, status, series, d.isoformat(), v] for series, d, v in points
+            [k.name, k.objective, k.unit, status, sure, series, d.isoformat(), v] for series, d, v in points
         ]
-    table = Table(["KPI", "Objective", "Unit", "Status", "Series", "Date", "Value"], rows_out)
+    table = Table(["KPI", "Objective", "Unit", "Status", "Confidence", "Series", "Date", "Value"], rows_out)
     return Chart(
         "kpis",
         "KPI trends",

@@ -932,6 +932,7 @@ class KPISeries:
     interim: list[tuple[datetime.date, float]]
     readings: list[tuple[datetime.date, float]]
     forecast: tuple[datetime.date, float] | None
+    confidence: str = ""  # how sure the status is (engine.confidence): high, medium, low, none
 
 
 KPI_FIELDS = (
@@ -945,6 +946,7 @@ KPI_FIELDS = (
     "target_value",
     "score__status",
     "score__forecast_value",
+    "score__confidence",
 )
 
 
@@ -968,7 +970,7 @@ def load_kpi_series(
     ):
         interim[kpi_id].append((d, float(v)))
     series = {}
-    for pk, name, unit, objective_id, bd, bv, td, tv, status, forecast in kpis:
+    for pk, name, unit, objective_id, bd, bv, td, tv, status, forecast, sure in kpis:
         series[pk] = KPISeries(
             id=pk,
             name=name,
@@ -980,6 +982,7 @@ def load_kpi_series(
             interim=interim.get(pk, []),
             readings=readings.get(pk, []),
             forecast=(td, forecast) if forecast is not None else None,
+            confidence=sure or confidence.NONE,
         )
     return series
 

@@ -144,6 +144,7 @@ def kpi_series() -> list[KPISeries]:
             interim=[(D(2026, 7, 1), 3.0)],
             readings=[(D(2026, 3, 1), 2.4), (D(2026, 6, 1), 2.9), (D(2026, 9, 1), 3.3)],
             forecast=(D(2027, 1, 1), 3.81234567),
+            confidence="medium",
         ),
         KPISeries(
             id=8,
@@ -156,6 +157,7 @@ def kpi_series() -> list[KPISeries]:
             interim=[],
             readings=[],
             forecast=None,
+            confidence="none",
         ),
     ]
 
@@ -265,7 +267,10 @@ def test_kpi_panels_label_each_y_axis_with_the_kpis_unit():
     assert chart.figure["layout"]["yaxis2"]["title"]["text"] == "€/order"
     # and each panel is titled with its objective, name and status
     texts = [a["text"] for a in chart.figure["layout"]["annotations"]]
-    assert texts == ["<b>O1 · Online conversion</b><br>On track", "<b>O2 · Cost to serve</b><br>No data"]
+    assert texts == [
+        "<b>O1 · Online conversion</b><br>On track · medium confidence",
+        "<b>O2 · Cost to serve</b><br>No data",
+    ]
 
 
 def test_heatmaps_say_what_their_colour_means():
@@ -326,7 +331,7 @@ def test_bubble_table_holds_the_points_of_each_tier():
 def test_kpi_table_rows_are_the_points_of_each_trace():
     chart = BUILDERS["kpis"](False)
     table_points: dict[tuple[str, str], list[tuple[str, float]]] = {}
-    for name, _objective, _unit, _status, series, day, value in chart.table.rows:
+    for name, _objective, _unit, _status, _confidence, series, day, value in chart.table.rows:
         table_points.setdefault((name, series), []).append((day, value))
     series_name = {
         "Expected progress": "Expected progress",
@@ -352,6 +357,11 @@ def test_kpi_table_rows_are_the_points_of_each_trace():
     assert table_points[("Online conversion", "Forecast (trend)")] == [("2027-01-01", 3.8123)]
     assert ("Cost to serve", "Reading") not in table_points
     assert {r[3] for r in chart.table.rows if r[0] == "Cost to serve"} == {"No data"}
+    # and each row says how sure its KPI's status is (no readings: nothing to say)
+    assert {(r[0], r[4]) for r in chart.table.rows} == {
+        ("Online conversion", "medium"),
+        ("Cost to serve", ""),
+    }
 
 
 def test_history_table_holds_the_plotted_points_and_skips_days_without_an_index():

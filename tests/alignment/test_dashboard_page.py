@@ -125,7 +125,7 @@ def test_objective_and_kpi_csv_equal_their_charts_tables(small, exec_client):
     kpi_table = selectors.kpi_scorecard(kpi)["kpi_chart"]["table"]
     rows = read_csv(exec_client.get(reverse("alignment:kpi-chart-csv", args=[kpi.pk])))
     assert rows == as_csv(kpi_table)
-    assert [r[4] for r in rows[1:]].count("Reading") == 3
+    assert [r[5] for r in rows[1:]].count("Reading") == 3
 
 
 # ------------------------------------------------------------------------------------------ redraw

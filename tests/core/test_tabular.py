@@ -123,11 +123,11 @@ def hostile_kpi(db, time_machine) -> dict[str, Any]:
 
 
 KPI_ROWS = [
-    ["KPI", "Objective", "Unit", "Status", "Series", "Date", "Value"],
-    ["'" + HYPERLINK, "'=1+1", "'-1+2", "Off track", "Expected progress", "2026-01-01", "10.0"],
-    ["'" + HYPERLINK, "'=1+1", "'-1+2", "Off track", "Expected progress", "2027-01-01", "20.0"],
-    ["'" + HYPERLINK, "'=1+1", "'-1+2", "Off track", "Reading", "2026-06-01", "-4.0"],
-    ["'" + HYPERLINK, "'=1+1", "'-1+2", "Off track", "Target", "2027-01-01", "20.0"],
+    ["KPI", "Objective", "Unit", "Status", "Confidence", "Series", "Date", "Value"],
+    ["'" + HYPERLINK, "'=1+1", "'-1+2", "Off track", "low", "Expected progress", "2026-01-01", "10.0"],
+    ["'" + HYPERLINK, "'=1+1", "'-1+2", "Off track", "low", "Expected progress", "2027-01-01", "20.0"],
+    ["'" + HYPERLINK, "'=1+1", "'-1+2", "Off track", "low", "Reading", "2026-06-01", "-4.0"],
+    ["'" + HYPERLINK, "'=1+1", "'-1+2", "Off track", "low", "Target", "2027-01-01", "20.0"],
 ]
 
 

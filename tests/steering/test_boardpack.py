@@ -344,7 +344,9 @@ def test_pdf_printed_by_a_steering_member_holds_the_meeting_its_items_decisions_
     # and each item to review starts a page, the items for noting share one at the end
     for number, item in enumerate(agenda(meeting), start=1):
         assert f"{number}. {item.initiative.code} · {item.initiative.title}" in text
-    assert "For noting (19)" in pages[-2]  # the list runs over the last two pages
+    # then the benefits realised start a page (two here), and the list for noting the last one
+    assert pages[16].startswith("Benefits realised")
+    assert pages[-1].startswith("For noting (19)")
     first, second = (item.initiative for item in decided["items"])
     assert f"Decision: Proceed with conditions ({meeting.held_on.isoformat()})" in text
     assert f"Decision: Realign ({meeting.held_on.isoformat()})" in text
@@ -355,13 +357,14 @@ def test_pdf_printed_by_a_steering_member_holds_the_meeting_its_items_decisions_
     assert text.count("Scores over time (0-100)") == 8
     assert f"KPIs {first.code} should move (readings up to 2026-09-30)" in text
     # and the pack is the summary, the decisions, each item to review from a page of its own (two pages with
-    # its charts, one for FIN-01 and HR-01 that name no KPI) and the list for noting: 18 pages, numbered
+    # its charts, one for FIN-01 and HR-01 that name no KPI), the benefits and the list for noting: 19 pages,
+    # numbered
     starts = [
         next(n for n, page in enumerate(pages) if page.startswith(f"{number}. {item.initiative.code} · "))
         for number, item in enumerate(agenda(meeting), start=1)
     ]
     assert starts == [2, 4, 6, 8, 10, 11, 13, 14]
-    assert len(reader.pages) == 18
+    assert len(reader.pages) == 19
     assert re.search(rf"Page 1 of {len(reader.pages)}\b", text)
 
 
