@@ -31,6 +31,7 @@ INTERVAL_LEVEL = 0.80  # the forecast interval: 80% of outcomes fall inside it i
 INDEX_MEDIUM = 0.10  # share of the funded budget with low-confidence scores from which the index is medium
 INDEX_LOW = 0.30  # ... and low
 MISSING, STALE = "missing", "stale"
+SPREAD_EPSILON = 1e-9  # an interval narrower than this has no spread: the readings lie on their trend
 
 
 @functools.lru_cache(maxsize=64)
@@ -45,8 +46,15 @@ class Interval:
     high: float
 
 
-def forecast_interval(readings: Sequence[tuple[datetime.date, float]], on: datetime.date) -> Interval | None:
-    """The 80% prediction interval of the least-squares line through `readings` at day `on`:
+def forecast_interval(
+    readings: Sequence[tuple[datetime.date, float]],
+    on: datetime.date,
+    *,
+    slope_per_day: float,
+    intercept: float,
+) -> Interval | None:
+    """The 80% prediction interval at day `on` of the least-squares line through `readings` (its slope and its
+    value at the first reading's day, as formulas.least_squares_trend fits them):
     ŷ ± t(0.90, n − 2) × s × √(1 + 1/n + (x₀ − x̄)² / Sxx), with s² the residuals' sum of squares over n − 2.
     None with fewer than 3 readings or a single date (no interval can be estimated)."""
     n = len(readings)
@@ -54,18 +62,18 @@ def forecast_interval(readings: Sequence[tuple[datetime.date, float]], on: datet
         return None
     origin = readings[0][0]
     xs = [(d - origin).days for d, _ in readings]
-    ys = [v for _, v in readings]
-    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    mean_x = sum(xs) / n
     sxx = sum((x - mean_x) ** 2 for x in xs)
     if sxx == 0:
         return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sxx
-    intercept = mean_y - slope * mean_x
-    residuals = sum((y - (intercept + slope * x)) ** 2 for x, y in zip(xs, ys, strict=True))
-    s = math.sqrt(residuals / (n - 2))
+    residuals = sum(
+        (v - (intercept + slope_per_day * x)) ** 2 for x, (_, v) in zip(xs, readings, strict=True)
+    )
     x0 = (on - origin).days
-    half = _t_quantile(n - 2) * s * math.sqrt(1 + 1 / n + (x0 - mean_x) ** 2 / sxx)
-    centre = intercept + slope * x0
+    half = (
+        _t_quantile(n - 2) * math.sqrt(residuals / (n - 2)) * math.sqrt(1 + 1 / n + (x0 - mean_x) ** 2 / sxx)
+    )
+    centre = intercept + slope_per_day * x0
     return Interval(centre - half, centre + half)
 
 
@@ -113,7 +121,7 @@ def kpi_words(
         said.append(
             (
                 f"80% forecast interval {low} to {high}{unit_text} at the target date"
-                if low != high
+                if interval.high - interval.low > SPREAD_EPSILON
                 else f"the readings lie on their trend: forecast {low}{unit_text} with no spread"
             )
             + (", which spans more than one status" if confidence == MEDIUM else "")
@@ -192,13 +200,16 @@ def _age(days: int) -> str:
 
 
 def _pair(low: float, high: float) -> tuple[str, str]:
-    """The interval's ends shown with as many decimals (2 to 4) as it takes to tell them apart."""
-    for places in (2, 3, 4):
+    """The interval's ends shown with as many decimals as it takes to tell them apart: from none (values of
+    1,000 and more) or 2 (smaller ones), up to 4."""
+    first = 0 if max(abs(low), abs(high)) >= 1000 else 2
+    for places in range(first, 5):
         shown = _number(low, places), _number(high, places)
         if shown[0] != shown[1]:
-            return shown
+            break
     return shown
 
 
-def _number(value: float, places: int = 2) -> str:
-    return f"{value:,.{places}f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
+def _number(value: float, places: int) -> str:
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if places else text

@@ -212,7 +212,13 @@ def assess_kpi(
     forecast_value = trend.at(kpi.target_date) if trend else None
     forecast_progress = progress(kpi, forecast_value) if forecast_value is not None else None
     ratio: float | None = None
-    interval = confidence.forecast_interval(window, kpi.target_date) if trend else None
+    interval = (
+        confidence.forecast_interval(
+            window, kpi.target_date, slope_per_day=trend.slope_per_day, intercept=trend.intercept
+        )
+        if trend
+        else None
+    )
     if latest_progress >= 1.0:
         status = ACHIEVED
     elif forecast_progress is not None:

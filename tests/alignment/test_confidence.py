@@ -33,7 +33,11 @@ from tests.alignment.formula_support import (
 
 def test_the_forecast_interval_worked_example():
     # given: orders per week read at 21, 22, 24, 25 on days 0, 60, 120, 180; the target date is day 300
-    interval = c.forecast_interval(ORDERS_READINGS, ORDERS_KPI.target_date)
+    trend = f.least_squares_trend(ORDERS_READINGS)
+    assert trend is not None
+    interval = c.forecast_interval(
+        ORDERS_READINGS, ORDERS_KPI.target_date, slope_per_day=trend.slope_per_day, intercept=trend.intercept
+    )
 
     # then: ŷ = 20.9 + 0.023333 × 300 = 27.9; residuals 0.1, −0.3, 0.3, −0.1: s = √(0.2 / 2) = 0.316228;
     # t(0.90, 2) = 1.885618; √(1 + 1/4 + (300 − 90)² / 18000) = √3.7; half-width 1.146977
@@ -44,9 +48,11 @@ def test_the_forecast_interval_worked_example():
 
 
 def test_no_interval_without_three_readings_or_with_a_perfect_line():
-    assert c.forecast_interval(COST_READINGS, COST_KPI.target_date) is None
+    assert (
+        c.forecast_interval(COST_READINGS, COST_KPI.target_date, slope_per_day=-0.001, intercept=4.8) is None
+    )
     exact = [(D(2026, 1, 1), 1.0), (D(2026, 1, 11), 2.0), (D(2026, 1, 21), 3.0)]
-    line = c.forecast_interval(exact, D(2026, 1, 31))
+    line = c.forecast_interval(exact, D(2026, 1, 31), slope_per_day=0.1, intercept=1.0)
     # no scatter around the line: no width
     assert line == c.Interval(pytest.approx(4.0), pytest.approx(4.0))
 
@@ -225,6 +231,7 @@ def test_the_pages_show_the_confidence_beside_the_numbers(client, executive, tim
         (c.Interval(9.198111, 9.202228), "80% forecast interval 9.198 to 9.202 % at the target date."),
         (c.Interval(4.0, 4.0), "the readings lie on their trend: forecast 4 % with no spread."),
         (c.Interval(1200.4, 1530.6), "80% forecast interval 1,200 to 1,531 % at the target date."),
+        (c.Interval(1200.41, 1200.47), "80% forecast interval 1,200.4 to 1,200.5 % at the target date."),
     ],
 )
 def test_an_interval_is_shown_with_the_decimals_that_tell_its_ends_apart(interval, said):
