@@ -659,6 +659,7 @@ def _dashboard(
             "share",
             f"{reverse('portfolio:milestone-list')}?{filters_to_register(filters, stage='funded')}",
             "Milestones delivered by their baseline date, of those due.",
+            confidence=confidence.sample_words(totals.due, "milestone due", "milestones due"),
         ),
     ]
     data = DashboardData(filters=filters, today=today, tiles=tiles)

@@ -189,6 +189,19 @@ def index_words(confidence: str, low_share: float | None) -> str:
     return f"{LABELS[confidence]}: {round(low_share * 100)}% of the budget has low-confidence scores."
 
 
+SAMPLE_MEDIUM = 5  # a share counted over fewer items than this is of low confidence
+SAMPLE_HIGH = 20  # ... over at least this many, of high confidence
+
+
+def sample_words(count: int, one: str, many: str) -> str:
+    """How sure a share counted over `count` items is (the predictability over the milestones due): low under
+    5, medium under 20, high from 20; "" when nothing is counted (the share itself is then missing)."""
+    if count <= 0:
+        return ""
+    level = HIGH if count >= SAMPLE_HIGH else MEDIUM if count >= SAMPLE_MEDIUM else LOW
+    return f"{LABELS[level]}: over {count:,} {one if count == 1 else many}."
+
+
 def _count(n: int) -> str:
     return f"{n} component{'s' if n != 1 else ''}"
 

@@ -223,6 +223,11 @@ def test_the_pages_show_the_confidence_beside_the_numbers(client, executive, tim
         '<div class="tile-confidence small text-body-secondary" data-confidence>High confidence: 0% of the budget '
         "has low-confidence scores.</div>"
     ) in dashboard
+    # and the predictability rests on the 4 milestones due
+    assert (
+        '<div class="tile-confidence small text-body-secondary" data-confidence>Low confidence: over 4 milestones '
+        "due.</div>"
+    ) in dashboard
 
 
 @pytest.mark.parametrize(
@@ -247,3 +252,18 @@ def test_an_interval_is_shown_with_the_decimals_that_tell_its_ends_apart(interva
     )
 
     assert words == f"High confidence: 6 readings used, the latest today; {said}"
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (0, ""),
+        (1, "Low confidence: over 1 milestone due."),
+        (4, "Low confidence: over 4 milestones due."),
+        (5, "Medium confidence: over 5 milestones due."),
+        (19, "Medium confidence: over 19 milestones due."),
+        (1200, "High confidence: over 1,200 milestones due."),
+    ],
+)
+def test_a_share_is_as_sure_as_the_number_it_is_counted_over(count, words):
+    assert c.sample_words(count, "milestone due", "milestones due") == words
