@@ -7,6 +7,7 @@ when a committee records a review. docs/steering.md gives the rules with example
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -136,7 +137,8 @@ def benefits(
         if ratio < policy.benefits_behind_amber
         else GREEN
     )
-    said = f"Benefits realised {ratio:.0%} of those expected to date."
+    # rounded down, so a ratio just below a threshold never reads as the threshold (79.9% is "79%", amber)
+    said = f"Benefits realised {math.floor(ratio * 100)}% of those expected to date."
     if not statuses:
         return Suggestion(rag, said)
     return Suggestion(worst(kpis.rag, rag), f"{kpis.reason} {said}")

@@ -181,12 +181,15 @@ def test_the_benefits_status_of_a_live_initiative_reads_its_plans():
     assert status.benefits([], (Decimal("39000"), Decimal("60000")), policy) == status.Suggestion(
         "amber", "Benefits realised 65% of those expected to date."
     )
-    # the KPIs on track but the plans below half: red, both said
+    # the KPIs on track but the plans below half: red, both said (44.999% said 44%: rounded down)
     assert status.benefits(on_track, (Decimal("44999"), Decimal("100000")), policy) == status.Suggestion(
-        "red", "The named KPIs are on track or achieved. Benefits realised 45% of those expected to date."
+        "red", "The named KPIs are on track or achieved. Benefits realised 44% of those expected to date."
     )
-    # exactly 80%: green; a KPI at risk keeps it amber
+    # exactly 80%: green; just below, amber and said 79%; a KPI at risk keeps it amber
     assert status.benefits(on_track, (Decimal("80"), Decimal("100")), policy).rag == "green"
+    assert status.benefits([], (Decimal("79.99"), Decimal("100")), policy) == status.Suggestion(
+        "amber", "Benefits realised 79% of those expected to date."
+    )
     assert status.benefits([("Orders", f.AT_RISK)], (Decimal("90"), Decimal("100")), policy).rag == "amber"
     # nothing to judge the plans by yet: the KPIs alone
     assert status.benefits(on_track, None, policy) == status.Suggestion(
