@@ -39,6 +39,8 @@ class Group:
     realised_to_date: Decimal = ZERO
     total_expected: Decimal = ZERO
     forecast: Decimal = ZERO
+    measured: int = 0  # quarters to date with an actual, over the group's plans
+    lacking: int = 0  # quarters to date that expected a benefit and have no actual
 
     def add(self, r: benefits.Realisation) -> None:
         self.plans += 1
@@ -46,6 +48,19 @@ class Group:
         self.realised_to_date += r.realised_to_date
         self.total_expected += r.total_expected
         self.forecast += r.forecast
+        self.measured += r.measured
+        self.lacking += len(r.missing_actuals)
+
+    @property
+    def forecast_confidence(self) -> str:
+        """How sure the group's forecast is, in words (portfolio.benefits.forecast_confidence)."""
+        return benefits.forecast_confidence(
+            total_expected=self.total_expected,
+            expected_to_date=self.expected_to_date,
+            remaining_expected=self.total_expected - self.expected_to_date,
+            measured=self.measured,
+            lacking=self.lacking,
+        )[1]
 
     @property
     def variance(self) -> Decimal:

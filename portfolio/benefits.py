@@ -234,33 +234,52 @@ class Realisation:
     measured: int = 0  # quarters to date with an actual
 
     def forecast_confidence(self) -> tuple[str, str]:
-        """How sure the forecast is, as (level, words): it extends the realisation rate of the quarters to date
-        over the rest of the plan, so it is as sure as the share of the plan already behind it and measured.
+        """How sure the forecast is, as (level, words): forecast_confidence() over this plan's figures."""
+        return forecast_confidence(
+            total_expected=self.total_expected,
+            expected_to_date=self.expected_to_date,
+            remaining_expected=self.remaining_expected,
+            measured=self.measured,
+            lacking=len(self.missing_actuals),
+        )
 
-        None: nothing planned. High: every quarter has ended, or at least half the planned value is to date
-        and every quarter to date has an actual. Low: no quarter measured yet (the forecast is the plan
-        itself), or less than a quarter of the planned value to date. Medium otherwise."""
-        if self.total_expected <= 0:
-            return "none", "No data: nothing is planned."
-        behind = self.expected_to_date / self.total_expected
-        lacking = len(self.missing_actuals)
-        said = [
-            f"{self.measured} quarter{'s' if self.measured != 1 else ''} measured",
-            f"{behind * 100:.0f}% of the planned value to date",
-        ]
-        if lacking:
-            said.append(f"{lacking} quarter{'s' if lacking != 1 else ''} to date lacking an actual")
-        if self.remaining_expected <= 0 and not lacking:
-            return "high", "High confidence: every quarter of the plan has ended and been measured."
-        if self.measured == 0:
-            return "low", "Low confidence: no quarter measured yet, so the forecast is the plan itself."
-        if behind < Decimal("0.25"):
-            level = "low"
-        elif behind >= Decimal("0.5") and not lacking:
-            level = "high"
-        else:
-            level = "medium"
-        return level, f"{FORECAST_LABELS[level]}: {'; '.join(said)}."
+
+def forecast_confidence(
+    *,
+    total_expected: Decimal,
+    expected_to_date: Decimal,
+    remaining_expected: Decimal,
+    measured: int,
+    lacking: int,
+) -> tuple[str, str]:
+    """How sure a forecast of realisation is, as (level, words): it extends the realisation rate of the quarters
+    to date over the rest of the plan (or of the plans summed), so it is as sure as the share of the plan
+    already behind it and measured.
+
+    None: nothing planned. High: every quarter has ended and been measured, or at least half the planned value
+    is to date and every quarter to date has an actual. Low: no quarter measured yet (the forecast is the plan
+    itself), or less than a quarter of the planned value to date. Medium otherwise."""
+    if total_expected <= 0:
+        return "none", "No data: nothing is planned."
+    if remaining_expected <= 0 and not lacking:
+        return "high", "High confidence: every quarter of the plan has ended and been measured."
+    if measured == 0:
+        return "low", "Low confidence: no quarter measured yet, so the forecast is the plan itself."
+    behind = expected_to_date / total_expected
+    level = (
+        "low"
+        if behind < Decimal("0.25")
+        else "high"
+        if behind >= Decimal("0.5") and not lacking
+        else "medium"
+    )
+    said = [
+        f"{measured} quarter{'s' if measured != 1 else ''} measured",
+        f"{behind * 100:.0f}% of the planned value to date",
+    ]
+    if lacking:
+        said.append(f"{lacking} quarter{'s' if lacking != 1 else ''} to date lacking an actual")
+    return level, f"{FORECAST_LABELS[level]}: {'; '.join(said)}."
 
 
 FORECAST_LABELS = {"high": "High confidence", "medium": "Medium confidence", "low": "Low confidence"}

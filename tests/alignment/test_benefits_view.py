@@ -59,6 +59,12 @@ def test_the_view_sums_by_objective_program_and_sponsor(client, executive, portf
     assert 'data-total="variance">−€44,642 <span class="fs-6 text-body-secondary">(−48.3%)</span><' in page
     assert 'data-total="forecast">€93,185<' in page
     assert "of €182,346 planned" in page
+    # and how sure that forecast is: 3 + 2 quarters measured, 92,345.67 of 182,345.67 (51%) to date, and
+    # ECOM-1's 2026 Q3 lacking an actual
+    assert (
+        '<div class="small text-body-secondary" data-total="forecast-confidence">Medium confidence: 5 quarters '
+        "measured; 51% of the planned value to date; 1 quarter to date lacking an actual.</div>"
+    ) in page
     # And each dimension names its groups, the typed text escaped
     assert '<th scope="row" class="fw-normal">O1 Serve customers better</th>' in page
     assert '<th scope="row" class="fw-normal">No KPI named</th>' in page
