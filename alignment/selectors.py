@@ -115,6 +115,8 @@ class Contributor:
     tier: int | None
     budget: float
     spend: float  # the part of the budget attributed to this objective (funded initiatives)
+    confidence: str = ""  # how sure its alignment score is, in words (engine.confidence)
+    confidence_level: str = ""  # ... and its level: high, medium, low ("" for fit alone)
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,8 @@ def _serving() -> QuerySet[Any]:
             fit=Case(When(computed, then=F("initiative__score__fit")), output_field=FloatField()),
             alignment=Case(When(computed, then=F("initiative__score__alignment")), output_field=FloatField()),
             tier=Case(When(computed, then=F("initiative__score__tier")), output_field=IntegerField()),
+            score_confidence=F("initiative__score__confidence"),
+            score_unsure=F("initiative__score__unsure"),
             count=Window(Count("pk")),
             attributed=Window(Sum("spend")),
         )
@@ -233,7 +237,21 @@ def _contributors(objective: Objective) -> tuple[list[Contributor], int, float]:
     rows = list(_serving().filter(objective=objective)[:CONTRIBUTORS_SHOWN])
     contributors = [
         Contributor(
-            c.initiative, c.strength, c.fit, c.alignment, c.tier, float(c.initiative.budget_total), c.spend
+            c.initiative,
+            c.strength,
+            c.fit,
+            c.alignment,
+            c.tier,
+            float(c.initiative.budget_total),
+            c.spend,
+            confidence.score_words(
+                c.score_confidence or "",
+                c.initiative.stage,
+                c.score_unsure if isinstance(c.score_unsure, dict) else {},
+            )
+            if c.alignment is not None
+            else "",
+            c.score_confidence or "",
         )
         for c in rows
     ]

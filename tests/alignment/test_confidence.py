@@ -267,3 +267,26 @@ def test_an_interval_is_shown_with_the_decimals_that_tell_its_ends_apart(interva
 )
 def test_a_share_is_as_sure_as_the_number_it_is_counted_over(count, words):
     assert c.sample_words(count, "milestone due", "milestones due") == words
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("tier_policies")
+def test_the_objective_page_says_how_sure_its_contributors_scores_are(client, executive, time_machine):
+    # given: the worked example recomputed on 1 December 2026, when CHK-1's scores are of low confidence
+    time_machine.move_to(datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC), tick=False)
+    x = build_example()
+    services.recompute(today=D(2026, 12, 1))
+    client.force_login(executive)
+
+    page = client.get(reverse("portfolio:objective-detail", args=[x["o1"].pk])).content.decode()
+
+    # then: CHK-1's alignment cell carries its confidence and marks it low
+    words = (
+        "Low confidence: 2 of 3 components missing or stale: outcome stale (no KPI it counts has a recent "
+        "reading); delivery stale (no checkpoint review within the tier&#x27;s cadence has confirmed it)."
+    )
+    assert f'<td class="num" title="{words}">' in page
+    assert (
+        f'<i class="bi bi-exclamation-circle confidence-mark" aria-hidden="true"></i><span class="visually-hidden"> {words}</span>'
+        in page
+    )
