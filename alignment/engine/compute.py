@@ -301,7 +301,7 @@ def judged(
         outcome is not None
         and outcome.value is not None
         and outcome.benefit is None
-        and all((today - kpis[t.kpi_id].latest_date).days > fresh for t in outcome.terms if t.kpi_id in kpis)
+        and all(_read_before(kpis.get(t.kpi_id), today, fresh) for t in outcome.terms)
     ):
         unsure["outcome"] = confidence.STALE
     if components["delivery"] is not None and row.stage in GOVERNED:
@@ -309,6 +309,12 @@ def judged(
         if confirmed is not None and (today - confirmed).days > cadence:
             unsure["delivery"] = confidence.STALE
     return applicable, unsure
+
+
+def _read_before(kpi: f.KPIAssessment | None, today: datetime.date, fresh_days: int) -> bool:
+    """Whether a KPI was last read more than `fresh_days` before today (one never read counts as stale)."""
+    latest = kpi.latest_date if kpi is not None else None
+    return latest is None or (today - latest).days > fresh_days
 
 
 def current_status(

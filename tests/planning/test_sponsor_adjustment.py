@@ -5,6 +5,7 @@ read once for all the candidates, and the worked example reproduced exactly."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -158,11 +159,15 @@ def switch_on(pmo, *, on: bool = True) -> ScoringModelVersion:
     )
 
 
-def ranked(version: ScoringModelVersion | None = None) -> list[tuple[int, str, float]]:
+def ranked(version: ScoringModelVersion | None = None) -> list[tuple[int | None, str, float | None]]:
     result = ranking_services.candidate_ranking(
         ranking_services.CandidateFilters(), version=version, today=TODAY
     )
-    return [(item.rank, item.row.code, round(item.score, 4)) for item in result.rows]
+    return [(item.rank, item.row.code, _round4(item.score)) for item in result.rows]
+
+
+def _round4(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 @pytest.mark.django_db
@@ -183,12 +188,13 @@ def test_on_dana_s_candidate_is_discounted_and_alt_2_passes_it(pmo):
 
     # then: NEW-1's NPV 1,000,000 x 0.76 = 760,000 is normalised between 200,000 and 800,000
     assert (version.number, version.sponsor_adjustment) == (2, True)
-    assert [(i.rank, i.row.code, round(i.score, 4)) for i in result.rows] == [
+    assert [(i.rank, i.row.code, _round4(i.score)) for i in result.rows] == [
         (1, "ALT-2", 73.625),
         (2, "NEW-1", 71.625),
         (3, "ALT-3", 43.125),
     ]
     new = next(i for i in result.rows if i.row.code == "NEW-1")
+    assert new.sponsor is not None
     assert (new.npv, new.sponsor.factor, new.adjusted_npv) == (
         Decimal("1000000.00"),
         0.76,
@@ -197,6 +203,7 @@ def test_on_dana_s_candidate_is_discounted_and_alt_2_passes_it(pmo):
     npv = next(part for part in new.contributions if part.criterion == "financial_value")
     assert (npv.raw, round(npv.normalised, 6), round(npv.points, 4)) == (760000.0, 0.933333, 28.0)
     alt = next(i for i in result.rows if i.row.code == "ALT-2")
+    assert alt.sponsor is not None
     assert (alt.sponsor.factor, alt.adjusted_npv) == (1.0, Decimal("800000.00"))
     # version 1 still ranks as before
     assert ranked(ranking_services.scoring_model(1))[0] == (1, "NEW-1", 73.625)
@@ -235,9 +242,11 @@ def test_the_sensitivity_works_on_the_discounted_values(pmo):
     npv_off, npv_on = (
         next(c for c in found[0][0].criteria if c.criterion == "financial_value") for found in (off, on)
     )
+    assert npv_off.down is not None
     assert (npv_off.down.weight, npv_off.down.entering, npv_off.up) == (0.0, "ALT-2", None)
     assert (npv_on.down, npv_on.up) == (None, None)
     urgency = next(c for c in on[0][0].criteria if c.criterion == "urgency")
+    assert urgency.up is not None
     assert (round(urgency.up.weight, 6), urgency.up.entering, urgency.up.leaving) == (
         0.617117,
         "ALT-3",
@@ -264,7 +273,7 @@ def scenario_world():
     """Dana's NEW-1 (NPV 1,000,000) and ALT-2 (800,000), each costing 500 in 2027 on its budget (without
     planned dates a budget falls in the scenario's first year)."""
     dana = dana_record()
-    costs = {
+    costs: dict[str, Any] = {
         "budget_capex": Decimal("500"),
         "budget_opex": Decimal("0"),
         "planned_start": None,
@@ -278,7 +287,7 @@ def make(pmo, **fields):
     return scenario_services.scenario_create(user=pmo, data=data)
 
 
-def chosen(scenario) -> tuple[list[str], float]:
+def chosen(scenario) -> tuple[list[str], float | None]:
     inputs = load_inputs(scenario, today=TODAY)
     solution = optimiser.solve(inputs.problem)
     return sorted(inputs.candidates[pk].code for pk in solution.selected), solution.value

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
@@ -174,7 +175,7 @@ def test_the_ranking_page_reads_as_many_queries_whatever_the_number_of_candidate
 
 def make(pmo, **fields) -> Scenario:
     dana = dana_record()
-    costs = {
+    costs: dict[str, Any] = {
         "budget_capex": Decimal("500"),
         "budget_opex": Decimal("0"),
         "planned_start": None,
