@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-import numpy as np
-
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.000001")
 YEAR_PLACES = Decimal("0.0001")
@@ -231,6 +229,8 @@ def internal_rate_of_return(flows: Sequence[Decimal]) -> tuple[Decimal | None, s
     changes = sum(1 for before, after in zip(signs, signs[1:], strict=False) if before != after)
     if changes == 0:
         return None, "No IRR: the net flows never change sign.", ()
+    import numpy as np  # noqa: PLC0415  # only the IRR needs it: processes that load the app do not hold it
+
     coefficients = [float(flow) for flow in flows]
     roots = np.roots(coefficients[::-1])
     rates = sorted(

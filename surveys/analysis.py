@@ -10,6 +10,7 @@ two vectors is their cosine (0: no content word in common, 1: the same words in 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -17,22 +18,30 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import snowballstemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 BUSINESS, IT = "business", "it"
 # scikit-learn's English stop words, but for a few that carry meaning in a program's goals ("the system",
 # "who will own it").
 KEPT_WORDS = frozenset({"system", "own"})
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) - KEPT_WORDS
 WORD = re.compile(r"[^\W\d_]{2,}")  # two letters or more, any alphabet; digits and punctuation split words
 _STEMMER = snowballstemmer.stemmer("english")
 # A scale item whose sides' means differ by this much or more is a gap.
 SCALE_GAP = 1.0
 
 
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """The stop words. scikit-learn is imported when a survey is first analysed, not by every process that
+    loads the app (it holds tens of megabytes)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # noqa: PLC0415  # see the docstring
+
+    return frozenset(ENGLISH_STOP_WORDS) - KEPT_WORDS
+
+
 def words(text: str) -> list[str]:
     """The content words of a text, lower-cased, in order: stop words dropped."""
-    return [w for w in WORD.findall(text.lower()) if w not in STOP_WORDS]
+    stop = stop_words()
+    return [w for w in WORD.findall(text.lower()) if w not in stop]
 
 
 def stems(text: str) -> list[str]:
@@ -45,6 +54,8 @@ def _vectors(texts: Sequence[str]) -> list[dict[str, float]] | None:
     `texts`; None when no text has a content word."""
     if not any(stems(t) for t in texts):
         return None
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415  # see stop_words()
+
     vectorizer = TfidfVectorizer(analyzer=stems)
     matrix = vectorizer.fit_transform(texts).tocsr()
     terms = vectorizer.get_feature_names_out()

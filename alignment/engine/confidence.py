@@ -21,8 +21,6 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from scipy.stats import t as student_t
-
 from core.stages import DELIVERING, GOVERNED, OUTCOME
 
 HIGH, MEDIUM, LOW, NONE = "high", "medium", "low", "none"
@@ -36,7 +34,10 @@ SPREAD_EPSILON = 1e-9  # an interval narrower than this has no spread: the readi
 
 @functools.lru_cache(maxsize=64)
 def _t_quantile(degrees_of_freedom: int) -> float:
-    """Student's t quantile of the two-sided interval at INTERVAL_LEVEL."""
+    """Student's t quantile of the two-sided interval at INTERVAL_LEVEL. SciPy is imported here, by the
+    processes that compute scores, and not by every process that loads the app (it holds tens of megabytes)."""
+    from scipy.stats import t as student_t  # noqa: PLC0415  # see the docstring
+
     return float(student_t.ppf(0.5 + INTERVAL_LEVEL / 2, degrees_of_freedom))
 
 

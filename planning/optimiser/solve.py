@@ -18,8 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planning.optimiser.conflicts import Conflict, minimal_conflict
 from planning.optimiser.scenario import Constraint, FloatArray, Model, Scenario, amount
@@ -95,6 +93,10 @@ class Program:
     (as planned) and then, when some may move, each of their later starts (model.shift_of)."""
 
     def __init__(self, model: Model) -> None:
+        # SciPy is imported by the processes that solve, not by every process that loads the app (the web
+        # workers would each hold some 50 MB more)
+        from scipy import sparse  # noqa: PLC0415  # see above
+
         self.model = model
         n = len(model.ids)
         m = len(model.shift_of)
@@ -159,6 +161,8 @@ class Program:
             return (OPTIMAL, np.zeros(0), 0.0) if feasible else (INFEASIBLE, None, None)
         if np.any(self.lower > self.higher):
             return INFEASIBLE, None, None
+        from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415  # see __init__
+
         result = milp(
             -self.values,
             integrality=np.zeros(width) if relax else np.ones(width),
