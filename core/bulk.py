@@ -52,12 +52,14 @@ def _plain(field: models.Field[Any, Any]) -> bool:
     return field.get_internal_type() in PLAIN
 
 
-def _copyable(meta: Any) -> bool:
-    """Whether every value of a new row is known before it is written: an id from a sequence, no column the
-    database computes (a generated column, a database default) that bulk_create would read back."""
+def _copyable(meta: Any, records: Sequence[models.Model]) -> bool:
+    """Whether every value of a new row is known before it is written: an id from a sequence (or given, as a
+    one-to-one key's), no column the database computes (a generated column, a database default) that
+    bulk_create would read back."""
+    keyed = isinstance(meta.pk, models.AutoField) or all(record.pk is not None for record in records)
     return (
-        isinstance(meta.pk, models.AutoField)
-        and list(meta.db_returning_fields) == [meta.pk]
+        keyed
+        and set(meta.db_returning_fields) <= {meta.pk}
         and all(field.db_default is models.NOT_PROVIDED for field in meta.concrete_fields)
     )
 
@@ -65,14 +67,15 @@ def _copyable(meta: Any) -> bool:
 def bulk_insert(
     model: type[models.Model], records: Sequence[models.Model], *, batch_size: int = 1000
 ) -> None:
-    """Insert `records` (new, without ids) and give each its id, as bulk_create does: auto_now and
+    """Insert `records` (new, without ids unless their key is not drawn from a sequence) and give each its
+    id, as bulk_create does: auto_now and
     auto_now_add fields are stamped, the records are marked saved. On PostgreSQL by COPY (one statement for
     the ids, one for the rows); elsewhere by bulk_create in batches of `batch_size`."""
     if not records:
         return
     meta: Any = model._meta
     pk = meta.pk
-    if connection.vendor != "postgresql" or not _copyable(meta):
+    if connection.vendor != "postgresql" or not _copyable(meta, records):
         model._default_manager.bulk_create(records, batch_size=batch_size)
         return
     quote = connection.ops.quote_name
@@ -82,12 +85,13 @@ def bulk_insert(
             for record in records:
                 field.pre_save(record, add=True)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(records)],
-        )
-        for record, (pk_value,) in zip(records, cursor.fetchall(), strict=True):
-            record.pk = pk_value
+        if isinstance(pk, models.AutoField):
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, pk.column, len(records)],
+            )
+            for record, (pk_value,) in zip(records, cursor.fetchall(), strict=True):
+                record.pk = pk_value
         values = attrgetter(*(field.attname for field in fields))
         prepared = [(index, field) for index, field in enumerate(fields) if not _plain(field)]
         sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) FROM STDIN"

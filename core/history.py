@@ -9,6 +9,7 @@ helper instead.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,10 +29,17 @@ def _copyable(history_model: Any) -> bool:
 
 
 def bulk_history_copy(
-    model: type[models.Model], records: Sequence[models.Model], *, history_type: str, user: Any, reason: str
+    model: type[models.Model],
+    records: Sequence[models.Model],
+    *,
+    history_type: str,
+    user: Any,
+    reason: str | None,
+    date: datetime.datetime | None = None,
 ) -> None:
     """Write a history row ("+" created, "~" changed) for each of `records`, already saved, as it is now
-    stored, with the user (or none) and the reason, all at one date; in the order of the records' ids."""
+    stored, with the user (or none) and the reason, all at one date (`date`, else now); in the order of the
+    records' ids."""
     if not records or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
     history_model: Any = model.history.model  # type: ignore[attr-defined]  # simple-history's descriptor
@@ -41,6 +49,7 @@ def bulk_history_copy(
             update=history_type == "~",
             default_user=user,
             default_change_reason=reason,
+            default_date=date,
         )
         return
     quote = connection.ops.quote_name
@@ -49,7 +58,7 @@ def bulk_history_copy(
     source: Any = model._meta
     sources = [quote(source.get_field(field.name).column) for field in history_model.tracked_fields]
     extra = {
-        "history_date": timezone.now(),
+        "history_date": date or timezone.now(),
         "history_change_reason": reason,
         "history_type": history_type,
         "history_user": getattr(user, "pk", None),

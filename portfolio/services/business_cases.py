@@ -18,8 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from core import jobs
+from core.bulk import bulk_insert
 from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed
+from core.history import bulk_history_copy
 from core.jobs import Progress, run_job
 from core.records import record_put
 from core.roles import can_edit_initiative, can_edit_portfolio
@@ -472,20 +474,23 @@ def business_cases_seed(
         )
         _set_figures(case, result)
         cases.append(case)
-    history = {"default_user": user, "default_date": when}
-    BusinessCase.objects.bulk_create(cases)
-    BusinessCase.history.bulk_history_create(cases, **history)  # type: ignore[attr-defined]
-    lines = BusinessCaseLine.objects.bulk_create(
+    # COPY on PostgreSQL and history rows copied by the database (core.bulk, core.history): the scale data
+    # seeds 100,000 cases with some 1.5 million amounts
+    history = {"history_type": "+", "user": user, "reason": None, "date": when}
+    bulk_insert(BusinessCase, cases)  # keyed by their initiatives
+    bulk_history_copy(BusinessCase, cases, **history)
+    lines = [
         BusinessCaseLine(case_id=case.pk, position=n, kind=kind, label=label)
         for case in cases
         for n, (kind, label, _amounts) in enumerate(seeded[case.pk])
-    )
-    BusinessCaseLine.history.bulk_history_create(lines, **history)  # type: ignore[attr-defined]
-    # bulk_create sets the lines' ids (PostgreSQL and SQLite return them)
-    amounts = BusinessCaseAmount.objects.bulk_create(
+    ]
+    bulk_insert(BusinessCaseLine, lines)  # sets the lines' ids
+    bulk_history_copy(BusinessCaseLine, lines, **history)
+    amounts = [
         BusinessCaseAmount(line_id=line.pk, year=year, amount=amount)
         for line in lines
         for year, amount in seeded[line.case_id][line.position][2].items()
-    )
-    BusinessCaseAmount.history.bulk_history_create(amounts, **history)  # type: ignore[attr-defined]
+    ]
+    bulk_insert(BusinessCaseAmount, amounts)
+    bulk_history_copy(BusinessCaseAmount, amounts, **history)
     return len(cases)

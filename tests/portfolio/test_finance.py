@@ -11,13 +11,19 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portfolio.finance import (
     CaseLine,
     FinancialPolicy,
     IgnoredAmount,
     LineKind,
+    _polish,
+    _rate,
+    _single_root,
     evaluate_business_case,
     internal_rate_of_return,
     net_present_value,
@@ -337,3 +343,24 @@ def test_a_flow_paid_back_once_at_the_end_has_the_textbook_rate():
 
     assert irr == Decimal("0.195813")
     assert_is_a_root(Decimal("0.195813"), flows(-100, 0, 0, 0, 0, 0, 0, 0, 0, 500))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=4),
+    st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=8),
+    st.integers(min_value=0, max_value=2),
+)
+def test_the_quick_root_of_a_single_sign_change_is_the_one_numpy_finds(costs, returns, zeros):
+    # given an investment followed by returns (one sign change: exactly one IRR), with quiet years between
+    coefficients = [float(-c) for c in costs] + [0.0] * zeros + [float(r) for r in returns]
+    # when the root is found by bisection, and by numpy's eigenvalues
+    quick = _single_root(coefficients)
+    roots = [
+        _polish(coefficients, float(x.real))
+        for x in np.roots(coefficients[::-1])
+        if abs(x.imag) < 1e-9 and x.real > 0
+    ]
+    # then both give the same rate to the reported places
+    assert quick is not None
+    assert {_rate(Decimal(1 / x - 1)) for x in roots} == {_rate(Decimal(1 / quick - 1))}
