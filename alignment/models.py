@@ -138,6 +138,10 @@ class InitiativeScore(models.Model):
             # alone, without visiting the score rows
             models.Index(fields=["tier", "initiative"], name="score_tier_initiative"),
             models.Index(fields=["alignment"], name="score_alignment"),
+            # the latest computation and the latest change mark, read from the index alone (what a computed
+            # dashboard's cache key is made of: selectors.computed_dashboard_stamp)
+            models.Index(fields=["computed_at"], name="score_computed_at"),
+            models.Index(fields=["stale_since"], name="score_stale_since"),
         ]
 
     def __str__(self) -> str:

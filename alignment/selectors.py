@@ -45,6 +45,7 @@ from alignment.models import (
     KPIScore,
     ObjectiveScore,
     PortfolioIndex,
+    PortfolioMark,
     ScoreHistory,
     Severity,
     Signal,
@@ -559,6 +560,33 @@ def stored_dashboard_stamp(scope: str) -> str | None:
     computed_at, source, latest_at = row
     stale = latest_at is not None and (source is None or source < latest_at)
     return f"{computed_at.isoformat()}|{'stale' if stale else 'fresh'}"
+
+
+def computed_dashboard_stamp() -> str:
+    """What a dashboard computed for filters (not stored) is drawn from, as one text that changes whenever
+    that may change (one query, each part read from an index): when a change last marked the portfolio or an
+    initiative stale, when a score or a KPI's status was last computed, and when the indices were. A
+    change marks before it commits, and its recompute writes after, so both moments start a new stamp."""
+    from django.db import connection  # noqa: PLC0415  # the one query below is not the ORM's
+
+    tables = {
+        "mark": PortfolioMark._meta.db_table,
+        "score": InitiativeScore._meta.db_table,
+        "kpi": KPIScore._meta.db_table,
+        "index": PortfolioIndex._meta.db_table,
+    }
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT (SELECT MAX(stale_since) FROM {quote(tables['mark'])}), "
+        f"(SELECT MAX(stale_since) FROM {quote(tables['score'])}), "
+        f"(SELECT MAX(computed_at) FROM {quote(tables['score'])}), "
+        f"(SELECT MAX(computed_at) FROM {quote(tables['kpi'])}), "
+        f"(SELECT MAX(computed_at) FROM {quote(tables['index'])})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return "|".join(str(value) for value in row)
 
 
 def dashboard_view(filters: Any, *, today: datetime.date, with_payload: bool = False) -> DashboardView:

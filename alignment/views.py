@@ -197,7 +197,10 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
     stamp = selectors.stored_dashboard_stamp(filters.scope) if filters.scope is not None else None
     if stamp is None:
-        return page({})
+        # a dashboard computed for other filters is kept as long as nothing it is drawn from changed: the
+        # first view of a combination computes it (at 100,000 initiatives, most of a second), the next ones
+        # and everyone else's with the same roles are served from the cache
+        stamp = f"computed|{today.isoformat()}|{selectors.computed_dashboard_stamp()}"
     # a stored dashboard is the same for everyone with the same roles: served from the cache until redrawn
     return shared_page(request, f"dashboard|{request.GET.urlencode()}|{stamp}", page)
 

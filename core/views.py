@@ -7,9 +7,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+import redis
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -88,6 +90,22 @@ CSRF_MARK = "__bearing_csrf_token__"
 NAME_MARK = "__bearing_user_display__"
 PAGE_CACHE_SECONDS = 600
 SHARED_PAGE_PREFIX = "page:"
+
+
+def forget_shared_pages() -> None:
+    """Drop the pages shared_page() kept (each test starts without them; a benchmark times first views). A
+    cache in the process is emptied; in a Redis cache, shared with other processes, only those keys go."""
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
+        backend.clear()
+        return
+    try:
+        client = backend._cache.get_client(write=True)  # type: ignore[attr-defined]  # django's RedisCache
+        keys = list(client.scan_iter(match=backend.make_key(f"{SHARED_PAGE_PREFIX}*"), count=1000))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:  # Redis away: nothing is kept there either
+        pass
 
 
 def shared_page(

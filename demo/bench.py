@@ -57,16 +57,26 @@ class Timing:
 
 
 def time_get(
-    client: Client, label: str, url: str, *, requests: int, headers: dict[str, str] | None = None
+    client: Client,
+    label: str,
+    url: str,
+    *,
+    requests: int,
+    headers: dict[str, str] | None = None,
+    before: Callable[[], None] | None = None,
 ) -> Timing:
-    """GET `url` `requests` times after one warm-up; the query count is that of the last request."""
+    """GET `url` `requests` times after one warm-up, calling `before` (untimed) before each; the query count is
+    that of the last request."""
     headers = headers or {}
+    before = before or (lambda: None)
+    before()
     client.get(url, headers=headers)
     samples: list[float] = []
     status = 0
     queries = 0
     gc.collect()
     for _ in range(requests):
+        before()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url, headers=headers)

@@ -6,14 +6,11 @@ import os
 from collections.abc import Iterator
 
 import pytest
-import redis
-from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from core import roles
 from core.browser import chromium_available, chromium_path
-from core.views import SHARED_PAGE_PREFIX
+from core.views import forget_shared_pages
 from tests.factories import UserFactory
 from tests.oidc_provider.fixtures import oidc_provider, oidc_settings  # noqa: F401  (sign-in tests' provider)
 from tests.saml_idp.fixtures import saml_idp, saml_settings  # noqa: F401  (SAML sign-in tests' provider)
@@ -148,16 +145,5 @@ def persona(request):
 @pytest.fixture(autouse=True)
 def _no_shared_pages() -> None:
     """Every test starts without pages shared between users (core.views.shared_page): a test's clock may give
-    two tests the same time stamps. Only those keys go: a Redis cache is shared with the other test processes
-    and with the broker's tests, so it is never flushed."""
-    backend = caches["default"]
-    if isinstance(backend, LocMemCache):
-        backend.clear()
-        return
-    try:
-        client = backend._cache.get_client(write=True)  # type: ignore[attr-defined]
-        keys = list(client.scan_iter(match=backend.make_key(f"{SHARED_PAGE_PREFIX}*"), count=1000))
-        if keys:
-            client.delete(*keys)
-    except redis.RedisError:  # a test that takes Redis away: nothing is cached then either
-        pass
+    two tests the same time stamps."""
+    forget_shared_pages()

@@ -382,3 +382,36 @@ def test_a_page_with_a_message_to_show_is_rendered_for_its_user(small, exec_clie
     # then the page shows it, and not again
     assert "Your report is ready." in exec_client.get(DASHBOARD).content.decode()
     assert "Your report is ready." not in exec_client.get(DASHBOARD).content.decode()
+
+
+def _funded_budget_tile(page: str) -> str:
+    match = re.search(r'Funded budget</div>\s*<div class="tile-value">([^<]+)</div>', page)
+    assert match is not None
+    return match.group(1)
+
+
+def test_a_computed_dashboard_is_kept_until_a_change_marks_it_or_a_recompute_writes(small, exec_client):
+    # given the dashboard of a filter no stored dashboard matches, computed once (run: B-1 and E-1, €450k)
+    services.recompute(today=today())
+    filtered = DASHBOARD + "?category=run"
+    computed = count_queries(lambda: exec_client.get(filtered))
+    assert _funded_budget_tile(exec_client.get(filtered).content.decode()) == "€450k"
+
+    # when it is asked again, then it is served without computing it: the session, the user, the roles and
+    # the stamp of what it is drawn from
+    assert (computed > 4, count_queries(lambda: exec_client.get(filtered))) == (True, 4)
+
+    # when E-1's budget is raised behind the services' back, nothing says so: the kept page stands
+    Initiative.objects.filter(code="E-1").update(
+        budget_capex=Decimal("1035000"), budget_opex=Decimal("115000")
+    )
+    assert _funded_budget_tile(exec_client.get(filtered).content.decode()) == "€450k"
+
+    # when the change marks E-1 stale, as every service's change does in its transaction, the page is new
+    services.mark_stale([Initiative.objects.get(code="E-1").pk])
+    assert _funded_budget_tile(exec_client.get(filtered).content.decode()) == "€1.45M"
+
+    # and a full recompute, which writes the day's indices, starts a new page too (B-1 raised unmarked)
+    Initiative.objects.filter(code="B-1").update(budget_opex=Decimal("220000"))
+    services.recompute(today=today())
+    assert _funded_budget_tile(exec_client.get(filtered).content.decode()) == "€1.55M"
