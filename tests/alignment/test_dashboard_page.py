@@ -73,7 +73,7 @@ def test_the_dashboard_page_and_its_htmx_fragment(small, exec_client):
     assert 'id="dashboard-filters"' not in body
     assert 'id="tiles"' in body
     assert body.count("data-chart=") == 7
-    assert "Computed now from the scores of" in body
+    assert "Computed for these filters from the scores of" in body
 
 
 # data rows of each chart's CSV: (whole portfolio, category grow). The heat map has a row per contribution

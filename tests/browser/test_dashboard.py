@@ -94,7 +94,7 @@ def test_executive_reads_the_dashboard_filters_it_and_follows_a_bar_to_the_regis
 
     # then the URL says so, the charts are drawn again from the computed dashboard
     expect(page).to_have_url(re.compile(r"[?&]tier=1(&|$)"))
-    expect(page.locator("#dashboard-as-of")).to_contain_text("Computed now")
+    expect(page.locator("#dashboard-as-of")).to_contain_text("Computed for these filters")
     expect(page.locator(DRAWN)).to_have_count(CHARTS)
     page.wait_for_function("() => window.chartsDrawn.length > 1")
     assert page.evaluate("window.chartsDrawn") == [["#document", CHARTS], ["dashboard-body", CHARTS]]
