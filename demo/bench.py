@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 from django.test import Client, override_settings
@@ -102,7 +103,23 @@ def bench_database(*, verbosity: int = 0) -> Iterator[str]:
         ):
             yield connection.vendor
     finally:
-        creation.destroy_test_db(old_name, verbosity=verbosity, keepdb=False)
+        test_name = connection.settings_dict["NAME"]
+        try:
+            creation.destroy_test_db(old_name, verbosity=verbosity, keepdb=False)
+        except OperationalError:
+            if connection.vendor != "postgresql":
+                raise
+            # a session still open on the throwaway database refused the drop: a server the benchmark started
+            # (bench_throughput's gunicorn) that PostgreSQL has not seen leave yet, or a job the benchmark's
+            # writes started in this process. They are ended and the drop is made again; the connection is
+            # then given its own database's name back, as destroy_test_db would have.
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [test_name]
+                )
+            creation._destroy_test_db(test_name, verbosity)  # type: ignore[attr-defined]  # each backend has it
+            settings.DATABASES[connection.alias]["NAME"] = old_name
+            connection.settings_dict["NAME"] = old_name
 
 
 def analyze() -> None:
