@@ -565,7 +565,7 @@ def stored_dashboard_stamp(scope: str) -> str | None:
 def computed_dashboard_stamp() -> str:
     """What a dashboard computed for filters (not stored) is drawn from, as one text that changes whenever
     that may change (one query, each part read from an index): when a change last marked the portfolio or an
-    initiative stale, when a score or a KPI's status was last computed, and when the indices were. A
+    initiative stale, when a score or a KPI's status was last computed, and when the portfolio's indices were. A
     change marks before it commits, and its recompute writes after, so both moments start a new stamp."""
     from django.db import connection  # noqa: PLC0415  # the one query below is not the ORM's
 
@@ -581,10 +581,12 @@ def computed_dashboard_stamp() -> str:
         f"(SELECT MAX(stale_since) FROM {quote(tables['score'])}), "
         f"(SELECT MAX(computed_at) FROM {quote(tables['score'])}), "
         f"(SELECT MAX(computed_at) FROM {quote(tables['kpi'])}), "
-        f"(SELECT MAX(computed_at) FROM {quote(tables['index'])})"
+        # the portfolio's latest indices, from the (date, scope) key: a full recompute writes them with every
+        # program's, and a year of them is 365 rows a scope
+        f"(SELECT computed_at FROM {quote(tables['index'])} WHERE scope = %s ORDER BY date DESC LIMIT 1)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, [ALL_SCOPE])
         row = cursor.fetchone()
     return "|".join(str(value) for value in row)
 

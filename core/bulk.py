@@ -68,9 +68,9 @@ def bulk_insert(
     model: type[models.Model], records: Sequence[models.Model], *, batch_size: int = 1000
 ) -> None:
     """Insert `records` (new, without ids unless their key is not drawn from a sequence) and give each its
-    id, as bulk_create does: auto_now and
-    auto_now_add fields are stamped, the records are marked saved. On PostgreSQL by COPY (one statement for
-    the ids, one for the rows); elsewhere by bulk_create in batches of `batch_size`."""
+    id, as bulk_create does: auto_now and auto_now_add fields are stamped, the records are marked saved. On
+    PostgreSQL by COPY (one statement for the ids, one for the rows); elsewhere by bulk_create in batches of
+    `batch_size`."""
     if not records:
         return
     meta: Any = model._meta
