@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -567,8 +568,6 @@ def computed_dashboard_stamp() -> str:
     that may change (one query, each part read from an index): when a change last marked the portfolio or an
     initiative stale, when a score or a KPI's status was last computed, and when the portfolio's indices were. A
     change marks before it commits, and its recompute writes after, so both moments start a new stamp."""
-    from django.db import connection  # noqa: PLC0415  # the one query below is not the ORM's
-
     tables = {
         "mark": PortfolioMark._meta.db_table,
         "score": InitiativeScore._meta.db_table,
