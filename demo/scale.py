@@ -36,6 +36,9 @@ from core.stages import Stage
 from demo.northwind import add_months, month_end, quarter_end_on_or_before, shift_quarters
 from portfolio.models import (
     KPI,
+    BusinessCase,
+    BusinessCaseAmount,
+    BusinessCaseLine,
     Category,
     Contribution,
     Direction,
@@ -369,7 +372,17 @@ class _ScaleBuilder:
 
     def build(self) -> dict[str, int]:
         self._users()
-        loaded = [Program, Objective, KPI, Reading, Initiative, Contribution, Milestone, Risk, ScopeChange]
+        loaded: list[type[models.Model]] = [
+            Program,
+            Objective,
+            KPI,
+            Reading,
+            Initiative,
+            Contribution,
+            Milestone,
+        ]
+        loaded += [Risk, ScopeChange]
+        loaded += [BusinessCase, BusinessCaseLine, BusinessCaseAmount]
         with self.writer.foreign_keys_checked_once(loaded):
             self._programs()
             self._objectives()

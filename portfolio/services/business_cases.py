@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from core import jobs
-from core.bulk import bulk_insert
+from core.bulk import bulk_insert, new_records
 from core.changes import portfolio_changed
 from core.errors import ApplicationError, NotAllowed
 from core.history import bulk_history_copy
@@ -479,18 +479,26 @@ def business_cases_seed(
     history = {"history_type": "+", "user": user, "reason": None, "date": when}
     bulk_insert(BusinessCase, cases)  # keyed by their initiatives
     bulk_history_copy(BusinessCase, cases, **history)
-    lines = [
-        BusinessCaseLine(case_id=case.pk, position=n, kind=kind, label=label)
-        for case in cases
-        for n, (kind, label, _amounts) in enumerate(seeded[case.pk])
-    ]
+    lines = new_records(
+        BusinessCaseLine,
+        ["case_id", "position", "kind", "label"],
+        (
+            (case.pk, n, kind, label)
+            for case in cases
+            for n, (kind, label, _amounts) in enumerate(seeded[case.pk])
+        ),
+    )
     bulk_insert(BusinessCaseLine, lines)  # sets the lines' ids
     bulk_history_copy(BusinessCaseLine, lines, **history)
-    amounts = [
-        BusinessCaseAmount(line_id=line.pk, year=year, amount=amount)
-        for line in lines
-        for year, amount in seeded[line.case_id][line.position][2].items()
-    ]
+    amounts = new_records(
+        BusinessCaseAmount,
+        ["line_id", "year", "amount"],
+        (
+            (line.pk, year, amount)
+            for line in lines
+            for year, amount in seeded[line.case_id][line.position][2].items()
+        ),
+    )
     bulk_insert(BusinessCaseAmount, amounts)
     bulk_history_copy(BusinessCaseAmount, amounts, **history)
     return len(cases)

@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from django.db import connection
 
-from core.bulk import bulk_insert
+from alignment.models import ScoringPolicy
+from core.bulk import bulk_insert, new_records
 from demo.bench_engine import counted
-from portfolio.models import Contribution, Initiative, Program, Strength
+from portfolio.models import BusinessCaseLine, Contribution, Initiative, Program, Strength
 from tests.factories import InitiativeFactory, ObjectiveFactory, UserFactory
 
 D = datetime.date
@@ -105,3 +106,26 @@ def test_nothing_to_insert_is_no_statement():
     with counted() as statements:
         bulk_insert(Initiative, [])
     assert statements[0] == 0
+
+
+def test_new_records_take_the_values_given_by_name_and_the_fields_defaults_for_the_rest():
+    # given rows of values for some of a business case line's fields, in an order of the caller's
+    rows = [("Licences", 7, "cost"), ("Savings", 8, "saving")]
+
+    # when records are built from them
+    records = new_records(BusinessCaseLine, ["label", "case_id", "kind"], rows)
+
+    # then each holds its row's values, the other fields their defaults, and is new
+    assert [(r.label, r.case_id, r.kind, r.position, r.kpi_id, r.pk) for r in records] == [
+        ("Licences", 7, "cost", 0, None, None),
+        ("Savings", 8, "saving", 0, None, None),
+    ]
+    assert all(r._state.adding for r in records)
+
+
+def test_new_records_refuse_a_field_the_model_does_not_have_and_a_default_computed_per_record():
+    with pytest.raises(ValueError, match="BusinessCaseLine has no field case"):
+        new_records(BusinessCaseLine, ["case", "label"], [])
+    # a policy's parameters default to a new dictionary each: one shared by all would be a trap
+    with pytest.raises(ValueError, match="ScoringPolicy.parameters has a default computed per record"):
+        new_records(ScoringPolicy, ["version"], [(1,)])
