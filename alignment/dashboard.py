@@ -9,6 +9,8 @@ computed here on request.
 from __future__ import annotations
 
 import datetime
+import heapq
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -166,16 +168,149 @@ class Row:
     tier: int | None
     contributions: list[tuple[int, str]] = field(default_factory=list)
     confidence: str = ""  # the score's (engine.confidence)
+    # the roll-ups the recompute wrote on the score row: red signals, milestones due and delivered on time as
+    # of the day it ran, active risks by cell of the matrix ("23 34")
+    red: int = 0
+    due: int = 0
+    on_time: int = 0
+    cells: str = ""
 
 
 @dataclass
-class Totals:
-    """Counts per program (None: initiatives in no program), summed from the roll-ups on the score rows."""
+class Sums:
+    """What a dashboard adds up over its initiatives. Every part is a sum, so the sums of two sets of initiatives
+    with none in common add up to the sums of both: a filtered dashboard adds up the cells of the filter cube
+    (DashboardCell) instead of reading every initiative it counts."""
 
+    funded: float = 0.0  # budget of the funded initiatives
+    scored: float = 0.0  # ... of those with an alignment score
+    aligned: float = 0.0  # budget x alignment score over those
+    low: float = 0.0  # scored budget whose score is of low confidence (engine.confidence)
+    mix: dict[str, float] = field(default_factory=dict)  # funded budget per category
+    spend: dict[int, float] = field(default_factory=dict)  # funded budget attributed per priority objective
+    unaligned: float = 0.0  # ... to none (a theme's cell: to none of the theme's)
+    bubbles: int = (
+        0  # funded initiatives with a fit score: the points the value-against-risk chart could show
+    )
     due: int = 0  # milestones of funded initiatives whose baseline date has passed
     on_time: int = 0  # ... delivered by it
     red: int = 0  # red signals on initiatives
-    risks: Counter[tuple[int, int]] = field(default_factory=Counter)  # active risks per (probability, impact)
+    risks: Counter[str] = field(default_factory=Counter)  # active risks per cell "<probability><impact>"
+    in_view: set[int] = field(default_factory=set)  # objectives contributed to (the KPIs chosen from them)
+
+    def add(
+        self, r: Row, routes: dict[int, list[tuple[int, float]]], *, within: frozenset[int] | None = None
+    ) -> None:
+        """Count one initiative. `within`: only these priority objectives (a theme's) are given spend, the rest
+        of its budget counts as unaligned, and only these objectives are in view."""
+        funded = r.stage in FUNDED
+        if funded:
+            self.funded += r.budget
+            self.mix[r.category] = self.mix.get(r.category, 0.0) + r.budget
+            if r.alignment is not None:
+                self.scored += r.budget
+                self.aligned += r.budget * r.alignment
+                if r.confidence == confidence.LOW:
+                    self.low += r.budget
+            if r.fit is not None:
+                self.bubbles += 1
+            mine, rest = spread_one(r, routes)
+            for unit, amount in mine.items():
+                if within is None or unit in within:
+                    self.spend[unit] = self.spend.get(unit, 0.0) + amount
+                else:
+                    rest += amount
+            self.unaligned += rest
+            if r.due:
+                self.due += r.due
+                self.on_time += r.on_time
+        self.red += r.red
+        if r.cells:
+            self.risks.update(r.cells.split())
+        for objective_id, strength in r.contributions:
+            if strength != "none" and (within is None or objective_id in within):
+                self.in_view.add(objective_id)
+
+    def merge(self, other: Sums) -> None:
+        self.funded += other.funded
+        self.scored += other.scored
+        self.aligned += other.aligned
+        self.low += other.low
+        for category, amount in other.mix.items():
+            self.mix[category] = self.mix.get(category, 0.0) + amount
+        for unit, amount in other.spend.items():
+            self.spend[unit] = self.spend.get(unit, 0.0) + amount
+        self.unaligned += other.unaligned
+        self.bubbles += other.bubbles
+        self.due += other.due
+        self.on_time += other.on_time
+        self.red += other.red
+        self.risks.update(other.risks)
+        self.in_view |= other.in_view
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                **{name: getattr(self, name) for name in SUMMED_FIELDS},
+                "mix": self.mix,
+                "spend": self.spend,
+                "risks": self.risks,
+                "in_view": sorted(self.in_view),
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Sums:
+        data = json.loads(text)
+        return cls(
+            **{name: data[name] for name in SUMMED_FIELDS},
+            mix=data["mix"],
+            spend={int(unit): amount for unit, amount in data["spend"].items()},
+            risks=Counter(data["risks"]),
+            in_view=set(data["in_view"]),
+        )
+
+    @property
+    def risk_matrix(self) -> Counter[tuple[int, int]]:
+        return Counter({(int(cell[0]), int(cell[1])): n for cell, n in self.risks.items()})
+
+
+SUMMED_FIELDS = ("funded", "scored", "aligned", "low", "unaligned", "bubbles", "due", "on_time", "red")
+
+
+@dataclass
+class Summed:
+    """A dashboard's sums, with the few initiatives it names: the largest funded ones with a fit score (the
+    value-against-risk chart) and the largest open ones (the heatmap)."""
+
+    sums: Sums
+    bubbles: list[Row]
+    heat: list[Row]
+
+
+def summed_rows(rows: Iterable[Row], routes: dict[int, list[tuple[int, float]]]) -> Summed:
+    """The sums of these initiatives and the ones the dashboard names, in one pass."""
+    sums = Sums()
+    scored: list[Row] = []
+    active: list[Row] = []
+    for r in rows:
+        sums.add(r, routes)
+        if r.stage in FUNDED and r.fit is not None:
+            scored.append(r)
+        if r.stage in ACTIVE:
+            active.append(r)
+    # beyond a few hundred bubbles the chart is an unreadable blot: it keeps the largest by budget and says so
+    bubbles = (
+        heapq.nsmallest(BUBBLE_INITIATIVES, scored, key=largest)
+        if len(scored) > BUBBLE_INITIATIVES
+        else scored
+    )
+    return Summed(sums, bubbles, heapq.nsmallest(HEATMAP_INITIATIVES, active, key=largest))
+
+
+def largest(r: Row) -> tuple[float, str]:
+    return (-r.budget, r.code)
 
 
 @dataclass
@@ -189,7 +324,6 @@ class PortfolioSlice:
     units: dict[int, float]
     routes: dict[int, list[tuple[int, float]]]
     rows: dict[int, Row]
-    totals: dict[int | None, Totals]  # program id -> counts
     objective_red: int  # red signals about objectives (counted on the whole portfolio only)
     indices: dict[str, list[PortfolioIndex]]  # scope -> rows by date
     kpis: list[tuple[Any, ...]]
@@ -199,31 +333,62 @@ class PortfolioSlice:
     context_mix: dict[str, float] | None = None
     # program -> its closed leadership survey rounds, latest first (surveys.selectors.program_agreements)
     surveys: dict[int, list[tuple[int, str, float, Any]]] = field(default_factory=dict)
+    # the sums added up from the filter cube (filtered_from_cube), when the rows were not read
+    summed: Summed | None = None
+    programs: dict[int | None, dict[int, Row]] | None = field(default=None, repr=False)
 
     def restrict(self, program_id: int) -> PortfolioSlice:
-        rows = {pk: r for pk, r in self.rows.items() if r.program_id == program_id}
-        totals = {program_id: self.totals.get(program_id, Totals())}
-        return PortfolioSlice(**{**self.__dict__, "rows": rows, "totals": totals, "objective_red": 0})
+        """The slice of one program (its rows grouped once for all programs: not a pass over every row each)."""
+        if self.programs is None:
+            self.programs = defaultdict(dict)
+            for pk, r in self.rows.items():
+                self.programs[r.program_id][pk] = r
+        rows = self.programs.get(program_id, {})
+        return PortfolioSlice(
+            **{**self.__dict__, "rows": rows, "objective_red": 0, "programs": None, "summed": None}
+        )
 
-    def total(self) -> Totals:
-        out = Totals()
-        for t in self.totals.values():
-            out.due += t.due
-            out.on_time += t.on_time
-            out.red += t.red
-            out.risks.update(t.risks)
-        return out
+
+@dataclass(frozen=True)
+class Strategy:
+    """The tree of objectives with what every dashboard measures against it: global and relative weights, the
+    priority objectives and where each objective's spend goes."""
+
+    objectives: dict[int, ObjectiveRow]
+    weights: dict[int, float]
+    units: dict[int, float]
+    routes: dict[int, list[tuple[int, float]]]
+    relative: dict[int, float]
+
+
+_STRATEGY: list[tuple[tuple[ObjectiveRow, ...], Strategy]] = []  # the last one worked out, with its tree
+
+
+def load_strategy() -> Strategy:
+    """The strategy as stored now (one query). Working out its weights and routes takes longer than reading
+    the tree: a process keeps the last one and reuses it while the tree read is the same."""
+    objectives = load_objectives()
+    tree = tuple(objectives.values())
+    if _STRATEGY and _STRATEGY[0][0] == tree:
+        return _STRATEGY[0][1]
+    weights = global_weights(tree)
+    units, routes = priority_units(objectives, weights)
+    strategy = Strategy(objectives, weights, units, routes, relative(weights, units))
+    _STRATEGY[:] = [(tree, strategy)]
+    return strategy
 
 
 def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioSlice:
     """Everything the dashboards of these filters need, in a fixed number of queries."""
-    objectives = load_objectives()
-    weights = global_weights(objectives.values())
-    units, routes = priority_units(objectives, weights)
+    strategy = load_strategy()
+    objectives, weights, units, routes = (
+        strategy.objectives,
+        strategy.weights,
+        strategy.units,
+        strategy.routes,
+    )
     subset = filtered_initiatives(filters, objectives)
     rows: dict[int, Row] = {}
-    totals: dict[int | None, Totals] = defaultdict(Totals)
-    risk_cells: dict[int | None, list[str]] = defaultdict(list)
     for (
         pk,
         code,
@@ -261,8 +426,6 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         "score__links",
         "score__confidence",
     ):
-        # the roll-ups the recompute wrote on each score row: contributions, red signals, milestones due and
-        # on time as of the day it ran, active risks by cell of the matrix
         rows[pk] = Row(
             pk,
             code,
@@ -277,18 +440,11 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
             tier,
             parse_links(links) if links else [],
             score_confidence or "",
+            red or 0,
+            due or 0,
+            on_time or 0,
+            cells or "",
         )
-        totals_row = totals[program]
-        if red:
-            totals_row.red += red
-        if due and stage in FUNDED:
-            totals_row.due += due
-            totals_row.on_time += on_time
-        if cells:
-            risk_cells[program].append(cells)
-    for key, strings in risk_cells.items():  # "23 34" per initiative: counted once per program
-        counts = Counter(" ".join(strings).split())
-        totals[key].risks = Counter({(int(cell[0]), int(cell[1])): n for cell, n in counts.items()})
     objective_red = (
         Signal.objects.filter(initiative__isnull=True, severity="red").count()
         if filters.scope == ALL_SCOPE
@@ -313,11 +469,10 @@ def load_slice(filters: DashboardFilters, *, today: datetime.date) -> PortfolioS
         today,
         objectives,
         weights,
-        relative(weights, units),
+        strategy.relative,
         units,
         routes,
         rows,
-        dict(totals),
         objective_red,
         dict(indices),
         kpis,
@@ -353,20 +508,28 @@ class SpendSpread:
     unaligned_parts: dict[int, float] = field(default_factory=dict)  # initiative -> spend on no objective
 
 
+def spread_one(r: Row, routes: dict[int, list[tuple[int, float]]]) -> tuple[dict[int, float], float]:
+    """One funded initiative's budget spread over priority objectives (the engine's attribute_spend): the
+    spend each gets, and the part attributed to none."""
+    mine: dict[int, float] = defaultdict(float)
+    rest = attribute_spend(r.budget, r.contributions, routes, mine)
+    return mine, rest
+
+
 def spread_spend(funded: Iterable[Row], routes: dict[int, list[tuple[int, float]]]) -> SpendSpread:
-    """Spread each funded initiative's budget over priority objectives (the engine's attribute_spend)."""
+    """Spread each funded initiative's budget over priority objectives, in total and per initiative, adding
+    up the parts in the order Sums.add does."""
     spread = SpendSpread()
-    totals: dict[int, float] = defaultdict(float)
+    totals: dict[int, float] = {}
     for r in funded:
-        mine: dict[int, float] = defaultdict(float)
-        rest = attribute_spend(r.budget, r.contributions, routes, mine)
+        mine, rest = spread_one(r, routes)
         for unit, amount in mine.items():
-            totals[unit] += amount
+            totals[unit] = totals.get(unit, 0.0) + amount
         spread.parts[r.id] = dict(mine)
         if rest:
             spread.unaligned += rest
             spread.unaligned_parts[r.id] = rest
-    spread.spend = dict(totals)
+    spread.spend = totals
     return spread
 
 
@@ -392,7 +555,8 @@ def compare_with_priorities(
     filters: DashboardFilters,
     objectives: Mapping[int, ObjectiveRow],
     units: dict[int, float],
-    spread: SpendSpread,
+    spend: dict[int, float],
+    unaligned: float,
     top_objectives: int,
 ) -> Comparison:
     """The investment comparison for the filters. Under a theme filter it is made within the theme: its
@@ -400,14 +564,14 @@ def compare_with_priorities(
     weight; measured against the whole strategy, the objectives outside the theme would show their full
     weight and no spend, and the theme's objectives would always hold the top shares."""
     if not filters.theme:
-        weighted = f.misallocation(spread.spend, spread.unaligned, units, top_objectives)
+        weighted = f.misallocation(spend, unaligned, units, top_objectives)
         return Comparison(units, weighted, top_objectives)
     inside = set(theme_subtree(filters.theme, objectives))
     theme_units = {u: w for u, w in units.items() if u in inside}
-    spend = {u: a for u, a in spread.spend.items() if u in theme_units}
-    outside = sum(a for u, a in spread.spend.items() if u not in theme_units) + spread.unaligned
+    within = {u: a for u, a in spend.items() if u in theme_units}
+    outside = sum(a for u, a in spend.items() if u not in theme_units) + unaligned
     top_n = min(top_objectives, max(1, len(theme_units) - 1))
-    weighted = f.misallocation(spend, 0.0, theme_units, top_n)
+    weighted = f.misallocation(within, 0.0, theme_units, top_n)
     return Comparison(theme_units, weighted, top_n, objectives.get(filters.theme), outside)
 
 
@@ -479,7 +643,9 @@ def spend_behind(
         .values_list("pk", "code", "title", "stage", "category", "budget", "score__links")
     ]
     spread = spread_spend(funded, routes)
-    comparison = compare_with_priorities(filters, objectives, units, spread, top_objectives)
+    comparison = compare_with_priorities(
+        filters, objectives, units, spread.spend, spread.unaligned, top_objectives
+    )
     if unit_id is None:
         if comparison.theme is not None:
             return None  # a theme's view compares the theme's objectives only: it has no such bar
@@ -538,6 +704,9 @@ def iter_dashboards(
     parts = [
         (flt, piece.restrict(flt.program) if flt.program and flt.scope else piece) for flt in filters_list
     ]
+    for _flt, part in parts:
+        if part.summed is None:
+            part.summed = summed_rows(part.rows.values(), part.routes)
     chosen = [_choose_kpis(flt, part) for flt, part in parts]
     series = load_kpi_series(
         {k[0]: k for kpis in chosen for k in kpis}.values(),
@@ -551,15 +720,10 @@ def iter_dashboards(
         yield _dashboard(flt, part, [series[k[0]] for k in kpis], history, policy)
 
 
-def index_confidence_words(funded: Iterable[Row]) -> str:
-    """How sure the alignment index of these funded initiatives is, in words: the share of their scored budget
+def index_confidence_words(sums: Sums) -> str:
+    """How sure the alignment index of the funded initiatives is, in words: the share of their scored budget
     whose scores are of low confidence (engine.confidence)."""
-    scored = low = 0.0
-    for r in funded:
-        if r.alignment is not None:
-            scored += r.budget
-            low += r.budget if r.confidence == confidence.LOW else 0.0
-    share = low / scored if scored > 0 else None
+    share = sums.low / sums.scored if sums.scored > 0 else None
     return confidence.index_words(confidence.index_confidence(share), share)
 
 
@@ -571,18 +735,17 @@ def _dashboard(
     policy: Policy,
 ) -> DashboardData:
     today = piece.today
-    rows = list(piece.rows.values())
-    funded = [r for r in rows if r.stage in FUNDED]
-    spread = spread_spend(funded, piece.routes)
+    summed = piece.summed
+    assert summed is not None  # iter_dashboards sums every part first
+    totals = summed.sums
     comparison = compare_with_priorities(
-        filters, piece.objectives, piece.units, spread, policy.top_objectives
+        filters, piece.objectives, piece.units, totals.spend, totals.unaligned, policy.top_objectives
     )
     weighted = comparison.weighted
     theme = comparison.theme
-    alignment_index = f.weighted_mean((r.budget, r.alignment) for r in funded if r.alignment is not None)
-    totals = piece.total()
+    alignment_index = totals.aligned / totals.scored if totals.scored > 0 else None
     predictability = totals.on_time / totals.due if totals.due else None
-    funded_budget = sum(r.budget for r in funded)
+    funded_budget = totals.funded
     red = totals.red + piece.objective_red
     stored = piece.indices.get(filters.scope or "", [])
     if stored and stored[-1].date == today and stored[-1].alignment_index is not None:
@@ -613,7 +776,7 @@ def _dashboard(
             "score",
             f"{register}?{filters_to_register(filters, stage='funded', sort='-alignment')}",
             "Budget-weighted mean alignment score of the funded initiatives (0-100).",
-            confidence=index_confidence_words(funded),
+            confidence=index_confidence_words(totals),
         ),
         Tile(
             "top_share",
@@ -664,9 +827,6 @@ def _dashboard(
     ]
     data = DashboardData(filters=filters, today=today, tiles=tiles)
     data.charts["investment"] = investment_data(comparison, piece.objectives)
-    mix: dict[str, float] = defaultdict(float)
-    for r in funded:
-        mix[r.category] += r.budget
     if filters.category and piece.context_mix is not None:
         data.charts["mix"] = {
             "budget": piece.context_mix,
@@ -678,14 +838,7 @@ def _dashboard(
             else "the whole portfolio",
         }
     else:
-        data.charts["mix"] = {"budget": dict(mix), "target": policy.target_mix, "total": funded_budget}
-    scored = [r for r in funded if r.fit is not None]
-    # beyond a few hundred bubbles the chart is an unreadable blot: it keeps the largest by budget and says so
-    shown = (
-        sorted(scored, key=lambda r: -r.budget)[:BUBBLE_INITIATIVES]
-        if len(scored) > BUBBLE_INITIATIVES
-        else scored
-    )
+        data.charts["mix"] = {"budget": dict(totals.mix), "target": policy.target_mix, "total": funded_budget}
     data.charts["bubble"] = {
         "points": [
             {
@@ -697,13 +850,12 @@ def _dashboard(
                 "budget": r.budget,
                 "tier": r.tier,
             }
-            for r in shown
+            for r in summed.bubbles
         ],
-        "total": len(scored),
+        "total": totals.bubbles,
     }
-    data.charts["heatmap"] = _heatmap(rows, piece.objectives, piece.relative)
-    counts = totals.risks
-    data.charts["risks"] = {"counts": dict(counts)}
+    data.charts["heatmap"] = _heatmap(summed.heat, piece.objectives, piece.relative)
+    data.charts["risks"] = {"counts": dict(totals.risk_matrix)}
     points = (
         [(d, a) for d, a, _ in live_history]
         if filters.scope is None
@@ -792,9 +944,10 @@ def _choose_kpis(filters: DashboardFilters, piece: PortfolioSlice) -> list[tuple
     if filters.scope == ALL_SCOPE:
         in_view = set(piece.objectives)
     else:
-        in_view = {o for r in piece.rows.values() for o, s in r.contributions if s != "none"}
+        assert piece.summed is not None
+        in_view = piece.summed.sums.in_view
         if filters.theme:
-            in_view &= set(theme_subtree(filters.theme, piece.objectives))
+            in_view = in_view & set(theme_subtree(filters.theme, piece.objectives))
     kpis = [k for k in piece.kpis if k[3] in in_view]
     kpis.sort(key=lambda k: (-piece.weights.get(k[3], 0.0), piece.objectives[k[3]].code, k[1]))
     return kpis[:KPI_PANELS]
@@ -893,11 +1046,8 @@ def _history_alignment(points: History, on: datetime.date) -> tuple[float | None
     return earlier[-1] if earlier else (None, None)
 
 
-def _heatmap(rows: list[Row], objectives: dict[int, Any], relative: dict[int, float]) -> dict[str, Any]:
+def _heatmap(open_rows: list[Row], objectives: dict[int, Any], relative: dict[int, float]) -> dict[str, Any]:
     """The largest open initiatives against the objectives they (or any of them) contribute to."""
-    open_rows = sorted((r for r in rows if r.stage in ACTIVE), key=lambda r: (-r.budget, r.code))[
-        :HEATMAP_INITIATIVES
-    ]
     used = sorted(
         {o for r in open_rows for o, s in r.contributions if s != "none" and o in objectives},
         key=lambda pk: (-relative.get(pk, 0.0), objectives[pk].code),
@@ -986,6 +1136,131 @@ def load_kpi_series(
             confidence=sure or confidence.NONE,
         )
     return series
+
+
+# ------------------------------------------------------------------------------------------ filter cube
+
+CubeKey = tuple[int | None, str, str, int]  # theme (None: all), stage, category, tier (0: not scored)
+ROW_FIELDS = ("pk", "code", "title", "stage", "category", "budget", "program_id")
+SCORE_FIELDS = ("score__fit", "score__alignment", "score__exposure", "score__tier")
+# the largest budgets first, as the register sorts them: read from its index (portfolio migration 0009) in
+# order, a few hundred rows are enough whatever the size of the portfolio
+LARGEST_FIRST = ((F("budget_capex") + F("budget_opex")).desc(nulls_last=True), "code")
+
+
+def filter_cube(piece: PortfolioSlice) -> dict[CubeKey, Sums]:
+    """The sums of the whole portfolio's slice by stage, category and tier, and again by those for the
+    initiatives serving each theme (as the theme filter selects them: a contribution other than "none" to the
+    theme or an objective under it). A theme's cells give spend only to the theme's priority objectives,
+    count the rest as unaligned, and keep only the theme's objectives in view: what a dashboard filtered by
+    the theme compares."""
+    objectives = piece.objectives
+    roots: dict[int, int] = {}
+    for pk in objectives:
+        node = pk
+        while objectives[node].parent_id is not None and objectives[node].parent_id in objectives:
+            node = objectives[node].parent_id  # type: ignore[assignment]  # not None, as tested
+        roots[pk] = node
+    subtrees: dict[int, set[int]] = defaultdict(set)
+    for pk, root in roots.items():
+        subtrees[root].add(pk)
+    within = {root: frozenset(members) for root, members in subtrees.items()}
+    cells: dict[CubeKey, Sums] = defaultdict(Sums)
+    for r in piece.rows.values():
+        tier = r.tier or 0
+        cells[(None, r.stage, r.category, tier)].add(r, piece.routes)
+        for theme in {roots[o] for o, strength in r.contributions if strength != "none" and o in roots}:
+            cells[(theme, r.stage, r.category, tier)].add(r, piece.routes, within=within[theme])
+    return dict(cells)
+
+
+def filtered_from_cube(
+    filters: DashboardFilters, cells: Iterable[tuple[str, str]], *, today: datetime.date, policy: Policy
+) -> DashboardData:
+    """The dashboard of filters without a program, added up from the filter cube's cells they select
+    (`cells`: each cell's category and sums, as selectors.cube_cells reads them). The initiatives it names
+    (the largest funded and open ones) and the history of their scores are read for the filters, each in one
+    query that does not grow with the portfolio's size beyond a sort."""
+    strategy = load_strategy()
+    sums = Sums()
+    context: dict[str, float] = defaultdict(float)
+    for category, text in cells:
+        cell = Sums.from_json(text)
+        if filters.category:
+            for name, amount in cell.mix.items():
+                context[name] += amount
+        if not filters.category or category == filters.category:
+            sums.merge(cell)
+    subset = filtered_initiatives(filters, strategy.objectives)
+    sized = subset.annotate(budget=BUDGET)
+    bubbles = [
+        Row(pk, code, title, stage, category, budget or 0.0, program, fit, alignment, exposure, tier)
+        for pk, code, title, stage, category, budget, program, fit, alignment, exposure, tier in sized.filter(
+            stage__in=FUNDED, score__fit__isnull=False
+        )
+        .order_by(*LARGEST_FIRST)
+        .values_list(*ROW_FIELDS, *SCORE_FIELDS)[:BUBBLE_INITIATIVES]
+    ]
+    heat = [
+        Row(
+            pk,
+            code,
+            title,
+            stage,
+            category,
+            budget or 0.0,
+            program,
+            None,
+            None,
+            None,
+            None,
+            parse_links(links) if links else [],
+        )
+        for pk, code, title, stage, category, budget, program, links in sized.filter(stage__in=ACTIVE)
+        .order_by(*LARGEST_FIRST)
+        .values_list(*ROW_FIELDS, "score__links")[:HEATMAP_INITIATIVES]
+    ]
+    piece = PortfolioSlice(
+        today,
+        strategy.objectives,
+        strategy.weights,
+        strategy.relative,
+        strategy.units,
+        strategy.routes,
+        {},
+        0,
+        {},
+        kpis_in_view(sums.in_view, strategy),
+        subset,
+        dict(context) if filters.category else None,
+        {},
+        Summed(sums, bubbles, heat),
+    )
+    return dashboards_from_slice(piece, [filters], policy=policy)[0]
+
+
+def kpis_in_view(in_view: set[int], strategy: Strategy) -> list[tuple[Any, ...]]:
+    """The active KPIs (KPI_FIELDS rows) of the most important objectives in view, enough of them for the
+    KPI_PANELS a dashboard shows: how many each objective in view has (one query), then the KPIs of the
+    heaviest ones up to that number (one query)."""
+    objectives = strategy.objectives
+    active = KPI.objects.filter(objective__status="active")
+    counts = dict(
+        active.filter(objective_id__in=[pk for pk in in_view if pk in objectives])
+        .order_by()
+        .values("objective_id")
+        .annotate(n=Count("pk"))
+        .values_list("objective_id", "n")
+    )
+    ranked = sorted(counts, key=lambda pk: (-strategy.weights.get(pk, 0.0), objectives[pk].code))
+    chosen: list[int] = []
+    found = 0
+    for pk in ranked:
+        if found >= KPI_PANELS:
+            break
+        chosen.append(pk)
+        found += counts[pk]
+    return list(active.filter(objective_id__in=chosen).values_list(*KPI_FIELDS)) if chosen else []
 
 
 # ------------------------------------------------------------------------------------------ payload

@@ -342,6 +342,42 @@ class StoredDashboard(models.Model):
         return f"Dashboard of {self.scope} as of {self.computed_at:%Y-%m-%d %H:%M}"
 
 
+class DashboardCube(models.Model):
+    """The header of the filter cube (DashboardCell): what it was drawn from. A filtered dashboard is added up
+    from the cube's cells only when its stamp is the one the stored scores have now (selectors.
+    computed_dashboard_stamp) and it was drawn today; otherwise it is computed from the scores."""
+
+    KEY = "filters"
+
+    key = models.CharField(max_length=20, unique=True, default=KEY)
+    stamp = models.CharField(max_length=300)
+    day = models.DateField(help_text="The day the cube counts as today (milestones due, history days).")
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Filter cube of {self.day} ({self.built_at:%Y-%m-%d %H:%M})"
+
+
+class DashboardCell(models.Model):
+    """One cell of the filter cube: the sums (dashboard.Sums) of the initiatives of a stage, a category and a
+    tier, among them those serving one theme. A dashboard for any filters but a program adds up the cells they
+    select, whatever the size of the portfolio (drawn with the stored dashboards)."""
+
+    theme = models.IntegerField(
+        null=True, help_text="A theme's id (a root objective); null: every initiative."
+    )
+    stage = models.CharField(max_length=12)
+    category = models.CharField(max_length=10)
+    tier = models.PositiveSmallIntegerField(help_text="0: not scored.")
+    sums = models.TextField(help_text="JSON: dashboard.Sums.")
+
+    class Meta:
+        indexes = [models.Index(fields=["theme", "tier"], name="dashboard_cell_theme_tier")]
+
+    def __str__(self) -> str:
+        return f"Cell {self.theme or 'all'}/{self.stage}/{self.category}/{self.tier}"
+
+
 class PortfolioMark(models.Model):
     """A mark that something is out of date, set in the transaction of the change that made it so.
 

@@ -41,6 +41,8 @@ from alignment.engine.formulas import KPI_STATUS_LABELS
 from alignment.engine.rules import RULES
 from alignment.models import (
     ALL_SCOPE,
+    DashboardCell,
+    DashboardCube,
     HistoryDay,
     InitiativeScore,
     KPIScore,
@@ -590,9 +592,13 @@ def computed_dashboard_stamp() -> str:
     return "|".join(str(value) for value in row)
 
 
-def dashboard_view(filters: Any, *, today: datetime.date, with_payload: bool = False) -> DashboardView:
+def dashboard_view(
+    filters: Any, *, today: datetime.date, with_payload: bool = False, stamp: str | None = None
+) -> DashboardView:
     """The dashboard for the filters: the stored one when the filters match a stored scope (its rendered
-    HTML, or its payload for a CSV download; two queries), otherwise computed from the stored scores."""
+    HTML, or its payload for a CSV download; two queries); for other filters without a program, added up from
+    the filter cube when it was drawn from the scores as they are now (`stamp`: computed_dashboard_stamp(),
+    read when not given); otherwise computed from the stored scores."""
     from alignment import dashboard, services
     from core.templatetags.bearing import currency_symbol
 
@@ -612,9 +618,45 @@ def dashboard_view(filters: Any, *, today: datetime.date, with_payload: bool = F
             if with_payload:
                 return DashboardView(json.loads(kept.payload), True, kept.computed_at, stale)
             return DashboardView(None, True, kept.computed_at, stale, html=kept.html)
-    data = dashboard.dashboard_data(filters, today=today, policy=services.current_policy())
+    policy = services.current_policy()
+    cells = (
+        cube_cells(filters, today=today, stamp=stamp)
+        if filters.scope is None and not filters.program
+        else None
+    )
+    if cells is not None:
+        data = dashboard.filtered_from_cube(filters, cells, today=today, policy=policy)
+    else:
+        data = dashboard.dashboard_data(filters, today=today, policy=policy)
     payload = dashboard.build_payload(data, symbol=currency_symbol(), as_of=latest)
     return DashboardView(payload, False, latest, False)
+
+
+def cube_cells(
+    filters: Any, *, today: datetime.date, stamp: str | None = None
+) -> list[tuple[str, str]] | None:
+    """The filter cube's cells the filters (without a program) select, as (category, sums as JSON); under a
+    category filter, the cells of every category (the mix chart shows the others). None when the cube was not
+    drawn from the scores as they are now (`stamp`, computed_dashboard_stamp(), read when not given), or not
+    today: the dashboard is then computed from the scores. Two queries."""
+    from alignment import dashboard
+
+    if stamp is None:
+        stamp = computed_dashboard_stamp()
+    header = DashboardCube.objects.filter(key=DashboardCube.KEY).values_list("stamp", "day").first()
+    if header != (stamp, today):
+        return None
+    cells = (
+        DashboardCell.objects.filter(theme=filters.theme)
+        if filters.theme
+        else DashboardCell.objects.filter(theme__isnull=True)
+    )
+    if filters.tier:
+        cells = cells.filter(tier=filters.tier)
+    if filters.stage:
+        group = dashboard.STAGE_GROUPS.get(filters.stage)
+        cells = cells.filter(stage__in=group[1]) if group else cells.filter(stage=filters.stage)
+    return list(cells.order_by("pk").values_list("category", "sums"))
 
 
 def spend_behind(filters: Any, unit_id: int | None) -> Any:

@@ -190,17 +190,21 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
         return render_page(request, DASHBOARD, context, partial="body", status=400)
     today = timezone.localdate()
 
+    computed = selectors.computed_dashboard_stamp() if filters.scope is None else None
+
     def page(marks: dict[str, str]) -> HttpResponse:
-        view = selectors.dashboard_view(filters, today=today)
+        view = selectors.dashboard_view(filters, today=today, stamp=computed)
         context.update(marks, view=view, payload=view.payload, query=request.GET.urlencode())
         return render_page(request, DASHBOARD, context, partial="body")
 
     stamp = selectors.stored_dashboard_stamp(filters.scope) if filters.scope is not None else None
     if stamp is None:
         # a dashboard computed for other filters is kept as long as nothing it is drawn from changed: the
-        # first view of a combination computes it (at 100,000 initiatives, most of a second), the next ones
-        # and everyone else's with the same roles are served from the cache
-        stamp = f"computed|{today.isoformat()}|{selectors.computed_dashboard_stamp()}"
+        # first view of a combination adds up the filter cube's cells (or, when the cube is out of date or a
+        # program is chosen, computes it from the scores), the next ones and everyone else's with the same
+        # roles are served from the cache
+        computed = computed or selectors.computed_dashboard_stamp()
+        stamp = f"computed|{today.isoformat()}|{computed}"
     # a stored dashboard is the same for everyone with the same roles: served from the cache until redrawn
     return shared_page(request, f"dashboard|{request.GET.urlencode()}|{stamp}", page)
 

@@ -10,14 +10,17 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from alignment import dashboard
+from alignment import dashboard, selectors
 from alignment.engine import store
 from alignment.models import (
     ALL_SCOPE,
+    DashboardCell,
+    DashboardCube,
     PortfolioIndex,
     StoredDashboard,
 )
 from alignment.services.policy import current_policy
+from core.bulk import bulk_insert
 from core.jobs import PROGRESS_STEPS, Progress, run_job
 from core.templatetags.bearing import currency_symbol
 
@@ -30,7 +33,8 @@ STORE_BATCH = 25
 
 
 def render_dashboards(*, today: datetime.date | None = None, progress: Progress | None = None) -> int:
-    """Render and store the dashboard of the whole portfolio and of each program (one slice load for all).
+    """Render and store the dashboard of the whole portfolio and of each program (one slice load for all), and
+    the filter cube the dashboards of other filters are added up from.
 
     Dashboards are drawn one at a time and stored STORE_BATCH at a time, so memory does not grow with the
     number of programs. Returns the number of dashboards stored; dashboards of programs that no longer exist
@@ -38,6 +42,9 @@ def render_dashboards(*, today: datetime.date | None = None, progress: Progress 
     """
     today = today or timezone.localdate()
     policy = current_policy()
+    # what the scores are now, read before them: a change made while the cube is drawn gives a new stamp, and
+    # the cube, stamped with the old one, is not used
+    stamp = selectors.computed_dashboard_stamp()
     source = (
         PortfolioIndex.objects.filter(scope=ALL_SCOPE)
         .order_by("-date")
@@ -46,6 +53,7 @@ def render_dashboards(*, today: datetime.date | None = None, progress: Progress 
     )
     everything = dashboard.DashboardFilters()
     piece = dashboard.load_slice(everything, today=today)
+    store_cube(dashboard.filter_cube(piece), stamp=stamp, today=today)
     programs = sorted({r.program_id for r in piece.rows.values() if r.program_id is not None})
     scopes = [everything] + [dashboard.DashboardFilters(program=pk) for pk in programs]
     if progress:
@@ -79,6 +87,22 @@ def render_dashboards(*, today: datetime.date | None = None, progress: Progress 
         store.upsert(StoredDashboard, rows, key="scope")
         StoredDashboard.objects.exclude(scope__in=drawn).delete()
     return len(drawn)
+
+
+def store_cube(cells: dict[dashboard.CubeKey, dashboard.Sums], *, stamp: str, today: datetime.date) -> None:
+    """Replace the filter cube (some thousands of cells at most: stages x categories x tiers, once for all
+    initiatives and once per theme) and its header, in one transaction."""
+    with transaction.atomic():
+        DashboardCell.objects.all().delete()
+        bulk_insert(
+            DashboardCell,
+            [
+                DashboardCell(theme=theme, stage=stage, category=category, tier=tier, sums=sums.to_json())
+                for (theme, stage, category, tier), sums in cells.items()
+            ],
+        )
+        DashboardCube.objects.filter(key=DashboardCube.KEY).delete()
+        DashboardCube.objects.create(key=DashboardCube.KEY, stamp=stamp, day=today, built_at=timezone.now())
 
 
 def run_dashboard_render(*, job_id: int | None = None, today: datetime.date | None = None) -> int | None:
