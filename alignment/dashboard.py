@@ -301,11 +301,7 @@ def summed_rows(rows: Iterable[Row], routes: dict[int, list[tuple[int, float]]])
         if r.stage in ACTIVE:
             active.append(r)
     # beyond a few hundred bubbles the chart is an unreadable blot: it keeps the largest by budget and says so
-    bubbles = (
-        heapq.nsmallest(BUBBLE_INITIATIVES, scored, key=largest)
-        if len(scored) > BUBBLE_INITIATIVES
-        else scored
-    )
+    bubbles = heapq.nsmallest(BUBBLE_INITIATIVES, scored, key=largest)
     return Summed(sums, bubbles, heapq.nsmallest(HEATMAP_INITIATIVES, active, key=largest))
 
 
