@@ -2,8 +2,9 @@
 
 Everything is read from the stored scores in a fixed number of queries and aggregated with the engine's own
 functions, so the numbers on the dashboard are the engine's numbers. The unfiltered dashboard and each
-program's are rendered after every recompute and stored (StoredDashboard); other filter combinations are
-computed here on request.
+program's are rendered after every recompute and stored (StoredDashboard), with the filter cube (Sums by stage,
+category and tier, for all initiatives and for each theme's: DashboardCell); other filter combinations are added
+up from the cube while it is current, or computed here from the scores on request.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime
 import heapq
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -197,6 +198,9 @@ class Sums:
     red: int = 0  # red signals on initiatives
     risks: Counter[str] = field(default_factory=Counter)  # active risks per cell "<probability><impact>"
     in_view: set[int] = field(default_factory=set)  # objectives contributed to (the KPIs chosen from them)
+    # per day of score history (the cube's days): budget x alignment, budget, and initiatives with a row in
+    # force, as _live_history() sums them
+    history: list[list[float]] = field(default_factory=list)
 
     def add(
         self, r: Row, routes: dict[int, list[tuple[int, float]]], *, within: frozenset[int] | None = None
@@ -247,6 +251,15 @@ class Sums:
         self.red += other.red
         self.risks.update(other.risks)
         self.in_view |= other.in_view
+        self.add_history(other.history)
+
+    def add_history(self, history: Sequence[Sequence[float]]) -> None:
+        if not self.history:
+            self.history = [[0.0, 0.0, 0] for _ in history]
+        for mine, theirs in zip(self.history, history, strict=True):
+            mine[0] += theirs[0]
+            mine[1] += theirs[1]
+            mine[2] += theirs[2]
 
     def to_json(self) -> str:
         return json.dumps(
@@ -256,6 +269,7 @@ class Sums:
                 "spend": self.spend,
                 "risks": self.risks,
                 "in_view": sorted(self.in_view),
+                "history": self.history,
             },
             separators=(",", ":"),
         )
@@ -269,6 +283,7 @@ class Sums:
             spend={int(unit): amount for unit, amount in data["spend"].items()},
             risks=Counter(data["risks"]),
             in_view=set(data["in_view"]),
+            history=data["history"],
         )
 
     @property
@@ -331,6 +346,7 @@ class PortfolioSlice:
     surveys: dict[int, list[tuple[int, str, float, Any]]] = field(default_factory=dict)
     # the sums added up from the filter cube (filtered_from_cube), when the rows were not read
     summed: Summed | None = None
+    history: History | None = None  # the cube's, when its days are the recorded ones
     programs: dict[int | None, dict[int, Row]] | None = field(default=None, repr=False)
 
     def restrict(self, program_id: int) -> PortfolioSlice:
@@ -709,9 +725,11 @@ def iter_dashboards(
         {pk: o.code for pk, o in piece.objectives.items()},
         today=piece.today,
     )
-    history = (
-        _live_history(piece.subset, piece.today) if any(flt.scope is None for flt in filters_list) else []
-    )
+    history = piece.history
+    if history is None:
+        history = (
+            _live_history(piece.subset, piece.today) if any(flt.scope is None for flt in filters_list) else []
+        )
     for (flt, part), kpis in zip(parts, chosen, strict=True):
         yield _dashboard(flt, part, [series[k[0]] for k in kpis], history, policy)
 
@@ -1013,28 +1031,58 @@ def in_force(day: datetime.date) -> Q:
     return Q(date__lte=day) & (Q(until__isnull=True) | Q(until__gt=day))
 
 
-def _live_history(subset: QuerySet[Initiative], today: datetime.date) -> History:
-    """Budget-weighted alignment and total budget of these initiatives on each of the history days, summed in
-    the database from the rows in force on each day (two queries, one row)."""
-    days = sorted(day for day, recorded in _history_days(today).items() if recorded)
-    if not days:
-        return []
+def recorded_history_days(today: datetime.date) -> list[datetime.date]:
+    """The history days (history_days()) on which the score history was recorded (one query)."""
+    return sorted(day for day, recorded in _history_days(today).items() if recorded)
+
+
+def _history_sums(days: Sequence[datetime.date]) -> tuple[QuerySet[ScoreHistory], dict[str, Any]]:
+    """The score history rows that may be in force on the days, and the sums of each day: budget x alignment,
+    budget, and rows in force."""
     sums: dict[str, Any] = {}
     for n, day in enumerate(days):
         sums[f"weighted{n}"] = Sum(F("budget") * F("alignment"), filter=in_force(day))
         sums[f"total{n}"] = Sum("budget", filter=in_force(day))
         sums[f"rows{n}"] = Count("pk", filter=in_force(day))
-    row = (
-        ScoreHistory.objects.filter(initiative__in=subset, date__lte=days[-1])
-        .filter(Q(until__isnull=True) | Q(until__gt=days[0]))
-        .aggregate(**sums)
+    rows = ScoreHistory.objects.filter(date__lte=days[-1]).filter(
+        Q(until__isnull=True) | Q(until__gt=days[0])
     )
+    return rows, sums
+
+
+def _history_points(days: Sequence[datetime.date], sums: Sequence[Sequence[float]]) -> History:
+    """(day, budget-weighted alignment, total budget) on each day some initiative had a row in force."""
     return [
         (day, (weighted / total) if total else None, total or 0.0)
-        for n, day in enumerate(days)
-        if row[f"rows{n}"]
-        for weighted, total in [(row[f"weighted{n}"], row[f"total{n}"])]
+        for day, (weighted, total, rows) in zip(days, sums, strict=True)
+        if rows
     ]
+
+
+def _live_history(subset: QuerySet[Initiative], today: datetime.date) -> History:
+    """Budget-weighted alignment and total budget of these initiatives on each of the history days, summed in
+    the database from the rows in force on each day (two queries, one row)."""
+    days = recorded_history_days(today)
+    if not days:
+        return []
+    rows, sums = _history_sums(days)
+    row = rows.filter(initiative__in=subset).aggregate(**sums)
+    return _history_points(
+        days, [(row[f"weighted{n}"], row[f"total{n}"], row[f"rows{n}"]) for n in range(len(days))]
+    )
+
+
+def _history_by_initiative(days: Sequence[datetime.date]) -> Iterator[tuple[int, list[list[float]]]]:
+    """Each initiative's score history on the days, as _live_history() sums it (one streamed query)."""
+    rows, sums = _history_sums(days)
+    for row in rows.order_by().values("initiative_id").annotate(**sums).iterator(chunk_size=5000):
+        yield (
+            row["initiative_id"],
+            [
+                [row[f"weighted{n}"] or 0.0, row[f"total{n}"] or 0.0, row[f"rows{n}"]]
+                for n in range(len(days))
+            ],
+        )
 
 
 def _history_alignment(points: History, on: datetime.date) -> tuple[float | None, float | None]:
@@ -1144,12 +1192,13 @@ SCORE_FIELDS = ("score__fit", "score__alignment", "score__exposure", "score__tie
 LARGEST_FIRST = ((F("budget_capex") + F("budget_opex")).desc(nulls_last=True), "code")
 
 
-def filter_cube(piece: PortfolioSlice) -> dict[CubeKey, Sums]:
+def filter_cube(piece: PortfolioSlice, days: Sequence[datetime.date] = ()) -> dict[CubeKey, Sums]:
     """The sums of the whole portfolio's slice by stage, category and tier, and again by those for the
     initiatives serving each theme (as the theme filter selects them: a contribution other than "none" to the
     theme or an objective under it). A theme's cells give spend only to the theme's priority objectives,
     count the rest as unaligned, and keep only the theme's objectives in view: what a dashboard filtered by
-    the theme compares."""
+    the theme compares. With `days` (recorded_history_days()), each cell sums its initiatives' score history
+    on them too, read one initiative at a time in one streamed query."""
     objectives = piece.objectives
     roots: dict[int, int] = {}
     for pk in objectives:
@@ -1162,21 +1211,38 @@ def filter_cube(piece: PortfolioSlice) -> dict[CubeKey, Sums]:
         subtrees[root].add(pk)
     within = {root: frozenset(members) for root, members in subtrees.items()}
     cells: dict[CubeKey, Sums] = defaultdict(Sums)
+    keys: dict[int, list[Sums]] = {}  # initiative -> the cells it is counted in
     for r in piece.rows.values():
         tier = r.tier or 0
-        cells[(None, r.stage, r.category, tier)].add(r, piece.routes)
+        everyone = cells[(None, r.stage, r.category, tier)]
+        everyone.add(r, piece.routes)
+        keys[r.id] = [everyone]
         for theme in {roots[o] for o, strength in r.contributions if strength != "none" and o in roots}:
-            cells[(theme, r.stage, r.category, tier)].add(r, piece.routes, within=within[theme])
+            cell = cells[(theme, r.stage, r.category, tier)]
+            cell.add(r, piece.routes, within=within[theme])
+            keys[r.id].append(cell)
+    if days:
+        for cell in cells.values():
+            cell.history = [[0.0, 0.0, 0] for _ in days]
+        for pk, values in _history_by_initiative(days):
+            for cell in keys.get(pk, ()):
+                cell.add_history(values)
     return dict(cells)
 
 
 def filtered_from_cube(
-    filters: DashboardFilters, cells: Iterable[tuple[str, str]], *, today: datetime.date, policy: Policy
+    filters: DashboardFilters,
+    cells: Iterable[tuple[str, str]],
+    *,
+    today: datetime.date,
+    policy: Policy,
+    days: Sequence[datetime.date] | None = None,
 ) -> DashboardData:
     """The dashboard of filters without a program, added up from the filter cube's cells they select
-    (`cells`: each cell's category and sums, as selectors.cube_cells reads them). The initiatives it names
-    (the largest funded and open ones) and the history of their scores are read for the filters, each in one
-    query that does not grow with the portfolio's size beyond a sort."""
+    (`cells`: each cell's category and sums, as selectors.cube_cells reads them; `days`, the history days the
+    cube summed). The history comes from the cells when their days are the ones recorded now (else it is
+    summed for the filters from the score history); the initiatives it names (the largest funded and open
+    ones) are read for the filters from the budget index."""
     strategy = load_strategy()
     sums = Sums()
     context: dict[str, float] = defaultdict(float)
@@ -1216,6 +1282,12 @@ def filtered_from_cube(
         .order_by(*LARGEST_FIRST)
         .values_list(*ROW_FIELDS, "score__links")[:HEATMAP_INITIATIVES]
     ]
+    recorded = recorded_history_days(today)
+    history = (
+        _history_points(recorded, sums.history)
+        if days is not None and list(days) == recorded and len(sums.history) == len(recorded)
+        else None
+    )
     piece = PortfolioSlice(
         today,
         strategy.objectives,
@@ -1231,6 +1303,7 @@ def filtered_from_cube(
         dict(context) if filters.category else None,
         {},
         Summed(sums, bubbles, heat),
+        history,
     )
     return dashboards_from_slice(piece, [filters], policy=policy)[0]
 

@@ -352,6 +352,7 @@ class DashboardCube(models.Model):
     key = models.CharField(max_length=20, unique=True, default=KEY)
     stamp = models.CharField(max_length=300)
     day = models.DateField(help_text="The day the cube counts as today (milestones due, history days).")
+    days = models.JSONField(default=list, help_text="The days of score history its cells sum (ISO dates).")
     built_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -619,13 +619,14 @@ def dashboard_view(
                 return DashboardView(json.loads(kept.payload), True, kept.computed_at, stale)
             return DashboardView(None, True, kept.computed_at, stale, html=kept.html)
     policy = services.current_policy()
-    cells = (
+    cube = (
         cube_cells(filters, today=today, stamp=stamp)
         if filters.scope is None and not filters.program
         else None
     )
-    if cells is not None:
-        data = dashboard.filtered_from_cube(filters, cells, today=today, policy=policy)
+    if cube is not None:
+        days, cells = cube
+        data = dashboard.filtered_from_cube(filters, cells, today=today, policy=policy, days=days)
     else:
         data = dashboard.dashboard_data(filters, today=today, policy=policy)
     payload = dashboard.build_payload(data, symbol=currency_symbol(), as_of=latest)
@@ -634,17 +635,18 @@ def dashboard_view(
 
 def cube_cells(
     filters: Any, *, today: datetime.date, stamp: str | None = None
-) -> list[tuple[str, str]] | None:
-    """The filter cube's cells the filters (without a program) select, as (category, sums as JSON); under a
-    category filter, the cells of every category (the mix chart shows the others). None when the cube was not
+) -> tuple[list[datetime.date], list[tuple[str, str]]] | None:
+    """The days of score history the filter cube sums, and its cells the filters (without a program) select,
+    as (category, sums as JSON); under a category filter, the cells of every category (the mix chart shows the
+    others). None when the cube was not
     drawn from the scores as they are now (`stamp`, computed_dashboard_stamp(), read when not given), or not
     today: the dashboard is then computed from the scores. Two queries."""
     from alignment import dashboard
 
     if stamp is None:
         stamp = computed_dashboard_stamp()
-    header = DashboardCube.objects.filter(key=DashboardCube.KEY).values_list("stamp", "day").first()
-    if header != (stamp, today):
+    header = DashboardCube.objects.filter(key=DashboardCube.KEY).values_list("stamp", "day", "days").first()
+    if header is None or header[:2] != (stamp, today):
         return None
     cells = (
         DashboardCell.objects.filter(theme=filters.theme)
@@ -656,7 +658,8 @@ def cube_cells(
     if filters.stage:
         group = dashboard.STAGE_GROUPS.get(filters.stage)
         cells = cells.filter(stage__in=group[1]) if group else cells.filter(stage=filters.stage)
-    return list(cells.order_by("pk").values_list("category", "sums"))
+    days = [datetime.date.fromisoformat(day) for day in header[2]]
+    return days, list(cells.order_by("pk").values_list("category", "sums"))
 
 
 def spend_behind(filters: Any, unit_id: int | None) -> Any:

@@ -53,7 +53,8 @@ def render_dashboards(*, today: datetime.date | None = None, progress: Progress 
     )
     everything = dashboard.DashboardFilters()
     piece = dashboard.load_slice(everything, today=today)
-    store_cube(dashboard.filter_cube(piece), stamp=stamp, today=today)
+    days = dashboard.recorded_history_days(today)
+    store_cube(dashboard.filter_cube(piece, days), stamp=stamp, today=today, days=days)
     programs = sorted({r.program_id for r in piece.rows.values() if r.program_id is not None})
     scopes = [everything] + [dashboard.DashboardFilters(program=pk) for pk in programs]
     if progress:
@@ -89,7 +90,13 @@ def render_dashboards(*, today: datetime.date | None = None, progress: Progress 
     return len(drawn)
 
 
-def store_cube(cells: dict[dashboard.CubeKey, dashboard.Sums], *, stamp: str, today: datetime.date) -> None:
+def store_cube(
+    cells: dict[dashboard.CubeKey, dashboard.Sums],
+    *,
+    stamp: str,
+    today: datetime.date,
+    days: list[datetime.date],
+) -> None:
     """Replace the filter cube (some thousands of cells at most: stages x categories x tiers, once for all
     initiatives and once per theme) and its header, in one transaction."""
     with transaction.atomic():
@@ -102,7 +109,13 @@ def store_cube(cells: dict[dashboard.CubeKey, dashboard.Sums], *, stamp: str, to
             ],
         )
         DashboardCube.objects.filter(key=DashboardCube.KEY).delete()
-        DashboardCube.objects.create(key=DashboardCube.KEY, stamp=stamp, day=today, built_at=timezone.now())
+        DashboardCube.objects.create(
+            key=DashboardCube.KEY,
+            stamp=stamp,
+            day=today,
+            days=[day.isoformat() for day in days],
+            built_at=timezone.now(),
+        )
 
 
 def run_dashboard_render(*, job_id: int | None = None, today: datetime.date | None = None) -> int | None:
