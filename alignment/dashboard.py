@@ -201,6 +201,11 @@ class Sums:
     # per day of score history (the cube's days): budget x alignment, budget, and initiatives with a row in
     # force, as _live_history() sums them
     history: list[list[float]] = field(default_factory=list)
+    # a cube cell's largest initiatives by budget, (-budget, code, id), first the largest: the funded ones with
+    # a fit score (BUBBLE_INITIATIVES of them at most) and the open ones (HEATMAP_INITIATIVES): the largest of
+    # several cells are among their largest
+    top: list[tuple[float, str, int]] = field(default_factory=list)
+    top_open: list[tuple[float, str, int]] = field(default_factory=list)
 
     def add(
         self, r: Row, routes: dict[int, list[tuple[int, float]]], *, within: frozenset[int] | None = None
@@ -252,6 +257,8 @@ class Sums:
         self.risks.update(other.risks)
         self.in_view |= other.in_view
         self.add_history(other.history)
+        self.top += other.top
+        self.top_open += other.top_open
 
     def add_history(self, history: Sequence[Sequence[float]]) -> None:
         if not self.history:
@@ -270,6 +277,8 @@ class Sums:
                 "risks": self.risks,
                 "in_view": sorted(self.in_view),
                 "history": self.history,
+                "top": self.top,
+                "top_open": self.top_open,
             },
             separators=(",", ":"),
         )
@@ -284,6 +293,8 @@ class Sums:
             risks=Counter(data["risks"]),
             in_view=set(data["in_view"]),
             history=data["history"],
+            top=[tuple(entry) for entry in data["top"]],  # type: ignore[misc]  # JSON gives lists
+            top_open=[tuple(entry) for entry in data["top_open"]],  # type: ignore[misc]
         )
 
     @property
@@ -1187,9 +1198,6 @@ def load_kpi_series(
 CubeKey = tuple[int | None, str, str, int]  # theme (None: all), stage, category, tier (0: not scored)
 ROW_FIELDS = ("pk", "code", "title", "stage", "category", "budget", "program_id")
 SCORE_FIELDS = ("score__fit", "score__alignment", "score__exposure", "score__tier")
-# the largest budgets first, as the register sorts them: read from its index (portfolio migration 0009) in
-# order, a few hundred rows are enough whatever the size of the portfolio
-LARGEST_FIRST = ((F("budget_capex") + F("budget_opex")).desc(nulls_last=True), "code")
 
 
 def filter_cube(piece: PortfolioSlice, days: Sequence[datetime.date] = ()) -> dict[CubeKey, Sums]:
@@ -1221,6 +1229,15 @@ def filter_cube(piece: PortfolioSlice, days: Sequence[datetime.date] = ()) -> di
             cell = cells[(theme, r.stage, r.category, tier)]
             cell.add(r, piece.routes, within=within[theme])
             keys[r.id].append(cell)
+        rank = (-r.budget, r.code, r.id)
+        for cell in keys[r.id]:
+            if r.stage in FUNDED and r.fit is not None:
+                cell.top.append(rank)
+            if r.stage in ACTIVE:
+                cell.top_open.append(rank)
+    for cell in cells.values():
+        cell.top = heapq.nsmallest(BUBBLE_INITIATIVES, cell.top)
+        cell.top_open = heapq.nsmallest(HEATMAP_INITIATIVES, cell.top_open)
     if days:
         for cell in cells.values():
             cell.history = [[0.0, 0.0, 0] for _ in days]
@@ -1242,7 +1259,7 @@ def filtered_from_cube(
     (`cells`: each cell's category and sums, as selectors.cube_cells reads them; `days`, the history days the
     cube summed). The history comes from the cells when their days are the ones recorded now (else it is
     summed for the filters from the score history); the initiatives it names (the largest funded and open
-    ones) are read for the filters from the budget index."""
+    ones) are the largest of the cells' largest, read by id."""
     strategy = load_strategy()
     sums = Sums()
     context: dict[str, float] = defaultdict(float)
@@ -1254,17 +1271,18 @@ def filtered_from_cube(
         if not filters.category or category == filters.category:
             sums.merge(cell)
     subset = filtered_initiatives(filters, strategy.objectives)
-    sized = subset.annotate(budget=BUDGET)
-    bubbles = [
-        Row(pk, code, title, stage, category, budget or 0.0, program, fit, alignment, exposure, tier)
+    # the largest of the cells' largest, read by id in that order
+    chosen = [pk for _b, _c, pk in heapq.nsmallest(BUBBLE_INITIATIVES, sums.top)]
+    chosen_open = [pk for _b, _c, pk in heapq.nsmallest(HEATMAP_INITIATIVES, sums.top_open)]
+    sized = Initiative.objects.annotate(budget=BUDGET)
+    found = {
+        pk: Row(pk, code, title, stage, category, budget or 0.0, program, fit, alignment, exposure, tier)
         for pk, code, title, stage, category, budget, program, fit, alignment, exposure, tier in sized.filter(
-            stage__in=FUNDED, score__fit__isnull=False
-        )
-        .order_by(*LARGEST_FIRST)
-        .values_list(*ROW_FIELDS, *SCORE_FIELDS)[:BUBBLE_INITIATIVES]
-    ]
-    heat = [
-        Row(
+            pk__in=chosen
+        ).values_list(*ROW_FIELDS, *SCORE_FIELDS)
+    }
+    found_open = {
+        pk: Row(
             pk,
             code,
             title,
@@ -1278,10 +1296,12 @@ def filtered_from_cube(
             None,
             parse_links(links) if links else [],
         )
-        for pk, code, title, stage, category, budget, program, links in sized.filter(stage__in=ACTIVE)
-        .order_by(*LARGEST_FIRST)
-        .values_list(*ROW_FIELDS, "score__links")[:HEATMAP_INITIATIVES]
-    ]
+        for pk, code, title, stage, category, budget, program, links in sized.filter(
+            pk__in=chosen_open
+        ).values_list(*ROW_FIELDS, "score__links")
+    }
+    bubbles = [found[pk] for pk in chosen if pk in found]
+    heat = [found_open[pk] for pk in chosen_open if pk in found_open]
     recorded = recorded_history_days(today)
     history = (
         _history_points(recorded, sums.history)

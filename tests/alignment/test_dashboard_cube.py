@@ -127,3 +127,28 @@ def test_the_page_adds_up_the_cube_and_computes_without_it_the_same_dashboard(sm
 
 def _tiles_html(page: str) -> list[str]:
     return re.findall(r'<div class="tile-(?:label|value|delta)[^"]*">([^<]*)</div>', page)
+
+
+def test_the_largest_of_the_cells_largest_are_the_largest_of_the_filters(small, monkeypatch):
+    # given charts that name at most two bubbles and one initiative of the heatmap, the cube drawn with them
+    monkeypatch.setattr(dashboard, "BUBBLE_INITIATIVES", 2)
+    monkeypatch.setattr(dashboard, "HEATMAP_INITIATIVES", 1)
+    services.render_dashboards(today=today())
+    policy = services.current_policy()
+    for filters, bubbles, heat in [
+        # funded with a fit score: A-1 €2M, C-1 €630k, B-1 €300k, E-1 €150k; C-1 alone of tier 2
+        ({"stage": "funded"}, ["A-1", "C-1"], ["A-1"]),
+        ({"theme": "T1"}, ["A-1", "C-1"], ["A-1"]),
+        ({"category": "run"}, ["B-1", "E-1"], ["B-1"]),
+        ({"tier": 2}, ["C-1"], ["C-1"]),
+    ]:
+        flt = dashboard.DashboardFilters(**resolve(small, filters))
+        cube = selectors.cube_cells(flt, today=today())
+        assert cube is not None
+        data = dashboard.filtered_from_cube(flt, cube[1], today=today(), policy=policy, days=cube[0])
+        computed = dashboard.dashboard_data(flt, today=today(), policy=policy)
+        # then the cube's are the largest, in order, as the scores give them
+        for shown in (data, computed):
+            assert [p["code"] for p in shown.charts["bubble"]["points"]] == bubbles, filters
+            assert [r["code"] for r in shown.charts["heatmap"]["initiatives"]] == heat, filters
+        assert data.charts["bubble"]["total"] == computed.charts["bubble"]["total"]
