@@ -135,13 +135,14 @@ def test_the_largest_of_the_cells_largest_are_the_largest_of_the_filters(small, 
     monkeypatch.setattr(dashboard, "HEATMAP_INITIATIVES", 1)
     services.render_dashboards(today=today())
     policy = services.current_policy()
-    for filters, bubbles, heat in [
+    cases: list[tuple[dict[str, Any], list[str], list[str]]] = [
         # funded with a fit score: A-1 €2M, C-1 €630k, B-1 €300k, E-1 €150k; C-1 alone of tier 2
         ({"stage": "funded"}, ["A-1", "C-1"], ["A-1"]),
         ({"theme": "T1"}, ["A-1", "C-1"], ["A-1"]),
         ({"category": "run"}, ["B-1", "E-1"], ["B-1"]),
         ({"tier": 2}, ["C-1"], ["C-1"]),
-    ]:
+    ]
+    for filters, bubbles, heat in cases:
         flt = dashboard.DashboardFilters(**resolve(small, filters))
         cube = selectors.cube_cells(flt, today=today())
         assert cube is not None
