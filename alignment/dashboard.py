@@ -1248,28 +1248,16 @@ def filter_cube(piece: PortfolioSlice, days: Sequence[datetime.date] = ()) -> di
 
 
 def filtered_from_cube(
-    filters: DashboardFilters,
-    cells: Iterable[tuple[str, str]],
-    *,
-    today: datetime.date,
-    policy: Policy,
-    days: Sequence[datetime.date] | None = None,
+    filters: DashboardFilters, cube: Any, *, today: datetime.date, policy: Policy
 ) -> DashboardData:
-    """The dashboard of filters without a program, added up from the filter cube's cells they select
-    (`cells`: each cell's category and sums, as selectors.cube_cells reads them; `days`, the history days the
-    cube summed). The history comes from the cells when their days are the ones recorded now (else it is
-    summed for the filters from the score history); the initiatives it names (the largest funded and open
+    """The dashboard of filters without a program, added up from the filter cube's cells they select (`cube`:
+    selectors.CubeCells). The history comes from the cells when their days are the ones recorded now (else it
+    is summed for the filters from the score history); the initiatives it names (the largest funded and open
     ones) are the largest of the cells' largest, read by id."""
     strategy = load_strategy()
     sums = Sums()
-    context: dict[str, float] = defaultdict(float)
-    for category, text in cells:
-        cell = Sums.from_json(text)
-        if filters.category:
-            for name, amount in cell.mix.items():
-                context[name] += amount
-        if not filters.category or category == filters.category:
-            sums.merge(cell)
+    for _category, text in cube.cells:
+        sums.merge(Sums.from_json(text))
     subset = filtered_initiatives(filters, strategy.objectives)
     # the largest of the cells' largest, read by id in that order
     chosen = [pk for _b, _c, pk in heapq.nsmallest(BUBBLE_INITIATIVES, sums.top)]
@@ -1305,7 +1293,7 @@ def filtered_from_cube(
     recorded = recorded_history_days(today)
     history = (
         _history_points(recorded, sums.history)
-        if days is not None and list(days) == recorded and len(sums.history) == len(recorded)
+        if cube.days == recorded and len(sums.history) == len(recorded)
         else None
     )
     piece = PortfolioSlice(
@@ -1320,7 +1308,7 @@ def filtered_from_cube(
         {},
         kpis_in_view(sums.in_view, strategy),
         subset,
-        dict(context) if filters.category else None,
+        cube.context_mix,
         {},
         Summed(sums, bubbles, heat),
         history,

@@ -370,6 +370,7 @@ class DashboardCell(models.Model):
     stage = models.CharField(max_length=12)
     category = models.CharField(max_length=10)
     tier = models.PositiveSmallIntegerField(help_text="0: not scored.")
+    funded = models.FloatField(help_text="The funded budget (in the sums too): the mix of other categories.")
     sums = models.TextField(help_text="JSON: dashboard.Sums.")
 
     class Meta:

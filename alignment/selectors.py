@@ -625,22 +625,29 @@ def dashboard_view(
         else None
     )
     if cube is not None:
-        days, cells = cube
-        data = dashboard.filtered_from_cube(filters, cells, today=today, policy=policy, days=days)
+        data = dashboard.filtered_from_cube(filters, cube, today=today, policy=policy)
     else:
         data = dashboard.dashboard_data(filters, today=today, policy=policy)
     payload = dashboard.build_payload(data, symbol=currency_symbol(), as_of=latest)
     return DashboardView(payload, False, latest, False)
 
 
-def cube_cells(
-    filters: Any, *, today: datetime.date, stamp: str | None = None
-) -> tuple[list[datetime.date], list[tuple[str, str]]] | None:
-    """The days of score history the filter cube sums, and its cells the filters (without a program) select,
-    as (category, sums as JSON); under a category filter, the cells of every category (the mix chart shows the
-    others). None when the cube was not
-    drawn from the scores as they are now (`stamp`, computed_dashboard_stamp(), read when not given), or not
-    today: the dashboard is then computed from the scores. Two queries."""
+@dataclass(frozen=True)
+class CubeCells:
+    """What a filtered dashboard adds up from the filter cube: the days of score history its cells sum, the
+    cells the filters select (category, sums as JSON), and under a category filter the funded budget per
+    category of the other filters (the mix chart shows the others)."""
+
+    days: list[datetime.date]
+    cells: list[tuple[str, str]]
+    context_mix: dict[str, float] | None
+
+
+def cube_cells(filters: Any, *, today: datetime.date, stamp: str | None = None) -> CubeCells | None:
+    """The filter cube's cells for filters without a program (CubeCells; two queries, three under a category
+    filter). None when the cube was not drawn from the scores as they are now (`stamp`,
+    computed_dashboard_stamp(), read when not given), or not today: the dashboard is then computed from the
+    scores."""
     from alignment import dashboard
 
     if stamp is None:
@@ -658,8 +665,22 @@ def cube_cells(
     if filters.stage:
         group = dashboard.STAGE_GROUPS.get(filters.stage)
         cells = cells.filter(stage__in=group[1]) if group else cells.filter(stage=filters.stage)
-    days = [datetime.date.fromisoformat(day) for day in header[2]]
-    return days, list(cells.order_by("pk").values_list("category", "sums"))
+    context = None
+    if filters.category:
+        context = {
+            category: total
+            for category, total in cells.order_by()
+            .values("category")
+            .annotate(total=Sum("funded"))
+            .values_list("category", "total")
+            if total
+        }
+        cells = cells.filter(category=filters.category)
+    return CubeCells(
+        [datetime.date.fromisoformat(day) for day in header[2]],
+        list(cells.order_by("pk").values_list("category", "sums")),
+        context,
+    )
 
 
 def spend_behind(filters: Any, unit_id: int | None) -> Any:

@@ -104,7 +104,14 @@ def store_cube(
         bulk_insert(
             DashboardCell,
             [
-                DashboardCell(theme=theme, stage=stage, category=category, tier=tier, sums=sums.to_json())
+                DashboardCell(
+                    theme=theme,
+                    stage=stage,
+                    category=category,
+                    tier=tier,
+                    funded=sums.funded,
+                    sums=sums.to_json(),
+                )
                 for (theme, stage, category, tier), sums in cells.items()
             ],
         )

@@ -53,10 +53,9 @@ def payloads(flt: dashboard.DashboardFilters) -> tuple[dict[str, Any], dict[str,
     policy = services.current_policy()
     cube = selectors.cube_cells(flt, today=today())
     assert cube is not None  # build_small redrew the dashboards from the scores as they are
-    days, cells = cube
     # the history days recorded (45 and 10 days ago and today: the last of each month and a month back)
-    assert len(days) == 3
-    from_cube = dashboard.filtered_from_cube(flt, cells, today=today(), policy=policy, days=days)
+    assert len(cube.days) == 3
+    from_cube = dashboard.filtered_from_cube(flt, cube, today=today(), policy=policy)
     computed = dashboard.dashboard_data(flt, today=today(), policy=policy)
     return tuple(  # type: ignore[return-value]
         json.loads(json.dumps(dashboard.build_payload(data, symbol="€", as_of=None), default=str))
@@ -89,7 +88,7 @@ def test_the_cube_serves_only_the_scores_it_was_drawn_from_and_only_on_its_day(s
     assert DashboardCell.objects.filter(theme__isnull=True).count() == 6
     cube = selectors.cube_cells(flt, today=today())
     assert cube is not None
-    assert cube[1] == list(
+    assert cube.cells == list(
         DashboardCell.objects.filter(theme__isnull=True, tier=1).values_list("category", "sums")
     )
     # another day counts other milestones as due and other days of history
@@ -146,7 +145,7 @@ def test_the_largest_of_the_cells_largest_are_the_largest_of_the_filters(small, 
         flt = dashboard.DashboardFilters(**resolve(small, filters))
         cube = selectors.cube_cells(flt, today=today())
         assert cube is not None
-        data = dashboard.filtered_from_cube(flt, cube[1], today=today(), policy=policy, days=cube[0])
+        data = dashboard.filtered_from_cube(flt, cube, today=today(), policy=policy)
         computed = dashboard.dashboard_data(flt, today=today(), policy=policy)
         # then the cube's are the largest, in order, as the scores give them
         for shown in (data, computed):
