@@ -92,16 +92,24 @@ PAGE_CACHE_SECONDS = 600
 SHARED_PAGE_PREFIX = "page:"
 
 
+def _pages_prefix() -> str:
+    """The start of the keys of the pages shared_page() keeps for this database: one cache may serve several
+    (tests run in parallel, each on its own database, share one Redis)."""
+    database = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:16]
+    return f"{SHARED_PAGE_PREFIX}{database}:"
+
+
 def forget_shared_pages() -> None:
-    """Drop the pages shared_page() kept (each test starts without them; a benchmark times first views). A
-    cache in the process is emptied; in a Redis cache, shared with other processes, only those keys go."""
+    """Drop the pages shared_page() kept for this database (each test starts without them; a benchmark times
+    first views). A cache in the process is emptied; in a Redis cache, shared with other processes, only the
+    keys of this database's pages go: another test process's pages stay."""
     backend = caches["default"]
     if isinstance(backend, LocMemCache):
         backend.clear()
         return
     try:
         client = backend._cache.get_client(write=True)  # type: ignore[attr-defined]  # django's RedisCache
-        keys = list(client.scan_iter(match=backend.make_key(f"{SHARED_PAGE_PREFIX}*"), count=1000))
+        keys = list(client.scan_iter(match=backend.make_key(f"{_pages_prefix()}*"), count=1000))
         if keys:
             client.delete(*keys)
     except redis.RedisError:  # Redis away: nothing is kept there either
@@ -127,9 +135,8 @@ def shared_page(
         ",".join(sorted(roles.roles_of(request.user))),
         str(wants_fragment(request)),
         static("js/charts.js"),  # a deploy (its static files' names) starts afresh
-        str(connection.settings_dict["NAME"]),  # one cache may serve several databases (tests in parallel)
     ]
-    cache_key = SHARED_PAGE_PREFIX + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    cache_key = _pages_prefix() + hashlib.sha256("|".join(parts).encode()).hexdigest()
     content = cache.get(cache_key)
     if content is None:
         response = render_page_for({"csrf_token": CSRF_MARK, "user_display": NAME_MARK})
