@@ -147,7 +147,15 @@ REGISTER_UNUSED = (
     *(f"program__{name}" for name in ("description", "version", "created_at", "updated_at", "owner")),
     *(
         f"sponsor__{name}"
-        for name in ("password", "last_login", "email", "date_joined", "is_superuser", "is_staff", "is_active")
+        for name in (
+            "password",
+            "last_login",
+            "email",
+            "date_joined",
+            "is_superuser",
+            "is_staff",
+            "is_active",
+        )
     ),
 )
 
