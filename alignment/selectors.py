@@ -667,13 +667,14 @@ def cube_cells(filters: Any, *, today: datetime.date, stamp: str | None = None) 
         cells = cells.filter(stage__in=group[1]) if group else cells.filter(stage=filters.stage)
     context = None
     if filters.category:
+        # as dashboard.category_budgets: the categories of the funded initiatives, with their budget
         context = {
-            category: total
-            for category, total in cells.order_by()
+            category: total or 0.0
+            for category, total in cells.filter(stage__in=FUNDED)
+            .order_by()
             .values("category")
             .annotate(total=Sum("funded"))
             .values_list("category", "total")
-            if total
         }
         cells = cells.filter(category=filters.category)
     return CubeCells(

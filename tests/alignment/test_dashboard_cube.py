@@ -13,6 +13,7 @@ import pytest
 
 from alignment import dashboard, selectors, services
 from alignment.models import DashboardCell
+from portfolio.models import Initiative
 from tests.alignment.dashboard_support import DASHBOARD, count_queries, payload_tiles, resolve, today
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,20 @@ def test_the_largest_of_the_cells_largest_are_the_largest_of_the_filters(small, 
             assert [p["code"] for p in shown.charts["bubble"]["points"]] == bubbles, filters
             assert [r["code"] for r in shown.charts["heatmap"]["initiatives"]] == heat, filters
         assert data.charts["bubble"]["total"] == computed.charts["bubble"]["total"]
+
+
+def test_funded_initiatives_without_a_budget_give_the_dashboard_computed_from_the_scores(small):
+    # given the funded "run" initiatives (B-1, E-1) without a budget, and the cube drawn again
+    Initiative.objects.filter(code__in=["B-1", "E-1"]).update(budget_capex=0, budget_opex=0)
+    services.mark_stale(list(Initiative.objects.filter(code__in=["B-1", "E-1"]).values_list("pk", flat=True)))
+    services.recompute(today=today())
+    services.render_dashboards(today=today())
+
+    # when the dashboard is filtered on "grow" (its mix shows the other categories of the same filters) or on
+    # "run" (nothing funded to compare, no index)
+    for flt in (dashboard.DashboardFilters(category="grow"), dashboard.DashboardFilters(category="run")):
+        from_cube, computed = payloads(flt)
+
+        # then it is the one computed from the scores
+        assert rounded(from_cube) == rounded(computed)
+    assert payload_tiles(from_cube)["budget"]["value"] == "€0"
