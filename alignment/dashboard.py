@@ -1262,34 +1262,8 @@ def filtered_from_cube(
     # the largest of the cells' largest, read by id in that order
     chosen = [pk for _b, _c, pk in heapq.nsmallest(BUBBLE_INITIATIVES, sums.top)]
     chosen_open = [pk for _b, _c, pk in heapq.nsmallest(HEATMAP_INITIATIVES, sums.top_open)]
-    sized = Initiative.objects.annotate(budget=BUDGET)
-    found = {
-        pk: Row(pk, code, title, stage, category, budget or 0.0, program, fit, alignment, exposure, tier)
-        for pk, code, title, stage, category, budget, program, fit, alignment, exposure, tier in sized.filter(
-            pk__in=chosen
-        ).values_list(*ROW_FIELDS, *SCORE_FIELDS)
-    }
-    found_open = {
-        pk: Row(
-            pk,
-            code,
-            title,
-            stage,
-            category,
-            budget or 0.0,
-            program,
-            None,
-            None,
-            None,
-            None,
-            parse_links(links) if links else [],
-        )
-        for pk, code, title, stage, category, budget, program, links in sized.filter(
-            pk__in=chosen_open
-        ).values_list(*ROW_FIELDS, "score__links")
-    }
-    bubbles = [found[pk] for pk in chosen if pk in found]
-    heat = [found_open[pk] for pk in chosen_open if pk in found_open]
+    bubbles = _rows_by_id(chosen)
+    heat = _rows_by_id(chosen_open)
     recorded = recorded_history_days(today)
     history = (
         _history_points(recorded, sums.history)
@@ -1314,6 +1288,32 @@ def filtered_from_cube(
         history,
     )
     return dashboards_from_slice(piece, [filters], policy=policy)[0]
+
+
+def _rows_by_id(ids: list[int]) -> list[Row]:
+    """The initiatives of these ids with their scores and contributions, in the order given (one query)."""
+    found = {
+        pk: Row(
+            pk,
+            code,
+            title,
+            stage,
+            category,
+            budget or 0.0,
+            program,
+            fit,
+            alignment,
+            exposure,
+            tier,
+            parse_links(links) if links else [],
+        )
+        for pk, code, title, stage, category, budget, program, fit, alignment, exposure, tier, links in (
+            Initiative.objects.annotate(budget=BUDGET)
+            .filter(pk__in=ids)
+            .values_list(*ROW_FIELDS, *SCORE_FIELDS, "score__links")
+        )
+    }
+    return [found[pk] for pk in ids if pk in found]
 
 
 def kpis_in_view(in_view: set[int], strategy: Strategy) -> list[tuple[Any, ...]]:
