@@ -13,6 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from core import outbox
+from core.links import url_pattern
 
 RAISED = "_raised"  # set on a signal row (store.signal_rows) that was not stored before
 _history = threading.local()
@@ -35,21 +36,30 @@ def _record(specs: Sequence[outbox.EventSpec]) -> None:
         outbox.event_record_many(specs)
 
 
-def _signal_url(row: Mapping[str, Any]) -> str:
-    if row.get("initiative"):
-        return reverse("portfolio:initiative-detail", args=[row["initiative"]])
-    if row.get("objective"):
-        return reverse("portfolio:objective-detail", args=[row["objective"]])
-    return reverse("alignment:signal-list")
+class _SignalLinks:
+    """Where a signal's event points: its initiative, else its objective, else the signal list (reverse()
+    once per kind, then formatting per signal)."""
+
+    def __init__(self) -> None:
+        self.initiative = url_pattern("portfolio:initiative-detail")
+        self.objective = url_pattern("portfolio:objective-detail")
+        self.signals = reverse("alignment:signal-list")
+
+    def __call__(self, row: Mapping[str, Any]) -> str:
+        if row.get("initiative"):
+            return self.initiative.format(row["initiative"])
+        if row.get("objective"):
+            return self.objective.format(row["objective"])
+        return self.signals
 
 
-def _signal_spec(kind: str, row: Mapping[str, Any]) -> outbox.EventSpec:
+def _signal_spec(kind: str, row: Mapping[str, Any], links: _SignalLinks) -> outbox.EventSpec:
     return outbox.EventSpec(
         kind,
         "signal",
         None,
         title=("Raised: " if kind == outbox.SIGNAL_RAISED else "Cleared: ") + str(row["message"]),
-        url=_signal_url(row),
+        url=links(row),
         about={
             "initiative": [row.get("initiative")],
             "objective": [row.get("objective")],
@@ -69,12 +79,14 @@ def _signal_spec(kind: str, row: Mapping[str, Any]) -> outbox.EventSpec:
 
 def signals_raised(rows: Iterable[Mapping[str, Any]]) -> None:
     """Record the signals raised for the first time (rows marked RAISED)."""
-    _record([_signal_spec(outbox.SIGNAL_RAISED, row) for row in rows])
+    links = _SignalLinks()
+    _record([_signal_spec(outbox.SIGNAL_RAISED, row, links) for row in rows])
 
 
 def signals_cleared(rows: Iterable[Mapping[str, Any]]) -> None:
     """Record the signals no longer raised (their stored values, read before they are deleted)."""
-    _record([_signal_spec(outbox.SIGNAL_CLEARED, row) for row in rows])
+    links = _SignalLinks()
+    _record([_signal_spec(outbox.SIGNAL_CLEARED, row, links) for row in rows])
 
 
 def scores_moved(
@@ -84,6 +96,7 @@ def scores_moved(
     (`before`: initiative id -> its stored alignment score, code, title and program, read in the store's one
     query). A first score is not a move."""
     threshold = settings.BEARING_EVENT_SCORE_THRESHOLD
+    initiative_url = url_pattern("portfolio:initiative-detail")
     specs = []
     for row in rows:
         pk = row["initiative"]
@@ -99,7 +112,7 @@ def scores_moved(
                 "initiative",
                 pk,
                 title=f"{code} {title}: alignment score {old:.0f} → {new:.0f}",
-                url=reverse("portfolio:initiative-detail", args=[pk]),
+                url=initiative_url.format(pk),
                 about={"initiative": [pk], "program": [program_id]},
                 data={"initiative_id": pk, "code": code, "before": round(old, 2), "after": round(new, 2)},
             )

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_init
 
 from config.env import log_format
 
@@ -15,6 +15,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("bearing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def warm_up(**kwargs: Any) -> None:
+    """Each worker process loads what the engine's first job would otherwise load (alignment.services.warm_up)."""
+    from alignment.services import warm_up as warm_up_engine
+
+    warm_up_engine()
+
 
 if log_format() == "json":
 

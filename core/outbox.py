@@ -158,10 +158,24 @@ def event_record_many(specs: Sequence[EventSpec], *, actor: Any = None) -> int:
         for c in ("kind", "subject_type", "subject_id", "payload", "actor_id", "created_at")
     )
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)",
-            [(s.kind, s.subject_type, s.subject_id, json.dumps(_payload(s)), actor_id, now) for s in specs],
-        )
+        if connection.vendor == "postgresql":
+            # one statement with the events as one JSON document, unpacked in the server in the order given
+            # (the events' ids follow it): an executemany sends one statement per event, and arrays of
+            # payloads are quoted element by element in Python (1-3 s for a first recompute's 30,000 signals)
+            document = json.dumps([[s.kind, s.subject_type, s.subject_id, _payload(s)] for s in specs])
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT e.v->>0, e.v->>1, (e.v->>2)::bigint, e.v->3, %s, %s "
+                "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY e.n",
+                [actor_id, now, document],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)",
+                [
+                    (s.kind, s.subject_type, s.subject_id, json.dumps(_payload(s)), actor_id, now)
+                    for s in specs
+                ],
+            )
     _dispatch_after_commit()
     return len(specs)
 

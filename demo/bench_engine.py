@@ -173,6 +173,7 @@ def measure(
     from portfolio.models import Initiative
 
     m = Measured(size=Initiative.objects.count())
+    services.warm_up()  # as each worker process does when it starts (config.celery)
 
     # cold: the computed tables are empty, every row is inserted
     m.cold_s, m.cold_queries = timed(lambda: services.recompute(today=today))

@@ -16,6 +16,7 @@ from alignment.services.scores import (
     recompute_and_render,
     recompute_stale,
     run_full_recompute,
+    warm_up,
 )
 from alignment.services.staleness import affected_initiatives, mark_portfolio_stale, mark_stale
 
@@ -37,4 +38,5 @@ __all__ = [
     "render_dashboards",
     "run_dashboard_render",
     "run_full_recompute",
+    "warm_up",
 ]

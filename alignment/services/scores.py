@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from alignment.engine import store
 from alignment.engine.compute import Indices, InitiativeResult, assess_kpis, score_initiative
+from alignment.engine.confidence import forecast_quantile
 from alignment.engine.inputs import (
     PortfolioInputs,
     load_benefits,
@@ -363,6 +364,14 @@ def _recompute_all(
             stale_since=None
         )
     return RecomputeSummary(scored, len(kpis), raised, True)
+
+
+def warm_up() -> None:
+    """Load ahead of the first job what the engine otherwise loads on first use, about 1 s together: the URL
+    configuration (signals link to the records they are about) and SciPy's special functions (forecast
+    intervals). Each worker process calls it as it starts (config.celery), so that no job pays for it."""
+    Links()
+    forecast_quantile(3)
 
 
 def explain_initiative(initiative_id: int, *, today: datetime.date | None = None) -> InitiativeResult | None:

@@ -293,3 +293,19 @@ def test_the_objective_page_says_how_sure_its_contributors_scores_are(client, ex
         f'<i class="bi bi-exclamation-circle confidence-mark" aria-hidden="true"></i><span class="visually-hidden"> {words}</span>'
         in page
     )
+
+
+def test_each_worker_process_loads_the_quantiles_and_urls_before_its_first_job():
+    """config.celery: a worker process warms up as it starts (alignment.services.warm_up), so that its first
+    recompute does not pay for importing SciPy's special functions and the URL configuration."""
+    from celery.signals import worker_process_init
+
+    import config.celery  # noqa: F401  # connects the receiver
+    from alignment.engine.confidence import forecast_quantile
+
+    forecast_quantile.cache_clear()
+    worker_process_init.send(sender=None)
+
+    assert forecast_quantile.cache_info().currsize == 1
+    assert forecast_quantile(3) == 1.637744353696209  # Student's t at 0.90 with 3 degrees of freedom
+    assert forecast_quantile.cache_info().hits == 1

@@ -240,3 +240,40 @@ def test_the_sweep_drops_processed_events_past_the_retention_only(pmo):
 
     assert outbox.sweep() == 4
     assert list(OutboxEvent.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_many_events_are_recorded_in_one_statement_in_the_order_given(pmo):
+    specs = [
+        outbox.EventSpec(
+            outbox.SIGNAL_RAISED,
+            "signal",
+            None if i == 1 else 900 + i,
+            f'Raised: "quoted" <b>{i}</b> \\ é',
+            url=f"/initiatives/{i}/",
+            about={"initiative": [i + 1, None]},
+            recipients=[None, pmo.pk],
+            data={"key": f"k{i}", "budget": 1.5 * i},
+        )
+        for i in range(3)
+    ]
+    before = OutboxEvent.objects.count()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.event_record_many(specs, actor=pmo) == 3
+
+    assert len(queries) == 1  # SQLite: one executemany
+    rows = list(OutboxEvent.objects.order_by("pk")[before:])
+    assert [(e.kind, e.subject_type, e.subject_id, e.actor_id) for e in rows] == [
+        ("signal.raised", "signal", 900, pmo.pk),
+        ("signal.raised", "signal", None, pmo.pk),
+        ("signal.raised", "signal", 902, pmo.pk),
+    ]
+    assert rows[2].payload == {
+        "key": "k2",
+        "budget": 3.0,
+        "title": 'Raised: "quoted" <b>2</b> \\ é',
+        "url": "/initiatives/2/",
+        "about": {"initiative": [3]},
+        "recipients": [pmo.pk],
+    }
+    assert len({e.created_at for e in rows}) == 1
