@@ -11,11 +11,23 @@ from alignment.engine.rules import RULES
 from alignment.models import Severity, Signal
 from alignment.selectors import signal_rows
 from alignment.track_record import DIMENSIONS
+from core.choices import ChoiceSource, register_source
 from core.formkit import PERSON_LABEL_FIELDS, BearingForm, ListedModelChoiceField, person_label
 from core.stages import STAGE_GROUPS, Stage
-from portfolio.models import Category, Objective, Program
+from portfolio.forms import PROGRAMS
+from portfolio.models import Category, Objective
 
 User = get_user_model()
+
+PEOPLE = register_source(
+    ChoiceSource(
+        "people",
+        lambda: User.objects.filter(is_active=True).order_by("first_name", "last_name", "pk"),
+        PERSON_LABEL_FIELDS,
+        person_label,
+        noun="people",
+    )
+)
 
 
 class TrackRecordForm(BearingForm):
@@ -29,16 +41,8 @@ class SinceForm(BearingForm):
 class SignalFilterForm(BearingForm):
     rule = forms.ChoiceField(choices=[], required=False)
     severity = forms.ChoiceField(choices=[("", "Any severity"), *Severity.choices], required=False)
-    owner = ListedModelChoiceField(
-        queryset=User.objects.none(),
-        label_fields=PERSON_LABEL_FIELDS,
-        label_from=person_label,
-        required=False,
-        empty_label="Any owner",
-    )
-    program = ListedModelChoiceField(
-        queryset=Program.objects.none(), label_fields=["name"], required=False, empty_label="All programs"
-    )
+    owner = ListedModelChoiceField.of(PEOPLE, required=False, empty_label="Any owner")
+    program = ListedModelChoiceField.of(PROGRAMS, required=False, empty_label="All programs")
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -47,9 +51,6 @@ class SignalFilterForm(BearingForm):
             ("", "All rules"),
             *((name, rule.title) for name, rule in RULES.items()),
         ]
-        owners = User.objects.filter(is_active=True).order_by("first_name", "last_name")
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
 
     def rows(self) -> QuerySet[Signal]:
         """The signals these filters select, unordered (the list's page and its export)."""
@@ -62,9 +63,7 @@ class SignalFilterForm(BearingForm):
 class DashboardFilterForm(BearingForm):
     """The dashboard's filters, read from the query string so a filtered view can be shared."""
 
-    program = forms.ModelChoiceField(
-        queryset=Program.objects.none(), required=False, empty_label="All programs"
-    )
+    program = ListedModelChoiceField.of(PROGRAMS, required=False, empty_label="All programs")
     theme = forms.ModelChoiceField(
         queryset=Objective.objects.none(), required=False, empty_label="All themes", label="Strategic theme"
     )
@@ -86,7 +85,6 @@ class DashboardFilterForm(BearingForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
         themes = Objective.objects.filter(parent__isnull=True).order_by("code")
         cast(forms.ModelChoiceField, self.fields["theme"]).queryset = themes
 

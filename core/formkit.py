@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
@@ -11,9 +12,11 @@ from django.db import models
 from django.forms.boundfield import BoundField
 from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
+from core import choices
 from core.errors import ApplicationError, StaleEdit
 from core.fields import DecimalInput
 from core.formatting import field_display, person
@@ -83,6 +86,9 @@ class ListedSelect(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
+        field = getattr(self.choices, "field", None)
+        if isinstance(field, ListedModelChoiceField) and field.source is not None:
+            return self.render_long(field, field.source, name, value, attrs)
         choices: list[tuple[str, Any]] = [(str(option), label) for option, label in self.choices]
         # plain text, as read from the database: escaped in one pass over all the labels
         shown = html.escape(SEPARATOR.join(str(label) for _option, label in choices)).split(SEPARATOR)
@@ -96,6 +102,46 @@ class ListedSelect(forms.Select):
             parts.append(f'\n  <option value="{html.escape(text)}"{mark}>{label_html}</option>')
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+    def render_long(
+        self,
+        field: ListedModelChoiceField,
+        source: choices.ChoiceSource,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None,
+    ) -> SafeString:
+        """A list of a source's options that may be long (core.choices): the first of them and the one
+        chosen, with a search box for the others once there are more than it shows."""
+        selected = [str(v) for v in self.format_value(value) if v]
+        options, more = source.options(selected=selected)
+        empty = None if field.empty_label is None else str(field.empty_label)
+        built = self.build_attrs(self.attrs, attrs)
+        select = (
+            f'<select name="{html.escape(name)}"{_attrs_html(built)}>'
+            + choices.options_html(options, selected, empty_label=empty, more=more)
+            + "\n</select>"
+        )
+        if not more:
+            return mark_safe(select)  # noqa: S308 - every value above is escaped
+        target = built.get("id", "")
+        search = {
+            "type": "search",
+            "name": "search",
+            "form": "no-form",  # not sent with the filters, nor submitted by Enter
+            "class": "form-control form-control-sm mt-1",
+            "placeholder": f"Type to find other {source.noun}",
+            "aria-label": f"Find {source.noun} for {field.label or name}",
+            "autocomplete": "off",
+            "maxlength": choices.SEARCH_MAX_LENGTH,
+            "hx-get": reverse("core:choice-options", args=[source.key]),
+            "hx-trigger": "input changed delay:300ms, search",
+            "hx-target": f"#{target}",
+            "hx-swap": "innerHTML",
+            "hx-include": f"#{target}",
+            "hx-vals": json.dumps({"field": name, "empty": empty or ""}),
+        }
+        return mark_safe(select + f"\n<input{_attrs_html(search)}>")  # noqa: S308 - escaped above
 
 
 SEPARATOR = "\x00"  # joins the labels escaped at once (a label holding one is escaped on its own)
@@ -115,11 +161,24 @@ class ListedModelChoiceField(forms.ModelChoiceField):
         *,
         label_fields: Sequence[str],
         label_from: Callable[[Sequence[Any]], str] | None = None,
+        source: choices.ChoiceSource | None = None,
         **kwargs: Any,
     ) -> None:
         self.label_fields = tuple(label_fields)
         self._label_from = label_from
+        self.source = source  # a list that may be long: shown in part, with a search box (core.choices)
         super().__init__(queryset, **kwargs)
+
+    @classmethod
+    def of(cls, source: choices.ChoiceSource, **kwargs: Any) -> ListedModelChoiceField:
+        """A choice among a registered source's records (its queryset, its labels): a list that may be long."""
+        return cls(
+            source.queryset(),
+            label_fields=source.label_fields,
+            label_from=source.label_from,
+            source=source,
+            **kwargs,
+        )
 
     def label_from_values(self, values: Sequence[Any]) -> str:
         if self._label_from is not None:

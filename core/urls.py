@@ -8,4 +8,5 @@ app_name = "core"
 
 urlpatterns = [
     path("jobs/<id:pk>/", views.job_status, name="job-status"),
+    path("choices/<slug:key>/", views.choice_options, name="choice-options"),
 ]

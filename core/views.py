@@ -14,7 +14,7 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -24,7 +24,7 @@ from django.utils.html import escape
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from core import formatting, jobs, roles
+from core import choices, formatting, jobs, roles
 from core.errors import ApplicationError, NotAllowed, StaleEdit
 from core.models import Job
 from core.redirects import next_url
@@ -229,3 +229,21 @@ def job_context(job: Job | None, *, reload: bool = False, no_job: str = "") -> d
         "done_link": jobs.done_link(job) if job is not None else None,
         "no_job": no_job,
     }
+
+
+@viewer_required
+@require_GET
+def choice_options(request: HtmxHttpRequest, key: str) -> HttpResponse:
+    """The options of a long list (core.choices) that match what was typed in its search box, as the
+    <option> elements that replace the list's: the first SHOWN of them, and the one chosen."""
+    source = choices.source(key)
+    if source is None:
+        raise Http404("No such list.")
+    query = request.GET.get("search", "").replace("\x00", "").strip()[: choices.SEARCH_MAX_LENGTH]
+    field = request.GET.get("field", "")
+    selected = request.GET.getlist(field)[:1] if field.isidentifier() else []
+    options, more = source.options(query, selected)
+    empty = request.GET.get("empty", "")[:100]
+    return HttpResponse(
+        choices.options_html(options, selected, empty_label=empty, more=more, searched=bool(query))
+    )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import roles
+from core.choices import ChoiceSource, register_source
 from core.extensions import registry
 from core.formkit import (
     PERSON_LABEL_FIELDS,
@@ -38,6 +39,25 @@ from portfolio.models import (
     ScopeChange,
 )
 from portfolio.models.initiatives import KPI_OF_ANOTHER_OBJECTIVE
+
+# lists a filter may name one of, which grow with the portfolio: shown in part, with a search box (core.choices)
+PROGRAMS = register_source(
+    ChoiceSource("programs", lambda: Program.objects.order_by("name", "pk"), ("name",), noun="programs")
+)
+SPONSORS = register_source(
+    ChoiceSource(
+        "sponsors",
+        lambda: selectors.sponsors().order_by("first_name", "last_name", "pk"),
+        PERSON_LABEL_FIELDS,
+        person_label,
+        noun="sponsors",
+    )
+)
+OBJECTIVES = register_source(
+    ChoiceSource(
+        "objectives", lambda: Objective.objects.order_by("code", "pk"), ("code", "title"), noun="objectives"
+    )
+)
 
 User = get_user_model()
 
@@ -403,22 +423,9 @@ class RegisterFilterForm(BearingForm):
         required=False,
     )
     category = forms.ChoiceField(choices=[("", "All categories"), *Category.choices], required=False)
-    program = ListedModelChoiceField(
-        queryset=Program.objects.none(), label_fields=["name"], required=False, empty_label="All programs"
-    )
-    sponsor = ListedModelChoiceField(
-        queryset=User.objects.none(),
-        label_fields=PERSON_LABEL_FIELDS,
-        label_from=person_label,
-        required=False,
-        empty_label="All sponsors",
-    )
-    objective = ListedModelChoiceField(
-        queryset=Objective.objects.none(),
-        label_fields=["code", "title"],
-        required=False,
-        empty_label="All objectives",
-    )
+    program = ListedModelChoiceField.of(PROGRAMS, required=False, empty_label="All programs")
+    sponsor = ListedModelChoiceField.of(SPONSORS, required=False, empty_label="All sponsors")
+    objective = ListedModelChoiceField.of(OBJECTIVES, required=False, empty_label="All objectives")
     sort = forms.ChoiceField(choices=[], required=False)
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
     per_page = forms.TypedChoiceField(
@@ -430,10 +437,6 @@ class RegisterFilterForm(BearingForm):
 
     def __init__(self, *args: Any, sort_keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # hundreds of objectives and people are listed on every register page: read as values (ListedSelect)
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
-        cast(forms.ModelChoiceField, self.fields["sponsor"]).queryset = selectors.sponsors()
-        cast(forms.ModelChoiceField, self.fields["objective"]).queryset = Objective.objects.order_by("code")
         sort_choices = [("", "")] + [(k, k) for key in sort_keys for k in (key, f"-{key}")]
         cast(forms.ChoiceField, self.fields["sort"]).choices = sort_choices
         for column in registry.ordered_columns():
@@ -477,10 +480,6 @@ class MilestoneFilterForm(BearingForm):
     category = RegisterFilterForm.base_fields["category"]
     program = RegisterFilterForm.base_fields["program"]
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
 
     def rows(self, today: datetime.date) -> QuerySet[Milestone]:
         """The milestones these filters select, as the list shows them (its page and its export)."""

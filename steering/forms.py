@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from core import roles
-from core.formkit import BearingForm, SubmissionMixin, VersionedModelForm
-from portfolio.forms import PersonChoiceField, people
-from portfolio.models import Initiative, Program, ScopeChangeStatus
+from core.formkit import BearingForm, ListedModelChoiceField, SubmissionMixin, VersionedModelForm
+from portfolio.forms import PROGRAMS, PersonChoiceField, people
+from portfolio.models import Initiative, ScopeChangeStatus
 from steering.models import (
     DEFAULT_MEETING_MINUTES,
     RAG,
@@ -319,9 +319,7 @@ class DecisionLogFilterForm(DateRangeFilter):
     committee = forms.ModelChoiceField(
         queryset=Committee.objects.none(), required=False, empty_label="All committees"
     )
-    program = forms.ModelChoiceField(
-        queryset=Program.objects.none(), required=False, empty_label="All programs"
-    )
+    program = ListedModelChoiceField.of(PROGRAMS, required=False, empty_label="All programs")
     date_from = forms.DateField(label="From", required=False)
     date_to = forms.DateField(label="To", required=False)
     initiative = forms.ModelChoiceField(
@@ -332,7 +330,6 @@ class DecisionLogFilterForm(DateRangeFilter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice(self, "committee").queryset = Committee.objects.order_by("name")
-        _choice(self, "program").queryset = Program.objects.order_by("name")
         self.fields["q"].widget.attrs.update(placeholder="Code or title", type="search")
 
 

@@ -14,7 +14,7 @@ from core.extensions import registry
 from core.formkit import BearingForm, ListedModelChoiceField
 from core.views import HtmxHttpRequest, render_page, viewer_required, wants_fragment
 from portfolio import worklist as checks
-from portfolio.models import Program
+from portfolio.forms import PROGRAMS
 
 WORKLIST = "portfolio/worklist.html"
 OVERVIEW_ROWS = 20  # per check when all checks are on show; one check alone pages through all its rows
@@ -25,9 +25,7 @@ class WorklistFilterForm(BearingForm):
     """The worklist's filters, read from the query string so that a filtered worklist can be shared."""
 
     check = forms.ChoiceField(choices=[], required=False)
-    program = ListedModelChoiceField(
-        queryset=Program.objects.none(), label_fields=["name"], required=False, empty_label="All programs"
-    )
+    program = ListedModelChoiceField.of(PROGRAMS, required=False, empty_label="All programs")
     mine = forms.ChoiceField(label="Responsible", choices=[("", "Anyone"), ("1", "Me")], required=False)
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False, widget=forms.HiddenInput)
 
@@ -37,7 +35,6 @@ class WorklistFilterForm(BearingForm):
             ("", "All checks"),
             *((c.key, c.title) for c in registry.ordered_worklist_checks()),
         ]
-        cast(forms.ModelChoiceField, self.fields["program"]).queryset = Program.objects.order_by("name")
 
     def filters(self, user: Any) -> checks.WorklistFilters:
         data = self.cleaned_data

@@ -33,7 +33,7 @@ from api import tokens as api_tokens
 from api.models import ApiToken
 from capacity import models as cm
 from capacity import services as capacity
-from core import roles
+from core import choices, roles
 from core.extensions import registry
 from core.models import ImportRun, Job, VersionedModel
 from core.stages import Stage
@@ -732,6 +732,9 @@ def app_urls(records: int | None = None) -> list[str]:
                 .distinct()
                 .values_list("pk", flat=True)
             ]
+        elif name == "core:choice-options":  # every long list, its first options and a search
+            found += [reverse(name, args=[key]) for key in choices.source_keys()]
+            found += [f"{reverse(name, args=[key])}?search=%3C" for key in choices.source_keys()]
         elif name == "capacity:cell-detail":
             months = cm.ChangeDemandMonth.objects.order_by("pk").values_list("team_id", "month")[:records]
             found += [reverse(name, args=[pk, f"{month:%Y-%m}"]) for pk, month in months]

@@ -92,6 +92,8 @@ def test_no_route_answers_500_or_shows_database_text_to_any_role(people, time_ma
         "admin/otp_totp/totpdevice/<int:pk>/qrcode/": {"pk": str(world["totp_device"].pk)},
         "admin:view_on_site": {"content_type_id": str(world["content_type"].pk), "object_id": "1"},
         "core:job-status": {"pk": str(world["job"].pk)},
+        # a long list's search box asks it (shown once a filter lists more programs than core.choices.SHOWN)
+        "core:choice-options": {"key": "programs"},
         "steering:boardpack-pdf": {"pk": str(world["held"].pk)},
         # linked from the worklist only while an initiative nears go-live without an owner
         "portfolio:initiative-sustainment-owner": {"pk": str(world["initiative"].pk)},
