@@ -129,7 +129,7 @@ class ListedSelect(forms.Select):
             "type": "search",
             "name": "search",
             "form": "no-form",  # not sent with the filters, nor submitted by Enter
-            "class": "form-control form-control-sm mt-1",
+            "class": "form-control form-control-sm mt-1 listed-search",
             "placeholder": f"Type to find other {source.noun}",
             "aria-label": f"Find {source.noun} for {field.label or name}",
             "autocomplete": "off",
