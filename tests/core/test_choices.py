@@ -55,12 +55,15 @@ def test_a_long_list_shows_its_first_options_the_chosen_one_and_a_search_box(cli
     html = client.get(reverse("portfolio:initiative-list"), {"program": last.pk}).content.decode()
 
     select = program_select(html)
-    assert option_texts(select) == [
-        ("", "All programs"),
-        (str(last.pk), "Program 059"),  # chosen, though past the first SHOWN
-        *((str(p.pk), p.name) for p in made[:SHOWN]),
-        ("", "… more: type in the box below to find them"),
-    ]
+    assert (
+        option_texts(select)
+        == [
+            ("", "All programs"),
+            (str(last.pk), "Program 059"),  # chosen, though past the first SHOWN
+            *((str(p.pk), p.name) for p in made[:SHOWN]),
+            ("", "… more: type in the box below to find them"),
+        ]
+    )
     assert f'<option value="{last.pk}" selected>' in select
     assert '<option value="" disabled>… more' in select
     search = re.search(r'<input type="search" name="search"[^>]*>', html).group(0)
