@@ -24,8 +24,14 @@ def programs(count: int, prefix: str = "Program") -> list[Program]:
     return Program.objects.bulk_create(Program(name=f"{prefix} {n:03d}") for n in range(count))
 
 
+def found(pattern: str, html: str) -> str:
+    match = re.search(pattern, html, re.S)
+    assert match is not None, pattern
+    return match.group(0)
+
+
 def program_select(html: str) -> str:
-    return re.search(r'<select name="program".*?</select>', html, re.S).group(0)
+    return found(r'<select name="program".*?</select>', html)
 
 
 def option_texts(html: str) -> list[tuple[str, str]]:
@@ -66,7 +72,7 @@ def test_a_long_list_shows_its_first_options_the_chosen_one_and_a_search_box(cli
     )
     assert f'<option value="{last.pk}" selected>' in select
     assert '<option value="" disabled>… more' in select
-    search = re.search(r'<input type="search" name="search"[^>]*>', html).group(0)
+    search = found(r'<input type="search" name="search"[^>]*>', html)
     assert f'hx-get="{CHOICES}"' in search
     assert 'hx-target="#id_program"' in search
     assert 'form="no-form"' in search
