@@ -11,7 +11,7 @@ from alignment.engine.rules import RULES
 from alignment.models import Severity, Signal
 from alignment.selectors import signal_rows
 from alignment.track_record import DIMENSIONS
-from core.choices import ChoiceSource, register_source
+from core.choices import ChoiceSource, person_matches, register_source
 from core.formkit import PERSON_LABEL_FIELDS, BearingForm, ListedModelChoiceField, person_label
 from core.stages import STAGE_GROUPS, Stage
 from portfolio.forms import PROGRAMS
@@ -26,6 +26,7 @@ PEOPLE = register_source(
         PERSON_LABEL_FIELDS,
         person_label,
         noun="people",
+        matches=person_matches,
     )
 )
 

@@ -20,6 +20,7 @@ from django.db.models import Q
 
 SHOWN = 50  # options a long list shows at once; a list of up to this many shows them all, with no search box
 SEARCH_MAX_LENGTH = 100
+MAX_WORDS = 5
 MAX_ID_DIGITS = 18  # a key of more digits is no record's (and would overflow the database's bigint)
 
 
@@ -29,22 +30,27 @@ class ChoiceSource:
     queryset: Callable[[], models.QuerySet[Any]]
     label_fields: tuple[str, ...]
     label_from: Callable[[Sequence[Any]], str] | None = None
-    noun: str = "records"  # plural, as the search box says it: "Find one of 2,000 programs"
+    noun: str = "records"  # plural, as the search box says it: "Type to find other programs"
+    # what a typed word is looked for in (by default any label field); each word typed must be found
+    matches: Callable[[str], Q] | None = None
 
     def label(self, values: Sequence[Any]) -> str:
         if self.label_from is not None:
             return self.label_from(values)
         return " ".join(str(value) for value in values)
 
+    def word_matches(self, word: str) -> Q:
+        if self.matches is not None:
+            return self.matches(word)
+        return reduce(or_, (Q(**{f"{name}__icontains": word}) for name in self.label_fields))
+
     def options(self, query: str = "", selected: Sequence[str] = ()) -> tuple[list[tuple[str, str]], bool]:
-        """Up to SHOWN (value, label) pairs in display order, those matching `query` in a label field
+        """Up to SHOWN (value, label) pairs in display order, those in which every word of `query` is found
         (case-insensitive) when one is given, and the selected ones whatever they are; and whether more
         match. Two queries whatever the size of the list."""
         rows = self.queryset()
-        if query:
-            rows = rows.filter(
-                reduce(or_, (Q(**{f"{name}__icontains": query}) for name in self.label_fields))
-            )
+        for word in query.split()[:MAX_WORDS]:
+            rows = rows.filter(self.word_matches(word))
         first = list(rows.values_list("pk", *self.label_fields)[: SHOWN + 1])
         more = len(first) > SHOWN
         first = first[:SHOWN]
@@ -96,3 +102,13 @@ def options_html(
     elif searched and not options:
         parts.append('\n  <option value="" disabled>None match</option>')
     return "".join(parts)
+
+
+def person_matches(word: str) -> Q:
+    """A person is found by a word of their name, or of their username when they have no name (the label
+    shows the username then, and only then: a search does not reveal the usernames of people with names)."""
+    return (
+        Q(first_name__icontains=word)
+        | Q(last_name__icontains=word)
+        | Q(first_name="", last_name="", username__icontains=word)
+    )

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import roles
-from core.choices import ChoiceSource, register_source
+from core.choices import ChoiceSource, person_matches, register_source
 from core.extensions import registry
 from core.formkit import (
     PERSON_LABEL_FIELDS,
@@ -51,6 +51,7 @@ SPONSORS = register_source(
         PERSON_LABEL_FIELDS,
         person_label,
         noun="sponsors",
+        matches=person_matches,
     )
 )
 OBJECTIVES = register_source(

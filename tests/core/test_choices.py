@@ -106,8 +106,8 @@ def test_a_search_answers_the_matching_options_escaped_and_bounded(client, execu
 
     assert matches.status_code == 200
     assert option_texts(matches.content.decode()) == [("", "All programs")] + [
-        (str(p.pk), p.name) for p in Program.objects.filter(name__startswith="Program 05").order_by("name")
-    ]
+        (str(p.pk), p.name) for p in Program.objects.order_by("name") if "05" in p.name
+    ]  # both words found: 005 and 050-059
     assert hostile.content.decode() == (
         '<option value="">&lt;i&gt;All&lt;/i&gt;</option>'
         f'\n  <option value="{odd.pk}">Zeta &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; co</option>'
@@ -173,3 +173,25 @@ def test_malformed_searches_are_answered_plainly(client, pmo):
     ):
         response = client.get(CHOICES, params)
         assert response.status_code == 200, params
+
+
+def test_every_word_typed_must_be_found_and_people_are_found_by_name(client, pmo):
+    from tests.factories import UserFactory
+
+    programs(SHOWN + 1)
+    Program.objects.create(name="Cloud migration wave 2")
+    Program.objects.create(name="Data platform")
+    UserFactory(username="jdoe7", first_name="Jane", last_name="Doe")
+    UserFactory(username="svc-batch", first_name="", last_name="")
+    client.force_login(pmo)
+    people = reverse("core:choice-options", args=["people"])
+
+    def labels(url: str, search: str) -> list[str]:
+        body = client.get(url, {"search": search, "field": "owner"}).content.decode()
+        return [label for value, label in option_texts(body) if value]
+
+    assert labels(CHOICES, "wave cloud") == ["Cloud migration wave 2"]
+    assert labels(CHOICES, "wave data") == []
+    assert labels(people, "jane doe") == ["Jane Doe"]
+    assert labels(people, "svc") == ["svc-batch"]  # no name: found by the username the list shows
+    assert labels(people, "jdoe") == []  # a username behind a name is not revealed
