@@ -96,7 +96,8 @@ Stored = tuple[PortfolioInputs, dict[int, tuple[str, bool]], dict[str, tuple[int
 # many rows of a kind wait (so the memory it holds does not grow with the portfolio, and a run that changes
 # fewer rows writes each table in one statement).
 CHUNK = 2000
-FLUSH_ROWS = 50_000
+# 20,000 rows: at 100,000 initiatives a first (cold) run peaks at 460 MB, against 660 MB with 50,000
+FLUSH_ROWS = 20_000
 
 
 def _read(

@@ -277,3 +277,18 @@ def test_many_events_are_recorded_in_one_statement_in_the_order_given(pmo):
         "recipients": [pmo.pk],
     }
     assert len({e.created_at for e in rows}) == 1
+
+
+def test_events_recorded_while_dispatch_is_deferred_wait_for_the_next_dispatch(
+    pmo, django_capture_on_commit_callbacks
+):
+    spec = outbox.EventSpec(outbox.SIGNAL_RAISED, "signal", None, "Raised: late")
+
+    with django_capture_on_commit_callbacks(execute=False) as deferred, outbox.dispatch_deferred():
+        outbox.event_record_many([spec])
+    with django_capture_on_commit_callbacks(execute=False) as arranged:
+        outbox.event_record_many([spec])
+
+    assert deferred == []
+    assert [callback.__name__ for callback in arranged] == ["dispatch_now"]
+    assert OutboxEvent.objects.filter(payload__title="Raised: late").count() == 2
