@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import resource
 import statistics
 import time
 import tracemalloc
@@ -24,7 +23,8 @@ from django.db import transaction
 from core import changes, roles
 from core.tabular import csv_lines
 from demo.bench import analyze, bench_database
-from demo.bench_engine import counted
+from demo.bench_engine import counted, reset_peak_rss
+from demo.bench_engine import peak_rss_mb as rss_mb
 from demo.scale import clear_portfolio
 from portfolio.imports.engine import CHUNK, import_table
 from portfolio.imports.registry import KINDS
@@ -92,22 +92,6 @@ def batched(items: Iterable[list[Any]], size: int) -> Iterator[list[list[Any]]]:
             batch = []
     if batch:
         yield batch
-
-
-def reset_peak_rss() -> bool:
-    """Start the process's peak resident memory (ru_maxrss) again from what it holds now, so that the next
-    peak read is that of what runs next (Linux: /proc/self/clear_refs); False where that is not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def rss_mb() -> float:
-    """Peak resident memory of this process since it started or since reset_peak_rss (ru_maxrss, KB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def traced(action: Callable[[], Any]) -> float:
