@@ -54,15 +54,23 @@ class Measured:
 
 
 def peak_rss_mb() -> float:
-    """The peak resident memory of this process since it started or since reset_peak_rss (ru_maxrss, in KB
-    on Linux)."""
+    """The peak resident memory of this process since it started or since reset_peak_rss: Linux's VmHWM
+    (/proc/self/status). Not getrusage's ru_maxrss, which a process started by another inherits across fork
+    and exec (a benchmark's spawned process would report its parent's peak) and which nothing resets; that
+    is read only where there is no /proc."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def reset_peak_rss() -> bool:
-    """Start the process's peak resident memory (ru_maxrss) again from what it holds now, so that the next
-    peak read is that of what runs next (Linux: /proc/self/clear_refs); False where that is not possible. A
-    process started from another also starts with the other's peak (Linux keeps it across fork and exec)."""
+    """Start the process's peak resident memory (VmHWM) again from what it holds now, so that the next peak
+    read is that of what runs next (Linux: /proc/self/clear_refs); False where that is not possible."""
     try:
         with open("/proc/self/clear_refs", "w") as clear_refs:
             clear_refs.write("5")
@@ -192,9 +200,7 @@ def measure(
     # in a thread of the recomputing process (as without a broker): bench_events measures their dispatch
     deferred = outbox.dispatch_deferred()
     deferred.__enter__()
-    # the peak of this process's own work: a spawned process starts with its parent's peak (the parent built
-    # the portfolio), which ru_maxrss would report otherwise
-    reset_peak_rss()
+    reset_peak_rss()  # the peak of the recomputes, not of Django's start
 
     # cold: the computed tables are empty, every row is inserted
     m.cold_s, m.cold_queries = timed(lambda: services.recompute(today=today))

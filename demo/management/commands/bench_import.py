@@ -2,7 +2,7 @@
 end (read, columns matched, every row checked by the initiative form, bulk-written with history), then the
 same file again (every row unchanged), next to a floor measured in the same run: the same rows bulk-inserted
 as model instances, unchecked and without history (the median of three runs). Memory is each import's peak
-resident set (getrusage's ru_maxrss, reset before the import through /proc/self/clear_refs on Linux), the
+resident set (Linux's VmHWM, reset before the import through /proc/self/clear_refs), the
 whole process's: Django and every app loaded included."""
 
 from __future__ import annotations
@@ -222,9 +222,9 @@ class Command(BaseCommand):
                 write(
                     "  peak RSS: the process's resident memory at its highest while the import ran "
                     + (
-                        "(getrusage ru_maxrss, reset before each import through /proc/self/clear_refs)"
+                        "(VmHWM, reset before each import through /proc/self/clear_refs)"
                         if reset
-                        else "(getrusage ru_maxrss since the process started: it could not be reset here)"
+                        else "(since the process started: it could not be reset here)"
                     )
                 )
                 rate = size / first_s
