@@ -187,20 +187,25 @@ def measure(
         settings.DEBUG = False
         connection.settings_dict["NAME"] = database
 
+    from alignment import services
+    from core import outbox
+
+    services.warm_up()  # as each worker process does when it starts (config.celery)
+    # the events a recompute records are dispatched by a task of their own in a deployment with workers, not
+    # in a thread of the recomputing process (as without a broker): bench_events measures their dispatch
+    with outbox.dispatch_deferred():
+        reset_peak_rss()  # the peak of the recomputes, not of Django's start
+        return asdict(_measured(today=today, runs=runs, singles=singles, floor_runs=floor_runs))
+
+
+def _measured(*, today: datetime.date, runs: int, singles: int, floor_runs: int) -> Measured:
     from django.db.models import Max
 
     from alignment import services
     from alignment.models import InitiativeScore
-    from core import outbox
     from portfolio.models import Initiative
 
     m = Measured(size=Initiative.objects.count())
-    services.warm_up()  # as each worker process does when it starts (config.celery)
-    # the events a recompute records are dispatched by a task of their own in a deployment with workers, not
-    # in a thread of the recomputing process (as without a broker): bench_events measures their dispatch
-    deferred = outbox.dispatch_deferred()
-    deferred.__enter__()
-    reset_peak_rss()  # the peak of the recomputes, not of Django's start
 
     # cold: the computed tables are empty, every row is inserted
     m.cold_s, m.cold_queries = timed(lambda: services.recompute(today=today))
@@ -233,5 +238,4 @@ def measure(
     single = [timed(functools.partial(services.recompute, initiative_ids=[pk], today=today)) for pk in chosen]
     m.single_ms = [t * 1000 for t, _ in single]
     m.single_queries = single[-1][1] if single else 0
-    deferred.__exit__(None, None, None)
-    return asdict(m)
+    return m

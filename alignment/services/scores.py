@@ -368,7 +368,7 @@ def _recompute_all(
 
 
 def warm_up() -> None:
-    """Load ahead of the first job what the engine otherwise loads on first use, about 1 s together: the URL
+    """Load ahead of the first job what the engine otherwise loads on first use, about 1.5 s together: the URL
     configuration (signals link to the records they are about) and SciPy's special functions (forecast
     intervals). Each worker process calls it as it starts (config.celery), so that no job pays for it."""
     Links()
