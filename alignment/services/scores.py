@@ -96,8 +96,9 @@ Stored = tuple[PortfolioInputs, dict[int, tuple[str, bool]], dict[str, tuple[int
 # many rows of a kind wait (so the memory it holds does not grow with the portfolio, and a run that changes
 # fewer rows writes each table in one statement).
 CHUNK = 2000
-# 20,000 rows: at 100,000 initiatives a first (cold) run peaks at 460 MB, against 660 MB with 50,000
-FLUSH_ROWS = 20_000
+# (20,000 would take a first run at 100,000 from 660 MB to 460 MB, but a worker killed between two flushes
+# would leave some tables written and not others more often: tests/alignment/test_worker.py)
+FLUSH_ROWS = 50_000
 
 
 def _read(
