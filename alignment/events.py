@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from alignment.engine.rules import Links
 from core import outbox
-from core.links import url_pattern
 
 RAISED = "_raised"  # set on a signal row (store.signal_rows) that was not stored before
 _history = threading.local()
@@ -37,19 +37,18 @@ def _record(specs: Sequence[outbox.EventSpec]) -> None:
 
 
 class _SignalLinks:
-    """Where a signal's event points: its initiative, else its objective, else the signal list (reverse()
-    once per kind, then formatting per signal)."""
+    """Where a signal's event points: its initiative, else its objective, else the signal list (the engine's
+    Links: reverse() once per kind, then formatting per signal)."""
 
     def __init__(self) -> None:
-        self.initiative = url_pattern("portfolio:initiative-detail")
-        self.objective = url_pattern("portfolio:objective-detail")
+        self.links = Links()
         self.signals = reverse("alignment:signal-list")
 
     def __call__(self, row: Mapping[str, Any]) -> str:
         if row.get("initiative"):
-            return self.initiative.format(row["initiative"])
+            return self.links.initiative(row["initiative"])
         if row.get("objective"):
-            return self.objective.format(row["objective"])
+            return self.links.objective(row["objective"])
         return self.signals
 
 
@@ -96,7 +95,7 @@ def scores_moved(
     (`before`: initiative id -> its stored alignment score, code, title and program, read in the store's one
     query). A first score is not a move."""
     threshold = settings.BEARING_EVENT_SCORE_THRESHOLD
-    initiative_url = url_pattern("portfolio:initiative-detail")
+    links = Links()
     specs = []
     for row in rows:
         pk = row["initiative"]
@@ -112,7 +111,7 @@ def scores_moved(
                 "initiative",
                 pk,
                 title=f"{code} {title}: alignment score {old:.0f} → {new:.0f}",
-                url=initiative_url.format(pk),
+                url=links.initiative(pk),
                 about={"initiative": [pk], "program": [program_id]},
                 data={"initiative_id": pk, "code": code, "before": round(old, 2), "after": round(new, 2)},
             )
