@@ -93,12 +93,12 @@ def recompute(
 Stored = tuple[PortfolioInputs, dict[int, tuple[str, bool]], dict[str, tuple[int, str]]]
 
 # A full recompute scores the portfolio this many initiatives at a time, and writes what changed once this
-# many rows of a kind wait (so the memory it holds does not grow with the portfolio, and a run that changes
-# fewer rows writes each table in one statement).
+# many rows wait, of all kinds together, in one transaction (so the memory it holds does not grow with the
+# portfolio, and a run that changes fewer rows writes each table in one statement, all or none).
 CHUNK = 2000
-# (20,000 would take a first run at 100,000 from 660 MB to 460 MB, but a worker killed between two flushes
-# would leave some tables written and not others more often: tests/alignment/test_worker.py)
-FLUSH_ROWS = 50_000
+# (Counted per kind, 50,000 rows had held up to twice as many rows at once, 660 MB in a first run at 100,000;
+# 20,000 per kind held less, but wrote one table before the others in runs of a few thousand initiatives.)
+FLUSH_ROWS = 40_000
 
 
 def _read(
@@ -246,8 +246,8 @@ def _recompute(
 
 
 class _Writes:
-    """What a full recompute writes, gathered as it goes: each kind written in one statement once
-    FLUSH_ROWS rows of it wait, and whatever is left at the end."""
+    """What a full recompute writes, gathered as it goes: every kind written, each in one statement and
+    all in one transaction, once FLUSH_ROWS rows wait together, and whatever is left at the end."""
 
     def __init__(self, started: datetime.datetime) -> None:
         self.started = started
@@ -264,20 +264,17 @@ class _Writes:
         self.flush(every=FLUSH_ROWS)
 
     def flush(self, *, every: int = 1) -> None:
-        """Write each kind of which at least `every` rows wait."""
-        if max(len(self.scores), len(self.signals), len(self.vanished)) < every:
+        """Write what waits once at least `every` rows wait, of all kinds together."""
+        if len(self.scores) + len(self.signals) + len(self.vanished) < every:
             return
         with transaction.atomic():
-            if len(self.scores) >= every:
+            if self.scores:
                 store.upsert_scores(self.scores, started=self.started)
-                self.scores = []
             # the signals gone first: one raised again elsewhere was rewritten (see delete_signals)
-            if len(self.vanished) >= every or (self.vanished and len(self.signals) >= every):
-                store.delete_signals(self.vanished)
-                self.vanished = []
-            if len(self.signals) >= every:
+            store.delete_signals(self.vanished)
+            if self.signals:
                 store.upsert_signals(self.signals)
-                self.signals = []
+        self.scores, self.signals, self.vanished = [], [], []
 
 
 def _recompute_all(
