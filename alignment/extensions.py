@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 from typing import Any
 
 from django.db.models import Q
-from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -30,16 +31,25 @@ def _score(initiative: Initiative) -> Any:
     return getattr(initiative, "score", None)  # no row yet: the reverse one-to-one raises AttributeError
 
 
+# The register's cells are made with plain string formatting, every text escaped with html.escape (what
+# Django's escape does): fifty rows of five such columns through format_html cost several milliseconds.
+
+
 def _tier_cell(initiative: Initiative) -> str:
     score = _score(initiative)
     if score is None or not score.tier:
         return mark_safe('<td class="text-nowrap"><span class="text-body-secondary">—</span></td>')
-    return format_html(
-        '<td class="text-nowrap"><span class="badge tier-badge tier-{}" title="{}">T{}</span></td>',
-        score.tier,
-        score.get_tier_display(),
-        score.tier,
+    tier = int(score.tier)
+    label = escape(str(score.get_tier_display()))
+    return mark_safe(
+        f'<td class="text-nowrap"><span class="badge tier-badge tier-{tier}" title="{label}">T{tier}</span></td>'
     )
+
+
+def whole(value: float) -> str:
+    """A number rounded to a whole one, halves up, as floatformat(value, 0) shows it unlocalised."""
+    rounded = int(Decimal(repr(value)).quantize(Decimal(1), ROUND_HALF_UP))
+    return str(rounded)
 
 
 def _alignment_cell(initiative: Initiative) -> str:
@@ -49,31 +59,22 @@ def _alignment_cell(initiative: Initiative) -> str:
             '<td class="num text-nowrap"><span class="text-body-secondary" title="Not computed yet">—</span></td>'
         )
     stale = (
-        mark_safe(
-            ' <i class="bi bi-hourglass-split text-body-secondary" title="Being recomputed"'
-            ' aria-label="being recomputed"></i>'
-        )
+        ' <i class="bi bi-hourglass-split text-body-secondary" title="Being recomputed"'
+        ' aria-label="being recomputed"></i>'
         if score.stale
         else ""
     )
-    words = score.confidence_words(initiative.stage)
+    words = escape(score.confidence_words(initiative.stage))
     # the confidence is the score's title; a score of low confidence says so with a mark, and to readers
     unsure = (
-        format_html(
-            ' <i class="bi bi-exclamation-circle confidence-mark" title="{}" aria-hidden="true"></i>'
-            '<span class="visually-hidden"> {}</span>',
-            words,
-            words,
-        )
+        f' <i class="bi bi-exclamation-circle confidence-mark" title="{words}" aria-hidden="true"></i>'
+        f'<span class="visually-hidden"> {words}</span>'
         if score.confidence == "low"
         else ""
     )
-    return format_html(
-        '<td class="num text-nowrap"><span class="score-pill" title="{}">{}</span>{}{}</td>',
-        words,
-        floatformat(score.alignment, 0),
-        unsure,
-        stale,
+    return mark_safe(
+        f'<td class="num text-nowrap"><span class="score-pill" title="{words}">{whole(score.alignment)}</span>'
+        f"{unsure}{stale}</td>"
     )
 
 
@@ -100,18 +101,15 @@ def _status_cell(initiative: Initiative) -> str:
     pairs = status.read(score.status) if score is not None else []
     if not pairs:
         return mark_safe('<td class="text-nowrap"><span class="text-body-secondary">—</span></td>')
-    words = status_words(score)
-    return format_html(
-        '<td class="text-nowrap"><span class="rag-status{}" title="{}">{}</span>'
-        '<span class="visually-hidden">{}</span></td>',
-        "" if score.status_review else " rag-suggested",
-        words,
-        format_html_join(
-            "",
-            '<span class="rag-dot rag-{}" aria-hidden="true">{}</span>',
-            ((rag, STATUS_ICONS[rag]) for _dimension, rag in pairs),
-        ),
-        words,
+    words = escape(status_words(score))
+    suggested = "" if score.status_review else " rag-suggested"
+    dots = "".join(
+        f'<span class="rag-dot rag-{rag}" aria-hidden="true">{STATUS_ICONS[rag]}</span>'
+        for _dimension, rag in pairs
+    )
+    return mark_safe(
+        f'<td class="text-nowrap"><span class="rag-status{suggested}" title="{words}">{dots}</span>'
+        f'<span class="visually-hidden">{words}</span></td>'
     )
 
 

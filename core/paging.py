@@ -211,7 +211,7 @@ def capped_page(
 
     Four queries (one fewer without `narrow`, and one fewer with `count`; one more with `estimate` on
     PostgreSQL), whatever the size of the list, except when a stale link asks for a page past the end of a
-    list longer than the bound.
+    list longer than the bound; only the count when it finds no row.
     """
     totals: dict[str, Any] = {}
     if count is not None:  # the caller counted the rows (and there is nothing to sum): no tally
@@ -223,7 +223,11 @@ def capped_page(
     number = max(1, number)
     if not counted.capped:
         number = min(number, max(1, -(-counted.count // per_page)))
-    shown, has_next = _slice(rows, number, per_page, narrow=narrow)
+    shown: list[Any]
+    if counted.count == 0 and not counted.capped:
+        shown, has_next = [], False  # counted empty: nothing to read
+    else:
+        shown, has_next = _slice(rows, number, per_page, narrow=narrow)
     if not shown and number > 1 and counted.capped:
         # a stale link past the end of a long list: count it all, once, to show its last page instead
         counted, totals = tally(rows, bound=None, sums=sums, exact=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape
 from typing import Any
 
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.extensions import PageSection, RegisterColumn, registry
@@ -133,8 +133,9 @@ def _npv_cell(initiative: Initiative) -> str:
     case = _case(initiative)
     if case is None or case.npv is None:
         return EMPTY_CELL
-    return format_html(
-        '<td class="num text-nowrap" title="{}">{}</td>', money_full(case.npv), money(case.npv)
+    # plain formatting, the text escaped: see alignment.extensions (the register's cells)
+    return mark_safe(
+        f'<td class="num text-nowrap" title="{escape(money_full(case.npv))}">{escape(money(case.npv))}</td>'
     )
 
 
@@ -142,7 +143,7 @@ def _roi_cell(initiative: Initiative) -> str:
     case = _case(initiative)
     if case is None or case.roi is None:
         return EMPTY_CELL
-    return format_html('<td class="num text-nowrap">{}</td>', percent(case.roi, 0))
+    return mark_safe(f'<td class="num text-nowrap">{escape(percent(case.roi, 0))}</td>')
 
 
 def register() -> None:

@@ -182,12 +182,13 @@ class Initiative(VersionedModel):
             models.Index(fields=["category"], name="initiative_category"),
             models.Index(fields=["title"], name="initiative_title"),
             models.Index(fields=["planned_end"], name="initiative_planned_end"),
-            # the register's and the dashboard's category and stage filters, with the budget they total
-            # (PostgreSQL keeps the budget in the index; SQLite indexes the two filters alone)
+            # the register's and the dashboard's category and stage filters, with the budget they total and
+            # the key they join the scores by (PostgreSQL keeps both in the index, so the register filtered by
+            # stage, category and tier is counted from two indexes alone; SQLite indexes the two filters)
             models.Index(
                 fields=["category", "stage"],
-                include=["budget_capex", "budget_opex"],
-                name="initiative_category_stage",
+                include=["budget_capex", "budget_opex", "id"],
+                name="initiative_category_stage_id",
             ),
             # and, on PostgreSQL only (an index with NULLS FIRST/LAST, which SQLite refuses), portfolio
             # migration 0009: the register by budget, and the worklist's initiatives due a sustainment owner

@@ -95,6 +95,16 @@ def test_a_capped_page_costs_the_same_queries_whatever_the_size(db):
     assert queries() == small == 3  # the tally, the keys of the page, the rows of the page
 
 
+def test_a_list_counted_empty_reads_no_page(five):
+    rows = Initiative.objects.filter(code__startswith="none").order_by("code")
+
+    for number, narrow in ((1, True), (3, True), (1, False)):
+        with CaptureQueriesContext(connection) as captured:
+            page = capped_page(rows, number, 2, bound=3, narrow=narrow)
+        assert (page.object_list, page.number, page.tally, page.has_next) == ([], 1, Tally(0), False)
+        assert len(captured) == 1  # the tally alone
+
+
 def test_groups_are_counted_up_to_the_bound_in_one_query(five):
     groups = [{"code": "T-1"}, {"code": "nothing"}, {"code": "T-3"}]
 
