@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
 from alignment import services
+from alignment.extensions import whole
 from alignment.models import InitiativeScore
 from tests.factories import ContributionFactory, InitiativeFactory, ObjectiveFactory
 
@@ -56,3 +58,11 @@ def test_register_rows_show_tier_and_score_mark_stale_ones_and_say_when_none_is_
     # and every code and title links to its initiative's page
     for initiative in (scored, changed, fresh):
         assert html.count(f'href="{reverse("portfolio:initiative-detail", args=[initiative.pk])}"') == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.0, "0"), (0.5, "1"), (12.5, "13"), (2.675, "3"), (49.49999, "49"), (99.5, "100"), (100.0, "100")],
+)
+def test_a_score_is_shown_rounded_half_up_as_floatformat_shows_it(value, shown):
+    assert whole(value) == shown == str(floatformat(value, 0))
