@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from alignment.engine.formulas import KPIDefinition
@@ -24,6 +24,7 @@ from portfolio.models import (
     ActualsSource,
     Artefact,
     BenefitPeriod,
+    BenefitPlan,
     BusinessCaseLine,
     Contribution,
     Direction,
@@ -480,14 +481,24 @@ def load_benefits(*, today: datetime.date, initiative_ids: Collection[int] | Non
     from KPI readings by portfolio.benefits' rules, and the benefit lines of live initiatives without a plan,
     in at most four queries whatever the portfolio: the benefit lines with their plans, the plans' quarters
     (when there are plans), the contributions claiming the derived plans' KPIs and those KPIs' readings (when
-    a plan is derived). With `initiative_ids`, the plans of those initiatives and of every
-    live or closed initiative of their sponsors (the sponsors' records need them all)."""
+    a plan is derived). With `initiative_ids`, the benefit lines of those initiatives, and the planned lines
+    of every live or closed initiative of their sponsors (the sponsors' records need them all; their lines
+    without a plan are not read: a sponsor of thousands has as many)."""
     scope = Initiative.objects.filter(stage__in=BENEFIT_STAGES)
+    lines = BusinessCaseLine.objects.filter(case_id__in=scope.values("pk"))
     asked: set[int] | None = None
     if initiative_ids is not None:
         asked = set(initiative_ids)
         sponsors = Initiative.objects.filter(pk__in=asked, sponsor_id__isnull=False).values("sponsor_id")
-        scope = scope.filter(Q(pk__in=asked) | Q(sponsor_id__in=sponsors))
+        sponsored_plans = BenefitPlan.objects.filter(
+            line__case__initiative__stage__in=BENEFIT_STAGES, line__case__initiative__sponsor_id__in=sponsors
+        )
+        # the two sets of lines as one subquery (a union): lines matching either of two conditions would be
+        # read one by one
+        of_asked = BusinessCaseLine.objects.filter(case_id__in=scope.filter(pk__in=asked).values("pk"))
+        lines = BusinessCaseLine.objects.filter(
+            pk__in=of_asked.order_by().values("pk").union(sponsored_plans.order_by().values("line_id"))
+        )
     # one read of every benefit line in scope, with its plan when it has one (a plan's key is its line's)
     plans: list[tuple[Any, ...]] = []
     unplanned_lines: list[tuple[int, int, str]] = []
@@ -505,8 +516,7 @@ def load_benefits(*, today: datetime.date, initiative_ids: Collection[int] | Non
         direction,
         baseline,
     ) in (
-        BusinessCaseLine.objects.filter(case_id__in=scope.values("pk"))
-        .exclude(kind__in=COST_KINDS)
+        lines.exclude(kind__in=COST_KINDS)
         .order_by("case_id", "position")
         .values_list(
             "pk",
