@@ -217,7 +217,8 @@ class InterimTarget(VersionedModel):
 class Reading(VersionedModel):
     """One measured value of a KPI on a date."""
 
-    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="readings")
+    # no index of its own: the unique (kpi, date) index serves the key's lookups
+    kpi = models.ForeignKey(KPI, on_delete=models.CASCADE, related_name="readings", db_index=False)
     date = models.DateField()
     value = models.DecimalField(**KPI_VALUE)
     source = models.CharField(max_length=200, blank=True, help_text="Where the number comes from.")
@@ -230,7 +231,11 @@ class Reading(VersionedModel):
     class Meta:
         ordering = ["kpi", "date"]
         constraints = [models.UniqueConstraint(fields=["kpi", "date"], name="reading_unique_date")]
-        indexes = [models.Index(fields=["kpi", "-date"], name="reading_latest")]
+        indexes = [
+            models.Index(fields=["kpi", "-date"], name="reading_latest"),
+            # the KPIs with no reading since a date (the worklist): the recent readings read from one range
+            models.Index(fields=["date", "kpi"], name="reading_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kpi}: {self.value} on {self.date}"
