@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import Any
 
@@ -15,6 +14,7 @@ from alignment import selectors, track_record
 from alignment.engine import status
 from alignment.models import TierChoices
 from core.extensions import PageSection, RegisterColumn, registry
+from core.formatting import fixed
 from core.tabular import Column
 from core.templatetags.bearing import rag_badge
 from portfolio.models import KPI, Initiative, Objective
@@ -46,12 +46,6 @@ def _tier_cell(initiative: Initiative) -> str:
     )
 
 
-def whole(value: float) -> str:
-    """A number rounded to a whole one, halves up, as floatformat(value, 0) shows it unlocalised."""
-    rounded = int(Decimal(repr(value)).quantize(Decimal(1), ROUND_HALF_UP))
-    return str(rounded)
-
-
 def _alignment_cell(initiative: Initiative) -> str:
     score = _score(initiative)
     if score is None or not score.computed_at:
@@ -73,7 +67,7 @@ def _alignment_cell(initiative: Initiative) -> str:
         else ""
     )
     return mark_safe(
-        f'<td class="num text-nowrap"><span class="score-pill" title="{words}">{whole(score.alignment)}</span>'
+        f'<td class="num text-nowrap"><span class="score-pill" title="{words}">{fixed(score.alignment, 0)}</span>'
         f"{unsure}{stale}</td>"
     )
 

@@ -8,7 +8,7 @@ so "budget (capex): €1,400,000 → €1,450,000" reads the same in the history
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +55,12 @@ def money_full(value: Any, cents: bool = False) -> str:
         return f"{sign}{currency_symbol()}{abs(amount):,.2f}"
     sign = "−" if round(amount) < 0 else ""
     return f"{sign}{currency_symbol()}{abs(amount):,.0f}"
+
+
+def fixed(value: float, places: int) -> str:
+    """`value` to `places` decimals, halves rounded up, as the floatformat filter writes it (0.5625 -> 0.563),
+    for markup written in Python (the objective tree, the register's cells)."""
+    return str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def number(value: Any, digits: int = 2) -> str:

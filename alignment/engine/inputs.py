@@ -485,19 +485,20 @@ def load_benefits(*, today: datetime.date, initiative_ids: Collection[int] | Non
     of every live or closed initiative of their sponsors (the sponsors' records need them all; their lines
     without a plan are not read: a sponsor of thousands has as many)."""
     scope = Initiative.objects.filter(stage__in=BENEFIT_STAGES)
-    lines = BusinessCaseLine.objects.filter(case_id__in=scope.values("pk"))
     asked: set[int] | None = None
     if initiative_ids is not None:
         asked = set(initiative_ids)
+        scope = scope.filter(pk__in=asked)
+    lines = BusinessCaseLine.objects.filter(case_id__in=scope.values("pk"))
+    if asked is not None:
         sponsors = Initiative.objects.filter(pk__in=asked, sponsor_id__isnull=False).values("sponsor_id")
         sponsored_plans = BenefitPlan.objects.filter(
             line__case__initiative__stage__in=BENEFIT_STAGES, line__case__initiative__sponsor_id__in=sponsors
         )
         # the two sets of lines as one subquery (a union): lines matching either of two conditions would be
         # read one by one
-        of_asked = BusinessCaseLine.objects.filter(case_id__in=scope.filter(pk__in=asked).values("pk"))
         lines = BusinessCaseLine.objects.filter(
-            pk__in=of_asked.order_by().values("pk").union(sponsored_plans.order_by().values("line_id"))
+            pk__in=lines.order_by().values("pk").union(sponsored_plans.order_by().values("line_id"))
         )
     # one read of every benefit line in scope, with its plan when it has one (a plan's key is its line's)
     plans: list[tuple[Any, ...]] = []

@@ -8,14 +8,13 @@ cost more than the escaping itself at this volume); the markup around the values
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from core.formatting import number, person
+from core.formatting import fixed, number, person
 from core.links import url_pattern
 from portfolio.models import ObjectiveStatus
 from portfolio.selectors import ObjectiveNode
@@ -28,11 +27,6 @@ RETIRED_BADGE = ' <span class="badge text-bg-secondary">Retired</span>'
 
 def e(value: Any) -> str:
     return escape(str(value))
-
-
-def fixed(value: float, places: int) -> str:
-    """`value` to `places` decimals, halves rounded up, as the floatformat filter writes it (0.5625 -> 0.563)."""
-    return str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
 
 def plural(count: int, word: str) -> str:

@@ -9,8 +9,8 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
 from alignment import services
-from alignment.extensions import whole
 from alignment.models import InitiativeScore
+from core.formatting import fixed
 from tests.factories import ContributionFactory, InitiativeFactory, ObjectiveFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,4 +65,4 @@ def test_register_rows_show_tier_and_score_mark_stale_ones_and_say_when_none_is_
     [(0.0, "0"), (0.5, "1"), (12.5, "13"), (2.675, "3"), (49.49999, "49"), (99.5, "100"), (100.0, "100")],
 )
 def test_a_score_is_shown_rounded_half_up_as_floatformat_shows_it(value, shown):
-    assert whole(value) == shown == str(floatformat(value, 0))
+    assert fixed(value, 0) == shown == str(floatformat(value, 0))
