@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,6 +13,8 @@ from django.urls import reverse
 from portfolio.models import Initiative
 from tests.factories import (
     InitiativeFactory,
+    ProgramFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -329,3 +333,39 @@ def test_register_sorts_by_total_budget_capex_and_opex(logged_in, db, sort, expe
 
     # then
     assert codes(response) == expected
+
+
+def test_register_row_shows_each_cell_and_escapes_what_was_typed(logged_in, db):
+    # given: an initiative whose code, title, program and sponsor hold markup, without scores yet
+    sponsor = UserFactory(username="eve", first_name="<b>Eve</b>", last_name="O'Neil & Co")
+    program = ProgramFactory(name='<script>alert("p")</script>')
+    initiative = InitiativeFactory(
+        code="SEC-9",
+        title='<img src=x onerror="alert(1)">',
+        program=program,
+        sponsor=sponsor,
+        stage="approved",
+        category="run",
+        budget_capex=Decimal("1200000"),
+        budget_opex=Decimal("50000"),
+        planned_end=datetime.date(2027, 3, 31),
+    )
+    # when: the register lists it
+    body = logged_in.get(REGISTER).content.decode()
+    # then: its row is exactly this, every typed value escaped, the extension columns' cells in between
+    row = re.search(r"<tr>\s*<td class=\"text-nowrap\"><a href=\"/initiatives/\d+/\".*?</tr>", body, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>.*?</td>", row.group(0), re.S)
+    href = f"/initiatives/{initiative.pk}/"
+    assert cells[:5] == [
+        f'<td class="text-nowrap"><a href="{href}" class="fw-semibold">SEC-9</a></td>',
+        f'<td class="title-cell"><a href="{href}" class="link-body-emphasis text-decoration-none">'
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</a>"
+        '<div class="muted">&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt;</div></td>',
+        '<td><span class="badge rounded-pill text-bg-primary stage-badge">Approved</span></td>',
+        "<td>Run</td>",
+        '<td class="text-nowrap">&lt;b&gt;Eve&lt;/b&gt; O&#x27;Neil &amp; Co</td>',
+    ]
+    assert cells[-2:] == ['<td class="num">€1.25M</td>', '<td class="text-nowrap">2027-03-31</td>']
+    assert "<script>" not in row.group(0)
+    assert "<img" not in row.group(0)
