@@ -5,6 +5,7 @@ engine's (formulas.sustainment_owner_due under the current policy's signal windo
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
@@ -12,9 +13,12 @@ from django.urls import reverse
 from alignment.services import current_policy
 from core import roles
 from core.extensions import WorklistCheck, registry
+from core.formatting import EMPTY
+from core.markup import e, plural, td
 from core.stages import ACTIVE, Stage
+from core.templatetags.bearing import stage_badge
 from portfolio.models import Initiative
-from portfolio.worklist import WorklistFilters, initiatives_of
+from portfolio.worklist import WorklistFilters, initiatives_of, link
 
 
 def sustainment_owner_due_filter(*, today: datetime.date, window_days: int) -> Q:
@@ -46,6 +50,33 @@ def _days(initiative: Initiative, today: datetime.date) -> int | None:
     return (initiative.go_live_date - today).days if initiative.go_live_date else None
 
 
+def _to_go(initiative: Initiative, days: int | None) -> str:
+    if days is None:
+        return EMPTY
+    if days > 0:
+        return f"in {days} {plural(days, 'day')}"
+    if days == 0:
+        return "today"
+    if initiative.stage == Stage.LIVE:
+        return f"live for {-days} {plural(-days, 'day')}"
+    return f'<span class="text-danger-emphasis">{-days} {plural(-days, "day")} overdue</span>'
+
+
+def _cells(row: Any, _today: datetime.date) -> str:
+    i = row.record
+    program = f'<div class="muted">{e(i.program.name)}</div>' if i.program is not None else ""
+    return "".join(
+        (
+            td(
+                f'<a href="{link("initiative", i.pk)}" class="fw-semibold">{e(i.code)}</a> {e(i.title)}{program}'
+            ),
+            td(stage_badge(i)),
+            td(i.go_live_date.isoformat() if i.go_live_date else EMPTY, "text-nowrap"),
+            td(_to_go(i, row.days), "text-nowrap"),
+        )
+    )
+
+
 def _explanation() -> str:
     return (
         f"Proposed to live, and live or going live within {sustainment_window_days()} days (the scoring "
@@ -63,7 +94,8 @@ def register() -> None:
             responsible_label="Manager",
             fix_label="Name the owner",
             order=40,
-            rows_template="alignment/_worklist_sustainment.html",
+            columns=("Initiative", "Stage", "Go-live", "Days to go"),
+            cells=_cells,
             select=lambda filters, today: initiatives_without_sustainment_owner(filters, today=today),
             responsible=lambda i: i.manager,
             may_fix=roles.can_edit_initiative,

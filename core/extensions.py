@@ -98,7 +98,9 @@ class WorklistCheck:
     above it registers a check whose rule it owns (the alignment engine's sustainment-owner rule and policy).
 
     `select(filters, today)` returns the offending records as a queryset (one query whatever the size);
-    `rows_template` renders the check's table head and rows (a template or a "template#partial")."""
+    `cells(row, today)` writes the `<td>` elements of the `columns` that describe a row (a worklist row: its
+    record, responsible person, fix link and days), every value escaped; the page adds the responsible
+    person's column and the fix link's."""
 
     key: str
     title: str
@@ -106,7 +108,8 @@ class WorklistCheck:
     responsible_label: str
     fix_label: str
     order: int
-    rows_template: str
+    columns: tuple[str, ...]
+    cells: Callable[[Any, datetime.date], str]
     select: Callable[[Any, datetime.date], QuerySet[Any]]
     responsible: Callable[[Any], Any]
     may_fix: Callable[[Any, Any], bool]

@@ -24,9 +24,13 @@ from django.db.models import (
 )
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from core import roles
 from core.extensions import WorklistCheck, registry
+from core.formatting import EMPTY, person
+from core.links import url_pattern
+from core.markup import e, plural, td
 from core.paging import CappedPage, Tally, capped_page, tally
 from core.redirects import with_next
 from core.stages import UNFINISHED, Stage
@@ -171,13 +175,115 @@ def _portfolio_editor(user: Any, _record: Any) -> bool:
     return roles.can_edit_portfolio(user)
 
 
-ROWS = "portfolio/worklist.html#rows-"
+# ------------------------------------------------------------------------------------- each check's cells
+
+
+def link(kind: str, pk: int, fragment: str = "") -> str:
+    """The escaped link to a record's page ("initiative", "objective" or "kpi")."""
+    return e(url_pattern(f"portfolio:{kind}-detail").format(pk) + fragment)
+
+
+def truncated(text: str, length: int) -> str:
+    """As the truncatechars filter: at most `length` characters, the last an ellipsis when cut."""
+    return Truncator(text).chars(length)
+
+
+def ago(day: datetime.date | None, days: int | None) -> str:
+    """A date and how long ago it was, or a badge when there is none."""
+    if day is None:
+        return '<span class="badge text-bg-light">Never</span>'
+    return f'{day.isoformat()} <span class="muted">· {days} days ago</span>'
+
+
+PROBLEMS = {"blank": "Blank", "placeholder": "Placeholder"}
+
+
+def _rationale_cells(row: Any, _today: datetime.date) -> str:
+    c = row.record
+    if c.reason == "blank":
+        quote = '<span class="text-body-secondary">(blank)</span>'
+    else:
+        quote = f"“{e(truncated(c.rationale, 60))}”"
+    if c.reason == "short":
+        problem = f"Too short: {c.rationale_length} {plural(c.rationale_length, 'character')}"
+    else:
+        problem = PROBLEMS.get(c.reason, "Fewer than three words")
+    return "".join(
+        (
+            td(
+                f'<a href="{link("initiative", c.initiative_id, "#contributions")}" class="fw-semibold">'
+                f'{e(c.initiative.code)}</a><div class="muted">{e(truncated(c.initiative.title, 40))}</div>',
+                "text-nowrap",
+            ),
+            td(
+                f'<a href="{link("objective", c.objective_id)}" class="link-body-emphasis">{e(c.objective.code)}</a> '
+                f"{e(c.objective.title)}"
+            ),
+            td(quote, "dq-quote"),
+            td(problem, "text-nowrap"),
+        )
+    )
+
+
+def _objective_cells(row: Any, _today: datetime.date) -> str:
+    o = row.record
+    under = (
+        f"{e(o.parent.code)} {e(o.parent.title)}"
+        if o.parent is not None
+        else '<span class="text-body-secondary">Strategic theme</span>'
+    )
+    return "".join(
+        (
+            td(f'<a href="{link("objective", o.pk)}" class="fw-semibold">{e(o.code)}</a> {e(o.title)}'),
+            td(under),
+            td(f"to {o.horizon_end.isoformat()}" if o.horizon_end else EMPTY, "text-nowrap"),
+        )
+    )
+
+
+def _reading_cells(row: Any, _today: datetime.date) -> str:
+    k = row.record
+    return "".join(
+        (
+            td(
+                f'<a href="{link("kpi", k.pk)}" class="fw-semibold">{e(k.name)}</a> <span class="muted">({e(k.unit)})</span>'
+            ),
+            td(
+                f'<a href="{link("objective", k.objective_id)}" class="link-body-emphasis">{e(k.objective.code)}</a> '
+                f"{e(k.objective.title)}"
+            ),
+            td(ago(k.latest_date, row.days), "text-nowrap"),
+        )
+    )
+
+
+def _forecast_cells(row: Any, today: datetime.date) -> str:
+    m = row.record
+    program = m.initiative.program
+    passed = ' <span class="badge text-bg-light">passed</span>' if m.baseline_date < today else ""
+    updated = timezone.localdate(m.forecast_updated_at) if m.forecast_updated_at else None
+    return "".join(
+        (
+            td(
+                f'<a href="{link("initiative", m.initiative_id, "#milestones")}" class="fw-semibold">'
+                f"{e(m.initiative.code)}</a>"
+                + (f'<div class="muted">{e(program.name)}</div>' if program is not None else ""),
+                "text-nowrap",
+            ),
+            td(e(m.name)),
+            td(f"{m.baseline_date.isoformat()}{passed}", "text-nowrap"),
+            td(m.forecast_date.isoformat() if m.forecast_date else EMPTY, "text-nowrap"),
+            td(ago(updated, row.days), "text-nowrap"),
+        )
+    )
+
 
 CHECKS: tuple[WorklistCheck, ...] = (
     WorklistCheck(
         key="rationale",
         order=10,
-        rows_template=ROWS + "rationale",
+        columns=("Initiative", "Objective", "Rationale", "Problem"),
+        cells=_rationale_cells,
         title="Contributions without a real rationale",
         explanation=(
             f"The rationale is blank, a placeholder such as “TBD”, shorter than {rationale.MIN_LENGTH} "
@@ -194,7 +300,8 @@ CHECKS: tuple[WorklistCheck, ...] = (
     WorklistCheck(
         key="objective-kpi",
         order=20,
-        rows_template=ROWS + "objective-kpi",
+        columns=("Objective", "Under", "Horizon"),
+        cells=_objective_cells,
         title="Active objectives without a KPI",
         explanation=(
             "Nobody can tell whether these objectives are met. Objectives with active sub-objectives are left "
@@ -210,7 +317,8 @@ CHECKS: tuple[WorklistCheck, ...] = (
     WorklistCheck(
         key="reading",
         order=30,
-        rows_template=ROWS + "reading",
+        columns=("KPI", "Objective", "Latest reading"),
+        cells=_reading_cells,
         title="KPIs without a recent reading",
         explanation=(
             f"No reading at all, or none in the last {READING_MAX_AGE_DAYS} days. Only KPIs of active "
@@ -227,7 +335,8 @@ CHECKS: tuple[WorklistCheck, ...] = (
     WorklistCheck(
         key="forecast",
         order=50,
-        rows_template=ROWS + "forecast",
+        columns=("Initiative", "Milestone", "Baseline", "Forecast", "Forecast updated"),
+        cells=_forecast_cells,
         title="Milestones without a forecast update",
         explanation=(
             f"Not achieved, due within {MILESTONE_HORIZON_DAYS} days or already past the baseline date, and "
@@ -340,3 +449,26 @@ def run_checks(
             )
         )
     return results
+
+
+def table_html(result: CheckResult, today: datetime.date) -> str:
+    """A check's table head and rows: its own columns (WorklistCheck.cells), then the person who answers for
+    the row and, when the viewer may fix any row, the link to the form that fixes it."""
+    check = result.check
+    fixable = result.fixable
+    heads = "".join(f'<th scope="col">{e(label)}</th>' for label in (*check.columns, check.responsible_label))
+    if fixable:
+        heads += '<th scope="col"><span class="visually-hidden">Fix</span></th>'
+    fix_label = e(check.fix_label)
+    rows = []
+    for row in result.rows:
+        fix = ""
+        if fixable:
+            button = (
+                f'<a class="btn btn-sm btn-outline-primary dq-fix" href="{e(row.fix_url)}">{fix_label}</a>'
+                if row.fix_url
+                else ""
+            )
+            fix = td(button, "text-end text-nowrap")
+        rows.append(f"<tr>{check.cells(row, today)}{td(e(person(row.responsible)), 'text-nowrap')}{fix}</tr>")
+    return f"<thead><tr>{heads}</tr></thead>\n<tbody>{''.join(rows)}</tbody>"
