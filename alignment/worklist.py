@@ -8,12 +8,12 @@ import datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
-from django.urls import reverse
 
 from alignment.services import current_policy
 from core import roles
 from core.extensions import WorklistCheck, registry
 from core.formatting import EMPTY
+from core.links import url_pattern
 from core.markup import e, plural, td
 from core.stages import ACTIVE, Stage
 from core.templatetags.bearing import stage_badge
@@ -99,7 +99,7 @@ def register() -> None:
             select=lambda filters, today: initiatives_without_sustainment_owner(filters, today=today),
             responsible=lambda i: i.manager,
             may_fix=roles.can_edit_initiative,
-            fix_url=lambda i: reverse("portfolio:initiative-sustainment-owner", args=[i.pk]),
+            fix_url=lambda i: url_pattern("portfolio:initiative-sustainment-owner").format(i.pk),
             days=_days,
         )
     )

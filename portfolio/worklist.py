@@ -295,7 +295,7 @@ CHECKS: tuple[WorklistCheck, ...] = (
         select=lambda filters, _today: contributions_without_rationale(filters),
         responsible=lambda c: c.initiative.manager,
         may_fix=_portfolio_editor,
-        fix_url=lambda c: reverse("portfolio:record-edit", args=["contributions", c.pk]),
+        fix_url=lambda c: url_pattern("portfolio:record-edit", "contributions").format(c.pk),
     ),
     WorklistCheck(
         key="objective-kpi",
@@ -329,7 +329,7 @@ CHECKS: tuple[WorklistCheck, ...] = (
         select=lambda filters, today: kpis_without_recent_reading(filters, today=today),
         responsible=lambda k: k.objective.owner,
         may_fix=_portfolio_editor,
-        fix_url=lambda k: reverse("portfolio:kpi-detail", args=[k.pk]) + "#readings",
+        fix_url=lambda k: url_pattern("portfolio:kpi-detail").format(k.pk) + "#readings",
         days=lambda k, today: (today - k.latest_date).days if k.latest_date else None,
     ),
     WorklistCheck(
@@ -348,7 +348,7 @@ CHECKS: tuple[WorklistCheck, ...] = (
         select=lambda filters, today: milestones_without_forecast_update(filters, today=today),
         responsible=lambda m: m.initiative.manager,
         may_fix=lambda user, m: roles.can_edit_initiative(user, m.initiative),
-        fix_url=lambda m: reverse("portfolio:record-edit", args=["milestones", m.pk]),
+        fix_url=lambda m: url_pattern("portfolio:record-edit", "milestones").format(m.pk),
         days=lambda m, today: (
             (today - timezone.localdate(m.forecast_updated_at)).days if m.forecast_updated_at else None
         ),
