@@ -372,10 +372,6 @@ class Row:
     fix_url: str | None
     days: int | None = None
 
-    @property
-    def abs_days(self) -> int | None:
-        return abs(self.days) if self.days is not None else None
-
 
 @dataclass(frozen=True)
 class CheckResult:
