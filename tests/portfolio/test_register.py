@@ -369,3 +369,15 @@ def test_register_row_shows_each_cell_and_escapes_what_was_typed(logged_in, db):
     assert cells[-2:] == ['<td class="num">€1.25M</td>', '<td class="text-nowrap">2027-03-31</td>']
     assert "<script>" not in row.group(0)
     assert "<img" not in row.group(0)
+
+
+def test_register_names_a_sponsor_without_a_name_by_username_and_no_sponsor_by_a_dash(logged_in, db):
+    # given: one initiative sponsored by a person with no name on record, one with no sponsor, one by name
+    InitiativeFactory(code="NAME-1", sponsor=UserFactory(username="j.doe", first_name="", last_name=""))
+    InitiativeFactory(code="NAME-2", sponsor=None, program=None)
+    InitiativeFactory(code="NAME-3", sponsor=UserFactory(username="ann", first_name="Ann", last_name=""))
+    # when: the register lists them
+    body = logged_in.get(REGISTER, {"q": "NAME"}).content.decode()
+    # then: the sponsor cell (after the stage and category cells) names each as the rest of Bearing does
+    sponsors = re.findall(r'<td>[A-Z][a-z]+</td>\s*<td class="text-nowrap">([^<]*)</td>', body)
+    assert sponsors == ["j.doe", "—", "Ann"]
