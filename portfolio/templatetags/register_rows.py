@@ -10,7 +10,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from core.extensions import RegisterColumn
-from core.formatting import EMPTY, money
+from core.formatting import EMPTY, money, person
 from core.markup import e
 from core.templatetags.bearing import stage_badge
 from portfolio.models import Category
@@ -20,21 +20,12 @@ register = template.Library()
 CATEGORIES = {str(value): e(label) for value, label in Category.choices}
 
 
-def sponsor_name(initiative: Any) -> str:
-    """The sponsor as core.formatting.person names a person, from the names the register reads as values
-    (portfolio.selectors.REGISTER_NAMES): full name, else username."""
-    if initiative.sponsor_username is None:
-        return EMPTY
-    full = f"{initiative.sponsor_first_name} {initiative.sponsor_last_name}".strip()
-    return full or initiative.sponsor_username
-
-
 def row_html(initiative: Any, columns: Sequence[RegisterColumn], detail_url: str) -> str:
-    """One initiative's row (read with `initiative_register(related=False)`): code and title linking to its
-    page, its program, stage, category, sponsor, the extension columns' cells, total budget and planned end."""
+    """One initiative's row: code and title linking to its page, its program, stage, category, sponsor, the
+    extension columns' cells, total budget and planned end."""
     href = e(detail_url.format(initiative.pk))
-    program = initiative.program_name
-    program_line = f'<div class="muted">{e(program)}</div>' if program is not None else ""
+    program = initiative.program
+    program_line = f'<div class="muted">{e(program.name)}</div>' if program is not None else ""
     category = CATEGORIES.get(initiative.category) or e(initiative.category)
     end = initiative.planned_end
     cells = "".join(column.cell(initiative) for column in columns)
@@ -44,7 +35,7 @@ def row_html(initiative: Any, columns: Sequence[RegisterColumn], detail_url: str
         f"{e(initiative.title)}</a>{program_line}</td>"
         f"\n        <td>{stage_badge(initiative)}</td>"
         f"\n        <td>{category}</td>"
-        f'\n        <td class="text-nowrap">{e(sponsor_name(initiative))}</td>'
+        f'\n        <td class="text-nowrap">{e(person(initiative.sponsor))}</td>'
         f"\n        {cells}"
         f'\n        <td class="num">{e(money(initiative.budget_total))}</td>'
         f'\n        <td class="text-nowrap">{end.isoformat() if end is not None else EMPTY}</td>'

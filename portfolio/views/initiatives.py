@@ -60,7 +60,7 @@ def initiative_list(request: HtmxHttpRequest) -> HttpResponse:
         context.update(page=None, total=0, budget=0, sort="code")
         return render_page(request, REGISTER, context, partial="results", status=400)
     filters = form.filters()
-    rows = selectors.initiative_register(filters, related=False)
+    rows = selectors.initiative_register(filters)
     # counted up to a bound, in the same pass as the total budget (given when every row was counted); the
     # whole register's size beyond the bound is the planner's estimate
     page = capped_page(
