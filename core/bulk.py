@@ -145,7 +145,8 @@ def new_records(model: type[M], columns: Sequence[str], rows: Iterable[Sequence[
 def collector_paused(*, collect_after: bool = False) -> Iterator[None]:
     """Python's cyclic garbage collector paused while hundreds of thousands of small objects are built (a
     recompute's inputs, an import's rows), none of them cyclic: each automatic full collection would walk every
-    object alive, a cost that grows with the work. With `collect_after`, one collection runs at the end."""
+    object alive, a cost that grows with the work. With `collect_after`, what was made while it was paused (and
+    only that: the youngest generation, not every object of the process) is collected at the end."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -154,4 +155,4 @@ def collector_paused(*, collect_after: bool = False) -> Iterator[None]:
         if enabled:
             gc.enable()
         if collect_after:
-            gc.collect()
+            gc.collect(0)

@@ -4,13 +4,19 @@ finds (or a new one), its references resolved from lookups made once per chunk, 
 from __future__ import annotations
 
 import copy
+import datetime
+import enum
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, partial
-from typing import Any
+from decimal import Decimal
+from functools import cache, cached_property, partial
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.forms import FileField
 from django.forms.models import InlineForeignKeyField
 from django.utils import timezone
@@ -43,6 +49,18 @@ class Reference:
     keeps_current: bool = (
         False  # the record's current choice stays valid though no longer offered (a form's rule)
     )
+
+
+class ModelPlan(NamedTuple):
+    """A model form's fields as its validation and construct_instance treat them, worked out once per form:
+    the model fields left out of validation whatever the row (not on the form, or not in its Meta), those
+    whose exclusion depends on the row, the latter that may not be blank, and those construct_instance writes
+    (name, field, has a default, written by a plain setattr)."""
+
+    static: frozenset[str]
+    varying: frozenset[str]
+    not_blank: tuple[str, ...]
+    written: tuple[tuple[str, Any, bool, bool], ...]
 
 
 class ImportFormMixin:
@@ -84,12 +102,11 @@ class ImportFormMixin:
             except ValidationError as error:
                 form.add_error(name, error)
 
-    _plan: tuple[frozenset[str], list[Any], list[Any]] | None = None
+    _plan: ModelPlan | None = None
 
-    def _model_plan(self) -> tuple[frozenset[str], list[Any], list[Any]]:
-        """What does not change from row to row for a form bound again and again: the model fields left
-        out of validation whatever the row (not on the form, or not in its Meta), those that depend on the
-        row, and those construct_instance writes (as Django's ModelForm decides each)."""
+    def _model_plan(self) -> ModelPlan:
+        """What does not change from row to row for a form bound again and again (as Django's ModelForm
+        decides each): see ModelPlan."""
         if self._plan is None:
             form: Any = self
             opts = form._meta
@@ -104,33 +121,33 @@ class ImportFormMixin:
                 else:
                     varying.append(f)
             written = [
-                f
+                (f.name, f, f.has_default(), type(f).save_form_data is models.Field.save_form_data)
                 for f in form.instance._meta.fields
                 if f.editable
                 and not isinstance(f, models.AutoField)
                 and (opts.fields is None or f.name in opts.fields)
                 and not (opts.exclude and f.name in opts.exclude)
             ]
-            self._plan = (frozenset(static), varying, written)
+            self._plan = ModelPlan(
+                frozenset(static),
+                frozenset(f.name for f in varying),
+                tuple(f.name for f in varying if not f.blank),
+                tuple(written),
+            )
         return self._plan
 
     def _get_validation_exclusions(self) -> set[str]:
         """Django's ModelForm._get_validation_exclusions (the same fields, for the same reasons), with what
         does not depend on the row worked out once; and the resolved references."""
         form: Any = self
-        static, varying, _written = self._model_plan()
-        exclude = {*static, *self.resolved}
-        for f in varying:
-            name = f.name
-            if name in form._errors:
-                exclude.add(name)
-                continue
-            form_field = form.fields[name]
-            if (
-                not f.blank
-                and not form_field.required
-                and form.cleaned_data.get(name) in form_field.empty_values
-            ):
+        plan = self._model_plan()
+        exclude = {*plan.static, *self.resolved}
+        if form._errors:
+            exclude.update(name for name in form._errors if name in plan.varying)
+        cleaned, fields = form.cleaned_data, form.fields
+        for name in plan.not_blank:
+            form_field = fields[name]
+            if not form_field.required and cleaned.get(name) in form_field.empty_values:
                 exclude.add(name)
         return exclude
 
@@ -139,18 +156,19 @@ class ImportFormMixin:
         through a bound field made for it (rows are never rendered)."""
         form: Any = self
         instance, cleaned, files = form.instance, form.cleaned_data, []
-        for f in self._model_plan()[2]:
-            name = f.name
+        for name, f, has_default, plain in self._model_plan().written:
             if name not in cleaned:
                 continue
-            form_field = form.fields[name]
-            if (
-                f.has_default()
-                and form_field.widget.value_omitted_from_data(form.data, form.files, form.add_prefix(name))
-                and cleaned.get(name) in form_field.empty_values
-            ):
-                continue
-            if isinstance(f, models.FileField):
+            if has_default:
+                form_field = form.fields[name]
+                if (
+                    form_field.widget.value_omitted_from_data(form.data, form.files, form.add_prefix(name))
+                    and cleaned.get(name) in form_field.empty_values
+                ):
+                    continue
+            if plain:
+                setattr(instance, name, cleaned[name])  # what Field.save_form_data does
+            elif isinstance(f, models.FileField):
                 files.append(f)
             else:
                 f.save_form_data(instance, cleaned[name])
@@ -198,6 +216,25 @@ class ImportFormMixin:
 
 
 @cache
+def unique_together(model: type[models.Model]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """Each unconditional uniqueness constraint of a model: (its fields, their attribute names)."""
+    return tuple(
+        (tuple(constraint.fields), tuple(_attname(model, name) for name in constraint.fields))
+        for constraint in model._meta.constraints
+        if isinstance(constraint, models.UniqueConstraint) and constraint.condition is None
+    )
+
+
+def _attname(model: type[models.Model], name: str) -> str:
+    field: Any = model._meta.get_field(name)
+    return str(field.attname)
+
+
+# the values a record made by blank_record may share with the one it copies: none can be changed in place
+IMMUTABLE = (type(None), str, int, float, bool, Decimal, datetime.date, datetime.time, uuid.UUID, enum.Enum)
+
+
+@cache
 def own_cleaners(form_class: type) -> frozenset[str]:
     """The fields a form class cleans with a clean_<field> method of its own (as Django looks them up)."""
     return frozenset(name.removeprefix("clean_") for name in dir(form_class) if name.startswith("clean_"))
@@ -232,7 +269,29 @@ class FormKind(ImportKind):
     def new_record(self, data: dict[str, str]) -> tuple[Any, str, str]:
         """A new record for a row whose key found none: (record, "", "") or (None, field, problem) when
         what it hangs from does not exist."""
-        return self.model(), "", ""
+        return self.blank_record(), "", ""
+
+    _blank: Any = None  # the chunk's model instance with every default, or False when it may not be copied
+
+    def blank_record(self) -> Any:
+        """A new record with the model's defaults, as self.model() makes it: a copy of one made per chunk
+        (Model.__init__ works out 45 defaults; a copy of their values costs a tenth of that) when every value
+        is immutable and nothing listens to the model's init signals; otherwise self.model()."""
+        blank = self._blank
+        if blank is None:
+            blank = self.model()
+            copyable = not (
+                pre_init.has_listeners(self.model) or post_init.has_listeners(self.model)
+            ) and all(isinstance(value, IMMUTABLE) for name, value in vars(blank).items() if name != "_state")
+            self._blank = blank if copyable else False
+            if not copyable:
+                return blank
+        if blank is False:
+            return self.model()
+        record = self.model.__new__(self.model)
+        record.__dict__.update(blank.__dict__)
+        record._state = ModelState()
+        return record
 
     reuse_form = True  # the form's __init__ depends on nothing of the record: bind one form per chunk
     _form: Any = None
@@ -259,11 +318,11 @@ class FormKind(ImportKind):
         fields and values (a database check made before the chunk is written cannot see the chunk's other
         rows); none with an empty value, which the database does not compare either."""
         keys = []
-        for constraint in record._meta.constraints:
-            if isinstance(constraint, models.UniqueConstraint) and constraint.condition is None:
-                values = tuple(getattr(record, record._meta.get_field(f).attname) for f in constraint.fields)
-                if None not in values:
-                    keys.append((tuple(constraint.fields), values))
+        model: type[models.Model] = type(record)
+        for fields, attnames in unique_together(model):
+            values = tuple(getattr(record, attname) for attname in attnames)
+            if None not in values:
+                keys.append((fields, values))
         return keys
 
     def after_clean(self, before: Any | None, record: Any) -> None:
@@ -274,15 +333,41 @@ class FormKind(ImportKind):
 
     # ------------------------------------------------------------------ checking
 
-    def _may_be_empty(self, name: str, data: dict[str, str]) -> bool:
-        """An empty cell clears the field when the field may be empty; else the record's value is kept."""
-        if name not in data:
-            return False
-        model_field: Any = self.model._meta.get_field(name)
-        return bool(model_field.blank or not model_field.has_default())
+    @cached_property
+    def _clearable(self) -> frozenset[str]:
+        """The fields an empty cell clears (they may be empty); an empty cell of any other keeps the record's
+        value."""
+        names = []
+        for name in self.form_fields():
+            model_field: Any = self.model._meta.get_field(name)
+            if model_field.blank or not model_field.has_default():
+                names.append(name)
+        return frozenset(names)
 
-    def form_fields(self) -> list[str]:
-        return list(self.form_class._meta.fields)  # type: ignore[attr-defined,arg-type]  # every form here lists them
+    def _blank_text(self, name: str) -> str:
+        """The form text of a field of a new record made by blank_record: the same for every row of a chunk,
+        so worked out once per chunk."""
+        texts = self._blank_texts
+        if texts is None:
+            texts = self._blank_texts = {}
+        text = texts.get(name)
+        if text is None:
+            text = texts[name] = self._as_form_text(self.blank_record(), name)
+        return text
+
+    _blank_texts: dict[str, str] | None = None
+
+    @cached_property
+    def _plain_new_records(self) -> bool:
+        """Whether new_record makes its records with blank_record alone (not hung from the row's parent)."""
+        return type(self).new_record is FormKind.new_record
+
+    def form_fields(self) -> tuple[str, ...]:
+        return self._form_fields
+
+    @cached_property
+    def _form_fields(self) -> tuple[str, ...]:
+        return tuple(self.form_class._meta.fields)  # type: ignore[attr-defined,arg-type]  # every form here lists them
 
     def _as_form_text(self, record: Any, name: str) -> str:
         value = getattr(record, name)
@@ -309,7 +394,7 @@ class FormKind(ImportKind):
                 if problem:
                     problems.append(Problem(number, columns.get(name, name), text, problem))
             texts.append((number, data, problems))
-        self._form = None
+        self._form = self._blank = self._blank_texts = None
         self._cleaner = cleaning.FieldCleaner()  # what a chunk's rows repeat is cleaned once
         self.prefetch([data for _n, data, _p in texts])
         found_records = self.existing({self.key_of(data) for _n, data, _p in texts})
@@ -325,7 +410,8 @@ class FormKind(ImportKind):
         for number, data, problems in texts:
             result = self._check_row(number, data, problems, columns, found_records, found, outcome)
             if result.record is not None and result.action in {"create", "update"}:
-                for what, values in self.clash_keys(result.record):
+                clashes = self.clash_keys(result.record)
+                for what, values in clashes:
                     if (what, values) in seen:
                         last = what[-1]
                         outcome.add(
@@ -339,7 +425,7 @@ class FormKind(ImportKind):
                         result = Checked(number)
                         break
                 else:
-                    for what, values in self.clash_keys(result.record):
+                    for what, values in clashes:
                         seen[what, values] = number
             results.append(result)
         return results
@@ -366,12 +452,15 @@ class FormKind(ImportKind):
                 return Checked(number)
         # a column the file lacks keeps the record's value (a new record's default); so does an empty cell
         # of a field that cannot be empty (a budget of a new initiative is 0, not "required")
-        form_data = {
-            name: data[name]
-            if data.get(name) or self._may_be_empty(name, data)
-            else self._as_form_text(record, name)
-            for name in self.form_fields()
-        }
+        clearable = self._clearable
+        blank = before is None and self._plain_new_records
+        form_data = {}
+        for name in self.form_fields():
+            text = data.get(name)
+            if text or (text is not None and name in clearable):
+                form_data[name] = text
+            else:
+                form_data[name] = self._blank_text(name) if blank else self._as_form_text(record, name)
         if before is not None:
             form_data["version"] = str(before.version)
             for name, reference in self.references.items():  # what the record names already stays valid

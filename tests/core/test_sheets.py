@@ -180,6 +180,9 @@ def test_workbooks_are_parsed_with_defusedxml():
         (None, ""),
         ("31st March", None),
         ("2026-02-30", None),
+        ("2026-1-5", "2026-01-05"),
+        ("0000-01-01", None),
+        ("2026-13-01", None),
         (-5, None),
     ],
 )

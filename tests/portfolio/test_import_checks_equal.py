@@ -12,7 +12,8 @@ from django.db import models, transaction
 from django.forms.models import BaseModelForm, construct_instance
 
 from core import cleaning
-from portfolio.imports.base import ImportFormMixin
+from portfolio.imports.base import FormKind, ImportFormMixin
+from portfolio.imports.kinds import InitiativeKind
 from portfolio.models import Initiative
 from tests.factories import InitiativeFactory
 from tests.portfolio.import_support import csv_file, run_import
@@ -69,6 +70,8 @@ def djangos_own_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         cleaning.FieldCleaner, "clean_form_field", lambda self, field, value: field.clean(value)
     )
+    monkeypatch.setattr(FormKind, "blank_record", lambda kind: kind.model())
+    monkeypatch.setattr(FormKind, "_plain_new_records", False)  # a new record's texts read from it, row by row
     monkeypatch.setattr(
         cleaning.FieldCleaner,
         "clean_model_fields",
@@ -117,3 +120,25 @@ def test_the_quicker_path_reports_and_writes_exactly_what_djangos_own_path_does(
     assert quick[0]["written"] is only_valid
     assert quick[1] == slow[1]
     assert quick[2] == slow[2]
+
+
+def test_a_blank_record_is_a_new_record_of_its_own_with_the_models_defaults():
+    # given the blank records of one chunk
+    kind = InitiativeKind()
+    first, second = kind.blank_record(), kind.blank_record()
+
+    # then each has the values a new record has, and a state of its own
+    fresh = Initiative()
+    fields = [f.attname for f in Initiative._meta.concrete_fields]
+    assert [getattr(first, name) for name in fields] == [getattr(fresh, name) for name in fields]
+    assert first is not second
+    assert first._state is not second._state
+    assert first._state.adding is True
+    assert first._state.db is None
+
+    # when one is changed, the other (and the next) is not
+    first.title = "Changed"
+    first._state.fields_cache["program"] = None
+    assert second.title == ""
+    assert kind.blank_record().title == ""
+    assert "program" not in second._state.fields_cache
