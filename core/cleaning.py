@@ -101,17 +101,23 @@ class FieldCleaner:
 
     def clean_form_field(self, field: forms.Field, value: Any) -> Any:
         """field.clean(value), remembered for text values of a pure field."""
-        if type(value) is not str:
+        if type(value) is not str or not self.is_pure(field):
             return field.clean(value)
+        return self.clean_text(field, value)
+
+    def is_pure(self, field: forms.Field) -> bool:
+        """form_field_is_pure(field), worked out once per field (which is kept, so its id is never another's)."""
         known = self._pure_form.get(id(field))
-        if known is None or known[0] is not field:  # the field is kept, so its id is never another's
+        if known is None or known[0] is not field:
             known = self._pure_form[id(field)] = (field, form_field_is_pure(field))
-        if not known[1]:
-            return field.clean(value)
-        key = (id(field), value)
+        return known[1]
+
+    def clean_text(self, field: forms.Field, text: str) -> Any:
+        """field.clean(text) for a field is_pure said is pure, remembered (a failure is not)."""
+        key = (id(field), text)
         result = self._form_results.get(key, _MISSING)
         if result is _MISSING:
-            result = self._form_results[key] = field.clean(value)  # a failure is not remembered
+            result = self._form_results[key] = field.clean(text)
         return result
 
     def clean_model_fields(self, instance: models.Model, exclude: set[str] | None = None) -> None:
@@ -119,15 +125,18 @@ class FieldCleaner:
         cleaning of pure fields remembered by value."""
         exclude = exclude or set()
         errors: dict[str, Any] = {}
-        for f, name, attname, blank, pure in _model_plan(type(instance)):
+        for f, name, attname, blank, pure, standard_empty in _model_plan(type(instance)):
             if name in exclude:
                 continue
             raw_value = getattr(instance, attname)
-            if blank and raw_value in f.empty_values:
+            kind = type(raw_value)
+            if blank and (
+                # what `in f.empty_values` finds for a value of a keyed type, without comparing it to each
+                raw_value == "" if standard_empty and kind in KEYED_TYPES else raw_value in f.empty_values
+            ):
                 continue
             if isinstance(raw_value, DatabaseDefault):
                 continue
-            kind = type(raw_value)
             key = None
             if pure and kind in KEYED_TYPES:
                 # Decimal("1.0") == Decimal("1.00"), but their digits differ for a DecimalValidator
@@ -153,11 +162,18 @@ KEYED_TYPES = frozenset({str, int, bool, Decimal, datetime.date})
 
 
 @functools.cache
-def _model_plan(model: type[models.Model]) -> tuple[tuple[Any, str, str, bool, bool], ...]:
+def _model_plan(model: type[models.Model]) -> tuple[tuple[Any, str, str, bool, bool, bool], ...]:
     """Each field Model.clean_fields cleans (not a generated one): (field, name, attname, may be blank,
-    pure), in the model's order; worked out once per model."""
+    pure, its empty values are Django's usual ones), in the model's order; worked out once per model."""
     return tuple(
-        (f, f.name, f.attname, bool(f.blank), model_field_is_pure(f))
+        (
+            f,
+            f.name,
+            f.attname,
+            bool(f.blank),
+            model_field_is_pure(f),
+            list(f.empty_values) == list(validators.EMPTY_VALUES),
+        )
         for f in model._meta.fields
         if not f.generated
     )

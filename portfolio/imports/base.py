@@ -19,6 +19,7 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.forms import FileField
 from django.forms.models import InlineForeignKeyField
+from django.forms.widgets import ChoiceWidget, Widget
 from django.utils import timezone
 
 from core import bulk, cleaning, constraints, history, sheets
@@ -49,6 +50,19 @@ class Reference:
     keeps_current: bool = (
         False  # the record's current choice stays valid though no longer offered (a form's rule)
     )
+
+
+class FieldStep(NamedTuple):
+    """A form field as the import's _clean_fields reads it: its name, the field, its key in the data, whether
+    its widget reads the data's value as it is, whether its cleaning is pure (remembered), and the form's own
+    clean_<field> method, if any."""
+
+    name: str
+    field: Any
+    key: str
+    plain: bool
+    pure: bool
+    own: Callable[[], Any] | None
 
 
 class ModelPlan(NamedTuple):
@@ -85,22 +99,59 @@ class ImportFormMixin:
         through a bound field made for it (rows are never rendered), and the cleaning of a pure field
         remembered for the text it has seen (core.cleaning). A disabled field is cleaned as Django does."""
         form: Any = self
-        if any(field.disabled or isinstance(field, FileField) for field in form.fields.values()):
+        plan = self._field_plan()
+        if plan is None:
             super()._clean_fields()  # type: ignore[misc]
             return
         cleaner = self._cleaner()
-        data, files, cleaned, prefixed = form.data, form.files, form.cleaned_data, bool(form.prefix)
-        own = own_cleaners(form.__class__)
-        for name, field in form.fields.items():
+        data, files, cleaned = form.data, form.files, form.cleaned_data
+        for name, field, key, plain, pure, own in plan:
             try:
-                value = field.widget.value_from_datadict(
-                    data, files, form.add_prefix(name) if prefixed else name
-                )
-                cleaned[name] = cleaner.clean_form_field(field, value)
-                if name in own:
-                    cleaned[name] = getattr(form, f"clean_{name}")()
+                value = data.get(key) if plain else field.widget.value_from_datadict(data, files, key)
+                if pure and type(value) is str:
+                    cleaned[name] = cleaner.clean_text(field, value)
+                else:
+                    cleaned[name] = field.clean(value)
+                if own is not None:
+                    cleaned[name] = own()
             except ValidationError as error:
                 form.add_error(name, error)
+
+    _fields_seen: tuple[Any, ...] = ()
+    _fields_plan: tuple[FieldStep, ...] | None = None
+
+    def _field_plan(self) -> tuple[FieldStep, ...] | None:
+        """Each form field as _clean_fields reads and cleans it, worked out again only when the form's
+        fields change (an import swaps a reference's field for its KeyedChoiceField once per form); None when
+        a field is disabled or takes a file (then Django's own steps run)."""
+        form: Any = self
+        fields = tuple(form.fields.values())
+        if fields == self._fields_seen:  # the same fields: compared by identity first
+            return self._fields_plan
+        cleaner = self._cleaner()
+        own = own_cleaners(form.__class__)
+        steps, django_steps = [], False
+        for name, field in form.fields.items():
+            if field.disabled or isinstance(field, FileField):
+                django_steps = True
+                break
+            widget = field.widget
+            reader = type(widget).value_from_datadict
+            plain = reader is Widget.value_from_datadict or (  # both read data.get(name)
+                reader is ChoiceWidget.value_from_datadict and not widget.allow_multiple_selected
+            )
+            steps.append(
+                FieldStep(
+                    name,
+                    field,
+                    form.add_prefix(name),
+                    plain,
+                    cleaner.is_pure(field),
+                    getattr(form, f"clean_{name}") if name in own else None,
+                )
+            )
+        self._fields_seen, self._fields_plan = fields, None if django_steps else tuple(steps)
+        return self._fields_plan
 
     _plan: ModelPlan | None = None
 
