@@ -5,13 +5,14 @@ Django's bulk_create builds one INSERT of a thousand rows with a parameter per v
 field: for an import of 100,000 initiatives that is as costly as checking them. On PostgreSQL `bulk_insert`
 draws the ids from the table's sequence in one query and streams the rows with COPY (psycopg adapts each
 Python value itself), so the records have their ids afterwards as with bulk_create; elsewhere it is
-bulk_create.
+bulk_create. `WritesBeside` lets such writes run while the next batch is prepared.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import attrgetter
 from typing import Any, TypeVar
@@ -156,3 +157,56 @@ def collector_paused(*, collect_after: bool = False) -> Iterator[None]:
             gc.enable()
         if collect_after:
             gc.collect(0)
+
+
+class WritesBeside:
+    """Writes run one at a time in a thread of their own, on this thread's database connection and inside its
+    transaction, so that PostgreSQL (another process) works through one chunk while Python checks the next.
+
+    On PostgreSQL with `enabled`; otherwise each write runs in place, at once. A write waits for the one
+    before it; wait() waits for the last. Leaving the block always waits for the pending write first, so no
+    write outlives the transaction it belongs to; a write's error is raised by the call that meets it (the
+    next submit or wait, or the block's end, where it is raised in place of the error that ended the block,
+    which the failed write caused). Only for writes that the work done meanwhile does not depend on: the
+    reads made beside a write may not see it."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled and connection.vendor == "postgresql"
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[Any] | None = None
+        self._shared: Any = None
+
+    def __enter__(self) -> WritesBeside:
+        if self.enabled:
+            self._shared = connections[connection.alias]
+            self._shared.inc_thread_sharing()
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="writes-beside", initializer=self._adopt)
+        return self
+
+    def _adopt(self) -> None:
+        connections[self._shared.alias] = (
+            self._shared
+        )  # the thread's connection is this one, as a test server's
+
+    def submit(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.wait()
+        if self._pool is None:
+            write(*args, **kwargs)
+        else:
+            self._pending = self._pool.submit(write, *args, **kwargs)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        pending, self._pending = self._pending, None
+        try:
+            failed = pending.exception() if pending is not None else None  # waits for it
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._shared.dec_thread_sharing()
+        if failed is not None:
+            raise failed from error

@@ -52,6 +52,15 @@ class Reference:
     )
 
 
+class LookedUp(NamedTuple):
+    """A chunk ready to be checked: each row's number, cells as form text and problems met reading them;
+    the records the rows' keys found; and, for each reference, the records named, by name."""
+
+    texts: list[tuple[int, dict[str, str], list[Problem]]]
+    found_records: dict[tuple[str, ...], Any]
+    found: dict[str, dict[str, Any]]
+
+
 class FieldStep(NamedTuple):
     """A form field as the import's _clean_fields reads it: its name, the field, its key in the data, whether
     its widget reads the data's value as it is, whether its cleaning is pure (remembered), and the form's own
@@ -427,6 +436,11 @@ class FormKind(ImportKind):
         return sheets.as_text(value)
 
     def check_chunk(self, rows: list[Row], columns: dict[str, str], outcome: Outcome) -> list[Checked]:
+        return self.check_looked_up(self.look_up(rows, columns), columns, outcome)
+
+    def look_up(self, rows: list[Row], columns: dict[str, str]) -> LookedUp:
+        """A chunk's cells read as the form reads them, and what its rows refer to, read from the database
+        once for the chunk; the kind is made ready to check these rows."""
         texts: list[tuple[int, dict[str, str], list[Problem]]] = []
         dates: dict[str, tuple[str, str | None]] = {}  # a chunk's dates repeat: each text read once
         for number, raw in rows:
@@ -456,6 +470,11 @@ class FormKind(ImportKind):
                 str(getattr(record, reference.key)): record
                 for record in reference.choices().filter(**{f"{reference.key}__in": names})
             }
+        return LookedUp(texts, found_records, found)
+
+    def check_looked_up(self, looked_up: Any, columns: dict[str, str], outcome: Outcome) -> list[Checked]:
+        """Each row of a chunk checked against what look_up found (no query)."""
+        texts, found_records, found = looked_up
         results = []
         seen: dict[tuple[tuple[str, ...], tuple[Any, ...]], int] = {}
         for number, data, problems in texts:

@@ -107,6 +107,9 @@ class ImportKind:
     model: type[models.Model]
     sheet: str = ""
     order: int = 0
+    # whether a chunk may be written while the next is checked (core.bulk.WritesBeside): only when no chunk's
+    # checks read what an earlier chunk of the same file writes
+    writes_beside: bool = False
 
     _fields_by_name: dict[str, ImportField] | None = None
 
@@ -121,6 +124,16 @@ class ImportKind:
 
     def check_chunk(self, rows: list[Row], columns: dict[str, str], outcome: Outcome) -> list[Checked]:
         raise NotImplementedError
+
+    def look_up(self, rows: list[Row], columns: dict[str, str]) -> Any:
+        """A kind that writes beside: the chunk read, with every query its checks need made (see
+        check_looked_up)."""
+        return rows
+
+    def check_looked_up(self, looked_up: Any, columns: dict[str, str], outcome: Outcome) -> list[Checked]:
+        """A kind that writes beside: the rows look_up prepared, checked without a query, so that they are
+        checked while the database writes the chunk before them."""
+        return self.check_chunk(looked_up, columns, outcome)
 
     def write(self, checked: list[Checked], *, user: Any, reason: str) -> None:
         raise NotImplementedError
@@ -323,10 +336,21 @@ def run(
     # the collector paused: a row leaves no cycle behind (the form and the cleaner are reused; a row's record,
     # form data and problems are freed by reference counting), and its full collections cost a tenth of a
     # 100,000-row import
-    with transaction.atomic(), bulk.collector_paused(collect_after=True):
+    with (
+        transaction.atomic(),
+        bulk.collector_paused(collect_after=True),
+        bulk.WritesBeside(enabled=kind.writes_beside) as writes,
+    ):
         done = 0
+        deferred: list[Checked] | None = None  # a chunk checked, to be written while the next is checked
         for batch in kind.batches(unique_rows()):
-            checked = kind.check_chunk(batch, columns, outcome)
+            if kind.writes_beside:
+                looked_up = kind.look_up(batch, columns)  # its queries, before the chunk before is written
+                if deferred is not None:
+                    writes.submit(kind.write, deferred, user=user, reason=reason)
+                checked = kind.check_looked_up(looked_up, columns, outcome)
+            else:
+                checked = kind.check_chunk(batch, columns, outcome)
             for item in checked:
                 if item.action == "create":
                     outcome.created += 1
@@ -337,12 +361,20 @@ def run(
                 else:
                     outcome.invalid_rows += 1
             # valid rows are written as they are checked, so later rows see them (a parent objective made
-            # earlier in the file); a dry run, or an import with problems, rolls them all back below
-            kind.write([c for c in checked if c.action in {"create", "update"}], user=user, reason=reason)
+            # earlier in the file), or beside the next chunk's checks for a kind whose rows read nothing another
+            # row writes; a dry run, or an import with problems, rolls them all back below
+            valid = [c for c in checked if c.action in {"create", "update"}]
+            if kind.writes_beside:
+                deferred = valid
+            else:
+                kind.write(valid, user=user, reason=reason)
             done += len(batch)
             if progress:
                 share = done / total if total else 0
                 progress(5 + int(90 * min(1, share)), f"{done:,} of {total or done:,} rows checked")
+        if deferred is not None:
+            writes.submit(kind.write, deferred, user=user, reason=reason)
+        writes.wait()
         outcome.written = write and (only_valid or outcome.problem_count == 0)
         if not outcome.written:
             transaction.set_rollback(True)  # a dry run (or a refused import) leaves nothing behind

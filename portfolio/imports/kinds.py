@@ -41,6 +41,9 @@ class InitiativeKind(FormKind):
     key = ("code",)
     form_class = InitiativeImportForm
     extra_update_fields = ("stage_since",)
+    # a row's checks read the programs and people it names and the initiative its code finds, none of which
+    # another row of the file writes (a code appears once in a file)
+    writes_beside = True
     fields = (
         ImportField("code", "Code", ("ID", "Reference", "Ref", "Initiative code"), True, example="ECOM-12"),
         ImportField(
