@@ -63,15 +63,15 @@ class LookedUp(NamedTuple):
 
 class FieldStep(NamedTuple):
     """A form field as the import's _clean_fields reads it: its name, the field, its key in the data, whether
-    its widget reads the data's value as it is, whether its cleaning is pure (remembered), and the form's own
-    clean_<field> method, if any."""
+    its widget reads the data's value as it is, whether its cleaning is pure (remembered), and the form class's
+    own clean_<field> method, if any (called with the form)."""
 
     name: str
     field: Any
     key: str
     plain: bool
     pure: bool
-    own: Callable[[], Any] | None
+    own: Callable[[Any], Any] | None
 
 
 class ModelPlan(NamedTuple):
@@ -122,7 +122,7 @@ class ImportFormMixin:
                 else:
                     cleaned[name] = field.clean(value)
                 if own is not None:
-                    cleaned[name] = own()
+                    cleaned[name] = own(form)
             except ValidationError as error:
                 form.add_error(name, error)
 
@@ -156,7 +156,9 @@ class ImportFormMixin:
                     form.add_prefix(name),
                     plain,
                     cleaner.is_pure(field),
-                    getattr(form, f"clean_{name}") if name in own else None,
+                    # the class's method, not one bound to the form: a form must not hold itself in a cycle,
+                    # which the paused collector would not free (nor, then, the chunk's remembered cleaning)
+                    getattr(form.__class__, f"clean_{name}") if name in own else None,
                 )
             )
         self._fields_seen, self._fields_plan = fields, None if django_steps else tuple(steps)

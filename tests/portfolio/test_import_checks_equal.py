@@ -4,6 +4,8 @@ reports exactly what Django's own path reports, row by row, and writes the same 
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from django.forms.models import BaseModelForm, construct_instance
 
 from core import cleaning
 from portfolio.imports.base import FormKind, ImportFormMixin
+from portfolio.imports.engine import Outcome
 from portfolio.imports.kinds import InitiativeKind
 from portfolio.models import Initiative
 from tests.factories import InitiativeFactory
@@ -71,7 +74,9 @@ def djangos_own_path(monkeypatch: pytest.MonkeyPatch) -> None:
         cleaning.FieldCleaner, "clean_form_field", lambda self, field, value: field.clean(value)
     )
     monkeypatch.setattr(FormKind, "blank_record", lambda kind: kind.model())
-    monkeypatch.setattr(FormKind, "_plain_new_records", False)  # a new record's texts read from it, row by row
+    monkeypatch.setattr(
+        FormKind, "_plain_new_records", False
+    )  # a new record's texts read from it, row by row
     monkeypatch.setattr(
         cleaning.FieldCleaner,
         "clean_model_fields",
@@ -142,3 +147,25 @@ def test_a_blank_record_is_a_new_record_of_its_own_with_the_models_defaults():
     assert second.title == ""
     assert kind.blank_record().title == ""
     assert "program" not in second._state.fields_cache
+
+
+def test_a_chunks_form_and_its_remembered_cleaning_are_freed_without_the_collector(pmo):
+    # given a chunk checked while the cyclic collector is paused, as an import pauses it
+    kind = InitiativeKind()
+    rows = [(n + 2, {"code": f"FREE-{n}", "title": f"Freed {n}", "stage": "idea"}) for n in range(3)]
+    gc.collect()
+    gc.disable()
+    try:
+        checked = kind.check_chunk(rows, {"code": "code", "title": "title", "stage": "stage"}, Outcome())
+        assert [item.action for item in checked] == ["create", "create", "create"]
+        form, cleaner = weakref.ref(kind._form), weakref.ref(kind._cleaner)
+
+        # when the kind moves on to the next chunk
+        kind._form = kind._cleaner = None
+        del checked
+
+        # then the form and what it remembered are freed at once: no cycle holds them until a collection
+        assert form() is None
+        assert cleaner() is None
+    finally:
+        gc.enable()
