@@ -16,6 +16,7 @@ from alignment.engine.rules import Links
 from core import outbox
 
 RAISED = "_raised"  # set on a signal row (store.signal_rows) that was not stored before
+FIRST_SCORE = "_first"  # set on a score row (store.score_rows) of an initiative that had no stored score
 _history = threading.local()
 
 

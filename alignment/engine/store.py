@@ -188,6 +188,7 @@ def score_rows(
                 "stale": False,
                 "stale_since": None,
                 "computed_at": now,
+                events.FIRST_SCORE: pk not in existing,
             }
         )
     return rows
@@ -200,7 +201,8 @@ def upsert_scores(rows: Sequence[dict[str, Any]], *, started: datetime.datetime)
     changed = f"t.{stale_since} IS NOT NULL AND t.{stale_since} > %s"
     cutoff = connection.ops.adapt_datetimefield_value(started)
     before: dict[int, tuple[float, str, str, int | None]] = {}
-    if rows:
+    first = [row.pop(events.FIRST_SCORE, False) for row in rows]
+    if not all(first):  # a first score is no move: a run that only scores anew does not read them
         ids = [row["initiative"] for row in rows]
         # one range query (the rows come in initiative order, a chunk at a time): what the scores were, with
         # what an event about a move needs to say

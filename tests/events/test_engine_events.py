@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from alignment import services as engine
 from core import outbox
@@ -52,6 +54,33 @@ def test_an_orphan_raises_a_signal_once_and_clears_it_with_a_score_move(settings
         moved[3]["title"]
         == f"ENG-1 Orphan: alignment score {moved[3]['before']:.0f} → {moved[3]['after']:.0f}"
     )
+
+
+def stored_scores_read(queries: CaptureQueriesContext) -> int:
+    """How many queries read the stored alignment scores (what a move is measured from)."""
+    return sum(
+        '"alignment_initiativescore"."alignment"' in query["sql"] for query in queries.captured_queries
+    )
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_a_run_that_only_scores_anew_does_not_read_the_stored_scores_for_moves(settings, full):
+    settings.BEARING_EVENT_SCORE_THRESHOLD = 5
+    theme = ObjectiveFactory(code="T1")
+    initiative = InitiativeFactory(code="NEW-1")
+    scope = None if full else [initiative.pk]
+
+    # a first score: no move to measure, so no stored score is read for one
+    with CaptureQueriesContext(connection) as first:
+        engine.recompute(initiative_ids=scope)
+    assert stored_scores_read(first) == 0
+
+    # a score that changes: read once, and its move recorded
+    ContributionFactory(initiative=initiative, objective=theme, strength=Strength.STRONG)
+    with CaptureQueriesContext(connection) as second:
+        engine.recompute(initiative_ids=scope)
+    assert stored_scores_read(second) == 1
+    assert [event[1:3] for event in events(outbox.SCORE_MOVED)] == [("initiative", initiative.pk)]
 
 
 def test_a_move_below_the_threshold_is_no_event(settings):
