@@ -184,9 +184,8 @@ class WritesBeside:
         return self
 
     def _adopt(self) -> None:
-        connections[self._shared.alias] = (
-            self._shared
-        )  # the thread's connection is this one, as a test server's
+        """The writing thread's connection is this thread's (as Django's live test server shares one)."""
+        connections[self._shared.alias] = self._shared
 
     def submit(self, write: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         self.wait()

@@ -475,7 +475,7 @@ class FormKind(ImportKind):
         return LookedUp(texts, found_records, found)
 
     def check_looked_up(self, looked_up: Any, columns: dict[str, str], outcome: Outcome) -> list[Checked]:
-        """Each row of a chunk checked against what look_up found (no query)."""
+        """Each row of a chunk checked against what look_up found (the chunk's lookups are not made again)."""
         texts, found_records, found = looked_up
         results = []
         seen: dict[tuple[tuple[str, ...], tuple[Any, ...]], int] = {}

@@ -131,8 +131,8 @@ class ImportKind:
         return rows
 
     def check_looked_up(self, looked_up: Any, columns: dict[str, str], outcome: Outcome) -> list[Checked]:
-        """A kind that writes beside: the rows look_up prepared, checked without a query, so that they are
-        checked while the database writes the chunk before them."""
+        """A kind that writes beside: the rows look_up prepared, checked without its lookups, so that they
+        are checked while the database writes the chunk before them."""
         return self.check_chunk(looked_up, columns, outcome)
 
     def write(self, checked: list[Checked], *, user: Any, reason: str) -> None:
