@@ -31,6 +31,8 @@ class Measured:
     cold_queries: int = 0
     cold_written: int = 0  # score rows the cold recompute wrote
     cold_write_floor_s: float = 0.0  # one INSERT of those rows
+    cold_signals: int = 0  # signal rows the cold recompute wrote
+    cold_signal_floor_s: float = 0.0  # one INSERT of those rows
     cold_rss_mb: float = 0.0  # peak resident memory of this process once the cold recompute is done
     warm_s: list[float] = field(default_factory=list)
     warm_queries: int = 0
@@ -46,7 +48,7 @@ class Measured:
 
     @property
     def cold_floor_s(self) -> float:
-        return self.floor_reads_s + self.cold_write_floor_s
+        return self.floor_reads_s + self.cold_write_floor_s + self.cold_signal_floor_s
 
     @property
     def warm_floor_s(self) -> float:
@@ -103,35 +105,40 @@ def timed(action: Callable[[], Any]) -> tuple[float, int]:
     return elapsed, count[0]
 
 
-def _score_rows(pks: set[int] | None = None) -> list[dict[str, Any]]:
-    """The stored score rows (all, or those of `pks`), column name -> value, as JSON takes them."""
-    from alignment.models import InitiativeScore
+def _written_fields(model: Any) -> list[Any]:
+    """The fields a write of `model`'s rows gives a value (not a column the database generates)."""
+    return [f for f in model._meta.concrete_fields if not f.generated]
 
-    columns = [f.column for f in InitiativeScore._meta.concrete_fields]
-    rows = InitiativeScore.objects.all() if pks is None else InitiativeScore.objects.filter(pk__in=pks)
+
+def _stored_rows(model: Any, pks: set[int] | None = None) -> list[dict[str, Any]]:
+    """The stored rows of a table the recompute writes (all, or those of `pks`), column name -> value, as JSON
+    takes them."""
+    fields = _written_fields(model)
+    rows = model.objects.all() if pks is None else model.objects.filter(pk__in=pks)
     return [
         {
-            column: value.isoformat() if isinstance(value, datetime.date | datetime.datetime) else value
-            for column, value in zip(columns, values, strict=True)
+            f.column: value.isoformat() if isinstance(value, datetime.date | datetime.datetime) else value
+            for f, value in zip(fields, values, strict=True)
         }
-        for values in rows.values_list(*[f.attname for f in InitiativeScore._meta.concrete_fields])
+        for values in rows.values_list(*[f.attname for f in fields])
     ]
 
 
-def write_floor(rows: list[dict[str, Any]], *, insert: bool) -> float:
-    """One set-based statement writing `rows` to a score table, timed; the rows are serialised beforehand,
-    and the write is undone afterwards. `insert`: into an empty copy of the table (its indexes included),
-    as a cold recompute inserts; otherwise an UPDATE of the stored rows from the document, as a warm one
-    updates. On PostgreSQL the rows travel as one JSON document, as the engine sends them; elsewhere as one
-    executemany."""
+def write_floor(model: Any, rows: list[dict[str, Any]], *, insert: bool) -> float:
+    """One set-based statement writing `rows` to the table of `model`, timed; the rows are serialised
+    beforehand, and the write is undone afterwards. `insert`: into an empty copy of the table (its indexes
+    included), as a cold recompute inserts; otherwise an UPDATE of the stored rows from the document, as a
+    warm one updates. On PostgreSQL the rows travel as one JSON document, as the engine sends them; elsewhere
+    as one executemany."""
     from django.db import connection, transaction
 
-    from alignment.models import InitiativeScore
-
-    table = InitiativeScore._meta.db_table
+    if not rows:
+        return 0.0
+    table = model._meta.db_table
     quote = connection.ops.quote_name
-    columns = [f.column for f in InitiativeScore._meta.concrete_fields]
-    key = InitiativeScore._meta.pk.column
+    columns = [f.column for f in _written_fields(model)]
+    names = ", ".join(quote(c) for c in columns)
+    key = model._meta.pk.column
     with transaction.atomic(), connection.cursor() as cursor:
         try:
             if connection.vendor == "postgresql":
@@ -139,7 +146,7 @@ def write_floor(rows: list[dict[str, Any]], *, insert: bool) -> float:
                 if insert:
                     cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (LIKE {quote(table)} INCLUDING ALL)")
                     sql = (
-                        f"INSERT INTO {FLOOR_TABLE} SELECT * FROM "
+                        f"INSERT INTO {FLOOR_TABLE} ({names}) SELECT {names} FROM "
                         f"jsonb_populate_recordset(NULL::{FLOOR_TABLE}, %s::jsonb)"
                     )
                 else:
@@ -156,8 +163,10 @@ def write_floor(rows: list[dict[str, Any]], *, insert: bool) -> float:
                     [json.dumps(v) if isinstance(v, dict | list) else v for v in row.values()] for row in rows
                 ]
                 if insert:
-                    cursor.execute(f"CREATE TABLE {FLOOR_TABLE} AS SELECT * FROM {quote(table)} WHERE 0 = 1")
-                    sql = f"INSERT INTO {FLOOR_TABLE} VALUES ({', '.join(['%s'] * len(columns))})"
+                    cursor.execute(
+                        f"CREATE TABLE {FLOOR_TABLE} AS SELECT {names} FROM {quote(table)} WHERE 0 = 1"
+                    )
+                    sql = f"INSERT INTO {FLOOR_TABLE} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
                 else:
                     sql = (
                         f"UPDATE {quote(table)} SET "
@@ -202,7 +211,7 @@ def _measured(*, today: datetime.date, runs: int, singles: int, floor_runs: int)
     from django.db.models import Max
 
     from alignment import services
-    from alignment.models import InitiativeScore
+    from alignment.models import InitiativeScore, Signal
     from portfolio.models import Initiative
 
     m = Measured(size=Initiative.objects.count())
@@ -211,6 +220,7 @@ def _measured(*, today: datetime.date, runs: int, singles: int, floor_runs: int)
     m.cold_s, m.cold_queries = timed(lambda: services.recompute(today=today))
     m.cold_rss_mb = peak_rss_mb()
     m.cold_written = InitiativeScore.objects.count()
+    m.cold_signals = Signal.objects.count()
 
     # warm: nothing changed since; the rows it wrote are those computed after the cold run
     cold_end = InitiativeScore.objects.aggregate(latest=Max("computed_at"))["latest"]
@@ -230,8 +240,9 @@ def _measured(*, today: datetime.date, runs: int, singles: int, floor_runs: int)
     m.floor_reads_s = statistics.median(
         timed(lambda: services.full_recompute_reads(today=today))[0] for _ in range(floor_runs)
     )
-    m.cold_write_floor_s = write_floor(_score_rows(), insert=True)
-    m.warm_write_floor_s = write_floor(_score_rows(changed), insert=False)
+    m.cold_write_floor_s = write_floor(InitiativeScore, _stored_rows(InitiativeScore), insert=True)
+    m.cold_signal_floor_s = write_floor(Signal, _stored_rows(Signal), insert=True)
+    m.warm_write_floor_s = write_floor(InitiativeScore, _stored_rows(InitiativeScore, changed), insert=False)
 
     ids = list(Initiative.objects.values_list("pk", flat=True))
     chosen = random.Random(7).sample(ids, min(singles, len(ids)))
