@@ -180,7 +180,9 @@ def import_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The dry run's (or the import's) progress and findings, and the confirmation."""
     run = _run(request, pk)
     job = latest_job(runs.IMPORT, runs.run_target(run.pk))
-    report = run.report or {}
+    # while a check or an import runs, its findings are not yet the file's: what an earlier run found is not
+    # shown (nor offered to import), and a run that ends between the two reads above shows nothing half-done
+    report = {} if job is not None and job.active else (run.report or {})
     context = {
         "run": run,
         "kind": KINDS[run.kind],

@@ -255,6 +255,37 @@ def test_the_dry_run_and_the_import_are_tracked_jobs_with_their_outcome(client, 
     assert 'id="job-progress"' in page
 
 
+def test_while_a_check_runs_the_page_shows_its_progress_and_not_what_an_earlier_check_found(
+    client, pmo, today
+):
+    from portfolio.imports import runs
+
+    client.force_login(pmo)
+    # given a file checked once (its dry run found two new initiatives)
+    upload(client, csv_file(["code", "title"], ["N-1", "One"], ["N-2", "Two"]))
+    run = ImportRun.objects.get()
+    client.post(reverse("portfolio:import-mapping", args=[run.pk]), mapping_post(run))
+    detail = reverse("portfolio:import-detail", args=[run.pk])
+    assert 'id="import-confirm"' in client.get(detail).content.decode()
+
+    # when a new check (or the import) of it is running
+    job = Job.objects.create(kind=runs.IMPORT, target=runs.run_target(run.pk), status="running", progress=40)
+    page = client.get(detail).content.decode()
+
+    # then the page shows its progress, and neither the earlier findings nor the button to import them
+    assert 'id="job-progress"' in page
+    assert "40%" in page
+    assert 'id="import-summary"' not in page
+    assert 'id="import-confirm"' not in page
+
+    # and once it is done, its findings are shown again
+    job.status = "done"
+    job.save()
+    page = client.get(detail).content.decode()
+    assert 'id="import-summary"' in page
+    assert 'id="import-confirm"' in page
+
+
 def test_the_task_runs_the_import_of_a_kept_file(pmo, today):
     from portfolio import tasks
     from portfolio.imports import runs
