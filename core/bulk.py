@@ -10,14 +10,23 @@ bulk_create. `WritesBeside` lets such writes run while the next batch is prepare
 
 from __future__ import annotations
 
+import datetime
+import enum
 import gc
+import inspect
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from decimal import Decimal
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, connections, models
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=models.Model)
 
@@ -118,10 +127,51 @@ def bulk_insert(
         state.db = db.alias
 
 
+# the values a blank record may share with the records copied from it: none can be changed in place
+IMMUTABLE = (type(None), str, int, float, bool, Decimal, datetime.date, datetime.time, uuid.UUID, enum.Enum)
+
+
+class BlankRecords(Generic[M]):
+    """New records of `model` with its defaults, as model() makes them. Model.__init__ works out every field's
+    default (some 45 of an initiative's, 13 µs); a copy of one blank record's values costs a tenth of that.
+    The records are copies when every default is immutable and nothing listens to the model's init signals
+    (else each is model()); a default computed by a callable (the time of day) is then computed once, when
+    this is made: a loader makes one per batch."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        blank = model()
+        values = {name: value for name, value in vars(blank).items() if name != "_state"}
+        copyable = not (pre_init.has_listeners(model) or post_init.has_listeners(model)) and all(
+            isinstance(value, IMMUTABLE) for value in values.values()
+        )
+        self.values = values if copyable else None
+
+    def __call__(self) -> M:
+        if self.values is None:
+            return self.model()
+        record = self.model.__new__(self.model)
+        record.__dict__.update(self.values)
+        record._state = ModelState()
+        return record
+
+    def plain(self, names: Iterable[str]) -> bool:
+        """Whether the records' attributes `names` (attribute names, such as `line_id`) may be set by writing
+        their __dict__: each is a field's plain attribute, or a foreign key's id, whose setter does no more on
+        a record that has cached no related record. Never when the records are not copies."""
+        return self.values is not None and all(
+            type(inspect.getattr_static(self.model, name, None)) in PLAIN_ATTRIBUTES for name in names
+        )
+
+
+PLAIN_ATTRIBUTES = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
 def new_records(model: type[M], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[M]:
     """Unsaved records of `model` for bulk_insert, one per row of values for `columns` (attribute names, such
-    as `line_id`), the other fields at their defaults. Built from positional values, Django's fast path: a
-    loader building 600,000 amounts by keyword would spend seconds matching names. A field left out whose
+    as `line_id`), the other fields at their defaults: copies of a blank record (BlankRecords) given the row's
+    values, or, when the model does not allow copies, built from positional values, Django's fast path (a
+    loader building 600,000 amounts by keyword would spend seconds matching names). A field left out whose
     default is computed per record (a callable) is refused: it would be computed once for all."""
     fields = list(model._meta.concrete_fields)
     given = {name: n for n, name in enumerate(columns)}
@@ -139,6 +189,14 @@ def new_records(model: type[M], columns: Sequence[str], rows: Iterable[Sequence[
             raise ValueError(f"{model.__name__}.{field.name} has a default computed per record; give it.")
         else:
             plan.append((None, field.get_default()))
+    blank = BlankRecords(model)
+    if blank.plain(columns):
+        records = []
+        for row in rows:
+            record = blank()
+            record.__dict__.update(zip(columns, row, strict=True))
+            records.append(record)
+        return records
     return [model(*[default if i is None else row[i] for i, default in plan]) for row in rows]
 
 

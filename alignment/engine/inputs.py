@@ -4,14 +4,15 @@ queries. Nothing here loops over rows with a query: each table is read once and 
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.db.models.functions import Coalesce, TruncDate
 
 from alignment.engine.formulas import KPIDefinition
 from alignment.engine.policy import Policy
@@ -55,16 +56,14 @@ class ObjectiveRow:
         return self.id
 
 
-@dataclass(frozen=True)
-class ContributionRow:
+class ContributionRow(NamedTuple):
     id: int
     objective_id: int
     strength: str
     kpi_id: int | None
 
 
-@dataclass(frozen=True)
-class MilestoneRow:
+class MilestoneRow(NamedTuple):
     id: int
     name: str
     baseline: datetime.date
@@ -72,8 +71,7 @@ class MilestoneRow:
     actual: datetime.date | None
 
 
-@dataclass(frozen=True)
-class RiskRow:
+class RiskRow(NamedTuple):
     id: int
     title: str
     probability: int
@@ -85,8 +83,7 @@ class RiskRow:
         return self.probability * self.impact
 
 
-@dataclass(frozen=True)
-class ScopeRow:
+class ScopeRow(NamedTuple):
     id: int
     date: datetime.date
     has_rationale: bool
@@ -289,9 +286,14 @@ INITIATIVE_FIELDS = (
     "manager_id",
     "program_id",
     "sustainment_owner_id",
-    "stage_since",
-    "created_at",
+    "entered_stage",
 )
+
+
+def _initiatives() -> QuerySet[Initiative, Initiative]:
+    """The initiatives with the day each entered its current stage: its recorded stage date, else the day it
+    was created (in the current time zone)."""
+    return Initiative.objects.annotate(entered_stage=Coalesce("stage_since", TruncDate("created_at")))
 
 
 def _initiative_row(values: tuple[Any, ...]) -> InitiativeRow:
@@ -316,8 +318,7 @@ def _initiative_row(values: tuple[Any, ...]) -> InitiativeRow:
         manager,
         program,
         sustainment,
-        stage_since,
-        created_at,
+        entered_stage,
     ) = values
     return InitiativeRow(
         pk,
@@ -339,7 +340,7 @@ def _initiative_row(values: tuple[Any, ...]) -> InitiativeRow:
         manager,
         program,
         sustainment,
-        entered_stage=stage_since or timezone.localdate(created_at),
+        entered_stage=entered_stage,
     )
 
 
@@ -621,7 +622,7 @@ def load_inputs(
     `with_benefits` is off (scores alone do not read them). A full recompute streams its initiatives instead
     (stream_initiatives), a chunk at a time."""
     ids = None if initiative_ids is None else list(initiative_ids)
-    rows = Initiative.objects.all() if ids is None else Initiative.objects.filter(pk__in=ids)
+    rows = _initiatives() if ids is None else _initiatives().filter(pk__in=ids)
     initiatives = {values[0]: _initiative_row(values) for values in rows.values_list(*INITIATIVE_FIELDS)}
     for queryset, attach in _related(today, policy):
         for values in queryset if ids is None else queryset.filter(initiative_id__in=ids):
@@ -648,34 +649,30 @@ def stream_initiatives(
     """Every initiative with its records, `chunk_size` at a time, in the order of their ids: the initiatives
     and each kind of record are read by one query each, ordered by initiative, fetched a chunk at a time
     (server-side cursors on PostgreSQL) and merged as they come, so the memory held does not grow with the
-    portfolio while the number of queries stays fixed."""
-    streams: list[tuple[Iterator[Any], Callable[[Any], int], Attach]] = [
-        (iter(queryset.iterator(chunk_size=chunk_size)), _first, attach)
+    portfolio while the number of queries stays fixed. A chunk's records are taken from each stream in one
+    run, up to the chunk's last initiative, and joined to their initiative by id."""
+    add_review = _review_adder(policy)
+    streams: list[tuple[Iterator[Any], Attach]] = [
+        (iter(queryset.iterator(chunk_size=chunk_size)), attach)
         for queryset, attach in _related(today, policy)
     ]
-    streams.append((iter(registry.reviews(None, today)), _initiative_of, _review_adder(policy)))
-    heads = [next(stream, None) for stream, _, _ in streams]
-    chunk: list[InitiativeRow] = []
-    for values in Initiative.objects.order_by("pk").values_list(*INITIATIVE_FIELDS).iterator(chunk_size):
-        row = _initiative_row(values)
-        for n, (stream, key, attach) in enumerate(streams):
+    streams.append(
+        (
+            ((fact.initiative_id, fact) for fact in registry.reviews(None, today)),
+            lambda row, pair: add_review(row, pair[1]),
+        )
+    )
+    heads = [next(stream, None) for stream, _ in streams]
+    initiatives = _initiatives().order_by("pk").values_list(*INITIATIVE_FIELDS).iterator(chunk_size)
+    while chunk := [_initiative_row(values) for values in itertools.islice(initiatives, chunk_size)]:
+        by_id = {row.id: row for row in chunk}
+        last = chunk[-1].id
+        for n, (stream, attach) in enumerate(streams):
             head = heads[n]
-            while head is not None and key(head) <= row.id:
-                if key(head) == row.id:
+            while head is not None and head[0] <= last:
+                row = by_id.get(head[0])
+                if row is not None:
                     attach(row, head)
                 head = next(stream, None)
             heads[n] = head
-        chunk.append(row)
-        if len(chunk) == chunk_size:
-            yield chunk
-            chunk = []
-    if chunk:
         yield chunk
-
-
-def _first(values: tuple[Any, ...]) -> int:
-    return int(values[0])
-
-
-def _initiative_of(fact: ReviewFact) -> int:
-    return fact.initiative_id

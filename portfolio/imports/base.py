@@ -4,19 +4,13 @@ finds (or a new one), its references resolved from lookups made once per chunk, 
 from __future__ import annotations
 
 import copy
-import datetime
-import enum
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache, cached_property, partial
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from django.forms import FileField
 from django.forms.models import InlineForeignKeyField
 from django.forms.widgets import ChoiceWidget, Widget
@@ -292,10 +286,6 @@ def _attname(model: type[models.Model], name: str) -> str:
     return str(field.attname)
 
 
-# the values a record made by blank_record may share with the one it copies: none can be changed in place
-IMMUTABLE = (type(None), str, int, float, bool, Decimal, datetime.date, datetime.time, uuid.UUID, enum.Enum)
-
-
 @cache
 def own_cleaners(form_class: type) -> frozenset[str]:
     """The fields a form class cleans with a clean_<field> method of its own (as Django looks them up)."""
@@ -333,27 +323,14 @@ class FormKind(ImportKind):
         what it hangs from does not exist."""
         return self.blank_record(), "", ""
 
-    _blank: Any = None  # the chunk's model instance with every default, or False when it may not be copied
+    _blank: bulk.BlankRecords[Any] | None = None  # the chunk's blank records
 
     def blank_record(self) -> Any:
         """A new record with the model's defaults, as self.model() makes it: a copy of one made per chunk
-        (Model.__init__ works out 45 defaults; a copy of their values costs a tenth of that) when every value
-        is immutable and nothing listens to the model's init signals; otherwise self.model()."""
-        blank = self._blank
-        if blank is None:
-            blank = self.model()
-            copyable = not (
-                pre_init.has_listeners(self.model) or post_init.has_listeners(self.model)
-            ) and all(isinstance(value, IMMUTABLE) for name, value in vars(blank).items() if name != "_state")
-            self._blank = blank if copyable else False
-            if not copyable:
-                return blank
-        if blank is False:
-            return self.model()
-        record = self.model.__new__(self.model)
-        record.__dict__.update(blank.__dict__)
-        record._state = ModelState()
-        return record
+        (core.bulk.BlankRecords)."""
+        if self._blank is None:
+            self._blank = bulk.BlankRecords(self.model)
+        return self._blank()
 
     reuse_form = True  # the form's __init__ depends on nothing of the record: bind one form per chunk
     _form: Any = None

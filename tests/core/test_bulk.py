@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models.signals import post_init
 
 from alignment.models import ScoringPolicy
-from core.bulk import bulk_insert, new_records
+from core.bulk import BlankRecords, bulk_insert, new_records
 from demo.bench_engine import counted
 from portfolio.models import BusinessCaseLine, Contribution, Initiative, Program, Strength
 from tests.factories import InitiativeFactory, ObjectiveFactory, UserFactory
@@ -121,6 +122,45 @@ def test_new_records_take_the_values_given_by_name_and_the_fields_defaults_for_t
         ("Savings", 8, "saving", 0, None, None),
     ]
     assert all(r._state.adding for r in records)
+    # copies of one blank record, each with its own state and the same values model() gives
+    assert BlankRecords(BusinessCaseLine).plain(["label", "case_id", "kind"])
+    made = BusinessCaseLine(label="Licences", case_id=7, kind="cost")
+    fields = [f.attname for f in BusinessCaseLine._meta.concrete_fields]
+    assert [getattr(records[0], name) for name in fields] == [getattr(made, name) for name in fields]
+    assert records[0]._state is not records[1]._state
+    assert records[0].__dict__ is not records[1].__dict__
+
+
+def test_blank_records_are_made_by_the_model_when_a_default_is_mutable_or_init_is_listened_to():
+    # a policy's parameters default to a new dictionary each: records are made one by one, each its own
+    policies = BlankRecords(ScoringPolicy)
+    first, second = policies(), policies()
+    assert policies.values is None
+    assert first.parameters == {} and first.parameters is not second.parameters
+    assert not policies.plain(["version"])
+
+    # a model whose init someone listens to: made by the model, so that the listener hears of each
+    heard: list[object] = []
+
+    def listener(sender: object, instance: object, **kwargs: object) -> None:
+        heard.append(instance)
+
+    post_init.connect(listener, sender=BusinessCaseLine)
+    try:
+        lines = BlankRecords(BusinessCaseLine)
+        line = lines()
+    finally:
+        post_init.disconnect(listener, sender=BusinessCaseLine)
+    assert lines.values is None
+    assert heard[-1] is line
+
+
+def test_only_plain_attributes_and_foreign_key_ids_are_written_directly():
+    lines = BlankRecords(BusinessCaseLine)
+    assert lines.plain(["label", "position", "case_id", "kpi_id"])
+    # the related record's attribute has a setter of its own (it checks and caches the record)
+    assert not lines.plain(["case"])
+    assert not lines.plain(["label", "kpi"])
 
 
 def test_new_records_refuse_a_field_the_model_does_not_have_and_a_default_computed_per_record():
