@@ -109,18 +109,16 @@ def bulk_insert(
         prepared = [(index, field) for index, field in enumerate(fields) if not _plain(field)]
         sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) FROM STDIN"
 
-        def copy(sql: str, params: Any, many: bool, context: Any) -> None:
-            with cursor.cursor.copy(sql) as stream:
-                for record in records:
-                    row: Any = values(record)
-                    if prepared:
-                        row = list(row)
-                        for index, field in prepared:
-                            row[index] = field.get_db_prep_save(row[index], db)
-                    stream.write_row(row)
+        def rows() -> Iterator[Any]:
+            for record in records:
+                row: Any = values(record)
+                if prepared:
+                    row = list(row)
+                    for index, field in prepared:
+                        row[index] = field.get_db_prep_save(row[index], db)
+                yield row
 
-        # through the connection's execute wrappers, so a count of the statements run sees this one too
-        cursor._execute_with_wrappers(sql, None, False, copy)
+        copy_in(cursor, sql, rows())
     for record in records:
         state = record._state
         state.adding = False
@@ -165,6 +163,23 @@ class BlankRecords(Generic[M]):
 
 
 PLAIN_ATTRIBUTES = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+def copy_in(cursor: Any, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+    """Stream `rows` with `sql` (a COPY ... FROM STDIN) on a Django cursor, through the connection's execute
+    wrappers, so that a count of the statements run sees this one too (PostgreSQL); returns how many rows."""
+    count = 0
+
+    def copy(sql: str, params: Any, many: bool, context: Any) -> None:
+        nonlocal count
+        with cursor.cursor.copy(sql) as stream:
+            write = stream.write_row
+            for row in rows:
+                write(row)
+                count += 1
+
+    cursor._execute_with_wrappers(sql, None, False, copy)
+    return count
 
 
 def new_records(model: type[M], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[M]:

@@ -125,11 +125,11 @@ def _stored_rows(model: Any, pks: set[int] | None = None) -> list[dict[str, Any]
 
 
 def write_floor(model: Any, rows: list[dict[str, Any]], *, insert: bool) -> float:
-    """One set-based statement writing `rows` to the table of `model`, timed; the rows are serialised
-    beforehand, and the write is undone afterwards. `insert`: into an empty copy of the table (its indexes
-    included), as a cold recompute inserts; otherwise an UPDATE of the stored rows from the document, as a
-    warm one updates. On PostgreSQL the rows travel as one JSON document, as the engine sends them; elsewhere
-    as one executemany."""
+    """One set-based write of `rows` to the table of `model`, timed; the rows are serialised beforehand, and
+    the write is undone afterwards. `insert`: into an empty copy of the table (its indexes included), as a
+    cold recompute inserts; otherwise an UPDATE of the stored rows, as a warm one updates. On PostgreSQL the
+    rows are streamed by COPY (into the copy, or into a temporary table the UPDATE reads), as the engine
+    sends many rows; elsewhere as one executemany."""
     from django.db import connection, transaction
 
     if not rows:
@@ -139,29 +139,27 @@ def write_floor(model: Any, rows: list[dict[str, Any]], *, insert: bool) -> floa
     columns = [f.column for f in _written_fields(model)]
     names = ", ".join(quote(c) for c in columns)
     key = model._meta.pk.column
+    values = [[json.dumps(v) if isinstance(v, dict | list) else v for v in row.values()] for row in rows]
     with transaction.atomic(), connection.cursor() as cursor:
         try:
             if connection.vendor == "postgresql":
-                document = json.dumps(rows, separators=(",", ":"))
                 if insert:
                     cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (LIKE {quote(table)} INCLUDING ALL)")
-                    sql = (
-                        f"INSERT INTO {FLOOR_TABLE} ({names}) SELECT {names} FROM "
-                        f"jsonb_populate_recordset(NULL::{FLOOR_TABLE}, %s::jsonb)"
-                    )
                 else:
-                    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns if c != key)
-                    sql = (
-                        f"UPDATE {quote(table)} AS t SET {assignments} FROM "
-                        f"jsonb_populate_recordset(NULL::{quote(table)}, %s::jsonb) AS v "
-                        f"WHERE t.{quote(key)} = v.{quote(key)}"
+                    cursor.execute(
+                        f"CREATE TEMPORARY TABLE {FLOOR_TABLE} AS SELECT {names} FROM {quote(table)} WITH NO DATA"
                     )
                 started = time.perf_counter()
-                cursor.execute(sql, [document])
+                with cursor.cursor.copy(f"COPY {FLOOR_TABLE} ({names}) FROM STDIN") as copy:
+                    for row in values:
+                        copy.write_row(row)
+                if not insert:
+                    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns if c != key)
+                    cursor.execute(
+                        f"UPDATE {quote(table)} AS t SET {assignments} FROM {FLOOR_TABLE} AS v "
+                        f"WHERE t.{quote(key)} = v.{quote(key)}"
+                    )
             else:
-                values = [
-                    [json.dumps(v) if isinstance(v, dict | list) else v for v in row.values()] for row in rows
-                ]
                 if insert:
                     cursor.execute(
                         f"CREATE TABLE {FLOOR_TABLE} AS SELECT {names} FROM {quote(table)} WHERE 0 = 1"

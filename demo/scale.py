@@ -31,6 +31,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection, models, transaction
 
 from core import roles
+from core.bulk import copy_in
 from core.errors import ApplicationError
 from core.stages import Stage
 from demo.northwind import add_months, month_end, quarter_end_on_or_before, shift_quarters
@@ -267,14 +268,9 @@ class _Writer:
         )
         quote = connection.ops.quote_name
         names = ", ".join(quote(field.column) for field in [*(fields[name] for name in columns), *rest])
-        count = 0
         statement = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row + fixed)
-                count += 1
-        return count
+        with connection.cursor() as cursor:
+            return copy_in(cursor, statement, (row + fixed for row in rows))
 
 
 PROGRAM_COLUMNS = ("name", "owner_id")

@@ -7,16 +7,24 @@ import datetime
 import pytest
 
 from alignment.engine import store
-from alignment.models import KPIScore
+from alignment.models import KPIScore, Signal
 from tests.alignment.engine_support import D
 from tests.factories import KPIFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tier_policies")]
 
 
+# the rows as one JSON document, and (PostgreSQL, from COPY_ROWS rows) streamed by COPY
+COPY_ROWS = [pytest.param(store.COPY_ROWS, id="document"), pytest.param(1, id="copy")]
+
+
 @pytest.mark.django_db
-def test_upsert_stores_values_shared_by_every_row_and_values_that_vary_and_updates_on_conflict():
+@pytest.mark.parametrize("copy_rows", COPY_ROWS)
+def test_upsert_stores_values_shared_by_every_row_and_values_that_vary_and_updates_on_conflict(
+    monkeypatch, copy_rows
+):
     # given: three KPIs; one timestamp object and one None shared by every row, the rest varying
+    monkeypatch.setattr(store, "COPY_ROWS", copy_rows)
     kpis = [KPIFactory() for _ in range(3)]
     at = datetime.datetime(2026, 11, 21, 8, 30, tzinfo=datetime.UTC)
     rows = [
@@ -53,6 +61,55 @@ def test_upsert_stores_values_shared_by_every_row_and_values_that_vary_and_updat
         ("on_track", 1.5, D(2026, 10, 1), None, 0, at),
         ("on_track", 7.0, D(2026, 10, 2), None, 1, later),
         ("off_track", -2.25, D(2026, 10, 3), None, 2, at),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("copy_rows", COPY_ROWS)
+def test_upsert_keeps_the_rows_order_json_and_custom_updates_with_their_parameters(monkeypatch, copy_rows):
+    # given: three signals written in an order of their own, one with evidence, and a stored one to update
+    monkeypatch.setattr(store, "COPY_ROWS", copy_rows)
+    at = datetime.datetime(2026, 11, 21, 8, 30, tzinfo=datetime.UTC)
+
+    def signal(key: str, message: str, evidence: list[dict[str, str]]) -> dict[str, object]:
+        return {
+            "key": key,
+            "rule": "orphan",
+            "severity": "red",
+            "message": message,
+            "evidence": evidence,
+            "digest": "d",
+            "first_seen": at,
+            "last_seen": at,
+        }
+
+    store.upsert(Signal, [signal("s:b", "first", [])], key="key")
+    later = datetime.datetime(2026, 11, 22, 9, 0, tzinfo=datetime.UTC)
+    evidence = [{"label": "Tab\there, 'quote', \\ and ✓", "url": "/initiatives/1/#x"}]
+
+    # when: written again with two new ones; the stored one keeps its first_seen, its message says how many
+    # times it was written (a custom update with a parameter)
+    store.upsert(
+        Signal,
+        [
+            {**signal("s:c", "third", evidence), "first_seen": later, "last_seen": later},
+            {**signal("s:b", "again", []), "first_seen": later, "last_seen": later},
+            {**signal("s:a", "second", []), "first_seen": later, "last_seen": later},
+        ],
+        key="key",
+        update=["severity", "evidence", "digest", "last_seen"],
+        update_sql={"message": "EXCLUDED.message || %s"},
+        update_params=[" (updated)"],
+    )
+
+    # then: new rows numbered in the order given, the JSON and the text as written, the update as asked
+    stored = list(
+        Signal.objects.order_by("pk").values_list("key", "message", "evidence", "first_seen", "last_seen")
+    )
+    assert stored == [
+        ("s:b", "again (updated)", [], at, later),
+        ("s:c", "third", evidence, later, later),
+        ("s:a", "second", [], later, later),
     ]
 
 
