@@ -136,7 +136,8 @@ def test_blank_records_are_made_by_the_model_when_a_default_is_mutable_or_init_i
     policies = BlankRecords(ScoringPolicy)
     first, second = policies(), policies()
     assert policies.values is None
-    assert first.parameters == {} and first.parameters is not second.parameters
+    assert first.parameters == {}
+    assert first.parameters is not second.parameters
     assert not policies.plain(["version"])
 
     # a model whose init someone listens to: made by the model, so that the listener hears of each
