@@ -111,8 +111,8 @@ def _written_fields(model: Any) -> list[Any]:
 
 
 def _stored_rows(model: Any, pks: set[int] | None = None) -> list[dict[str, Any]]:
-    """The stored rows of a table the recompute writes (all, or those of `pks`), column name -> value, as JSON
-    takes them."""
+    """The stored rows of a table the recompute writes (all, or those of `pks`), column name -> value, dates as
+    ISO text (as JSON and COPY take them)."""
     fields = _written_fields(model)
     rows = model.objects.all() if pks is None else model.objects.filter(pk__in=pks)
     return [
@@ -132,6 +132,8 @@ def write_floor(model: Any, rows: list[dict[str, Any]], *, insert: bool) -> floa
     sends many rows; elsewhere as one executemany."""
     from django.db import connection, transaction
 
+    from core.bulk import copy_in
+
     if not rows:
         return 0.0
     table = model._meta.db_table
@@ -150,9 +152,7 @@ def write_floor(model: Any, rows: list[dict[str, Any]], *, insert: bool) -> floa
                         f"CREATE TEMPORARY TABLE {FLOOR_TABLE} AS SELECT {names} FROM {quote(table)} WITH NO DATA"
                     )
                 started = time.perf_counter()
-                with cursor.cursor.copy(f"COPY {FLOOR_TABLE} ({names}) FROM STDIN") as copy:
-                    for row in values:
-                        copy.write_row(row)
+                copy_in(cursor, f"COPY {FLOOR_TABLE} ({names}) FROM STDIN", values)
                 if not insert:
                     assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns if c != key)
                     cursor.execute(
