@@ -22,7 +22,8 @@ def _detail_link(job: Job) -> jobs.DoneLink | None:
     _, _, run_id = job.target.partition(":")
     if not run_id.isdigit():
         return None
-    return jobs.DoneLink(reverse("portfolio:import-detail", args=[int(run_id)]), "See what it found")
+    label = "See what was imported" if job.result.get("written") else "See what it found"
+    return jobs.DoneLink(reverse("portfolio:import-detail", args=[int(run_id)]), label)
 
 
 IMPORT = jobs.register_kind("import", "Import", done_link=_detail_link)
@@ -115,7 +116,10 @@ def run_import(
             return f"Imported: {report['created']:,} new, {report['updated']:,} changed"
         return "Not imported: the file has problems"
 
-    return run_job(job_id, work, done, lambda report: {k: v for k, v in report.items() if type(v) is int})
+    # the counts, and whether anything was written (the link to the run's page says which it shows)
+    return run_job(
+        job_id, work, done, lambda report: {k: v for k, v in report.items() if type(v) in (int, bool)}
+    )
 
 
 def enqueue_import(run: ImportRun, *, user: Any, write: bool, only_valid: bool = False) -> Job:

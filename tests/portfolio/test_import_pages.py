@@ -247,12 +247,39 @@ def test_the_dry_run_and_the_import_are_tracked_jobs_with_their_outcome(client, 
     )
     counts = {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "invalid_rows": 0, "problem_count": 0}
     assert jobs == [
-        ("import", f"import:{run.pk}", "done", 100, "Dry run: 2 rows checked, 0 problems", counts),
-        ("import", f"import:{run.pk}", "done", 100, "Imported: 2 new, 0 changed", counts),
+        (
+            "import",
+            f"import:{run.pk}",
+            "done",
+            100,
+            "Dry run: 2 rows checked, 0 problems",
+            {**counts, "written": False},
+        ),
+        (
+            "import",
+            f"import:{run.pk}",
+            "done",
+            100,
+            "Imported: 2 new, 0 changed",
+            {**counts, "written": True},
+        ),
     ]
     page = client.get(reverse("portfolio:import-detail", args=[run.pk])).content.decode()
     assert "Imported: 2 new, 0 changed" in page
     assert 'id="job-progress"' in page
+    assert ">See what was imported</a>" in page
+
+
+def test_a_finished_dry_runs_link_says_it_shows_what_the_check_found(client, pmo, today):
+    client.force_login(pmo)
+    upload(client, csv_file(["code", "title"], ["N-1", "One"]))
+    run = ImportRun.objects.get()
+
+    client.post(reverse("portfolio:import-mapping", args=[run.pk]), mapping_post(run))
+
+    page = client.get(reverse("portfolio:import-detail", args=[run.pk])).content.decode()
+    assert ">See what it found</a>" in page
+    assert "See what was imported" not in page
 
 
 def test_while_a_check_runs_the_page_shows_its_progress_and_not_what_an_earlier_check_found(
