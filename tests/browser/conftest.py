@@ -94,6 +94,18 @@ def pytest_runtest_makereport(
     setattr(item, f"rep_{report.when}", report)
 
 
+# A page has settled once the fragments it loads after itself are in, no htmx request is under way, every chart
+# is drawn and every image has loaded (or failed): what waiting for the network to be idle gives, without the
+# half second of silence that wait takes on every page.
+SETTLED = """() => !document.querySelector('[hx-trigger="load"], .htmx-request')
+  && [...document.querySelectorAll('[data-chart]')].every(e => e.dataset.drawn === '1')
+  && [...document.images].every(image => image.complete)"""
+
+
+def settle(page: object) -> None:
+    page.wait_for_function(SETTLED)  # type: ignore[attr-defined]
+
+
 def login(page: object, username: str, password: str = "correct horse battery staple") -> None:
     page.goto("/accounts/login/")  # type: ignore[attr-defined]
     page.get_by_label("Username").fill(username)  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from planning.models import Scenario, StrategyVersion, VersionStatus
 from portfolio.models import KPI, Initiative, Objective, Program
 from risk.models import TierPolicy
 from steering.models import ActionItem, AgendaItem, CheckpointReview, MeetingStatus, SteeringMeeting
-from tests.browser.conftest import login
+from tests.browser.conftest import login, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -129,7 +129,7 @@ def pages() -> list[str]:
 
 def violations(page: Any, path: str) -> list[str]:
     page.goto(path)  # a page this role may not open shows its refusal page, which is checked instead
-    page.wait_for_load_state("networkidle")
+    settle(page)
     page.evaluate(AXE)
     return [f"{path}: {json.dumps(v)}" for v in page.evaluate(RUN_AXE)]
 
