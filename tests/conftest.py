@@ -36,11 +36,29 @@ SERVICE_FIXTURES = {
 }
 
 
+def _direct_parameters(item: pytest.Item) -> set[str]:
+    """The names a test is parametrized with directly (values, not fixtures): a parameter called "page" is not
+    the browser's page."""
+    names: set[str] = set()
+    for mark in item.iter_markers("parametrize"):
+        argnames = mark.args[0] if mark.args else mark.kwargs.get("argnames", ())
+        if isinstance(argnames, str):
+            argnames = [name.strip() for name in argnames.split(",") if name.strip()]
+        indirect = mark.kwargs.get("indirect", False)
+        names.update(
+            name
+            for name in argnames
+            if not (indirect is True or (isinstance(indirect, list | tuple) and name in indirect))
+        )
+    return names
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark tests by the services their fixtures need, so a run can deselect them (-m "not postgres")."""
     for item in items:
+        needed = set(getattr(item, "fixturenames", ())) - _direct_parameters(item)
         for fixture, marker in SERVICE_FIXTURES.items():
-            if fixture in getattr(item, "fixturenames", ()):
+            if fixture in needed:
                 item.add_marker(getattr(pytest.mark, marker))
 
 

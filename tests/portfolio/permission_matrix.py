@@ -190,7 +190,10 @@ def _build_world() -> World:
     )
 
 
-def _remove_world(world: World) -> None:
+def _remove_world(world: World, users_before: set[int]) -> None:
+    """Delete what the world committed, down to the history its saves wrote in every app and the people its
+    factories made on the side: a later test in the same process must find the tables as the migrations left
+    them (tests/demo counts every record the demo writes)."""
     Initiative.objects.all().delete()
     SteeringMeeting.objects.all().delete()
     Committee.objects.all().delete()
@@ -200,11 +203,10 @@ def _remove_world(world: World) -> None:
     Objective.objects.all().delete()
     Program.objects.all().delete()
     Team.objects.all().delete()  # its demand went with the initiative; a later test may create the team again
-    User.objects.filter(pk__in=[user.pk for user in world.users.values()]).delete()
-    for label in ("portfolio", "risk"):
-        for model in apps.get_app_config(label).get_models():
-            if model.__name__.startswith("Historical") and model.__name__ != "HistoricalTierPolicy":
-                model._default_manager.all().delete()
+    User.objects.exclude(pk__in=users_before).delete()
+    for model in apps.get_models(include_auto_created=True):
+        if model.__name__.startswith("Historical") and model.__name__ != "HistoricalTierPolicy":
+            model._default_manager.all().delete()
 
 
 @pytest.fixture(scope="module", name="world")
@@ -212,10 +214,11 @@ def matrix_world(django_db_setup, django_db_blocker) -> Iterator[World]:
     """Built once for the module and committed; each test's own changes are rolled back after it."""
     with django_db_blocker.unblock():
         assert not Initiative.objects.exists()
+        users_before = set(User.objects.values_list("pk", flat=True))
         built = _build_world()
     yield built
     with django_db_blocker.unblock():
-        _remove_world(built)
+        _remove_world(built, users_before)
 
 
 @pytest.fixture(name="actor")
