@@ -190,7 +190,7 @@ def _build_world() -> World:
     )
 
 
-def _remove_world(world: World, users_before: set[int]) -> None:
+def _remove_world(users_before: set[int]) -> None:
     """Delete what the world committed, down to the history its saves wrote in every app and the people its
     factories made on the side: a later test in the same process must find the tables as the migrations left
     them (tests/demo counts every record the demo writes)."""
@@ -218,7 +218,7 @@ def matrix_world(django_db_setup, django_db_blocker) -> Iterator[World]:
         built = _build_world()
     yield built
     with django_db_blocker.unblock():
-        _remove_world(built, users_before)
+        _remove_world(users_before)
 
 
 @pytest.fixture(name="actor")
