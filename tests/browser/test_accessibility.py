@@ -4,6 +4,7 @@ critical violation anywhere. And a keyboard alone gets through the register, a f
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,13 @@ ROLES = ["cio", "pmo", "manager", "steering", "admin"]
 FULL_WALK = {"pmo", "admin"}
 
 
+# the day the walk runs on (its clock is set: the demo's meetings, reviews and months fall on any day alike)
+TODAY = datetime.datetime(2026, 11, 21, 12, tzinfo=datetime.UTC)
+
+
 @pytest.fixture
-def demo_portfolio() -> None:
+def demo_portfolio(time_machine: Any) -> None:
+    time_machine.move_to(TODAY)
     today = timezone.localdate()
     build_demo(as_of=today)
     build_capacity(today=today)
